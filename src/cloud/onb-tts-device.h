@@ -1,0 +1,41 @@
+/* onb-tts-device.h: the identity and root keys of one end device for TTS
+ *
+ * What the TTS client needs from the registry row: EUIs and root keys. The
+ * radio settings (frequency plan, MAC/PHY versions, class B/C) come from
+ * the station's configuration, because every box on one station is the
+ * same product. Immutable and ref-counted; AppKey/NwkKey are secrets and
+ * are never logged.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define ONB_TYPE_TTS_DEVICE (onb_tts_device_get_type ())
+typedef struct _OnbTtsDevice OnbTtsDevice;
+
+GType          onb_tts_device_get_type        (void) G_GNUC_CONST;
+/* EUIs are 16 hex digits, keys 32, in either case (normalised to upper
+ * case). @nwk_key is NULL for LoRaWAN 1.0.x devices. Fails with
+ * ONB_CLOUD_ERROR_INVALID_REQUEST naming the bad field (never its value). */
+OnbTtsDevice  *onb_tts_device_new             (const char    *dev_eui,
+                                               const char    *join_eui,
+                                               const char    *app_key,
+                                               const char    *nwk_key,
+                                               GError       **error);
+OnbTtsDevice  *onb_tts_device_ref             (OnbTtsDevice  *self);
+void           onb_tts_device_unref           (OnbTtsDevice  *self);
+/* "eui-<dev eui in lower case>", the TTS device ID. */
+const char    *onb_tts_device_get_device_id   (OnbTtsDevice  *self);
+const char    *onb_tts_device_get_dev_eui     (OnbTtsDevice  *self);
+const char    *onb_tts_device_get_join_eui    (OnbTtsDevice  *self);
+const char    *onb_tts_device_get_app_key     (OnbTtsDevice  *self);
+const char    *onb_tts_device_get_nwk_key     (OnbTtsDevice  *self);
+
+/* The device ID for a DevEUI (any case), as a new string. */
+char          *onb_tts_device_id_for_dev_eui  (const char    *dev_eui);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbTtsDevice, onb_tts_device_unref)
+
+G_END_DECLS
