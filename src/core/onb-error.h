@@ -15,7 +15,8 @@ void         onb_error_register_domain (GQuark        domain,
                                         GType         enum_type);
 const char  *onb_error_get_reason      (const GError *error);
 
-/* Defines `name_quark()` and registers the domain with its enum. */
+/* ONB_DEFINE_ERROR_DOMAIN (onb_foo_error, onb_foo_error_get_type) defines
+ * onb_foo_error_quark() and registers the domain with its enum. */
 #define ONB_DEFINE_ERROR_DOMAIN(name, enum_get_type)                         \
 GQuark                                                                        \
 name##_quark (void)                                                           \
@@ -24,7 +25,7 @@ name##_quark (void)                                                           \
                                                                               \
   if (g_once_init_enter (&quark))                                             \
     {                                                                         \
-      GQuark domain = g_quark_from_static_string ("onb-" #name "-quark");     \
+      GQuark domain = g_quark_from_static_string (#name "-quark");     \
       onb_error_register_domain (domain, enum_get_type ());                   \
       g_once_init_leave (&quark, domain);                                     \
     }                                                                         \

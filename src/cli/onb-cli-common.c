@@ -1,0 +1,126 @@
+/* onb-cli-common.c: what every onboarder-cli command shares */
+
+#define G_LOG_DOMAIN "onb-cli"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <glib/gi18n.h>
+
+#include "onb-cli-private.h"
+#include "onb-error.h"
+
+/**
+ * onb_cli_parse_options:
+ *
+ * Returns: -1 when the command should go on, else the exit code (a usage
+ *   error is reported on stderr with a hint).
+ */
+int
+onb_cli_parse_options (GOptionContext   *context,
+                       int              *argc,
+                       char           ***argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_printerr ("%s\n%s\n", error->message, _("Run with --help to see the options."));
+      return ONB_CLI_EXIT_USAGE;
+    }
+
+  return -1;
+}
+
+/**
+ * onb_cli_load_config:
+ * @path: (nullable): --config, or %NULL for the default location
+ * @required: whether a missing file is an error; when not, an empty
+ *   configuration is returned instead
+ */
+OnbConfig *
+onb_cli_load_config (const char  *path,
+                     gboolean     required,
+                     GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  OnbConfig *config = onb_config_load (path, &local_error);
+
+  if (config != NULL)
+    return config;
+
+  if (!required && path == NULL &&
+      g_error_matches (local_error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_NOT_FOUND))
+    return onb_config_new ();
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
+}
+
+void
+onb_cli_print_json (json_object *object)
+{
+  puts (json_object_to_json_string_ext (object, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+  fflush (stdout);
+}
+
+/* Adds the value, or JSON null when there is none. */
+void
+onb_cli_json_add_string (json_object *object,
+                         const char  *key,
+                         const char  *value)
+{
+  json_object_object_add (object, key, value != NULL ? json_object_new_string (value) : NULL);
+}
+
+void
+onb_cli_print_error (gboolean      json,
+                     const GError *error)
+{
+  if (json)
+    {
+      json_object *object = json_object_new_object ();
+
+      onb_cli_json_add_string (object, "reason", onb_error_get_reason (error));
+      onb_cli_json_add_string (object, "message", error->message);
+      onb_cli_print_json (object);
+      json_object_put (object);
+    }
+  else
+    g_printerr ("%s\n", error->message);
+}
+
+/**
+ * onb_cli_read_lines:
+ *
+ * Calls @func for every line of @stream (without its end of line). Lines
+ * are bytes: NULs and invalid UTF-8 are passed on for the callee to judge.
+ * Stops early when @func returns %FALSE.
+ */
+gboolean
+onb_cli_read_lines (GInputStream    *stream,
+                    OnbCliLineFunc   func,
+                    gpointer         user_data,
+                    GError         **error)
+{
+  g_autoptr(GDataInputStream) data = g_data_input_stream_new (stream);
+
+  g_data_input_stream_set_newline_type (data, G_DATA_STREAM_NEWLINE_TYPE_LF);
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gsize length = 0;
+      g_autofree char *line = g_data_input_stream_read_line (data, &length, NULL, &local_error);
+
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (line == NULL)
+        return TRUE;
+      if (!func (line, length, user_data))
+        return TRUE;
+    }
+}

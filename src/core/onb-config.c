@@ -1,0 +1,498 @@
+/* onb-config.c: the shared configuration key file (DESIGN.md §7) */
+
+#define G_LOG_DOMAIN "onb-config"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "onb-code.h"
+#include "onb-config.h"
+#include "onb-core-enums.h"
+#include "onb-error.h"
+
+ONB_DEFINE_ERROR_DOMAIN (onb_config_error, onb_config_error_get_type)
+
+struct _OnbConfig
+{
+  GObject parent_instance;
+  GKeyFile *keyfile;
+  char *path;
+};
+
+G_DEFINE_FINAL_TYPE (OnbConfig, onb_config, G_TYPE_OBJECT)
+
+typedef enum
+{
+  VALUE_TEXT,
+  VALUE_URL,
+  VALUE_BOOLEAN,
+  VALUE_NUMBER,
+  VALUE_TEMPLATE_ID,
+  VALUE_TTS_ID,
+  VALUE_PROFILE_IDS,
+  VALUE_PIN,
+} ValueKind;
+
+typedef struct
+{
+  const char *group;
+  const char *key;
+  ValueKind kind;
+  gboolean secret;
+  gboolean required;
+} KeySpec;
+
+/* Every key Onboarder knows; the names are part of the interface. */
+static const KeySpec keys[] = {
+  { "blynk", "server",             VALUE_URL,         FALSE, TRUE },
+  { "blynk", "client_id",          VALUE_TEXT,        FALSE, TRUE },
+  { "blynk", "client_secret",      VALUE_TEXT,        TRUE,  TRUE },
+  { "blynk", "template_id",        VALUE_TEMPLATE_ID, FALSE, TRUE },
+  { "blynk", "owner_id",           VALUE_NUMBER,      FALSE, TRUE },
+  { "tts",   "identity_server",    VALUE_URL,         FALSE, TRUE },
+  { "tts",   "join_server",        VALUE_URL,         FALSE, TRUE },
+  { "tts",   "network_server",     VALUE_URL,         FALSE, TRUE },
+  { "tts",   "application_server", VALUE_URL,         FALSE, TRUE },
+  { "tts",   "application_id",     VALUE_TTS_ID,      FALSE, TRUE },
+  { "tts",   "api_key",            VALUE_TEXT,        TRUE,  TRUE },
+  { "tts",   "frequency_plan",     VALUE_TEXT,        FALSE, TRUE },
+  { "tts",   "lorawan_version",    VALUE_TEXT,        FALSE, TRUE },
+  { "tts",   "phy_version",        VALUE_TEXT,        FALSE, TRUE },
+  { "tts",   "class_b",            VALUE_BOOLEAN,     FALSE, FALSE },
+  { "tts",   "class_c",            VALUE_BOOLEAN,     FALSE, FALSE },
+  { "labels", "profile_ids",       VALUE_PROFILE_IDS, FALSE, FALSE },
+  { "kiosk", "pin",                VALUE_PIN,         TRUE,  FALSE },
+  { "kiosk", "data_dir",           VALUE_TEXT,        FALSE, FALSE },
+  { "kiosk", "max_jobs",           VALUE_NUMBER,      FALSE, FALSE },
+  { "kiosk", "sounds",             VALUE_BOOLEAN,     FALSE, FALSE },
+  { "kiosk", "camera",             VALUE_TEXT,        FALSE, FALSE },
+  { "cloud", "allow_insecure_http", VALUE_BOOLEAN,    FALSE, FALSE },
+};
+
+static const KeySpec *
+find_key (const char *group,
+          const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (g_str_equal (keys[i].group, group) && g_str_equal (keys[i].key, key))
+      return &keys[i];
+  return NULL;
+}
+
+gboolean
+onb_config_key_is_secret (const char *group,
+                          const char *key)
+{
+  const KeySpec *spec = find_key (group, key);
+
+  /* Unknown keys might hold anything: treat them as secret when asked. */
+  return spec == NULL || spec->secret;
+}
+
+static void
+onb_config_finalize (GObject *object)
+{
+  OnbConfig *self = (OnbConfig *) object;
+
+  g_clear_pointer (&self->keyfile, g_key_file_unref);
+  g_clear_pointer (&self->path, g_free);
+
+  G_OBJECT_CLASS (onb_config_parent_class)->finalize (object);
+}
+
+static void
+onb_config_class_init (OnbConfigClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = onb_config_finalize;
+}
+
+static void
+onb_config_init (OnbConfig *self)
+{
+  self->keyfile = g_key_file_new ();
+}
+
+OnbConfig *
+onb_config_new (void)
+{
+  return g_object_new (ONB_TYPE_CONFIG, NULL);
+}
+
+/**
+ * onb_config_default_path:
+ *
+ * The per-user file when it exists, else the system-wide kiosk default,
+ * else the per-user path (where a new configuration gets saved).
+ * `ONBOARDER_CONFIG` overrides both, for headless stations and tests.
+ */
+char *
+onb_config_default_path (void)
+{
+  const char *env = g_getenv ("ONBOARDER_CONFIG");
+  g_autofree char *user = NULL;
+
+  if (env != NULL && env[0] != '\0')
+    return g_strdup (env);
+
+  user = g_build_filename (g_get_user_config_dir (), "onboarder", "onboarder.conf", NULL);
+  if (!g_file_test (user, G_FILE_TEST_EXISTS) &&
+      g_file_test ("/etc/onboarder/onboarder.conf", G_FILE_TEST_EXISTS))
+    return g_strdup ("/etc/onboarder/onboarder.conf");
+
+  return g_steal_pointer (&user);
+}
+
+/**
+ * onb_config_load:
+ * @path: (nullable): the file, or %NULL for onb_config_default_path()
+ *
+ * Returns: (transfer full): the configuration, or %NULL with @error set.
+ */
+OnbConfig *
+onb_config_load (const char  *path,
+                 GError     **error)
+{
+  g_autoptr(OnbConfig) self = onb_config_new ();
+  g_autoptr(GError) local_error = NULL;
+
+  self->path = path != NULL ? g_strdup (path) : onb_config_default_path ();
+
+  if (!g_key_file_load_from_file (self->keyfile, self->path, G_KEY_FILE_KEEP_COMMENTS, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_NOT_FOUND,
+                     _("No configuration at %s. Open Setup on the kiosk, or pass --config FILE."),
+                     self->path);
+      else
+        g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_UNREADABLE,
+                     _("The configuration %s cannot be read: %s"), self->path, local_error->message);
+      return NULL;
+    }
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+onb_config_get_path (OnbConfig *self)
+{
+  g_return_val_if_fail (ONB_IS_CONFIG (self), NULL);
+
+  return self->path;
+}
+
+/**
+ * onb_config_save:
+ * @path: (nullable): where to write, or %NULL for the file it was loaded from
+ *
+ * Writes atomically with mode 0600: the file holds secrets.
+ */
+gboolean
+onb_config_save (OnbConfig   *self,
+                 const char  *path,
+                 GError     **error)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gsize length;
+
+  g_return_val_if_fail (ONB_IS_CONFIG (self), FALSE);
+
+  if (path != NULL)
+    {
+      g_free (self->path);
+      self->path = g_strdup (path);
+    }
+  else if (self->path == NULL)
+    self->path = onb_config_default_path ();
+
+  data = g_key_file_to_data (self->keyfile, &length, NULL);
+  dir = g_path_get_dirname (self->path);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0 ||
+      !g_file_set_contents_full (self->path, data, length,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0600, &local_error))
+    {
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_WRITE_FAILED,
+                   _("The configuration could not be saved to %s: %s"), self->path,
+                   local_error != NULL ? local_error->message : g_strerror (errno));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * onb_config_get_string:
+ *
+ * Returns: (transfer full) (nullable): the trimmed value, or %NULL when the
+ *   key is absent or empty.
+ */
+char *
+onb_config_get_string (OnbConfig  *self,
+                       const char *group,
+                       const char *key)
+{
+  g_autofree char *value = NULL;
+
+  g_return_val_if_fail (ONB_IS_CONFIG (self), NULL);
+
+  value = g_key_file_get_string (self->keyfile, group, key, NULL);
+  if (value == NULL || g_strstrip (value)[0] == '\0')
+    return NULL;
+
+  return g_steal_pointer (&value);
+}
+
+void
+onb_config_set_string (OnbConfig  *self,
+                       const char *group,
+                       const char *key,
+                       const char *value)
+{
+  g_return_if_fail (ONB_IS_CONFIG (self));
+
+  if (value == NULL)
+    g_key_file_remove_key (self->keyfile, group, key, NULL);
+  else
+    g_key_file_set_string (self->keyfile, group, key, value);
+}
+
+gboolean
+onb_config_get_boolean (OnbConfig  *self,
+                        const char *group,
+                        const char *key,
+                        gboolean    default_value)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean value;
+
+  g_return_val_if_fail (ONB_IS_CONFIG (self), default_value);
+
+  value = g_key_file_get_boolean (self->keyfile, group, key, &error);
+  return error != NULL ? default_value : value;
+}
+
+void
+onb_config_set_boolean (OnbConfig  *self,
+                        const char *group,
+                        const char *key,
+                        gboolean    value)
+{
+  g_return_if_fail (ONB_IS_CONFIG (self));
+
+  g_key_file_set_boolean (self->keyfile, group, key, value);
+}
+
+gint64
+onb_config_get_int (OnbConfig  *self,
+                    const char *group,
+                    const char *key,
+                    gint64      default_value)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 value;
+
+  g_return_val_if_fail (ONB_IS_CONFIG (self), default_value);
+
+  value = g_key_file_get_int64 (self->keyfile, group, key, &error);
+  return error != NULL ? default_value : value;
+}
+
+/**
+ * onb_config_get_profile_ids:
+ *
+ * Returns: (transfer full): the accepted Profile IDs, upper case; empty
+ *   when none is configured (no check). Invalid entries are skipped here
+ *   and reported by onb_config_validate().
+ */
+char **
+onb_config_get_profile_ids (OnbConfig *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *value = onb_config_get_string (self, "labels", "profile_ids");
+  g_auto(GStrv) items = NULL;
+
+  if (value != NULL)
+    {
+      items = g_strsplit_set (value, ",; ", -1);
+      for (guint i = 0; items[i] != NULL; i++)
+        {
+          g_autofree char *id = onb_profile_id_normalize (g_strstrip (items[i]), NULL);
+
+          if (id != NULL)
+            g_strv_builder_add (builder, id);
+        }
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * onb_config_get_data_dir:
+ *
+ * Returns: (transfer full): where the registry and the journal live.
+ */
+char *
+onb_config_get_data_dir (OnbConfig *self)
+{
+  char *dir = onb_config_get_string (self, "kiosk", "data_dir");
+
+  return dir != NULL ? dir : g_build_filename (g_get_user_data_dir (), "onboarder", NULL);
+}
+
+static gboolean
+is_tts_id (const char *value)
+{
+  gsize len = strlen (value);
+
+  /* TTS's ID rule: ^[a-z0-9](?:[-]?[a-z0-9]){2,}$, at most 36 characters. */
+  if (len < 3 || len > 36 || value[0] == '-' || value[len - 1] == '-')
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = value[i];
+
+      if (!(g_ascii_islower (c) || g_ascii_isdigit (c) || (c == '-' && value[i + 1] != '-')))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_url (const char *value)
+{
+  g_autoptr(GUri) uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+
+  return uri != NULL &&
+         (g_strcmp0 (g_uri_get_scheme (uri), "https") == 0 ||
+          g_strcmp0 (g_uri_get_scheme (uri), "http") == 0) &&
+         g_uri_get_host (uri) != NULL && g_uri_get_host (uri)[0] != '\0';
+}
+
+/**
+ * onb_config_validate_value:
+ *
+ * Checks one value as typed in Setup, so the message can stand beside the
+ * field.
+ */
+gboolean
+onb_config_validate_value (const char  *group,
+                           const char  *key,
+                           const char  *value,
+                           GError     **error)
+{
+  const KeySpec *spec = find_key (group, key);
+  gboolean empty = value == NULL || value[0] == '\0';
+  g_autofree char *shown = g_strdup_printf ("[%s] %s", group, key);
+
+  if (spec == NULL)
+    return TRUE;
+
+  if (empty)
+    {
+      if (!spec->required)
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_MISSING_KEY,
+                   _("%s is required."), shown);
+      return FALSE;
+    }
+
+  switch (spec->kind)
+    {
+    case VALUE_URL:
+      if (is_url (value))
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s must be a web address such as https://eu1.cloud.thethings.network."), shown);
+      return FALSE;
+
+    case VALUE_BOOLEAN:
+      if (g_str_equal (value, "true") || g_str_equal (value, "false"))
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s must be true or false."), shown);
+      return FALSE;
+
+    case VALUE_NUMBER:
+      if (g_ascii_string_to_unsigned (value, 10, 1, G_MAXINT64, NULL, NULL))
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s must be a whole number greater than zero."), shown);
+      return FALSE;
+
+    case VALUE_TEMPLATE_ID:
+      if (g_str_has_prefix (value, "TMPL") && strlen (value) > 4)
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s must be the Blynk template ID, which starts with TMPL."), shown);
+      return FALSE;
+
+    case VALUE_TTS_ID:
+      if (is_tts_id (value))
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s must be 3 to 36 lower-case letters, digits and single dashes, "
+                     "as in warehouse-sensors."), shown);
+      return FALSE;
+
+    case VALUE_PROFILE_IDS:
+      {
+        g_auto(GStrv) items = g_strsplit_set (value, ",; ", -1);
+
+        for (guint i = 0; items[i] != NULL; i++)
+          {
+            g_autofree char *id = NULL;
+
+            if (g_strstrip (items[i])[0] == '\0')
+              continue;
+            if (!(id = onb_profile_id_normalize (items[i], NULL)))
+              {
+                g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                             _("%s: “%s” is not a Profile ID (8 hexadecimal digits, "
+                               "such as 000AF8BE)."), shown, items[i]);
+                return FALSE;
+              }
+          }
+        return TRUE;
+      }
+
+    case VALUE_PIN:
+      if (strlen (value) >= 4 && strspn (value, "0123456789") == strlen (value))
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("The PIN must be at least 4 digits."));
+      return FALSE;
+
+    case VALUE_TEXT:
+    default:
+      return TRUE;
+    }
+}
+
+/**
+ * onb_config_validate:
+ *
+ * Checks every known key; the first problem is reported.
+ */
+gboolean
+onb_config_validate (OnbConfig  *self,
+                     GError    **error)
+{
+  g_return_val_if_fail (ONB_IS_CONFIG (self), FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *value = onb_config_get_string (self, keys[i].group, keys[i].key);
+
+      if (!onb_config_validate_value (keys[i].group, keys[i].key, value, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
