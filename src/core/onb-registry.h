@@ -1,0 +1,123 @@
+/* onb-registry.h: the manufacturer's device list (DESIGN.md §3)
+ *
+ * A TR005 code carries no AppKey and a static token carries no EUI, so each
+ * scanned code is resolved to one row of this registry, imported from the
+ * manufacturer's CSV into SQLite. Imports are all-or-nothing.
+ *
+ * Lookups are indexed point reads (microseconds) and are fine on the main
+ * thread; imports belong on a worker thread in the kiosk.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "onb-code.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  ONB_REGISTRY_ERROR_UNKNOWN_DEVICE,    /*< nick=unknown-device >*/
+  ONB_REGISTRY_ERROR_JOIN_EUI_MISMATCH, /*< nick=join-eui-mismatch >*/
+  ONB_REGISTRY_ERROR_INVALID_FILE,      /*< nick=import-invalid >*/   /* see the report */
+  ONB_REGISTRY_ERROR_CONFLICT,          /*< nick=import-conflict >*/  /* rows differ from stored ones */
+  ONB_REGISTRY_ERROR_DATABASE,          /*< nick=registry-database >*/
+} OnbRegistryError;
+
+#define ONB_REGISTRY_ERROR (onb_registry_error_quark ())
+GQuark onb_registry_error_quark (void);
+
+typedef enum
+{
+  ONB_REGISTRY_IMPORT_NONE    = 0,
+  ONB_REGISTRY_IMPORT_REPLACE = 1 << 0, /* a stored row with other values is overwritten */
+} OnbRegistryImportFlags;
+
+/* One device of the list. Immutable, ref-counted. The AppKey is a secret. */
+#define ONB_TYPE_REGISTRY_ENTRY (onb_registry_entry_get_type ())
+typedef struct _OnbRegistryEntry OnbRegistryEntry;
+
+GType              onb_registry_entry_get_type         (void) G_GNUC_CONST;
+OnbRegistryEntry  *onb_registry_entry_ref              (OnbRegistryEntry *self);
+void               onb_registry_entry_unref            (OnbRegistryEntry *self);
+const char        *onb_registry_entry_get_dev_eui      (OnbRegistryEntry *self);
+const char        *onb_registry_entry_get_join_eui     (OnbRegistryEntry *self);
+const char        *onb_registry_entry_get_app_key      (OnbRegistryEntry *self);
+/* NULL when the list has no such column or the cell is empty. */
+const char        *onb_registry_entry_get_static_token (OnbRegistryEntry *self);
+const char        *onb_registry_entry_get_device_name  (OnbRegistryEntry *self);
+const char        *onb_registry_entry_get_profile_id   (OnbRegistryEntry *self);
+/* The deterministic Blynk device name: Device Name, else "eui-<dev eui>". */
+const char        *onb_registry_entry_get_blynk_name   (OnbRegistryEntry *self);
+/* Extra columns, metafield name → value (empty cells left out).
+ * (transfer none) */
+GHashTable        *onb_registry_entry_get_metafields   (OnbRegistryEntry *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbRegistryEntry, onb_registry_entry_unref)
+
+typedef struct
+{
+  guint  row;     /* as onb_csv_parse() counts; 0 for the file as a whole */
+  char  *column;  /* header name, NULL when the whole row is concerned */
+  char  *reason;  /* stable: bad-dev-eui, bad-join-eui, bad-app-key, bad-profile-id,
+                   * malformed-token, duplicate-dev-eui, duplicate-token,
+                   * duplicate-name, conflict, missing-column, wrong-field-count, ... */
+  char  *message; /* translated, for a warehouse worker */
+} OnbImportProblem;
+
+#define ONB_TYPE_IMPORT_REPORT (onb_import_report_get_type ())
+typedef struct
+{
+  guint      n_rows;      /* data rows in the file */
+  guint      n_added;
+  guint      n_unchanged; /* already stored with the same values */
+  guint      n_replaced;  /* stored with other values, overwritten (--replace) */
+  GPtrArray *problems;    /* of OnbImportProblem; nothing is stored when not empty */
+} OnbImportReport;
+
+GType             onb_import_report_get_type (void) G_GNUC_CONST;
+OnbImportReport  *onb_import_report_copy     (const OnbImportReport *report);
+void              onb_import_report_free     (OnbImportReport       *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbImportReport, onb_import_report_free)
+
+#define ONB_TYPE_REGISTRY (onb_registry_get_type ())
+G_DECLARE_FINAL_TYPE (OnbRegistry, onb_registry, ONB, REGISTRY, GObject)
+
+/* Opens (creating it when missing) the registry database at @path. */
+OnbRegistry       *onb_registry_open            (const char             *path,
+                                                 GError                **error);
+/* "<data_dir>/registry.sqlite" (transfer full) */
+char              *onb_registry_default_path    (const char             *data_dir);
+guint              onb_registry_get_n_entries   (OnbRegistry            *self);
+
+/* Validates every row, then stores all of them in one transaction, or
+ * nothing. @report (always set when non-NULL, even on failure) lists every
+ * problem by row. Fails with INVALID_FILE (problems in the file itself),
+ * CONFLICT (rows that differ from stored ones, without REPLACE), a
+ * ONB_CSV_ERROR, or DATABASE. Importing the same file again is a no-op. */
+gboolean           onb_registry_import_data     (OnbRegistry            *self,
+                                                 const char             *data,
+                                                 gsize                   length,
+                                                 OnbRegistryImportFlags  flags,
+                                                 OnbImportReport       **report,
+                                                 GError                **error);
+gboolean           onb_registry_import_file     (OnbRegistry            *self,
+                                                 const char             *path,
+                                                 OnbRegistryImportFlags  flags,
+                                                 OnbImportReport       **report,
+                                                 GError                **error);
+
+/* By DevEUI (16 hex digits, any case); UNKNOWN_DEVICE when absent. */
+OnbRegistryEntry  *onb_registry_lookup          (OnbRegistry            *self,
+                                                 const char             *dev_eui,
+                                                 GError                **error);
+/* By static token ("sqr_…", with or without "+orgId"). */
+OnbRegistryEntry  *onb_registry_lookup_token    (OnbRegistry            *self,
+                                                 const char             *token,
+                                                 GError                **error);
+/* The one row a scanned code names: TR005 and dev-eui codes by DevEUI (a
+ * TR005 JoinEUI must agree: JOIN_EUI_MISMATCH), static tokens by token. */
+OnbRegistryEntry  *onb_registry_resolve         (OnbRegistry            *self,
+                                                 const OnbCode          *code,
+                                                 GError                **error);
+
+G_END_DECLS

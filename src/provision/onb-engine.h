@@ -1,0 +1,148 @@
+/* onb-engine.h: the job engine the kiosk and the CLI drive (DESIGN.md §4.3)
+ *
+ * A scan goes in with onb_engine_submit_payload(): the payload is parsed,
+ * its Profile ID checked and its registry row found synchronously (so a
+ * rejection is immediate, with a stable reason), then a job is journaled
+ * (before any request leaves) and run: Blynk and TTS chains concurrently,
+ * JS/NS/AS concurrently after IS, at most max-jobs jobs at once, a verify
+ * read-back last. Transient failures keep the job waiting with capped
+ * exponential backoff and jitter (Retry-After honoured); permanent ones
+ * fail it and roll back what it created.
+ *
+ * Threads: everything here is called on the thread that owns the default
+ * main context. Network I/O is asynchronous on that main loop (cloud
+ * layer); journal writes run on one dedicated worker thread, in order,
+ * and a job's next request waits for its state change to be committed.
+ * Registry lookups are indexed point reads done inline.
+ *
+ * Several processes may share one journal: a job is claimed by the process
+ * running it; jobs claimed by a live process are followed (polled), not
+ * run twice.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "onb-config.h"
+#include "onb-job.h"
+#include "onb-registry.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  ONB_ENGINE_ERROR_JOB_NOT_FOUND,       /*< nick=job-not-found >*/
+  ONB_ENGINE_ERROR_JOB_NOT_FAILED,      /*< nick=job-not-failed >*/       /* retry of a job that did not fail */
+  ONB_ENGINE_ERROR_SAME_DEVICE,         /*< nick=replace-same-device >*/  /* old and new label are one device */
+  ONB_ENGINE_ERROR_OLD_NOT_PROVISIONED, /*< nick=replace-old-not-provisioned >*/
+  ONB_ENGINE_ERROR_NEW_ALREADY_USED,    /*< nick=replace-new-already-used >*/
+  ONB_ENGINE_ERROR_JOURNAL,             /*< nick=journal-failed >*/
+} OnbEngineError;
+
+#define ONB_ENGINE_ERROR (onb_engine_error_quark ())
+GQuark onb_engine_error_quark (void);
+
+#define ONB_ENGINE_DEFAULT_MAX_JOBS 4
+
+#define ONB_TYPE_ENGINE (onb_engine_get_type ())
+G_DECLARE_FINAL_TYPE (OnbEngine, onb_engine, ONB, ENGINE, GObject)
+
+/* Reads [blynk], [tts], [labels] profile_ids and [kiosk] data_dir /
+ * max_jobs; opens "<data_dir>/registry.sqlite" and
+ * "<data_dir>/journal.sqlite" (creating them). Fails with
+ * ONB_CLOUD_ERROR_NOT_CONFIGURED (a missing setting), ONB_REGISTRY_ERROR or
+ * ONB_ENGINE_ERROR_JOURNAL. Nothing runs until onb_engine_start_async(). */
+OnbEngine    *onb_engine_new                 (OnbConfig            *config,
+                                              GError              **error);
+OnbRegistry  *onb_engine_get_registry        (OnbEngine            *self);
+
+/* Loads the unfinished jobs of the journal (not claimed by another live
+ * process) into the model and resumes them: steps that were in flight are
+ * checked against the clouds first and adopted. */
+void          onb_engine_start_async         (OnbEngine            *self,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+gboolean      onb_engine_start_finish        (OnbEngine            *self,
+                                              GAsyncResult         *result,
+                                              GError              **error);
+
+/* A scanned payload (bytes, as decoded). Returns the job, new or the one
+ * this DevEUI already has (a done one with already-done set; a failed one
+ * is queued again). Rejections: ONB_CODE_ERROR (unreadable label, wrong
+ * checksum, profile-mismatch), ONB_REGISTRY_ERROR_UNKNOWN_DEVICE ("import
+ * its list first"), JOIN_EUI_MISMATCH. @source is free text ("camera",
+ * "keyboard", "cli"). (transfer full) */
+OnbJob       *onb_engine_submit_payload      (OnbEngine            *self,
+                                              const char           *data,
+                                              gssize                length,
+                                              const char           *source,
+                                              GError              **error);
+/* Hardware swap: @old_data is the old device's label (or its DevEUI, as
+ * history shows it), @new_data the new one. The new device is created in
+ * TTS, the old Blynk device's Device EUI, Join EUI, Application Key and
+ * TheThingsNetwork Device metafields are pointed at it, and the old TTS
+ * device is deleted when @delete_old_tts. (transfer full) */
+OnbJob       *onb_engine_submit_replace      (OnbEngine            *self,
+                                              const char           *old_data,
+                                              gssize                old_length,
+                                              const char           *new_data,
+                                              gssize                new_length,
+                                              gboolean              delete_old_tts,
+                                              const char           *source,
+                                              GError              **error);
+/* Queues a failed job again (from the model or the journal). Waiting jobs
+ * are run now. (transfer full) */
+OnbJob       *onb_engine_retry               (OnbEngine            *self,
+                                              gint64                job_id,
+                                              GError              **error);
+
+/* The jobs of this session and the unfinished ones, newest first; the
+ * oldest finished ones drop out past a few hundred (older ones: history).
+ * (transfer none) */
+GListModel   *onb_engine_get_jobs            (OnbEngine            *self);
+OnbJob       *onb_engine_lookup_job          (OnbEngine            *self,
+                                              gint64                job_id);
+/* Counters of the model: done, failed, and queued (queued + running +
+ * waiting). Also properties n-done, n-failed, n-queued. */
+guint         onb_engine_get_n_done          (OnbEngine            *self);
+guint         onb_engine_get_n_failed        (OnbEngine            *self);
+guint         onb_engine_get_n_queued        (OnbEngine            *self);
+guint         onb_engine_get_max_jobs        (OnbEngine            *self);
+void          onb_engine_set_max_jobs        (OnbEngine            *self,
+                                              guint                 max_jobs);
+/* Backoff bounds (default 1 s and 5 min), for tests and benchmarks. */
+void          onb_engine_set_retry_delays    (OnbEngine            *self,
+                                              guint                 min_ms,
+                                              guint                 max_ms);
+
+/* The whole journal, newest first: @query matches DevEUI, device name or
+ * reason (substring, any case; NULL for all), @state filters (-1 for
+ * all). A GListModel of OnbJob snapshots. */
+void          onb_engine_search_history_async  (OnbEngine          *self,
+                                                const char         *query,
+                                                int                 state,
+                                                guint               limit,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            user_data);
+GListModel   *onb_engine_search_history_finish (OnbEngine          *self,
+                                                GAsyncResult       *result,
+                                                GError            **error);
+/* Writes the journal as CSV (onb_journal_export_csv()) on a worker thread. */
+void          onb_engine_export_csv_async      (OnbEngine          *self,
+                                                GFile              *file,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            user_data);
+gboolean      onb_engine_export_csv_finish     (OnbEngine          *self,
+                                                GAsyncResult       *result,
+                                                GError            **error);
+
+/* Signals:
+ *   job-added (OnbJob *job)    a job entered the model
+ *   job-changed (OnbJob *job)  its state, reason or a step changed
+ *   idle ()                    no job queued, running or waiting
+ */
+
+G_END_DECLS

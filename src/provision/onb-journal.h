@@ -1,0 +1,44 @@
+/* onb-journal.h: the durable record of every job (SQLite, DESIGN.md §4.3)
+ *
+ * WAL mode, synchronous=FULL: a state change is on disk when its commit
+ * returns. Several processes may open the same file (SQLite's locking,
+ * a busy timeout, and BEGIN IMMEDIATE for claims). The engine writes
+ * through its worker thread; the functions here are synchronous and meant
+ * for that thread, the CLI and tests. No secret is ever stored here.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "onb-job.h"
+
+G_BEGIN_DECLS
+
+#define ONB_TYPE_JOURNAL (onb_journal_get_type ())
+G_DECLARE_FINAL_TYPE (OnbJournal, onb_journal, ONB, JOURNAL, GObject)
+
+OnbJournal  *onb_journal_open          (const char   *path,
+                                        GError      **error);
+/* "<data_dir>/journal.sqlite" (transfer full) */
+char        *onb_journal_default_path  (const char   *data_dir);
+const char  *onb_journal_get_path      (OnbJournal   *self);
+
+/* Jobs newest first, as snapshots; see onb_engine_search_history_async().
+ * (transfer full) GPtrArray of OnbJob */
+GPtrArray   *onb_journal_list_jobs     (OnbJournal   *self,
+                                        const char   *query,
+                                        int           state,
+                                        guint         limit,
+                                        GError      **error);
+/* (transfer full) NULL with ONB_ENGINE_ERROR_JOB_NOT_FOUND */
+OnbJob      *onb_journal_get_job       (OnbJournal   *self,
+                                        gint64        job_id,
+                                        GError      **error);
+/* One row per job: id, kind, dev_eui, join_eui, device_name, old_dev_eui,
+ * source, code_kind, state, reason, message, attempts, blynk_device_id,
+ * tts_device_id, created, started, finished (ISO 8601 UTC), steps. */
+gboolean     onb_journal_export_csv    (OnbJournal   *self,
+                                        const char   *path,
+                                        GError      **error);
+
+G_END_DECLS
