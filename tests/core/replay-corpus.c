@@ -1,0 +1,45 @@
+/* replay-corpus.c: runs every file of a fuzzing corpus through its target */
+
+#include "config.h"
+
+#include <gio/gio.h>
+
+#include "fuzz-code.h"
+
+static void
+test_replay (gconstpointer data)
+{
+  const char *dir_path = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, &error);
+  const char *name;
+  guint count = 0;
+
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir_path, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+      g_test_message ("%s", name);
+      LLVMFuzzerTestOneInput ((const guint8 *) contents, length);
+      count++;
+    }
+
+  g_assert_cmpuint (count, >, 10);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *corpus = NULL;
+
+  g_test_init (&argc, &argv, NULL);
+  corpus = g_test_build_filename (G_TEST_DIST, "core", "corpus", NULL);
+  g_test_add_data_func ("/fuzz/code/replay-corpus", corpus, test_replay);
+
+  return g_test_run ();
+}
