@@ -11,6 +11,9 @@
 
 G_BEGIN_DECLS
 
+/* g_autoptr(json_object) for every layer above; define it nowhere else. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
+
 #define ONB_TYPE_HTTP_REQUEST (onb_http_request_get_type ())
 typedef struct _OnbHttpRequest OnbHttpRequest;
 
