@@ -35,8 +35,12 @@ int
 main (int    argc,
       char **argv)
 {
+  const char *localedir = g_getenv ("ONB_LOCALEDIR");
+
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* The translation tests run the CLI uninstalled, with the catalogs of the
+   * build tree (po/ in the build directory). */
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("onboarder-cli");
