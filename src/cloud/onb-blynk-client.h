@@ -72,6 +72,19 @@ OnbBlynkDevice  *onb_blynk_client_claim_static_token_finish (OnbBlynkClient     
                                                             GAsyncResult         *result,
                                                             GError              **error);
 
+/* The numeric id of a "TMPL…" template, needed by the metafield calls.
+ * The platform API has no template lookup by TMPL id, so it is read from a
+ * device of that template (the organisation's device list) and cached;
+ * ONB_CLOUD_ERROR_NOT_FOUND when no device of the template exists yet. */
+void             onb_blynk_client_resolve_template_async   (OnbBlynkClient       *self,
+                                                            const char           *template_code,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+gint64           onb_blynk_client_resolve_template_finish  (OnbBlynkClient       *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+
 /* Metafield name → id of a template (numeric id), fetched once per template
  * and cached. Keys are names (char*), values metafield ids (gint64*).
  * (transfer container) */

@@ -26,6 +26,8 @@ const char      *onb_blynk_device_get_name        (OnbBlynkDevice  *self);
 const char      *onb_blynk_device_get_token       (OnbBlynkDevice  *self);
 /* Numeric template id, or 0 when not in the JSON. */
 gint64           onb_blynk_device_get_template_id (OnbBlynkDevice  *self);
+/* The template's "TMPL…" id, or NULL when not in the JSON. */
+const char      *onb_blynk_device_get_template_code (OnbBlynkDevice *self);
 /* A metafield value by metafield name (from "metaFields"), or NULL. */
 const char      *onb_blynk_device_get_metafield   (OnbBlynkDevice  *self,
                                                    const char      *name);

@@ -12,12 +12,10 @@
 G_DEFINE_BOXED_TYPE (OnbHttpRequest, onb_http_request, onb_http_request_ref, onb_http_request_unref)
 
 char *
-onb_http_build_url (const char *base_url,
-                    const char *first_segment,
-                    ...)
+onb_http_build_url_strv (const char         *base_url,
+                         const char * const *segments)
 {
   GString *url;
-  va_list args;
 
   g_return_val_if_fail (base_url != NULL, NULL);
 
@@ -25,16 +23,31 @@ onb_http_build_url (const char *base_url,
   while (url->len > 0 && url->str[url->len - 1] == '/')
     g_string_truncate (url, url->len - 1);
 
-  va_start (args, first_segment);
-  for (const char *segment = first_segment; segment != NULL; segment = va_arg (args, const char *))
+  for (guint i = 0; segments != NULL && segments[i] != NULL; i++)
     {
       g_string_append_c (url, '/');
       /* No reserved character allowed unescaped: a segment is pure data. */
-      g_string_append_uri_escaped (url, segment, NULL, FALSE);
+      g_string_append_uri_escaped (url, segments[i], NULL, FALSE);
     }
-  va_end (args);
 
   return g_string_free (url, FALSE);
+}
+
+char *
+onb_http_build_url (const char *base_url,
+                    const char *first_segment,
+                    ...)
+{
+  g_autoptr(GPtrArray) segments = g_ptr_array_new ();
+  va_list args;
+
+  va_start (args, first_segment);
+  for (const char *segment = first_segment; segment != NULL; segment = va_arg (args, const char *))
+    g_ptr_array_add (segments, (gpointer) segment);
+  va_end (args);
+  g_ptr_array_add (segments, NULL);
+
+  return onb_http_build_url_strv (base_url, (const char * const *) segments->pdata);
 }
 
 OnbHttpRequest *

@@ -25,6 +25,10 @@ char            *onb_http_build_url                   (const char     *base_url,
                                                        const char     *first_segment,
                                                        ...) G_GNUC_NULL_TERMINATED;
 
+/* The same with the segments in a NULL-terminated vector. */
+char            *onb_http_build_url_strv              (const char         *base_url,
+                                                       const char * const *segments);
+
 GType            onb_http_request_get_type            (void) G_GNUC_CONST;
 /* @method is "GET", "POST", "PUT", "DELETE" or "PATCH". */
 OnbHttpRequest  *onb_http_request_new                 (const char     *method,
