@@ -119,7 +119,7 @@ class Blynk:
         self.access_tokens[access] = {'client_id': client_id,
                                       'expires_at': time.time() + self.token_lifetime_s}
         return 200, {'access_token': access, 'token_type': 'Bearer',
-                     'expires_in': int(self.token_lifetime_s)}
+                     'expires_in': max(1, math.ceil(self.token_lifetime_s))}
 
     def authorize(self, req):
         """Every organisation call: a live bearer token, then the org-wide

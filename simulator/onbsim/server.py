@@ -80,14 +80,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
-        self.server.sim.track(self.connection, True)
+        self.server.sim.track(self.connection, self.server.kind)
 
     def finish(self):
         try:
             super().finish()
         except OSError:
             pass
-        self.server.sim.track(self.connection, False)
+        self.server.sim.track(self.connection, None)
 
     def log_message(self, fmt, *args):
         if self.server.sim.verbose:
@@ -159,10 +159,11 @@ class Simulator:
                                   name='listener-' + kind, daemon=True)
         thread.start()
 
-    def track(self, conn, alive):
+    def track(self, conn, kind):
+        """kind None: the connection is gone."""
         with self.lock:
-            if alive:
-                self.connections[conn] = True
+            if kind:
+                self.connections[conn] = kind
             else:
                 self.connections.pop(conn, None)
 
@@ -179,8 +180,8 @@ class Simulator:
                     if server:
                         server.shutdown()
                         server.server_close()
-                for conn in list(self.connections):
-                    if conn.getsockname()[1] != self.ports['admin']:
+                for conn, kind in list(self.connections.items()):
+                    if kind != 'admin':
                         try:
                             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
                             conn.shutdown(socket.SHUT_RDWR)
