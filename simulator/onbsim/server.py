@@ -254,6 +254,8 @@ class Simulator:
         try:
             if kind == 'redirect':
                 entry['endpoint'] = 'redirect'
+                with self.lock:
+                    self.counts['redirect'] = self.counts.get('redirect', 0) + 1
                 location = 'http://%s:%d%s' % (LOOPBACK, self.ports['main'], req.target)
                 raise ApiError(308, {'error': {'message': 'Wrong region. Use %s' % location}},
                                'redirect', {'Location': location})
