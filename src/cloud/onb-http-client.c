@@ -269,7 +269,7 @@ transfer_finish (Transfer *t,
       curl_easy_getinfo (t->easy, CURLINFO_HTTP_VERSION, &version);
       body = g_byte_array_free_to_bytes (g_steal_pointer (&t->response_body));
 
-      g_debug ("%s %s → %ld (HTTP/%s, %" G_GINT64_FORMAT " ms)",
+      g_debug ("%s %s -> %ld (HTTP/%s, %" G_GINT64_FORMAT " ms)",
                t->request->method, t->log_url, status,
                version >= CURL_HTTP_VERSION_2_0 ? "2" : "1.1",
                elapsed_us / 1000);

@@ -1082,11 +1082,14 @@ differs (const char   *field,
          const char   *actual,
          GError      **error)
 {
-  if (actual != NULL && g_ascii_strcasecmp (expected, actual) == 0)
+  g_autofree char *message = NULL;
+
+  if (expected == NULL ? actual == NULL : (actual != NULL && g_ascii_strcasecmp (expected, actual) == 0))
     return FALSE;
 
+  message = g_strdup_printf (_("The Things Stack holds a different ‘%s’ than was sent. Provision the device again."), field);
   g_propagate_error (error, onb_cloud_error_new_full (ONB_CLOUD_ERROR_BAD_RESPONSE, 0, NULL, NULL, NULL, -1,
-                                                      g_strdup_printf (_("The Things Stack holds a different ‘%s’ than was sent. Provision the device again."), field)));
+                                                      message));
   return TRUE;
 }
 

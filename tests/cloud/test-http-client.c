@@ -1,0 +1,466 @@
+/* test-http-client.c: the HTTP core on the main loop
+ *
+ * Uses a tiny HTTP/1.1 server running on the same main loop: if a request
+ * blocked the loop, that server could never answer and the test would hang
+ * (and fail on its timeout).
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cloud-test.h"
+#include "onb-cloud-error.h"
+#include "onb-error.h"
+#include "onb-http-response-private.h"
+
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  char           *url;
+  guint           n_connections;
+  guint           n_requests;
+  GString        *last_request;
+  char           *response;  /* raw answer; NULL: never answer */
+  guint           delay_ms;
+} TestServer;
+
+typedef struct
+{
+  TestServer        *server;
+  GSocketConnection *connection;
+  GDataInputStream  *input;
+  GString           *request;
+  gsize              content_length;
+} Exchange;
+
+static void read_next_line (Exchange *x);
+
+static void
+exchange_free (Exchange *x)
+{
+  g_object_unref (x->connection);
+  g_object_unref (x->input);
+  g_string_free (x->request, TRUE);
+  g_free (x);
+}
+
+static void
+answer_written (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Exchange *x = user_data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, NULL))
+    {
+      exchange_free (x);
+      return;
+    }
+  /* Keep-alive: wait for the next request on this connection. */
+  g_string_truncate (x->request, 0);
+  x->content_length = 0;
+  read_next_line (x);
+}
+
+static gboolean
+answer (gpointer user_data)
+{
+  Exchange *x = user_data;
+  GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (x->connection));
+
+  g_output_stream_write_all_async (output, x->server->response, strlen (x->server->response),
+                                   G_PRIORITY_DEFAULT, NULL, answer_written, x);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+request_complete (Exchange *x)
+{
+  x->server->n_requests++;
+  g_string_assign (x->server->last_request, x->request->str);
+  if (x->server->response == NULL)
+    return; /* never answer; the client times out or cancels */
+  g_timeout_add (x->server->delay_ms, answer, x);
+}
+
+static void
+body_read (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Exchange *x = user_data;
+  g_autoptr(GBytes) body = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, NULL);
+
+  if (body != NULL)
+    g_string_append_len (x->request, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  request_complete (x);
+}
+
+static void
+line_read (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Exchange *x = user_data;
+  gsize length;
+  g_autofree char *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (object), result, &length, NULL);
+
+  if (line == NULL)
+    {
+      exchange_free (x);
+      return;
+    }
+
+  if (length > 0 && line[length - 1] == '\r')
+    line[--length] = '\0';
+
+  if (length > 0)
+    {
+      if (g_ascii_strncasecmp (line, "Content-Length:", 15) == 0)
+        x->content_length = g_ascii_strtoull (line + 15, NULL, 10);
+      g_string_append_printf (x->request, "%s\n", line);
+      read_next_line (x);
+      return;
+    }
+
+  g_string_append_c (x->request, '\n');
+  if (x->content_length == 0)
+    {
+      request_complete (x);
+      return;
+    }
+  g_input_stream_read_bytes_async (G_INPUT_STREAM (x->input), x->content_length,
+                                   G_PRIORITY_DEFAULT, NULL, body_read, x);
+}
+
+static void
+read_next_line (Exchange *x)
+{
+  g_data_input_stream_read_line_async (x->input, G_PRIORITY_DEFAULT, NULL, line_read, x);
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source,
+             gpointer           user_data)
+{
+  Exchange *x = g_new0 (Exchange, 1);
+
+  x->server = user_data;
+  x->server->n_connections++;
+  x->connection = g_object_ref (connection);
+  x->input = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  g_data_input_stream_set_newline_type (x->input, G_DATA_STREAM_NEWLINE_TYPE_LF);
+  x->request = g_string_new (NULL);
+  read_next_line (x);
+
+  return TRUE;
+}
+
+static TestServer *
+test_server_new (const char *response)
+{
+  TestServer *server = g_new0 (TestServer, 1);
+  g_autoptr(GError) error = NULL;
+
+  server->service = g_socket_service_new ();
+  server->port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (server->service), NULL, &error);
+  g_assert_no_error (error);
+  server->url = g_strdup_printf ("http://127.0.0.1:%u", server->port);
+  server->last_request = g_string_new (NULL);
+  server->response = g_strdup (response);
+  g_signal_connect (server->service, "incoming", G_CALLBACK (on_incoming), server);
+  g_socket_service_start (server->service);
+
+  return server;
+}
+
+static void
+test_server_free (TestServer *server)
+{
+  g_socket_service_stop (server->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
+  g_object_unref (server->service);
+  g_string_free (server->last_request, TRUE);
+  g_free (server->response);
+  g_free (server->url);
+  g_free (server);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestServer, test_server_free)
+
+#define OK_RESPONSE "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"a\": true}"
+
+static OnbHttpResponse *
+send_request (OnbHttpClient   *http,
+              OnbHttpRequest  *request,
+              GCancellable    *cancellable,
+              GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  onb_http_client_send_async (http, request, cancellable, cloud_test_store_result, &result);
+  return onb_http_client_send_finish (http, cloud_test_wait (&result), error);
+}
+
+static gboolean
+tick (gpointer user_data)
+{
+  (*(guint *) user_data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_build_url (void)
+{
+  g_autofree char *url = onb_http_build_url ("https://h.example/base/", "api", "a/b?c=d#e", "x y", NULL);
+  g_autoptr(OnbHttpRequest) request = onb_http_request_new ("get", url);
+  g_autofree char *full = NULL;
+
+  g_assert_cmpstr (url, ==, "https://h.example/base/api/a%2Fb%3Fc%3Dd%23e/x%20y");
+  onb_http_request_add_query (request, "query", "a&b=c d");
+  onb_http_request_add_query (request, "n", "1");
+  full = onb_http_request_dup_full_url (request);
+  g_assert_cmpstr (full, ==, "https://h.example/base/api/a%2Fb%3Fc%3Dd%23e/x%20y?query=a%26b%3Dc%20d&n=1");
+  g_assert_cmpstr (onb_http_request_get_method (request), ==, "GET");
+}
+
+static void
+test_retry_after (void)
+{
+  /* Sun, 06 Nov 1994 08:49:37 GMT */
+  gint64 then = 784111777;
+
+  g_assert_cmpint (onb_http_parse_retry_after ("120", 0), ==, 120);
+  g_assert_cmpint (onb_http_parse_retry_after (" 7 ", 0), ==, 7);
+  g_assert_cmpint (onb_http_parse_retry_after ("Sun, 06 Nov 1994 08:49:37 GMT", then - 30), ==, 30);
+  g_assert_cmpint (onb_http_parse_retry_after ("Sun, 06 Nov 1994 08:49:37 GMT", then + 30), ==, 0);
+  g_assert_cmpint (onb_http_parse_retry_after ("soon", 0), ==, -1);
+  g_assert_cmpint (onb_http_parse_retry_after (NULL, 0), ==, -1);
+}
+
+static void
+test_check_url (void)
+{
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(OnbConfig) config = onb_config_new ();
+  g_autoptr(OnbHttpClient) lax = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (onb_http_client_check_url (http, "https://eu1.cloud.thethings.network", &error));
+  g_assert_true (onb_http_client_check_url (http, "http://127.0.0.1:8080/x", &error));
+  g_assert_true (onb_http_client_check_url (http, "http://localhost:1", &error));
+  g_assert_true (onb_http_client_check_url (http, "http://[::1]:1/", &error));
+  g_assert_no_error (error);
+
+  g_assert_false (onb_http_client_check_url (http, "http://fra1.blynk.cloud", &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INSECURE_URL);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "insecure-url");
+  g_assert_nonnull (strstr (error->message, "allow_insecure_http"));
+  g_clear_error (&error);
+
+  g_assert_false (onb_http_client_check_url (http, "ftp://example.com", &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_URL);
+  g_clear_error (&error);
+  g_assert_false (onb_http_client_check_url (http, "eu1.cloud.thethings.network", &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_URL);
+  g_clear_error (&error);
+
+  onb_config_set_boolean (config, "cloud", "allow_insecure_http", TRUE);
+  lax = onb_http_client_new (config);
+  g_assert_true (onb_http_client_get_allow_insecure_http (lax));
+  g_assert_true (onb_http_client_check_url (lax, "http://fra1.blynk.cloud", &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_request_on_main_loop (void)
+{
+  g_autoptr(TestServer) server = test_server_new (OK_RESPONSE);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(OnbHttpRequest) request = NULL;
+  g_autoptr(OnbHttpRequest) second = NULL;
+  g_autoptr(OnbHttpResponse) response = NULL;
+  g_autoptr(json_object) body = json_object_new_object ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = onb_http_build_url (server->url, "api", "v3", "x", NULL);
+  guint ticks = 0;
+  guint ticker;
+
+  server->delay_ms = 300;
+  request = onb_http_request_new ("POST", url);
+  onb_http_request_set_bearer_token (request, "tok123");
+  onb_http_request_set_header (request, "X-Test", "1");
+  json_object_object_add (body, "name", json_object_new_string ("a\"b"));
+  onb_http_request_set_json_body (request, body);
+
+  /* A 10 ms ticker keeps running while the request waits 300 ms. */
+  ticker = g_timeout_add (10, tick, &ticks);
+  response = send_request (http, request, NULL, &error);
+  g_source_remove (ticker);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ticks, >=, 15);
+
+  g_assert_cmpuint (onb_http_response_get_status (response), ==, 200);
+  g_assert_true (onb_http_response_is_success (response));
+  g_assert_cmpstr (onb_http_response_get_header (response, "content-TYPE"), ==, "application/json");
+  g_assert_true (json_object_get_boolean (json_object_object_get (onb_http_response_get_json (response), "a")));
+  g_assert_cmpint (onb_http_response_get_elapsed_us (response), >=, 300000);
+
+  g_assert_nonnull (strstr (server->last_request->str, "POST /api/v3/x HTTP/1.1\n"));
+  g_assert_nonnull (strstr (server->last_request->str, "User-Agent: Onboarder/" PACKAGE_VERSION "\n"));
+  g_assert_nonnull (strstr (server->last_request->str, "Authorization: Bearer tok123\n"));
+  g_assert_nonnull (strstr (server->last_request->str, "X-Test: 1\n"));
+  g_assert_nonnull (strstr (server->last_request->str, "Content-Type: application/json\n"));
+  /* json-c escaped the quote: the body was built, not formatted. */
+  g_assert_nonnull (strstr (server->last_request->str, "{\"name\":\"a\\\"b\"}"));
+
+  /* A second request reuses the kept-alive connection. */
+  server->delay_ms = 0;
+  second = onb_http_request_new ("GET", url);
+  g_clear_pointer (&response, onb_http_response_unref);
+  response = send_request (http, second, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (server->n_requests, ==, 2);
+  g_assert_cmpuint (server->n_connections, ==, 1);
+  g_assert_cmpuint (onb_http_client_get_n_active (http), ==, 0);
+}
+
+static void
+expect_status (const char *raw,
+               guint       status,
+               int         code,
+               gboolean    transient,
+               gint64      retry_after)
+{
+  g_autoptr(TestServer) server = test_server_new (raw);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(OnbHttpRequest) request = onb_http_request_new ("GET", server->url);
+  g_autoptr(OnbHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) classified = NULL;
+
+  response = send_request (http, request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (onb_http_response_get_status (response), ==, status);
+
+  classified = onb_http_response_to_error (response, NULL, NULL, NULL, "x");
+  g_assert_error (classified, ONB_CLOUD_ERROR, code);
+  g_assert_cmpint (onb_cloud_error_is_transient (classified), ==, transient);
+  g_assert_cmpint (onb_cloud_error_get_retry_after (classified), ==, retry_after);
+  g_assert_cmpuint (onb_cloud_error_get_http_status (classified), ==, status);
+
+  /* The extended data survives a copy. */
+  {
+    g_autoptr(GError) copy = g_error_copy (classified);
+
+    g_assert_cmpint (onb_cloud_error_get_retry_after (copy), ==, retry_after);
+    g_assert_cmpuint (onb_cloud_error_get_http_status (copy), ==, status);
+  }
+}
+
+static void
+test_status_classes (void)
+{
+  expect_status ("HTTP/1.1 429 Too Many\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n", 429, ONB_CLOUD_ERROR_RATE_LIMITED, TRUE, 5);
+  expect_status ("HTTP/1.1 429 Too Many\r\nX-Rate-Limit-Retry: 3\r\nContent-Length: 0\r\n\r\n", 429, ONB_CLOUD_ERROR_RATE_LIMITED, TRUE, 3);
+  expect_status ("HTTP/1.1 503 Unavailable\r\nContent-Length: 0\r\n\r\n", 503, ONB_CLOUD_ERROR_SERVER_ERROR, TRUE, -1);
+  expect_status ("HTTP/1.1 408 Timeout\r\nContent-Length: 0\r\n\r\n", 408, ONB_CLOUD_ERROR_TIMEOUT, TRUE, -1);
+  expect_status ("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 404, ONB_CLOUD_ERROR_NOT_FOUND, FALSE, -1);
+  expect_status ("HTTP/1.1 400 Bad\r\nContent-Length: 0\r\n\r\n", 400, ONB_CLOUD_ERROR_INVALID_REQUEST, FALSE, -1);
+  expect_status ("HTTP/1.1 418 Teapot\r\nContent-Length: 0\r\n\r\n", 418, ONB_CLOUD_ERROR_HTTP, FALSE, -1);
+}
+
+static void
+test_refused (void)
+{
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(OnbHttpRequest) request = NULL;
+  g_autoptr(OnbHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  guint16 port;
+
+  /* A port that was free a moment ago: nobody listens there now. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u/", port);
+
+  request = onb_http_request_new ("GET", url);
+  response = send_request (http, request, NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_CONNECTION_REFUSED);
+  g_assert_true (onb_cloud_error_is_transient (error));
+  g_assert_cmpuint (onb_cloud_error_get_http_status (error), ==, 0);
+}
+
+static void
+test_timeout_and_cancel (void)
+{
+  g_autoptr(TestServer) server = test_server_new (NULL);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(OnbHttpRequest) request = onb_http_request_new ("GET", server->url);
+  g_autoptr(OnbHttpResponse) response = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  onb_http_request_set_timeouts (request, 1000, 300);
+  response = send_request (http, request, NULL, &error);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_TIMEOUT);
+  g_assert_true (onb_cloud_error_is_transient (error));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+  g_clear_error (&error);
+
+  g_timeout_add_once (50, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
+  onb_http_request_set_timeouts (request, 0, 0);
+  response = send_request (http, request, cancellable, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (onb_cloud_error_is_transient (error));
+  g_assert_cmpuint (onb_http_client_get_n_active (http), ==, 0);
+}
+
+static void
+test_dropped (void)
+{
+  g_autoptr(OnbTestSim) sim = cloud_test_sim_start (NULL);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autofree char *url = onb_http_build_url (onb_test_sim_get_url (sim), "api", "v3", "configuration", "frequency-plans", NULL);
+  g_autoptr(OnbHttpRequest) request = onb_http_request_new ("GET", url);
+  g_autoptr(OnbHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  onb_test_sim_set_faults (sim, "{\"script\": {\"tts.frequency_plans\": [\"drop\"]}}", &error);
+  g_assert_no_error (error);
+  response = send_request (http, request, NULL, &error);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_CONNECTION_RESET);
+  g_assert_true (onb_cloud_error_is_transient (error));
+  g_clear_error (&error);
+
+  response = send_request (http, request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (onb_http_response_get_status (response), ==, 200);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/http/build-url", test_build_url);
+  g_test_add_func ("/http/retry-after", test_retry_after);
+  g_test_add_func ("/http/check-url", test_check_url);
+  g_test_add_func ("/http/request-on-main-loop", test_request_on_main_loop);
+  g_test_add_func ("/http/status-classes", test_status_classes);
+  g_test_add_func ("/http/refused", test_refused);
+  g_test_add_func ("/http/timeout-and-cancel", test_timeout_and_cancel);
+  g_test_add_func ("/http/dropped", test_dropped);
+
+  return g_test_run ();
+}

@@ -1,0 +1,670 @@
+/* test-tts-client.c: The Things Stack client against the simulator */
+
+#include "config.h"
+
+#include "cloud-test.h"
+#include "onb-cloud-error.h"
+#include "onb-error.h"
+#include "onb-tts-client.h"
+
+#define DEV_EUI  "0018B20000000101"
+#define JOIN_EUI "70B3D57ED0000010"
+#define APP_KEY  "2B7E151628AED2A6ABF7158809CF4F3C"
+#define NWK_KEY  "00112233445566778899AABBCCDDEEFF"
+#define DEV_ID   "eui-0018b20000000101"
+
+static OnbTestSim *sim;
+
+typedef struct
+{
+  OnbHttpClient *http;
+  OnbTtsClient  *tts;
+  OnbTtsDevice  *device;
+} Fixture;
+
+static OnbTtsClient *
+new_client (OnbHttpClient *http,
+            OnbConfig     *config)
+{
+  g_autoptr(GError) error = NULL;
+  OnbTtsClient *tts = onb_tts_client_new (http, config, &error);
+
+  g_assert_no_error (error);
+  return tts;
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  onb_test_sim_reset (sim, &error);
+  g_assert_no_error (error);
+
+  config = cloud_test_config (sim, NULL);
+  f->http = onb_http_client_new (config);
+  f->tts = new_client (f->http, config);
+  f->device = onb_tts_device_new (DEV_EUI, JOIN_EUI, APP_KEY, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_pointer (&f->device, onb_tts_device_unref);
+  g_clear_object (&f->tts);
+  g_clear_object (&f->http);
+}
+
+static gboolean
+create_device (OnbTtsClient  *tts,
+               OnbTtsDevice  *device,
+               GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  onb_tts_client_create_device_async (tts, device, NULL, cloud_test_store_result, &result);
+  return onb_tts_client_create_device_finish (tts, cloud_test_wait (&result), error);
+}
+
+static gboolean
+create_is (OnbTtsClient  *tts,
+           OnbTtsDevice  *device,
+           GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  onb_tts_client_create_is_async (tts, device, NULL, cloud_test_store_result, &result);
+  return onb_tts_client_create_is_finish (tts, cloud_test_wait (&result), error);
+}
+
+static gboolean
+set_component (OnbTtsClient     *tts,
+               OnbTtsComponent   component,
+               OnbTtsDevice     *device,
+               GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  onb_tts_client_set_async (tts, component, device, NULL, cloud_test_store_result, &result);
+  return onb_tts_client_set_finish (tts, cloud_test_wait (&result), error);
+}
+
+static json_object *
+get_component (OnbTtsClient     *tts,
+               OnbTtsComponent   component,
+               const char       *device_id,
+               GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  onb_tts_client_get_async (tts, component, device_id, NULL, cloud_test_store_result, &result);
+  return onb_tts_client_get_finish (tts, cloud_test_wait (&result), error);
+}
+
+static gboolean
+delete_device (OnbTtsClient  *tts,
+               const char    *device_id,
+               GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  onb_tts_client_delete_async (tts, device_id, NULL, cloud_test_store_result, &result);
+  return onb_tts_client_delete_finish (tts, cloud_test_wait (&result), error);
+}
+
+/* The simulator's record of our device on @component, or NULL. */
+static json_object *
+sim_record (const char *component)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) state = onb_test_sim_get_state (sim, &error);
+  json_object *records = NULL;
+  json_object *record = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (json_object_object_get_ex (state, "tts", &records));
+  g_assert_true (json_object_object_get_ex (records, component, &records));
+  if (!json_object_object_get_ex (records, ONB_TEST_SIM_TTS_APP_ID "/" DEV_ID, &record))
+    return NULL;
+
+  return json_object_get (record);
+}
+
+static const char *
+str_at (json_object *object,
+        const char  *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (!json_object_object_get_ex (object, parts[i], &object))
+      return NULL;
+
+  return json_object_get_string (object);
+}
+
+static void
+test_create_success (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char * const components[] = { "is", "js", "ns", "as" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) is = NULL;
+  g_autoptr(json_object) js = NULL;
+  g_autoptr(json_object) ns = NULL;
+
+  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (components); i++)
+    {
+      g_autoptr(json_object) record = sim_record (components[i]);
+
+      g_assert_nonnull (record);
+      g_assert_cmpstr (str_at (record, "ids.dev_eui"), ==, DEV_EUI);
+      g_assert_cmpstr (str_at (record, "ids.join_eui"), ==, JOIN_EUI);
+    }
+
+  /* Exactly the bodies of DESIGN.md §4.1, addresses without a scheme. */
+  is = sim_record ("is");
+  g_assert_cmpstr (str_at (is, "join_server_address"), ==, strstr (onb_test_sim_get_url (sim), "://") + 3);
+  js = sim_record ("js");
+  g_assert_cmpstr (str_at (js, "root_keys.app_key.key"), ==, APP_KEY);
+  g_assert_null (str_at (js, "root_keys.nwk_key.key"));
+  g_assert_cmpstr (str_at (js, "network_server_address"), ==, str_at (is, "network_server_address"));
+  ns = sim_record ("ns");
+  g_assert_cmpstr (str_at (ns, "frequency_plan_id"), ==, ONB_TEST_SIM_TTS_FREQUENCY_PLAN);
+  g_assert_true (json_object_get_boolean (json_object_object_get (ns, "supports_join")));
+  g_assert_false (json_object_get_boolean (json_object_object_get (ns, "supports_class_c")));
+
+  /* Read back from every component and verify. */
+  for (OnbTtsComponent c = ONB_TTS_COMPONENT_IS; c <= ONB_TTS_COMPONENT_AS; c++)
+    {
+      g_autoptr(json_object) read = get_component (f->tts, c, DEV_ID, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (onb_tts_client_verify_device (f->tts, c, f->device, read, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+test_concurrent_components (Fixture       *f,
+                            gconstpointer  data)
+{
+  static const char * const sets[] = { "tts.js.set", "tts.ns.set", "tts.as.set" };
+  g_autoptr(GError) error = NULL;
+  double last_start = 0, first_end = G_MAXDOUBLE, is_end;
+  g_autoptr(GPtrArray) is_entries = NULL;
+
+  onb_test_sim_set_faults (sim, "{\"endpoints\": {\"tts\": {\"latency_ms\": 300}}}", &error);
+  g_assert_no_error (error);
+
+  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_no_error (error);
+
+  is_entries = cloud_test_log_entries (sim, "tts.is.create");
+  g_assert_cmpuint (is_entries->len, ==, 1);
+  is_end = cloud_test_entry_ms (g_ptr_array_index (is_entries, 0), "end_ms");
+
+  for (guint i = 0; i < G_N_ELEMENTS (sets); i++)
+    {
+      g_autoptr(GPtrArray) entries = cloud_test_log_entries (sim, sets[i]);
+      json_object *entry;
+
+      g_assert_cmpuint (entries->len, ==, 1);
+      entry = g_ptr_array_index (entries, 0);
+      /* IS first... */
+      g_assert_cmpfloat (cloud_test_entry_ms (entry, "start_ms"), >=, is_end);
+      last_start = MAX (last_start, cloud_test_entry_ms (entry, "start_ms"));
+      first_end = MIN (first_end, cloud_test_entry_ms (entry, "end_ms"));
+    }
+
+  /* ...then all three in flight at once: every one started before any
+   * finished (each takes 300 ms). */
+  g_assert_cmpfloat (last_start, <, first_end);
+}
+
+static void
+test_already_exists (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_no_error (error);
+
+  /* The same box again: "already there", not a conflict... */
+  g_assert_false (create_is (f->tts, f->device, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_ALREADY_EXISTS);
+  g_assert_cmpuint (onb_cloud_error_get_http_status (error), ==, 409);
+  g_assert_false (onb_cloud_error_is_transient (error));
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "already-exists");
+  g_clear_error (&error);
+
+  /* ...and the whole creation adopts it. */
+  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_euis_taken_elsewhere (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(OnbConfig) other_config = NULL;
+  g_autoptr(OnbTtsClient) other = NULL;
+  g_autoptr(OnbTtsDevice) renamed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Another team registered these EUIs in their application. */
+  other_config = cloud_test_config (sim,
+                                    "tts", "application_id", ONB_TEST_SIM_TTS_OTHER_APP_ID,
+                                    "tts", "api_key", ONB_TEST_SIM_TTS_API_KEY_OTHER_APP,
+                                    NULL);
+  other = new_client (f->http, other_config);
+  g_assert_true (create_is (other, f->device, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (create_is (f->tts, f->device, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_EUIS_TAKEN);
+  g_assert_cmpstr (onb_cloud_error_get_server_name (error), ==, "end_device_euis_taken");
+  g_assert_cmpstr (onb_cloud_error_get_server_namespace (error), ==, "pkg/identityserver/store");
+  g_assert_nonnull (strstr (error->message, "another application"));
+  g_assert_nonnull (strstr (error->message, ONB_TEST_SIM_TTS_OTHER_APP_ID));
+  g_clear_error (&error);
+
+  /* The whole creation stops at IS: nothing on JS/NS/AS. */
+  g_assert_false (create_device (f->tts, f->device, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_EUIS_TAKEN);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.js.set"), ==, 0);
+}
+
+static void
+test_unauthorized (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, "tts", "api_key", "NNSXS.NOTAKEY.NOTASECRET", NULL);
+  g_autoptr(OnbTtsClient) tts = new_client (f->http, config);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (create_device (tts, f->device, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_UNAUTHORIZED);
+  g_assert_cmpuint (onb_cloud_error_get_http_status (error), ==, 401);
+  g_assert_cmpstr (onb_cloud_error_get_server_name (error), ==, "token_not_found");
+  g_assert_false (onb_cloud_error_is_transient (error));
+  g_assert_null (strstr (error->message, "NOTASECRET"));
+}
+
+static void
+test_forbidden_keys (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, "tts", "api_key", ONB_TEST_SIM_TTS_API_KEY_NO_KEYS, NULL);
+  g_autoptr(OnbTtsClient) tts = new_client (f->http, config);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (create_is (tts, f->device, &error));
+  g_assert_no_error (error);
+  g_assert_false (set_component (tts, ONB_TTS_COMPONENT_JS, f->device, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_FORBIDDEN);
+  g_assert_cmpstr (onb_cloud_error_get_server_name (error), ==, "insufficient_application_rights");
+  /* Says which right to add, in the console's words. */
+  g_assert_nonnull (strstr (error->message, "Edit device keys"));
+  g_clear_error (&error);
+
+  /* NS and AS need no key rights. */
+  g_assert_true (set_component (tts, ONB_TTS_COMPONENT_NS, f->device, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_forbidden_other_app (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, "tts", "api_key", ONB_TEST_SIM_TTS_API_KEY_OTHER_APP, NULL);
+  g_autoptr(OnbTtsClient) tts = new_client (f->http, config);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (create_is (tts, f->device, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_FORBIDDEN);
+  g_assert_cmpstr (onb_cloud_error_get_server_name (error), ==, "no_application_rights");
+  g_assert_nonnull (strstr (error->message, ONB_TEST_SIM_TTS_APP_ID));
+}
+
+static void
+test_not_found_and_delete (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) missing = NULL;
+  g_autoptr(GPtrArray) is_delete = NULL;
+  double is_start;
+
+  missing = get_component (f->tts, ONB_TTS_COMPONENT_NS, DEV_ID, &error);
+  g_assert_null (missing);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND);
+  g_assert_cmpuint (onb_cloud_error_get_http_status (error), ==, 404);
+  g_clear_error (&error);
+
+  /* Deleting what is not there is fine (rollback of a half-made device). */
+  g_assert_true (delete_device (f->tts, DEV_ID, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_no_error (error);
+  onb_test_sim_reset (sim, NULL);
+  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_no_error (error);
+  g_assert_true (delete_device (f->tts, DEV_ID, &error));
+  g_assert_no_error (error);
+
+  g_assert_null (sim_record ("is"));
+  g_assert_null (sim_record ("js"));
+  g_assert_null (sim_record ("ns"));
+  g_assert_null (sim_record ("as"));
+
+  /* IS last: after AS, NS and JS have answered. */
+  is_delete = cloud_test_log_entries (sim, "tts.is.delete");
+  g_assert_cmpuint (is_delete->len, ==, 1);
+  is_start = cloud_test_entry_ms (g_ptr_array_index (is_delete, 0), "start_ms");
+  for (guint i = 0; i < 3; i++)
+    {
+      static const char * const names[] = { "tts.as.delete", "tts.ns.delete", "tts.js.delete" };
+      g_autoptr(GPtrArray) entries = cloud_test_log_entries (sim, names[i]);
+
+      g_assert_cmpuint (entries->len, ==, 1);
+      g_assert_cmpfloat (cloud_test_entry_ms (g_ptr_array_index (entries, 0), "end_ms"), <=, is_start);
+    }
+}
+
+static void
+expect_radio_error (Fixture    *f,
+                    const char *plan,
+                    const char *mac,
+                    const char *phy,
+                    int         code,
+                    const char *server_name)
+{
+  g_autoptr(OnbConfig) config = cloud_test_config (sim,
+                                                   "tts", "frequency_plan", plan,
+                                                   "tts", "lorawan_version", mac,
+                                                   "tts", "phy_version", phy,
+                                                   NULL);
+  g_autoptr(OnbTtsClient) tts = new_client (f->http, config);
+  g_autoptr(GError) error = NULL;
+
+  onb_test_sim_reset (sim, NULL);
+  g_assert_false (create_device (tts, f->device, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, code);
+  g_assert_cmpstr (onb_cloud_error_get_server_name (error), ==, server_name);
+  g_assert_false (onb_cloud_error_is_transient (error));
+}
+
+static void
+test_validation (Fixture       *f,
+                 gconstpointer  data)
+{
+  expect_radio_error (f, "XX_000_TTN", "MAC_V1_0_3", "PHY_V1_0_3_REV_A", ONB_CLOUD_ERROR_FREQUENCY_PLAN, "not_found");
+  expect_radio_error (f, "AU_915_928_FSB_2", "MAC_V1_0", "PHY_V1_0", ONB_CLOUD_ERROR_BAND_VERSION, "no_band_version");
+  expect_radio_error (f, "EU_863_870_TTN", "MAC_V1_0_3", "RP002_V1_0_3", ONB_CLOUD_ERROR_BAND_VERSION, "validation");
+}
+
+static void
+test_lorawan_1_1_and_class_c (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(OnbConfig) config = cloud_test_config (sim,
+                                                   "tts", "lorawan_version", "MAC_V1_1",
+                                                   "tts", "phy_version", "RP001_V1_1_REV_B",
+                                                   "tts", "class_c", "true",
+                                                   NULL);
+  g_autoptr(OnbTtsClient) tts = new_client (f->http, config);
+  g_autoptr(OnbTtsDevice) device = onb_tts_device_new (DEV_EUI, JOIN_EUI, APP_KEY, NWK_KEY, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) js = NULL;
+  g_autoptr(json_object) ns = NULL;
+  g_autoptr(json_object) read = NULL;
+
+  /* 1.1 needs the NwkKey: refused before anything is sent. */
+  g_assert_false (set_component (tts, ONB_TTS_COMPONENT_JS, f->device, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_REQUEST);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.js.set"), ==, 0);
+  g_clear_error (&error);
+
+  g_assert_true (create_device (tts, device, &error));
+  g_assert_no_error (error);
+  js = sim_record ("js");
+  g_assert_cmpstr (str_at (js, "root_keys.nwk_key.key"), ==, NWK_KEY);
+  ns = sim_record ("ns");
+  g_assert_cmpstr (str_at (ns, "lorawan_version"), ==, "MAC_V1_1");
+  g_assert_true (json_object_get_boolean (json_object_object_get (ns, "supports_class_c")));
+
+  /* The server names the PHY by its canonical name; verify still agrees. */
+  read = get_component (tts, ONB_TTS_COMPONENT_NS, DEV_ID, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (str_at (read, "lorawan_phy_version"), ==, "PHY_V1_1_REV_B");
+  g_assert_true (onb_tts_client_verify_device (tts, ONB_TTS_COMPONENT_NS, device, read, &error));
+  g_assert_no_error (error);
+  /* ...and a device with other keys does not verify on JS. */
+  g_clear_pointer (&read, json_object_put);
+  read = get_component (tts, ONB_TTS_COMPONENT_JS, DEV_ID, &error);
+  g_assert_no_error (error);
+  g_assert_false (onb_tts_client_verify_device (tts, ONB_TTS_COMPONENT_JS, f->device, read, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE);
+}
+
+static void
+expect_fault (Fixture    *f,
+              const char *faults,
+              int         code,
+              gboolean    transient,
+              gint64      retry_after)
+{
+  g_autoptr(GError) error = NULL;
+
+  onb_test_sim_reset (sim, NULL);
+  onb_test_sim_set_faults (sim, faults, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (create_is (f->tts, f->device, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, code);
+  g_assert_cmpint (onb_cloud_error_is_transient (error), ==, transient);
+  g_assert_cmpint (onb_cloud_error_get_retry_after (error), ==, retry_after);
+}
+
+static void
+test_transient_faults (Fixture       *f,
+                       gconstpointer  data)
+{
+  expect_fault (f, "{\"script\": {\"tts.is.create\": [\"429\"]}, \"endpoints\": {\"tts\": {\"retry_after_s\": 7}}}",
+                ONB_CLOUD_ERROR_RATE_LIMITED, TRUE, 7);
+  expect_fault (f, "{\"script\": {\"tts.is.create\": [\"503\"]}}", ONB_CLOUD_ERROR_SERVER_ERROR, TRUE, 1);
+  expect_fault (f, "{\"script\": {\"tts.is.create\": [\"500\"]}}", ONB_CLOUD_ERROR_SERVER_ERROR, TRUE, -1);
+  /* libcurl resends once by itself when a reused keep-alive connection
+   * turns out dead before any answer: drop twice. */
+  expect_fault (f, "{\"script\": {\"tts.is.create\": [\"drop\", \"drop\"]}}", ONB_CLOUD_ERROR_CONNECTION_RESET, TRUE, -1);
+}
+
+static void
+test_timeout (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, "cloud", "timeout_ms", "400", NULL);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
+  g_autoptr(OnbTtsClient) tts = new_client (http, config);
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  onb_test_sim_set_faults (sim, "{\"script\": {\"tts.is.create\": [\"slow\"]}, \"endpoints\": {\"tts\": {\"slow_ms\": 3000}}}", &error);
+  g_assert_no_error (error);
+
+  g_assert_false (create_is (tts, f->device, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_TIMEOUT);
+  g_assert_true (onb_cloud_error_is_transient (error));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+}
+
+static void
+test_network_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  onb_test_sim_set_network_down (sim, TRUE, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (create_device (f->tts, f->device, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_CONNECTION_REFUSED);
+  g_assert_true (onb_cloud_error_is_transient (error));
+  g_clear_error (&error);
+
+  onb_test_sim_set_network_down (sim, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_auth_info_and_plans (Fixture       *f,
+                          gconstpointer  data)
+{
+  static const struct { const char *key; guint n_missing; } cases[] = {
+    { ONB_TEST_SIM_TTS_API_KEY, 0 },
+    { ONB_TEST_SIM_TTS_API_KEY_NO_KEYS, 2 },
+    { ONB_TEST_SIM_TTS_API_KEY_READ_ONLY, 3 },
+    { ONB_TEST_SIM_TTS_API_KEY_OTHER_APP, 4 },
+  };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) plans = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(OnbConfig) config = cloud_test_config (sim, "tts", "api_key", cases[i].key, NULL);
+      g_autoptr(OnbTtsClient) tts = new_client (f->http, config);
+      g_autoptr(json_object) info = NULL;
+      g_auto(GStrv) missing = NULL;
+
+      g_clear_object (&result);
+      onb_tts_client_get_auth_info_async (tts, NULL, cloud_test_store_result, &result);
+      info = onb_tts_client_get_auth_info_finish (tts, cloud_test_wait (&result), &error);
+      g_assert_no_error (error);
+      missing = onb_tts_client_missing_rights (tts, info);
+      g_assert_cmpuint (g_strv_length (missing), ==, cases[i].n_missing);
+    }
+
+  g_clear_object (&result);
+  onb_tts_client_list_frequency_plans_async (f->tts, NULL, cloud_test_store_result, &result);
+  plans = onb_tts_client_list_frequency_plans_finish (f->tts, cloud_test_wait (&result), &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < plans->len; i++)
+    {
+      OnbTtsFrequencyPlan *plan = g_ptr_array_index (plans, i);
+
+      if (g_str_equal (plan->id, ONB_TEST_SIM_TTS_FREQUENCY_PLAN))
+        {
+          found = TRUE;
+          g_assert_cmpuint (plan->base_frequency, ==, 868);
+          g_assert_cmpstr (plan->band_id, ==, "EU_863_870");
+        }
+    }
+  g_assert_true (found);
+}
+
+static void
+test_mac_phy (void)
+{
+  g_assert_true (onb_tts_mac_phy_compatible ("MAC_V1_0_3", "PHY_V1_0_3_REV_A"));
+  g_assert_true (onb_tts_mac_phy_compatible ("MAC_V1_0_3", "RP001_V1_0_3_REV_A"));
+  g_assert_true (onb_tts_mac_phy_compatible ("MAC_V1_0_4", "RP002_V1_0_3"));
+  g_assert_true (onb_tts_mac_phy_compatible ("MAC_V1_1", "PHY_V1_1_REV_B"));
+  g_assert_true (onb_tts_mac_phy_compatible ("MAC_V1_0_2", "RP001_V1_0_2_REV_B"));
+  g_assert_false (onb_tts_mac_phy_compatible ("MAC_V1_0_3", "RP002_V1_0_3"));
+  g_assert_false (onb_tts_mac_phy_compatible ("MAC_V1_0", "PHY_V1_0_1"));
+  g_assert_false (onb_tts_mac_phy_compatible ("MAC_V9", "PHY_V1_0"));
+  g_assert_false (onb_tts_mac_phy_compatible ("MAC_V1_0_3", "nonsense"));
+}
+
+static void
+test_device_validation (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbTtsDevice) device = onb_tts_device_new ("0018b20000000101", JOIN_EUI, "2b7e151628aed2a6abf7158809cf4f3c", NULL, &error);
+  OnbTtsDevice *bad;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (onb_tts_device_get_device_id (device), ==, DEV_ID);
+  g_assert_cmpstr (onb_tts_device_get_dev_eui (device), ==, DEV_EUI);
+  g_assert_cmpstr (onb_tts_device_get_app_key (device), ==, APP_KEY);
+
+  bad = onb_tts_device_new (DEV_EUI, JOIN_EUI, "2B7E151628AED2A6ABF7158809CF4F3", NULL, &error);
+  g_assert_null (bad);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_REQUEST);
+  /* Names the field, never shows the (secret) value. */
+  g_assert_nonnull (strstr (error->message, "AppKey"));
+  g_assert_null (strstr (error->message, "2B7E15"));
+}
+
+static void
+test_not_configured (void)
+{
+  g_autoptr(OnbConfig) config = onb_config_new ();
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbTtsClient) tts = NULL;
+
+  onb_config_set_string (config, "tts", "identity_server", "https://eu1.cloud.thethings.network");
+  tts = onb_tts_client_new (http, config, &error);
+  g_assert_null (tts);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_CONFIGURED);
+  g_assert_nonnull (strstr (error->message, "join_server"));
+  g_clear_error (&error);
+
+  /* http:// only for loopback hosts. */
+  onb_config_set_string (config, "tts", "identity_server", "http://eu1.cloud.thethings.network");
+  tts = onb_tts_client_new (http, config, &error);
+  g_assert_null (tts);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INSECURE_URL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/tts/mac-phy", test_mac_phy);
+  g_test_add_func ("/tts/device-validation", test_device_validation);
+  g_test_add_func ("/tts/not-configured", test_not_configured);
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/tts/create", test_create_success);
+  ADD ("/tts/concurrent-components", test_concurrent_components);
+  ADD ("/tts/already-exists", test_already_exists);
+  ADD ("/tts/euis-taken-elsewhere", test_euis_taken_elsewhere);
+  ADD ("/tts/unauthorized", test_unauthorized);
+  ADD ("/tts/forbidden-keys", test_forbidden_keys);
+  ADD ("/tts/forbidden-other-app", test_forbidden_other_app);
+  ADD ("/tts/not-found-and-delete", test_not_found_and_delete);
+  ADD ("/tts/validation", test_validation);
+  ADD ("/tts/lorawan-1.1-class-c", test_lorawan_1_1_and_class_c);
+  ADD ("/tts/transient-faults", test_transient_faults);
+  ADD ("/tts/timeout", test_timeout);
+  ADD ("/tts/network-down", test_network_down);
+  ADD ("/tts/auth-info-and-plans", test_auth_info_and_plans);
+#undef ADD
+
+  sim = onb_test_sim_start (NULL, &error);
+  g_assert_no_error (error);
+  status = g_test_run ();
+  onb_test_sim_stop (sim);
+
+  return status;
+}
