@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Keeps the manual pages and the README in step with onboarder-cli.
 
-The manual pages format without a groff warning, and every command in the
+The manual pages format without a groff warning; every command in the
 table of src/cli/onb-cli.c is described in onboarder-cli(1) and in the
-README's CLI reference.
+README's CLI reference; every key of the configuration loader's table
+(src/core/onb-config.c) has a row in the README's configuration reference.
 
 usage: check-docs.py SOURCE_ROOT MANPAGE...
 """
@@ -38,6 +39,15 @@ def main():
             problems.append(f"onboarder-cli.1 does not describe the command {command}")
         if f"onboarder-cli {command}" not in readme:
             problems.append(f"README.md does not describe onboarder-cli {command}")
+
+    config = (root / "src" / "core" / "onb-config.c").read_text(encoding="utf-8")
+    keys = re.findall(r'\{\s*"([a-z_]+)",\s*"([a-z_]+)",\s*VALUE_', config)
+    if not keys:
+        problems.append("no key table found in src/core/onb-config.c")
+    for group, key in keys:
+        section = readme.split(f"### `[{group}]`", 1)[1].split("\n## ", 1)[0] if f"### `[{group}]`" in readme else ""
+        if f"| `{key}` |" not in section:
+            problems.append(f"README.md has no row for [{group}] {key} in its configuration reference")
 
     for p in problems:
         print("FAIL:", p)
