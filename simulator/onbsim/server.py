@@ -2,6 +2,7 @@
 the admin API."""
 
 import argparse
+import io
 import json
 import os
 import re
@@ -73,6 +74,11 @@ class Server(ThreadingHTTPServer):
         self.kind = kind
         super().__init__((LOOPBACK, port), Handler)
 
+    def handle_error(self, request, client_address):
+        # Resets are what the network switch and drop faults are for.
+        if self.sim.verbose:
+            super().handle_error(request, client_address)
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
@@ -120,6 +126,8 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.close()
         except OSError:
             pass
+        # The base class flushes wfile after the handler returns.
+        self.wfile = io.BytesIO()
 
 
 class Simulator:

@@ -72,6 +72,9 @@ OWNED = {
                        'session', 'pending_session', 'version_ids'],
 }
 COMPONENT_NAMESPACE = {'js': 'pkg/joinserver', 'ns': 'pkg/networkserver', 'as': 'pkg/applicationserver'}
+# Where each component's registry errors come from.
+REGISTRY_NAMESPACE = {'js': 'pkg/joinserver', 'ns': 'pkg/networkserver/redis',
+                      'as': 'pkg/applicationserver/redis'}
 KEY_PATHS = ('root_keys',)
 
 R_INFO = 'RIGHT_APPLICATION_INFO'
@@ -88,6 +91,11 @@ def now_rfc3339():
 def validation_error(field, reason):
     return tts_error(3, 'pkg/ttnpb', 'validation', 'invalid `{field}`: {reason}',
                      {'field': field, 'reason': reason})
+
+
+def field_value_error(component, field):
+    return tts_error(3, COMPONENT_NAMESPACE[component], 'field_value', 'invalid value of field `{field}`',
+                     {'field': field})
 
 
 def covers(owner, path):
@@ -313,6 +321,8 @@ class TTS:
             return tts_error(5, 'pkg/identityserver/store', 'end_device_not_found',
                              'end device `{end_device_uid}` not found',
                              {'end_device_uid': '%s.%s' % (app, dev)})
+        if component == 'js':
+            return tts_error(5, 'pkg/joinserver', 'device_not_found', 'device not found')
         return tts_error(5, 'pkg/redis', 'not_found', 'entity not found')
 
     def check_device_id(self, dev_id, field):
@@ -466,8 +476,19 @@ class TTS:
         values = decode_end_device(body.get('end_device', {}))
         paths = decode_field_mask(body)
         ids = values.setdefault('ids', {})
+        body_ids = dict(ids)
         ids['device_id'] = dev
         ids['application_ids'] = {'application_id': app}
+        if component == 'js':
+            # The JS keys its registry by EUIs and checks them before rights.
+            if 'join_eui' not in body_ids:
+                raise tts_error(3, 'pkg/joinserver', 'no_join_eui', 'no JoinEUI specified')
+            if body_ids.get('dev_eui', '0' * 16) == '0' * 16:
+                raise tts_error(3, 'pkg/joinserver', 'no_dev_eui', 'no DevEUI specified')
+            for key in ('app_key', 'nwk_key'):
+                path = 'root_keys.%s.key' % key
+                if path in paths and get_path(values, path) in (None, '0' * 32):
+                    raise field_value_error('js', path)
         rights = [R_WRITE]
         if any(covers(k, p) or covers(p, k) for p in paths for k in KEY_PATHS):
             rights.append(R_WRITE_KEYS)
@@ -477,9 +498,9 @@ class TTS:
         is_record = self.records['is'].get((app, dev))
         if is_record is None:
             raise self.not_found('is', app, dev)
-        namespace = COMPONENT_NAMESPACE[component] + '/redis'
+        namespace = REGISTRY_NAMESPACE[component]
         for eui in ('dev_eui', 'join_eui'):
-            if eui in ids and ids[eui] != is_record['ids'].get(eui):
+            if eui in body_ids and body_ids[eui] != is_record['ids'].get(eui):
                 raise tts_error(3, namespace, 'invalid_identifiers', 'invalid identifiers',
                                 {'field': 'ids.' + eui})
         record = self.records[component].get((app, dev))
@@ -490,13 +511,14 @@ class TTS:
             if 'dev_eui' in ids_full:
                 owner = self.eui_owner(component, ids_full.get('join_eui', '0' * 16), ids_full['dev_eui'])
                 if owner:
-                    raise tts_error(6, namespace, 'duplicate_identifiers', 'duplicate identifiers',
+                    raise tts_error(6, namespace, 'duplicate_identifiers',
+                                    'a device identified by the identifiers already exists',
                                     {'application_id': owner[0], 'device_id': owner[1]})
         merged = copy.deepcopy(record)
         for path in paths:
             if not path.startswith('ids'):
                 set_path(merged, path, get_path(values, path))
-        getattr(self, 'check_' + component)(merged, creating)
+        getattr(self, 'check_' + component)(merged, paths, body_ids, creating)
         now = now_rfc3339()
         if creating:
             merged['created_at'] = now
@@ -504,40 +526,39 @@ class TTS:
         self.records[component][(app, dev)] = merged
         return 200, self.project(component, merged, paths)
 
-    def check_js(self, dev, creating):
+    def check_js(self, dev, paths, body_ids, creating):
         for field in ('network_server_address', 'application_server_address'):
             if field in dev and not ADDRESS_RE.match(dev[field]):
                 raise validation_error('end_device.' + field,
                                        'value does not match regex pattern "%s"' % ADDRESS_RE.pattern)
-        if 'dev_eui' not in dev['ids'] or 'join_eui' not in dev['ids']:
-            raise tts_error(3, 'pkg/joinserver/redis', 'invalid_identifiers', 'invalid identifiers',
-                            {'field': 'ids.dev_eui'})
-        if get_path(dev, 'root_keys.app_key.key') is None:
-            raise validation_error('end_device.root_keys.app_key.key', 'value is required')
 
-    def check_ns(self, dev, creating):
-        for field in ('frequency_plan_id', 'lorawan_version', 'lorawan_phy_version'):
-            if not dev.get(field):
-                raise tts_error(3, 'pkg/networkserver', 'invalid_field_value', 'invalid `{field}` value',
-                                {'field': field})
-        if not dev.get('supports_join'):
-            # ABP needs a session; Onboarder only registers OTAA devices.
-            raise tts_error(3, 'pkg/networkserver', 'invalid_field_value', 'invalid `{field}` value',
-                            {'field': 'session'})
-        plan = self.plans.get(dev['frequency_plan_id'])
+    def check_ns(self, dev, paths, body_ids, creating):
+        if 'frequency_plan_id' in paths and not dev.get('frequency_plan_id'):
+            raise field_value_error('ns', 'frequency_plan_id')
+        if creating:
+            for field in ('frequency_plan_id', 'lorawan_version', 'lorawan_phy_version'):
+                if not dev.get(field):
+                    raise field_value_error('ns', field)
+            if dev.get('supports_join'):
+                for eui in ('dev_eui', 'join_eui'):
+                    if eui not in body_ids:
+                        raise field_value_error('ns', 'ids.' + eui)
+            elif get_path(dev, 'session.dev_addr') is None:
+                # ABP needs a session; Onboarder only registers OTAA devices.
+                raise field_value_error('ns', 'session.dev_addr')
+        plan = self.plans.get(dev.get('frequency_plan_id'))
         if plan is None:
             raise tts_error(5, 'pkg/frequencyplans', 'not_found', 'frequency plan `{id}` not found',
-                            {'id': dev['frequency_plan_id']})
-        if dev['lorawan_phy_version'] not in self.bands[plan['band_id']]:
+                            {'id': dev.get('frequency_plan_id')})
+        phy = dev.get('lorawan_phy_version')
+        if phy not in self.bands[plan['band_id']]:
             raise tts_error(3, 'pkg/networkserver', 'no_band_version',
                             'specified version `{ver}` of band `{id}` does not exist',
-                            {'ver': PHY_NAME[dev['lorawan_phy_version']], 'id': plan['band_id']})
-        if dev['lorawan_phy_version'] not in MAC_PHY_COMPATIBLE[dev['lorawan_version']]:
-            raise validation_error('end_device.lorawan_phy_version',
-                                   '%s is not a regional-parameters version of %s'
-                                   % (PHY_NAME[dev['lorawan_phy_version']], MAC_NAME[dev['lorawan_version']]))
+                            {'ver': PHY_NAME.get(phy, 'PHY_UNKNOWN'), 'id': plan['band_id']})
+        if phy not in MAC_PHY_COMPATIBLE.get(dev.get('lorawan_version'), ()):
+            raise field_value_error('ns', 'lorawan_phy_version')
 
-    def check_as(self, dev, creating):
+    def check_as(self, dev, paths, body_ids, creating):
         pass
 
     def component_get(self, req, component, app, dev):

@@ -153,7 +153,7 @@ class Concurrency(SimTestCase):
         self.sim.admin('POST', '/_admin/faults', {'endpoints': {'tts': {'latency_ms': 300}}})
         ids = {'device_id': 'eui-0018b20000000101', 'dev_eui': '0018B20000000101', 'join_eui': '70B3D57ED0000010'}
         bodies = {
-            'js': ({'ids': ids, 'root_keys': {'app_key': {'key': '00' * 16}}}, ['root_keys.app_key.key']),
+            'js': ({'ids': ids, 'root_keys': {'app_key': {'key': '11' * 16}}}, ['root_keys.app_key.key']),
             'ns': ({'ids': ids, 'supports_join': True, 'lorawan_version': 'MAC_V1_0_3',
                     'lorawan_phy_version': 'PHY_V1_0_3_REV_A', 'frequency_plan_id': 'EU_863_870_TTN'},
                    ['supports_join', 'lorawan_version', 'lorawan_phy_version', 'frequency_plan_id']),

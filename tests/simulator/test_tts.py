@@ -56,7 +56,8 @@ class Registration(SimTestCase):
         self.assertEqual(self.sim.tts('DELETE', '/applications/%s/devices/%s' % (APP, DEV))[0], 200)
         state = self.sim.state()
         self.assertEqual([state['tts'][c] for c in ('is', 'js', 'ns', 'as')], [{}, {}, {}, {}])
-        self.assertTTSError(self.sim.tts('DELETE', '/js/applications/%s/devices/%s' % (APP, DEV)), 404, 'not_found')
+        self.assertTTSError(self.sim.tts('DELETE', '/js/applications/%s/devices/%s' % (APP, DEV)), 404, 'device_not_found')
+        self.assertTTSError(self.sim.tts('DELETE', '/ns/applications/%s/devices/%s' % (APP, DEV)), 404, 'not_found')
         self.assertTTSError(self.sim.tts('DELETE', '/applications/%s/devices/%s' % (APP, DEV)), 404, 'end_device_not_found')
 
     def test_auth_info_application_and_plans(self):
@@ -142,9 +143,10 @@ class Enums(SimTestCase):
         self.assertEqual(self.ns_set('MAC_V1_0', 'PHY_V1_0', 'EU_863_870')[0], 200)
 
     def test_mac_phy_mismatch(self):
-        detail = self.assertTTSError(self.ns_set('MAC_V1_0_3', 'PHY_V1_0_2_REV_B'), 400, 'validation')
-        self.assertEqual(detail['attributes']['field'], 'end_device.lorawan_phy_version')
-        self.assertTTSError(self.ns_set('MAC_V1_0_4', 'PHY_V1_0_3_REV_A'), 400, 'validation')
+        detail = self.assertTTSError(self.ns_set('MAC_V1_0_3', 'PHY_V1_0_2_REV_B'), 400, 'field_value')
+        self.assertEqual(detail['attributes']['field'], 'lorawan_phy_version')
+        self.assertEqual(detail['namespace'], 'pkg/networkserver')
+        self.assertTTSError(self.ns_set('MAC_V1_0_4', 'PHY_V1_0_3_REV_A'), 400, 'field_value')
 
     def test_unknown_frequency_plan(self):
         detail = self.assertTTSError(self.ns_set('MAC_V1_0_3', 'PHY_V1_0_3_REV_A', 'EU_868_TTN'), 404, 'not_found')
@@ -184,7 +186,7 @@ class Identifiers(SimTestCase):
 
     def test_components_refuse_devices_the_is_lacks(self):
         for component, paths in (('js', ['root_keys.app_key.key']), ('ns', NS_PATHS), ('as', [])):
-            end_device = ns_device() if component == 'ns' else {'ids': IDS, 'root_keys': {'app_key': {'key': '00' * 16}}}
+            end_device = ns_device() if component == 'ns' else {'ids': IDS, 'root_keys': {'app_key': {'key': '11' * 16}}}
             self.assertTTSError(self.sim.component_set(component, DEV, end_device, paths), 404, 'end_device_not_found')
 
     def test_components_refuse_other_euis(self):
@@ -202,7 +204,7 @@ class Identifiers(SimTestCase):
         detail = self.assertTTSError(
             self.sim.component_set('js', 'replacement', {'ids': ids, 'root_keys': {'app_key': {'key': '11' * 16}}},
                                    ['root_keys.app_key.key']), 409, 'duplicate_identifiers')
-        self.assertEqual(detail['namespace'], 'pkg/joinserver/redis')
+        self.assertEqual(detail['namespace'], 'pkg/joinserver')
         self.assertEqual(detail['attributes']['device_id'], DEV)
 
 
@@ -219,14 +221,14 @@ class FieldMasks(SimTestCase):
             ('as', ['no_such_field'], ['no_such_field']),
         ]
         for component, paths, forbidden in cases:
-            end_device = ns_device(root_keys={'app_key': {'key': '00' * 16}})
+            end_device = ns_device(root_keys={'app_key': {'key': '11' * 16}})
             detail = self.assertTTSError(self.sim.component_set(component, DEV, end_device, paths), 400, 'field_mask_paths')
             self.assertEqual(detail['attributes']['forbidden_paths'], forbidden, component)
             self.assertEqual(detail['namespace'], 'pkg/ttnpb')
 
     def test_is_create_rejects_other_components_fields(self):
         self.sim.reset()
-        detail = self.assertTTSError(self.sim.is_create(root_keys={'app_key': {'key': '00' * 16}},
+        detail = self.assertTTSError(self.sim.is_create(root_keys={'app_key': {'key': '11' * 16}},
                                                         frequency_plan_id='EU_863_870_TTN'), 400, 'field_mask_paths')
         self.assertEqual(detail['attributes']['forbidden_paths'], ['frequency_plan_id', 'root_keys'])
 
@@ -247,13 +249,35 @@ class FieldMasks(SimTestCase):
 
     def test_required_fields_on_create(self):
         detail = self.assertTTSError(self.sim.component_set('ns', DEV, ns_device(), ['supports_join', 'lorawan_version']),
-                                     400, 'invalid_field_value')
+                                     400, 'field_value')
         self.assertEqual(detail['attributes']['field'], 'frequency_plan_id')
-        self.assertTTSError(self.sim.component_set('ns', DEV, ns_device(supports_join=False), NS_PATHS),
-                            400, 'invalid_field_value')
-        detail = self.assertTTSError(self.sim.component_set('js', DEV, {'ids': IDS}, ['network_server_address']),
-                                     400, 'validation')
-        self.assertEqual(detail['attributes']['field'], 'end_device.root_keys.app_key.key')
+        self.assertEqual(detail['namespace'], 'pkg/networkserver')
+        detail = self.assertTTSError(self.sim.component_set('ns', DEV, ns_device(frequency_plan_id=''), NS_PATHS),
+                                     400, 'field_value')
+        self.assertEqual(detail['attributes']['field'], 'frequency_plan_id')
+        detail = self.assertTTSError(self.sim.component_set('ns', DEV, ns_device(supports_join=False), NS_PATHS),
+                                     400, 'field_value')
+        self.assertEqual(detail['attributes']['field'], 'session.dev_addr')
+        ids = {'device_id': DEV}
+        detail = self.assertTTSError(self.sim.component_set('ns', DEV, ns_device(ids=ids), NS_PATHS), 400, 'field_value')
+        self.assertEqual(detail['attributes']['field'], 'ids.dev_eui')
+
+    def test_join_server_needs_euis_and_a_key(self):
+        key = {'app_key': {'key': '11' * 16}}
+        self.assertTTSError(self.sim.component_set('js', DEV, {'ids': {'dev_eui': IDS['dev_eui']}, 'root_keys': key},
+                                                   ['root_keys.app_key.key']), 400, 'no_join_eui')
+        self.assertTTSError(self.sim.component_set('js', DEV, {'ids': {'join_eui': IDS['join_eui']}, 'root_keys': key},
+                                                   ['root_keys.app_key.key']), 400, 'no_dev_eui')
+        for keys in ({}, {'app_key': {'key': '00' * 16}}):
+            detail = self.assertTTSError(self.sim.component_set('js', DEV, {'ids': IDS, 'root_keys': keys},
+                                                                ['root_keys.app_key.key']), 400, 'field_value')
+            self.assertEqual(detail['attributes']['field'], 'root_keys.app_key.key')
+            self.assertEqual(detail['namespace'], 'pkg/joinserver')
+        # LoRaWAN 1.1 keys: both may be set.
+        status, body = self.sim.component_set('js', DEV, {'ids': IDS, 'root_keys': dict(key, nwk_key={'key': '22' * 16})},
+                                              ['root_keys.app_key.key', 'root_keys.nwk_key.key'])
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body['root_keys']['nwk_key']['key'], '22' * 16)
 
     def test_value_without_path_is_ignored(self):
         status, body = self.sim.component_set('js', DEV, {'ids': IDS, 'root_keys': {'app_key': {'key': '22' * 16}},
@@ -281,7 +305,7 @@ class Rights(SimTestCase):
 
     def test_set_keys_needs_write_keys(self):
         self.sim.is_create(key=KEY_NO_KEYS)
-        detail = self.assertTTSError(self.sim.component_set('js', DEV, {'ids': IDS, 'root_keys': {'app_key': {'key': '00' * 16}}},
+        detail = self.assertTTSError(self.sim.component_set('js', DEV, {'ids': IDS, 'root_keys': {'app_key': {'key': '11' * 16}}},
                                                             ['root_keys.app_key.key'], key=KEY_NO_KEYS),
                                      403, 'insufficient_application_rights')
         self.assertEqual(detail['attributes']['missing'], ['RIGHT_APPLICATION_DEVICES_WRITE_KEYS'])
