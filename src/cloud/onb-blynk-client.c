@@ -346,9 +346,10 @@ token_fetch_cb (GObject      *object,
         expires_in = json_object_get_int64 (expires);
       g_clear_pointer (&self->access_token, secret_free);
       self->access_token = g_strdup (json_object_get_string (value));
-      /* Renew a little before the server would refuse it. */
+      /* Renew a little (10 %, 1 s to 1 min) before the server would refuse
+       * it, so requests in flight at the turn do not get a 401. */
       self->token_expires_us = g_get_monotonic_time () +
-                               (expires_in - MIN (60, expires_in / 10)) * G_USEC_PER_SEC;
+                               (expires_in - CLAMP (expires_in / 10, 1, 60)) * G_USEC_PER_SEC;
       g_debug ("new Blynk access token, valid for %" G_GINT64_FORMAT " s", expires_in);
     }
 
@@ -1159,7 +1160,7 @@ set_metafields_device_cb (GObject      *object,
 
   onb_blynk_client_get_metafields_async (self, onb_blynk_device_get_template_id (device),
                                          g_task_get_cancellable (task),
-                                         set_metafields_map_cb, g_steal_pointer (&task));
+                                         set_metafields_map_cb, g_object_ref (task));
 }
 
 void

@@ -75,7 +75,8 @@ OnbBlynkDevice  *onb_blynk_client_claim_static_token_finish (OnbBlynkClient     
 /* The numeric id of a "TMPL…" template, needed by the metafield calls.
  * The platform API has no template lookup by TMPL id, so it is read from a
  * device of that template (the organisation's device list) and cached;
- * ONB_CLOUD_ERROR_NOT_FOUND when no device of the template exists yet. */
+ * ONB_CLOUD_ERROR_NOT_FOUND (and -1) when no device of the template exists
+ * yet. */
 void             onb_blynk_client_resolve_template_async   (OnbBlynkClient       *self,
                                                             const char           *template_code,
                                                             GCancellable         *cancellable,

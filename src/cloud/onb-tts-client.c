@@ -428,8 +428,7 @@ error_from_response (OnbTtsClient    *self,
                                  component_title (component), paths != NULL ? paths : "?");
     }
   else if (g_strcmp0 (name, "no_band_version") == 0 ||
-           (g_strcmp0 (name, "validation") == 0 &&
-            g_strcmp0 (json_path_string (attributes, "field"), "end_device.lorawan_phy_version") == 0))
+           g_str_has_suffix (json_path_string (attributes, "field") ?: "", "lorawan_phy_version"))
     {
       code = ONB_CLOUD_ERROR_BAND_VERSION;
       message = g_strdup_printf (_("The PHY version %s does not go with LoRaWAN %s and the frequency plan %s. Choose a matching PHY version in the settings."),
@@ -448,7 +447,8 @@ error_from_response (OnbTtsClient    *self,
     message = g_strdup (_("The Things Stack is receiving too many requests. The device stays queued and is retried shortly."));
   else if (status >= 500)
     message = g_strdup_printf (_("The Things Stack has a problem right now (HTTP %u). The device stays queued and is retried."), status);
-  else if (g_strcmp0 (name, "validation") == 0 || g_strcmp0 (name, "invalid_field_value") == 0)
+  else if (g_strcmp0 (name, "validation") == 0 || g_strcmp0 (name, "field_value") == 0 ||
+           g_strcmp0 (name, "invalid_field_value") == 0)
     {
       g_autofree char *field = attribute_string (attributes, "field");
       g_autofree char *reason = attribute_string (attributes, "reason");
