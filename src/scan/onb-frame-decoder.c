@@ -266,7 +266,8 @@ run_pass (OnbFrameDecoder *self,
 
       if (inverted || stride != width)
         plane = crop (self, luma, stride, 0, 0, width, height, inverted);
-      scan_plane (self, plane, width, height, self->strategy.density, 1.0, 0, 0, found);
+      /* A still image gets every line: there is no next frame to make up for it. */
+      scan_plane (self, plane, width, height, self->live ? self->strategy.density : 1, 1.0, 0, 0, found);
     }
 }
 
