@@ -1,12 +1,16 @@
 """Start-up, ports, configuration files, SIGTERM, admin API."""
 
+import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 
 from simtest import SCRIPT, Sim
@@ -34,6 +38,56 @@ class Lifecycle(unittest.TestCase):
         finally:
             sim.stop()
 
+    def test_sigterm_with_requests_in_flight(self):
+        sim = Sim('--faults', '{"endpoints": {"tts.frequency_plans": {"p_slow": 1, "slow_ms": 30000}}}')
+        try:
+            errors = []
+
+            def slow():
+                try:
+                    sim.request('GET', '/api/v3/configuration/frequency-plans', timeout=20)
+                except Exception as e:  # the reset is the point
+                    errors.append(e)
+
+            thread = threading.Thread(target=slow)
+            thread.start()
+            time.sleep(0.3)
+            start = time.monotonic()
+            sim.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(sim.proc.wait(10), 0)
+            self.assertLess(time.monotonic() - start, 3)
+            thread.join(10)
+            self.assertEqual(len(errors), 1)
+        finally:
+            sim.stop()
+
+    def test_loopback_only(self):
+        """Every listening socket is bound to 127.0.0.1 (Linux's table of TCP sockets)."""
+        sim = Sim()
+        try:
+            with open('/proc/net/tcp') as f:
+                rows = [line.split() for line in f.read().splitlines()[1:]]
+            listening = {int(row[1].split(':')[1], 16): row[1].split(':')[0] for row in rows if row[3] == '0A'}
+            for port in (sim.port, sim.admin_port, sim.redirect_port):
+                self.assertEqual(listening.get(port), '0100007F', port)
+        finally:
+            sim.stop()
+
+    def test_chunked_body(self):
+        sim = Sim()
+        try:
+            body = json.dumps({'templateId': 'TMPL4pXgRt1Kz', 'name': 'Chunked', 'ownerId': 12345}).encode()
+            token = sim.blynk_token()[1]['access_token']
+            conn = http.client.HTTPConnection('127.0.0.1', sim.port, timeout=10)
+            conn.request('POST', '/api/v1/organization/device/create', body=iter([body[:10], body[10:]]),
+                         headers={'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json'},
+                         encode_chunked=True)
+            resp = conn.getresponse()
+            self.assertEqual((resp.status, json.loads(resp.read())['name']), (200, 'Chunked'))
+            conn.close()
+        finally:
+            sim.stop()
+
     def test_fixed_port(self):
         port = free_port()
         sim = Sim('--port', str(port))
@@ -51,6 +105,34 @@ class Lifecycle(unittest.TestCase):
             proc = subprocess.run([sys.executable, SCRIPT] + args, capture_output=True, text=True, timeout=20)
             self.assertEqual(proc.returncode, 2, args)
             self.assertIn('bad configuration', proc.stderr)
+
+
+class InstalledLayout(unittest.TestCase):
+    def test_finds_default_config_in_pkgdatadir(self):
+        """As meson installs it: script and package in pkglibexecdir, the default
+        configuration renamed in pkgdatadir, found through installed_paths.py."""
+        source = os.path.dirname(os.path.realpath(SCRIPT))
+        with tempfile.TemporaryDirectory() as prefix:
+            libexec = os.path.join(prefix, 'libexec', 'onboarder')
+            share = os.path.join(prefix, 'share', 'onboarder')
+            shutil.copytree(os.path.join(source, 'onbsim'), os.path.join(libexec, 'onbsim'),
+                            ignore=shutil.ignore_patterns('__pycache__'))
+            shutil.copy(os.path.join(source, 'onboarder-simulator'), libexec)
+            os.makedirs(share)
+            shutil.copy(os.path.join(source, 'default-config.json'), os.path.join(share, 'simulator-config.json'))
+            with open(os.path.join(source, 'installed_paths.py.in')) as f:
+                text = f.read().replace('@PKGDATADIR@', share)
+            with open(os.path.join(libexec, 'onbsim', 'installed_paths.py'), 'w') as f:
+                f.write(text)
+            port_file = os.path.join(prefix, 'ports')
+            proc = subprocess.Popen([sys.executable, os.path.join(libexec, 'onboarder-simulator'),
+                                     '--port-file', port_file], stdout=subprocess.PIPE, text=True)
+            try:
+                self.assertTrue(proc.stdout.readline().startswith('PORT='))
+            finally:
+                proc.terminate()
+                self.assertEqual(proc.wait(10), 0)
+                proc.stdout.close()
 
 
 class ConfigFile(unittest.TestCase):
