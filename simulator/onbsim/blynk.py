@@ -175,6 +175,9 @@ class Blynk:
         return device
 
     def body(self, req, allowed):
+        content_type = req.headers.get('Content-Type', '').split(';')[0].strip().lower()
+        if req.body and content_type != 'application/json':
+            raise blynk_error(415, 'Content-Type must be application/json.', reason='unsupported_media_type')
         body = req.json_or(lambda msg: blynk_error(400, 'Invalid JSON body: %s' % msg, reason='bad_json'))
         if not isinstance(body, dict):
             raise blynk_error(400, 'Request body must be a JSON object.', reason='bad_json')

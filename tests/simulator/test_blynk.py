@@ -51,6 +51,15 @@ class Devices(SimTestCase):
         self.assertBlynkError(self.sim.blynk('POST', '/device/create', {'templateId': TEMPLATE, 'name': 'a',
                                                                       'ownerId': OWNER, 'extra': 1}), 400)
         self.assertBlynkError(self.sim.blynk('POST', '/device/create', [1, 2]), 400)
+        token = self.sim.blynk_token()[1]['access_token']
+        status, body, _ = self.sim.request('POST', '/api/v1/organization/device/create',
+                                           raw=b'{"templateId": "TMPL4pXgRt1Kz", "name": "a", "ownerId": 12345}',
+                                           headers={'Authorization': 'Bearer ' + token,
+                                                    'Content-Type': 'application/x-www-form-urlencoded'})
+        self.assertBlynkError((status, body), 415)
+        status, body, _ = self.sim.request('POST', '/api/v1/organization/device/create', raw=b'{not json',
+                                           headers={'Authorization': 'Bearer ' + token})
+        self.assertBlynkError((status, body), 400)
         names = [r['name'] for r in self.sim.state()['rejected']]
         self.assertIn('template_not_found', names)
         self.assertIn('name_too_long', names)
