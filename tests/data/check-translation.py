@@ -58,7 +58,8 @@ def po_catalog(path):
 
 
 def parse(cli, language, config_home):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k not in ("LANG", "LANGUAGE")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("LC_") and k not in ("LANG", "LANGUAGE", "ONBOARDER_CONFIG")}
     env.update(LANG="C.UTF-8", XDG_CONFIG_HOME=config_home)
     if language:
         env["LANGUAGE"] = language
