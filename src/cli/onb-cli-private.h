@@ -37,6 +37,8 @@ gboolean    onb_cli_read_lines      (GInputStream     *stream,
                                      gpointer          user_data,
                                      GError          **error);
 
+int         onb_cli_check           (int               argc,
+                                     char            **argv);
 int         onb_cli_parse           (int               argc,
                                      char            **argv);
 int         onb_cli_scan            (int               argc,

@@ -20,6 +20,7 @@ typedef struct
 /* Sorted by the order a newcomer meets them. */
 static const OnbCliCommand commands[] = {
   { "parse", onb_cli_parse, N_("Classify and check label codes") },
+  { "check", onb_cli_check, N_("Test the settings against The Things Stack and Blynk, item by item") },
   { "scan", onb_cli_scan, N_("Read label codes from images, a video or a camera pipeline") },
 };
 

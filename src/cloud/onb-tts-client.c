@@ -146,8 +146,8 @@ static const struct { const char *right; const char *label; } needed_rights[] = 
   { "RIGHT_APPLICATION_DEVICES_WRITE_KEYS", N_("Edit device keys in application") },
 };
 
-static const char *
-right_label (const char *right)
+const char *
+onb_tts_right_get_label (const char *right)
 {
   for (guint i = 0; i < G_N_ELEMENTS (needed_rights); i++)
     if (g_str_equal (right, needed_rights[i].right))
@@ -361,7 +361,7 @@ attribute_string (json_object *attributes,
       g_auto(GStrv) strv = NULL;
 
       for (size_t i = 0; i < json_object_array_length (value); i++)
-        g_strv_builder_add (items, right_label (json_object_get_string (json_object_array_get_idx (value, i))));
+        g_strv_builder_add (items, onb_tts_right_get_label (json_object_get_string (json_object_array_get_idx (value, i))));
       strv = g_strv_builder_end (items);
 
       return g_strjoinv ("’, ‘", strv);

@@ -164,6 +164,11 @@ json_object   *onb_tts_client_get_auth_info_finish     (OnbTtsClient         *se
 char         **onb_tts_client_missing_rights           (OnbTtsClient         *self,
                                                         json_object          *auth_info);
 
+/* The console's name of a RIGHT_… value, e.g. "Edit device keys in
+ * application" for RIGHT_APPLICATION_DEVICES_WRITE_KEYS (translated); the
+ * value itself when unknown. */
+const char    *onb_tts_right_get_label                 (const char           *right);
+
 /* `GET {is}/api/v3/configuration/frequency-plans`: a GPtrArray of
  * OnbTtsFrequencyPlan. (transfer container; free func set) */
 void           onb_tts_client_list_frequency_plans_async  (OnbTtsClient      *self,

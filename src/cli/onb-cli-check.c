@@ -1,0 +1,92 @@
+/* onb-cli-check.c: `onboarder-cli check`, does this station's setup work? */
+
+#define G_LOG_DOMAIN "onb-cli"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <glib/gi18n.h>
+
+#include "onb-cli-private.h"
+#include "onb-connection-check.h"
+
+static void
+store_result (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+print_item (const OnbCheckItem *item,
+            gboolean            json)
+{
+  if (json)
+    {
+      g_autoptr(json_object) object = json_object_new_object ();
+
+      onb_cli_json_add_string (object, "id", item->id);
+      onb_cli_json_add_string (object, "title", item->title);
+      json_object_object_add (object, "ok", json_object_new_boolean (item->ok));
+      onb_cli_json_add_string (object, "reason", item->reason);
+      onb_cli_json_add_string (object, "message", item->message);
+      onb_cli_print_json (object);
+    }
+  else
+    {
+      /* TRANSLATORS: a check list line: "ok"/"FAILED", title, what to do */
+      g_print ("%-6s %s: %s\n", item->ok ? _("ok") : _("FAILED"), item->title, item->message);
+    }
+}
+
+int
+onb_cli_check (int    argc,
+               char **argv)
+{
+  g_autofree char *config_path = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file (default: the kiosk's)"), N_("FILE") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per line: id, title, ok, reason, message"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(OnbHttpClient) http = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  int exit_code;
+
+  g_option_context_set_summary (context,
+                                _("Checks, item by item, that The Things Stack and Blynk accept this station's settings.\n"
+                                  "Exits with 0 only when every item passes."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if ((exit_code = onb_cli_parse_options (context, &argc, &argv)) >= 0)
+    return exit_code;
+
+  config = onb_cli_load_config (config_path, TRUE, &error);
+  if (config == NULL)
+    {
+      onb_cli_print_error (json, error);
+      return ONB_CLI_EXIT_REJECTED;
+    }
+
+  http = onb_http_client_new (config);
+  onb_connection_check_async (http, config, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  items = onb_connection_check_finish (result, &error);
+  if (items == NULL)
+    {
+      onb_cli_print_error (json, error);
+      return ONB_CLI_EXIT_REJECTED;
+    }
+
+  for (guint i = 0; i < items->len; i++)
+    print_item (g_ptr_array_index (items, i), json);
+
+  return onb_connection_check_all_ok (items) ? ONB_CLI_EXIT_OK : ONB_CLI_EXIT_REJECTED;
+}

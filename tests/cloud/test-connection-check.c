@@ -1,0 +1,235 @@
+/* test-connection-check.c: the item-by-item check, in C and through
+ * `onboarder-cli check` */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "cloud-test.h"
+#include "onb-blynk-client.h"
+#include "onb-connection-check.h"
+
+static OnbTestSim *sim;
+
+static GPtrArray *
+run_check (OnbConfig *config)
+{
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *items;
+
+  onb_connection_check_async (http, config, NULL, cloud_test_store_result, &result);
+  items = onb_connection_check_finish (cloud_test_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (items->len, ==, 10);
+
+  return items;
+}
+
+static OnbCheckItem *
+find_item (GPtrArray  *items,
+           const char *id)
+{
+  for (guint i = 0; i < items->len; i++)
+    {
+      OnbCheckItem *item = g_ptr_array_index (items, i);
+
+      if (g_str_equal (item->id, id))
+        return item;
+    }
+
+  g_assert_not_reached ();
+}
+
+/* The metafield lookup needs one device of the template (see
+ * onb_blynk_client_resolve_template_async()). */
+static void
+create_device_of (const char *template_id)
+{
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, NULL);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
+  g_autoptr(OnbBlynkClient) blynk = onb_blynk_client_new (http, config, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(OnbBlynkDevice) device = NULL;
+  g_autoptr(GError) error = NULL;
+
+  onb_blynk_client_create_device_async (blynk, template_id, "Existing device", ONB_TEST_SIM_BLYNK_OWNER_ID,
+                                        NULL, cloud_test_store_result, &result);
+  device = onb_blynk_client_create_device_finish (blynk, cloud_test_wait (&result), &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_all_ok (void)
+{
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, NULL);
+  g_autoptr(GPtrArray) items = NULL;
+
+  onb_test_sim_reset (sim, NULL);
+  create_device_of (ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
+  items = run_check (config);
+  for (guint i = 0; i < items->len; i++)
+    {
+      OnbCheckItem *item = g_ptr_array_index (items, i);
+
+      g_test_message ("%s: %s", item->id, item->message);
+      g_assert_true (item->ok);
+      g_assert_null (item->reason);
+      g_assert_nonnull (item->message);
+    }
+  g_assert_true (onb_connection_check_all_ok (items));
+  g_assert_cmpstr (((OnbCheckItem *) g_ptr_array_index (items, 0))->id, ==, ONB_CHECK_TTS_CONFIG);
+}
+
+static void
+test_each_item_says_what_to_change (void)
+{
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  OnbCheckItem *item;
+
+  onb_test_sim_reset (sim, NULL);
+  create_device_of ("TMPLs3cNdT2pQ");
+  config = cloud_test_config (sim,
+                              "tts", "api_key", ONB_TEST_SIM_TTS_API_KEY_NO_KEYS,
+                              "tts", "frequency_plan", "XX_123_TTN",
+                              "tts", "phy_version", "RP002_V1_0_3",
+                              "blynk", "template_id", "TMPLs3cNdT2pQ",
+                              NULL);
+  items = run_check (config);
+  g_assert_false (onb_connection_check_all_ok (items));
+
+  g_assert_true (find_item (items, ONB_CHECK_TTS_API_KEY)->ok);
+  item = find_item (items, ONB_CHECK_TTS_RIGHTS);
+  g_assert_false (item->ok);
+  g_assert_cmpstr (item->reason, ==, "missing-rights");
+  g_assert_nonnull (strstr (item->message, "Edit device keys in application"));
+  g_assert_true (find_item (items, ONB_CHECK_TTS_APPLICATION)->ok);
+  item = find_item (items, ONB_CHECK_TTS_FREQUENCY_PLAN);
+  g_assert_false (item->ok);
+  g_assert_nonnull (strstr (item->message, "XX_123_TTN"));
+  g_assert_nonnull (strstr (item->message, "EU_863_870_TTN"));
+  item = find_item (items, ONB_CHECK_TTS_MAC_PHY);
+  g_assert_false (item->ok);
+  g_assert_cmpstr (item->reason, ==, "band-version");
+  g_assert_true (find_item (items, ONB_CHECK_BLYNK_TEMPLATE)->ok);
+  item = find_item (items, ONB_CHECK_BLYNK_METAFIELDS);
+  g_assert_false (item->ok);
+  g_assert_nonnull (strstr (item->message, "Application Key"));
+  g_assert_nonnull (strstr (item->message, "TheThingsNetwork Device"));
+}
+
+static void
+test_dependent_items (void)
+{
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  OnbCheckItem *item;
+
+  onb_test_sim_reset (sim, NULL);
+  config = cloud_test_config (sim,
+                              "tts", "api_key", "NNSXS.WRONG.WRONG",
+                              "blynk", "client_secret", "nope",
+                              NULL);
+  onb_config_set_string (config, "tts", "application_id", "");
+  items = run_check (config);
+
+  item = find_item (items, ONB_CHECK_TTS_CONFIG);
+  g_assert_false (item->ok);
+  g_assert_cmpstr (item->reason, ==, "not-configured");
+  g_assert_nonnull (strstr (item->message, "application_id"));
+  g_assert_cmpstr (find_item (items, ONB_CHECK_TTS_API_KEY)->reason, ==, "not-checked");
+
+  item = find_item (items, ONB_CHECK_BLYNK_CREDENTIALS);
+  g_assert_false (item->ok);
+  g_assert_cmpstr (item->reason, ==, "unauthorized");
+  g_assert_nonnull (strstr (item->message, "client secret"));
+  item = find_item (items, ONB_CHECK_BLYNK_METAFIELDS);
+  g_assert_cmpstr (item->reason, ==, "not-checked");
+  g_assert_nonnull (strstr (item->message, find_item (items, ONB_CHECK_BLYNK_CREDENTIALS)->title));
+}
+
+static int
+run_cli (const char  *config_path,
+         gboolean     json,
+         char       **out)
+{
+  const char *cli = g_getenv ("ONB_CLI");
+  const char *argv[] = { cli, "check", "--config", config_path, json ? "--json" : NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_nonnull (cli);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+
+  return WEXITSTATUS (status);
+}
+
+static void
+test_cli (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *json_out = NULL;
+  g_autoptr(GKeyFile) bad = NULL;
+  g_autofree char *bad_path = NULL;
+  g_autofree char *bad_out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  onb_test_sim_reset (sim, NULL);
+  create_device_of (ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
+  path = onb_test_sim_write_config (sim, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (run_cli (path, FALSE, &out), ==, 0);
+  g_assert_nonnull (strstr (out, "Rights of the API key"));
+
+  g_assert_cmpint (run_cli (path, TRUE, &json_out), ==, 0);
+  lines = g_strsplit (g_strchomp (json_out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 10);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(json_object) item = json_tokener_parse (lines[i]);
+
+      g_assert_nonnull (item);
+      g_assert_true (json_object_get_boolean (json_object_object_get (item, "ok")));
+    }
+
+  /* One failing item: exit status 1, and it says what to change. */
+  bad = onb_test_sim_new_key_file (sim);
+  g_key_file_set_string (bad, "tts", "phy_version", "PHY_V1_0");
+  bad_path = g_build_filename (g_get_tmp_dir (), "onb-test-check-bad.conf", NULL);
+  g_assert_true (g_key_file_save_to_file (bad, bad_path, &error));
+  g_chmod (bad_path, 0600);
+  g_assert_cmpint (run_cli (bad_path, TRUE, &bad_out), ==, 1);
+  g_assert_nonnull (strstr (bad_out, "\"id\":\"tts-mac-phy\",\"title\":\"LoRaWAN and PHY versions\",\"ok\":false,\"reason\":\"band-version\""));
+  g_unlink (bad_path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/check/all-ok", test_all_ok);
+  g_test_add_func ("/check/each-item-says-what-to-change", test_each_item_says_what_to_change);
+  g_test_add_func ("/check/dependent-items", test_dependent_items);
+  g_test_add_func ("/check/cli", test_cli);
+
+  sim = onb_test_sim_start (NULL, &error);
+  g_assert_no_error (error);
+  status = g_test_run ();
+  onb_test_sim_stop (sim);
+
+  return status;
+}
