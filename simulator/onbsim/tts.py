@@ -417,10 +417,10 @@ class TTS:
         dev = decode_end_device(body.get('end_device', {}))
         ids = dev.setdefault('ids', {})
         ids['application_ids'] = {'application_id': app}  # the URL wins, as in grpc-gateway
-        self.require(req, app, R_WRITE)
         self.check_device_id(ids.get('device_id', ''), 'end_device.ids.device_id')
         self.check_forbidden('is', sorted(k for k in dev if k not in ('ids', 'created_at', 'updated_at')))
         self.check_is_fields(dev)
+        self.require(req, app, R_WRITE)
         if (app, ids['device_id']) in self.records['is']:
             raise tts_error(6, 'pkg/identityserver/store', 'id_taken', 'ID already taken')
         if 'dev_eui' in ids:
@@ -437,9 +437,9 @@ class TTS:
         return 200, encode_device(record)
 
     def is_get(self, req, app, dev):
-        self.require(req, app, R_READ)
         paths = self.query_field_mask(req)
         self.check_forbidden('is', paths)
+        self.require(req, app, R_READ)
         record = self.records['is'].get((app, dev))
         if record is None:
             raise self.not_found('is', app, dev)
@@ -450,9 +450,9 @@ class TTS:
         decode_object(body, ['end_device', 'field_mask'], 'UpdateEndDeviceRequest')
         values = decode_end_device(body.get('end_device', {}))
         paths = decode_field_mask(body)
-        self.require(req, app, R_WRITE)
         self.check_forbidden('is', paths)
         self.check_is_fields(values)
+        self.require(req, app, R_WRITE)
         record = self.records['is'].get((app, dev))
         if record is None:
             raise self.not_found('is', app, dev)
@@ -479,6 +479,9 @@ class TTS:
         body_ids = dict(ids)
         ids['device_id'] = dev
         ids['application_ids'] = {'application_id': app}
+        # The validator middleware runs before the handler checks rights.
+        self.check_device_id(dev, 'end_device.ids.device_id')
+        self.check_forbidden(component, paths)
         if component == 'js':
             # The JS keys its registry by EUIs and checks them before rights.
             if 'join_eui' not in body_ids:
@@ -493,8 +496,6 @@ class TTS:
         if any(covers(k, p) or covers(p, k) for p in paths for k in KEY_PATHS):
             rights.append(R_WRITE_KEYS)
         self.require(req, app, *rights)
-        self.check_device_id(dev, 'end_device.ids.device_id')
-        self.check_forbidden(component, paths)
         is_record = self.records['is'].get((app, dev))
         if is_record is None:
             raise self.not_found('is', app, dev)
@@ -566,8 +567,8 @@ class TTS:
         rights = [R_READ]
         if any(covers(k, p) or covers(p, k) for p in paths for k in KEY_PATHS):
             rights.append(R_READ_KEYS)
-        self.require(req, app, *rights)
         self.check_forbidden(component, paths)
+        self.require(req, app, *rights)
         record = self.records[component].get((app, dev))
         if record is None:
             raise self.not_found(component, app, dev)
