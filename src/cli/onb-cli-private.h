@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "onb-config.h"
+#include "onb-engine.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,47 @@ int         onb_cli_check           (int               argc,
                                      char            **argv);
 int         onb_cli_parse           (int               argc,
                                      char            **argv);
+
+/* Options of every command that runs the job engine. */
+typedef struct
+{
+  char *config_path;
+  int   max_jobs;
+  int   timeout_s;
+  int   retry_min_ms;
+  int   retry_max_ms;
+} OnbCliEngineOptions;
+
+void         onb_cli_add_engine_options     (GOptionContext      *context,
+                                             OnbCliEngineOptions *options);
+void         onb_cli_engine_options_clear   (OnbCliEngineOptions *options);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (OnbCliEngineOptions, onb_cli_engine_options_clear)
+OnbEngine   *onb_cli_engine_start           (OnbConfig                 *config,
+                                             const OnbCliEngineOptions *options,
+                                             GError                   **error);
+/* FALSE when @timeout_s (0: none) ran out first. */
+gboolean     onb_cli_engine_wait            (OnbEngine           *engine,
+                                             GPtrArray           *jobs,
+                                             guint                timeout_s);
+void         onb_cli_engine_wait_journaled  (OnbEngine           *engine,
+                                             GPtrArray           *jobs);
+json_object *onb_cli_job_to_json            (OnbJob              *job);
+void         onb_cli_print_job              (OnbJob              *job,
+                                             gboolean             json);
+int          onb_cli_jobs_exit_status       (GPtrArray           *jobs);
+
+int          onb_cli_import                 (int                  argc,
+                                             char               **argv);
+int          onb_cli_provision              (int                  argc,
+                                             char               **argv);
+int          onb_cli_replace                (int                  argc,
+                                             char               **argv);
+int          onb_cli_jobs                   (int                  argc,
+                                             char               **argv);
+int          onb_cli_retry                  (int                  argc,
+                                             char               **argv);
+int          onb_cli_export                 (int                  argc,
+                                             char               **argv);
 int         onb_cli_scan            (int               argc,
                                      char            **argv);
 

@@ -20,6 +20,12 @@ typedef struct
 /* Sorted by the order a newcomer meets them. */
 static const OnbCliCommand commands[] = {
   { "parse", onb_cli_parse, N_("Classify and check label codes") },
+  { "import", onb_cli_import, N_("Import the manufacturer's device list (CSV)") },
+  { "provision", onb_cli_provision, N_("Create devices in Blynk and The Things Stack") },
+  { "replace", onb_cli_replace, N_("Swap the hardware of a device, keeping its Blynk history") },
+  { "jobs", onb_cli_jobs, N_("List the jobs of the journal") },
+  { "retry", onb_cli_retry, N_("Run failed or waiting jobs again") },
+  { "export", onb_cli_export, N_("Write the journal as CSV") },
   { "check", onb_cli_check, N_("Test the settings against The Things Stack and Blynk, item by item") },
   { "scan", onb_cli_scan, N_("Read label codes from images, a video or a camera pipeline") },
 };

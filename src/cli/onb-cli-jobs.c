@@ -1,0 +1,66 @@
+/* onb-cli-jobs.c: `onboarder-cli jobs`, what the journal says */
+
+#define G_LOG_DOMAIN "onb-cli"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "onb-cli-private.h"
+#include "onb-journal.h"
+
+int
+onb_cli_jobs (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(OnbJournal) journal = NULL;
+  g_autoptr(GPtrArray) jobs = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *state_name = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *path = NULL;
+  gboolean json = FALSE;
+  int limit = 0, state = -1, status;
+  const GOptionEntry entries[] = {
+    { "state", 0, 0, G_OPTION_ARG_STRING, &state_name,
+      N_("Only jobs in this state (queued, running, waiting, done, failed)"), N_("STATE") },
+    { "search", 0, 0, G_OPTION_ARG_STRING, &query, N_("Only jobs whose DevEUI, name or reason contains TEXT"),
+      N_("TEXT") },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("At most N jobs, newest first"), N_("N") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per job"), NULL },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file"), N_("FILE") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("— list the jobs of the journal, newest first"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
+    return status;
+  if (argc > 1 || limit < 0 || (state_name != NULL && (state = onb_job_state_from_string (state_name)) < 0))
+    {
+      g_printerr ("%s\n", _("Unknown arguments; the states are queued, running, waiting, done and failed."));
+      return ONB_CLI_EXIT_USAGE;
+    }
+
+  if (!(config = onb_cli_load_config (config_path, FALSE, &error)))
+    {
+      onb_cli_print_error (json, error);
+      return ONB_CLI_EXIT_USAGE;
+    }
+  data_dir = onb_config_get_data_dir (config);
+  path = onb_journal_default_path (data_dir);
+  if (!(journal = onb_journal_open (path, &error)) ||
+      !(jobs = onb_journal_list_jobs (journal, query, state, limit, &error)))
+    {
+      onb_cli_print_error (json, error);
+      return ONB_CLI_EXIT_REJECTED;
+    }
+
+  for (guint i = 0; i < jobs->len; i++)
+    onb_cli_print_job (jobs->pdata[i], json);
+  return ONB_CLI_EXIT_OK;
+}

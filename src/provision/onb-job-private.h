@@ -1,0 +1,91 @@
+/* onb-job-private.h: how the engine and the journal fill in a job */
+#pragma once
+
+#include "onb-job.h"
+
+G_BEGIN_DECLS
+
+/* A plain copy of a job, safe to hand to the journal thread. */
+typedef struct
+{
+  OnbStepState state;
+  guint attempts;
+  gboolean owned;  /* this job made the remote record (so a rollback removes it) */
+  char *remote_id;
+  char *reason;
+  char *message;
+} OnbJobStepRow;
+
+typedef struct
+{
+  gint64 id;
+  OnbJobKind kind;
+  OnbJobState state;
+  char *dev_eui;
+  char *join_eui;
+  char *device_name;
+  char *old_dev_eui;
+  gboolean delete_old;
+  char *source;
+  char *code_kind;
+  char *reason;
+  char *message;
+  guint attempts;
+  gint64 blynk_device_id;
+  gint64 created_us;
+  gint64 updated_us;
+  gint64 started_us;
+  gint64 finished_us;
+  gint64 next_attempt_us;
+  OnbJobStepRow steps[ONB_JOB_N_STEPS];
+} OnbJobRow;
+
+void         onb_job_row_free          (OnbJobRow    *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbJobRow, onb_job_row_free)
+
+OnbJob      *onb_job_new               (OnbJobKind    kind,
+                                        const char   *dev_eui,
+                                        const char   *join_eui,
+                                        const char   *device_name,
+                                        const char   *old_dev_eui,
+                                        gboolean      delete_old,
+                                        const char   *source,
+                                        const char   *code_kind);
+OnbJob      *onb_job_new_from_row      (const OnbJobRow *row);
+/* (transfer full) */
+OnbJobRow   *onb_job_to_row            (OnbJob       *self);
+/* Takes every field of @row (a reload from the journal). */
+void         onb_job_update_from_row   (OnbJob       *self,
+                                        const OnbJobRow *row);
+
+gboolean     onb_job_get_delete_old    (OnbJob       *self);
+gboolean     onb_job_get_step_owned    (OnbJob       *self,
+                                        OnbJobStep    step);
+gint64       onb_job_get_started_us    (OnbJob       *self);
+
+void         onb_job_set_id            (OnbJob       *self,
+                                        gint64        id);
+void         onb_job_set_state         (OnbJob       *self,
+                                        OnbJobState   state,
+                                        const char   *reason,
+                                        const char   *message);
+void         onb_job_begin_attempt     (OnbJob       *self);
+void         onb_job_set_next_attempt  (OnbJob       *self,
+                                        gint64        real_time_us);
+void         onb_job_set_already_done  (OnbJob       *self,
+                                        gboolean      already_done);
+void         onb_job_set_blynk_device_id (OnbJob     *self,
+                                        gint64        id);
+/* Counts an attempt when @state is RUNNING. Reason and message are
+ * cleared unless given. */
+void         onb_job_set_step          (OnbJob       *self,
+                                        OnbJobStep    step,
+                                        OnbStepState  state,
+                                        const char   *reason,
+                                        const char   *message);
+void         onb_job_set_step_remote   (OnbJob       *self,
+                                        OnbJobStep    step,
+                                        const char   *remote_id,
+                                        gboolean      owned);
+
+G_END_DECLS

@@ -1,0 +1,70 @@
+/* onb-journal-private.h: the engine's side of the journal
+ *
+ * Writes go through one worker thread that owns the order of commits;
+ * ops that arrive while a commit is running are committed together (group
+ * commit), so a busy station pays one fsync for many state changes.
+ */
+#pragma once
+
+#include "onb-job-private.h"
+#include "onb-journal.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  ONB_JOURNAL_CLAIM_NEW,          /* a new row was inserted for this job */
+  ONB_JOURNAL_CLAIM_RESUMED,      /* an unfinished (or failed, now requeued) row is ours to run */
+  ONB_JOURNAL_CLAIM_ALREADY_DONE, /* the DevEUI was done before */
+  ONB_JOURNAL_CLAIM_FOREIGN,      /* another live process runs it */
+} OnbJournalClaim;
+
+typedef struct
+{
+  OnbJournalClaim claim;
+  OnbJobRow *row;
+} OnbJournalClaimResult;
+
+void               onb_journal_claim_result_free  (OnbJournalClaimResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbJournalClaimResult, onb_journal_claim_result_free)
+
+/* Finds or inserts the row of @row's DevEUI and claims it for this process
+ * (a failed row is requeued when @requeue_failed). */
+void               onb_journal_claim_async        (OnbJournal          *self,
+                                                   OnbJobRow           *row,
+                                                   gboolean             requeue_failed,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+OnbJournalClaimResult *onb_journal_claim_finish   (OnbJournal          *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+/* Claims a row by id (retry, polling a foreign job); same results. */
+void               onb_journal_claim_id_async     (OnbJournal          *self,
+                                                   gint64               id,
+                                                   gboolean             requeue_failed,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+/* Writes the whole row (job and steps), durably. Takes @row. The owner is
+ * released when the job is finished. */
+void               onb_journal_save_async         (OnbJournal          *self,
+                                                   OnbJobRow           *row,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean           onb_journal_save_finish        (OnbJournal          *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+/* Claims every unfinished row no live process owns. GPtrArray of
+ * OnbJobRow. */
+void               onb_journal_claim_unfinished_async  (OnbJournal          *self,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+GPtrArray         *onb_journal_claim_unfinished_finish (OnbJournal          *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+
+/* Done row of a DevEUI (for re-provisioning), NULL when none. */
+OnbJobRow         *onb_journal_lookup_dev_eui     (OnbJournal          *self,
+                                                   const char          *dev_eui,
+                                                   GError             **error);
+
+G_END_DECLS

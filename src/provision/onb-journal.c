@@ -1,0 +1,872 @@
+/* onb-journal.c: the durable record of every job
+ *
+ * One connection, guarded by a mutex, used by a dedicated writer thread
+ * and by the synchronous readers. WAL + synchronous=FULL: when a commit
+ * returns, the state change survives a power cut. Ops queued while a
+ * commit runs are committed together with the next one.
+ */
+
+#define G_LOG_DOMAIN "onb-journal"
+
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "onb-csv.h"
+#include "onb-engine.h"
+#include "onb-journal-private.h"
+#include "onb-provision-enums.h"
+
+#define BUSY_TIMEOUT_MS 30000
+#define MAX_GROUP       128
+
+typedef enum
+{
+  OP_STOP,
+  OP_CLAIM,
+  OP_CLAIM_ID,
+  OP_SAVE,
+  OP_CLAIM_UNFINISHED,
+} OpKind;
+
+typedef struct
+{
+  OpKind kind;
+  GTask *task;
+  OnbJobRow *row;
+  gint64 id;
+  gboolean requeue_failed;
+  gpointer result;
+  GDestroyNotify result_free;
+  GError *error;
+} Op;
+
+struct _OnbJournal
+{
+  GObject parent_instance;
+  char *path;
+  sqlite3 *db;
+  GMutex lock;
+  GThread *writer;
+  GAsyncQueue *ops;
+};
+
+G_DEFINE_FINAL_TYPE (OnbJournal, onb_journal, G_TYPE_OBJECT)
+
+static const char schema[] =
+  "CREATE TABLE IF NOT EXISTS jobs ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  dev_eui TEXT NOT NULL UNIQUE,"
+  "  kind TEXT NOT NULL,"
+  "  state TEXT NOT NULL,"
+  "  join_eui TEXT NOT NULL,"
+  "  device_name TEXT,"
+  "  old_dev_eui TEXT,"
+  "  delete_old INTEGER NOT NULL DEFAULT 0,"
+  "  source TEXT,"
+  "  code_kind TEXT,"
+  "  reason TEXT,"
+  "  message TEXT,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  blynk_device_id INTEGER NOT NULL DEFAULT 0,"
+  "  created_us INTEGER NOT NULL,"
+  "  updated_us INTEGER NOT NULL,"
+  "  started_us INTEGER NOT NULL DEFAULT 0,"
+  "  finished_us INTEGER NOT NULL DEFAULT 0,"
+  "  next_attempt_us INTEGER NOT NULL DEFAULT 0,"
+  "  owner INTEGER"
+  ");"
+  "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);"
+  "CREATE TABLE IF NOT EXISTS steps ("
+  "  job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+  "  step TEXT NOT NULL,"
+  "  state TEXT NOT NULL,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  owned INTEGER NOT NULL DEFAULT 0,"
+  "  remote_id TEXT,"
+  "  reason TEXT,"
+  "  message TEXT,"
+  "  PRIMARY KEY (job_id, step)"
+  ");";
+
+#define JOB_COLUMNS "id, dev_eui, kind, state, join_eui, device_name, old_dev_eui, delete_old, source, " \
+                    "code_kind, reason, message, attempts, blynk_device_id, created_us, updated_us, "     \
+                    "started_us, finished_us, next_attempt_us, owner"
+
+static void
+set_db_error (GError  **error,
+              sqlite3  *db)
+{
+  g_set_error (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_JOURNAL,
+               _("The job journal cannot be written (%s). Check the disk of the station."),
+               db != NULL ? sqlite3_errmsg (db) : "out of memory");
+}
+
+static int
+enum_from_nick (GType       type,
+                const char *nick)
+{
+  GEnumClass *klass = g_type_class_ref (type);
+  GEnumValue *value = nick != NULL ? g_enum_get_value_by_nick (klass, nick) : NULL;
+  int result = value != NULL ? value->value : 0;
+
+  g_type_class_unref (klass);
+  return result;
+}
+
+static const char *
+enum_to_nick (GType type,
+              int   value)
+{
+  GEnumClass *klass = g_type_class_ref (type);
+  GEnumValue *v = g_enum_get_value (klass, value);
+  const char *nick = v != NULL ? v->value_nick : "";
+
+  g_type_class_unref (klass);
+  return nick;
+}
+
+/* A process that died leaves its claims behind: they are free again. */
+static gboolean
+owner_alive (gint64 pid)
+{
+  if (pid <= 0)
+    return FALSE;
+  if (pid == getpid ())
+    return TRUE;
+  return kill ((pid_t) pid, 0) == 0 || errno == EPERM;
+}
+
+static const char *
+text (sqlite3_stmt *stmt,
+      int           column)
+{
+  return (const char *) sqlite3_column_text (stmt, column);
+}
+
+static gboolean
+load_steps (sqlite3    *db,
+            OnbJobRow  *row,
+            GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (db, "SELECT step, state, attempts, owned, remote_id, reason, message "
+                              "FROM steps WHERE job_id = ?", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, db);
+      return FALSE;
+    }
+  sqlite3_bind_int64 (stmt, 1, row->id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      OnbJobStep step = enum_from_nick (ONB_TYPE_JOB_STEP, text (stmt, 0));
+      OnbJobStepRow *s = &row->steps[step];
+
+      s->state = enum_from_nick (ONB_TYPE_STEP_STATE, text (stmt, 1));
+      s->attempts = sqlite3_column_int (stmt, 2);
+      s->owned = sqlite3_column_int (stmt, 3);
+      g_free (s->remote_id);
+      s->remote_id = g_strdup (text (stmt, 4));
+      g_free (s->reason);
+      s->reason = g_strdup (text (stmt, 5));
+      g_free (s->message);
+      s->message = g_strdup (text (stmt, 6));
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (error, db);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static OnbJobRow *
+row_from_stmt (sqlite3_stmt *stmt,
+               gint64       *owner)
+{
+  OnbJobRow *row = g_new0 (OnbJobRow, 1);
+
+  row->id = sqlite3_column_int64 (stmt, 0);
+  row->dev_eui = g_strdup (text (stmt, 1));
+  row->kind = enum_from_nick (ONB_TYPE_JOB_KIND, text (stmt, 2));
+  row->state = enum_from_nick (ONB_TYPE_JOB_STATE, text (stmt, 3));
+  row->join_eui = g_strdup (text (stmt, 4));
+  row->device_name = g_strdup (text (stmt, 5));
+  row->old_dev_eui = g_strdup (text (stmt, 6));
+  row->delete_old = sqlite3_column_int (stmt, 7);
+  row->source = g_strdup (text (stmt, 8));
+  row->code_kind = g_strdup (text (stmt, 9));
+  row->reason = g_strdup (text (stmt, 10));
+  row->message = g_strdup (text (stmt, 11));
+  row->attempts = sqlite3_column_int (stmt, 12);
+  row->blynk_device_id = sqlite3_column_int64 (stmt, 13);
+  row->created_us = sqlite3_column_int64 (stmt, 14);
+  row->updated_us = sqlite3_column_int64 (stmt, 15);
+  row->started_us = sqlite3_column_int64 (stmt, 16);
+  row->finished_us = sqlite3_column_int64 (stmt, 17);
+  row->next_attempt_us = sqlite3_column_int64 (stmt, 18);
+  if (owner != NULL)
+    *owner = sqlite3_column_type (stmt, 19) == SQLITE_NULL ? 0 : sqlite3_column_int64 (stmt, 19);
+  return row;
+}
+
+/* Rows matching @where (with one optional text or int64 binding). */
+static GPtrArray *
+select_rows (sqlite3     *db,
+             const char  *where,
+             const char  *bind_text,
+             gint64       bind_int,
+             GArray      *owners,
+             GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT " JOB_COLUMNS " FROM jobs %s", where);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_job_row_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, db);
+      return NULL;
+    }
+  if (bind_text != NULL)
+    sqlite3_bind_text (stmt, 1, bind_text, -1, SQLITE_TRANSIENT);
+  else if (sqlite3_bind_parameter_count (stmt) > 0)
+    sqlite3_bind_int64 (stmt, 1, bind_int);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 owner = 0;
+
+      g_ptr_array_add (rows, row_from_stmt (stmt, &owner));
+      if (owners != NULL)
+        g_array_append_val (owners, owner);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (error, db);
+      return NULL;
+    }
+  for (guint i = 0; i < rows->len; i++)
+    if (!load_steps (db, rows->pdata[i], error))
+      return NULL;
+  return g_steal_pointer (&rows);
+}
+
+static gboolean
+write_row (sqlite3    *db,
+           OnbJobRow  *row,
+           gint64      owner,
+           GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean finished = row->state == ONB_JOB_STATE_DONE || row->state == ONB_JOB_STATE_FAILED;
+  int i = 1;
+
+  if (row->id == 0)
+    {
+      if (sqlite3_prepare_v2 (db, "INSERT INTO jobs (dev_eui, kind, state, join_eui, device_name, old_dev_eui, "
+                                  "delete_old, source, code_kind, reason, message, attempts, blynk_device_id, "
+                                  "created_us, updated_us, started_us, finished_us, next_attempt_us, owner) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              -1, &stmt, NULL) != SQLITE_OK)
+        goto fail;
+    }
+  else if (sqlite3_prepare_v2 (db, "UPDATE jobs SET dev_eui = ?, kind = ?, state = ?, join_eui = ?, "
+                                   "device_name = ?, old_dev_eui = ?, delete_old = ?, source = ?, code_kind = ?, "
+                                   "reason = ?, message = ?, attempts = ?, blynk_device_id = ?, created_us = ?, "
+                                   "updated_us = ?, started_us = ?, finished_us = ?, next_attempt_us = ?, "
+                                   "owner = ? WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+    goto fail;
+
+  sqlite3_bind_text (stmt, i++, row->dev_eui, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, i++, enum_to_nick (ONB_TYPE_JOB_KIND, row->kind), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, i++, enum_to_nick (ONB_TYPE_JOB_STATE, row->state), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, i++, row->join_eui, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, i++, row->device_name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, i++, row->old_dev_eui, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, i++, row->delete_old);
+  sqlite3_bind_text (stmt, i++, row->source, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, i++, row->code_kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, i++, row->reason, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, i++, row->message, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, i++, row->attempts);
+  sqlite3_bind_int64 (stmt, i++, row->blynk_device_id);
+  sqlite3_bind_int64 (stmt, i++, row->created_us);
+  sqlite3_bind_int64 (stmt, i++, row->updated_us);
+  sqlite3_bind_int64 (stmt, i++, row->started_us);
+  sqlite3_bind_int64 (stmt, i++, row->finished_us);
+  sqlite3_bind_int64 (stmt, i++, row->next_attempt_us);
+  if (finished)
+    sqlite3_bind_null (stmt, i++);
+  else
+    sqlite3_bind_int64 (stmt, i++, owner);
+  if (row->id != 0)
+    sqlite3_bind_int64 (stmt, i++, row->id);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    goto fail;
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+  if (row->id == 0)
+    row->id = sqlite3_last_insert_rowid (db);
+
+  if (sqlite3_prepare_v2 (db, "INSERT OR REPLACE INTO steps (job_id, step, state, attempts, owned, remote_id, "
+                              "reason, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+    goto fail;
+  for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
+    {
+      OnbJobStepRow *step = &row->steps[s];
+
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, row->id);
+      sqlite3_bind_text (stmt, 2, enum_to_nick (ONB_TYPE_JOB_STEP, s), -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, enum_to_nick (ONB_TYPE_STEP_STATE, step->state), -1, SQLITE_STATIC);
+      sqlite3_bind_int (stmt, 4, step->attempts);
+      sqlite3_bind_int (stmt, 5, step->owned);
+      sqlite3_bind_text (stmt, 6, step->remote_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 7, step->reason, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 8, step->message, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        goto fail;
+    }
+  sqlite3_finalize (stmt);
+  return TRUE;
+
+fail:
+  set_db_error (error, db);
+  sqlite3_finalize (stmt);
+  return FALSE;
+}
+
+static gboolean
+set_owner (sqlite3  *db,
+           gint64    id,
+           GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok;
+
+  if (sqlite3_prepare_v2 (db, "UPDATE jobs SET owner = ? WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, db);
+      return FALSE;
+    }
+  sqlite3_bind_int64 (stmt, 1, getpid ());
+  sqlite3_bind_int64 (stmt, 2, id);
+  ok = sqlite3_step (stmt) == SQLITE_DONE;
+  if (!ok)
+    set_db_error (error, db);
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+void
+onb_journal_claim_result_free (OnbJournalClaimResult *result)
+{
+  if (result == NULL)
+    return;
+  onb_job_row_free (result->row);
+  g_free (result);
+}
+
+/* Decides what an existing row means for a new scan or a retry. */
+static OnbJournalClaimResult *
+claim_existing (sqlite3    *db,
+                OnbJobRow  *existing,
+                gint64      owner,
+                gboolean    requeue_failed,
+                GError    **error)
+{
+  OnbJournalClaimResult *result = g_new0 (OnbJournalClaimResult, 1);
+
+  result->row = existing;
+  if (existing->state == ONB_JOB_STATE_DONE ||
+      (existing->state == ONB_JOB_STATE_FAILED && !requeue_failed))
+    result->claim = ONB_JOURNAL_CLAIM_ALREADY_DONE;
+  else if (owner_alive (owner) && owner != getpid ())
+    result->claim = ONB_JOURNAL_CLAIM_FOREIGN;
+  else
+    {
+      if (existing->state == ONB_JOB_STATE_FAILED)
+        {
+          /* A fresh start: the rollback already undid every step. */
+          existing->state = ONB_JOB_STATE_QUEUED;
+          g_clear_pointer (&existing->reason, g_free);
+          g_clear_pointer (&existing->message, g_free);
+          existing->finished_us = 0;
+          for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
+            if (existing->steps[s].state != ONB_STEP_STATE_SKIPPED)
+              {
+                OnbJobStepRow *step = &existing->steps[s];
+
+                step->state = ONB_STEP_STATE_PENDING;
+                step->attempts = 0;
+                step->owned = FALSE;
+                g_clear_pointer (&step->remote_id, g_free);
+                g_clear_pointer (&step->reason, g_free);
+                g_clear_pointer (&step->message, g_free);
+              }
+          existing->blynk_device_id = 0;
+          existing->updated_us = g_get_real_time ();
+          if (!write_row (db, existing, getpid (), error))
+            {
+              onb_journal_claim_result_free (result);
+              return NULL;
+            }
+        }
+      else if (!set_owner (db, existing->id, error))
+        {
+          onb_journal_claim_result_free (result);
+          return NULL;
+        }
+      result->claim = ONB_JOURNAL_CLAIM_RESUMED;
+    }
+  return result;
+}
+
+static void
+run_op (sqlite3 *db,
+        Op      *op)
+{
+  g_autoptr(GArray) owners = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) rows = NULL;
+
+  switch (op->kind)
+    {
+    case OP_CLAIM:
+    case OP_CLAIM_ID:
+      if (op->kind == OP_CLAIM)
+        rows = select_rows (db, "WHERE dev_eui = ?", op->row->dev_eui, 0, owners, &op->error);
+      else
+        rows = select_rows (db, "WHERE id = ?", NULL, op->id, owners, &op->error);
+      if (rows == NULL)
+        return;
+      if (rows->len > 0)
+        op->result = claim_existing (db, g_ptr_array_steal_index (rows, 0), g_array_index (owners, gint64, 0),
+                                     op->requeue_failed, &op->error);
+      else if (op->kind == OP_CLAIM_ID)
+        g_set_error (&op->error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_JOB_NOT_FOUND,
+                     _("There is no job %" G_GINT64_FORMAT " in the journal."), op->id);
+      else if (write_row (db, op->row, getpid (), &op->error))
+        {
+          OnbJournalClaimResult *result = g_new0 (OnbJournalClaimResult, 1);
+
+          result->claim = ONB_JOURNAL_CLAIM_NEW;
+          result->row = g_steal_pointer (&op->row);
+          op->result = result;
+        }
+      op->result_free = (GDestroyNotify) onb_journal_claim_result_free;
+      break;
+
+    case OP_SAVE:
+      if (write_row (db, op->row, getpid (), &op->error))
+        op->result = GINT_TO_POINTER (TRUE);
+      break;
+
+    case OP_CLAIM_UNFINISHED:
+      rows = select_rows (db, "WHERE state IN ('queued', 'running', 'waiting') ORDER BY id", NULL, 0, owners,
+                          &op->error);
+      if (rows == NULL)
+        return;
+      for (guint i = rows->len; i > 0; i--)
+        {
+          gint64 owner = g_array_index (owners, gint64, i - 1);
+
+          if (owner_alive (owner) && owner != getpid ())
+            g_ptr_array_remove_index (rows, i - 1);
+          else if (!set_owner (db, ((OnbJobRow *) rows->pdata[i - 1])->id, &op->error))
+            return;
+        }
+      op->result = g_steal_pointer (&rows);
+      op->result_free = (GDestroyNotify) g_ptr_array_unref;
+      break;
+
+    case OP_STOP:
+    default:
+      break;
+    }
+}
+
+static void
+op_complete (Op *op)
+{
+  if (op->error != NULL)
+    {
+      if (op->result_free != NULL && op->result != NULL)
+        op->result_free (op->result);
+      g_task_return_error (op->task, op->error);
+    }
+  else
+    g_task_return_pointer (op->task, op->result, op->result_free);
+  g_clear_object (&op->task);
+  g_clear_pointer (&op->row, onb_job_row_free);
+  g_free (op);
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  OnbJournal *self = data;
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) group = g_ptr_array_new ();
+      Op *op = g_async_queue_pop (self->ops);
+      gboolean stop = FALSE;
+
+      while (op != NULL)
+        {
+          if (op->kind == OP_STOP)
+            {
+              g_free (op);
+              stop = TRUE;
+              break;
+            }
+          g_ptr_array_add (group, op);
+          op = group->len < MAX_GROUP ? g_async_queue_try_pop (self->ops) : NULL;
+        }
+
+      if (group->len > 0)
+        {
+          GError *error = NULL;
+
+          g_mutex_lock (&self->lock);
+          if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            set_db_error (&error, self->db);
+          for (guint i = 0; error == NULL && i < group->len; i++)
+            run_op (self->db, group->pdata[i]);
+          if (error == NULL && sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            {
+              set_db_error (&error, self->db);
+              sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+            }
+          g_mutex_unlock (&self->lock);
+
+          for (guint i = 0; i < group->len; i++)
+            {
+              Op *done = group->pdata[i];
+
+              if (error != NULL && done->error == NULL)
+                done->error = g_error_copy (error);
+              op_complete (done);
+            }
+          g_clear_error (&error);
+        }
+
+      if (stop)
+        return NULL;
+    }
+}
+
+static void
+push_op (OnbJournal          *self,
+         Op                  *op,
+         gpointer             source_tag,
+         GAsyncReadyCallback  callback,
+         gpointer             user_data)
+{
+  op->task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (op->task, source_tag);
+  g_async_queue_push (self->ops, op);
+}
+
+static void
+onb_journal_finalize (GObject *object)
+{
+  OnbJournal *self = (OnbJournal *) object;
+
+  if (self->writer != NULL)
+    {
+      Op *stop = g_new0 (Op, 1);
+
+      stop->kind = OP_STOP;
+      g_async_queue_push (self->ops, stop);
+      g_thread_join (self->writer);
+    }
+  g_clear_pointer (&self->ops, g_async_queue_unref);
+  g_clear_pointer (&self->db, sqlite3_close);
+  g_mutex_clear (&self->lock);
+  g_free (self->path);
+  G_OBJECT_CLASS (onb_journal_parent_class)->finalize (object);
+}
+
+static void
+onb_journal_class_init (OnbJournalClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = onb_journal_finalize;
+}
+
+static void
+onb_journal_init (OnbJournal *self)
+{
+  g_mutex_init (&self->lock);
+  self->ops = g_async_queue_new ();
+}
+
+char *
+onb_journal_default_path (const char *data_dir)
+{
+  return g_build_filename (data_dir, "journal.sqlite", NULL);
+}
+
+const char *
+onb_journal_get_path (OnbJournal *self)
+{
+  return self->path;
+}
+
+OnbJournal *
+onb_journal_open (const char  *path,
+                  GError     **error)
+{
+  g_autoptr(OnbJournal) self = g_object_new (ONB_TYPE_JOURNAL, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  self->path = g_strdup (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_JOURNAL,
+                   _("The folder “%s” for the job journal cannot be made: %s."), dir, g_strerror (saved_errno));
+      return NULL;
+    }
+  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                       NULL) != SQLITE_OK ||
+      sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
+      sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                    NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_exec (self->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return NULL;
+    }
+  self->writer = g_thread_new ("onb-journal", writer_thread, self);
+  return g_steal_pointer (&self);
+}
+
+void
+onb_journal_claim_async (OnbJournal          *self,
+                         OnbJobRow           *row,
+                         gboolean             requeue_failed,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_CLAIM;
+  op->row = row;
+  op->requeue_failed = requeue_failed;
+  push_op (self, op, onb_journal_claim_async, callback, user_data);
+}
+
+void
+onb_journal_claim_id_async (OnbJournal          *self,
+                            gint64               id,
+                            gboolean             requeue_failed,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_CLAIM_ID;
+  op->id = id;
+  op->requeue_failed = requeue_failed;
+  push_op (self, op, onb_journal_claim_async, callback, user_data);
+}
+
+OnbJournalClaimResult *
+onb_journal_claim_finish (OnbJournal    *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+onb_journal_save_async (OnbJournal          *self,
+                        OnbJobRow           *row,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_SAVE;
+  op->row = row;
+  push_op (self, op, onb_journal_save_async, callback, user_data);
+}
+
+gboolean
+onb_journal_save_finish (OnbJournal    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error) != NULL;
+}
+
+void
+onb_journal_claim_unfinished_async (OnbJournal          *self,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_CLAIM_UNFINISHED;
+  push_op (self, op, onb_journal_claim_unfinished_async, callback, user_data);
+}
+
+GPtrArray *
+onb_journal_claim_unfinished_finish (OnbJournal    *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Synchronous readers */
+
+OnbJobRow *
+onb_journal_lookup_dev_eui (OnbJournal  *self,
+                            const char  *dev_eui,
+                            GError     **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *upper = g_ascii_strup (dev_eui, -1);
+
+  g_mutex_lock (&self->lock);
+  rows = select_rows (self->db, "WHERE dev_eui = ?", upper, 0, NULL, error);
+  g_mutex_unlock (&self->lock);
+  return rows != NULL && rows->len > 0 ? g_ptr_array_steal_index (rows, 0) : NULL;
+}
+
+GPtrArray *
+onb_journal_list_jobs (OnbJournal  *self,
+                       const char  *query,
+                       int          state,
+                       guint        limit,
+                       GError     **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GString) where = g_string_new ("WHERE 1");
+  g_autofree char *pattern = NULL;
+  GPtrArray *jobs;
+
+  g_return_val_if_fail (ONB_IS_JOURNAL (self), NULL);
+
+  if (state >= 0)
+    g_string_append_printf (where, " AND state = '%s'", enum_to_nick (ONB_TYPE_JOB_STATE, state));
+  if (query != NULL && *query != '\0')
+    {
+      g_string_append (where, " AND (dev_eui LIKE ?1 OR device_name LIKE ?1 OR reason LIKE ?1"
+                              " OR old_dev_eui LIKE ?1)");
+      pattern = g_strdup_printf ("%%%s%%", query);
+    }
+  g_string_append (where, " ORDER BY id DESC");
+  if (limit > 0)
+    g_string_append_printf (where, " LIMIT %u", limit);
+
+  g_mutex_lock (&self->lock);
+  rows = select_rows (self->db, where->str, pattern, 0, NULL, error);
+  g_mutex_unlock (&self->lock);
+  if (rows == NULL)
+    return NULL;
+
+  jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < rows->len; i++)
+    g_ptr_array_add (jobs, onb_job_new_from_row (rows->pdata[i]));
+  return jobs;
+}
+
+OnbJob *
+onb_journal_get_job (OnbJournal  *self,
+                     gint64       job_id,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_mutex_lock (&self->lock);
+  rows = select_rows (self->db, "WHERE id = ?", NULL, job_id, NULL, error);
+  g_mutex_unlock (&self->lock);
+  if (rows == NULL)
+    return NULL;
+  if (rows->len == 0)
+    {
+      g_set_error (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_JOB_NOT_FOUND,
+                   _("There is no job %" G_GINT64_FORMAT " in the journal."), job_id);
+      return NULL;
+    }
+  return onb_job_new_from_row (rows->pdata[0]);
+}
+
+static char *
+iso_time (GDateTime *time)
+{
+  return time != NULL ? g_date_time_format_iso8601 (time) : g_strdup ("");
+}
+
+gboolean
+onb_journal_export_csv (OnbJournal  *self,
+                        const char  *path,
+                        GError     **error)
+{
+  static const char *header[] = {
+    "id", "kind", "dev_eui", "join_eui", "device_name", "old_dev_eui", "source", "code_kind", "state",
+    "reason", "message", "attempts", "blynk_device_id", "tts_device_id", "created", "updated", "finished",
+    "steps",
+  };
+  g_autoptr(GPtrArray) jobs = onb_journal_list_jobs (self, NULL, -1, 0, error);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (jobs == NULL)
+    return FALSE;
+
+  onb_csv_append_row (out, header, G_N_ELEMENTS (header));
+  /* Oldest first, as a shift reads it. */
+  for (guint i = jobs->len; i > 0; i--)
+    {
+      OnbJob *job = jobs->pdata[i - 1];
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, onb_job_get_id (job));
+      g_autofree char *attempts = g_strdup_printf ("%u", onb_job_get_attempts (job));
+      g_autofree char *blynk_id = onb_job_get_blynk_device_id (job) > 0
+        ? g_strdup_printf ("%" G_GINT64_FORMAT, onb_job_get_blynk_device_id (job)) : g_strdup ("");
+      g_autofree char *created = iso_time (onb_job_get_created (job));
+      g_autofree char *updated = iso_time (onb_job_get_updated (job));
+      g_autofree char *finished = iso_time (onb_job_get_finished (job));
+      g_autoptr(GString) steps = g_string_new (NULL);
+      const char *fields[G_N_ELEMENTS (header)];
+
+      for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
+        g_string_append_printf (steps, "%s%s=%s", s > 0 ? ";" : "", onb_job_step_to_string (s),
+                                onb_step_state_to_string (onb_job_get_step_state (job, s)));
+
+      fields[0] = id;
+      fields[1] = enum_to_nick (ONB_TYPE_JOB_KIND, onb_job_get_kind (job));
+      fields[2] = onb_job_get_dev_eui (job);
+      fields[3] = onb_job_get_join_eui (job);
+      fields[4] = onb_job_get_device_name (job);
+      fields[5] = onb_job_get_old_dev_eui (job);
+      fields[6] = onb_job_get_source (job);
+      fields[7] = onb_job_get_code_kind (job);
+      fields[8] = onb_job_state_to_string (onb_job_get_state (job));
+      fields[9] = onb_job_get_reason (job);
+      fields[10] = onb_job_get_message (job);
+      fields[11] = attempts;
+      fields[12] = blynk_id;
+      fields[13] = onb_job_get_tts_device_id (job);
+      fields[14] = created;
+      fields[15] = updated;
+      fields[16] = finished;
+      fields[17] = steps->str;
+      onb_csv_append_row (out, fields, G_N_ELEMENTS (fields));
+    }
+
+  return g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
