@@ -11,12 +11,13 @@ class ApiError(Exception):
     """An answer other than success. `reason` is what the admin state shows
     under rejected requests."""
 
-    def __init__(self, status, body, reason, headers=None):
+    def __init__(self, status, body, reason, headers=None, message=None):
         super().__init__(reason)
         self.status = status
         self.body = body
         self.reason = reason
         self.headers = headers or {}
+        self.message = message or reason
 
 
 def _format(message_format, attributes):
@@ -48,22 +49,22 @@ def tts_error(grpc_code, namespace, name, message_format, attributes=None, heade
     }
     if not attributes:
         del body['details'][0]['attributes']
-    return ApiError(GRPC_HTTP[grpc_code], body, name, headers)
+    return ApiError(GRPC_HTTP[grpc_code], body, name, headers, body['message'])
 
 
 def tts_decode_error(text):
     """JSON decoding fails before TTS builds an error with details: the
     gateway answers code 3 with an empty details list."""
-    return ApiError(400, {'code': 3, 'message': text, 'details': []}, 'json_decode')
+    return ApiError(400, {'code': 3, 'message': text, 'details': []}, 'json_decode', message=text)
 
 
 def blynk_error(status, message, headers=None, reason=None):
-    return ApiError(status, {'error': {'message': message}}, reason or message, headers)
+    return ApiError(status, {'error': {'message': message}}, reason or message, headers, message)
 
 
 def oauth_error(status, error, description, headers=None):
     """RFC 6749 §5.2."""
-    return ApiError(status, {'error': error, 'error_description': description}, error, headers)
+    return ApiError(status, {'error': error, 'error_description': description}, error, headers, description)
 
 
 def encode(body):

@@ -190,9 +190,10 @@ class Simulator:
             else:
                 self.connections.pop(conn, None)
 
-    def set_network(self, down, for_ms=None):
+    def set_network(self, down, for_ms=None, keep=None):
         """Down closes the service listeners (new connections are refused)
-        and resets open ones; the admin listener stays up."""
+        and resets open ones but `keep` (an admin call made on the API port
+        still gets its answer); the admin listener stays up."""
         with self.lock:
             if self.network_timer:
                 self.network_timer.cancel()
@@ -204,7 +205,7 @@ class Simulator:
                         server.shutdown()
                         server.server_close()
                 for conn, kind in list(self.connections.items()):
-                    if kind != 'admin':
+                    if kind != 'admin' and conn is not keep:
                         try:
                             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
                             conn.shutdown(socket.SHUT_RDWR)
@@ -304,14 +305,11 @@ class Simulator:
                 status, body = fn(req, **kwargs)
         except ApiError as e:
             status, body, headers = e.status, e.body, e.headers
-            with self.lock:
-                if e.reason != 'redirect':
-                    message = body.get('message') if 'code' in body else (
-                        body['error'].get('message') if isinstance(body.get('error'), dict)
-                        else body.get('error_description'))
-                    name = ('fault:' + entry['fault']) if entry['fault'] in ('500', '503', '429') else e.reason
+            if e.reason != 'redirect':
+                name = ('fault:' + entry['fault']) if entry['fault'] in ('500', '503', '429') else e.reason
+                with self.lock:
                     self.rejected.append({'seq': entry['seq'], 'endpoint': entry['endpoint'],
-                                          'status': status, 'name': name, 'message': message})
+                                          'status': status, 'name': name, 'message': e.message})
         with self.lock:
             entry['status'] = status
             entry['end_ms'] = now_ms()
@@ -335,8 +333,8 @@ class Simulator:
                 'faults': self.faults.describe(),
             }
 
-    def reset(self):
-        self.set_network(False)
+    def reset(self, keep=None):
+        self.set_network(self.start_faults.get('network_down', False), keep=keep)
         with self.lock:
             self.tts.reset()
             self.blynk.reset()
@@ -344,11 +342,11 @@ class Simulator:
             self.faults.set(self.start_faults)
             self.clear_stats()
 
-    def set_faults(self, spec):
+    def set_faults(self, spec, keep=None):
         with self.lock:
             self.faults.set(spec)
         if 'network_down' in spec:
-            self.set_network(spec['network_down'])
+            self.set_network(spec['network_down'], keep=keep)
 
     def admin(self, handler, req):
         try:
@@ -361,18 +359,21 @@ class Simulator:
             elif key == ('GET', '/_admin/health'):
                 result = {'ok': True}
             elif key == ('POST', '/_admin/reset'):
-                self.reset()
+                self.reset(handler.connection)
                 result = {'ok': True}
             elif key == ('GET', '/_admin/faults'):
                 result = self.faults.describe()
             elif key == ('POST', '/_admin/faults'):
-                self.set_faults(body)
+                self.set_faults(body, handler.connection)
                 result = self.faults.describe()
             elif key == ('POST', '/_admin/network'):
                 down = body.get('down')
                 if not isinstance(down, bool):
                     raise ApiError(400, {'error': '"down" must be true or false'}, 'bad_request')
-                self.set_network(down, body.get('for_ms'))
+                for_ms = body.get('for_ms')
+                if for_ms is not None and (not isinstance(for_ms, (int, float)) or isinstance(for_ms, bool) or for_ms <= 0):
+                    raise ApiError(400, {'error': '"for_ms" must be a number > 0'}, 'bad_request')
+                self.set_network(down, for_ms, handler.connection)
                 result = {'network_down': self.network_down}
             elif key == ('POST', '/_admin/settings'):
                 with self.lock:

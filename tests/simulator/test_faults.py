@@ -132,6 +132,13 @@ class Network(SimTestCase):
         self.assertEqual(self.sim.admin('POST', '/_admin/network', {'down': False})[0], 200)
         self.assertEqual(self.sim.tts('GET', '/configuration/frequency-plans', key=None)[0], 200)
 
+    def test_switch_through_the_api_port_answers(self):
+        status, body, _ = self.sim.request('POST', '/_admin/network', {'down': True, 'for_ms': 300})
+        self.assertEqual((status, body), (200, {'network_down': True}))
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection(('127.0.0.1', self.sim.port), timeout=2)
+        self.assertEqual(self.sim.admin('POST', '/_admin/network', {'down': True, 'for_ms': -1})[0], 400)
+
     def test_down_for_a_while(self):
         self.sim.admin('POST', '/_admin/network', {'down': True, 'for_ms': 300})
         with self.assertRaises(ConnectionRefusedError):
