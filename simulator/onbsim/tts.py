@@ -6,7 +6,7 @@ import copy
 import datetime
 import re
 
-from .errors import ApiError, tts_decode_error, tts_error
+from .errors import tts_decode_error, tts_error
 
 DEVICE_ID_RE = re.compile(r'^[a-z0-9](?:[-]?[a-z0-9]){2,}$')
 HEX_RE = re.compile(r'^[0-9A-Fa-f]*$')
@@ -580,5 +580,3 @@ class TTS:
             raise self.not_found(component, app, dev)
         return 200, {}
 
-
-__all__ = ['TTS', 'ApiError']
