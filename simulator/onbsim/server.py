@@ -85,6 +85,8 @@ class Server(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'onboarder-simulator'
+    # With Nagle on, a small answer waits for the client's delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
 
     def setup(self):
         super().setup()
@@ -128,8 +130,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header('Content-Length', str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        # Headers and body in one segment.
+        self._headers_buffer.append(b'\r\n' + data)
+        self.flush_headers()
 
     def drop(self):
         """Reset the connection without answering."""

@@ -107,6 +107,23 @@ class Lifecycle(unittest.TestCase):
             self.assertIn('bad configuration', proc.stderr)
 
 
+class Latency(unittest.TestCase):
+    def test_keep_alive_answers_are_not_delayed(self):
+        """A small answer split over two segments waits ~40 ms for the
+        client's delayed ACK; 50 requests would then take 2 s."""
+        sim = Sim()
+        try:
+            conn = http.client.HTTPConnection('127.0.0.1', sim.port, timeout=10)
+            start = time.monotonic()
+            for _ in range(50):
+                conn.request('GET', '/api/v3/configuration/frequency-plans')
+                self.assertEqual(conn.getresponse().read()[:1], b'{')
+            self.assertLess(time.monotonic() - start, 1.0)
+            conn.close()
+        finally:
+            sim.stop()
+
+
 class InstalledLayout(unittest.TestCase):
     def test_finds_default_config_in_pkgdatadir(self):
         """As meson installs it: script and package in pkglibexecdir, the default
