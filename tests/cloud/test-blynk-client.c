@@ -330,6 +330,7 @@ test_rate_limit (Fixture       *f,
   b = get_device (f->blynk, onb_blynk_device_get_id (a), &error);
   g_assert_no_error (error);
 
+  g_clear_pointer (&b, onb_blynk_device_unref);
   b = get_device (f->blynk, onb_blynk_device_get_id (a), &error);
   g_assert_null (b);
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_RATE_LIMITED);

@@ -24,6 +24,8 @@ typedef struct
   GString        *last_request;
   char           *response;  /* raw answer; NULL: never answer */
   guint           delay_ms;
+  GCancellable   *cancellable;
+  GList          *exchanges;
 } TestServer;
 
 typedef struct
@@ -33,6 +35,7 @@ typedef struct
   GDataInputStream  *input;
   GString           *request;
   gsize              content_length;
+  gboolean           idle;       /* waits for nothing: never answered */
 } Exchange;
 
 static void read_next_line (Exchange *x);
@@ -40,6 +43,7 @@ static void read_next_line (Exchange *x);
 static void
 exchange_free (Exchange *x)
 {
+  x->server->exchanges = g_list_remove (x->server->exchanges, x);
   g_object_unref (x->connection);
   g_object_unref (x->input);
   g_string_free (x->request, TRUE);
@@ -71,7 +75,7 @@ answer (gpointer user_data)
   GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (x->connection));
 
   g_output_stream_write_all_async (output, x->server->response, strlen (x->server->response),
-                                   G_PRIORITY_DEFAULT, NULL, answer_written, x);
+                                   G_PRIORITY_DEFAULT, x->server->cancellable, answer_written, x);
   return G_SOURCE_REMOVE;
 }
 
@@ -81,7 +85,10 @@ request_complete (Exchange *x)
   x->server->n_requests++;
   g_string_assign (x->server->last_request, x->request->str);
   if (x->server->response == NULL)
-    return; /* never answer; the client times out or cancels */
+    {
+      x->idle = TRUE; /* never answer; the client times out or cancels */
+      return;
+    }
   g_timeout_add (x->server->delay_ms, answer, x);
 }
 
@@ -132,13 +139,13 @@ line_read (GObject      *object,
       return;
     }
   g_input_stream_read_bytes_async (G_INPUT_STREAM (x->input), x->content_length,
-                                   G_PRIORITY_DEFAULT, NULL, body_read, x);
+                                   G_PRIORITY_DEFAULT, x->server->cancellable, body_read, x);
 }
 
 static void
 read_next_line (Exchange *x)
 {
-  g_data_input_stream_read_line_async (x->input, G_PRIORITY_DEFAULT, NULL, line_read, x);
+  g_data_input_stream_read_line_async (x->input, G_PRIORITY_DEFAULT, x->server->cancellable, line_read, x);
 }
 
 static gboolean
@@ -155,6 +162,7 @@ on_incoming (GSocketService    *service,
   x->input = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
   g_data_input_stream_set_newline_type (x->input, G_DATA_STREAM_NEWLINE_TYPE_LF);
   x->request = g_string_new (NULL);
+  x->server->exchanges = g_list_prepend (x->server->exchanges, x);
   read_next_line (x);
 
   return TRUE;
@@ -172,6 +180,7 @@ test_server_new (const char *response)
   server->url = g_strdup_printf ("http://127.0.0.1:%u", server->port);
   server->last_request = g_string_new (NULL);
   server->response = g_strdup (response);
+  server->cancellable = g_cancellable_new ();
   g_signal_connect (server->service, "incoming", G_CALLBACK (on_incoming), server);
   g_socket_service_start (server->service);
 
@@ -181,6 +190,19 @@ test_server_new (const char *response)
 static void
 test_server_free (TestServer *server)
 {
+  /* Let every exchange end, so nothing pending is left behind. */
+  g_cancellable_cancel (server->cancellable);
+  for (GList *l = server->exchanges; l != NULL;)
+    {
+      Exchange *x = l->data;
+
+      l = l->next;
+      if (x->idle)
+        exchange_free (x);
+    }
+  while (server->exchanges != NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_object_unref (server->cancellable);
   g_socket_service_stop (server->service);
   g_socket_listener_close (G_SOCKET_LISTENER (server->service));
   g_object_unref (server->service);
