@@ -365,10 +365,12 @@ class Simulator:
                 self.reset(handler.connection)
                 result = {'ok': True}
             elif key == ('GET', '/_admin/faults'):
-                result = self.faults.describe()
+                with self.lock:
+                    result = self.faults.describe()
             elif key == ('POST', '/_admin/faults'):
                 self.set_faults(body, handler.connection)
-                result = self.faults.describe()
+                with self.lock:
+                    result = self.faults.describe()
             elif key == ('POST', '/_admin/network'):
                 down = body.get('down')
                 if not isinstance(down, bool):
