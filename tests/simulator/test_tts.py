@@ -285,6 +285,16 @@ class FieldMasks(SimTestCase):
         self.assertEqual(status, 200, body)
         self.assertNotIn('net_id', self.sim.state()['tts']['js']['%s/%s' % (APP, DEV)])
 
+    def test_is_field_rules(self):
+        self.sim.reset()
+        for extra, field in (({'name': 'n' * 51}, 'end_device.name'),
+                             ({'description': 'd' * 2001}, 'end_device.description'),
+                             ({'attributes': {'Bad Key': 'v'}}, 'end_device.attributes')):
+            detail = self.assertTTSError(self.sim.is_create(**extra), 400, 'validation')
+            self.assertEqual(detail['attributes']['field'], field)
+        status, body = self.sim.is_create(name='n' * 50, attributes={'batch': '2611A'})
+        self.assertEqual(status, 200, body)
+
     def test_address_with_scheme(self):
         self.sim.reset()
         detail = self.assertTTSError(self.sim.is_create(network_server_address='https://eu1.cloud.thethings.network'),
@@ -337,6 +347,16 @@ class Rights(SimTestCase):
     def test_unknown_route(self):
         status, body = self.sim.tts('GET', '/nope')
         self.assertEqual((status, body['code'], body['details']), (404, 5, []))
+        status, body = self.sim.tts('PATCH', '/applications/%s/devices/%s' % (APP, DEV))
+        self.assertEqual((status, body['details']), (405, []))
+
+    def test_unknown_devices(self):
+        self.assertTTSError(self.sim.tts('GET', '/applications/%s/devices/%s' % (APP, DEV)), 404, 'end_device_not_found')
+        self.assertTTSError(self.sim.tts('GET', '/js/applications/%s/devices/%s' % (APP, DEV)), 404, 'device_not_found')
+        self.assertTTSError(self.sim.tts('GET', '/as/applications/%s/devices/%s' % (APP, DEV)), 404, 'not_found')
+        self.assertTTSError(self.sim.tts('PUT', '/applications/%s/devices/%s' % (APP, DEV),
+                                         {'end_device': {'name': 'x'}, 'field_mask': {'paths': ['name']}}),
+                            404, 'end_device_not_found')
 
 
 if __name__ == '__main__':
