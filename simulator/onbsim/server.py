@@ -274,7 +274,7 @@ class Simulator:
             self.seq += 1
             entry = {'seq': self.seq, 'listener': kind, 'method': req.method, 'path': req.path,
                      'endpoint': None, 'start_ms': now_ms(), 'end_ms': None, 'status': None,
-                     'fault': None}
+                     'fault': None, 'delay_ms': 0}
             self.log.append(entry)
             del self.log[:-LOG_LIMIT]
         status, body, headers = None, None, {}
@@ -293,6 +293,7 @@ class Simulator:
                 action, delay, retry_after = self.faults.decide(endpoint)
             if action != 'ok':
                 entry['fault'] = action
+            entry['delay_ms'] = round(delay * 1000.0, 3)
             if delay > 0 and self.stop_event.wait(delay):
                 action = 'drop'
             if action == 'drop':

@@ -72,7 +72,7 @@ gboolean     onb_test_sim_reset                (OnbTestSim   *sim,
 json_object *onb_test_sim_get_state            (OnbTestSim   *sim,
                                                 GError      **error);
 /* The request log: an array of {seq, listener, method, path, endpoint,
- * start_ms, end_ms, status, fault}; free with json_object_put(). */
+ * start_ms, end_ms, status, fault, delay_ms}; free with json_object_put(). */
 json_object *onb_test_sim_get_request_log      (OnbTestSim   *sim,
                                                 GError      **error);
 /* Requests seen for an endpoint name such as "tts.js.set" (-1 on error). */

@@ -151,12 +151,12 @@ class OAuth(SimTestCase):
         self.assertIn('invalid_token', headers['WWW-Authenticate'])
 
     def test_expiry(self):
-        self.assertEqual(self.sim.admin('POST', '/_admin/settings', {'blynk': {'token_lifetime_s': 0.3}})[0], 200)
+        self.assertEqual(self.sim.admin('POST', '/_admin/settings', {'blynk': {'token_lifetime_s': 0.8}})[0], 200)
         status, body, _ = self.sim.blynk_token()
         self.assertEqual(body['expires_in'], 1)
         token = body['access_token']
         self.assertEqual(self.sim.blynk('GET', '/devices', token=token)[0], 200)
-        time.sleep(0.4)
+        time.sleep(0.9)
         self.assertIn('expired', self.assertBlynkError(self.sim.blynk('GET', '/devices', token=token), 401))
         token = self.sim.blynk_token()[1]['access_token']
         self.sim.admin('POST', '/_admin/blynk/expire-tokens')
