@@ -394,6 +394,9 @@ class Simulator:
             status = 200
         except (FaultError, ValueError) as e:
             status, result = 400, {'error': str(e)}
+        except OSError as e:
+            # Re-listening after "network down" lost the port to another process.
+            status, result = 500, {'error': 'cannot listen again: %s' % e}
         except ApiError as e:
             status, result = e.status, e.body
         try:
