@@ -355,6 +355,8 @@ class Simulator:
     def admin(self, handler, req):
         try:
             body = req.json_or(lambda msg: ApiError(400, {'error': 'invalid JSON: ' + msg}, 'bad_json'))
+            if not isinstance(body, dict):
+                raise ApiError(400, {'error': 'the body must be a JSON object'}, 'bad_json')
             key = (req.method, req.path)
             if key == ('GET', '/_admin/state'):
                 result = self.state()

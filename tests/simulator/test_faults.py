@@ -108,7 +108,7 @@ class Faults(SimTestCase):
 
     def test_invalid_specs(self):
         for spec in ({'endpoints': {'tts': {'p_503': 2}}}, {'endpoints': {'tts': {'bogus': 1}}},
-                     {'script': {'tts.is.create': ['boom']}}, {'unknown': 1}, {'network_down': 'yes'}):
+                     {'script': {'tts.is.create': ['boom']}}, {'unknown': 1}, {'network_down': 'yes'}, [1]):
             status, body = self.sim.admin('POST', '/_admin/faults', spec)
             self.assertEqual(status, 400, spec)
             self.assertIn('error', body)
