@@ -1,0 +1,18 @@
+/* onb-history-page.h: every job, newest first, searchable */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "onb-engine.h"
+
+G_BEGIN_DECLS
+
+#define ONB_TYPE_HISTORY_PAGE (onb_history_page_get_type ())
+G_DECLARE_FINAL_TYPE (OnbHistoryPage, onb_history_page, ONB, HISTORY_PAGE, GtkWidget)
+
+void onb_history_page_set_engine (OnbHistoryPage *self,
+                                  OnbEngine      *engine);
+/* Runs the search now instead of after the typing pause (tests). */
+void onb_history_page_refresh    (OnbHistoryPage *self);
+
+G_END_DECLS

@@ -1,0 +1,62 @@
+/* onb-result-card.h: the big green / amber / red answer for one box */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "onb-job.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  ONB_RESULT_STATE_IDLE,    /*< nick=idle >*/
+  ONB_RESULT_STATE_WORKING, /*< nick=working >*/
+  ONB_RESULT_STATE_SUCCESS, /*< nick=success >*/
+  ONB_RESULT_STATE_QUEUED,  /*< nick=queued >*/
+  ONB_RESULT_STATE_FAILED,  /*< nick=failed >*/
+} OnbResultState;
+
+/* The steps shown under the answer, in the order they appear. */
+typedef enum
+{
+  ONB_RESULT_STEP_BLYNK,    /*< nick=blynk >*/
+  ONB_RESULT_STEP_TTS_IS,   /*< nick=tts-is >*/
+  ONB_RESULT_STEP_TTS_JS,   /*< nick=tts-js >*/
+  ONB_RESULT_STEP_TTS_NS,   /*< nick=tts-ns >*/
+  ONB_RESULT_STEP_TTS_AS,   /*< nick=tts-as >*/
+  ONB_RESULT_STEP_VERIFIED, /*< nick=verified >*/
+  ONB_RESULT_N_STEPS,       /*< skip >*/
+} OnbResultStep;
+
+#define ONB_TYPE_RESULT_CARD (onb_result_card_get_type ())
+G_DECLARE_FINAL_TYPE (OnbResultCard, onb_result_card, ONB, RESULT_CARD, GtkWidget)
+
+GtkWidget      *onb_result_card_new        (void);
+OnbResultState  onb_result_card_get_state  (OnbResultCard  *self);
+/* Every text is already translated; %NULL hides that line. */
+void            onb_result_card_show       (OnbResultCard  *self,
+                                            OnbResultState  state,
+                                            const char     *headline,
+                                            const char     *device_name,
+                                            const char     *dev_eui,
+                                            const char     *why,
+                                            const char     *what_to_do);
+void            onb_result_card_set_step   (OnbResultCard  *self,
+                                            OnbResultStep   step,
+                                            OnbStepState    state);
+OnbStepState    onb_result_card_get_step   (OnbResultCard  *self,
+                                            OnbResultStep   step);
+/* Follows @job (state, reason, steps) until another job or answer is
+ * shown; %NULL stops following. */
+void            onb_result_card_set_job    (OnbResultCard  *self,
+                                            OnbJob         *job);
+OnbJob         *onb_result_card_get_job    (OnbResultCard  *self);
+/* A scan that was refused before any job: why, and what to do. */
+void            onb_result_card_show_rejection (OnbResultCard *self,
+                                            const GError   *error);
+const char     *onb_result_card_get_headline (OnbResultCard *self);
+const char     *onb_result_card_get_device_name (OnbResultCard *self);
+const char     *onb_result_card_get_dev_eui (OnbResultCard *self);
+const char     *onb_result_card_get_why    (OnbResultCard  *self);
+
+G_END_DECLS

@@ -1,0 +1,637 @@
+/* onb-setup-page.c: every configuration key, validated as you type
+ *
+ * One row per key of DESIGN.md §7, built from a table so that no key is
+ * forgotten. Each text row checks its value with onb_config_validate_value()
+ * on every change and shows the message beside the field; Save refuses
+ * while any message stands. Secrets use password rows and are never shown.
+ */
+
+#define G_LOG_DOMAIN "onb-setup-page"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "onb-connection-check.h"
+#include "onb-setup-page.h"
+#include "onb-tts-client.h"
+
+typedef enum
+{
+  FIELD_TEXT,
+  FIELD_SWITCH,
+  FIELD_FREQUENCY_PLAN,
+} FieldKind;
+
+typedef struct
+{
+  const char *group;
+  const char *key;
+  const char *title;        /* N_() */
+  FieldKind   kind;
+  gboolean    default_on;   /* switches */
+} FieldSpec;
+
+static const FieldSpec field_specs[] = {
+  { "blynk", "server",             N_("Server address"), FIELD_TEXT },
+  { "blynk", "client_id",          N_("OAuth client ID"), FIELD_TEXT },
+  { "blynk", "client_secret",      N_("OAuth client secret"), FIELD_TEXT },
+  { "blynk", "template_id",        N_("Template ID"), FIELD_TEXT },
+  { "blynk", "owner_id",           N_("Owner user ID"), FIELD_TEXT },
+  { "tts",   "identity_server",    N_("Identity Server address"), FIELD_TEXT },
+  { "tts",   "join_server",        N_("Join Server address"), FIELD_TEXT },
+  { "tts",   "network_server",     N_("Network Server address"), FIELD_TEXT },
+  { "tts",   "application_server", N_("Application Server address"), FIELD_TEXT },
+  { "tts",   "application_id",     N_("Application ID"), FIELD_TEXT },
+  { "tts",   "api_key",            N_("API key"), FIELD_TEXT },
+  { "tts",   "frequency_plan",     N_("Frequency plan"), FIELD_FREQUENCY_PLAN },
+  { "tts",   "lorawan_version",    N_("LoRaWAN version"), FIELD_TEXT },
+  { "tts",   "phy_version",        N_("Regional parameters version"), FIELD_TEXT },
+  { "tts",   "class_b",            N_("Class B"), FIELD_SWITCH, FALSE },
+  { "tts",   "class_c",            N_("Class C"), FIELD_SWITCH, FALSE },
+  { "labels", "profile_ids",       N_("Accepted Profile IDs"), FIELD_TEXT },
+  { "kiosk", "pin",                N_("Setup PIN"), FIELD_TEXT },
+  { "kiosk", "sounds",             N_("Sounds"), FIELD_SWITCH, TRUE },
+  { "kiosk", "camera",             N_("Camera"), FIELD_TEXT },
+  { "kiosk", "data_dir",           N_("Data folder"), FIELD_TEXT },
+  { "kiosk", "max_jobs",           N_("Jobs at once"), FIELD_TEXT },
+};
+
+typedef struct
+{
+  const FieldSpec *spec;
+  GtkWidget       *row;
+  GtkWidget       *message;  /* text rows only */
+  GtkWidget       *toggle;   /* switch rows only */
+  GtkStringList   *plans;    /* frequency plan row only */
+  gboolean         valid;
+} Field;
+
+struct _OnbSetupPage
+{
+  GtkWidget              parent_instance;
+
+  AdwPreferencesPage    *page;
+  AdwPreferencesGroup   *blynk_group;
+  AdwPreferencesGroup   *tts_group;
+  AdwPreferencesGroup   *labels_group;
+  AdwPreferencesGroup   *kiosk_group;
+  AdwPreferencesGroup   *check_group;
+  AdwPreferencesGroup   *import_group;
+  GtkButton             *check_button;
+  GtkLabel              *status;
+
+  Field                  fields[G_N_ELEMENTS (field_specs)];
+  GPtrArray             *result_rows;
+  GPtrArray             *import_rows;
+  OnbConfig             *config;
+  char                  *path;
+  OnbHttpClient         *http;
+  GCancellable          *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (OnbSetupPage, onb_setup_page, GTK_TYPE_WIDGET)
+
+enum {
+  SAVED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static AdwPreferencesGroup *
+group_for (OnbSetupPage *self,
+           const char   *group)
+{
+  if (g_str_equal (group, "blynk"))
+    return self->blynk_group;
+  if (g_str_equal (group, "tts"))
+    return self->tts_group;
+  if (g_str_equal (group, "labels"))
+    return self->labels_group;
+  return self->kiosk_group;
+}
+
+static char *
+field_get_value (Field *field)
+{
+  switch (field->spec->kind)
+    {
+    case FIELD_SWITCH:
+      return g_strdup (gtk_switch_get_active (GTK_SWITCH (field->toggle)) ? "true" : "false");
+
+    case FIELD_FREQUENCY_PLAN:
+      {
+        guint pos = adw_combo_row_get_selected (ADW_COMBO_ROW (field->row));
+
+        if (pos == GTK_INVALID_LIST_POSITION)
+          return NULL;
+        return g_strdup (gtk_string_list_get_string (field->plans, pos));
+      }
+
+    case FIELD_TEXT:
+    default:
+      return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (field->row))));
+    }
+}
+
+static void
+field_set_message (Field      *field,
+                   const char *message)
+{
+  if (field->message == NULL)
+    return;
+
+  gtk_label_set_text (GTK_LABEL (field->message), message != NULL ? message : "");
+  gtk_widget_set_visible (field->message, message != NULL);
+  if (message != NULL)
+    gtk_widget_add_css_class (field->row, "error");
+  else
+    gtk_widget_remove_css_class (field->row, "error");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (field->row),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message != NULL ? message : "",
+                                  -1);
+}
+
+static gboolean
+field_validate (Field *field)
+{
+  g_autofree char *value = field_get_value (field);
+  g_autoptr(GError) error = NULL;
+
+  field->valid = onb_config_validate_value (field->spec->group, field->spec->key,
+                                            value != NULL && value[0] != '\0' ? value : NULL,
+                                            &error);
+  field_set_message (field, error != NULL ? error->message : NULL);
+  return field->valid;
+}
+
+static void
+on_text_changed (GtkEditable *editable,
+                 Field       *field)
+{
+  field_validate (field);
+}
+
+static void
+select_plan (Field      *field,
+             const char *plan_id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (field->plans));
+
+  if (plan_id == NULL)
+    {
+      adw_combo_row_set_selected (ADW_COMBO_ROW (field->row), GTK_INVALID_LIST_POSITION);
+      return;
+    }
+
+  for (guint i = 0; i < n; i++)
+    if (g_str_equal (gtk_string_list_get_string (field->plans, i), plan_id))
+      {
+        adw_combo_row_set_selected (ADW_COMBO_ROW (field->row), i);
+        return;
+      }
+
+  /* Keep the configured plan selectable even before the server's list. */
+  gtk_string_list_append (field->plans, plan_id);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (field->row), n);
+}
+
+static Field *
+find_field (OnbSetupPage *self,
+            const char   *group,
+            const char   *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
+    if (g_str_equal (self->fields[i].spec->group, group) &&
+        g_str_equal (self->fields[i].spec->key, key))
+      return &self->fields[i];
+  g_return_val_if_reached (NULL);
+}
+
+static void
+build_field (OnbSetupPage *self,
+             Field        *field)
+{
+  const FieldSpec *spec = field->spec;
+  g_autofree char *name = g_strdup_printf ("%s.%s", spec->group, spec->key);
+  g_autofree char *message_name = g_strconcat (name, ".message", NULL);
+
+  switch (spec->kind)
+    {
+    case FIELD_SWITCH:
+      field->row = adw_action_row_new ();
+      field->toggle = gtk_switch_new ();
+      gtk_widget_set_valign (field->toggle, GTK_ALIGN_CENTER);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->toggle);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (field->row), field->toggle);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (field->toggle),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _(spec->title),
+                                      -1);
+      break;
+
+    case FIELD_FREQUENCY_PLAN:
+      field->plans = gtk_string_list_new (NULL);
+      field->row = adw_combo_row_new ();
+      adw_combo_row_set_model (ADW_COMBO_ROW (field->row), G_LIST_MODEL (field->plans));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row),
+                                   _("Test the connection to list the plans your server knows."));
+      break;
+
+    case FIELD_TEXT:
+    default:
+      if (onb_config_key_is_secret (spec->group, spec->key))
+        field->row = adw_password_entry_row_new ();
+      else
+        field->row = adw_entry_row_new ();
+      if (g_str_equal (spec->key, "pin") || g_str_equal (spec->key, "owner_id") ||
+          g_str_equal (spec->key, "max_jobs"))
+        gtk_editable_set_width_chars (GTK_EDITABLE (field->row), 8);
+
+      /* The message stands beside the field, not in a dialog. */
+      field->message = gtk_label_new (NULL);
+      gtk_label_set_wrap (GTK_LABEL (field->message), TRUE);
+      gtk_label_set_max_width_chars (GTK_LABEL (field->message), 32);
+      gtk_label_set_xalign (GTK_LABEL (field->message), 0);
+      gtk_widget_add_css_class (field->message, "error");
+      gtk_widget_add_css_class (field->message, "field-message");
+      gtk_widget_set_visible (field->message, FALSE);
+      gtk_widget_set_name (field->message, message_name);
+      adw_entry_row_add_suffix (ADW_ENTRY_ROW (field->row), field->message);
+      g_signal_connect (field->row, "changed", G_CALLBACK (on_text_changed), field);
+      break;
+    }
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), _(spec->title));
+  gtk_widget_set_name (field->row, name);
+  adw_preferences_group_add (group_for (self, spec->group), field->row);
+}
+
+/* Never puts a secret in the status line: only the file's path. */
+static void
+set_status (OnbSetupPage *self,
+            const char   *text,
+            gboolean      is_error)
+{
+  gtk_label_set_text (self->status, text);
+  if (is_error)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status), "error");
+}
+
+void
+onb_setup_page_set_config (OnbSetupPage *self,
+                           OnbConfig    *config,
+                           const char   *path)
+{
+  g_return_if_fail (ONB_IS_SETUP_PAGE (self));
+  g_return_if_fail (ONB_IS_CONFIG (config));
+
+  g_set_object (&self->config, config);
+  g_free (self->path);
+  self->path = g_strdup (path);
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
+    {
+      Field *field = &self->fields[i];
+      g_autofree char *value = onb_config_get_string (config, field->spec->group, field->spec->key);
+
+      switch (field->spec->kind)
+        {
+        case FIELD_SWITCH:
+          gtk_switch_set_active (GTK_SWITCH (field->toggle),
+                                 onb_config_get_boolean (config, field->spec->group, field->spec->key,
+                                                         field->spec->default_on));
+          break;
+
+        case FIELD_FREQUENCY_PLAN:
+          select_plan (field, value);
+          break;
+
+        case FIELD_TEXT:
+        default:
+          gtk_editable_set_text (GTK_EDITABLE (field->row), value != NULL ? value : "");
+          /* An untouched file is not judged until it is edited or saved. */
+          field_set_message (field, NULL);
+          break;
+        }
+    }
+}
+
+/* The values on screen, as a configuration of their own (Test Connection
+ * checks what is typed, before it is saved). */
+static OnbConfig *
+config_from_fields (OnbSetupPage *self)
+{
+  OnbConfig *config = onb_config_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
+    {
+      Field *field = &self->fields[i];
+      g_autofree char *value = field_get_value (field);
+
+      onb_config_set_string (config, field->spec->group, field->spec->key,
+                             value != NULL && value[0] != '\0' ? value : NULL);
+    }
+
+  /* Keys Setup does not show (such as [cloud]) come along unchanged. */
+  if (self->config != NULL)
+    {
+      g_autofree char *insecure = onb_config_get_string (self->config, "cloud", "allow_insecure_http");
+
+      onb_config_set_string (config, "cloud", "allow_insecure_http", insecure);
+    }
+
+  return config;
+}
+
+static void
+on_save_clicked (OnbSetupPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  Field *first_invalid = NULL;
+
+  g_return_if_fail (self->config != NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
+    if (!field_validate (&self->fields[i]) && first_invalid == NULL)
+      first_invalid = &self->fields[i];
+
+  if (first_invalid != NULL)
+    {
+      set_status (self, _("Not saved: correct the fields marked in red."), TRUE);
+      gtk_widget_grab_focus (first_invalid->row);
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
+    {
+      Field *field = &self->fields[i];
+      g_autofree char *value = field_get_value (field);
+
+      onb_config_set_string (self->config, field->spec->group, field->spec->key,
+                             value != NULL && value[0] != '\0' ? value : NULL);
+    }
+
+  if (!onb_config_save (self->config, self->path, &error))
+    {
+      set_status (self, error->message, TRUE);
+      return;
+    }
+
+  set_status (self, _("Saved."), FALSE);
+  g_signal_emit (self, signals[SAVED], 0);
+}
+
+static void
+clear_rows (AdwPreferencesGroup *group,
+            GPtrArray           *rows)
+{
+  for (guint i = 0; i < rows->len; i++)
+    adw_preferences_group_remove (group, g_ptr_array_index (rows, i));
+  g_ptr_array_set_size (rows, 0);
+}
+
+static void
+add_result_row (AdwPreferencesGroup *group,
+                GPtrArray           *rows,
+                gboolean             ok,
+                const char          *title,
+                const char          *message)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon = gtk_image_new_from_icon_name (ok ? "emblem-ok-symbolic" : "dialog-error-symbolic");
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, ok ? _("Works") : _("Problem"),
+                                  -1);
+  gtk_widget_add_css_class (icon, ok ? "success" : "error");
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), message);
+  adw_preferences_group_add (group, row);
+  g_ptr_array_add (rows, row);
+}
+
+void
+onb_setup_page_show_import_report (OnbSetupPage          *self,
+                                   const OnbImportReport *report,
+                                   const GError          *error)
+{
+  g_autofree char *summary = NULL;
+
+  g_return_if_fail (ONB_IS_SETUP_PAGE (self));
+
+  clear_rows (self->import_group, self->import_rows);
+  gtk_widget_set_visible (GTK_WIDGET (self->import_group), TRUE);
+
+  if (error == NULL && report != NULL)
+    {
+      summary = g_strdup_printf (_("%u devices in the file: %u added, %u already known."),
+                                 report->n_rows, report->n_added, report->n_unchanged + report->n_replaced);
+      add_result_row (self->import_group, self->import_rows, TRUE, _("Imported"), summary);
+      set_status (self, _("Device list imported."), FALSE);
+    }
+  else
+    {
+      add_result_row (self->import_group, self->import_rows, FALSE, _("Nothing was imported"),
+                      error != NULL ? error->message : NULL);
+      for (guint i = 0; report != NULL && i < report->problems->len; i++)
+        {
+          OnbImportProblem *problem = g_ptr_array_index (report->problems, i);
+          g_autofree char *title = NULL;
+
+          if (problem->row == 0)
+            title = g_strdup (_("The file"));
+          else if (problem->column != NULL)
+            /* Translators: a place in the CSV file, e.g. "Row 4, Device EUI" */
+            title = g_strdup_printf (_("Row %u, %s"), problem->row, problem->column);
+          else
+            title = g_strdup_printf (_("Row %u"), problem->row);
+          add_result_row (self->import_group, self->import_rows, FALSE, title, problem->message);
+        }
+      set_status (self, _("The device list has problems: see the report below."), TRUE);
+    }
+
+}
+
+static void
+on_plans_listed (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(OnbSetupPage) self = user_data;
+  g_autoptr(GPtrArray) plans = NULL;
+  g_autoptr(GError) error = NULL;
+  Field *field;
+  g_autofree char *current = NULL;
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  g_auto(GStrv) strv = NULL;
+
+  plans = onb_tts_client_list_frequency_plans_finish (ONB_TTS_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  field = find_field (self, "tts", "frequency_plan");
+  if (plans == NULL)
+    {
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row), error->message);
+      return;
+    }
+
+  current = field_get_value (field);
+  for (guint i = 0; i < plans->len; i++)
+    g_strv_builder_add (ids, ((OnbTtsFrequencyPlan *) g_ptr_array_index (plans, i))->id);
+  strv = g_strv_builder_end (ids);
+  gtk_string_list_splice (field->plans, 0, g_list_model_get_n_items (G_LIST_MODEL (field->plans)),
+                          (const char * const *) strv);
+  select_plan (field, current);
+  {
+    g_autofree char *subtitle = g_strdup_printf (ngettext ("%u plan listed by the server.",
+                                                           "%u plans listed by the server.",
+                                                           plans->len),
+                                                 plans->len);
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row), subtitle);
+  }
+}
+
+static void
+list_plans (OnbSetupPage *self,
+            OnbConfig    *config)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbTtsClient) tts = onb_tts_client_new (self->http, config, &error);
+
+  if (tts == NULL)
+    {
+      Field *field = find_field (self, "tts", "frequency_plan");
+
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row), error->message);
+      return;
+    }
+
+  onb_tts_client_list_frequency_plans_async (tts, self->cancellable, on_plans_listed, g_object_ref (self));
+}
+
+static void
+on_check_done (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(OnbSetupPage) self = user_data;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+
+  items = onb_connection_check_finish (result, &error);
+  if (items == NULL)
+    return;  /* only cancellation fails as a whole */
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), TRUE);
+  clear_rows (self->check_group, self->result_rows);
+  for (guint i = 0; i < items->len; i++)
+    {
+      OnbCheckItem *item = g_ptr_array_index (items, i);
+
+      add_result_row (self->check_group, self->result_rows, item->ok, item->title, item->message);
+    }
+
+  if (onb_connection_check_all_ok (items))
+    set_status (self, _("Everything works."), FALSE);
+  else
+    set_status (self, _("Something needs fixing: see the connection test below."), TRUE);
+}
+
+static void
+on_check_clicked (OnbSetupPage *self)
+{
+  g_autoptr(OnbConfig) config = config_from_fields (self);
+
+  g_return_if_fail (self->http != NULL);
+
+  clear_rows (self->check_group, self->result_rows);
+  add_result_row (self->check_group, self->result_rows, TRUE,
+                  _("Testing…"), _("Asking The Things Stack and Blynk."));
+  gtk_widget_set_visible (GTK_WIDGET (self->check_group), TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), FALSE);
+
+  onb_connection_check_async (self->http, config, self->cancellable, on_check_done, g_object_ref (self));
+  list_plans (self, config);
+}
+
+static void
+on_import_clicked (OnbSetupPage *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.import-devices", NULL);
+}
+
+void
+onb_setup_page_set_http_client (OnbSetupPage  *self,
+                                OnbHttpClient *http)
+{
+  g_return_if_fail (ONB_IS_SETUP_PAGE (self));
+
+  g_set_object (&self->http, http);
+}
+
+static void
+onb_setup_page_dispose (GObject *object)
+{
+  OnbSetupPage *self = ONB_SETUP_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), ONB_TYPE_SETUP_PAGE);
+  for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
+    g_clear_object (&self->fields[i].plans);
+  g_clear_object (&self->config);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_object (&self->http);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->result_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->import_rows, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (onb_setup_page_parent_class)->dispose (object);
+}
+
+static void
+onb_setup_page_class_init (OnbSetupPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = onb_setup_page_dispose;
+
+  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onboarder/Onboarder/onb-setup-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, page);
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, blynk_group);
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, tts_group);
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, labels_group);
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, kiosk_group);
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, check_group);
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, import_group);
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, check_button);
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, status);
+  gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_check_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_import_clicked);
+}
+
+static void
+onb_setup_page_init (OnbSetupPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->result_rows = g_ptr_array_new ();
+  self->import_rows = g_ptr_array_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
+    {
+      self->fields[i].spec = &field_specs[i];
+      self->fields[i].valid = TRUE;
+      build_field (self, &self->fields[i]);
+    }
+}

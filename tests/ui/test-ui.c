@@ -1,0 +1,541 @@
+/* test-ui.c: the kiosk under Xvfb, driven and checked through its widgets
+ *
+ * Each test runs a real OnbApplication (real window, real engine, real
+ * simulator over loopback HTTP, real GStreamer pipeline) and inspects the
+ * widget tree, never pixels. Run through xvfb-run-test.
+ */
+
+#define G_LOG_DOMAIN "test-ui"
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+
+#include "onb-application.h"
+#include "onb-manual-page.h"
+#include "onb-pin-dialog.h"
+#include "onb-result-card.h"
+#include "onb-ui-enums.h"
+#include "onb-test-sim.h"
+#include "onb-window.h"
+
+#define DEMO_TIMEOUT_S  120
+#define JOB_TIMEOUT_S   60
+
+typedef void (*TestBody) (OnbApplication *app,
+                          gpointer        data);
+
+typedef struct
+{
+  TestBody  body;
+  gpointer  data;
+  gboolean  ran;
+} Run;
+
+/* Helpers ------------------------------------------------------------------ */
+
+static GtkWidget *
+find_widget (GtkWidget  *root,
+             GType       type,
+             const char *name)
+{
+  if ((type == G_TYPE_NONE || G_TYPE_CHECK_INSTANCE_TYPE (root, type)) &&
+      (name == NULL || g_strcmp0 (gtk_widget_get_name (root), name) == 0))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type, name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static OnbWindow *
+get_window (OnbApplication *app)
+{
+  return ONB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+}
+
+static OnbResultCard *
+scan_card (OnbApplication *app)
+{
+  OnbWindow *window = get_window (app);
+  GtkWidget *page = find_widget (GTK_WIDGET (window), ONB_TYPE_SCAN_PAGE, NULL);
+
+  g_assert_nonnull (page);
+  return ONB_RESULT_CARD (find_widget (page, ONB_TYPE_RESULT_CARD, NULL));
+}
+
+static gboolean
+timed_out (gpointer user_data)
+{
+  gboolean *flag = user_data;
+
+  *flag = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Spins the main loop until @cond holds or @seconds pass. */
+#define WAIT_FOR(cond, seconds)                                                 \
+  G_STMT_START {                                                                \
+    gboolean timeout_hit_ = FALSE;                                              \
+    guint timeout_id_ = g_timeout_add_seconds ((seconds), timed_out, &timeout_hit_); \
+    while (!(cond) && !timeout_hit_)                                            \
+      g_main_context_iteration (NULL, TRUE);                                    \
+    if (!timeout_hit_)                                                          \
+      g_source_remove (timeout_id_);                                            \
+    if (!(cond))                                                                \
+      g_error ("Timed out after %d s waiting for %s", (int) (seconds), #cond);  \
+  } G_STMT_END
+
+static void
+spin (guint milliseconds)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (milliseconds, timed_out, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+run_body (gpointer user_data)
+{
+  Run *run = user_data;
+  OnbApplication *app = ONB_APPLICATION (g_application_get_default ());
+
+  run->body (app, run->data);
+  run->ran = TRUE;
+  g_application_quit (G_APPLICATION (app));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_ready (OnbApplication *app,
+          Run            *run)
+{
+  g_idle_add (run_body, run);
+}
+
+/* Runs the application with @args and @body once it is ready. */
+static void
+run_app (const char * const *args,
+         TestBody            body,
+         gpointer            data)
+{
+  g_autoptr(OnbApplication) app = onb_application_new ();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  Run run = { body, data, FALSE };
+  int status;
+
+  /* No session bus needed: tests may run side by side. */
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_signal_connect (app, "ready", G_CALLBACK (on_ready), &run);
+
+  g_ptr_array_add (argv, (gpointer) "onboarder");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  status = g_application_run (G_APPLICATION (app), argv->len - 1, (char **) argv->pdata);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (run.ran);
+}
+
+/* A simulator, a configuration pointing at it (with @pin when not NULL) and
+ * its data folder, all under one temporary folder. */
+typedef struct
+{
+  OnbTestSim *sim;
+  char       *dir;
+  char       *config_path;
+} Station;
+
+static void
+station_setup (Station    *station,
+               const char *pin)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GKeyFile) keyfile = NULL;
+  g_autofree char *data_dir = NULL;
+
+  station->sim = onb_test_sim_start (NULL, &error);
+  g_assert_no_error (error);
+  station->dir = g_dir_make_tmp ("onb-test-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  keyfile = onb_test_sim_new_key_file (station->sim);
+  data_dir = g_build_filename (station->dir, "data", NULL);
+  g_key_file_set_string (keyfile, "kiosk", "data_dir", data_dir);
+  g_key_file_set_boolean (keyfile, "kiosk", "sounds", TRUE);
+  if (pin != NULL)
+    g_key_file_set_string (keyfile, "kiosk", "pin", pin);
+  station->config_path = g_build_filename (station->dir, "onboarder.conf", NULL);
+  g_key_file_save_to_file (keyfile, station->config_path, &error);
+  g_assert_no_error (error);
+  g_chmod (station->config_path, 0600);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+station_teardown (Station *station)
+{
+  onb_test_sim_stop (station->sim);
+  remove_tree (station->dir);
+  g_free (station->dir);
+  g_free (station->config_path);
+}
+
+static void
+store_result (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static void
+import_samples (OnbApplication *app)
+{
+  g_autofree char *csv = g_test_build_filename (G_TEST_DIST, "..", "data", "samples", "devices.csv", NULL);
+  g_autoptr(OnbImportReport) report = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  WAIT_FOR (onb_application_get_engine (app) != NULL, 10);
+  onb_application_import_devices_async (app, csv, store_result, &result);
+  WAIT_FOR (result != NULL, 30);
+  g_assert_true (onb_application_import_devices_finish (app, result, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->n_added, >, 0);
+}
+
+/* Demo: green, amber and red within a minute, and screenshots ------------- */
+
+typedef struct
+{
+  char *headline[ONB_RESULT_STATE_FAILED + 1];
+  char *device[ONB_RESULT_STATE_FAILED + 1];
+  char *eui[ONB_RESULT_STATE_FAILED + 1];
+  char *why[ONB_RESULT_STATE_FAILED + 1];
+} Seen;
+
+static void
+on_card_state (OnbResultCard *card,
+               GParamSpec    *pspec,
+               Seen          *seen)
+{
+  OnbResultState state = onb_result_card_get_state (card);
+
+  if (seen->headline[state] != NULL)
+    return;
+
+  seen->headline[state] = g_strdup (onb_result_card_get_headline (card));
+  seen->device[state] = g_strdup (onb_result_card_get_device_name (card));
+  seen->eui[state] = g_strdup (onb_result_card_get_dev_eui (card));
+  seen->why[state] = g_strdup (onb_result_card_get_why (card));
+  g_test_message ("%s: %s | %s | %s | %s",
+                  g_enum_to_string (ONB_TYPE_RESULT_STATE, state),
+                  seen->headline[state], seen->device[state], seen->eui[state], seen->why[state]);
+}
+
+static void
+save_screenshot (GtkWindow *window,
+                 int        width,
+                 int        height)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *name = g_strdup_printf ("onboarder-%dx%d.png", width, height);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "ui", name, NULL);
+  GskRenderer *renderer;
+
+  gtk_window_set_default_size (window, width, height);
+  WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (window)) == width &&
+            gtk_widget_get_height (GTK_WIDGET (window)) == height, 10);
+  /* Let the layout and a few preview frames settle. */
+  spin (1500);
+
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  g_assert_nonnull (node);
+  renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("Screenshot: %s", path);
+}
+
+static void
+demo_body (OnbApplication *app,
+           gpointer        data)
+{
+  Seen *seen = data;
+  OnbResultCard *card = scan_card (app);
+  OnbWindow *window = get_window (app);
+
+  g_signal_connect (card, "notify::state", G_CALLBACK (on_card_state), seen);
+  WAIT_FOR (seen->headline[ONB_RESULT_STATE_SUCCESS] != NULL &&
+            seen->headline[ONB_RESULT_STATE_QUEUED] != NULL &&
+            seen->headline[ONB_RESULT_STATE_FAILED] != NULL, DEMO_TIMEOUT_S);
+  g_signal_handlers_disconnect_by_data (card, seen);
+
+  /* Green: the device, by name and DevEUI. */
+  g_assert_cmpstr (seen->device[ONB_RESULT_STATE_SUCCESS], !=, "");
+  g_assert_true (g_str_has_prefix (seen->eui[ONB_RESULT_STATE_SUCCESS], "DevEUI 0018B2"));
+  /* Amber and red say why. */
+  g_assert_cmpstr (seen->headline[ONB_RESULT_STATE_QUEUED], ==, "Queued");
+  g_assert_cmpstr (seen->why[ONB_RESULT_STATE_QUEUED], !=, "");
+  g_assert_cmpstr (seen->why[ONB_RESULT_STATE_FAILED], !=, "");
+  /* A sound for each answer (into a fake sink: CI has no speaker). */
+  g_assert_cmpuint (onb_sound_player_get_n_played (onb_application_get_sound_player (app)), >=, 3);
+
+  save_screenshot (GTK_WINDOW (window), 800, 480);
+  save_screenshot (GTK_WINDOW (window), 1920, 1080);
+}
+
+static void
+test_demo (void)
+{
+  static const char * const args[] = { "--demo", "--demo-interval", "2500", NULL };
+  Seen seen = { { NULL } };
+
+  run_app (args, demo_body, &seen);
+
+  for (guint i = 0; i <= ONB_RESULT_STATE_FAILED; i++)
+    {
+      g_free (seen.headline[i]);
+      g_free (seen.device[i]);
+      g_free (seen.eui[i]);
+      g_free (seen.why[i]);
+    }
+}
+
+/* Setup: PIN, validation as you type, save --------------------------------- */
+
+static OnbPinDialog *
+find_pin_dialog (void)
+{
+  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ONB_IS_PIN_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ONB_PIN_DIALOG (window);
+    }
+  return NULL;
+}
+
+static void
+setup_body (OnbApplication *app,
+            gpointer        data)
+{
+  Station *station = data;
+  OnbWindow *window = get_window (app);
+  GtkWidget *row, *message, *save, *status;
+  OnbPinDialog *dialog;
+  g_autofree char *contents = NULL;
+  GStatBuf st;
+
+  /* Locked: Setup stays hidden until the PIN is right. */
+  onb_window_show_page (window, "setup");
+  WAIT_FOR (find_pin_dialog () != NULL, 10);
+  g_assert_cmpstr (onb_window_get_visible_page (window), !=, "setup");
+  dialog = find_pin_dialog ();
+  onb_pin_dialog_enter (dialog, "0000");
+  g_assert_cmpstr (onb_pin_dialog_get_message (dialog), !=, "");
+  g_assert_cmpstr (onb_window_get_visible_page (window), !=, "setup");
+  onb_pin_dialog_enter (dialog, "4321");
+  g_assert_cmpstr (onb_window_get_visible_page (window), ==, "setup");
+  WAIT_FOR (find_pin_dialog () == NULL, 10);
+
+  /* Invalid as typed: the message stands beside the field, Save refuses. */
+  row = find_widget (GTK_WIDGET (window), G_TYPE_NONE, "tts.application_id");
+  message = find_widget (GTK_WIDGET (window), GTK_TYPE_LABEL, "tts.application_id.message");
+  save = find_widget (GTK_WIDGET (window), GTK_TYPE_BUTTON, "setup-save");
+  status = find_widget (GTK_WIDGET (window), GTK_TYPE_LABEL, "setup-status");
+  g_assert_nonnull (row);
+  g_assert_nonnull (message);
+  g_assert_nonnull (save);
+  g_assert_false (gtk_widget_get_visible (message));
+
+  gtk_editable_set_text (GTK_EDITABLE (row), "Bad App!");
+  g_assert_true (gtk_widget_get_visible (message));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (message)), "application_id"));
+  g_assert_true (gtk_widget_get_ancestor (message, G_OBJECT_TYPE (row)) == row);
+  gtk_widget_activate (save);
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
+  g_assert_null (strstr (contents, "Bad App!"));
+  g_clear_pointer (&contents, g_free);
+
+  /* Valid: the message goes, Save writes the file (0600). */
+  gtk_editable_set_text (GTK_EDITABLE (row), "warehouse-sensors-2");
+  g_assert_false (gtk_widget_get_visible (message));
+  gtk_widget_activate (save);
+  g_assert_false (gtk_widget_has_css_class (status, "error"));
+  g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "application_id=warehouse-sensors-2"));
+  g_assert_cmpint (g_stat (station->config_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* Leaving Setup locks it again. */
+  onb_window_show_page (window, "scan");
+  onb_window_show_page (window, "setup");
+  g_assert_cmpstr (onb_window_get_visible_page (window), !=, "setup");
+  WAIT_FOR (find_pin_dialog () != NULL, 10);
+  gtk_window_close (GTK_WINDOW (find_pin_dialog ()));
+}
+
+static void
+test_setup (void)
+{
+  Station station = { NULL };
+  const char *args[] = { "--config", NULL, NULL };
+
+  station_setup (&station, "4321");
+  args[1] = station.config_path;
+  run_app (args, setup_body, &station);
+  station_teardown (&station);
+}
+
+/* Hand scanner and manual entry, each end to end ---------------------------- */
+
+static void
+press_keys (GtkEventController *keys,
+            const char         *text)
+{
+  gboolean handled = FALSE;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    g_signal_emit_by_name (keys, "key-pressed", gdk_unicode_to_keyval (g_utf8_get_char (p)), 0, 0, &handled);
+  g_signal_emit_by_name (keys, "key-pressed", GDK_KEY_Return, 0, 0, &handled);
+  g_assert_true (handled);
+}
+
+static GtkEventController *
+wedge_controller (GtkWidget *window)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (window);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (g_strcmp0 (gtk_event_controller_get_name (controller), "onb-wedge") == 0)
+        return controller;
+    }
+  return NULL;
+}
+
+static gboolean
+card_says (OnbResultCard  *card,
+           OnbResultState  state,
+           const char     *dev_eui)
+{
+  return onb_result_card_get_state (card) == state &&
+         strstr (onb_result_card_get_dev_eui (card), dev_eui) != NULL;
+}
+
+static void
+scanner_body (OnbApplication *app,
+              gpointer        data)
+{
+  Station *station = data;
+  OnbWindow *window = get_window (app);
+  OnbResultCard *card = scan_card (app);
+  GtkEventController *keys = wedge_controller (GTK_WIDGET (window));
+  GtkWidget *entry;
+  g_autoptr(GError) error = NULL;
+  json_object *state;
+
+  import_samples (app);
+  g_assert_nonnull (keys);
+
+  /* No camera on a CI machine: the page says so, and the hand scanner works. */
+  gtk_widget_grab_focus (find_widget (GTK_WIDGET (window), GTK_TYPE_DROP_DOWN, NULL));
+  press_keys (keys, "LW:D0:70B3D57ED0000010:0018B20000000101:000AF8BE:S2611A0001:C0B8C");
+  WAIT_FOR (card_says (card, ONB_RESULT_STATE_SUCCESS, "0018B20000000101"), JOB_TIMEOUT_S);
+  g_assert_cmpint (onb_test_sim_get_count (station->sim, "tts.is.create"), ==, 1);
+  g_assert_cmpint (onb_test_sim_get_count (station->sim, "blynk.device_create"), ==, 1);
+  for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
+    g_assert_cmpint (onb_result_card_get_step (card, i), ==, ONB_STEP_STATE_DONE);
+
+  /* Manual entry: a bare DevEUI typed on the Type Label page. */
+  onb_window_show_page (window, "manual");
+  entry = find_widget (GTK_WIDGET (window), GTK_TYPE_ENTRY, "manual-entry");
+  g_assert_nonnull (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "0018B20000000105");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpstr (onb_window_get_visible_page (window), ==, "scan");
+  WAIT_FOR (card_says (card, ONB_RESULT_STATE_SUCCESS, "0018B20000000105"), JOB_TIMEOUT_S);
+  g_assert_cmpint (onb_test_sim_get_count (station->sim, "tts.is.create"), ==, 2);
+
+  state = onb_test_sim_get_state (station->sim, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_object_array_length (json_object_object_get (json_object_object_get (state, "blynk"), "devices")), ==, 2);
+  json_object_put (state);
+
+  /* A label that is not a device is refused at once, in words. */
+  press_keys (keys, "https://example.com/product/42");
+  WAIT_FOR (onb_result_card_get_state (card) == ONB_RESULT_STATE_FAILED, 10);
+  g_assert_cmpstr (onb_result_card_get_headline (card), ==, "Rejected");
+}
+
+static void
+test_scanner_and_manual (void)
+{
+  Station station = { NULL };
+  const char *args[] = { "--config", NULL, NULL };
+
+  station_setup (&station, NULL);
+  args[1] = station.config_path;
+  run_app (args, scanner_body, &station);
+  station_teardown (&station);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/ui/setup/pin-and-validation", test_setup);
+  g_test_add_func ("/ui/scanner-and-manual", test_scanner_and_manual);
+  g_test_add_func ("/ui/demo/outcomes-and-screenshots", test_demo);
+
+  return g_test_run ();
+}
