@@ -62,6 +62,8 @@ class Blynk:
                 'rate_limit_per_minute': self.rate_limit_per_minute}
 
     def apply_settings(self, settings):
+        if not isinstance(settings, dict) or set(settings) - {'token_lifetime_s', 'rate_limit_per_minute'}:
+            raise ValueError('Blynk settings: an object with token_lifetime_s and/or rate_limit_per_minute')
         for key in ('token_lifetime_s', 'rate_limit_per_minute'):
             if key in settings:
                 value = settings[key]

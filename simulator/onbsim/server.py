@@ -384,6 +384,8 @@ class Simulator:
                 self.set_network(down, for_ms, handler.connection)
                 result = {'network_down': self.network_down}
             elif key == ('POST', '/_admin/settings'):
+                if set(body) - {'blynk'}:
+                    raise ValueError('settings: only "blynk" can be changed')
                 with self.lock:
                     self.blynk.apply_settings(body.get('blynk', {}))
                     result = {'blynk': self.blynk.settings()}

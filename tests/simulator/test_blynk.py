@@ -162,6 +162,11 @@ class OAuth(SimTestCase):
         self.sim.admin('POST', '/_admin/blynk/expire-tokens')
         self.assertBlynkError(self.sim.blynk('GET', '/devices', token=token), 401)
 
+    def test_bad_settings(self):
+        for body in ({'blynk': {'token_lifetime': 5}}, {'blynk': {'rate_limit_per_minute': -1}}, {'tts': {}},
+                     {'blynk': []}):
+            self.assertEqual(self.sim.admin('POST', '/_admin/settings', body)[0], 400, body)
+
     def test_reset_restores_lifetime(self):
         self.sim.admin('POST', '/_admin/settings', {'blynk': {'token_lifetime_s': 5}})
         self.assertEqual(self.sim.blynk_token()[1]['expires_in'], 5)
