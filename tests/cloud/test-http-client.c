@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "cloud-test.h"
 #include "onb-cloud-error.h"
 #include "onb-error.h"
@@ -422,6 +424,88 @@ test_refused (void)
 }
 
 static void
+test_network_down (void)
+{
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  /* ".invalid" never resolves (RFC 6761), with or without a network. */
+  g_autoptr(OnbHttpRequest) request = onb_http_request_new ("GET", "https://onboarder-test.invalid/api");
+  g_autoptr(OnbHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  response = send_request (http, request, NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NETWORK_DOWN);
+  g_assert_true (onb_cloud_error_is_transient (error));
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "network-down");
+  g_assert_nonnull (strstr (error->message, "onboarder-test.invalid"));
+}
+
+static gboolean
+on_tls_incoming (GSocketService    *service,
+                 GSocketConnection *connection,
+                 GObject           *source,
+                 gpointer           user_data)
+{
+  g_autoptr(GIOStream) tls = g_tls_server_connection_new (G_IO_STREAM (connection), user_data, NULL);
+
+  /* The client must give up during the handshake: nothing else to do. */
+  if (tls != NULL)
+    g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+
+  return TRUE;
+}
+
+static void
+test_tls_verified (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("onb-tls-XXXXXX", &error);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                         "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost", NULL };
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GSocketService) service = NULL;
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(OnbHttpRequest) request = NULL;
+  g_autoptr(OnbHttpResponse) response = NULL;
+  g_autofree char *url = NULL;
+  int status = -1;
+  guint16 port;
+
+  g_assert_no_error (error);
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()) ||
+      !g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL) ||
+      status != 0)
+    {
+      g_test_skip ("needs a GIO TLS backend and the openssl command");
+      return;
+    }
+
+  certificate = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+  service = g_socket_service_new ();
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (on_tls_incoming), certificate);
+
+  /* A self-signed certificate is refused: verification is always on. */
+  url = g_strdup_printf ("https://localhost:%u/", port);
+  request = onb_http_request_new ("GET", url);
+  response = send_request (http, request, NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_TLS);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "tls-failed");
+
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  g_unlink (key);
+  g_unlink (cert);
+  g_rmdir (dir);
+}
+
+static void
 test_timeout_and_cancel (void)
 {
   g_autoptr(TestServer) server = test_server_new (NULL);
@@ -481,6 +565,8 @@ main (int   argc,
   g_test_add_func ("/http/request-on-main-loop", test_request_on_main_loop);
   g_test_add_func ("/http/status-classes", test_status_classes);
   g_test_add_func ("/http/refused", test_refused);
+  g_test_add_func ("/http/network-down", test_network_down);
+  g_test_add_func ("/http/tls-verified", test_tls_verified);
   g_test_add_func ("/http/timeout-and-cancel", test_timeout_and_cancel);
   g_test_add_func ("/http/dropped", test_dropped);
 
