@@ -25,6 +25,7 @@ struct _OnbBlynkClient
   gint64         owner_id;
 
   char          *access_token;
+  guint          token_generation; /* counts tokens received */
   gint64         token_expires_us; /* monotonic */
   gboolean       token_fetching;
   GPtrArray     *token_waiters;    /* GTask*: calls waiting for a token */
@@ -61,6 +62,7 @@ typedef struct
   gboolean     is_token;       /* the OAuth2 token request itself */
   gboolean     not_found_ok;
   gboolean     retried_auth;
+  guint        token_generation; /* of the token this call last sent */
   guint        redirects;
 } Call;
 
@@ -257,7 +259,9 @@ call_response_cb (GObject      *object,
   if (status == 401 && !call->is_token && !call->retried_auth)
     {
       call->retried_auth = TRUE;
-      g_clear_pointer (&self->access_token, secret_free);
+      /* Unless a concurrent call already replaced it. */
+      if (call->token_generation == self->token_generation)
+        g_clear_pointer (&self->access_token, secret_free);
       call_start (g_steal_pointer (&task));
       return;
     }
@@ -302,7 +306,10 @@ call_send (GTask *task)
   if (call->is_token)
     onb_http_request_set_basic_auth (request, self->client_id, self->client_secret);
   else
-    onb_http_request_set_bearer_token (request, self->access_token);
+    {
+      onb_http_request_set_bearer_token (request, self->access_token);
+      call->token_generation = self->token_generation;
+    }
 
   onb_http_client_send_async (self->http, request, g_task_get_cancellable (task), call_response_cb, task);
 }
@@ -346,6 +353,7 @@ token_fetch_cb (GObject      *object,
         expires_in = json_object_get_int64 (expires);
       g_clear_pointer (&self->access_token, secret_free);
       self->access_token = g_strdup (json_object_get_string (value));
+      self->token_generation++;
       /* Renew a little (10 %, 1 s to 1 min) before the server would refuse
        * it, so requests in flight at the turn do not get a 401. */
       self->token_expires_us = g_get_monotonic_time () +

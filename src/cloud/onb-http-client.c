@@ -718,9 +718,11 @@ onb_http_client_init (OnbHttpClient *self)
 OnbHttpClient *
 onb_http_client_new (OnbConfig *config)
 {
-  OnbHttpClient *self = g_object_new (ONB_TYPE_HTTP_CLIENT, NULL);
+  OnbHttpClient *self;
 
-  g_return_val_if_fail (!config || ONB_IS_CONFIG (config), self);
+  g_return_val_if_fail (!config || ONB_IS_CONFIG (config), NULL);
+
+  self = g_object_new (ONB_TYPE_HTTP_CLIENT, NULL);
 
   if (config != NULL)
     {
