@@ -748,8 +748,9 @@ validate_rows (OnbRegistry     *self,
       else if (row->entry->static_token != NULL)
         g_hash_table_insert (seen_token, g_strdup (row->entry->static_token), GUINT_TO_POINTER (row->row));
 
-      /* The Blynk device is found again by its name: names must be unique. */
-      if (g_hash_table_contains (seen_name, row->entry->blynk_name))
+      /* The Blynk device is found again by its name: names must be unique
+       * (a name made from the DevEUI is when the DevEUI is). */
+      if (row->entry->device_name != NULL && g_hash_table_contains (seen_name, row->entry->blynk_name))
         add_problem (report, row->row, "Device Name", "duplicate-name",
                      _("Row %u: the Device Name “%s” is also on row %u. Each device needs its own name."),
                      row->row, row->entry->blynk_name,

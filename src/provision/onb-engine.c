@@ -148,6 +148,22 @@ run_free (Run *run)
   g_free (run);
 }
 
+/* Every operation in flight holds the engine, so a callback never finds
+ * it finalized; the hold is dropped when the callback returns. */
+static void
+run_hold (Run *run)
+{
+  run->in_flight++;
+  g_object_ref (run->engine);
+}
+
+static OnbEngine *
+run_release (Run *run)
+{
+  run->in_flight--;
+  return run->engine;
+}
+
 static gboolean
 run_failed (Run *run)
 {
@@ -217,11 +233,11 @@ save_cb (GObject      *object,
 {
   SaveData *data = user_data;
   Run *run = data->run;
+  g_autoptr(OnbEngine) hold = run_release (run);
   RunFunc next = data->next;
   g_autoptr(GError) error = NULL;
 
   g_free (data);
-  run->in_flight--;
   if (!onb_journal_save_finish (ONB_JOURNAL (object), result, &error))
     {
       g_warning ("Journal write failed: %s", error->message);
@@ -240,7 +256,7 @@ run_save (Run     *run,
 
   data->run = run;
   data->next = next;
-  run->in_flight++;
+  run_hold (run);
   g_signal_emit (run->engine, signals[JOB_CHANGED], 0, run->job);
   onb_journal_save_async (run->engine->journal, onb_job_to_row (run->job), save_cb, data);
 }
@@ -341,10 +357,10 @@ blynk_created_cb (GObject      *object,
                   gpointer      user_data)
 {
   Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_release (run);
   g_autoptr(GError) error = NULL;
   g_autoptr(OnbBlynkDevice) device = NULL;
 
-  run->in_flight--;
   if (onb_registry_entry_get_static_token (run->entry) != NULL)
     device = onb_blynk_client_claim_static_token_finish (ONB_BLYNK_CLIENT (object), result, &error);
   else
@@ -367,7 +383,7 @@ blynk_create (Run *run)
   OnbEngine *self = run->engine;
   const char *token = onb_registry_entry_get_static_token (run->entry);
 
-  run->in_flight++;
+  run_hold (run);
   if (token != NULL)
     onb_blynk_client_claim_static_token_async (self->blynk, token, onb_blynk_client_get_owner_id (self->blynk),
                                                self->cancellable, blynk_created_cb, run);
@@ -384,12 +400,12 @@ blynk_search_cb (GObject      *object,
                  gpointer      user_data)
 {
   Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_release (run);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) devices = NULL;
   OnbBlynkDevice *winner;
   gboolean replace = onb_job_get_kind (run->job) == ONB_JOB_KIND_REPLACE;
 
-  run->in_flight--;
   devices = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result, &error);
   if (devices == NULL)
     step_error (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
@@ -417,7 +433,7 @@ static void
 blynk_search (Run              *run,
               OnbRegistryEntry *entry)
 {
-  run->in_flight++;
+  run_hold (run);
   onb_blynk_client_search_devices_async (run->engine->blynk, onb_registry_entry_get_blynk_name (entry),
                                          run->engine->cancellable, blynk_search_cb, run);
 }
@@ -469,9 +485,9 @@ metafields_set_cb (GObject      *object,
                    gpointer      user_data)
 {
   Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_release (run);
   g_autoptr(GError) error = NULL;
 
-  run->in_flight--;
   if (!onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error))
     step_error (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
   else
@@ -483,7 +499,7 @@ static void
 metafields_send (Run        *run,
                  GHashTable *values)
 {
-  run->in_flight++;
+  run_hold (run);
   onb_blynk_client_set_metafields_async (run->engine->blynk, onb_job_get_blynk_device_id (run->job),
                                          run->template_number, values, run->engine->cancellable,
                                          metafields_set_cb, run);
@@ -495,10 +511,10 @@ template_metafields_cb (GObject      *object,
                         gpointer      user_data)
 {
   Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_release (run);
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) known = NULL;
 
-  run->in_flight--;
   known = onb_blynk_client_get_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error);
   if (known == NULL)
     step_error (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
@@ -523,7 +539,7 @@ blynk_metafields_send (Run *run)
 
   if (!replace && onb_registry_entry_get_static_token (run->entry) != NULL && run->template_number > 0)
     {
-      run->in_flight++;
+      run_hold (run);
       onb_blynk_client_get_metafields_async (run->engine->blynk, run->template_number, run->engine->cancellable,
                                              template_metafields_cb, run);
     }
@@ -555,10 +571,10 @@ tts_is_cb (GObject      *object,
            gpointer      user_data)
 {
   Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_release (run);
   g_autoptr(GError) error = NULL;
   gboolean resumed = onb_job_get_step_attempts (run->job, ONB_JOB_STEP_TTS_IS) > 1;
 
-  run->in_flight--;
   if (onb_tts_client_create_is_finish (ONB_TTS_CLIENT (object), result, &error))
     {
       onb_job_set_step_remote (run->job, ONB_JOB_STEP_TTS_IS, onb_job_get_tts_device_id (run->job), TRUE);
@@ -579,7 +595,7 @@ tts_is_cb (GObject      *object,
 static void
 tts_is_send (Run *run)
 {
-  run->in_flight++;
+  run_hold (run);
   onb_tts_client_create_is_async (run->engine->tts, run->tts_device, run->engine->cancellable, tts_is_cb, run);
 }
 
@@ -628,11 +644,11 @@ tts_set_cb (GObject      *object,
 {
   ComponentData *data = user_data;
   Run *run = data->run;
+  g_autoptr(OnbEngine) hold = run_release (run);
   OnbJobStep step = component_step (data->component);
   g_autoptr(GError) error = NULL;
 
   g_free (data);
-  run->in_flight--;
   if (onb_tts_client_set_finish (ONB_TTS_CLIENT (object), result, &error))
     {
       onb_job_set_step_remote (run->job, step, onb_job_get_tts_device_id (run->job), TRUE);
@@ -653,7 +669,7 @@ tts_components_send (Run *run)
 
         data->run = run;
         data->component = c;
-        run->in_flight++;
+        run_hold (run);
         onb_tts_client_set_async (run->engine->tts, c, run->tts_device, run->engine->cancellable, tts_set_cb, data);
       }
 }
@@ -684,9 +700,9 @@ delete_old_cb (GObject      *object,
                gpointer      user_data)
 {
   Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_release (run);
   g_autoptr(GError) error = NULL;
 
-  run->in_flight--;
   if (onb_tts_client_delete_finish (ONB_TTS_CLIENT (object), result, &error))
     {
       onb_job_set_step (run->job, ONB_JOB_STEP_TTS_DELETE_OLD, ONB_STEP_STATE_DONE, NULL, NULL);
@@ -700,7 +716,7 @@ delete_old_cb (GObject      *object,
 static void
 delete_old_send (Run *run)
 {
-  run->in_flight++;
+  run_hold (run);
   onb_tts_client_delete_async (run->engine->tts, onb_tts_device_get_device_id (run->old_tts_device),
                                run->engine->cancellable, delete_old_cb, run);
 }
@@ -734,9 +750,9 @@ blynk_loser_deleted_cb (GObject      *object,
                         gpointer      user_data)
 {
   Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_release (run);
   g_autoptr(GError) error = NULL;
 
-  run->in_flight--;
   if (!onb_blynk_client_delete_device_finish (ONB_BLYNK_CLIENT (object), result, &error))
     step_error (run, ONB_JOB_STEP_VERIFY, error);
   else
@@ -793,7 +809,7 @@ verify_settle (Run *run)
           blynk_adopt (run, onb_blynk_device_get_id (winner), onb_blynk_device_get_template_id (winner), FALSE);
           if (owned)
             {
-              run->in_flight++;
+              run_hold (run);
               onb_blynk_client_delete_device_async (self->blynk, ours, self->cancellable, blynk_loser_deleted_cb,
                                                     run);
             }
@@ -827,9 +843,9 @@ verify_cb (GObject      *object,
 {
   VerifyData *data = user_data;
   Run *run = data->run;
+  g_autoptr(OnbEngine) hold = run_release (run);
   g_autoptr(GError) error = NULL;
 
-  run->in_flight--;
   if (data->what >= 0)
     run->readback[data->what] = onb_tts_client_get_finish (ONB_TTS_CLIENT (object), result, &error);
   else if (data->what == -1)
@@ -858,14 +874,14 @@ verify_send (Run *run)
       data = g_new0 (VerifyData, 1);
       data->run = run;
       data->what = c;
-      run->in_flight++;
+      run_hold (run);
       onb_tts_client_get_async (self->tts, c, onb_tts_device_get_device_id (run->tts_device), self->cancellable,
                                 verify_cb, data);
     }
   data = g_new0 (VerifyData, 1);
   data->run = run;
   data->what = -1;
-  run->in_flight++;
+  run_hold (run);
   onb_blynk_client_get_device_async (self->blynk, onb_job_get_blynk_device_id (run->job), self->cancellable,
                                      verify_cb, data);
   if (onb_job_get_kind (run->job) != ONB_JOB_KIND_REPLACE)
@@ -873,7 +889,7 @@ verify_send (Run *run)
       data = g_new0 (VerifyData, 1);
       data->run = run;
       data->what = -2;
-      run->in_flight++;
+      run_hold (run);
       onb_blynk_client_search_devices_async (self->blynk, onb_registry_entry_get_blynk_name (run->entry),
                                              self->cancellable, verify_cb, data);
     }
@@ -1044,12 +1060,12 @@ undo_cb (GObject      *object,
 {
   UndoData *data = user_data;
   Run *run = data->run;
+  g_autoptr(OnbEngine) hold = run_release (run);
   OnbJobStep step = data->step;
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
   g_free (data);
-  run->in_flight--;
   if (ONB_IS_TTS_CLIENT (object))
     ok = onb_tts_client_delete_finish (ONB_TTS_CLIENT (object), result, &error);
   else if (step == ONB_JOB_STEP_BLYNK_METAFIELDS)
@@ -1120,7 +1136,7 @@ rollback (Run *run)
           data = g_new0 (UndoData, 1);
           data->run = run;
           data->step = ONB_JOB_STEP_BLYNK_METAFIELDS;
-          run->in_flight++;
+          run_hold (run);
           onb_blynk_client_set_metafields_async (self->blynk, onb_job_get_blynk_device_id (job), 0, values,
                                                  self->cancellable, undo_cb, data);
         }
@@ -1130,7 +1146,7 @@ rollback (Run *run)
       data = g_new0 (UndoData, 1);
       data->run = run;
       data->step = ONB_JOB_STEP_BLYNK_DEVICE;
-      run->in_flight++;
+      run_hold (run);
       onb_blynk_client_delete_device_async (self->blynk, onb_job_get_blynk_device_id (job), self->cancellable,
                                             undo_cb, data);
     }
@@ -1140,7 +1156,7 @@ rollback (Run *run)
       data = g_new0 (UndoData, 1);
       data->run = run;
       data->step = ONB_JOB_STEP_TTS_IS;
-      run->in_flight++;
+      run_hold (run);
       onb_tts_client_delete_async (self->tts, onb_job_get_tts_device_id (job), self->cancellable, undo_cb, data);
     }
 

@@ -573,7 +573,9 @@ push_op (OnbJournal          *self,
          GAsyncReadyCallback  callback,
          gpointer             user_data)
 {
-  op->task = g_task_new (self, NULL, callback, user_data);
+  /* No source object: the writer thread may drop the last reference to a
+   * task, and must never be the one finalizing the journal it runs in. */
+  op->task = g_task_new (NULL, NULL, callback, user_data);
   g_task_set_source_tag (op->task, source_tag);
   g_async_queue_push (self->ops, op);
 }

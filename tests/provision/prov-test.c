@@ -1,0 +1,272 @@
+/* prov-test.c: shared helpers of the job engine tests */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "prov-test.h"
+
+ProvStation *
+prov_station_new (OnbTestSim         *sim,
+                  const char         *csv,
+                  const char * const *extra)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GKeyFile) kf = onb_test_sim_new_key_file (sim);
+  g_autoptr(OnbRegistry) registry = NULL;
+  g_autoptr(OnbImportReport) report = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *registry_path = NULL;
+  ProvStation *station = g_new0 (ProvStation, 1);
+
+  station->sim = sim;
+  station->dir = g_dir_make_tmp ("onb-prov-XXXXXX", &error);
+  g_assert_no_error (error);
+  data_dir = g_build_filename (station->dir, "data", NULL);
+  g_key_file_set_string (kf, "kiosk", "data_dir", data_dir);
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (extra[i], "=", 2);
+      g_auto(GStrv) gk = g_strsplit (kv[0], ".", 2);
+
+      g_key_file_set_string (kf, gk[0], gk[1], kv[1]);
+    }
+  station->config = g_build_filename (station->dir, "onboarder.conf", NULL);
+  g_assert_true (g_key_file_save_to_file (kf, station->config, &error));
+  g_assert_no_error (error);
+
+  station->csv = g_build_filename (station->dir, "devices.csv", NULL);
+  g_assert_true (g_file_set_contents (station->csv, csv, -1, &error));
+  registry_path = onb_registry_default_path (data_dir);
+  registry = onb_registry_open (registry_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (onb_registry_import_file (registry, station->csv, ONB_REGISTRY_IMPORT_NONE, &report, &error));
+  g_assert_no_error (error);
+  return station;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+void
+prov_station_free (ProvStation *station)
+{
+  if (station == NULL)
+    return;
+  remove_tree (station->dir);
+  g_free (station->dir);
+  g_free (station->config);
+  g_free (station->csv);
+  g_free (station);
+}
+
+OnbConfig *
+prov_station_load_config (ProvStation *station)
+{
+  g_autoptr(GError) error = NULL;
+  OnbConfig *config = onb_config_load (station->config, &error);
+
+  g_assert_no_error (error);
+  return config;
+}
+
+static void
+started_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (onb_engine_start_finish (ONB_ENGINE (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+OnbEngine *
+prov_station_engine (ProvStation *station)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbConfig) config = prov_station_load_config (station);
+  OnbEngine *engine = onb_engine_new (config, &error);
+  gboolean started = FALSE;
+
+  g_assert_no_error (error);
+  onb_engine_set_retry_delays (engine, 50, 400);
+  onb_engine_start_async (engine, NULL, started_cb, &started);
+  while (!started)
+    g_main_context_iteration (NULL, TRUE);
+  return engine;
+}
+
+char *
+prov_sample_csv (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "samples", "devices.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+
+  g_file_get_contents (path, &data, NULL, &error);
+  g_assert_no_error (error);
+  return data;
+}
+
+char *
+prov_generated_csv (guint n,
+                    guint first)
+{
+  GString *csv = g_string_new ("Device EUI,Join EUI,Application Key,Device Name\r\n");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (csv, "0018B200%08X,70B3D57ED0000010,%08X%08X%08X%08X,Crash sensor %u\r\n",
+                            first + i, g_random_int (), g_random_int (), first + i, 0xC0FFEEu, first + i);
+  return g_string_free (csv, FALSE);
+}
+
+char *
+prov_tr005 (const char *dev_eui)
+{
+  return g_strdup_printf ("LW:D0:70B3D57ED0000010:%s:000AF8BE", dev_eui);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+prov_wait_jobs (OnbEngine  *engine,
+                OnbJob    **jobs,
+                guint       n_jobs,
+                guint       timeout_s)
+{
+  gboolean timed_out = FALSE;
+  guint source = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
+
+  for (;;)
+    {
+      gboolean all = TRUE;
+
+      for (guint i = 0; i < n_jobs; i++)
+        all = all && onb_job_is_finished (jobs[i]);
+      if ((all && onb_engine_get_n_queued (engine) == 0) || timed_out)
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  if (!timed_out)
+    g_source_remove (source);
+  return !timed_out;
+}
+
+guint
+prov_sim_blynk_count (json_object *state,
+                      const char  *name)
+{
+  json_object *blynk, *devices;
+  guint n = 0;
+
+  if (!json_object_object_get_ex (state, "blynk", &blynk) || !json_object_object_get_ex (blynk, "devices", &devices))
+    return 0;
+  for (size_t i = 0; i < json_object_array_length (devices); i++)
+    if (g_strcmp0 (prov_json_path (json_object_array_get_idx (devices, i), "name"), name) == 0)
+      n++;
+  return n;
+}
+
+guint
+prov_sim_blynk_total (json_object *state)
+{
+  json_object *blynk, *devices;
+
+  if (!json_object_object_get_ex (state, "blynk", &blynk) || !json_object_object_get_ex (blynk, "devices", &devices))
+    return 0;
+  return json_object_array_length (devices);
+}
+
+json_object *
+prov_sim_blynk_device (json_object *state,
+                       const char  *name)
+{
+  json_object *blynk, *devices;
+
+  if (!json_object_object_get_ex (state, "blynk", &blynk) || !json_object_object_get_ex (blynk, "devices", &devices))
+    return NULL;
+  for (size_t i = 0; i < json_object_array_length (devices); i++)
+    if (g_strcmp0 (prov_json_path (json_object_array_get_idx (devices, i), "name"), name) == 0)
+      return json_object_array_get_idx (devices, i);
+  return NULL;
+}
+
+const char *
+prov_sim_blynk_metafield (json_object *device,
+                          const char  *name)
+{
+  json_object *fields;
+
+  if (!json_object_object_get_ex (device, "metaFields", &fields))
+    return NULL;
+  for (size_t i = 0; i < json_object_array_length (fields); i++)
+    {
+      json_object *field = json_object_array_get_idx (fields, i);
+
+      if (g_strcmp0 (prov_json_path (field, "name"), name) == 0)
+        return prov_json_path (field, "value");
+    }
+  return NULL;
+}
+
+json_object *
+prov_sim_tts_record (json_object *state,
+                     const char  *component,
+                     const char  *app,
+                     const char  *device_id)
+{
+  json_object *tts, *records, *record;
+  g_autofree char *key = g_strdup_printf ("%s/%s", app, device_id);
+
+  if (json_object_object_get_ex (state, "tts", &tts) && json_object_object_get_ex (tts, component, &records) &&
+      json_object_object_get_ex (records, key, &record))
+    return record;
+  return NULL;
+}
+
+guint
+prov_sim_tts_total (json_object *state,
+                    const char  *component)
+{
+  json_object *tts, *records;
+
+  if (json_object_object_get_ex (state, "tts", &tts) && json_object_object_get_ex (tts, component, &records))
+    return json_object_object_length (records);
+  return 0;
+}
+
+/* "a.b.c" in nested objects, as a string (numbers and booleans printed). */
+const char *
+prov_json_path (json_object *object,
+                const char  *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
+
+  for (guint i = 0; parts[i] != NULL && object != NULL; i++)
+    if (!json_object_object_get_ex (object, parts[i], &object))
+      return NULL;
+  return object != NULL ? json_object_get_string (object) : NULL;
+}

@@ -1,0 +1,62 @@
+/* prov-test.h: shared helpers of the job engine tests */
+#pragma once
+
+#include <gio/gio.h>
+#include <json.h>
+
+#include "onb-engine.h"
+#include "onb-test-sim.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  OnbTestSim *sim;
+  char *dir;       /* temporary station directory */
+  char *config;    /* its configuration file */
+  char *csv;       /* the device list written there */
+} ProvStation;
+
+/* A station: configuration pointing at @sim, data_dir inside @dir, the
+ * given device list (CSV text) imported. @extra: "group.key=value" lines. */
+ProvStation  *prov_station_new          (OnbTestSim          *sim,
+                                         const char          *csv,
+                                         const char * const  *extra);
+void          prov_station_free         (ProvStation         *station);
+OnbConfig    *prov_station_load_config  (ProvStation         *station);
+OnbEngine    *prov_station_engine       (ProvStation         *station);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProvStation, prov_station_free)
+
+/* The sample list of data/samples (read from G_TEST_SRCDIR). */
+char         *prov_sample_csv           (void);
+/* @n devices 0018B2000000XXXX with fresh keys, no static tokens. */
+char         *prov_generated_csv        (guint                n,
+                                         guint                first);
+char         *prov_tr005                (const char          *dev_eui);
+
+/* Spins the default main context until every job is finished (FALSE
+ * after @timeout_s). */
+gboolean      prov_wait_jobs            (OnbEngine           *engine,
+                                         OnbJob             **jobs,
+                                         guint                n_jobs,
+                                         guint                timeout_s);
+
+/* Simulator state: how many Blynk devices carry @name, how many TTS
+ * records of @device_id exist in component "is"/"js"/"ns"/"as" for @app. */
+guint         prov_sim_blynk_count      (json_object         *state,
+                                         const char          *name);
+json_object  *prov_sim_blynk_device     (json_object         *state,
+                                         const char          *name);
+const char   *prov_sim_blynk_metafield  (json_object         *device,
+                                         const char          *name);
+json_object  *prov_sim_tts_record       (json_object         *state,
+                                         const char          *component,
+                                         const char          *app,
+                                         const char          *device_id);
+guint         prov_sim_blynk_total      (json_object         *state);
+guint         prov_sim_tts_total        (json_object         *state,
+                                         const char          *component);
+const char   *prov_json_path            (json_object         *object,
+                                         const char          *path);
+
+G_END_DECLS

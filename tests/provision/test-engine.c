@@ -1,0 +1,533 @@
+/* test-engine.c: the job engine against the simulator */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "onb-cloud-error.h"
+#include "onb-error.h"
+#include "onb-http-client.h"
+#include "onb-journal.h"
+#include "onb-tts-client.h"
+#include "prov-test.h"
+
+static OnbTestSim *sim;
+
+typedef struct
+{
+  ProvStation *station;
+  OnbEngine *engine;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv = prov_sample_csv ();
+
+  g_assert_true (onb_test_sim_reset (sim, &error));
+  g_assert_no_error (error);
+  f->station = prov_station_new (sim, csv, data);
+  f->engine = prov_station_engine (f->station);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  /* Jobs still in flight would run on into the next test. */
+  g_assert_true (prov_wait_jobs (f->engine, NULL, 0, 60));
+  g_clear_object (&f->engine);
+  g_clear_pointer (&f->station, prov_station_free);
+}
+
+static OnbJob *
+submit (OnbEngine  *engine,
+        const char *payload)
+{
+  g_autoptr(GError) error = NULL;
+  OnbJob *job = onb_engine_submit_payload (engine, payload, -1, "test", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (job);
+  return job;
+}
+
+static void
+wait_done (OnbEngine *engine,
+           OnbJob    *job)
+{
+  g_assert_true (prov_wait_jobs (engine, &job, 1, 60));
+  if (onb_job_get_state (job) != ONB_JOB_STATE_DONE)
+    g_error ("job %s ended %s: %s (%s)", onb_job_get_dev_eui (job), onb_job_state_to_string (onb_job_get_state (job)),
+             onb_job_get_message (job), onb_job_get_reason (job));
+}
+
+static json_object *
+sim_state (void)
+{
+  g_autoptr(GError) error = NULL;
+  json_object *state = onb_test_sim_get_state (sim, &error);
+
+  g_assert_no_error (error);
+  return state;
+}
+
+static void
+assert_created_once (json_object *state,
+                     const char  *dev_eui,
+                     const char  *name)
+{
+  g_autofree char *lower = g_ascii_strdown (dev_eui, -1);
+  g_autofree char *device_id = g_strconcat ("eui-", lower, NULL);
+  const char *components[] = { "is", "js", "ns", "as" };
+
+  g_assert_cmpuint (prov_sim_blynk_count (state, name), ==, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (components); i++)
+    g_assert_nonnull (prov_sim_tts_record (state, components[i], ONB_TEST_SIM_TTS_APP_ID, device_id));
+}
+
+static void
+test_happy_path (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(OnbJob) job = submit (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000101:000AF8BE:S2611A0001:C0B8C");
+  g_autoptr(json_object) state = NULL;
+  g_autoptr(OnbJournal) journal = NULL;
+  g_autoptr(OnbJob) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *path = NULL;
+  json_object *record, *device;
+
+  g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_QUEUED);
+  wait_done (f->engine, job);
+  for (guint s = 0; s < ONB_JOB_STEP_TTS_DELETE_OLD; s++)
+    g_assert_cmpint (onb_job_get_step_state (job, s), ==, ONB_STEP_STATE_DONE);
+  g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_DELETE_OLD), ==, ONB_STEP_STATE_SKIPPED);
+  g_assert_cmpstr (onb_job_get_tts_device_id (job), ==, "eui-0018b20000000101");
+  g_assert_cmpint (onb_job_get_blynk_device_id (job), >, 0);
+  g_assert_cmpuint (onb_engine_get_n_done (f->engine), ==, 1);
+  g_assert_cmpuint (onb_engine_get_n_queued (f->engine), ==, 0);
+
+  state = sim_state ();
+  record = prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000101");
+  g_assert_nonnull (record);
+  g_assert_cmpstr (prov_json_path (record, "ids.dev_eui"), ==, "0018B20000000101");
+  g_assert_cmpstr (prov_json_path (record, "ids.join_eui"), ==, "70B3D57ED0000010");
+  record = prov_sim_tts_record (state, "js", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000101");
+  g_assert_cmpstr (prov_json_path (record, "root_keys.app_key.key"), ==, "FE129A793DB74CCBB6F273BC8B81D905");
+  record = prov_sim_tts_record (state, "ns", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000101");
+  g_assert_cmpstr (prov_json_path (record, "frequency_plan_id"), ==, "EU_863_870_TTN");
+  g_assert_cmpstr (prov_json_path (record, "lorawan_version"), ==, "MAC_V1_0_3");
+  g_assert_cmpstr (prov_json_path (record, "lorawan_phy_version"), ==, "PHY_V1_0_3_REV_A");
+  g_assert_cmpstr (prov_json_path (record, "supports_join"), ==, "true");
+  g_assert_true (g_strcmp0 (prov_json_path (record, "supports_class_b"), "true") != 0);
+  g_assert_true (g_strcmp0 (prov_json_path (record, "supports_class_c"), "true") != 0);
+  g_assert_nonnull (prov_sim_tts_record (state, "as", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000101"));
+
+  device = prov_sim_blynk_device (state, "Soil sensor 01");
+  g_assert_nonnull (device);
+  g_assert_cmpint (json_object_get_int64 (json_object_object_get (device, "id")), ==, onb_job_get_blynk_device_id (job));
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "Device EUI"), ==, "0018B20000000101");
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "Join EUI"), ==, "70B3D57ED0000010");
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "Application Key"), ==, "FE129A793DB74CCBB6F273BC8B81D905");
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "TheThingsNetwork Device"), ==, "eui-0018b20000000101");
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
+
+  /* The journal agrees, and holds no key. */
+  {
+    g_autoptr(OnbConfig) config = prov_station_load_config (f->station);
+
+    data_dir = onb_config_get_data_dir (config);
+  }
+  path = onb_journal_default_path (data_dir);
+  journal = onb_journal_open (path, &error);
+  g_assert_no_error (error);
+  stored = onb_journal_get_job (journal, onb_job_get_id (job), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (onb_job_get_state (stored), ==, ONB_JOB_STATE_DONE);
+  g_assert_cmpint (onb_job_get_blynk_device_id (stored), ==, onb_job_get_blynk_device_id (job));
+  {
+    g_autofree char *db = NULL;
+    gsize length = 0;
+
+    g_assert_true (g_file_get_contents (path, &db, &length, NULL));
+    g_assert_null (g_strstr_len (db, length, "FE129A793DB74CCBB6F273BC8B81D905"));
+  }
+}
+
+static void
+test_same_box_twice (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *code = "LW:D0:70B3D57ED0000010:0018B20000000102:000AF8BE:S2611A0002:C39FF";
+  g_autoptr(OnbJob) first = submit (f->engine, code);
+  g_autoptr(OnbJob) second = submit (f->engine, code);
+  g_autoptr(OnbJob) third = NULL;
+  g_autoptr(OnbJob) after_restart = NULL;
+  g_autoptr(json_object) state = NULL;
+
+  g_assert_true (first == second);
+  wait_done (f->engine, first);
+  third = submit (f->engine, "0018B20000000102");
+  g_assert_true (third == first);
+  g_assert_true (onb_job_get_already_done (third));
+
+  /* Another session of the same station: the journal knows the box. */
+  g_clear_object (&f->engine);
+  f->engine = prov_station_engine (f->station);
+  after_restart = submit (f->engine, code);
+  g_assert_true (prov_wait_jobs (f->engine, &after_restart, 1, 30));
+  g_assert_cmpint (onb_job_get_state (after_restart), ==, ONB_JOB_STATE_DONE);
+  g_assert_true (onb_job_get_already_done (after_restart));
+  g_assert_cmpint (onb_job_get_id (after_restart), ==, onb_job_get_id (first));
+
+  state = sim_state ();
+  assert_created_once (state, "0018B20000000102", "Soil sensor 02");
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 1);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.create"), ==, 1);
+}
+
+static void
+test_token_and_tr005 (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(OnbJob) by_token = submit (f->engine, "sqr_GFshG0g3fh85hW0xUxPPCRsxu176w33v");
+  g_autoptr(OnbJob) by_tr005 = submit (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000109:000AF8BE");
+  g_autoptr(json_object) state = NULL;
+  json_object *device;
+
+  g_assert_true (by_token == by_tr005);
+  wait_done (f->engine, by_token);
+  g_assert_cmpstr (onb_job_get_code_kind (by_token), ==, "blynk-static-token");
+
+  state = sim_state ();
+  /* The claimed device was renamed after the list, so it is found again. */
+  assert_created_once (state, "0018B20000000109", "Soil sensor 09");
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
+  device = prov_sim_blynk_device (state, "Soil sensor 09");
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "TheThingsNetwork Device"), ==, "eui-0018b20000000109");
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.claim"), ==, 1);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 0);
+}
+
+static void
+test_rejections (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(json_object) state = NULL;
+
+  job = onb_engine_submit_payload (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000199:000AF8BE", -1, "test", &error);
+  g_assert_null (job);
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_UNKNOWN_DEVICE);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "unknown-device");
+  g_clear_error (&error);
+
+  job = onb_engine_submit_payload (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000106:000A0001:S2611B0001:C9049", -1,
+                                   "test", &error);
+  g_assert_null (job);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "profile-mismatch");
+  g_clear_error (&error);
+
+  /* A bare DevEUI carries no profile: the list's row is checked instead. */
+  job = onb_engine_submit_payload (f->engine, "0018B20000000106", -1, "test", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (job);
+  g_clear_object (&job);
+
+  job = onb_engine_submit_payload (f->engine, "https://example.com/product/42", -1, "test", &error);
+  g_assert_null (job);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "not-a-device-label");
+  g_clear_error (&error);
+
+  g_assert_true (g_list_model_get_n_items (onb_engine_get_jobs (f->engine)) == 1);
+}
+
+static void
+created_other_app_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (onb_tts_client_create_device_finish (ONB_TTS_CLIENT (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_euis_taken_rolls_back_blynk (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbConfig) other = prov_station_load_config (f->station);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (other);
+  g_autoptr(OnbTtsClient) tts = NULL;
+  g_autoptr(OnbTtsDevice) device = NULL;
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(json_object) state = NULL;
+  gboolean created = FALSE;
+
+  /* Another team's application already holds these EUIs. */
+  onb_config_set_string (other, "tts", "application_id", ONB_TEST_SIM_TTS_OTHER_APP_ID);
+  onb_config_set_string (other, "tts", "api_key", ONB_TEST_SIM_TTS_API_KEY_OTHER_APP);
+  tts = onb_tts_client_new (http, other, &error);
+  g_assert_no_error (error);
+  device = onb_tts_device_new ("0018B20000000104", "70B3D57ED0000010", "111E01485652FE8A810B90EB9283BCF5", NULL,
+                               &error);
+  onb_tts_client_create_device_async (tts, device, NULL, created_other_app_cb, &created);
+  while (!created)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* IS answers late, so the Blynk device exists when TTS says no. */
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"tts.is.create\":{\"latency_ms\":300}}}", &error));
+  job = submit (f->engine, "URN:LW:DP:70B3D57ED0000010:0018B20000000104:000AF8BE:%S2611A0004");
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_FAILED);
+  g_assert_cmpstr (onb_job_get_reason (job), ==, "euis-taken");
+  g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_IS), ==, ONB_STEP_STATE_FAILED);
+  g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_DEVICE), ==, ONB_STEP_STATE_ROLLED_BACK);
+  g_assert_cmpuint (onb_engine_get_n_failed (f->engine), ==, 1);
+
+  state = sim_state ();
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 1);
+  g_assert_cmpuint (prov_sim_blynk_count (state, "Soil sensor 04"), ==, 0);
+  /* The other application's device is untouched. */
+  g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_OTHER_APP_ID, "eui-0018b20000000104"));
+  g_assert_null (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000104"));
+}
+
+static const char * const gateway_template[] = { "blynk.template_id=TMPLs3cNdT2pQ", NULL };
+
+static void
+test_blynk_failure_rolls_back_tts (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(OnbJob) job = submit (f->engine, "0018B20000000105");
+  g_autoptr(json_object) state = NULL;
+  const char *components[] = { "is", "js", "ns", "as" };
+
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_FAILED);
+  g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_METAFIELDS), ==, ONB_STEP_STATE_FAILED);
+  g_assert_nonnull (onb_job_get_message (job));
+
+  state = sim_state ();
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.create"), ==, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (components); i++)
+    g_assert_cmpuint (prov_sim_tts_total (state, components[i]), ==, 0);
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 0);
+}
+
+static void
+test_network_down_then_back (Fixture       *f,
+                             gconstpointer  data)
+{
+  const char *codes[] = { "0018B20000000101", "0018B20000000102", "0018B20000000103",
+                          "sqr_rpFKkvsRUSg1iWHxsy3z7pCI4OplmAAJ" };
+  const char *names[] = { "Soil sensor 01", "Soil sensor 02", "Soil sensor 03", "Soil sensor 11" };
+  OnbJob *jobs[G_N_ELEMENTS (codes)];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) state = NULL;
+  gboolean all_waiting = FALSE;
+
+  g_assert_true (onb_test_sim_set_network_down (sim, TRUE, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
+    jobs[i] = submit (f->engine, codes[i]);
+
+  /* Scans are accepted and wait in the queue. */
+  while (!all_waiting)
+    {
+      all_waiting = TRUE;
+      for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
+        all_waiting = all_waiting && onb_job_get_state (jobs[i]) == ONB_JOB_STATE_WAITING;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpuint (onb_engine_get_n_queued (f->engine), ==, G_N_ELEMENTS (codes));
+  g_assert_cmpstr (onb_job_get_reason (jobs[0]), ==, "connection-refused");
+  g_assert_nonnull (onb_job_get_next_attempt (jobs[0]));
+
+  g_assert_true (onb_test_sim_set_network_down (sim, FALSE, &error));
+  g_assert_true (prov_wait_jobs (f->engine, jobs, G_N_ELEMENTS (codes), 60));
+  state = sim_state ();
+  for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
+    {
+      g_assert_cmpint (onb_job_get_state (jobs[i]), ==, ONB_JOB_STATE_DONE);
+      g_assert_cmpuint (onb_job_get_attempts (jobs[i]), >=, 2);
+      assert_created_once (state, onb_job_get_dev_eui (jobs[i]), names[i]);
+      g_object_unref (jobs[i]);
+    }
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, G_N_ELEMENTS (codes));
+  g_assert_cmpuint (onb_engine_get_n_done (f->engine), ==, G_N_ELEMENTS (codes));
+}
+
+static void
+test_transient_faults (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) state = NULL;
+  OnbJob *jobs[8];
+
+  /* Every request may fail once in a while, answered or not: a create
+   * that reached the server before its connection dropped is adopted. */
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"seed\":5,\"endpoints\":{\"*\":{\"p_503\":0.15,\"p_drop\":0.1,"
+                                               "\"p_429\":0.05,\"retry_after_s\":0}}}", &error));
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      g_autofree char *eui = g_strdup_printf ("0018B2000000010%X", i + 1);
+
+      jobs[i] = submit (f->engine, eui);
+    }
+  g_assert_true (prov_wait_jobs (f->engine, jobs, G_N_ELEMENTS (jobs), 120));
+  g_assert_true (onb_test_sim_set_faults (sim, "{}", &error));
+  state = sim_state ();
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Soil sensor %02u", i + 1);
+
+      g_assert_cmpint (onb_job_get_state (jobs[i]), ==, ONB_JOB_STATE_DONE);
+      assert_created_once (state, onb_job_get_dev_eui (jobs[i]), name);
+      g_object_unref (jobs[i]);
+    }
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, G_N_ELEMENTS (jobs));
+}
+
+static void
+test_replace (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) old_job = submit (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000103:000AF8BE");
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(json_object) state = NULL;
+  json_object *device;
+
+  wait_done (f->engine, old_job);
+
+  job = onb_engine_submit_replace (f->engine, "0018B20000000103", -1, "0018B20000000103", -1, TRUE, "test", &error);
+  g_assert_error (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_SAME_DEVICE);
+  g_clear_error (&error);
+  job = onb_engine_submit_replace (f->engine, "0018B20000000107", -1, "0018B20000000108", -1, TRUE, "test", &error);
+  g_assert_error (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_OLD_NOT_PROVISIONED);
+  g_clear_error (&error);
+
+  job = onb_engine_submit_replace (f->engine, "URN:DEV:LW:70B3D57ED0000010_0018B20000000103_000AF8BE_S2611A0003", -1,
+                                   "0018B20000000108", -1, TRUE, "test", &error);
+  g_assert_no_error (error);
+  wait_done (f->engine, job);
+  g_assert_cmpint (onb_job_get_kind (job), ==, ONB_JOB_KIND_REPLACE);
+  g_assert_cmpstr (onb_job_get_old_dev_eui (job), ==, "0018B20000000103");
+  g_assert_cmpint (onb_job_get_blynk_device_id (job), ==, onb_job_get_blynk_device_id (old_job));
+  g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_DELETE_OLD), ==, ONB_STEP_STATE_DONE);
+
+  state = sim_state ();
+  /* The old Blynk device (its history) now points at the new hardware. */
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
+  device = prov_sim_blynk_device (state, "Soil sensor 03");
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "Device EUI"), ==, "0018B20000000108");
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "Application Key"), ==, "568D9D691AC2B139FFB3C051668F5223");
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "TheThingsNetwork Device"), ==, "eui-0018b20000000108");
+  g_assert_nonnull (prov_sim_tts_record (state, "js", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000108"));
+  g_assert_null (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000103"));
+  g_assert_null (prov_sim_tts_record (state, "js", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000103"));
+}
+
+static void
+history_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GListModel **model = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *model = onb_engine_search_history_finish (ONB_ENGINE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+export_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (onb_engine_export_csv_finish (ONB_ENGINE (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_history_and_export (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(OnbJob) a = submit (f->engine, "0018B20000000101");
+  g_autoptr(OnbJob) b = submit (f->engine, "0018B20000000102");
+  OnbJob *both[] = { a, b };
+  GListModel *found = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = g_build_filename (f->station->dir, "export.csv", NULL);
+  g_autofree char *csv = NULL;
+  gboolean exported = FALSE;
+
+  g_assert_true (prov_wait_jobs (f->engine, both, 2, 60));
+  onb_engine_search_history_async (f->engine, "sensor 02", -1, 10, NULL, history_cb, &found);
+  while (found == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (found), ==, 1);
+  {
+    g_autoptr(OnbJob) hit = g_list_model_get_item (found, 0);
+
+    g_assert_cmpstr (onb_job_get_dev_eui (hit), ==, "0018B20000000102");
+  }
+  g_clear_object (&found);
+  onb_engine_search_history_async (f->engine, NULL, ONB_JOB_STATE_FAILED, 0, NULL, history_cb, &found);
+  while (found == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (found), ==, 0);
+  g_clear_object (&found);
+
+  file = g_file_new_for_path (path);
+  onb_engine_export_csv_async (f->engine, file, NULL, export_cb, &exported);
+  while (!exported)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
+  g_assert_true (g_str_has_prefix (csv, "id,kind,dev_eui,"));
+  g_assert_nonnull (strstr (csv, "0018B20000000101,70B3D57ED0000010,Soil sensor 01"));
+  g_assert_nonnull (strstr (csv, ",done,"));
+  g_assert_null (strstr (csv, "FE129A793DB74CCBB6F273BC8B81D905"));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  sim = onb_test_sim_start ("{\"faults\":{\"endpoints\":{\"*\":{\"latency_ms\":2}}}}", &error);
+  g_assert_no_error (error);
+
+#define ADD(path, func, extra) g_test_add (path, Fixture, extra, fixture_set_up, func, fixture_tear_down)
+  ADD ("/engine/happy-path", test_happy_path, NULL);
+  ADD ("/engine/same-box-twice", test_same_box_twice, NULL);
+  ADD ("/engine/static-token-and-tr005", test_token_and_tr005, NULL);
+  ADD ("/engine/rejections", test_rejections, NULL);
+  ADD ("/engine/euis-taken-rolls-back-blynk", test_euis_taken_rolls_back_blynk, NULL);
+  ADD ("/engine/blynk-failure-rolls-back-tts", test_blynk_failure_rolls_back_tts, gateway_template);
+  ADD ("/engine/network-down-then-back", test_network_down_then_back, NULL);
+  ADD ("/engine/transient-faults", test_transient_faults, NULL);
+  ADD ("/engine/replace", test_replace, NULL);
+  ADD ("/engine/history-and-export", test_history_and_export, NULL);
+#undef ADD
+
+  status = g_test_run ();
+  onb_test_sim_stop (sim);
+  return status;
+}

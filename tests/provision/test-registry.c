@@ -1,0 +1,300 @@
+/* test-registry.c: CSV reader and device registry on a real SQLite file */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "onb-csv.h"
+#include "onb-error.h"
+#include "onb-registry.h"
+
+static const char seed[] =
+  "Device EUI,Join EUI,Application Key\n"
+  "0018B20000000101,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C\n";
+
+typedef struct
+{
+  char *dir;
+  char *path;
+  OnbRegistry *registry;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("onb-registry-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "sub", "registry.sqlite", NULL);
+  f->registry = onb_registry_open (f->path, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *sub = g_path_get_dirname (f->path);
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  g_clear_object (&f->registry);
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (f->path, suffixes[i], NULL);
+      g_unlink (file);
+    }
+  g_rmdir (sub);
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static GPtrArray *
+parse_ok (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *rows = onb_csv_parse (text, strlen (text), &error);
+
+  g_assert_no_error (error);
+  return rows;
+}
+
+static void
+test_csv_dialects (void)
+{
+  g_autoptr(GPtrArray) rows = parse_ok ("\xEF\xBB\xBF" "a,\"b,c\",\"say \"\"hi\"\"\"\r\n"
+                                        "\r\n"
+                                        "1,\"two\r\nlines\",3");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) bad = NULL;
+  const OnbCsvRow *row;
+  g_autoptr(GString) out = g_string_new (NULL);
+  const char *fields[] = { "plain", "with,comma", "with \"quote\"", NULL };
+
+  g_assert_cmpuint (rows->len, ==, 2);
+  row = rows->pdata[0];
+  g_assert_cmpuint (row->row, ==, 1);
+  g_assert_cmpuint (row->n_fields, ==, 3);
+  g_assert_cmpstr (row->fields[0], ==, "a");
+  g_assert_cmpstr (row->fields[1], ==, "b,c");
+  g_assert_cmpstr (row->fields[2], ==, "say \"hi\"");
+  row = rows->pdata[1];
+  g_assert_cmpuint (row->row, ==, 2);
+  g_assert_cmpstr (row->fields[1], ==, "two\r\nlines");
+  g_assert_cmpstr (row->fields[2], ==, "3");
+
+  bad = onb_csv_parse ("a,\"b\n", 5, &error);
+  g_assert_error (error, ONB_CSV_ERROR, ONB_CSV_ERROR_UNTERMINATED_QUOTE);
+  g_assert_null (bad);
+  g_clear_error (&error);
+  bad = onb_csv_parse ("a,b\"c\n", 6, &error);
+  g_assert_error (error, ONB_CSV_ERROR, ONB_CSV_ERROR_STRAY_QUOTE);
+  g_clear_error (&error);
+  bad = onb_csv_parse ("a,\xff\n", 4, &error);
+  g_assert_error (error, ONB_CSV_ERROR, ONB_CSV_ERROR_NOT_UTF8);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "csv-not-utf8");
+  g_clear_error (&error);
+  bad = onb_csv_parse ("\r\n\n", 3, &error);
+  g_assert_error (error, ONB_CSV_ERROR, ONB_CSV_ERROR_EMPTY);
+
+  onb_csv_append_row (out, fields, 4);
+  g_assert_cmpstr (out->str, ==, "plain,\"with,comma\",\"with \"\"quote\"\"\",\r\n");
+}
+
+static void
+test_import_seed_and_lookup (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbImportReport) report = NULL;
+  g_autoptr(OnbRegistryEntry) entry = NULL;
+  g_autoptr(OnbCode) code = NULL;
+
+  g_assert_true (onb_registry_import_data (f->registry, seed, strlen (seed), 0, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->n_rows, ==, 1);
+  g_assert_cmpuint (report->n_added, ==, 1);
+  g_assert_cmpuint (onb_registry_get_n_entries (f->registry), ==, 1);
+
+  entry = onb_registry_lookup (f->registry, "0018b20000000101", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (onb_registry_entry_get_join_eui (entry), ==, "70B3D57ED0000010");
+  g_assert_cmpstr (onb_registry_entry_get_app_key (entry), ==, "2B7E151628AED2A6ABF7158809CF4F3C");
+  g_assert_null (onb_registry_entry_get_static_token (entry));
+  g_assert_cmpstr (onb_registry_entry_get_blynk_name (entry), ==, "eui-0018b20000000101");
+  g_clear_pointer (&entry, onb_registry_entry_unref);
+
+  /* A TR005 code whose JoinEUI disagrees is not this row. */
+  code = onb_code_parse ("LW:D0:70B3D57ED0000099:0018B20000000101:000AF8BE", -1, &error);
+  g_assert_no_error (error);
+  entry = onb_registry_resolve (f->registry, code, &error);
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_JOIN_EUI_MISMATCH);
+  g_assert_null (entry);
+  g_clear_error (&error);
+  g_clear_pointer (&code, onb_code_unref);
+
+  code = onb_code_parse ("0018B20000000199", -1, &error);
+  entry = onb_registry_resolve (f->registry, code, &error);
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_UNKNOWN_DEVICE);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "unknown-device");
+  g_assert_nonnull (strstr (error->message, "Import its list first"));
+}
+
+static void
+test_import_aliases_and_metafields (Fixture       *f,
+                                    gconstpointer  data)
+{
+  const char *csv =
+    "\xEF\xBB\xBF" "deveui,AppEUI,app_key,Static Token,Device Name,PROFILE ID,Serial Number,Empty\r\n"
+    "0018b20000000109,70b3d57ed0000010,2f1b8aaf5fad4e05d311f04badbfb8e9,"
+    "sqr_GFshG0g3fh85hW0xUxPPCRsxu176w33v,\"Soil, sensor 09\",000af8be,SN-9,\r\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbImportReport) report = NULL;
+  g_autoptr(OnbRegistryEntry) entry = NULL;
+  g_autoptr(OnbCode) code = NULL;
+  GHashTable *metafields;
+
+  g_assert_true (onb_registry_import_data (f->registry, csv, strlen (csv), 0, &report, &error));
+  g_assert_no_error (error);
+
+  code = onb_code_parse ("sqr_GFshG0g3fh85hW0xUxPPCRsxu176w33v+4711", -1, &error);
+  g_assert_no_error (error);
+  entry = onb_registry_resolve (f->registry, code, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (onb_registry_entry_get_dev_eui (entry), ==, "0018B20000000109");
+  g_assert_cmpstr (onb_registry_entry_get_app_key (entry), ==, "2F1B8AAF5FAD4E05D311F04BADBFB8E9");
+  g_assert_cmpstr (onb_registry_entry_get_device_name (entry), ==, "Soil, sensor 09");
+  g_assert_cmpstr (onb_registry_entry_get_blynk_name (entry), ==, "Soil, sensor 09");
+  g_assert_cmpstr (onb_registry_entry_get_profile_id (entry), ==, "000AF8BE");
+  metafields = onb_registry_entry_get_metafields (entry);
+  g_assert_cmpuint (g_hash_table_size (metafields), ==, 1);
+  g_assert_cmpstr (g_hash_table_lookup (metafields, "Serial Number"), ==, "SN-9");
+}
+
+static gboolean
+report_has (const OnbImportReport *report,
+            guint                  row,
+            const char            *reason)
+{
+  for (guint i = 0; i < report->problems->len; i++)
+    {
+      const OnbImportProblem *problem = report->problems->pdata[i];
+
+      if (problem->row == row && g_str_equal (problem->reason, reason))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_import_all_or_nothing (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *csv =
+    "Device EUI,Join EUI,Application Key,Static Token\n"
+    "0018B20000000101,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,\n"
+    "0018B2000000010Z,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,\n"
+    "0018B20000000103,70B3D57ED000001,2B7E151628AED2A6ABF7158809CF4F3C,\n"
+    "0018B20000000104,70B3D57ED0000010,2B7E1516,\n"
+    "0018B20000000101,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,\n"
+    "0018B20000000106,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,sqr_bad\n"
+    "0018B20000000107,70B3D57ED0000010\n"
+    "0000000000000000,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbImportReport) report = NULL;
+
+  g_assert_false (onb_registry_import_data (f->registry, csv, strlen (csv), 0, &report, &error));
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_INVALID_FILE);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "import-invalid");
+  g_assert_true (report_has (report, 3, "bad-dev-eui"));
+  g_assert_true (report_has (report, 4, "bad-join-eui"));
+  g_assert_true (report_has (report, 5, "bad-app-key"));
+  g_assert_true (report_has (report, 6, "duplicate-dev-eui"));
+  g_assert_true (report_has (report, 7, "malformed-token"));
+  g_assert_true (report_has (report, 8, "wrong-field-count"));
+  g_assert_true (report_has (report, 9, "bad-dev-eui"));
+  for (guint i = 0; i < report->problems->len; i++)
+    g_test_message ("%s", ((OnbImportProblem *) report->problems->pdata[i])->message);
+  g_assert_cmpuint (report->problems->len, ==, 7);
+  /* Nothing stored, not even the good first row. */
+  g_assert_cmpuint (onb_registry_get_n_entries (f->registry), ==, 0);
+
+  /* A key never appears in a problem message. */
+  for (guint i = 0; i < report->problems->len; i++)
+    g_assert_null (strstr (((OnbImportProblem *) report->problems->pdata[i])->message, "2B7E1516"));
+  g_clear_pointer (&report, onb_import_report_free);
+  g_clear_error (&error);
+
+  g_assert_false (onb_registry_import_data (f->registry, "Join EUI\nx\n", 11, 0, &report, &error));
+  g_assert_true (report_has (report, 1, "missing-column"));
+}
+
+static void
+test_reimport_and_conflict (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *changed =
+    "DevEUI,JoinEUI,AppKey\n"
+    "0018B20000000101,70B3D57ED0000010,00000000000000000000000000000001\n"
+    "0018B20000000102,70B3D57ED0000010,00000000000000000000000000000002\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbImportReport) report = NULL;
+  g_autoptr(OnbRegistryEntry) entry = NULL;
+
+  g_assert_true (onb_registry_import_data (f->registry, seed, strlen (seed), 0, NULL, &error));
+  g_assert_true (onb_registry_import_data (f->registry, seed, strlen (seed), 0, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->n_unchanged, ==, 1);
+  g_assert_cmpuint (report->n_added, ==, 0);
+  g_clear_pointer (&report, onb_import_report_free);
+
+  g_assert_false (onb_registry_import_data (f->registry, changed, strlen (changed), 0, &report, &error));
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_CONFLICT);
+  g_assert_true (report_has (report, 2, "conflict"));
+  g_assert_cmpuint (onb_registry_get_n_entries (f->registry), ==, 1);
+  g_clear_pointer (&report, onb_import_report_free);
+  g_clear_error (&error);
+
+  g_assert_true (onb_registry_import_data (f->registry, changed, strlen (changed), ONB_REGISTRY_IMPORT_REPLACE,
+                                           &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->n_replaced, ==, 1);
+  g_assert_cmpuint (report->n_added, ==, 1);
+  entry = onb_registry_lookup (f->registry, "0018B20000000101", &error);
+  g_assert_cmpstr (onb_registry_entry_get_app_key (entry), ==, "00000000000000000000000000000001");
+}
+
+static void
+test_sample_list (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "samples", "devices.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbImportReport) report = NULL;
+
+  g_assert_true (onb_registry_import_file (f->registry, path, 0, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->n_added, ==, 12);
+  g_assert_cmpuint (onb_registry_get_n_entries (f->registry), ==, 12);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/csv/dialects", test_csv_dialects);
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/registry/seed-and-lookup", test_import_seed_and_lookup);
+  ADD ("/registry/aliases-and-metafields", test_import_aliases_and_metafields);
+  ADD ("/registry/all-or-nothing", test_import_all_or_nothing);
+  ADD ("/registry/reimport-and-conflict", test_reimport_and_conflict);
+  ADD ("/registry/sample-list", test_sample_list);
+#undef ADD
+
+  return g_test_run ();
+}
