@@ -80,6 +80,8 @@ onb_test_sim_start_with_args (const char          *extra_config_json,
   sim->port_file = g_build_filename (sim->tmp_dir, "ports", NULL);
 
   g_ptr_array_add (argv, (gpointer) python);
+  /* No __pycache__ written into the source tree. */
+  g_ptr_array_add (argv, (gpointer) "-B");
   g_ptr_array_add (argv, (gpointer) script);
   g_ptr_array_add (argv, (gpointer) "--port");
   g_ptr_array_add (argv, (gpointer) "0");

@@ -32,7 +32,7 @@ class Sim:
     def __init__(self, *args):
         self.tmp = tempfile.TemporaryDirectory(prefix='onb-simtest-')
         port_file = os.path.join(self.tmp.name, 'ports')
-        self.proc = subprocess.Popen([sys.executable, SCRIPT, '--port', '0', '--port-file', port_file,
+        self.proc = subprocess.Popen([sys.executable, '-B', SCRIPT, '--port', '0', '--port-file', port_file,
                                       '--exit-with-parent'] + list(args),
                                      stdout=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 20
