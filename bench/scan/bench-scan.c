@@ -1,6 +1,7 @@
 /* bench-scan.c: Onboarder's frame decoder and scanner against plain zbar
  *
  *   bench-scan detect MANIFEST        detection rate per category
+ *   bench-scan strategies MANIFEST    the live strategies compared
  *   bench-scan cost FRAME.pgm [RUNS]  wall time per frame (median, mean)
  *   bench-scan decode MODE FRAME.pgm N  decode N times, for callgrind
  *                                     (MODE: plain, live, still)
@@ -10,7 +11,7 @@
  * configuration on the whole frame. "zbarimg" is the zbarimg tool with its
  * defaults. "still" and "live" are OnbFrameDecoder as OnbScanner uses it
  * for images and for video; live frames are scanned repeatedly, as a camera
- * would deliver them, and a code counts when 2 frames agree within 8.
+ * would deliver them, and a code counts when 2 frames agree within 24 (0.8 s of 30 fps video).
  */
 
 #define G_LOG_DOMAIN "onb-bench"
@@ -25,7 +26,7 @@
 #include "onb-frame-decoder-private.h"
 #include "onb-scanner.h"
 
-#define LIVE_FRAMES 8
+#define LIVE_FRAMES 24
 
 typedef struct
 {
@@ -178,12 +179,18 @@ count (Category    *category,
 
 /* Live: the frame as a camera repeats it; codes seen in 2 of LIVE_FRAMES frames. */
 static GPtrArray *
-decode_live (const Frame *frame)
+decode_live (const Frame             *frame,
+             const OnbDecodeStrategy *strategy,
+             double                  *ms_per_frame)
 {
   g_autoptr(OnbFrameDecoder) decoder = onb_frame_decoder_new (TRUE);
+  gint64 start;
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, NULL);
   GPtrArray *confirmed = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 
+  if (strategy != NULL)
+    onb_frame_decoder_set_strategy (decoder, strategy);
+  start = g_get_monotonic_time ();
   for (guint f = 0; f < LIVE_FRAMES; f++)
     {
       g_autoptr(GPtrArray) found = decode_ours (decoder, frame);
@@ -198,6 +205,8 @@ decode_live (const Frame *frame)
             g_ptr_array_add (confirmed, g_bytes_ref (payload));
         }
     }
+  if (ms_per_frame != NULL)
+    *ms_per_frame = (g_get_monotonic_time () - start) / 1000.0 / LIVE_FRAMES;
 
   return confirmed;
 }
@@ -249,7 +258,7 @@ cmd_detect (const char *manifest)
         g_autoptr(GPtrArray) a = run_zbarimg (fields[2]);
         g_autoptr(GPtrArray) b = decode_plain (plain, &frame);
         g_autoptr(GPtrArray) c = decode_ours (still, &frame);
-        g_autoptr(GPtrArray) d = decode_live (&frame);
+        g_autoptr(GPtrArray) d = decode_live (&frame, NULL, NULL);
 
         count (category, 0, a, fields + 3);
         count (category, 1, b, fields + 3);
@@ -296,6 +305,88 @@ cmd_detect (const char *manifest)
       g_free (category);
     }
   return status;
+}
+
+/* The alternatives the default strategy was chosen from (live mode). */
+static const struct
+{
+  const char *name;
+  OnbDecodeStrategy strategy;
+} alternatives[] = {
+  { "full-d1", { .full_density = 1, .tiles_x = 1, .tiles_y = 1, .inverted = TRUE, .roi = TRUE } },
+  { "full-d2", { .full_density = 2, .tiles_x = 1, .tiles_y = 1, .inverted = TRUE, .roi = TRUE } },
+  { "half", { .half_density = 1, .tiles_x = 1, .tiles_y = 1, .inverted = TRUE, .roi = TRUE } },
+  { "half+full-d2", { .half_density = 1, .full_density = 2, .tiles_x = 1, .tiles_y = 1, .inverted = TRUE, .roi = TRUE } },
+  { "half+2x2", { .half_density = 1, .full_density = 1, .tiles_x = 2, .tiles_y = 2, .tile_overlap = 192, .inverted = TRUE, .roi = TRUE } },
+  { "half+3x2", { .half_density = 1, .full_density = 1, .tiles_x = 3, .tiles_y = 2, .tile_overlap = 192, .inverted = TRUE, .roi = TRUE } },
+  { "3x2-no-roi", { .half_density = 1, .full_density = 1, .tiles_x = 3, .tiles_y = 2, .tile_overlap = 192, .inverted = TRUE, .roi = FALSE } },
+};
+
+static int
+cmd_strategies (const char *manifest)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  guint found[32][G_N_ELEMENTS (alternatives)] = { { 0 } };
+  guint expected[32] = { 0 };
+  double cost[G_N_ELEMENTS (alternatives)] = { 0 };
+  guint cost_frames = 0;
+
+  if (!g_file_get_contents (manifest, &contents, NULL, NULL))
+    return 2;
+
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint l = 0; lines[l] != NULL; l++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[l], "\t", -1);
+      Frame frame = { 0 };
+      guint c;
+
+      if (g_strv_length (fields) < 3 || !load_pgm (fields[1], &frame))
+        continue;
+      for (c = 0; c < names->len; c++)
+        if (g_str_equal (g_ptr_array_index (names, c), fields[0]))
+          break;
+      if (c == names->len)
+        {
+          if (c == G_N_ELEMENTS (expected))
+            break;
+          g_ptr_array_add (names, g_strdup (fields[0]));
+        }
+      expected[c] += g_strv_length (fields + 3);
+
+      for (guint a = 0; a < G_N_ELEMENTS (alternatives); a++)
+        {
+          double ms;
+          g_autoptr(GPtrArray) hits = decode_live (&frame, &alternatives[a].strategy, &ms);
+
+          for (guint i = 3; fields[i] != NULL; i++)
+            found[c][a] += contains (hits, fields[i]);
+          if (g_str_has_prefix (fields[0], "empty-720p"))
+            cost[a] += ms;
+        }
+      cost_frames += g_str_has_prefix (fields[0], "empty-720p");
+      frame_clear (&frame);
+    }
+
+  printf ("Live strategies: codes confirmed within %u frames\n%-13s %5s", LIVE_FRAMES, "category", "codes");
+  for (guint a = 0; a < G_N_ELEMENTS (alternatives); a++)
+    printf (" %12s", alternatives[a].name);
+  printf ("\n");
+  for (guint c = 0; c < names->len; c++)
+    {
+      printf ("%-13s %5u", (char *) g_ptr_array_index (names, c), expected[c]);
+      for (guint a = 0; a < G_N_ELEMENTS (alternatives); a++)
+        printf (" %12u", found[c][a]);
+      printf ("\n");
+    }
+  printf ("%-19s", "ms/frame empty-720p");
+  for (guint a = 0; a < G_N_ELEMENTS (alternatives); a++)
+    printf (" %12.2f", cost_frames ? cost[a] / cost_frames : 0);
+  printf ("\n");
+
+  return 0;
 }
 
 static int
@@ -489,6 +580,8 @@ main (int    argc,
 
   if (argc >= 3 && g_str_equal (argv[1], "detect"))
     return cmd_detect (argv[2]);
+  if (argc >= 3 && g_str_equal (argv[1], "strategies"))
+    return cmd_strategies (argv[2]);
   if (argc >= 3 && g_str_equal (argv[1], "cost"))
     return cmd_cost (argv[2], argc >= 4 ? (guint) atoi (argv[3]) : 31);
   if (argc >= 5 && g_str_equal (argv[1], "decode"))
@@ -496,7 +589,7 @@ main (int    argc,
   if (argc >= 4 && g_str_equal (argv[1], "live"))
     return cmd_live (argv[2], (guint) atoi (argv[3]));
 
-  g_printerr ("Usage: bench-scan detect MANIFEST | cost FRAME.pgm [RUNS] | decode plain|live|still FRAME.pgm N"
+  g_printerr ("Usage: bench-scan detect MANIFEST | strategies MANIFEST | cost FRAME.pgm [RUNS] | decode plain|live|still FRAME.pgm N"
               " | live SCENE SECONDS\n");
   return 2;
 }

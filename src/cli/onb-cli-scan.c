@@ -2,6 +2,8 @@
  *
  * Runs OnbScanner, the very code behind the kiosk's camera, on still
  * images, a URI or a GStreamer pipeline, and prints each code it reports.
+ * With --provision each accepted code goes to the job engine exactly as a
+ * camera scan in the kiosk does.
  */
 
 #define G_LOG_DOMAIN "onb-cli"
@@ -30,6 +32,8 @@ typedef struct
   guint n_failed;
   guint timeout_id;
   gboolean timed_out;
+  OnbEngine *engine;      /* --provision */
+  GPtrArray *jobs;
 } ScanState;
 
 static json_object *
@@ -51,12 +55,14 @@ corners_to_json (const OnbScanHit *hit)
   return array;
 }
 
+/* @rejection: why the code is not acted on (the parser's or the engine's
+ * reason), NULL when it is. */
 static void
-print_hit (ScanState  *state,
-           OnbScanHit *hit)
+print_hit (ScanState    *state,
+           OnbScanHit   *hit,
+           const GError *rejection)
 {
   OnbCode *code = onb_scan_hit_get_code (hit);
-  const GError *rejection = onb_scan_hit_get_rejection (hit);
   gsize length;
   const char *data = g_bytes_get_data (onb_scan_hit_get_payload (hit), &length);
   /* Payloads are bytes: text for people, hex for the exact value. */
@@ -112,13 +118,26 @@ on_code_detected (OnbScanner *scanner,
                   OnbScanHit *hit,
                   ScanState  *state)
 {
+  g_autoptr(GError) engine_error = NULL;
+  const GError *rejection = onb_scan_hit_get_rejection (hit);
+
   if (state->max_codes > 0 && state->n_codes >= state->max_codes)
     return;
 
   state->n_codes++;
-  if (!onb_scan_hit_is_accepted (hit))
+  if (rejection == NULL && state->engine != NULL)
+    {
+      gsize length;
+      const char *data = g_bytes_get_data (onb_scan_hit_get_payload (hit), &length);
+      g_autoptr(OnbJob) job = onb_engine_submit_payload (state->engine, data, length, "camera", &engine_error);
+
+      if (job != NULL && !g_ptr_array_find (state->jobs, job, NULL))
+        g_ptr_array_add (state->jobs, g_steal_pointer (&job));
+      rejection = engine_error;
+    }
+  if (rejection != NULL)
     state->n_rejected++;
-  print_hit (state, hit);
+  print_hit (state, hit, rejection);
 
   if (state->max_codes > 0 && state->n_codes >= state->max_codes)
     g_main_loop_quit (state->loop);
@@ -205,6 +224,9 @@ onb_cli_scan (int    argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(OnbScanner) scanner = NULL;
   g_autoptr(GPtrArray) sources = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(OnbEngine) engine = NULL;
+  gboolean provision = FALSE;
   g_auto(GStrv) profile_ids = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *uri = NULL;
@@ -217,6 +239,8 @@ onb_cli_scan (int    argc,
   int status;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &state.json, N_("One JSON object per code"), NULL },
+    { "provision", 0, 0, G_OPTION_ARG_NONE, &provision,
+      N_("Create each accepted code's device in Blynk and The Things Stack, as the kiosk does"), NULL },
     { "uri", 0, 0, G_OPTION_ARG_STRING, &uri, N_("Scan a video file or stream"), N_("URI") },
     { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline,
       N_("Scan the video of a GStreamer pipeline (gst-launch syntax)"), N_("DESCRIPTION") },
@@ -244,12 +268,25 @@ onb_cli_scan (int    argc,
       return ONB_CLI_EXIT_USAGE;
     }
 
-  if ((config = onb_cli_load_config (config_path, FALSE, &error)) == NULL)
+  if ((config = onb_cli_load_config (config_path, provision, &error)) == NULL)
     {
-      onb_cli_print_error (FALSE, error);
+      onb_cli_print_error (state.json, error);
       return ONB_CLI_EXIT_USAGE;
     }
   profile_ids = onb_config_get_profile_ids (config);
+
+  if (provision)
+    {
+      OnbCliEngineOptions options = { .config_path = config_path };
+
+      if ((engine = onb_cli_engine_start (config, &options, &error)) == NULL)
+        {
+          onb_cli_print_error (state.json, error);
+          return ONB_CLI_EXIT_USAGE;
+        }
+      state.engine = engine;
+      state.jobs = jobs;
+    }
 
   if (uri != NULL)
     g_ptr_array_add (sources, onb_scan_source_new_uri (uri));
@@ -296,6 +333,15 @@ onb_cli_scan (int    argc,
   if (state.n_codes == 0 && state.n_failed == 0)
     g_printerr ("%s\n", state.timed_out ? _("No label code was seen before the time ran out.")
                                         : _("No label code was found."));
+
+  if (engine != NULL)
+    {
+      onb_cli_engine_wait (engine, jobs, timeout > 0 ? (guint) timeout + 1 : 0);
+      for (guint i = 0; i < jobs->len; i++)
+        onb_cli_print_job (jobs->pdata[i], state.json);
+      if (onb_cli_jobs_exit_status (jobs) != ONB_CLI_EXIT_OK)
+        return ONB_CLI_EXIT_REJECTED;
+    }
 
   return state.n_codes > 0 && state.n_rejected == 0 && state.n_failed == 0 ? ONB_CLI_EXIT_OK
                                                                             : ONB_CLI_EXIT_REJECTED;

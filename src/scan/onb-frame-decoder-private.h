@@ -21,11 +21,13 @@ typedef struct
 
 typedef struct
 {
-  guint density;          /* zbar scan density (every Nth line) on the coarse pass */
-  gboolean half_pass;     /* coarse pass on a 2×2-averaged image */
-  gboolean full_pass;     /* coarse pass at full resolution */
-  gboolean roi;           /* full-resolution pass around the last hits (live) */
-  gboolean alternate;     /* live: spread the passes over frames instead of all per frame */
+  guint full_density;     /* zbar scan density of full-resolution passes (0: none) */
+  guint half_density;     /* same on a 2×2-averaged frame (0: none) */
+  guint tiles_x;          /* live: full-resolution passes cover one tile per */
+  guint tiles_y;          /*   frame instead of the whole frame (1×1: whole) */
+  guint tile_overlap;     /* pixels shared by neighbouring tiles */
+  gboolean inverted;      /* also look for light-on-dark codes */
+  gboolean roi;           /* live: re-read around the last hits at full resolution */
 } OnbDecodeStrategy;
 
 typedef struct _OnbFrameDecoder OnbFrameDecoder;

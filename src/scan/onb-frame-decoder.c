@@ -32,35 +32,30 @@ typedef struct
   guint age;
 } Roi;
 
-typedef enum
-{
-  PASS_HALF,
-  PASS_HALF_INVERTED,
-  PASS_FULL,
-  PASS_FULL_INVERTED,
-  N_PASSES
-} Pass;
-
 struct _OnbFrameDecoder
 {
   zbar_image_scanner_t *zbar;
   gboolean live;
   OnbDecodeStrategy strategy;
   guint64 frame;
-  guint8 *scratch;       /* downscaled / inverted / cropped copies */
+  guint64 half_step;
+  guint64 fine_step;
+  guint8 *scratch;       /* cropped / inverted copies */
   gsize scratch_size;
-  guint8 *scratch2;
+  guint8 *scratch2;      /* the downscaled frame */
   gsize scratch2_size;
   Roi rois[MAX_ROIS];
   guint n_rois;
 };
 
 static const OnbDecodeStrategy default_strategy = {
-  .density = 2,
-  .half_pass = TRUE,
-  .full_pass = TRUE,
+  .full_density = 1,
+  .half_density = 1,
+  .tiles_x = 3,
+  .tiles_y = 2,
+  .tile_overlap = 192,
+  .inverted = TRUE,
   .roi = TRUE,
-  .alternate = TRUE,
 };
 
 void
@@ -99,9 +94,14 @@ onb_frame_decoder_set_strategy (OnbFrameDecoder         *self,
                                 const OnbDecodeStrategy *strategy)
 {
   self->strategy = *strategy;
-  self->strategy.density = CLAMP (strategy->density, 1, 8);
+  self->strategy.full_density = MIN (strategy->full_density, 8);
+  self->strategy.half_density = MIN (strategy->half_density, 8);
+  self->strategy.tiles_x = CLAMP (strategy->tiles_x, 1, 8);
+  self->strategy.tiles_y = CLAMP (strategy->tiles_y, 1, 8);
+  if (self->strategy.full_density == 0 && self->strategy.half_density == 0)
+    self->strategy.full_density = 1;
   self->n_rois = 0;
-  self->frame = 0;
+  self->frame = self->half_step = self->fine_step = 0;
 }
 
 void
@@ -126,7 +126,7 @@ ensure_buffer (guint8 **buffer,
 }
 
 static void
-add_symbol (GPtrArray          *found,
+add_symbol (GPtrArray           *found,
             const zbar_symbol_t *symbol,
             double               scale,
             double               dx,
@@ -152,7 +152,7 @@ add_symbol (GPtrArray          *found,
   n = MIN (zbar_symbol_get_loc_size (symbol), G_N_ELEMENTS (decoded->corners));
   for (guint i = 0; i < n; i++)
     {
-      /* zbar gives module-centre samples; +0.5 maps a pixel index to its centre. */
+      /* zbar gives pixel indices; +0.5 maps one to its pixel's centre. */
       decoded->corners[i].x = (zbar_symbol_get_loc_x (symbol, i) + 0.5) * scale + dx;
       decoded->corners[i].y = (zbar_symbol_get_loc_y (symbol, i) + 0.5) * scale + dy;
     }
@@ -160,8 +160,8 @@ add_symbol (GPtrArray          *found,
   g_ptr_array_add (found, decoded);
 }
 
-/* Scans a packed (stride == width) image; returns how many codes it added. */
-static guint
+/* Scans a packed (stride == width) image into @found. */
+static void
 scan_plane (OnbFrameDecoder *self,
             const guint8    *data,
             guint            width,
@@ -173,7 +173,6 @@ scan_plane (OnbFrameDecoder *self,
             GPtrArray       *found)
 {
   zbar_image_t *image = zbar_image_create ();
-  guint before = found->len;
 
   zbar_image_scanner_set_config (self->zbar, ZBAR_NONE, ZBAR_CFG_X_DENSITY, density);
   zbar_image_scanner_set_config (self->zbar, ZBAR_NONE, ZBAR_CFG_Y_DENSITY, density);
@@ -187,44 +186,54 @@ scan_plane (OnbFrameDecoder *self,
         add_symbol (found, s, scale, dx, dy);
 
   zbar_image_destroy (image);
-  return found->len - before;
 }
 
-/* Copies a window of the frame into packed scratch memory, inverted if asked. */
-static const guint8 *
-crop (OnbFrameDecoder *self,
-      const guint8    *luma,
-      gsize            stride,
-      guint            x0,
-      guint            y0,
-      guint            width,
-      guint            height,
-      gboolean         inverted)
+/* Scans a window of the frame at full resolution, inverted if asked. */
+static void
+scan_region (OnbFrameDecoder *self,
+             const guint8    *luma,
+             gsize            stride,
+             guint            x0,
+             guint            y0,
+             guint            width,
+             guint            height,
+             gboolean         inverted,
+             guint            density,
+             GPtrArray       *found)
 {
-  guint8 *out = ensure_buffer (&self->scratch, &self->scratch_size, (gsize) width * height);
+  const guint8 *plane = luma + y0 * stride + x0;
 
-  for (guint y = 0; y < height; y++)
+  if (inverted || stride != width)
     {
-      const guint8 *row = luma + (y0 + y) * stride + x0;
-      guint8 *dst = out + (gsize) y * width;
+      guint8 *out = ensure_buffer (&self->scratch, &self->scratch_size, (gsize) width * height);
 
-      if (inverted)
-        for (guint x = 0; x < width; x++)
-          dst[x] = 255 - row[x];
-      else
-        memcpy (dst, row, width);
+      for (guint y = 0; y < height; y++)
+        {
+          const guint8 *row = luma + (y0 + y) * stride + x0;
+          guint8 *dst = out + (gsize) y * width;
+
+          if (inverted)
+            for (guint x = 0; x < width; x++)
+              dst[x] = 255 - row[x];
+          else
+            memcpy (dst, row, width);
+        }
+      plane = out;
     }
 
-  return out;
+  scan_plane (self, plane, width, height, density, 1.0, x0, y0, found);
 }
 
-static const guint8 *
-downscale (OnbFrameDecoder *self,
+/* Scans the frame averaged over 2×2 blocks: a quarter of the pixels, and
+ * as good as the full frame for codes whose modules span 3 pixels or more. */
+static void
+scan_half (OnbFrameDecoder *self,
            const guint8    *luma,
            gsize            stride,
            guint            width,
            guint            height,
-           gboolean         inverted)
+           gboolean         inverted,
+           GPtrArray       *found)
 {
   guint w = width / 2, h = height / 2;
   guint8 *out = ensure_buffer (&self->scratch2, &self->scratch2_size, (gsize) w * h);
@@ -240,35 +249,31 @@ downscale (OnbFrameDecoder *self,
         dst[x] = flip ^ (guint8) ((a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1] + 2) >> 2);
     }
 
-  return out;
+  scan_plane (self, out, w, h, self->strategy.half_density, 2.0, 0, 0, found);
 }
 
+/* One tile of the full-resolution sweep, overlapping its neighbours so a
+ * small code on a border is whole in one of them. */
 static void
-run_pass (OnbFrameDecoder *self,
-          Pass             pass,
-          const guint8    *luma,
-          guint            width,
-          guint            height,
-          gsize            stride,
-          GPtrArray       *found)
+scan_tile (OnbFrameDecoder *self,
+           const guint8    *luma,
+           gsize            stride,
+           guint            width,
+           guint            height,
+           guint            index,
+           gboolean         inverted,
+           GPtrArray       *found)
 {
-  gboolean inverted = pass == PASS_HALF_INVERTED || pass == PASS_FULL_INVERTED;
+  guint tx = index % self->strategy.tiles_x, ty = index / self->strategy.tiles_x;
+  guint bw = (width + self->strategy.tiles_x - 1) / self->strategy.tiles_x;
+  guint bh = (height + self->strategy.tiles_y - 1) / self->strategy.tiles_y;
+  guint half = self->strategy.tile_overlap / 2;
+  guint x0 = tx * bw > half ? tx * bw - half : 0;
+  guint y0 = ty * bh > half ? ty * bh - half : 0;
+  guint x1 = MIN (width, (tx + 1) * bw + half);
+  guint y1 = MIN (height, (ty + 1) * bh + half);
 
-  if (pass == PASS_HALF || pass == PASS_HALF_INVERTED)
-    {
-      const guint8 *small = downscale (self, luma, stride, width, height, inverted);
-
-      scan_plane (self, small, width / 2, height / 2, 1, 2.0, 0, 0, found);
-    }
-  else
-    {
-      const guint8 *plane = luma;
-
-      if (inverted || stride != width)
-        plane = crop (self, luma, stride, 0, 0, width, height, inverted);
-      /* A still image gets every line: there is no next frame to make up for it. */
-      scan_plane (self, plane, width, height, self->live ? self->strategy.density : 1, 1.0, 0, 0, found);
-    }
+  scan_region (self, luma, stride, x0, y0, x1 - x0, y1 - y0, inverted, self->strategy.full_density, found);
 }
 
 static void
@@ -328,11 +333,10 @@ scan_rois (OnbFrameDecoder *self,
   for (guint i = 0; i < n_old; i++)
     {
       Roi *roi = &old[i];
-      guint w = roi->x1 - roi->x0, h = roi->y1 - roi->y0;
       guint before = found->len;
-      const guint8 *plane = crop (self, luma, stride, roi->x0, roi->y0, w, h, roi->inverted);
 
-      scan_plane (self, plane, w, h, 1, 1.0, roi->x0, roi->y0, found);
+      scan_region (self, luma, stride, roi->x0, roi->y0, roi->x1 - roi->x0, roi->y1 - roi->y0,
+                   roi->inverted, 1, found);
       for (guint j = before; j < found->len; j++)
         remember_roi (self, g_ptr_array_index (found, j), roi->inverted, width, height);
       /* Keep looking a little while after a miss: one blurred frame is not a departure. */
@@ -340,6 +344,16 @@ scan_rois (OnbFrameDecoder *self,
         self->rois[self->n_rois++] = *roi;
     }
 }
+
+/* Runs one pass and remembers where its codes were. */
+#define PASS(inverted, call)                                                     \
+  G_STMT_START {                                                                 \
+    guint before_ = found->len;                                                  \
+    call;                                                                        \
+    if (self->live && self->strategy.roi)                                        \
+      for (guint j_ = before_; j_ < found->len; j_++)                            \
+        remember_roi (self, g_ptr_array_index (found, j_), inverted, width, height); \
+  } G_STMT_END
 
 GPtrArray *
 onb_frame_decoder_decode (OnbFrameDecoder *self,
@@ -349,53 +363,43 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
                           gsize            stride)
 {
   GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_decoded_symbol_free);
-  Pass passes[N_PASSES];
-  guint n_passes = 0;
+  const OnbDecodeStrategy *st = &self->strategy;
 
   g_return_val_if_fail (luma != NULL && stride >= width, found);
 
   if (width < 16 || height < 16)
     return found;
 
-  if (self->strategy.half_pass)
+  if (!self->live)
     {
-      passes[n_passes++] = PASS_HALF;
-      passes[n_passes++] = PASS_HALF_INVERTED;
-    }
-  if (self->strategy.full_pass || n_passes == 0)
-    {
-      passes[n_passes++] = PASS_FULL;
-      passes[n_passes++] = PASS_FULL_INVERTED;
+      /* A still image gets everything: there is no next frame. */
+      for (guint inv = 0; inv <= (guint) st->inverted; inv++)
+        {
+          if (st->half_density > 0)
+            PASS (inv, scan_half (self, luma, stride, width, height, inv, found));
+          PASS (inv, scan_region (self, luma, stride, 0, 0, width, height, inv, 1, found));
+        }
+      return found;
     }
 
-  if (self->live && self->strategy.roi && self->n_rois > 0)
+  if (st->roi && self->n_rois > 0)
     scan_rois (self, luma, width, height, stride, found);
 
-  if (self->live && self->strategy.alternate)
+  /* One coarse pass per frame: the half-resolution frame and the
+   * full-resolution tiles take turns, each alternating the polarity. */
+  if (st->half_density > 0 && (st->full_density == 0 || self->frame % 2 == 0))
     {
-      /* One coarse pass per frame, round-robin. */
-      Pass pass = passes[self->frame % n_passes];
-      guint before = found->len;
+      gboolean inv = st->inverted && self->half_step++ % 2 == 1;
 
-      run_pass (self, pass, luma, width, height, stride, found);
-      if (self->strategy.roi)
-        for (guint j = before; j < found->len; j++)
-          remember_roi (self, g_ptr_array_index (found, j),
-                        pass == PASS_HALF_INVERTED || pass == PASS_FULL_INVERTED, width, height);
+      PASS (inv, scan_half (self, luma, stride, width, height, inv, found));
     }
   else
     {
-      for (guint i = 0; i < n_passes; i++)
-        {
-          guint before = found->len;
+      guint n_tiles = st->tiles_x * st->tiles_y;
+      guint step = self->fine_step++;
+      gboolean inv = st->inverted && (step / n_tiles) % 2 == 1;
 
-          run_pass (self, passes[i], luma, width, height, stride, found);
-          if (self->live && self->strategy.roi)
-            for (guint j = before; j < found->len; j++)
-              remember_roi (self, g_ptr_array_index (found, j),
-                            passes[i] == PASS_HALF_INVERTED || passes[i] == PASS_FULL_INVERTED,
-                            width, height);
-        }
+      PASS (inv, scan_tile (self, luma, stride, width, height, step % n_tiles, inv, found));
     }
 
   self->frame++;

@@ -203,12 +203,20 @@ post_notice (Run        *run,
              gboolean    finished)
 {
   Notice *notice = g_new0 (Notice, 1);
+  GSource *source = g_idle_source_new ();
 
   notice->scanner = g_object_ref (run->scanner);
   notice->run = run_ref (run);
   notice->hit = hit;
   notice->finished = finished;
-  g_main_context_invoke_full (run->scanner->context, G_PRIORITY_DEFAULT, notice_dispatch, notice, notice_free);
+
+  /* Not g_main_context_invoke(): that runs the callback right here when
+   * this thread can acquire the context, and the callback must run on the
+   * scanner's thread. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, notice_dispatch, notice, notice_free);
+  g_source_attach (source, run->scanner->context);
+  g_source_unref (source);
 }
 
 static void

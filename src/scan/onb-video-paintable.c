@@ -221,9 +221,17 @@ onb_video_paintable_push_sample (OnbVideoPaintable *self,
   self->swap_queued = TRUE;
   g_mutex_unlock (&self->lock);
 
+  /* An idle source, never g_main_context_invoke(): the swap must happen on
+   * the main thread even when this thread could acquire its context. */
   if (queue)
-    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, swap_texture,
-                                g_object_ref (self), g_object_unref);
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, swap_texture, g_object_ref (self), g_object_unref);
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
 }
 
 static void
