@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "cloud-test.h"
+#include "cloud-test-server.h"
 #include "onb-cloud-error.h"
 #include "onb-error.h"
 #include "onb-tts-client.h"
@@ -577,6 +578,82 @@ test_auth_info_and_plans (Fixture       *f,
   g_assert_true (found);
 }
 
+static char *
+raw_response (const char *status_line,
+              const char *body)
+{
+  return g_strdup_printf ("HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                          status_line, strlen (body), body);
+}
+
+/* Answers TTS's way that the simulator never needs to (our bodies are
+ * right), served by a canned server. */
+static GError *
+canned_set_error (const char *status_line,
+                  const char *body)
+{
+  g_autofree char *raw = raw_response (status_line, body);
+  g_autoptr(TestServer) server = test_server_new (raw);
+  g_autoptr(OnbConfig) config = onb_config_new ();
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(OnbTtsClient) tts = NULL;
+  g_autoptr(OnbTtsDevice) device = onb_tts_device_new (DEV_EUI, JOIN_EUI, APP_KEY, NULL, NULL);
+  static const char * const keys[] = { "identity_server", "join_server", "network_server", "application_server" };
+  GError *error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    onb_config_set_string (config, "tts", keys[i], server->url);
+  onb_config_set_string (config, "tts", "application_id", ONB_TEST_SIM_TTS_APP_ID);
+  onb_config_set_string (config, "tts", "api_key", ONB_TEST_SIM_TTS_API_KEY);
+  onb_config_set_string (config, "tts", "frequency_plan", ONB_TEST_SIM_TTS_FREQUENCY_PLAN);
+  onb_config_set_string (config, "tts", "lorawan_version", ONB_TEST_SIM_TTS_LORAWAN_VERSION);
+  onb_config_set_string (config, "tts", "phy_version", ONB_TEST_SIM_TTS_PHY_VERSION);
+  tts = new_client (http, config);
+
+  g_assert_false (set_component (tts, ONB_TTS_COMPONENT_NS, device, &error));
+  g_assert_cmpuint (server->n_requests, ==, 1);
+
+  return error;
+}
+
+static void
+test_decoded_errors (void)
+{
+  GError *error;
+
+  error = canned_set_error ("400 Bad Request",
+                            "{\"code\":3,\"message\":\"error:pkg/ttnpb:field_mask_paths (forbidden path(s) in field mask)\","
+                            "\"details\":[{\"namespace\":\"pkg/ttnpb\",\"name\":\"field_mask_paths\","
+                            "\"attributes\":{\"forbidden_paths\":[\"root_keys.app_key.key\"]}}]}");
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_FIELD_MASK);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "field-mask");
+  g_assert_nonnull (strstr (error->message, "Network Server"));
+  g_assert_nonnull (strstr (error->message, "root_keys.app_key.key"));
+  g_assert_false (onb_cloud_error_is_transient (error));
+  g_clear_error (&error);
+
+  /* A JSON decoding error has no details: the server's message is kept. */
+  error = canned_set_error ("400 Bad Request",
+                            "{\"code\":3,\"message\":\"invalid value 'MAC_V9' for enum ttn.lorawan.v3.MACVersion\",\"details\":[]}");
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_REQUEST);
+  g_assert_null (onb_cloud_error_get_server_name (error));
+  g_assert_nonnull (strstr (error->message, "MACVersion"));
+  g_clear_error (&error);
+
+  error = canned_set_error ("409 Conflict",
+                            "{\"code\":6,\"message\":\"error:pkg/networkserver/redis:duplicate_identifiers (duplicate identifiers)\","
+                            "\"details\":[{\"namespace\":\"pkg/networkserver/redis\",\"name\":\"duplicate_identifiers\","
+                            "\"attributes\":{\"application_id\":\"" ONB_TEST_SIM_TTS_APP_ID "\",\"device_id\":\"old-sensor\"}}]}");
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_EUIS_TAKEN);
+  g_assert_nonnull (strstr (error->message, "old-sensor"));
+  g_clear_error (&error);
+
+  /* A captive portal's page instead of JSON. */
+  error = canned_set_error ("200 OK", "<html>Welcome to the hotel Wi-Fi</html>");
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE);
+  g_clear_error (&error);
+}
+
 static void
 test_mac_phy (void)
 {
@@ -645,6 +722,7 @@ main (int   argc,
   g_test_add_func ("/tts/mac-phy", test_mac_phy);
   g_test_add_func ("/tts/device-validation", test_device_validation);
   g_test_add_func ("/tts/not-configured", test_not_configured);
+  g_test_add_func ("/tts/decoded-errors", test_decoded_errors);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/tts/create", test_create_success);
   ADD ("/tts/concurrent-components", test_concurrent_components);

@@ -1,0 +1,28 @@
+/* cloud-test-server.h: a tiny HTTP/1.1 server on the test's main loop
+ *
+ * Answers every request with one canned raw response (after delay_ms), or
+ * never when response is NULL. If a client blocked the main loop, this
+ * server could never answer: tests using it also prove the client does not.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  char           *url;
+  guint           n_connections;
+  guint           n_requests;
+  GString        *last_request;
+  char           *response;  /* raw answer; NULL: never answer */
+  guint           delay_ms;
+  GCancellable   *cancellable;
+  GList          *exchanges;
+} TestServer;
+
+TestServer *test_server_new  (const char *response);
+void        test_server_free (TestServer *server);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestServer, test_server_free)
