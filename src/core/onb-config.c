@@ -71,6 +71,8 @@ static const KeySpec keys[] = {
   { "kiosk", "sounds",             VALUE_BOOLEAN,     FALSE, FALSE },
   { "kiosk", "camera",             VALUE_TEXT,        FALSE, FALSE },
   { "cloud", "allow_insecure_http", VALUE_BOOLEAN,    FALSE, FALSE },
+  { "cloud", "connect_timeout_ms",  VALUE_NUMBER,     FALSE, FALSE },
+  { "cloud", "timeout_ms",          VALUE_NUMBER,     FALSE, FALSE },
 };
 
 static const KeySpec *
