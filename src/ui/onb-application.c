@@ -268,7 +268,7 @@ on_code_detected (OnbScanner *scanner,
   gsize length;
   const char *data;
 
-  if (self->window == NULL)
+  if (self->window == NULL || onb_window_get_scan_page (self->window) == NULL)
     return;
 
   /* Corners are in frame pixels; the preview speaks paintable pixels. */
@@ -313,11 +313,15 @@ on_scanner_state (OnbScanner     *scanner,
                   GParamSpec     *pspec,
                   OnbApplication *self)
 {
-  OnbScanPage *page = onb_window_get_scan_page (self->window);
+  OnbScanPage *page;
   const GError *error = onb_scanner_get_error (scanner);
   const char *detail = error != NULL ? error->message : NULL;
 
   update_inhibit (self);
+
+  /* The preview unmaps (and the scanner stops) while the window goes. */
+  if (self->window == NULL || (page = onb_window_get_scan_page (self->window)) == NULL)
+    return;
 
   switch (onb_scanner_get_state (scanner))
     {
@@ -580,6 +584,7 @@ onb_application_activate (GApplication *application)
       self->sounds = onb_sound_player_new ();
       self->http = onb_http_client_new (self->config);
       self->window = onb_window_new (self);
+      g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
       gtk_window_present (GTK_WINDOW (self->window));
 
       self->demo = onb_demo_new ();
@@ -591,6 +596,7 @@ onb_application_activate (GApplication *application)
   self->sounds = onb_sound_player_new ();
   self->http = onb_http_client_new (self->config);
   self->window = onb_window_new (self);
+  g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
   onb_application_reload (self);
   gtk_window_present (GTK_WINDOW (self->window));
   if (self->engine == NULL)

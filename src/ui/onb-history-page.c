@@ -12,7 +12,6 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
-#include "onb-application.h"
 #include "onb-history-page.h"
 #include "onb-history-row.h"
 
@@ -24,12 +23,14 @@ struct _OnbHistoryPage
 {
   GtkWidget       parent_instance;
 
+  GtkWidget      *root;
   GtkSearchEntry *search;
   GtkStack       *stack;
   GtkListBox     *list;
   AdwStatusPage  *empty;
 
   OnbEngine      *engine;
+  GSettings      *settings;
   GCancellable   *cancellable;
   guint           refresh_source;
 };
@@ -122,11 +123,9 @@ schedule_refresh (OnbHistoryPage *self,
 static void
 on_search_changed (OnbHistoryPage *self)
 {
-  GSettings *settings;
-
-  settings = onb_application_get_settings (ONB_APPLICATION (g_application_get_default ()));
-  g_settings_set_string (settings, "last-history-search",
-                         gtk_editable_get_text (GTK_EDITABLE (self->search)));
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "last-history-search",
+                           gtk_editable_get_text (GTK_EDITABLE (self->search)));
 
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   schedule_refresh (self, SEARCH_DELAY_MS);
@@ -242,6 +241,7 @@ onb_history_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   onb_history_page_set_engine (self, NULL);
+  g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (self), ONB_TYPE_HISTORY_PAGE);
 
   G_OBJECT_CLASS (onb_history_page_parent_class)->dispose (object);
@@ -257,6 +257,7 @@ onb_history_page_class_init (OnbHistoryPageClass *klass)
   widget_class->map = onb_history_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onboarder/Onboarder/onb-history-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, OnbHistoryPage, root);
   gtk_widget_class_bind_template_child (widget_class, OnbHistoryPage, search);
   gtk_widget_class_bind_template_child (widget_class, OnbHistoryPage, stack);
   gtk_widget_class_bind_template_child (widget_class, OnbHistoryPage, list);
@@ -266,15 +267,21 @@ onb_history_page_class_init (OnbHistoryPageClass *klass)
   gtk_widget_class_install_action (widget_class, "history.retry", "x", retry_job);
 }
 
+void
+onb_history_page_set_settings (OnbHistoryPage *self,
+                               GSettings      *settings)
+{
+  g_autofree char *last = NULL;
+
+  g_return_if_fail (ONB_IS_HISTORY_PAGE (self));
+
+  g_set_object (&self->settings, settings);
+  last = g_settings_get_string (settings, "last-history-search");
+  gtk_editable_set_text (GTK_EDITABLE (self->search), last);
+}
+
 static void
 onb_history_page_init (OnbHistoryPage *self)
 {
-  GSettings *settings;
-  g_autofree char *last = NULL;
-
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  settings = onb_application_get_settings (ONB_APPLICATION (g_application_get_default ()));
-  last = g_settings_get_string (settings, "last-history-search");
-  gtk_editable_set_text (GTK_EDITABLE (self->search), last);
 }

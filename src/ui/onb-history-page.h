@@ -12,6 +12,9 @@ G_DECLARE_FINAL_TYPE (OnbHistoryPage, onb_history_page, ONB, HISTORY_PAGE, GtkWi
 
 void onb_history_page_set_engine (OnbHistoryPage *self,
                                   OnbEngine      *engine);
+/* Where the last search is remembered. */
+void onb_history_page_set_settings (OnbHistoryPage *self,
+                                    GSettings      *settings);
 /* Runs the search now instead of after the typing pause (tests). */
 void onb_history_page_refresh    (OnbHistoryPage *self);
 

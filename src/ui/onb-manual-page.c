@@ -19,6 +19,7 @@ struct _OnbManualPage
 {
   GtkWidget  parent_instance;
 
+  GtkWidget      *root;
   GtkEntry  *entry;
   GtkButton *submit_button;
   GtkLabel  *verdict;
@@ -107,6 +108,7 @@ onb_manual_page_class_init (OnbManualPageClass *klass)
                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onboarder/Onboarder/onb-manual-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, OnbManualPage, root);
   gtk_widget_class_bind_template_child (widget_class, OnbManualPage, entry);
   gtk_widget_class_bind_template_child (widget_class, OnbManualPage, submit_button);
   gtk_widget_class_bind_template_child (widget_class, OnbManualPage, verdict);

@@ -53,6 +53,7 @@ check (OnbPinDialog *self)
 {
   const char *typed = gtk_editable_get_text (GTK_EDITABLE (self->entry));
 
+
   if (pin_equal (self->pin, typed))
     {
       g_signal_emit (self, signals[UNLOCKED], 0);

@@ -19,6 +19,7 @@ struct _OnbReplacePage
 {
   GtkWidget      parent_instance;
 
+  GtkWidget      *root;
   GtkLabel      *instructions;
   AdwEntryRow   *old_row;
   AdwEntryRow   *new_row;
@@ -152,6 +153,7 @@ onb_replace_page_class_init (OnbReplacePageClass *klass)
   g_type_ensure (ONB_TYPE_RESULT_CARD);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onboarder/Onboarder/onb-replace-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, OnbReplacePage, root);
   gtk_widget_class_bind_template_child (widget_class, OnbReplacePage, instructions);
   gtk_widget_class_bind_template_child (widget_class, OnbReplacePage, old_row);
   gtk_widget_class_bind_template_child (widget_class, OnbReplacePage, new_row);

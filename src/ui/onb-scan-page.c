@@ -13,6 +13,7 @@ struct _OnbScanPage
 {
   GtkWidget       parent_instance;
 
+  GtkWidget      *root;
   OnbPreview     *preview;
   AdwStatusPage  *camera_status;
   GtkDropDown    *camera_choice;
@@ -119,6 +120,7 @@ onb_scan_page_class_init (OnbScanPageClass *klass)
   g_type_ensure (ONB_TYPE_RESULT_CARD);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onboarder/Onboarder/onb-scan-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, OnbScanPage, root);
   gtk_widget_class_bind_template_child (widget_class, OnbScanPage, preview);
   gtk_widget_class_bind_template_child (widget_class, OnbScanPage, camera_status);
   gtk_widget_class_bind_template_child (widget_class, OnbScanPage, camera_choice);

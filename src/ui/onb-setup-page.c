@@ -72,6 +72,7 @@ struct _OnbSetupPage
 {
   GtkWidget              parent_instance;
 
+  GtkWidget      *root;
   AdwPreferencesPage    *page;
   AdwPreferencesGroup   *blynk_group;
   AdwPreferencesGroup   *tts_group;
@@ -606,6 +607,7 @@ onb_setup_page_class_init (OnbSetupPageClass *klass)
                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onboarder/Onboarder/onb-setup-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, root);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, page);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, blynk_group);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, tts_group);

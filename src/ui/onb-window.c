@@ -317,6 +317,35 @@ on_any_event (GtkEventControllerLegacy *controller,
   return GDK_EVENT_PROPAGATE;
 }
 
+/* Wide screens get bigger type (style.css, window.large). */
+#define LARGE_WIDTH 1400
+
+static gboolean
+update_size_class (gpointer user_data)
+{
+  GtkWidget *widget = user_data;
+
+  if (gtk_widget_get_width (widget) >= LARGE_WIDTH)
+    gtk_widget_add_css_class (widget, "large");
+  else
+    gtk_widget_remove_css_class (widget, "large");
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+onb_window_size_allocate (GtkWidget *widget,
+                          int        width,
+                          int        height,
+                          int        baseline)
+{
+  GTK_WIDGET_CLASS (onb_window_parent_class)->size_allocate (widget, width, height, baseline);
+
+  /* Only when crossing the line, so the relayout happens once. */
+  if ((width >= LARGE_WIDTH) != gtk_widget_has_css_class (widget, "large"))
+    g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, update_size_class, g_object_ref (widget), g_object_unref);
+}
+
 /* Pages -------------------------------------------------------------------- */
 
 static void
@@ -534,6 +563,7 @@ setup_for_application (OnbWindow *self)
   OnbApplication *app = get_app (self);
 
   g_signal_connect_object (app, "engine-changed", G_CALLBACK (on_engine_changed), self, G_CONNECT_SWAPPED);
+  onb_history_page_set_settings (self->history_page, onb_application_get_settings (app));
 
   if (onb_application_get_kiosk (app))
     {
@@ -600,6 +630,7 @@ onb_window_class_init (OnbWindowClass *klass)
   object_class->dispose = onb_window_dispose;
   object_class->finalize = onb_window_finalize;
   window_class->close_request = onb_window_close_request;
+  widget_class->size_allocate = onb_window_size_allocate;
 
   g_type_ensure (ONB_TYPE_SCAN_PAGE);
   g_type_ensure (ONB_TYPE_HISTORY_PAGE);

@@ -30,9 +30,10 @@ typedef void (*TestBody) (OnbApplication *app,
 
 typedef struct
 {
-  TestBody  body;
-  gpointer  data;
-  gboolean  ran;
+  OnbApplication *app;
+  TestBody        body;
+  gpointer        data;
+  gboolean        ran;
 } Run;
 
 /* Helpers ------------------------------------------------------------------ */
@@ -111,11 +112,10 @@ static gboolean
 run_body (gpointer user_data)
 {
   Run *run = user_data;
-  OnbApplication *app = ONB_APPLICATION (g_application_get_default ());
 
-  run->body (app, run->data);
+  run->body (run->app, run->data);
   run->ran = TRUE;
-  g_application_quit (G_APPLICATION (app));
+  g_application_quit (G_APPLICATION (run->app));
   return G_SOURCE_REMOVE;
 }
 
@@ -134,7 +134,7 @@ run_app (const char * const *args,
 {
   g_autoptr(OnbApplication) app = onb_application_new ();
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  Run run = { body, data, FALSE };
+  Run run = { app, body, data, FALSE };
   int status;
 
   /* No session bus needed: tests may run side by side. */
@@ -268,9 +268,10 @@ on_card_state (OnbResultCard *card,
 }
 
 static void
-save_screenshot (GtkWindow *window,
-                 int        width,
-                 int        height)
+save_screenshot (GtkWindow     *window,
+                 OnbResultCard *card,
+                 int            width,
+                 int            height)
 {
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
@@ -280,11 +281,32 @@ save_screenshot (GtkWindow *window,
   g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "ui", name, NULL);
   GskRenderer *renderer;
 
+  int dx, dy;
+
+  /* A mapped toplevel keeps its size: map it again at the new one. The
+   * surface also holds GTK's resize borders (no window manager here), so
+   * measure them once and ask for that much more. */
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
   gtk_window_set_default_size (window, width, height);
+  gtk_window_present (window);
+  WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (window)) > 0 &&
+            gtk_widget_get_width (GTK_WIDGET (window)) <= width &&
+            gtk_widget_get_width (GTK_WIDGET (window)) > width - 100, 10);
+  dx = width - gtk_widget_get_width (GTK_WIDGET (window));
+  dy = height - gtk_widget_get_height (GTK_WIDGET (window));
+  if (dx != 0 || dy != 0)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+      gtk_window_set_default_size (window, width + dx, height + dy);
+      gtk_window_present (window);
+    }
+
   WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (window)) == width &&
             gtk_widget_get_height (GTK_WIDGET (window)) == height, 10);
-  /* Let the layout and a few preview frames settle. */
-  spin (1500);
+  /* The next green answer, with its label still under the camera. */
+  WAIT_FOR (onb_result_card_get_state (card) != ONB_RESULT_STATE_SUCCESS, DEMO_TIMEOUT_S);
+  WAIT_FOR (onb_result_card_get_state (card) == ONB_RESULT_STATE_SUCCESS, DEMO_TIMEOUT_S);
+  spin (300);
 
   paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
@@ -320,8 +342,8 @@ demo_body (OnbApplication *app,
   /* A sound for each answer (into a fake sink: CI has no speaker). */
   g_assert_cmpuint (onb_sound_player_get_n_played (onb_application_get_sound_player (app)), >=, 3);
 
-  save_screenshot (GTK_WINDOW (window), 800, 480);
-  save_screenshot (GTK_WINDOW (window), 1920, 1080);
+  save_screenshot (GTK_WINDOW (window), card, 800, 480);
+  save_screenshot (GTK_WINDOW (window), card, 1920, 1080);
 }
 
 static void
@@ -346,7 +368,7 @@ test_demo (void)
 static OnbPinDialog *
 find_pin_dialog (void)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
@@ -395,7 +417,7 @@ setup_body (OnbApplication *app,
   g_assert_true (gtk_widget_get_visible (message));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (message)), "application_id"));
   g_assert_true (gtk_widget_get_ancestor (message, G_OBJECT_TYPE (row)) == row);
-  gtk_widget_activate (save);
+  g_signal_emit_by_name (save, "clicked");
   g_assert_true (gtk_widget_has_css_class (status, "error"));
   g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
   g_assert_null (strstr (contents, "Bad App!"));
@@ -404,7 +426,7 @@ setup_body (OnbApplication *app,
   /* Valid: the message goes, Save writes the file (0600). */
   gtk_editable_set_text (GTK_EDITABLE (row), "warehouse-sensors-2");
   g_assert_false (gtk_widget_get_visible (message));
-  gtk_widget_activate (save);
+  g_signal_emit_by_name (save, "clicked");
   g_assert_false (gtk_widget_has_css_class (status, "error"));
   g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
   g_assert_nonnull (strstr (contents, "application_id=warehouse-sensors-2"));
