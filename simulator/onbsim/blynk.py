@@ -46,6 +46,8 @@ class Blynk:
         self.static_token_config = blynk['static_tokens']
         self.token_lifetime_s = blynk.get('token_lifetime_s', 3600)
         self.rate_limit_per_minute = blynk.get('rate_limit_per_minute', 0)
+        # False: answer the template listing as an older server without it.
+        self.template_list = blynk.get('template_list', True)
         self.reset()
 
     def reset(self):
@@ -59,11 +61,16 @@ class Blynk:
 
     def settings(self):
         return {'token_lifetime_s': self.token_lifetime_s,
-                'rate_limit_per_minute': self.rate_limit_per_minute}
+                'rate_limit_per_minute': self.rate_limit_per_minute,
+                'template_list': self.template_list}
 
     def apply_settings(self, settings):
-        if not isinstance(settings, dict) or set(settings) - {'token_lifetime_s', 'rate_limit_per_minute'}:
-            raise ValueError('Blynk settings: an object with token_lifetime_s and/or rate_limit_per_minute')
+        if not isinstance(settings, dict) or set(settings) - {'token_lifetime_s', 'rate_limit_per_minute', 'template_list'}:
+            raise ValueError('Blynk settings: an object with token_lifetime_s, rate_limit_per_minute and/or template_list')
+        if 'template_list' in settings:
+            if not isinstance(settings['template_list'], bool):
+                raise ValueError('template_list must be true or false')
+            self.template_list = settings['template_list']
         for key in ('token_lifetime_s', 'rate_limit_per_minute'):
             if key in settings:
                 value = settings[key]
@@ -81,6 +88,7 @@ class Blynk:
             ('POST', r'/oauth2/token', 'blynk.token', self.token),
             ('POST', org + r'/device/create', 'blynk.device_create', self.device_create),
             ('POST', org + r'/static-tokens/claim', 'blynk.claim', self.claim),
+            ('GET', org + r'/templates', 'blynk.template_list', self.template_list_get),
             ('GET', org + r'/template/metafields', 'blynk.template_metafields', self.template_metafields),
             ('POST', org + r'/device/metafield', 'blynk.metafield_set', self.metafield_set),
             ('GET', org + r'/device', 'blynk.device_get', self.device_get),
@@ -223,6 +231,13 @@ class Blynk:
         device = self.new_device(template, name, user_id, plain)
         entry['device_id'] = device['id']
         return 200, self.device_json(device)
+
+    def template_list_get(self, req):
+        if not self.template_list:
+            raise blynk_error(404, 'Not found.', reason='no_route')
+        self.authorize(req)
+        return 200, [{'id': t['id'], 'templateId': t['template_id'], 'name': t['name'],
+                      'metaFields': t['metafields']} for t in self.templates.values()]
 
     def template_metafields(self, req):
         self.authorize(req)

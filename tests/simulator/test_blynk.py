@@ -40,6 +40,22 @@ class Devices(SimTestCase):
         self.assertBlynkError(self.sim.blynk('GET', '/device?deviceId=%d' % device['id']), 404)
         self.assertBlynkError(self.sim.blynk('DELETE', '/device?deviceId=%d' % device['id']), 404)
 
+    def test_template_list(self):
+        status, templates = self.sim.blynk('GET', '/templates')
+        self.assertEqual(status, 200, templates)
+        by_code = {t['templateId']: t for t in templates}
+        self.assertEqual(by_code[TEMPLATE]['id'], TEMPLATE_NUMBER)
+        self.assertEqual(by_code[TEMPLATE]['name'], 'Soil sensor')
+        self.assertEqual({f['name'] for f in by_code[TEMPLATE]['metaFields']},
+                         {f['name'] for f in self.sim.blynk('GET', '/template/metafields?templateId=%d' % TEMPLATE_NUMBER)[1]})
+        self.assertIn('TMPLs3cNdT2pQ', by_code)
+        self.assertBlynkError(self.sim.blynk('GET', '/templates', token='not-a-token'), 401)
+        # As a server without the listing; reset brings it back.
+        self.assertEqual(self.sim.admin('POST', '/_admin/settings', {'blynk': {'template_list': False}})[0], 200)
+        self.assertBlynkError(self.sim.blynk('GET', '/templates'), 404)
+        self.sim.reset()
+        self.assertEqual(self.sim.blynk('GET', '/templates')[0], 200)
+
     def test_create_rejections(self):
         self.assertIn('TMPLnope', self.assertBlynkError(self.create(template='TMPLnope'), 404))
         self.assertBlynkError(self.create(template=TEMPLATE_NUMBER), 400)
@@ -164,7 +180,7 @@ class OAuth(SimTestCase):
 
     def test_bad_settings(self):
         for body in ({'blynk': {'token_lifetime': 5}}, {'blynk': {'rate_limit_per_minute': -1}}, {'tts': {}},
-                     {'blynk': []}):
+                     {'blynk': []}, {'blynk': {'template_list': 0}}):
             self.assertEqual(self.sim.admin('POST', '/_admin/settings', body)[0], 400, body)
 
     def test_reset_restores_lifetime(self):

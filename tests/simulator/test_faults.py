@@ -201,7 +201,8 @@ class StartFlags(SimTestCase):
     def test_flags_apply_and_survive_reset(self):
         state = self.sim.state()
         self.assertEqual(state['faults']['seed'], 77)
-        self.assertEqual(state['blynk']['settings'], {'token_lifetime_s': 42, 'rate_limit_per_minute': 9})
+        self.assertEqual(state['blynk']['settings'], {'token_lifetime_s': 42, 'rate_limit_per_minute': 9,
+                                                     'template_list': True})
         self.assertEqual(self.sim.tts('GET', '/auth_info')[0], 503)
         self.assertEqual(self.sim.tts('GET', '/auth_info')[0], 200)
 
