@@ -202,7 +202,7 @@ onb_demo_start_async (OnbDemo             *self,
   self->config_path = g_build_filename (self->dir, "onboarder.conf", NULL);
   self->port_file = g_build_filename (self->dir, "simulator.ports", NULL);
 
-  self->simulator = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+  self->simulator = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
                                       python != NULL ? python : "/usr/bin/python3", script,
                                       "--port", "0",
                                       "--port-file", self->port_file,
