@@ -892,10 +892,12 @@ onb_blynk_client_delete_device_finish (OnbBlynkClient  *self,
 
 /* ---- templates and metafields ------------------------------------------------ */
 
+/* The fallback for servers without the template listing: the numeric id
+ * is the `productId` of a device of the template. */
 static void
-resolve_template_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+resolve_from_devices_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
@@ -934,6 +936,68 @@ resolve_template_cb (GObject      *object,
   }
 }
 
+static void
+resolve_from_list_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
+  const char *code = g_task_get_task_data (task);
+  g_autoptr(json_object) json = NULL;
+  g_autofree char *message = NULL;
+  GError *error = NULL;
+
+  json = call_finish (self, result, &error);
+  if (json == NULL && onb_cloud_error_get_http_status (error) == 404)
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      /* An older server without the listing. */
+      g_debug ("no Blynk template listing; resolving %s through the device list", code);
+      g_clear_error (&error);
+      call_async (self, call_new ("GET", "api", "v1", "organization", "devices", NULL),
+                  cancellable, onb_blynk_client_resolve_template_async,
+                  resolve_from_devices_cb, g_steal_pointer (&task));
+      return;
+    }
+  if (json == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!json_object_is_type (json, json_type_array))
+    {
+      g_task_return_error (task, onb_cloud_error_new_full (ONB_CLOUD_ERROR_BAD_RESPONSE, 200, NULL, NULL, NULL, -1,
+                                                           _("Blynk answered the template list with something else than a list. Check the Blynk server address in the settings.")));
+      return;
+    }
+
+  /* Every template is cached: one listing serves later lookups too. */
+  for (size_t i = 0; i < json_object_array_length (json); i++)
+    {
+      json_object *entry = json_object_array_get_idx (json, i);
+      json_object *id = NULL;
+      json_object *template_code = NULL;
+
+      if (json_object_object_get_ex (entry, "id", &id) && json_object_is_type (id, json_type_int) &&
+          json_object_get_int64 (id) > 0 &&
+          json_object_object_get_ex (entry, "templateId", &template_code) &&
+          json_object_is_type (template_code, json_type_string))
+        g_hash_table_insert (self->templates, g_strdup (json_object_get_string (template_code)),
+                             int64_dup (json_object_get_int64 (id)));
+    }
+
+  if (g_hash_table_contains (self->templates, code))
+    {
+      g_task_return_int (task, *(gint64 *) g_hash_table_lookup (self->templates, code));
+      return;
+    }
+
+  message = g_strdup_printf (_("The Blynk template %s does not exist in this organisation: check [blynk] template_id in Setup."), code);
+  g_task_return_error (task, onb_cloud_error_new_full (ONB_CLOUD_ERROR_NOT_FOUND, 0, NULL, NULL, NULL, -1, message));
+}
+
 void
 onb_blynk_client_resolve_template_async (OnbBlynkClient      *self,
                                          const char          *template_code,
@@ -958,8 +1022,8 @@ onb_blynk_client_resolve_template_async (OnbBlynkClient      *self,
       return;
     }
 
-  call_async (self, call_new ("GET", "api", "v1", "organization", "devices", NULL),
-              cancellable, onb_blynk_client_resolve_template_async, resolve_template_cb, task);
+  call_async (self, call_new ("GET", "api", "v1", "organization", "templates", NULL),
+              cancellable, onb_blynk_client_resolve_template_async, resolve_from_list_cb, task);
 }
 
 gint64

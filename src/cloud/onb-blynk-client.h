@@ -72,11 +72,12 @@ OnbBlynkDevice  *onb_blynk_client_claim_static_token_finish (OnbBlynkClient     
                                                             GAsyncResult         *result,
                                                             GError              **error);
 
-/* The numeric id of a "TMPL…" template, needed by the metafield calls.
- * The platform API has no template lookup by TMPL id, so it is read from a
- * device of that template (the organisation's device list) and cached;
- * ONB_CLOUD_ERROR_NOT_FOUND (and -1) when no device of the template exists
- * yet. */
+/* The numeric id of a "TMPL…" template, needed by the metafield calls,
+ * from the organisation's template list (`GET /api/v1/organization/templates`)
+ * and cached. ONB_CLOUD_ERROR_NOT_FOUND (and -1) when the organisation has
+ * no such template. A server answering the listing 404 (older versions) is
+ * asked for its device list instead, the id being a device's `productId`;
+ * then NOT_FOUND also means no device of the template exists yet. */
 void             onb_blynk_client_resolve_template_async   (OnbBlynkClient       *self,
                                                             const char           *template_code,
                                                             GCancellable         *cancellable,

@@ -379,32 +379,48 @@ test_server_errors (Fixture       *f,
   g_assert_no_error (error);
 }
 
+static gint64
+resolve_template (OnbBlynkClient  *blynk,
+                  const char      *code,
+                  GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  onb_blynk_client_resolve_template_async (blynk, code, NULL, cloud_test_store_result, &result);
+  return onb_blynk_client_resolve_template_finish (blynk, cloud_test_wait (&result), error);
+}
+
 static void
 test_resolve_template (Fixture       *f,
                        gconstpointer  data)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GHashTable) map = NULL;
-  g_autoptr(OnbBlynkDevice) device = NULL;
   g_autoptr(GError) error = NULL;
   gint64 number;
 
-  onb_blynk_client_resolve_template_async (f->blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, NULL, cloud_test_store_result, &result);
-  number = onb_blynk_client_resolve_template_finish (f->blynk, cloud_test_wait (&result), &error);
+  /* No device of the template exists: the template list answers. */
+  number = resolve_template (f->blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (number, ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_list"), ==, 1);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_list"), ==, 0);
+
+  /* The other templates of the listing are cached with it. */
+  g_assert_cmpint (resolve_template (f->blynk, "TMPLs3cNdT2pQ", &error), ==, 102);
+  g_assert_no_error (error);
+  g_assert_cmpint (resolve_template (f->blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, &error), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
+  g_assert_no_error (error);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_list"), ==, 1);
+
+  number = resolve_template (f->blynk, "TMPLnoSuchTmpl", &error);
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==,
+                   "The Blynk template TMPLnoSuchTmpl does not exist in this organisation: check [blynk] template_id in Setup.");
   g_assert_cmpint (number, ==, -1);
   g_clear_error (&error);
 
-  device = create_device (f->blynk, "Soil H", &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  onb_blynk_client_resolve_template_async (f->blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, NULL, cloud_test_store_result, &result);
-  number = onb_blynk_client_resolve_template_finish (f->blynk, cloud_test_wait (&result), &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (number, ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
-
-  g_clear_object (&result);
-  onb_blynk_client_get_metafields_async (f->blynk, number, NULL, cloud_test_store_result, &result);
+  onb_blynk_client_get_metafields_async (f->blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER, NULL, cloud_test_store_result, &result);
   map = onb_blynk_client_get_metafields_finish (f->blynk, cloud_test_wait (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpint (*(gint64 *) g_hash_table_lookup (map, ONB_BLYNK_METAFIELD_APP_KEY), ==, 4);
@@ -412,10 +428,42 @@ test_resolve_template (Fixture       *f,
   /* Cached: asking again costs no request. */
   g_clear_pointer (&map, g_hash_table_unref);
   g_clear_object (&result);
-  onb_blynk_client_get_metafields_async (f->blynk, number, NULL, cloud_test_store_result, &result);
+  onb_blynk_client_get_metafields_async (f->blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER, NULL, cloud_test_store_result, &result);
   map = onb_blynk_client_get_metafields_finish (f->blynk, cloud_test_wait (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_metafields"), ==, 1);
+}
+
+/* A server without the template list (404): a device's productId. */
+static void
+test_resolve_template_fallback (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(OnbBlynkDevice) device = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 number;
+
+  onb_test_sim_set_settings (sim, "{\"blynk\": {\"template_list\": false}}", &error);
+  g_assert_no_error (error);
+
+  number = resolve_template (f->blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, &error);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "No Blynk device of the template"));
+  g_assert_cmpint (number, ==, -1);
+  g_clear_error (&error);
+
+  device = create_device (f->blynk, "Soil H", &error);
+  g_assert_no_error (error);
+  number = resolve_template (f->blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (number, ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_list"), ==, 2);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_list"), ==, 2);
+
+  /* Cached like the listing's answer. */
+  g_assert_cmpint (resolve_template (f->blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, &error), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
+  g_assert_no_error (error);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_list"), ==, 2);
 }
 
 int
@@ -438,6 +486,7 @@ main (int   argc,
   ADD ("/blynk/rate-limit", test_rate_limit);
   ADD ("/blynk/server-errors", test_server_errors);
   ADD ("/blynk/resolve-template", test_resolve_template);
+  ADD ("/blynk/resolve-template-fallback", test_resolve_template_fallback);
 #undef ADD
 
   sim = onb_test_sim_start (NULL, &error);

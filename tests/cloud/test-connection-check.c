@@ -8,7 +8,6 @@
 #include <glib/gstdio.h>
 
 #include "cloud-test.h"
-#include "onb-blynk-client.h"
 #include "onb-connection-check.h"
 
 static OnbTestSim *sim;
@@ -44,32 +43,14 @@ find_item (GPtrArray  *items,
   g_assert_not_reached ();
 }
 
-/* The metafield lookup needs one device of the template (see
- * onb_blynk_client_resolve_template_async()). */
-static void
-create_device_of (const char *template_id)
-{
-  g_autoptr(OnbConfig) config = cloud_test_config (sim, NULL);
-  g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
-  g_autoptr(OnbBlynkClient) blynk = onb_blynk_client_new (http, config, NULL);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(OnbBlynkDevice) device = NULL;
-  g_autoptr(GError) error = NULL;
-
-  onb_blynk_client_create_device_async (blynk, template_id, "Existing device", ONB_TEST_SIM_BLYNK_OWNER_ID,
-                                        NULL, cloud_test_store_result, &result);
-  device = onb_blynk_client_create_device_finish (blynk, cloud_test_wait (&result), &error);
-  g_assert_no_error (error);
-}
-
 static void
 test_all_ok (void)
 {
   g_autoptr(OnbConfig) config = cloud_test_config (sim, NULL);
   g_autoptr(GPtrArray) items = NULL;
 
+  /* A fresh organisation: the template is found without any device of it. */
   onb_test_sim_reset (sim, NULL);
-  create_device_of (ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
   items = run_check (config);
   for (guint i = 0; i < items->len; i++)
     {
@@ -82,6 +63,29 @@ test_all_ok (void)
     }
   g_assert_true (onb_connection_check_all_ok (items));
   g_assert_cmpstr (((OnbCheckItem *) g_ptr_array_index (items, 0))->id, ==, ONB_CHECK_TTS_CONFIG);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_list"), ==, 1);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_list"), ==, 0);
+}
+
+static void
+test_unknown_template (void)
+{
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  OnbCheckItem *item;
+
+  onb_test_sim_reset (sim, NULL);
+  config = cloud_test_config (sim, "blynk", "template_id", "TMPLnoSuchTmpl", NULL);
+  items = run_check (config);
+  g_assert_false (onb_connection_check_all_ok (items));
+
+  g_assert_true (find_item (items, ONB_CHECK_BLYNK_CREDENTIALS)->ok);
+  item = find_item (items, ONB_CHECK_BLYNK_TEMPLATE);
+  g_assert_false (item->ok);
+  g_assert_cmpstr (item->reason, ==, "not-found");
+  g_assert_cmpstr (item->message, ==,
+                   "The Blynk template TMPLnoSuchTmpl does not exist in this organisation: check [blynk] template_id in Setup.");
+  g_assert_cmpstr (find_item (items, ONB_CHECK_BLYNK_METAFIELDS)->reason, ==, "not-checked");
 }
 
 static void
@@ -92,7 +96,6 @@ test_each_item_says_what_to_change (void)
   OnbCheckItem *item;
 
   onb_test_sim_reset (sim, NULL);
-  create_device_of ("TMPLs3cNdT2pQ");
   config = cloud_test_config (sim,
                               "tts", "api_key", ONB_TEST_SIM_TTS_API_KEY_NO_KEYS,
                               "tts", "frequency_plan", "XX_123_TTN",
@@ -183,7 +186,6 @@ test_cli (void)
   g_auto(GStrv) lines = NULL;
 
   onb_test_sim_reset (sim, NULL);
-  create_device_of (ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
   path = onb_test_sim_write_config (sim, NULL, &error);
   g_assert_no_error (error);
 
@@ -222,6 +224,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/check/all-ok", test_all_ok);
+  g_test_add_func ("/check/unknown-template", test_unknown_template);
   g_test_add_func ("/check/each-item-says-what-to-change", test_each_item_says_what_to_change);
   g_test_add_func ("/check/dependent-items", test_dependent_items);
   g_test_add_func ("/check/cli", test_cli);
