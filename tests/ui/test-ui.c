@@ -15,6 +15,9 @@
 #include <gst/gst.h>
 
 #include "onb-application.h"
+#include "onb-history-page.h"
+#include "onb-history-row.h"
+#include "onb-replace-page.h"
 #include "onb-manual-page.h"
 #include "onb-pin-dialog.h"
 #include "onb-result-card.h"
@@ -482,6 +485,21 @@ wedge_controller (GtkWidget *window)
   return NULL;
 }
 
+static guint
+count_history_rows (GtkWidget *page)
+{
+  GtkWidget *list = find_widget (page, GTK_TYPE_LIST_BOX, NULL);
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (ONB_IS_HISTORY_ROW (child))
+      n++;
+
+  return n;
+}
+
 static gboolean
 card_says (OnbResultCard  *card,
            OnbResultState  state,
@@ -530,6 +548,43 @@ scanner_body (OnbApplication *app,
   g_assert_cmpuint (json_object_array_length (json_object_object_get (json_object_object_get (state, "blynk"), "devices")), ==, 2);
   json_object_put (state);
 
+  /* Replace device: the old one by its DevEUI, then the new label. */
+  {
+    GtkWidget *replace_page, *confirm;
+    OnbResultCard *replace_card;
+    const char *old_eui = "0018B20000000101";
+    const char *new_label = "LW:D0:70B3D57ED0000010:0018B20000000102:000AF8BE:S2611A0002:C39FF";
+
+    onb_window_show_page (window, "replace");
+    replace_page = find_widget (GTK_WIDGET (window), ONB_TYPE_REPLACE_PAGE, NULL);
+    confirm = find_widget (replace_page, GTK_TYPE_BUTTON, "replace-confirm");
+    replace_card = ONB_RESULT_CARD (find_widget (replace_page, ONB_TYPE_RESULT_CARD, NULL));
+    g_assert_false (gtk_widget_get_sensitive (confirm));
+    onb_window_handle_payload (window, old_eui, strlen (old_eui), "keyboard");
+    g_assert_false (gtk_widget_get_sensitive (confirm));
+    onb_window_handle_payload (window, new_label, strlen (new_label), "camera");
+    g_assert_true (gtk_widget_get_sensitive (confirm));
+    g_assert_cmpstr (onb_window_get_visible_page (window), ==, "replace");
+    g_signal_emit_by_name (confirm, "clicked");
+    WAIT_FOR (card_says (replace_card, ONB_RESULT_STATE_SUCCESS, "0018B20000000102"), JOB_TIMEOUT_S);
+    g_assert_cmpstr (onb_result_card_get_headline (replace_card), ==, "Replaced");
+  }
+
+  /* History: every job, newest first, searchable. */
+  {
+    GtkWidget *history = find_widget (GTK_WIDGET (window), ONB_TYPE_HISTORY_PAGE, NULL);
+    GtkWidget *search = find_widget (history, GTK_TYPE_SEARCH_ENTRY, NULL);
+
+    onb_window_show_page (window, "history");
+    onb_history_page_refresh (ONB_HISTORY_PAGE (history));
+    WAIT_FOR (count_history_rows (history) == 3, 10);
+    gtk_editable_set_text (GTK_EDITABLE (search), "000000105");
+    onb_history_page_refresh (ONB_HISTORY_PAGE (history));
+    WAIT_FOR (count_history_rows (history) == 1, 10);
+    gtk_editable_set_text (GTK_EDITABLE (search), "");
+    onb_window_show_page (window, "scan");
+  }
+
   /* A label that is not a device is refused at once, in words. */
   press_keys (keys, "https://example.com/product/42");
   WAIT_FOR (onb_result_card_get_state (card) == ONB_RESULT_STATE_FAILED, 10);
@@ -548,6 +603,39 @@ test_scanner_and_manual (void)
   station_teardown (&station);
 }
 
+/* Kiosk: closing needs the PIN ------------------------------------------- */
+
+static void
+kiosk_body (OnbApplication *app,
+            gpointer        data)
+{
+  OnbWindow *window = get_window (app);
+  OnbPinDialog *dialog;
+
+  g_assert_true (onb_application_get_kiosk (app));
+  gtk_window_close (GTK_WINDOW (window));
+  WAIT_FOR (find_pin_dialog () != NULL, 10);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+
+  dialog = find_pin_dialog ();
+  onb_pin_dialog_enter (dialog, "1111");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  onb_pin_dialog_enter (dialog, "4321");
+  WAIT_FOR (gtk_application_get_active_window (GTK_APPLICATION (app)) == NULL, 10);
+}
+
+static void
+test_kiosk (void)
+{
+  Station station = { NULL };
+  const char *args[] = { "--kiosk", "--config", NULL, NULL };
+
+  station_setup (&station, "4321");
+  args[2] = station.config_path;
+  run_app (args, kiosk_body, &station);
+  station_teardown (&station);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -557,6 +645,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/setup/pin-and-validation", test_setup);
   g_test_add_func ("/ui/scanner-and-manual", test_scanner_and_manual);
+  g_test_add_func ("/ui/kiosk/close-needs-pin", test_kiosk);
   g_test_add_func ("/ui/demo/outcomes-and-screenshots", test_demo);
 
   return g_test_run ();
