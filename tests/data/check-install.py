@@ -7,7 +7,7 @@ test program may be installed; the installed systemd unit must start the
 installed kiosk binary.
 
 usage: check-install.py MESON BUILD_ROOT PREFIX BINDIR DATADIR MANDIR LOCALEDIR
-                        UNITDIR SYSUSERSDIR APP_ID UI LINGUAS
+                        UNITDIR SYSUSERSDIR LIBEXECDIR APP_ID UI LINGUAS
   (directories absolute, UI is "true" or "false", LINGUAS comma separated)
 """
 
@@ -20,7 +20,7 @@ import tempfile
 
 def main():
     (meson, build_root, prefix, bindir, datadir, mandir, localedir,
-     unitdir, sysusersdir, app_id, ui, linguas) = sys.argv[1:13]
+     unitdir, sysusersdir, libexecdir, app_id, ui, linguas) = sys.argv[1:14]
     ui = ui == "true"
     languages = [l for l in linguas.split(",") if l]
 
@@ -46,6 +46,10 @@ def main():
             f"{sysusersdir}/onboarder-kiosk.conf",
             f"{datadir}/onboarder/kiosk/onboarder-kiosk.pam",
             f"{datadir}/onboarder/kiosk/onboarder.conf.example",
+            # What `onboarder --demo` needs once installed.
+            f"{libexecdir}/onboarder/onboarder-simulator",
+            f"{datadir}/onboarder/samples/devices.csv",
+            f"{datadir}/onboarder/samples/labels.txt",
         ]
 
     with tempfile.TemporaryDirectory(prefix="onboarder-destdir-") as destdir:
