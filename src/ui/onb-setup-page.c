@@ -13,6 +13,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "onb-camera-monitor.h"
 #include "onb-connection-check.h"
 #include "onb-setup-page.h"
 #include "onb-tts-client.h"
@@ -22,6 +23,7 @@ typedef enum
   FIELD_TEXT,
   FIELD_SWITCH,
   FIELD_FREQUENCY_PLAN,
+  FIELD_CAMERA,
 } FieldKind;
 
 typedef struct
@@ -53,13 +55,14 @@ static const FieldSpec field_specs[] = {
   { "labels", "profile_ids",       N_("Accepted Profile IDs"), FIELD_TEXT },
   { "kiosk", "pin",                N_("Setup PIN"), FIELD_TEXT },
   { "kiosk", "sounds",             N_("Sounds"), FIELD_SWITCH, TRUE },
-  { "kiosk", "camera",             N_("Camera"), FIELD_TEXT },
+  { "kiosk", "camera",             N_("Camera"), FIELD_CAMERA },
   { "kiosk", "data_dir",           N_("Data folder"), FIELD_TEXT },
   { "kiosk", "max_jobs",           N_("Jobs at once"), FIELD_TEXT },
 };
 
 typedef struct
 {
+  OnbSetupPage    *page;
   const FieldSpec *spec;
   GtkWidget       *row;
   GtkWidget       *message;  /* text rows only */
@@ -90,6 +93,13 @@ struct _OnbSetupPage
   char                  *path;
   OnbHttpClient         *http;
   GCancellable          *cancellable;
+  gboolean               plans_listed;
+
+  /* The camera choice: names shown, ids stored (NULL: automatic). */
+  OnbCameraMonitor      *cameras;
+  GtkStringList         *camera_names;
+  GPtrArray             *camera_ids;
+  char                  *camera_id;
 };
 
 G_DEFINE_FINAL_TYPE (OnbSetupPage, onb_setup_page, GTK_TYPE_WIDGET)
@@ -129,6 +139,16 @@ field_get_value (Field *field)
         if (pos == GTK_INVALID_LIST_POSITION)
           return NULL;
         return g_strdup (gtk_string_list_get_string (field->plans, pos));
+      }
+
+    case FIELD_CAMERA:
+      {
+        GPtrArray *ids = field->page->camera_ids;
+        guint pos = adw_combo_row_get_selected (ADW_COMBO_ROW (field->row));
+
+        if (pos >= ids->len)
+          return NULL;
+        return g_strdup (g_ptr_array_index (ids, pos));
       }
 
     case FIELD_TEXT:
@@ -232,6 +252,13 @@ build_field (OnbSetupPage *self,
                                       -1);
       break;
 
+    case FIELD_CAMERA:
+      field->row = adw_combo_row_new ();
+      adw_combo_row_set_model (ADW_COMBO_ROW (field->row), G_LIST_MODEL (self->camera_names));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row),
+                                   _("Cameras plugged in now; the choice can also change on the Scan page."));
+      break;
+
     case FIELD_FREQUENCY_PLAN:
       field->plans = gtk_string_list_new (NULL);
       field->row = adw_combo_row_new ();
@@ -282,6 +309,45 @@ set_status (OnbSetupPage *self,
     gtk_widget_remove_css_class (GTK_WIDGET (self->status), "error");
 }
 
+/* Rebuilt when cameras come and go; a configured camera that is not
+ * plugged in stays listed, so saving does not lose it. */
+static void
+update_cameras (OnbSetupPage *self)
+{
+  GListModel *cameras = G_LIST_MODEL (self->cameras);
+  Field *field = find_field (self, "kiosk", "camera");
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  g_auto(GStrv) strv = NULL;
+  guint selected = 0;
+
+  g_ptr_array_set_size (self->camera_ids, 0);
+  g_strv_builder_add (names, _("Automatic: the first camera found"));
+  g_ptr_array_add (self->camera_ids, NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (cameras); i++)
+    {
+      g_autoptr(OnbCamera) camera = g_list_model_get_item (cameras, i);
+
+      if (g_strcmp0 (onb_camera_get_id (camera), self->camera_id) == 0)
+        selected = self->camera_ids->len;
+      g_strv_builder_add (names, onb_camera_get_display_name (camera));
+      g_ptr_array_add (self->camera_ids, g_strdup (onb_camera_get_id (camera)));
+    }
+  if (self->camera_id != NULL && selected == 0)
+    {
+      g_autofree char *missing = g_strdup_printf (_("%s (not plugged in)"), self->camera_id);
+
+      selected = self->camera_ids->len;
+      g_strv_builder_add (names, missing);
+      g_ptr_array_add (self->camera_ids, g_strdup (self->camera_id));
+    }
+
+  strv = g_strv_builder_end (names);
+  gtk_string_list_splice (self->camera_names, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->camera_names)),
+                          (const char * const *) strv);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (field->row), selected);
+}
+
 void
 onb_setup_page_set_config (OnbSetupPage *self,
                            OnbConfig    *config,
@@ -309,6 +375,12 @@ onb_setup_page_set_config (OnbSetupPage *self,
 
         case FIELD_FREQUENCY_PLAN:
           select_plan (field, value);
+          break;
+
+        case FIELD_CAMERA:
+          g_free (self->camera_id);
+          self->camera_id = g_steal_pointer (&value);
+          update_cameras (self);
           break;
 
         case FIELD_TEXT:
@@ -567,6 +639,23 @@ on_import_clicked (OnbSetupPage *self)
   gtk_widget_activate_action (GTK_WIDGET (self), "win.import-devices", NULL);
 }
 
+static void
+onb_setup_page_map (GtkWidget *widget)
+{
+  OnbSetupPage *self = ONB_SETUP_PAGE (widget);
+
+  GTK_WIDGET_CLASS (onb_setup_page_parent_class)->map (widget);
+
+  /* The plans the server knows, once Setup is first opened. */
+  if (!self->plans_listed && self->http != NULL && self->config != NULL)
+    {
+      g_autoptr(OnbConfig) config = config_from_fields (self);
+
+      self->plans_listed = TRUE;
+      list_plans (self, config);
+    }
+}
+
 void
 onb_setup_page_set_http_client (OnbSetupPage  *self,
                                 OnbHttpClient *http)
@@ -585,6 +674,12 @@ onb_setup_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), ONB_TYPE_SETUP_PAGE);
   for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
     g_clear_object (&self->fields[i].plans);
+  if (self->cameras != NULL)
+    g_signal_handlers_disconnect_by_data (self->cameras, self);
+  g_clear_object (&self->cameras);
+  g_clear_object (&self->camera_names);
+  g_clear_pointer (&self->camera_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->camera_id, g_free);
   g_clear_object (&self->config);
   g_clear_pointer (&self->path, g_free);
   g_clear_object (&self->http);
@@ -602,6 +697,7 @@ onb_setup_page_class_init (OnbSetupPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = onb_setup_page_dispose;
+  widget_class->map = onb_setup_page_map;
 
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -628,12 +724,19 @@ onb_setup_page_init (OnbSetupPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  self->camera_names = gtk_string_list_new (NULL);
+  self->camera_ids = g_ptr_array_new_with_free_func (g_free);
   self->result_rows = g_ptr_array_new ();
   self->import_rows = g_ptr_array_new ();
   for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
     {
+      self->fields[i].page = self;
       self->fields[i].spec = &field_specs[i];
       self->fields[i].valid = TRUE;
       build_field (self, &self->fields[i]);
     }
+
+  self->cameras = g_object_ref (onb_camera_monitor_get_default ());
+  g_signal_connect_swapped (self->cameras, "items-changed", G_CALLBACK (update_cameras), self);
+  update_cameras (self);
 }

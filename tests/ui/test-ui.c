@@ -270,25 +270,16 @@ on_card_state (OnbResultCard *card,
                   seen->headline[state], seen->device[state], seen->eui[state], seen->why[state]);
 }
 
+/* A mapped toplevel keeps its size: map it again at the new one. The
+ * surface also holds GTK's resize borders (no window manager here), so
+ * measure them once and ask for that much more. */
 static void
-save_screenshot (GtkWindow     *window,
-                 OnbResultCard *card,
-                 int            width,
-                 int            height)
+resize_window (GtkWindow *window,
+               int        width,
+               int        height)
 {
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *name = g_strdup_printf ("onboarder-%dx%d.png", width, height);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "ui", name, NULL);
-  GskRenderer *renderer;
-
   int dx, dy;
 
-  /* A mapped toplevel keeps its size: map it again at the new one. The
-   * surface also holds GTK's resize borders (no window manager here), so
-   * measure them once and ask for that much more. */
   gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
   gtk_window_set_default_size (window, width, height);
   gtk_window_present (window);
@@ -303,22 +294,46 @@ save_screenshot (GtkWindow     *window,
       gtk_window_set_default_size (window, width + dx, height + dy);
       gtk_window_present (window);
     }
-
   WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (window)) == width &&
             gtk_widget_get_height (GTK_WIDGET (window)) == height, 10);
+}
+
+/* The window as GTK draws it, into build/tests/ui/NAME (a test artefact). */
+static void
+write_png (GtkWindow  *window,
+           const char *name)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (window));
+  int height = gtk_widget_get_height (GTK_WIDGET (window));
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "ui", name, NULL);
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("Screenshot: %s", path);
+}
+
+static void
+save_screenshot (GtkWindow     *window,
+                 OnbResultCard *card,
+                 int            width,
+                 int            height)
+{
+  g_autofree char *name = g_strdup_printf ("onboarder-%dx%d.png", width, height);
+
+  resize_window (window, width, height);
   /* The next green answer, with its label still under the camera. */
   WAIT_FOR (onb_result_card_get_state (card) != ONB_RESULT_STATE_SUCCESS, DEMO_TIMEOUT_S);
   WAIT_FOR (onb_result_card_get_state (card) == ONB_RESULT_STATE_SUCCESS, DEMO_TIMEOUT_S);
   spin (300);
-
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_to_node (snapshot);
-  g_assert_nonnull (node);
-  renderer = gtk_native_get_renderer (GTK_NATIVE (window));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
+  write_png (window, name);
 }
 
 static void
@@ -435,6 +450,11 @@ setup_body (OnbApplication *app,
   g_assert_nonnull (strstr (contents, "application_id=warehouse-sensors-2"));
   g_assert_cmpint (g_stat (station->config_path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* For people reviewing the layout: Setup on the small screen. */
+  resize_window (GTK_WINDOW (window), 800, 480);
+  spin (300);
+  write_png (GTK_WINDOW (window), "onboarder-setup-800x480.png");
 
   /* Leaving Setup locks it again. */
   onb_window_show_page (window, "scan");
