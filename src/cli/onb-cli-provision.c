@@ -64,7 +64,7 @@ all_finished (OnbEngine *engine,
   for (guint i = 0; jobs != NULL && i < jobs->len; i++)
     if (!onb_job_is_finished (jobs->pdata[i]))
       return FALSE;
-  return onb_engine_get_n_queued (engine) == 0;
+  return !onb_engine_get_busy (engine);
 }
 
 static gboolean

@@ -53,6 +53,7 @@ struct _OnbEngine
   GHashTable *runs;        /* OnbJob* → Run* (running or waiting) */
   GPtrArray *followed;     /* OnbJob* run by another process */
   guint follow_source;
+  guint n_claims;          /* journal claims in flight */
   GCancellable *cancellable;
 
   guint max_jobs;
@@ -96,6 +97,7 @@ struct _Run
   gint64 template_number;       /* Blynk numeric template id, 0 until known */
   guint in_flight;
   guint components_left;
+  guint readbacks_left;
   gboolean blynk_done;
   gboolean tts_done;
   gboolean rolling_back;
@@ -278,13 +280,20 @@ step_error (Run        *run,
   run_save (run, NULL);
 }
 
+/* The outcome is committed right away, but the next request does not wait
+ * for that commit: only the job's start is committed before anything is
+ * sent, and a resumed run checks the clouds before creating, so a lost
+ * outcome is found again rather than repeated. This keeps disk syncs off
+ * the critical path (DESIGN.md §4.3: about two round trips per job). */
 static void
 step_done (Run        *run,
            OnbJobStep  step,
            RunFunc     next)
 {
   onb_job_set_step (run->job, step, ONB_STEP_STATE_DONE, NULL, NULL);
-  run_save (run, next);
+  run_save (run, NULL);
+  if (next != NULL && !run_failed (run))
+    next (run);
 }
 
 /* ---- Blynk chain ---------------------------------------------------------------- */
@@ -452,17 +461,21 @@ blynk_device_step (Run *run)
     blynk_create (run);
 }
 
+static gboolean
+blynk_device_known (Run *run)
+{
+  return onb_job_get_step_state (run->job, ONB_JOB_STEP_BLYNK_DEVICE) == ONB_STEP_STATE_DONE &&
+         onb_job_get_blynk_device_id (run->job) > 0;
+}
+
+/* The step was marked running in the job's start commit. */
 static void
 blynk_chain (Run *run)
 {
-  if (onb_job_get_step_state (run->job, ONB_JOB_STEP_BLYNK_DEVICE) == ONB_STEP_STATE_DONE &&
-      onb_job_get_blynk_device_id (run->job) > 0)
-    {
-      blynk_metafields (run);
-      return;
-    }
-  onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_DEVICE, ONB_STEP_STATE_RUNNING, NULL, NULL);
-  run_save (run, blynk_device_step);
+  if (blynk_device_known (run))
+    blynk_metafields (run);
+  else
+    blynk_device_step (run);
 }
 
 static void
@@ -560,10 +573,52 @@ blynk_metafields (Run *run)
       return;
     }
   onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_RUNNING, NULL, NULL);
-  run_save (run, blynk_metafields_send);
+  run_save (run, NULL);
+  blynk_metafields_send (run);
 }
 
 /* ---- TTS chain ------------------------------------------------------------------ */
+
+/* Same device, same application: already there. Ours only if an earlier
+ * attempt of this job may have made it. */
+static void
+tts_is_adopt (Run      *run,
+              gboolean  resumed)
+{
+  onb_job_set_step_remote (run->job, ONB_JOB_STEP_TTS_IS, onb_job_get_tts_device_id (run->job), resumed);
+  step_done (run, ONB_JOB_STEP_TTS_IS, tts_components);
+}
+
+typedef struct
+{
+  Run *run;
+  GError *conflict;
+  gboolean resumed;
+} IsLookup;
+
+static void
+tts_is_lookup_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  IsLookup *lookup = user_data;
+  Run *run = lookup->run;
+  g_autoptr(OnbEngine) hold = run_release (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) conflict = lookup->conflict;
+  g_autoptr(json_object) existing = onb_tts_client_get_finish (ONB_TTS_CLIENT (object), result, &error);
+  gboolean resumed = lookup->resumed;
+
+  g_free (lookup);
+  if (existing != NULL &&
+      onb_tts_client_verify_device (run->engine->tts, ONB_TTS_COMPONENT_IS, run->tts_device, existing, NULL))
+    tts_is_adopt (run, resumed);
+  else if (existing == NULL && onb_cloud_error_is_transient (error))
+    step_error (run, ONB_JOB_STEP_TTS_IS, error);
+  else
+    step_error (run, ONB_JOB_STEP_TTS_IS, conflict);
+  run_check (run);
+}
 
 static void
 tts_is_cb (GObject      *object,
@@ -581,11 +636,19 @@ tts_is_cb (GObject      *object,
       step_done (run, ONB_JOB_STEP_TTS_IS, tts_components);
     }
   else if (g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_ALREADY_EXISTS))
+    tts_is_adopt (run, resumed);
+  else if (g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_ID_TAKEN))
     {
-      /* Same device, same application: already there. Ours only if an
-       * earlier attempt of this job may have made it. */
-      onb_job_set_step_remote (run->job, ONB_JOB_STEP_TTS_IS, onb_job_get_tts_device_id (run->job), resumed);
-      step_done (run, ONB_JOB_STEP_TTS_IS, tts_components);
+      /* The client reports id-taken when it could not look at the
+       * existing record (say, the network dropped): look ourselves. */
+      IsLookup *lookup = g_new0 (IsLookup, 1);
+
+      lookup->run = run;
+      lookup->conflict = g_steal_pointer (&error);
+      lookup->resumed = resumed;
+      run_hold (run);
+      onb_tts_client_get_async (run->engine->tts, ONB_TTS_COMPONENT_IS, onb_job_get_tts_device_id (run->job),
+                                run->engine->cancellable, tts_is_lookup_cb, lookup);
     }
   else
     step_error (run, ONB_JOB_STEP_TTS_IS, error);
@@ -599,16 +662,14 @@ tts_is_send (Run *run)
   onb_tts_client_create_is_async (run->engine->tts, run->tts_device, run->engine->cancellable, tts_is_cb, run);
 }
 
+/* IS was marked running in the job's start commit. */
 static void
 tts_chain (Run *run)
 {
   if (onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_IS) == ONB_STEP_STATE_DONE)
-    {
-      tts_components (run);
-      return;
-    }
-  onb_job_set_step (run->job, ONB_JOB_STEP_TTS_IS, ONB_STEP_STATE_RUNNING, NULL, NULL);
-  run_save (run, tts_is_send);
+    tts_components (run);
+  else
+    tts_is_send (run);
 }
 
 static OnbJobStep
@@ -687,7 +748,10 @@ tts_components (Run *run)
   if (run->components_left == 0)
     tts_chain_done (run);
   else
-    run_save (run, tts_components_send);
+    {
+      run_save (run, NULL);
+      tts_components_send (run);
+    }
 }
 
 /* ---- verify --------------------------------------------------------------------- */
@@ -731,7 +795,8 @@ verified (Run *run)
       return;
     }
   onb_job_set_step (run->job, ONB_JOB_STEP_TTS_DELETE_OLD, ONB_STEP_STATE_RUNNING, NULL, NULL);
-  run_save (run, delete_old_send);
+  run_save (run, NULL);
+  delete_old_send (run);
 }
 
 static void
@@ -827,7 +892,9 @@ verify_settle (Run *run)
       step_error (run, ONB_JOB_STEP_VERIFY, error);
       return;
     }
-  step_done (run, ONB_JOB_STEP_VERIFY, verified);
+  /* Committed together with the job's end. */
+  onb_job_set_step (run->job, ONB_JOB_STEP_VERIFY, ONB_STEP_STATE_DONE, NULL, NULL);
+  verified (run);
 }
 
 typedef struct
@@ -857,7 +924,7 @@ verify_cb (GObject      *object,
   if (error != NULL)
     step_error (run, ONB_JOB_STEP_VERIFY, error);
   /* The last read-back decides. */
-  else if (run->in_flight == 0 && !run_failed (run))
+  if (--run->readbacks_left == 0 && !run_failed (run))
     verify_settle (run);
   run_check (run);
 }
@@ -869,6 +936,7 @@ verify_send (Run *run)
   VerifyData *data;
 
   clear_readback (run);
+  run->readbacks_left = onb_job_get_kind (run->job) != ONB_JOB_KIND_REPLACE ? 6 : 5;
   for (OnbTtsComponent c = ONB_TTS_COMPONENT_IS; c <= ONB_TTS_COMPONENT_AS; c++)
     {
       data = g_new0 (VerifyData, 1);
@@ -899,7 +967,8 @@ static void
 verify (Run *run)
 {
   onb_job_set_step (run->job, ONB_JOB_STEP_VERIFY, ONB_STEP_STATE_RUNNING, NULL, NULL);
-  run_save (run, verify_send);
+  run_save (run, NULL);
+  verify_send (run);
 }
 
 /* ---- settling: done, waiting, rollback ------------------------------------------ */
@@ -1208,6 +1277,15 @@ run_start (Run *run)
   g_clear_pointer (&run->fail_message, g_free);
   onb_job_begin_attempt (run->job);
   onb_job_set_state (run->job, ONB_JOB_STATE_RUNNING, NULL, NULL);
+  /* The creating steps are marked (and counted) before anything is sent:
+   * a later run that finds them marked looks before creating again. */
+  if (!has_failed_step (run->job))
+    {
+      if (!blynk_device_known (run))
+        onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_DEVICE, ONB_STEP_STATE_RUNNING, NULL, NULL);
+      if (onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_IS) != ONB_STEP_STATE_DONE)
+        onb_job_set_step (run->job, ONB_JOB_STEP_TTS_IS, ONB_STEP_STATE_RUNNING, NULL, NULL);
+    }
 
   if (!run_prepare (run, &error))
     {
@@ -1336,6 +1414,7 @@ claim_cb (GObject      *object,
   g_autoptr(OnbJournalClaimResult) claim = NULL;
 
   g_free (data);
+  self->n_claims--;
   claim = onb_journal_claim_finish (ONB_JOURNAL (object), result, &error);
   if (claim == NULL)
     {
@@ -1380,6 +1459,7 @@ claim (OnbEngine *self,
 
   data->engine = g_object_ref (self);
   data->job = g_object_ref (job);
+  self->n_claims++;
   if (by_id)
     onb_journal_claim_id_async (self->journal, onb_job_get_id (job), requeue_failed, claim_cb, data);
   else
@@ -1821,6 +1901,15 @@ guint onb_engine_get_n_done (OnbEngine *self) { return self->n_done; }
 guint onb_engine_get_n_failed (OnbEngine *self) { return self->n_failed; }
 guint onb_engine_get_n_queued (OnbEngine *self) { return self->n_queued; }
 guint onb_engine_get_max_jobs (OnbEngine *self) { return self->max_jobs; }
+
+gboolean
+onb_engine_get_busy (OnbEngine *self)
+{
+  g_return_val_if_fail (ONB_IS_ENGINE (self), FALSE);
+
+  return g_hash_table_size (self->runs) > 0 || !g_queue_is_empty (&self->pending) || self->followed->len > 0 ||
+         self->n_claims > 0;
+}
 
 void
 onb_engine_set_max_jobs (OnbEngine *self,

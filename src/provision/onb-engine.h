@@ -108,6 +108,11 @@ OnbJob       *onb_engine_lookup_job          (OnbEngine            *self,
 guint         onb_engine_get_n_done          (OnbEngine            *self);
 guint         onb_engine_get_n_failed        (OnbEngine            *self);
 guint         onb_engine_get_n_queued        (OnbEngine            *self);
+/* TRUE while anything is left to do or to commit: jobs queued, running
+ * or waiting, scans not yet journaled, jobs of other processes followed.
+ * A finished job's last commit may land just after it shows done; wait
+ * for this before exiting. */
+gboolean      onb_engine_get_busy            (OnbEngine            *self);
 guint         onb_engine_get_max_jobs        (OnbEngine            *self);
 void          onb_engine_set_max_jobs        (OnbEngine            *self,
                                               guint                 max_jobs);

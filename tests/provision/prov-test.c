@@ -166,7 +166,7 @@ prov_wait_jobs (OnbEngine  *engine,
 
       for (guint i = 0; i < n_jobs; i++)
         all = all && onb_job_is_finished (jobs[i]);
-      if ((all && onb_engine_get_n_queued (engine) == 0) || timed_out)
+      if ((all && !onb_engine_get_busy (engine)) || timed_out)
         break;
       g_main_context_iteration (NULL, TRUE);
     }

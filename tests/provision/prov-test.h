@@ -5,6 +5,7 @@
 #include <json.h>
 
 #include "onb-engine.h"
+#include "onb-http-request.h" /* json_object autoptr */
 #include "onb-test-sim.h"
 
 G_BEGIN_DECLS

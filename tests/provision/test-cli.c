@@ -1,0 +1,421 @@
+/* test-cli.c: onboarder-cli import/provision/jobs/export as processes,
+ * several at once, and killed at random moments */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "onb-journal.h"
+#include "prov-test.h"
+
+static OnbTestSim *sim;
+
+static const char *
+cli_path (void)
+{
+  const char *cli = g_getenv ("ONB_CLI");
+
+  g_assert_nonnull (cli);
+  return cli;
+}
+
+static GSubprocess *
+spawn_full (const char          *stdin_path,
+            const char          *stdout_path,
+            GSubprocessFlags     flags,
+            const char * const  *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_ptr_array_add (argv, (gpointer) cli_path ());
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (stdin_path != NULL)
+    g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path);
+  if (stdout_path != NULL)
+    g_subprocess_launcher_set_stdout_file_path (launcher, stdout_path);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+static GSubprocess *
+spawn (const char          *stdin_path,
+       GSubprocessFlags     flags,
+       const char * const  *args)
+{
+  return spawn_full (stdin_path, NULL, flags, args);
+}
+
+/* Runs the CLI to the end; returns its exit status, stdout in @out. */
+static int
+run (char               **out,
+     const char * const  *args)
+{
+  g_autoptr(GSubprocess) process = spawn (NULL, G_SUBPROCESS_FLAGS_STDOUT_PIPE, args);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_text = NULL;
+
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, NULL, &error);
+  g_assert_no_error (error);
+  if (out != NULL)
+    *out = g_steal_pointer (&stdout_text);
+  return g_subprocess_get_exit_status (process);
+}
+
+static json_object *
+sim_state (void)
+{
+  g_autoptr(GError) error = NULL;
+  json_object *state = onb_test_sim_get_state (sim, &error);
+
+  g_assert_no_error (error);
+  return state;
+}
+
+static void
+reset_sim (const char *faults)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (onb_test_sim_reset (sim, &error));
+  g_assert_true (onb_test_sim_set_faults (sim, faults, &error));
+  g_assert_no_error (error);
+}
+
+static GPtrArray *
+journal_jobs (ProvStation *station)
+{
+  g_autoptr(OnbConfig) config = prov_station_load_config (station);
+  g_autofree char *data_dir = onb_config_get_data_dir (config);
+  g_autofree char *path = onb_journal_default_path (data_dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJournal) journal = onb_journal_open (path, &error);
+  GPtrArray *jobs;
+
+  g_assert_no_error (error);
+  jobs = onb_journal_list_jobs (journal, NULL, -1, 0, &error);
+  g_assert_no_error (error);
+  return jobs;
+}
+
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = text; p != NULL && *p; p++)
+    n += *p == '\n';
+  return n;
+}
+
+static void
+test_import (void)
+{
+  g_autofree char *csv = prov_sample_csv ();
+  g_autoptr(ProvStation) station = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *changed_path = NULL;
+  g_autoptr(json_object) report = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reset_sim ("{}");
+  /* The station's own import already stored the list: this one is a no-op. */
+  station = prov_station_new (sim, csv, NULL);
+  g_assert_cmpint (run (&out, (const char *[]) { "import", "--json", "--config", station->config, station->csv, NULL }),
+                   ==, 0);
+  report = json_tokener_parse (out);
+  g_assert_cmpstr (prov_json_path (report, "imported"), ==, "true");
+  g_assert_cmpstr (prov_json_path (report, "rows"), ==, "12");
+  g_assert_cmpstr (prov_json_path (report, "unchanged"), ==, "12");
+  g_clear_pointer (&report, json_object_put);
+  g_clear_pointer (&out, g_free);
+
+  changed_path = g_build_filename (station->dir, "changed.csv", NULL);
+  g_assert_true (g_file_set_contents (changed_path,
+                                      "DevEUI,AppEUI,AppKey\r\n"
+                                      "0018B20000000101,70B3D57ED0000010,00000000000000000000000000000001\r\n",
+                                      -1, &error));
+  g_assert_cmpint (run (&out, (const char *[]) { "import", "--json", "--config", station->config, changed_path, NULL }),
+                   ==, 1);
+  report = json_tokener_parse (out);
+  g_assert_cmpstr (prov_json_path (report, "reason"), ==, "import-conflict");
+  g_assert_cmpstr (prov_json_path (json_object_array_get_idx (json_object_object_get (report, "problems"), 0), "row"),
+                   ==, "2");
+  g_clear_pointer (&report, json_object_put);
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (run (&out, (const char *[]) { "import", "--replace", "--config", station->config, changed_path,
+                                                 NULL }), ==, 0);
+  g_assert_nonnull (strstr (out, "1 replaced"));
+}
+
+static void
+test_provision_jobs_export (void)
+{
+  g_autofree char *csv = prov_sample_csv ();
+  g_autoptr(ProvStation) station = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *export_path = NULL;
+  g_autofree char *exported = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  reset_sim ("{}");
+  station = prov_station_new (sim, csv, NULL);
+  g_assert_cmpint (run (&out, (const char *[]) { "provision", "--json", "--config", station->config,
+                                                 "0018B20000000101", "LW:D0:70B3D57ED0000010:0018B20000000199:000AF8BE",
+                                                 NULL }), ==, 1);
+  lines = g_strsplit (out, "\n", -1);
+  {
+    g_autoptr(json_object) rejected = json_tokener_parse (lines[0]);
+    g_autoptr(json_object) done = json_tokener_parse (lines[1]);
+
+    g_assert_cmpstr (prov_json_path (rejected, "state"), ==, "rejected");
+    g_assert_cmpstr (prov_json_path (rejected, "reason"), ==, "unknown-device");
+    g_assert_cmpstr (prov_json_path (done, "state"), ==, "done");
+    g_assert_cmpstr (prov_json_path (done, "steps.tts-js.state"), ==, "done");
+    g_assert_cmpstr (prov_json_path (done, "steps.verify.state"), ==, "done");
+  }
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (run (&out, (const char *[]) { "jobs", "--state", "done", "--json", "--config", station->config,
+                                                 NULL }), ==, 0);
+  g_assert_cmpuint (count_lines (out), ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run (&out, (const char *[]) { "jobs", "--state", "failed", "--config", station->config, NULL }),
+                   ==, 0);
+  g_assert_cmpuint (count_lines (out), ==, 0);
+  g_clear_pointer (&out, g_free);
+
+  export_path = g_build_filename (station->dir, "journal.csv", NULL);
+  g_assert_cmpint (run (NULL, (const char *[]) { "export", "--csv", export_path, "--config", station->config, NULL }),
+                   ==, 0);
+  g_assert_true (g_file_get_contents (export_path, &exported, NULL, NULL));
+  g_assert_cmpuint (count_lines (exported), ==, 2);
+  g_assert_nonnull (strstr (exported, ",0018B20000000101,"));
+  g_assert_null (strstr (exported, "FE129A793DB74CCBB6F273BC8B81D905"));
+  g_assert_null (strstr (exported, "NNSXS"));
+
+  /* retry of a job that did not fail is refused with a reason. */
+  g_assert_cmpint (run (&out, (const char *[]) { "retry", "--json", "1", "--config", station->config, NULL }), ==, 1);
+  g_assert_nonnull (strstr (out, "job-not-failed"));
+}
+
+static void
+wait_all (GSubprocess **processes,
+          guint         n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (g_subprocess_wait (processes[i], NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_get_if_exited (processes[i]));
+      g_assert_cmpint (g_subprocess_get_exit_status (processes[i]), ==, 0);
+    }
+}
+
+static void
+assert_each_once (json_object *state,
+                  GPtrArray   *jobs,
+                  guint        n)
+{
+  const char *components[] = { "is", "js", "ns", "as" };
+
+  g_assert_cmpuint (jobs->len, ==, n);
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, n);
+  for (guint c = 0; c < G_N_ELEMENTS (components); c++)
+    g_assert_cmpuint (prov_sim_tts_total (state, components[c]), ==, n);
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      OnbJob *job = jobs->pdata[i];
+      json_object *device = prov_sim_blynk_device (state, onb_job_get_device_name (job));
+
+      g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_DONE);
+      g_assert_cmpuint (prov_sim_blynk_count (state, onb_job_get_device_name (job)), ==, 1);
+      g_assert_cmpint (json_object_get_int64 (json_object_object_get (device, "id")), ==,
+                       onb_job_get_blynk_device_id (job));
+      g_assert_cmpstr (prov_sim_blynk_metafield (device, "Device EUI"), ==, onb_job_get_dev_eui (job));
+      for (guint c = 0; c < G_N_ELEMENTS (components); c++)
+        g_assert_nonnull (prov_sim_tts_record (state, components[c], ONB_TEST_SIM_TTS_APP_ID,
+                                               onb_job_get_tts_device_id (job)));
+    }
+}
+
+static char *
+write_codes (ProvStation *station,
+             guint        n,
+             guint        first)
+{
+  g_autoptr(GString) codes = g_string_new (NULL);
+  char *path = g_build_filename (station->dir, "codes.txt", NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (codes, "LW:D0:70B3D57ED0000010:0018B200%08X:000AF8BE\n", first + i);
+  g_assert_true (g_file_set_contents (path, codes->str, -1, NULL));
+  return path;
+}
+
+/* Two provision processes on one journal: the job of a DevEUI is run by
+ * one of them; the other follows it to its end. */
+static void
+test_two_processes_one_journal (void)
+{
+  g_autofree char *csv = prov_generated_csv (12, 0x100);
+  g_autoptr(ProvStation) station = NULL;
+  g_autofree char *codes = NULL;
+  g_autoptr(GPtrArray) jobs = NULL;
+  g_autoptr(json_object) state = NULL;
+  GSubprocess *processes[2];
+
+  reset_sim ("{\"endpoints\":{\"*\":{\"latency_ms\":10}}}");
+  station = prov_station_new (sim, csv, NULL);
+  codes = write_codes (station, 12, 0x100);
+  for (guint i = 0; i < 2; i++)
+    processes[i] = spawn (codes, G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                          (const char *[]) { "provision", "--stdin", "--timeout", "60", "--config", station->config,
+                                             NULL });
+  wait_all (processes, 2);
+  for (guint i = 0; i < 2; i++)
+    g_object_unref (processes[i]);
+
+  state = sim_state ();
+  jobs = journal_jobs (station);
+  assert_each_once (state, jobs, 12);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.create"), ==, 12);
+}
+
+/* Two stations (two journals) scan the same boxes at the same moment:
+ * one device per cloud remains, and both stations show it done. */
+static void
+test_two_stations (void)
+{
+  g_autofree char *csv = prov_generated_csv (6, 0x200);
+  g_autoptr(ProvStation) a = NULL;
+  g_autoptr(ProvStation) b = NULL;
+  g_autofree char *codes = NULL;
+  g_autoptr(json_object) state = NULL;
+  GSubprocess *processes[2];
+  ProvStation *stations[2];
+
+  reset_sim ("{\"endpoints\":{\"*\":{\"latency_ms\":20}}}");
+  a = prov_station_new (sim, csv, NULL);
+  b = prov_station_new (sim, csv, NULL);
+  stations[0] = a;
+  stations[1] = b;
+  codes = write_codes (a, 6, 0x200);
+  for (guint i = 0; i < 2; i++)
+    processes[i] = spawn (codes, G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                          (const char *[]) { "provision", "--stdin", "--timeout", "60", "--config",
+                                             stations[i]->config, NULL });
+  wait_all (processes, 2);
+  for (guint i = 0; i < 2; i++)
+    g_object_unref (processes[i]);
+
+  state = sim_state ();
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GPtrArray) jobs = journal_jobs (stations[i]);
+
+      assert_each_once (state, jobs, 6);
+    }
+  /* Both really created: the race was real, and the loser cleaned up. */
+  g_test_message ("Blynk creates: %d, TTS IS creates: %d", onb_test_sim_get_count (sim, "blynk.device_create"),
+                  onb_test_sim_get_count (sim, "tts.is.create"));
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.create"), ==, 12);
+}
+
+/* The crash test: 50 boxes, the CLI killed with SIGKILL at random moments
+ * and restarted until it finishes; some trials with injected faults. */
+static void
+test_crash (void)
+{
+  g_autofree char *csv = prov_generated_csv (50, 0x300);
+  guint trials = g_test_slow () ? 40 : 20;
+  guint total_kills = 0;
+
+  for (guint trial = 0; trial < trials; trial++)
+    {
+      g_autoptr(GRand) rand = g_rand_new_with_seed (1000 + trial);
+      g_autoptr(ProvStation) station = NULL;
+      g_autofree char *codes = NULL;
+      g_autofree char *faults = NULL;
+      g_autoptr(GPtrArray) jobs = NULL;
+      g_autoptr(json_object) state = NULL;
+      guint kills = g_rand_int_range (rand, 1, 4);
+      gboolean finished = FALSE;
+
+      if (trial % 3 == 2)
+        faults = g_strdup_printf ("{\"seed\":%u,\"endpoints\":{\"*\":{\"latency_ms\":1,\"p_503\":0.05,"
+                                  "\"p_drop\":0.05,\"p_429\":0.02,\"retry_after_s\":0}}}", trial);
+      else
+        faults = g_strdup ("{\"endpoints\":{\"*\":{\"latency_ms\":1}}}");
+      reset_sim (faults);
+      station = prov_station_new (sim, csv, NULL);
+      codes = write_codes (station, 50, 0x300);
+
+      for (guint attempt = 0; !finished; attempt++)
+        {
+          g_autofree char *max_jobs = g_strdup_printf ("%d", g_rand_int_range (rand, 1, 17));
+          g_autofree char *log = g_build_filename (station->dir, "provision.log", NULL);
+          g_autoptr(GSubprocess) process =
+            spawn_full (codes, log, G_SUBPROCESS_FLAGS_NONE,
+                   (const char *[]) { "provision", "--stdin", "--timeout", "120", "--max-jobs", max_jobs,
+                                      "--retry-min-ms", "10", "--retry-max-ms", "100",
+                                      "--config", station->config, NULL });
+          g_autoptr(GError) error = NULL;
+
+          g_assert_cmpuint (attempt, <, 20);
+          if (attempt < kills)
+            {
+              g_usleep (g_rand_int_range (rand, 20, 500) * 1000);
+              g_subprocess_force_exit (process);
+              total_kills++;
+            }
+          g_assert_true (g_subprocess_wait (process, NULL, &error));
+          finished = g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0;
+          if (!finished && attempt >= kills)
+            {
+              g_autofree char *text = NULL;
+
+              g_file_get_contents (log, &text, NULL, NULL);
+              g_error ("trial %u: provision ended without finishing:\n%s", trial, text);
+            }
+        }
+
+      state = sim_state ();
+      jobs = journal_jobs (station);
+      assert_each_once (state, jobs, 50);
+      g_test_message ("trial %u: %u kills, faults %s, %d Blynk creates", trial, kills, faults,
+                      onb_test_sim_get_count (sim, "blynk.device_create"));
+    }
+  g_assert_cmpuint (total_kills, >=, trials);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  sim = onb_test_sim_start (NULL, &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/cli/import", test_import);
+  g_test_add_func ("/cli/provision-jobs-export", test_provision_jobs_export);
+  g_test_add_func ("/cli/two-processes-one-journal", test_two_processes_one_journal);
+  g_test_add_func ("/cli/two-stations", test_two_stations);
+  g_test_add_func ("/cli/crash", test_crash);
+
+  status = g_test_run ();
+  onb_test_sim_stop (sim);
+  return status;
+}
