@@ -1,0 +1,327 @@
+/* bench-provision.c: figures of the job engine against the simulator
+ *
+ *   bench-provision latency    [--latency-ms 50] [--jobs 30]
+ *       scan → verified wall time, one box at a time: median and p95 in
+ *       units of the simulator's per-request latency L (target ≤ 3 L).
+ *   bench-provision throughput [--latency-ms 20] [--jobs 1000]
+ *       that many queued jobs drained at max_jobs 1, 4 and 16: jobs/s.
+ *   bench-provision memory     [--jobs 10000]
+ *       resident memory after 100 jobs and after --jobs jobs (growth
+ *       should stay under 10 MB).
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "onb-engine.h"
+#include "onb-test-sim.h"
+
+typedef struct
+{
+  OnbTestSim *sim;
+  char *dir;
+  OnbConfig *config;
+} Bench;
+
+static void
+die_on_error (GError *error)
+{
+  if (error != NULL)
+    {
+      g_printerr ("bench-provision: %s\n", error->message);
+      exit (1);
+    }
+}
+
+static void
+set_latency (Bench *bench,
+             int    latency_ms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *faults = g_strdup_printf ("{\"endpoints\":{\"*\":{\"latency_ms\":%d}}}", latency_ms);
+
+  onb_test_sim_reset (bench->sim, &error);
+  die_on_error (g_steal_pointer (&error));
+  onb_test_sim_set_faults (bench->sim, faults, &error);
+  die_on_error (g_steal_pointer (&error));
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+/* A fresh station directory with @n devices in its registry. */
+static OnbEngine *
+new_station (Bench *bench,
+             guint  n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GKeyFile) kf = onb_test_sim_new_key_file (bench->sim);
+  g_autoptr(GString) csv = g_string_new ("Device EUI,Join EUI,Application Key\n");
+  g_autoptr(OnbRegistry) registry = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *registry_path = NULL;
+  OnbEngine *engine;
+
+  if (bench->dir != NULL)
+    remove_tree (bench->dir);
+  g_free (bench->dir);
+  bench->dir = g_dir_make_tmp ("onb-bench-XXXXXX", &error);
+  die_on_error (g_steal_pointer (&error));
+  data_dir = g_build_filename (bench->dir, "data", NULL);
+  g_key_file_set_string (kf, "kiosk", "data_dir", data_dir);
+  config_path = g_build_filename (bench->dir, "onboarder.conf", NULL);
+  g_key_file_save_to_file (kf, config_path, &error);
+  die_on_error (g_steal_pointer (&error));
+  g_clear_object (&bench->config);
+  bench->config = onb_config_load (config_path, &error);
+  die_on_error (g_steal_pointer (&error));
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (csv, "0018B2%010X,70B3D57ED0000010,%08X%08X%08X%08X\n", i + 1, g_random_int (),
+                            g_random_int (), g_random_int (), i + 1);
+  registry_path = onb_registry_default_path (data_dir);
+  registry = onb_registry_open (registry_path, &error);
+  die_on_error (g_steal_pointer (&error));
+  onb_registry_import_data (registry, csv->str, csv->len, ONB_REGISTRY_IMPORT_NONE, NULL, &error);
+  die_on_error (g_steal_pointer (&error));
+
+  engine = onb_engine_new (bench->config, &error);
+  die_on_error (g_steal_pointer (&error));
+  return engine;
+}
+
+static void
+start_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  onb_engine_start_finish (ONB_ENGINE (object), result, &error);
+  die_on_error (g_steal_pointer (&error));
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+start (OnbEngine *engine)
+{
+  gboolean started = FALSE;
+
+  onb_engine_start_async (engine, NULL, start_cb, &started);
+  while (!started)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static OnbJob *
+submit (OnbEngine *engine,
+        guint      index)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = g_strdup_printf ("LW:D0:70B3D57ED0000010:0018B2%010X:000AF8BE", index + 1);
+  OnbJob *job = onb_engine_submit_payload (engine, code, -1, "bench", &error);
+
+  die_on_error (g_steal_pointer (&error));
+  return job;
+}
+
+static void
+wait_idle (OnbEngine *engine)
+{
+  while (onb_engine_get_busy (engine))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
+verified_cb (OnbJob     *job,
+             OnbJobStep  step,
+             gint64     *when)
+{
+  if (step == ONB_JOB_STEP_VERIFY && onb_job_get_step_state (job, step) == ONB_STEP_STATE_DONE && *when == 0)
+    *when = g_get_monotonic_time ();
+}
+
+static int
+run_latency (Bench *bench,
+             int    latency_ms,
+             guint  n_jobs)
+{
+  g_autoptr(OnbEngine) engine = NULL;
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+  double median, p95;
+
+  set_latency (bench, latency_ms);
+  engine = new_station (bench, n_jobs + 1);
+  start (engine);
+
+  /* The first box also fetches the Blynk token: not a steady-state scan. */
+  g_object_unref (submit (engine, n_jobs));
+  wait_idle (engine);
+
+  for (guint i = 0; i < n_jobs; i++)
+    {
+      gint64 verified = 0;
+      gint64 t0 = g_get_monotonic_time ();
+      g_autoptr(OnbJob) job = submit (engine, i);
+      double units;
+
+      g_signal_connect (job, "step-changed", G_CALLBACK (verified_cb), &verified);
+      while (!onb_job_is_finished (job))
+        g_main_context_iteration (NULL, TRUE);
+      wait_idle (engine);
+      g_signal_handlers_disconnect_by_func (job, verified_cb, &verified);
+      if (onb_job_get_state (job) != ONB_JOB_STATE_DONE)
+        {
+          g_printerr ("job %u failed: %s\n", i, onb_job_get_message (job));
+          return 1;
+        }
+      units = (double) (verified - t0) / 1000.0 / latency_ms;
+      g_array_append_val (times, units);
+    }
+  g_array_sort (times, compare_double);
+  median = g_array_index (times, double, times->len / 2);
+  p95 = g_array_index (times, double, MIN (times->len - 1, (guint) (times->len * 0.95)));
+  printf ("latency: L = %d ms, %u boxes one at a time, scan -> verified: median %.2f L (%.0f ms), p95 %.2f L (%.0f ms)\n",
+          latency_ms, n_jobs, median, median * latency_ms, p95, p95 * latency_ms);
+  return 0;
+}
+
+static int
+run_throughput (Bench *bench,
+                int    latency_ms,
+                guint  n_jobs)
+{
+  const guint levels[] = { 1, 4, 16 };
+
+  for (guint l = 0; l < G_N_ELEMENTS (levels); l++)
+    {
+      g_autoptr(OnbEngine) engine = NULL;
+      gint64 t0;
+      double seconds;
+      guint done = 0;
+
+      set_latency (bench, latency_ms);
+      engine = new_station (bench, n_jobs);
+      onb_engine_set_max_jobs (engine, levels[l]);
+      start (engine);
+
+      t0 = g_get_monotonic_time ();
+      for (guint i = 0; i < n_jobs; i++)
+        g_object_unref (submit (engine, i));
+      wait_idle (engine);
+      seconds = (g_get_monotonic_time () - t0) / 1e6;
+      done = onb_engine_get_n_done (engine);
+      printf ("throughput: L = %d ms, %u queued jobs, max_jobs %2u: %.1f jobs/s (%u done in %.1f s)\n",
+              latency_ms, n_jobs, levels[l], done / seconds, done, seconds);
+      fflush (stdout);
+    }
+  return 0;
+}
+
+static double
+resident_mb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmRSS:")) == NULL)
+    return 0;
+  return g_ascii_strtod (line + strlen ("VmRSS:"), NULL) / 1024.0;
+}
+
+static int
+run_memory (Bench *bench,
+            guint  n_jobs)
+{
+  g_autoptr(OnbEngine) engine = NULL;
+  double after_100 = 0, after_all;
+  guint batch = 100;
+
+  set_latency (bench, 0);
+  engine = new_station (bench, n_jobs);
+  onb_engine_set_max_jobs (engine, 16);
+  start (engine);
+
+  /* Boxes arrive in batches, as on a shift, so the model trims as it goes. */
+  for (guint i = 0; i < n_jobs; i += batch)
+    {
+      for (guint j = i; j < MIN (n_jobs, i + batch); j++)
+        g_object_unref (submit (engine, j));
+      wait_idle (engine);
+      if (i + batch == 100)
+        after_100 = resident_mb ();
+    }
+  after_all = resident_mb ();
+  printf ("memory: resident %.1f MB after 100 jobs, %.1f MB after %u jobs (growth %.1f MB, %u done)\n", after_100,
+          after_all, n_jobs, after_all - after_100, onb_engine_get_n_done (engine));
+  return 0;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("latency|throughput|memory");
+  g_autoptr(GError) error = NULL;
+  int latency_ms = -1, jobs = 0, status = 2;
+  Bench bench = { 0 };
+  const GOptionEntry entries[] = {
+    { "latency-ms", 0, 0, G_OPTION_ARG_INT, &latency_ms, "Simulator latency per request", "MS" },
+    { "jobs", 0, 0, G_OPTION_ARG_INT, &jobs, "Number of jobs", "N" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2)
+    {
+      g_printerr ("%s\n", error ? error->message : "Usage: bench-provision latency|throughput|memory");
+      return 2;
+    }
+
+  bench.sim = onb_test_sim_start (NULL, &error);
+  die_on_error (g_steal_pointer (&error));
+
+  if (g_str_equal (argv[1], "latency"))
+    status = run_latency (&bench, latency_ms >= 0 ? latency_ms : 50, jobs > 0 ? jobs : 30);
+  else if (g_str_equal (argv[1], "throughput"))
+    status = run_throughput (&bench, latency_ms >= 0 ? latency_ms : 20, jobs > 0 ? jobs : 1000);
+  else if (g_str_equal (argv[1], "memory"))
+    status = run_memory (&bench, jobs > 0 ? jobs : 10000);
+  else
+    g_printerr ("Unknown benchmark “%s”.\n", argv[1]);
+
+  onb_test_sim_stop (bench.sim);
+  if (bench.dir != NULL)
+    remove_tree (bench.dir);
+  g_free (bench.dir);
+  g_clear_object (&bench.config);
+  return status;
+}
