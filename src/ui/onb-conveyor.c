@@ -1,11 +1,15 @@
 /* onb-conveyor.c: a synthetic conveyor of labels for the demo and benchmarks
  *
  * A real GStreamer pipeline, so the scanner, zbar and the preview do real
- * work: a cardboard-brown belt (videotestsrc) split in two, one branch with
- * a label drawn on it (qroverlay), and an input-selector choosing between
- * "label under the camera" and "empty belt". The empty belt between labels
- * lets the same label come round again (the scanner ignores a payload until
- * it has been out of sight for its hold-off).
+ * work: an appsrc plays a cardboard-brown belt at 15 frames a second, with
+ * a printed label (a QR code from libqrencode, drawn with cairo) under the
+ * camera for two thirds of each interval and the empty belt for the rest.
+ * The empty belt lets the same label come round again (the scanner ignores
+ * a payload until it has been out of sight for its hold-off).
+ *
+ * Each label is drawn once, when it comes up. (GStreamer 1.22's qroverlay
+ * would draw it on every frame and leaks about 80 KiB each time, which a
+ * shift-long demo cannot afford.)
  */
 
 #define G_LOG_DOMAIN "onb-conveyor"
@@ -13,11 +17,18 @@
 #include "config.h"
 
 #include <string.h>
+#include <cairo.h>
+#include <qrencode.h>
+#include <gst/app/gstappsrc.h>
 
 #include "onb-conveyor.h"
 
-#define LABEL_ELEMENT    "onb-conveyor-label"
-#define SELECTOR_ELEMENT "onb-conveyor-selector"
+#define SOURCE_ELEMENT "onb-conveyor-belt"
+#define FRAME_WIDTH    640
+#define FRAME_HEIGHT   480
+#define FRAME_RATE     15
+#define MODULE_PX      4
+#define QUIET_MODULES  4
 
 struct _OnbConveyor
 {
@@ -26,8 +37,11 @@ struct _OnbConveyor
   GStrv       labels;
   char       *description;
   OnbScanner *scanner;
+  GBytes     *belt;      /* the empty belt */
+  GBytes     *frame;     /* what the camera sees now */
   guint       interval_ms;
-  guint       timer;
+  guint       label_timer;
+  guint       frame_timer;
   guint       next;
   guint       n_shown;
   gboolean    showing;
@@ -35,68 +49,137 @@ struct _OnbConveyor
 
 G_DEFINE_FINAL_TYPE (OnbConveyor, onb_conveyor, G_TYPE_OBJECT)
 
-static gboolean
-set_selector (OnbConveyor *self,
-              GstElement  *pipeline,
-              gboolean     show_label)
+static GBytes *
+surface_to_bytes (cairo_surface_t *surface)
 {
-  g_autoptr(GstElement) selector = gst_bin_get_by_name (GST_BIN (pipeline), SELECTOR_ELEMENT);
-  g_autoptr(GstPad) pad = NULL;
-
-  if (selector == NULL)
-    return FALSE;
-
-  pad = gst_element_get_static_pad (selector, show_label ? "sink_0" : "sink_1");
-  if (pad == NULL)
-    return FALSE;
-  g_object_set (selector, "active-pad", pad, NULL);
-  return TRUE;
+  cairo_surface_flush (surface);
+  return g_bytes_new (cairo_image_surface_get_data (surface),
+                      (gsize) cairo_image_surface_get_stride (surface) * FRAME_HEIGHT);
 }
 
-static void schedule (OnbConveyor *self);
-
-static gboolean
-tick (gpointer user_data)
+static cairo_surface_t *
+draw_belt (void)
 {
-  OnbConveyor *self = user_data;
-  g_autoptr(GstElement) pipeline = NULL;
-  g_autoptr(GstElement) label = NULL;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, FRAME_WIDTH, FRAME_HEIGHT);
+  cairo_t *cr = cairo_create (surface);
 
-  self->timer = 0;
+  cairo_set_source_rgb (cr, 0.61, 0.48, 0.31);
+  cairo_paint (cr);
+  /* Belt edges, so the picture reads as a conveyor. */
+  cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+  cairo_rectangle (cr, 0, 0, FRAME_WIDTH, 40);
+  cairo_rectangle (cr, 0, FRAME_HEIGHT - 40, FRAME_WIDTH, 40);
+  cairo_fill (cr);
+  cairo_destroy (cr);
 
-  /* The scanner may be restarting; try again on the next tick. */
-  if (self->scanner != NULL && (pipeline = onb_scanner_get_pipeline (self->scanner)) != NULL)
+  return surface;
+}
+
+/* A white label with the code and, under it, its text as printed. */
+static GBytes *
+draw_label (const char *text)
+{
+  cairo_surface_t *surface = draw_belt ();
+  cairo_t *cr = cairo_create (surface);
+  QRcode *code = QRcode_encodeString (text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+  GBytes *bytes;
+
+  if (code != NULL)
     {
-      gst_object_ref (pipeline);
-      if (self->showing)
-        {
-          set_selector (self, pipeline, FALSE);
-          self->showing = FALSE;
-        }
-      else if ((label = gst_bin_get_by_name (GST_BIN (pipeline), LABEL_ELEMENT)) != NULL)
-        {
-          g_object_set (label, "data", self->labels[self->next], NULL);
-          if (set_selector (self, pipeline, TRUE))
-            {
-              self->showing = TRUE;
-              self->n_shown++;
-              self->next = (self->next + 1) % g_strv_length (self->labels);
-            }
-        }
+      int side = (code->width + 2 * QUIET_MODULES) * MODULE_PX;
+      double x0 = (FRAME_WIDTH - side) / 2.0;
+      double y0 = (FRAME_HEIGHT - side) / 2.0 - 10;
+      cairo_text_extents_t extents;
+      double label_width;
+
+      cairo_select_font_face (cr, "monospace", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+      cairo_set_font_size (cr, 9);
+      cairo_text_extents (cr, text, &extents);
+      label_width = MAX (side, extents.x_advance) + 16;
+
+      cairo_set_source_rgb (cr, 1, 1, 1);
+      cairo_rectangle (cr, (FRAME_WIDTH - label_width) / 2, y0 - 8, label_width, side + 40);
+      cairo_fill (cr);
+
+      cairo_set_source_rgb (cr, 0, 0, 0);
+      for (int y = 0; y < code->width; y++)
+        for (int x = 0; x < code->width; x++)
+          if (code->data[y * code->width + x] & 1)
+            cairo_rectangle (cr,
+                             x0 + (x + QUIET_MODULES) * MODULE_PX,
+                             y0 + (y + QUIET_MODULES) * MODULE_PX,
+                             MODULE_PX, MODULE_PX);
+      cairo_fill (cr);
+
+      cairo_move_to (cr, (FRAME_WIDTH - extents.x_advance) / 2, y0 + side + 18);
+      cairo_show_text (cr, text);
+      QRcode_free (code);
     }
 
-  schedule (self);
+  cairo_destroy (cr);
+  bytes = surface_to_bytes (surface);
+  cairo_surface_destroy (surface);
+  return bytes;
+}
+
+static GstElement *
+get_source (OnbConveyor *self)
+{
+  GstElement *pipeline;
+
+  /* The scanner may be restarting: no pipeline for a moment. */
+  if (self->scanner == NULL || (pipeline = onb_scanner_get_pipeline (self->scanner)) == NULL)
+    return NULL;
+  return gst_bin_get_by_name (GST_BIN (pipeline), SOURCE_ELEMENT);
+}
+
+static gboolean
+push_frame (gpointer user_data)
+{
+  OnbConveyor *self = user_data;
+  g_autoptr(GstElement) source = get_source (self);
+
+  if (source != NULL)
+    gst_app_src_push_buffer (GST_APP_SRC (source), gst_buffer_new_wrapped_bytes (self->frame));
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void schedule_label (OnbConveyor *self);
+
+static gboolean
+next_label (gpointer user_data)
+{
+  OnbConveyor *self = user_data;
+
+  self->label_timer = 0;
+  g_clear_pointer (&self->frame, g_bytes_unref);
+
+  if (self->showing)
+    {
+      self->frame = g_bytes_ref (self->belt);
+      self->showing = FALSE;
+    }
+  else
+    {
+      self->frame = draw_label (self->labels[self->next]);
+      self->showing = TRUE;
+      self->n_shown++;
+      self->next = (self->next + 1) % g_strv_length (self->labels);
+    }
+
+  schedule_label (self);
   return G_SOURCE_REMOVE;
 }
 
 /* Two thirds of the interval under the camera, one third empty belt. */
 static void
-schedule (OnbConveyor *self)
+schedule_label (OnbConveyor *self)
 {
   guint delay = self->showing ? self->interval_ms * 2 / 3 : self->interval_ms / 3;
 
   if (self->scanner != NULL)
-    self->timer = g_timeout_add (MAX (delay, 1), tick, self);
+    self->label_timer = g_timeout_add (MAX (delay, 1), next_label, self);
 }
 
 void
@@ -105,10 +188,18 @@ onb_conveyor_drive (OnbConveyor *self,
 {
   g_return_if_fail (ONB_IS_CONVEYOR (self));
 
-  g_clear_handle_id (&self->timer, g_source_remove);
+  g_clear_handle_id (&self->label_timer, g_source_remove);
+  g_clear_handle_id (&self->frame_timer, g_source_remove);
   g_set_object (&self->scanner, scanner);
+  g_clear_pointer (&self->frame, g_bytes_unref);
+  self->frame = g_bytes_ref (self->belt);
   self->showing = FALSE;
-  schedule (self);
+
+  if (scanner != NULL)
+    {
+      self->frame_timer = g_timeout_add (1000 / FRAME_RATE, push_frame, self);
+      schedule_label (self);
+    }
 }
 
 const char *
@@ -140,7 +231,8 @@ onb_conveyor_dispose (GObject *object)
 {
   OnbConveyor *self = ONB_CONVEYOR (object);
 
-  g_clear_handle_id (&self->timer, g_source_remove);
+  g_clear_handle_id (&self->label_timer, g_source_remove);
+  g_clear_handle_id (&self->frame_timer, g_source_remove);
   g_clear_object (&self->scanner);
 
   G_OBJECT_CLASS (onb_conveyor_parent_class)->dispose (object);
@@ -153,6 +245,8 @@ onb_conveyor_finalize (GObject *object)
 
   g_strfreev (self->labels);
   g_free (self->description);
+  g_clear_pointer (&self->belt, g_bytes_unref);
+  g_clear_pointer (&self->frame, g_bytes_unref);
 
   G_OBJECT_CLASS (onb_conveyor_parent_class)->finalize (object);
 }
@@ -169,6 +263,10 @@ onb_conveyor_class_init (OnbConveyorClass *klass)
 static void
 onb_conveyor_init (OnbConveyor *self)
 {
+  cairo_surface_t *belt = draw_belt ();
+
+  self->belt = surface_to_bytes (belt);
+  cairo_surface_destroy (belt);
 }
 
 OnbConveyor *
@@ -183,17 +281,14 @@ onb_conveyor_new (const char * const *labels,
   self = g_object_new (ONB_TYPE_CONVEYOR, NULL);
   self->labels = g_strdupv ((char **) labels);
   self->interval_ms = interval_ms;
-  /* Labels are case-sensitive (static tokens): qroverlay must not upper-case
-   * them. The belt starts with the first label under the camera. */
-  g_return_val_if_fail (strpbrk (labels[0], "\"\\") == NULL, NULL);
+  /* cairo's RGB24 is BGRx in memory on little-endian machines, xRGB on
+   * big-endian ones. do-timestamp: frames carry the time they were pushed. */
   self->description = g_strdup_printf (
-    "videotestsrc is-live=true pattern=solid-color foreground-color=0xff9c7a4f "
-    "! video/x-raw,width=640,height=480,framerate=15/1 ! tee name=onb-conveyor-belt "
-    "onb-conveyor-belt. ! queue max-size-buffers=2 leaky=downstream "
-    "! qroverlay name=" LABEL_ELEMENT " case-sensitive=true pixel-size=4 x=50 y=50 data=\"%s\" "
-    "! " SELECTOR_ELEMENT ".sink_0 "
-    "onb-conveyor-belt. ! queue max-size-buffers=2 leaky=downstream ! " SELECTOR_ELEMENT ".sink_1 "
-    "input-selector name=" SELECTOR_ELEMENT " ! videoconvert", labels[0]);
+    "appsrc name=" SOURCE_ELEMENT " is-live=true format=time do-timestamp=true "
+    "max-buffers=4 leaky-type=downstream "
+    "caps=video/x-raw,format=%s,width=%d,height=%d,framerate=%d/1 ! videoconvert",
+    G_BYTE_ORDER == G_LITTLE_ENDIAN ? "BGRx" : "xRGB",
+    FRAME_WIDTH, FRAME_HEIGHT, FRAME_RATE);
 
   return self;
 }

@@ -40,10 +40,11 @@ pin_equal (const char *expected,
            const char *typed)
 {
   gsize len = strlen (expected);
-  guint diff = len ^ strlen (typed);
+  gsize typed_len = strlen (typed);
+  guint diff = len != typed_len;
 
   for (gsize i = 0; i < len; i++)
-    diff |= (guint) (guchar) expected[i] ^ (guint) (guchar) (typed[i] != '\0' ? typed[i] : 0);
+    diff |= (guint) (guchar) expected[i] ^ (guint) (guchar) (i < typed_len ? typed[i] : 0);
 
   return diff == 0;
 }
