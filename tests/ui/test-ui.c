@@ -478,16 +478,30 @@ test_setup (void)
 
 /* Hand scanner and manual entry, each end to end ---------------------------- */
 
-static void
-press_keys (GtkEventController *keys,
-            const char         *text)
+/* Types @text then Enter, @gap_ms apart; returns whether Enter was taken
+ * as the end of a scan. */
+static gboolean
+type_keys (GtkEventController *keys,
+           const char         *text,
+           guint               gap_ms)
 {
   gboolean handled = FALSE;
 
   for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    g_signal_emit_by_name (keys, "key-pressed", gdk_unicode_to_keyval (g_utf8_get_char (p)), 0, 0, &handled);
+    {
+      g_signal_emit_by_name (keys, "key-pressed", gdk_unicode_to_keyval (g_utf8_get_char (p)), 0, 0, &handled);
+      g_usleep (gap_ms * 1000);
+    }
   g_signal_emit_by_name (keys, "key-pressed", GDK_KEY_Return, 0, 0, &handled);
-  g_assert_true (handled);
+  return handled;
+}
+
+/* A hand scanner: a burst, a few milliseconds between keys. */
+static void
+press_keys (GtkEventController *keys,
+            const char         *text)
+{
+  g_assert_true (type_keys (keys, text, 2));
 }
 
 static GtkEventController *
@@ -552,6 +566,11 @@ scanner_body (OnbApplication *app,
   g_assert_cmpint (onb_test_sim_get_count (station->sim, "blynk.device_create"), ==, 1);
   for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
     g_assert_cmpint (onb_result_card_get_step (card, i), ==, ONB_STEP_STATE_DONE);
+
+  /* Someone typing at human speed outside a text field is not a scan. */
+  g_assert_false (type_keys (keys, "0018B20000000103", 90));
+  spin (200);
+  g_assert_true (card_says (card, ONB_RESULT_STATE_SUCCESS, "0018B20000000101"));
 
   /* Manual entry: a bare DevEUI typed on the Type Label page. */
   onb_window_show_page (window, "manual");
