@@ -317,9 +317,10 @@ static const struct
   { "full-d2", { .full_density = 2, .tiles_x = 1, .tiles_y = 1, .inverted = TRUE, .roi = TRUE } },
   { "half", { .half_density = 1, .tiles_x = 1, .tiles_y = 1, .inverted = TRUE, .roi = TRUE } },
   { "half+full-d2", { .half_density = 1, .full_density = 2, .tiles_x = 1, .tiles_y = 1, .inverted = TRUE, .roi = TRUE } },
-  { "half+2x2", { .half_density = 1, .full_density = 1, .tiles_x = 2, .tiles_y = 2, .tile_overlap = 192, .inverted = TRUE, .roi = TRUE } },
-  { "half+3x2", { .half_density = 1, .full_density = 1, .tiles_x = 3, .tiles_y = 2, .tile_overlap = 192, .inverted = TRUE, .roi = TRUE } },
-  { "3x2-no-roi", { .half_density = 1, .full_density = 1, .tiles_x = 3, .tiles_y = 2, .tile_overlap = 192, .inverted = TRUE, .roi = FALSE } },
+  { "half+3x2", { .half_density = 1, .full_density = 1, .tiles_x = 3, .tiles_y = 2, .tile_overlap = 192, .whole_density = 1, .inverted = TRUE, .roi = TRUE } },
+  { "half+2x2", { .half_density = 1, .full_density = 1, .tiles_x = 2, .tiles_y = 2, .tile_overlap = 192, .whole_density = 1, .inverted = TRUE, .roi = TRUE } },
+  { "-whole", { .half_density = 1, .full_density = 1, .tiles_x = 2, .tiles_y = 2, .tile_overlap = 192, .inverted = TRUE, .roi = TRUE } },
+  { "-roi", { .half_density = 1, .full_density = 1, .tiles_x = 2, .tiles_y = 2, .tile_overlap = 192, .whole_density = 1, .inverted = TRUE, .roi = FALSE } },
 };
 
 static int

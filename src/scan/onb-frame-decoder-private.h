@@ -26,6 +26,7 @@ typedef struct
   guint tiles_x;          /* live: full-resolution passes cover one tile per */
   guint tiles_y;          /*   frame instead of the whole frame (1×1: whole) */
   guint tile_overlap;     /* pixels shared by neighbouring tiles */
+  guint whole_density;    /* live, with tiles: the whole frame after each sweep (0: never) */
   gboolean inverted;      /* also look for light-on-dark codes */
   gboolean roi;           /* live: re-read around the last hits at full resolution */
 } OnbDecodeStrategy;

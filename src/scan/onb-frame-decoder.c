@@ -1,15 +1,21 @@
 /* onb-frame-decoder.c: zbar on one 8-bit luma frame
  *
- * zbar alone scans every line of the full frame, for every symbology, and
- * again inverted when it finds nothing: about 35 ms per 1280×720 frame on a
- * small machine. What this does instead, measured by bench/scan:
+ * zbar as it comes scans every line of the whole frame, both ways, for
+ * every symbology: about 35 ms per 1280×720 frame on a small machine, 85 %
+ * of it in zbar's per-pixel line scanner. So the cost is the pixels handed
+ * to zbar, and what this does, chosen with bench/scan (bench/README.md):
  *  - QR only, binary payloads (no charset guessing: payloads are bytes);
- *  - a coarse pass on a 2×2-averaged image, which reads the usual close-up
- *    label for a quarter of the pixels, and a full-resolution pass at a
- *    lower scan density for small codes;
- *  - live video spreads the passes and the inverted (light-on-dark)
- *    variants over successive frames, and confirms a hit with a cheap
- *    full-resolution pass around where the code was last seen.
+ *  - still images: every pass on the one frame (2×2-averaged and full
+ *    resolution, normal and inverted);
+ *  - live video: one coarse pass per frame, alternating a 2×2-averaged
+ *    frame (reads close-up labels for a quarter of the pixels) with one
+ *    full-resolution tile of a 2×2 sweep (small codes need every line:
+ *    zbar reads no 2-px module at a scan density of 2); normal and
+ *    inverted (light-on-dark) in turn, and the whole frame once in a
+ *    while because zbar does not read every code from every crop;
+ *  - live video: a hit is confirmed on the next frames by re-reading a
+ *    region around it at full resolution (the pass that found it again
+ *    when that misses), which is what makes 2 agreeing frames cheap.
  */
 
 #define G_LOG_DOMAIN "onb-scan"
@@ -25,10 +31,21 @@
 #define ROI_FRAMES   8
 #define MAX_ROIS     4
 
+/* A coarse pass: the half-resolution frame, one full-resolution tile, or
+ * (tile == WHOLE_FRAME) the full-resolution frame. */
+typedef struct
+{
+  gboolean half;
+  guint tile;
+  gboolean inverted;
+} Pass;
+
+#define WHOLE_FRAME G_MAXUINT
+
 typedef struct
 {
   guint x0, y0, x1, y1;
-  gboolean inverted;
+  Pass origin;           /* the pass that found the code */
   guint age;
 } Roi;
 
@@ -46,14 +63,17 @@ struct _OnbFrameDecoder
   gsize scratch2_size;
   Roi rois[MAX_ROIS];
   guint n_rois;
+  Pass retry;            /* run instead of the next coarse pass... */
+  gboolean has_retry;    /* ...when a region of interest missed */
 };
 
 static const OnbDecodeStrategy default_strategy = {
   .full_density = 1,
   .half_density = 1,
-  .tiles_x = 3,
+  .tiles_x = 2,
   .tiles_y = 2,
   .tile_overlap = 192,
+  .whole_density = 1,
   .inverted = TRUE,
   .roi = TRUE,
 };
@@ -96,11 +116,13 @@ onb_frame_decoder_set_strategy (OnbFrameDecoder         *self,
   self->strategy = *strategy;
   self->strategy.full_density = MIN (strategy->full_density, 8);
   self->strategy.half_density = MIN (strategy->half_density, 8);
+  self->strategy.whole_density = MIN (strategy->whole_density, 8);
   self->strategy.tiles_x = CLAMP (strategy->tiles_x, 1, 8);
   self->strategy.tiles_y = CLAMP (strategy->tiles_y, 1, 8);
   if (self->strategy.full_density == 0 && self->strategy.half_density == 0)
     self->strategy.full_density = 1;
   self->n_rois = 0;
+  self->has_retry = FALSE;
   self->frame = self->half_step = self->fine_step = 0;
 }
 
@@ -279,7 +301,7 @@ scan_tile (OnbFrameDecoder *self,
 static void
 remember_roi (OnbFrameDecoder        *self,
               const OnbDecodedSymbol *symbol,
-              gboolean                inverted,
+              const Pass             *origin,
               guint                   width,
               guint                   height)
 {
@@ -303,7 +325,7 @@ remember_roi (OnbFrameDecoder        *self,
   roi.y0 = (guint) CLAMP (miny - margin, 0, height);
   roi.x1 = (guint) CLAMP (maxx + margin, 0, width);
   roi.y1 = (guint) CLAMP (maxy + margin, 0, height);
-  roi.inverted = inverted;
+  roi.origin = *origin;
   roi.age = 0;
 
   if (roi.x1 - roi.x0 < 32 || roi.y1 - roi.y0 < 32)
@@ -336,24 +358,61 @@ scan_rois (OnbFrameDecoder *self,
       guint before = found->len;
 
       scan_region (self, luma, stride, roi->x0, roi->y0, roi->x1 - roi->x0, roi->y1 - roi->y0,
-                   roi->inverted, 1, found);
+                   roi->origin.inverted, 1, found);
       for (guint j = before; j < found->len; j++)
-        remember_roi (self, g_ptr_array_index (found, j), roi->inverted, width, height);
-      /* Keep looking a little while after a miss: one blurred frame is not a departure. */
-      if (found->len == before && ++roi->age < ROI_FRAMES && self->n_rois < MAX_ROIS)
+        remember_roi (self, g_ptr_array_index (found, j), &roi->origin, width, height);
+      if (found->len > before)
+        continue;
+
+      /* zbar does not always read a code again from a tighter crop: give
+       * the pass that found it another go, then keep looking a little
+       * while (one blurred frame is not a departure). */
+      if (roi->age == 0)
+        {
+          self->retry = roi->origin;
+          self->has_retry = TRUE;
+        }
+      if (++roi->age < ROI_FRAMES && self->n_rois < MAX_ROIS)
         self->rois[self->n_rois++] = *roi;
     }
 }
 
-/* Runs one pass and remembers where its codes were. */
-#define PASS(inverted, call)                                                     \
-  G_STMT_START {                                                                 \
-    guint before_ = found->len;                                                  \
-    call;                                                                        \
-    if (self->live && self->strategy.roi)                                        \
-      for (guint j_ = before_; j_ < found->len; j_++)                            \
-        remember_roi (self, g_ptr_array_index (found, j_), inverted, width, height); \
-  } G_STMT_END
+/* Still images: every line. Live: the sweep's density, or without tiles
+ * the full-resolution one. */
+static guint
+whole_density (OnbFrameDecoder *self)
+{
+  const OnbDecodeStrategy *st = &self->strategy;
+
+  if (!self->live)
+    return 1;
+  if (st->tiles_x * st->tiles_y > 1 && st->whole_density > 0)
+    return st->whole_density;
+  return MAX (st->full_density, 1);
+}
+
+static void
+run_pass (OnbFrameDecoder *self,
+          const Pass      *pass,
+          const guint8    *luma,
+          guint            width,
+          guint            height,
+          gsize            stride,
+          GPtrArray       *found)
+{
+  guint before = found->len;
+
+  if (pass->half)
+    scan_half (self, luma, stride, width, height, pass->inverted, found);
+  else if (pass->tile != WHOLE_FRAME)
+    scan_tile (self, luma, stride, width, height, pass->tile, pass->inverted, found);
+  else
+    scan_region (self, luma, stride, 0, 0, width, height, pass->inverted, whole_density (self), found);
+
+  if (self->live && self->strategy.roi)
+    for (guint j = before; j < found->len; j++)
+      remember_roi (self, g_ptr_array_index (found, j), pass, width, height);
+}
 
 GPtrArray *
 onb_frame_decoder_decode (OnbFrameDecoder *self,
@@ -364,6 +423,7 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
 {
   GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_decoded_symbol_free);
   const OnbDecodeStrategy *st = &self->strategy;
+  Pass pass = { 0 };
 
   g_return_val_if_fail (luma != NULL && stride >= width, found);
 
@@ -373,11 +433,15 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
   if (!self->live)
     {
       /* A still image gets everything: there is no next frame. */
+      pass.tile = WHOLE_FRAME;
       for (guint inv = 0; inv <= (guint) st->inverted; inv++)
         {
+          pass.inverted = inv;
+          pass.half = TRUE;
           if (st->half_density > 0)
-            PASS (inv, scan_half (self, luma, stride, width, height, inv, found));
-          PASS (inv, scan_region (self, luma, stride, 0, 0, width, height, inv, 1, found));
+            run_pass (self, &pass, luma, width, height, stride, found);
+          pass.half = FALSE;
+          run_pass (self, &pass, luma, width, height, stride, found);
         }
       return found;
     }
@@ -387,20 +451,37 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
 
   /* One coarse pass per frame: the half-resolution frame and the
    * full-resolution tiles take turns, each alternating the polarity. */
-  if (st->half_density > 0 && (st->full_density == 0 || self->frame % 2 == 0))
+  if (self->has_retry)
     {
-      gboolean inv = st->inverted && self->half_step++ % 2 == 1;
-
-      PASS (inv, scan_half (self, luma, stride, width, height, inv, found));
+      pass = self->retry;
+      self->has_retry = FALSE;
+    }
+  else if (st->half_density > 0 && (st->full_density == 0 || self->frame % 2 == 0))
+    {
+      pass.half = TRUE;
+      pass.inverted = st->inverted && self->half_step++ % 2 == 1;
     }
   else
     {
+      /* Sweeps of the tiles, alternately normal and inverted; once every
+       * four sweeps the whole frame instead, normal (zbar does not read
+       * every code from every crop). Without tiles, the whole frame in
+       * both polarities. */
       guint n_tiles = st->tiles_x * st->tiles_y;
-      guint step = self->fine_step++;
-      gboolean inv = st->inverted && (step / n_tiles) % 2 == 1;
+      guint whole = n_tiles > 1 && st->whole_density > 0;
+      guint cycle = n_tiles * (n_tiles > 1 ? 4 : 2) + whole;
+      guint step = self->fine_step++ % cycle;
+      guint k = step - (whole && step > n_tiles);
 
-      PASS (inv, scan_tile (self, luma, stride, width, height, step % n_tiles, inv, found));
+      if (whole && step == n_tiles)
+        pass.tile = WHOLE_FRAME;
+      else
+        {
+          pass.tile = n_tiles > 1 ? k % n_tiles : WHOLE_FRAME;
+          pass.inverted = st->inverted && (k / n_tiles) % 2 == 1;
+        }
     }
+  run_pass (self, &pass, luma, width, height, stride, found);
 
   self->frame++;
   return found;
