@@ -63,6 +63,8 @@ struct _OnbEngine
   guint n_done;
   guint n_failed;
   guint n_queued;
+  guint n_trimmed_done;    /* finished jobs that left the model still count */
+  guint n_trimmed_failed;
 };
 
 G_DEFINE_FINAL_TYPE (OnbEngine, onb_engine, G_TYPE_OBJECT)
@@ -1002,6 +1004,10 @@ trim_model (OnbEngine *self)
 
       if (onb_job_is_finished (job))
         {
+          if (onb_job_get_state (job) == ONB_JOB_STATE_DONE)
+            self->n_trimmed_done++;
+          else
+            self->n_trimmed_failed++;
           g_hash_table_remove (self->by_dev_eui, onb_job_get_dev_eui (job));
           g_list_store_remove (self->jobs, i - 1);
           n_finished--;
@@ -1343,8 +1349,8 @@ update_counters (OnbEngine *self)
         }
     }
   /* Counters of the shift: trimmed finished jobs still count. */
-  done = MAX (done, self->n_done);
-  failed = MAX (failed, self->n_failed);
+  done += self->n_trimmed_done;
+  failed += self->n_trimmed_failed;
   if (done != self->n_done)
     {
       self->n_done = done;

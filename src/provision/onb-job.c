@@ -380,12 +380,16 @@ onb_job_set_state (OnbJob      *self,
                    const char  *reason,
                    const char  *message)
 {
+  /* Copy first: the caller may pass the job's own reason back in. */
+  char *new_reason = g_strdup (reason);
+  char *new_message = g_strdup (message);
+
   g_object_freeze_notify (G_OBJECT (self));
   self->row.state = state;
   g_free (self->row.reason);
-  self->row.reason = g_strdup (reason);
+  self->row.reason = new_reason;
   g_free (self->row.message);
-  self->row.message = g_strdup (message);
+  self->row.message = new_message;
   if (state == ONB_JOB_STATE_DONE || state == ONB_JOB_STATE_FAILED)
     self->row.finished_us = g_get_real_time ();
   else
@@ -442,14 +446,16 @@ onb_job_set_step (OnbJob       *self,
                   const char   *message)
 {
   OnbJobStepRow *s = STEP (self, step);
+  char *new_reason = g_strdup (reason);
+  char *new_message = g_strdup (message);
 
   s->state = state;
   if (state == ONB_STEP_STATE_RUNNING)
     s->attempts++;
   g_free (s->reason);
-  s->reason = g_strdup (reason);
+  s->reason = new_reason;
   g_free (s->message);
-  s->message = g_strdup (message);
+  s->message = new_message;
   touch (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STEP_FIRST + step]);
   g_signal_emit (self, signals[STEP_CHANGED], 0, step);

@@ -361,7 +361,7 @@ test_crash (void)
 
       for (guint attempt = 0; !finished; attempt++)
         {
-          g_autofree char *max_jobs = g_strdup_printf ("%d", g_rand_int_range (rand, 1, 17));
+          g_autofree char *max_jobs = g_strdup_printf ("%d", g_rand_int_range (rand, 4, 17));
           g_autofree char *log = g_build_filename (station->dir, "provision.log", NULL);
           g_autoptr(GSubprocess) process =
             spawn_full (codes, log, G_SUBPROCESS_FLAGS_NONE,
@@ -373,7 +373,7 @@ test_crash (void)
           g_assert_cmpuint (attempt, <, 20);
           if (attempt < kills)
             {
-              g_usleep (g_rand_int_range (rand, 20, 500) * 1000);
+              g_usleep (g_rand_int_range (rand, 20, 400) * 1000);
               g_subprocess_force_exit (process);
               total_kills++;
             }
