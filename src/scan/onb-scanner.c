@@ -15,6 +15,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
@@ -401,13 +402,30 @@ make_element (const char  *factory,
   return element;
 }
 
+/* gst-launch syntax cannot end in caps ("videotestsrc ! video/x-raw,width=640"),
+ * the natural way to ask a source for a size: give such caps an element. */
+static char *
+complete_description (const char *description)
+{
+  const char *last = strrchr (description, '!');
+  g_autofree char *tail = g_strdup (last != NULL ? last + 1 : "");
+  gsize type_length;
+
+  g_strstrip (tail);
+  type_length = strcspn (tail, ", ");
+  if (type_length > 0 && memchr (tail, '/', type_length) != NULL)
+    return g_strconcat (description, " ! identity", NULL);
+  return g_strdup (description);
+}
+
 static GstElement *
 parse_source (const char  *description,
               GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *complete = complete_description (description);
   GstParseContext *context = gst_parse_context_new ();
-  GstElement *bin = gst_parse_bin_from_description_full (description, TRUE, context,
+  GstElement *bin = gst_parse_bin_from_description_full (complete, TRUE, context,
                                                          GST_PARSE_FLAG_FATAL_ERRORS, &local_error);
 
   if (bin == NULL)

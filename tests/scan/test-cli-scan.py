@@ -90,7 +90,7 @@ class ScanCli(unittest.TestCase):
         self.assertGreater(codes[0]['frame_time'], 0)
 
     def test_pipeline_timeout(self):
-        result = run('scan', '--pipeline', 'videotestsrc is-live=true ! video/x-raw,width=320,height=240 ! videoconvert',
+        result = run('scan', '--pipeline', 'videotestsrc is-live=true ! video/x-raw,width=320,height=240',
                      '--timeout', '1', config=self.config)
         self.assertEqual(result.returncode, 1)
         self.assertIn('time ran out', result.stderr)
