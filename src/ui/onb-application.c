@@ -48,6 +48,10 @@ struct _OnbApplication
   OnbConveyor       *conveyor;
   OnbWindow         *window;
   guint              inhibit_cookie;
+  gboolean           engine_starting;
+  gboolean           engine_started;
+  gboolean           scanning;
+  gboolean           ready;
 };
 
 G_DEFINE_FINAL_TYPE (OnbApplication, onb_application, ADW_TYPE_APPLICATION)
@@ -177,9 +181,9 @@ onb_application_submit (OnbApplication  *self,
 {
   g_return_val_if_fail (ONB_IS_APPLICATION (self), NULL);
 
-  if (self->engine == NULL)
+  if (self->engine == NULL || !self->engine_started)
     {
-      if (self->engine_error != NULL)
+      if (self->engine == NULL && self->engine_error != NULL)
         g_propagate_error (error, g_error_copy (self->engine_error));
       else
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PENDING,
@@ -413,6 +417,18 @@ onb_application_use_camera (OnbApplication *self,
 
 /* Engine ------------------------------------------------------------------- */
 
+/* Ready once the scanner runs and the engine has loaded its journal (or
+ * cannot, for want of a configuration). */
+static void
+maybe_ready (OnbApplication *self)
+{
+  if (self->ready || !self->scanning || self->engine_starting)
+    return;
+
+  self->ready = TRUE;
+  g_signal_emit (self, signals[READY], 0);
+}
+
 static void
 on_engine_started (GObject      *object,
                    GAsyncResult *result,
@@ -421,9 +437,17 @@ on_engine_started (GObject      *object,
   g_autoptr(OnbApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!onb_engine_start_finish (ONB_ENGINE (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->window != NULL)
+  /* A reload may have replaced this engine meanwhile. */
+  if (ONB_ENGINE (object) != self->engine)
+    return;
+
+  self->engine_starting = FALSE;
+  if (onb_engine_start_finish (ONB_ENGINE (object), result, &error))
+    self->engine_started = TRUE;
+  else if (self->window != NULL)
     onb_window_toast (self->window, error->message);
+
+  maybe_ready (self);
 }
 
 void
@@ -436,11 +460,16 @@ onb_application_reload (OnbApplication *self)
   g_clear_error (&self->engine_error);
   g_clear_object (&self->engine);
   g_clear_object (&self->http);
+  self->engine_started = FALSE;
+  self->engine_starting = FALSE;
 
   self->http = onb_http_client_new (self->config);
   self->engine = onb_engine_new (self->config, &self->engine_error);
   if (self->engine != NULL)
-    onb_engine_start_async (self->engine, NULL, on_engine_started, g_object_ref (self));
+    {
+      self->engine_starting = TRUE;
+      onb_engine_start_async (self->engine, NULL, on_engine_started, g_object_ref (self));
+    }
 
   onb_sound_player_set_enabled (self->sounds, onb_config_get_boolean (self->config, "kiosk", "sounds", TRUE));
 
@@ -472,7 +501,8 @@ static void
 start_scanning (OnbApplication *self)
 {
   onb_application_use_camera (self, NULL);
-  g_signal_emit (self, signals[READY], 0);
+  self->scanning = TRUE;
+  maybe_ready (self);
 }
 
 /* Demo --------------------------------------------------------------------- */

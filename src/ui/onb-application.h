@@ -53,7 +53,8 @@ gboolean        onb_application_import_devices_finish (OnbApplication       *sel
                                                        OnbImportReport     **report,
                                                        GError              **error);
 
-/* Signals: engine-changed () after a (re)load; ready () once the first
- * configuration is loaded and, in the demo, the sample list imported. */
+/* Signals: engine-changed () after a (re)load; ready () once, when the
+ * scanner runs and the engine has started (in the demo, after the sample
+ * list is imported). */
 
 G_END_DECLS

@@ -294,8 +294,21 @@ resize_window (GtkWindow *window,
       gtk_window_set_default_size (window, width + dx, height + dy);
       gtk_window_present (window);
     }
-  WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (window)) == width &&
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)) &&
+            gtk_widget_get_width (GTK_WIDGET (window)) == width &&
             gtk_widget_get_height (GTK_WIDGET (window)) == height, 10);
+}
+
+static GskRenderNode *
+snapshot_window (GtkWindow *window)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
+                          gtk_widget_get_width (GTK_WIDGET (window)),
+                          gtk_widget_get_height (GTK_WIDGET (window)));
+  return gtk_snapshot_to_node (snapshot);
 }
 
 /* The window as GTK draws it, into build/tests/ui/NAME (a test artefact). */
@@ -305,15 +318,14 @@ write_png (GtkWindow  *window,
 {
   int width = gtk_widget_get_width (GTK_WIDGET (window));
   int height = gtk_widget_get_height (GTK_WIDGET (window));
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "ui", name, NULL);
   GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
 
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_to_node (snapshot);
+  /* A window just mapped again draws nothing until its first frame. */
+  for (guint i = 0; i < 100 && (node = snapshot_window (window)) == NULL; i++)
+    spin (100);
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   g_assert_true (gdk_texture_save_to_png (texture, path));
