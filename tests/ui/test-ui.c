@@ -257,6 +257,7 @@ on_card_state (OnbResultCard *card,
                Seen          *seen)
 {
   OnbResultState state = onb_result_card_get_state (card);
+  g_autofree char *state_name = NULL;
 
   if (seen->headline[state] != NULL)
     return;
@@ -265,8 +266,8 @@ on_card_state (OnbResultCard *card,
   seen->device[state] = g_strdup (onb_result_card_get_device_name (card));
   seen->eui[state] = g_strdup (onb_result_card_get_dev_eui (card));
   seen->why[state] = g_strdup (onb_result_card_get_why (card));
-  g_test_message ("%s: %s | %s | %s | %s",
-                  g_enum_to_string (ONB_TYPE_RESULT_STATE, state),
+  state_name = g_enum_to_string (ONB_TYPE_RESULT_STATE, state);
+  g_test_message ("%s: %s | %s | %s | %s", state_name,
                   seen->headline[state], seen->device[state], seen->eui[state], seen->why[state]);
 }
 
