@@ -11,9 +11,14 @@
  *
  * Threads: everything here is called on the thread that owns the default
  * main context. Network I/O is asynchronous on that main loop (cloud
- * layer); journal writes run on one dedicated worker thread, in order,
- * and a job's next request waits for its state change to be committed.
- * Registry lookups are indexed point reads done inline.
+ * layer); journal writes run on one dedicated worker thread, in order
+ * (group commit: changes queued meanwhile share one fsync). A job's first
+ * request waits for the commit of its start; later outcomes are committed
+ * without holding the next request back, since a resumed job checks the
+ * clouds before creating anything. Opening the two SQLite files
+ * (onb_engine_new()), registry lookups and the journal look-ups of
+ * submit_replace()/retry() are short indexed reads done inline; history
+ * and export run on GTask worker threads.
  *
  * Several processes may share one journal: a job is claimed by the process
  * running it; jobs claimed by a live process are followed (polled), not

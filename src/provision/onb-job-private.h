@@ -58,13 +58,9 @@ OnbJobRow   *onb_job_to_row            (OnbJob       *self);
 void         onb_job_update_from_row   (OnbJob       *self,
                                         const OnbJobRow *row);
 
-gboolean     onb_job_get_delete_old    (OnbJob       *self);
 gboolean     onb_job_get_step_owned    (OnbJob       *self,
                                         OnbJobStep    step);
-gint64       onb_job_get_started_us    (OnbJob       *self);
 
-void         onb_job_set_id            (OnbJob       *self,
-                                        gint64        id);
 void         onb_job_set_state         (OnbJob       *self,
                                         OnbJobState   state,
                                         const char   *reason,

@@ -350,8 +350,6 @@ GDateTime *onb_job_get_created (OnbJob *self) { return self->created; }
 GDateTime *onb_job_get_updated (OnbJob *self) { return self->updated; }
 GDateTime *onb_job_get_finished (OnbJob *self) { return self->finished; }
 GDateTime *onb_job_get_next_attempt (OnbJob *self) { return self->next_attempt; }
-gboolean onb_job_get_delete_old (OnbJob *self) { return self->row.delete_old; }
-gint64 onb_job_get_started_us (OnbJob *self) { return self->row.started_us; }
 
 gboolean
 onb_job_is_finished (OnbJob *self)
@@ -365,14 +363,6 @@ const char *onb_job_get_step_remote_id (OnbJob *self, OnbJobStep step) { return 
 const char *onb_job_get_step_reason (OnbJob *self, OnbJobStep step) { return STEP (self, step)->reason; }
 const char *onb_job_get_step_message (OnbJob *self, OnbJobStep step) { return STEP (self, step)->message; }
 gboolean onb_job_get_step_owned (OnbJob *self, OnbJobStep step) { return STEP (self, step)->owned; }
-
-void
-onb_job_set_id (OnbJob *self,
-                gint64  id)
-{
-  self->row.id = id;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ID]);
-}
 
 void
 onb_job_set_state (OnbJob      *self,
