@@ -96,10 +96,14 @@ poll_progress (gpointer user_data)
   Bench *bench = user_data;
   OnbConveyor *conveyor = onb_application_get_conveyor (bench->app);
   OnbEngine *engine = onb_application_get_engine (bench->app);
-  guint shown;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (bench->app));
+  guint shown, done, failed;
 
-  if (conveyor == NULL || engine == NULL)
+  if (conveyor == NULL || engine == NULL || !ONB_IS_WINDOW (window))
     return G_SOURCE_CONTINUE;
+
+  /* The shift's counters, as the kiosk shows them. */
+  onb_window_get_shift_counts (ONB_WINDOW (window), &done, &failed);
 
   shown = onb_conveyor_get_n_shown (conveyor);
   if (shown > 0 && bench->t_first_label == 0)
@@ -109,8 +113,7 @@ poll_progress (gpointer user_data)
     {
       g_print ("rss_kib_after_%u_labels %ld (done %u, queued %u, failed %u)\n",
                bench->next_report, rss_kib ("VmRSS:"),
-               onb_engine_get_n_done (engine), onb_engine_get_n_queued (engine),
-               onb_engine_get_n_failed (engine));
+               done, onb_engine_get_n_queued (engine), failed);
       bench->next_report += 250;
     }
 
@@ -119,8 +122,8 @@ poll_progress (gpointer user_data)
     {
       double minutes = (g_get_monotonic_time () - bench->t_first_label) / 60e6;
 
-      g_print ("boxes_done %u\n", onb_engine_get_n_done (engine));
-      g_print ("boxes_failed %u\n", onb_engine_get_n_failed (engine));
+      g_print ("boxes_done %u\n", done);
+      g_print ("boxes_failed %u\n", failed);
       g_print ("shift_minutes %.1f\n", minutes);
       g_print ("rss_kib_final %ld\n", rss_kib ("VmRSS:"));
       g_print ("rss_kib_peak %ld\n", rss_kib ("VmHWM:"));

@@ -595,6 +595,14 @@ scanner_body (OnbApplication *app,
   WAIT_FOR (card_says (card, ONB_RESULT_STATE_SUCCESS, "0018B20000000105"), JOB_TIMEOUT_S);
   g_assert_cmpint (onb_test_sim_get_count (station->sim, "tts.is.create"), ==, 2);
 
+  {
+    guint done, failed;
+
+    onb_window_get_shift_counts (window, &done, &failed);
+    g_assert_cmpuint (done, ==, 2);
+    g_assert_cmpuint (failed, ==, 0);
+  }
+
   state = onb_test_sim_get_state (station->sim, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (json_object_array_length (json_object_object_get (json_object_object_get (state, "blynk"), "devices")), ==, 2);
