@@ -96,14 +96,14 @@ poll_progress (gpointer user_data)
   Bench *bench = user_data;
   OnbConveyor *conveyor = onb_application_get_conveyor (bench->app);
   OnbEngine *engine = onb_application_get_engine (bench->app);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (bench->app));
   guint shown, done, failed;
 
-  if (conveyor == NULL || engine == NULL || !ONB_IS_WINDOW (window))
+  if (conveyor == NULL || engine == NULL)
     return G_SOURCE_CONTINUE;
 
   /* The shift's counters, as the kiosk shows them. */
-  onb_window_get_shift_counts (ONB_WINDOW (window), &done, &failed);
+  done = onb_engine_get_n_done (engine);
+  failed = onb_engine_get_n_failed (engine);
 
   shown = onb_conveyor_get_n_shown (conveyor);
   if (shown > 0 && bench->t_first_label == 0)

@@ -40,9 +40,6 @@ struct _OnbWindow
   OnbSetupPage         *setup_page;
 
   OnbEngine            *engine;
-  GHashTable           *counted;      /* job id → state it was counted in */
-  guint                 n_done;
-  guint                 n_failed;
   OnbCameraMonitor     *cameras;
   GtkStringList        *camera_names;
   GPtrArray            *camera_ids;   /* NULL entry: the demo conveyor */
@@ -387,55 +384,13 @@ replace_device (GtkWidget  *widget,
 static void
 update_counters (OnbWindow *self)
 {
-  onb_scan_page_set_counters (self->scan_page, self->n_done,
-                              self->engine != NULL ? onb_engine_get_n_queued (self->engine) : 0,
-                              self->n_failed);
-}
-
-/* The shift's counts: every job once, in the state it finished in (a
- * failed job retried to success moves from failed to done). The engine's
- * own counters only cover the jobs it still lists. */
-static void
-count_job (OnbWindow *self,
-           OnbJob    *job)
-{
-  gint64 id = onb_job_get_id (job);
-  OnbJobState state = onb_job_get_state (job);
-  gpointer previous;
-
-  if (!onb_job_is_finished (job))
-    {
-      update_counters (self);
-      return;
-    }
-
-  if (g_hash_table_lookup_extended (self->counted, &id, NULL, &previous))
-    {
-      if (GPOINTER_TO_INT (previous) == (int) state)
-        return;
-      if (GPOINTER_TO_INT (previous) == ONB_JOB_STATE_DONE)
-        self->n_done--;
-      else
-        self->n_failed--;
-    }
-
-  if (state == ONB_JOB_STATE_DONE)
-    self->n_done++;
+  if (self->engine == NULL)
+    onb_scan_page_set_counters (self->scan_page, 0, 0, 0);
   else
-    self->n_failed++;
-  g_hash_table_insert (self->counted, g_memdup2 (&id, sizeof id), GINT_TO_POINTER (state));
-  update_counters (self);
-}
-
-void
-onb_window_get_shift_counts (OnbWindow *self,
-                             guint     *done,
-                             guint     *failed)
-{
-  g_return_if_fail (ONB_IS_WINDOW (self));
-
-  *done = self->n_done;
-  *failed = self->n_failed;
+    onb_scan_page_set_counters (self->scan_page,
+                                onb_engine_get_n_done (self->engine),
+                                onb_engine_get_n_queued (self->engine),
+                                onb_engine_get_n_failed (self->engine));
 }
 
 /* Each answer has its own sound; the card changes once per answer. */
@@ -523,9 +478,9 @@ on_engine_changed (OnbWindow *self)
   g_set_object (&self->engine, engine);
   if (engine != NULL)
     {
-      g_signal_connect_swapped (engine, "job-added", G_CALLBACK (count_job), self);
-      g_signal_connect_swapped (engine, "job-changed", G_CALLBACK (count_job), self);
+      g_signal_connect_swapped (engine, "notify::n-done", G_CALLBACK (update_counters), self);
       g_signal_connect_swapped (engine, "notify::n-queued", G_CALLBACK (update_counters), self);
+      g_signal_connect_swapped (engine, "notify::n-failed", G_CALLBACK (update_counters), self);
     }
   update_counters (self);
   update_camera_choice (self);
@@ -659,7 +614,6 @@ onb_window_finalize (GObject *object)
   OnbWindow *self = ONB_WINDOW (object);
 
   g_string_free (self->wedge, TRUE);
-  g_hash_table_unref (self->counted);
   g_ptr_array_unref (self->camera_ids);
   g_free (self->previous_page);
 
@@ -708,7 +662,6 @@ onb_window_init (OnbWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->wedge = g_string_new (NULL);
-  self->counted = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->previous_page = g_strdup ("scan");
 
   keys = gtk_event_controller_key_new ();

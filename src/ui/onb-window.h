@@ -24,10 +24,6 @@ void         onb_window_show_page          (OnbWindow      *self,
                                             const char     *name);
 const char  *onb_window_get_visible_page   (OnbWindow      *self);
 gboolean     onb_window_get_setup_unlocked (OnbWindow      *self);
-/* Boxes done and failed since the kiosk started (each job once). */
-void         onb_window_get_shift_counts   (OnbWindow      *self,
-                                            guint          *done,
-                                            guint          *failed);
 void         onb_window_toast              (OnbWindow      *self,
                                             const char     *message);
 

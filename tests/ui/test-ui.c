@@ -595,13 +595,9 @@ scanner_body (OnbApplication *app,
   WAIT_FOR (card_says (card, ONB_RESULT_STATE_SUCCESS, "0018B20000000105"), JOB_TIMEOUT_S);
   g_assert_cmpint (onb_test_sim_get_count (station->sim, "tts.is.create"), ==, 2);
 
-  {
-    guint done, failed;
-
-    onb_window_get_shift_counts (window, &done, &failed);
-    g_assert_cmpuint (done, ==, 2);
-    g_assert_cmpuint (failed, ==, 0);
-  }
+  /* The shift's counters follow. */
+  WAIT_FOR (onb_engine_get_n_done (onb_application_get_engine (app)) == 2, 10);
+  g_assert_cmpuint (onb_engine_get_n_failed (onb_application_get_engine (app)), ==, 0);
 
   state = onb_test_sim_get_state (station->sim, &error);
   g_assert_no_error (error);
