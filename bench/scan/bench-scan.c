@@ -540,7 +540,15 @@ cmd_live (const char *scene,
   onb_scanner_set_preview_func (scanner, count_preview, NULL, NULL);
   onb_scanner_start (scanner);
 
-  /* Let the pipeline settle for a second before measuring. */
+  /* Wait for the first frame (up to 10 s), then let the pipeline settle
+   * for a second before measuring. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (onb_scanner_get_state (scanner) == ONB_SCANNER_STATE_STARTING && g_get_monotonic_time () < deadline)
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (10000);
+  }
   g_timeout_add (1000, quit_cb, loop);
   g_main_loop_run (loop);
   if (onb_scanner_get_state (scanner) != ONB_SCANNER_STATE_RUNNING)

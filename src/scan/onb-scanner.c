@@ -21,6 +21,10 @@
 #include <gst/video/video.h>
 #include <libportal/portal.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#endif
 
 #include "onb-camera-monitor.h"
 #include "onb-frame-decoder-private.h"
@@ -330,6 +334,13 @@ worker_main (gpointer data)
   Run *run = data;
   g_autoptr(OnbFrameDecoder) decoder = onb_frame_decoder_new (!run->still);
 
+#ifdef __linux__
+  /* When the CPU is short, the preview and the camera's own thread go
+   * first: a frame scanned later costs nothing, a preview that stutters
+   * does. (Linux nice values are per thread.) */
+  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 10);
+#endif
+
   while (!g_atomic_int_get (&run->stop))
     {
       g_autoptr(GstSample) sample = gst_app_sink_try_pull_sample (GST_APP_SINK (run->scan_sink), PULL_TIMEOUT);
@@ -427,6 +438,12 @@ parse_source (const char  *description,
   GstParseContext *context = gst_parse_context_new ();
   GstElement *bin = gst_parse_bin_from_description_full (complete, TRUE, context,
                                                          GST_PARSE_FLAG_FATAL_ERRORS, &local_error);
+
+  /* Ghosting unlinked pads also ghosts a sink pad that is only waiting
+   * for a decoder's pad ("decodebin ! videoconvert"), which then cannot
+   * link: a source has no sink pads. */
+  while (bin != NULL && GST_ELEMENT (bin)->sinkpads != NULL)
+    gst_element_remove_pad (bin, GST_ELEMENT (bin)->sinkpads->data);
 
   if (bin == NULL)
     {
@@ -611,6 +628,9 @@ build_run (OnbScanner       *self,
           run_unref (run);
           return NULL;
         }
+      /* A live source already comes at its pace: waiting for the clock
+       * only adds latency, and a late frame then waits behind its time. */
+      g_object_set (preview_sink, "sync", !live, NULL);
       gst_app_sink_set_callbacks (GST_APP_SINK (preview_sink), &callbacks, run_ref (run),
                                   (GDestroyNotify) run_unref);
     }
