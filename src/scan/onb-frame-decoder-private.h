@@ -1,7 +1,7 @@
 /* onb-frame-decoder-private.h: zbar on one 8-bit luma frame
  *
  * Not thread-safe: each worker thread owns its decoder. The strategy is
- * chosen by bench/scan (see bench/README.md); it is adjustable only so the
+ * chosen by bench/scan (see bench/scan/README.md); it is adjustable only so the
  * benchmark can show why.
  */
 #pragma once

@@ -3,7 +3,7 @@
  * zbar as it comes scans every line of the whole frame, both ways, for
  * every symbology: about 35 ms per 1280×720 frame on a small machine, 85 %
  * of it in zbar's per-pixel line scanner. So the cost is the pixels handed
- * to zbar, and what this does, chosen with bench/scan (bench/README.md):
+ * to zbar, and what this does, chosen with bench/scan (bench/scan/README.md):
  *  - QR only, binary payloads (no charset guessing: payloads are bytes);
  *  - still images: every pass on the one frame (2×2-averaged and full
  *    resolution, normal and inverted);
