@@ -398,8 +398,10 @@ onb_application_use_camera (OnbApplication *self,
   if (self->scanner == NULL)
     {
       OnbPreview *preview = onb_scan_page_get_preview (onb_window_get_scan_page (self->window));
+      g_auto(GStrv) profile_ids = onb_config_get_profile_ids (self->config);
 
       self->scanner = onb_scanner_new (source);
+      onb_scanner_set_profile_ids (self->scanner, (const char * const *) profile_ids);
       g_signal_connect (self->scanner, "code-detected", G_CALLBACK (on_code_detected), self);
       g_signal_connect (self->scanner, "notify::state", G_CALLBACK (on_scanner_state), self);
       self->paintable = onb_video_paintable_new ();
