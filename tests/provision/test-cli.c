@@ -351,17 +351,17 @@ test_crash (void)
       gboolean finished = FALSE;
 
       if (trial % 3 == 2)
-        faults = g_strdup_printf ("{\"seed\":%u,\"endpoints\":{\"*\":{\"latency_ms\":1,\"p_503\":0.05,"
+        faults = g_strdup_printf ("{\"seed\":%u,\"endpoints\":{\"*\":{\"p_503\":0.05,"
                                   "\"p_drop\":0.05,\"p_429\":0.02,\"retry_after_s\":0}}}", trial);
       else
-        faults = g_strdup ("{\"endpoints\":{\"*\":{\"latency_ms\":1}}}");
+        faults = g_strdup ("{}");
       reset_sim (faults);
       station = prov_station_new (sim, csv, NULL);
       codes = write_codes (station, 50, 0x300);
 
       for (guint attempt = 0; !finished; attempt++)
         {
-          g_autofree char *max_jobs = g_strdup_printf ("%d", g_rand_int_range (rand, 4, 17));
+          g_autofree char *max_jobs = g_strdup_printf ("%d", g_rand_int_range (rand, 8, 17));
           g_autofree char *log = g_build_filename (station->dir, "provision.log", NULL);
           g_autoptr(GSubprocess) process =
             spawn_full (codes, log, G_SUBPROCESS_FLAGS_NONE,
