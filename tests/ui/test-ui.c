@@ -417,7 +417,7 @@ setup_body (OnbApplication *app,
 {
   Station *station = data;
   OnbWindow *window = get_window (app);
-  GtkWidget *row, *message, *save, *status;
+  GtkWidget *row, *message, *save, *status, *check;
   OnbPinDialog *dialog;
   g_autofree char *contents = NULL;
   GStatBuf st;
@@ -463,6 +463,17 @@ setup_body (OnbApplication *app,
   g_assert_nonnull (strstr (contents, "application_id=warehouse-sensors-2"));
   g_assert_cmpint (g_stat (station->config_path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* Test Connection checks what is typed, item by item, in words: the
+   * simulator has no application warehouse-sensors-2, then all is well. */
+  check = find_widget (GTK_WIDGET (window), GTK_TYPE_BUTTON, "setup-check");
+  g_signal_emit_by_name (check, "clicked");
+  WAIT_FOR (gtk_widget_get_sensitive (check), 30);
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  gtk_editable_set_text (GTK_EDITABLE (row), "warehouse-sensors");
+  g_signal_emit_by_name (check, "clicked");
+  WAIT_FOR (gtk_widget_get_sensitive (check), 30);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Everything works.");
 
   /* For people reviewing the layout: Setup on the small screen. */
   resize_window (GTK_WINDOW (window), 800, 480);
