@@ -515,6 +515,15 @@ on_import_done (GObject      *object,
   onb_setup_page_show_import_report (self->setup_page, report, error);
 }
 
+void
+onb_window_import_devices (OnbWindow  *self,
+                           const char *path)
+{
+  g_return_if_fail (ONB_IS_WINDOW (self));
+
+  onb_application_import_devices_async (get_app (self), path, on_import_done, g_object_ref (self));
+}
+
 static void
 on_import_file_chosen (GtkNativeDialog *dialog,
                        int              response,
@@ -525,7 +534,7 @@ on_import_file_chosen (GtkNativeDialog *dialog,
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = g_file_get_path (file);
 
-      onb_application_import_devices_async (get_app (self), path, on_import_done, g_object_ref (self));
+      onb_window_import_devices (self, path);
     }
 
   g_object_unref (dialog);

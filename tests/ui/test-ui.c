@@ -396,6 +396,27 @@ test_demo (void)
 
 /* Setup: PIN, validation as you type, save --------------------------------- */
 
+static GtkWidget *
+find_row_titled (GtkWidget  *root,
+                 const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (root) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row_titled (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 static OnbPinDialog *
 find_pin_dialog (void)
 {
@@ -474,6 +495,21 @@ setup_body (OnbApplication *app,
   g_signal_emit_by_name (check, "clicked");
   WAIT_FOR (gtk_widget_get_sensitive (check), 30);
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Everything works.");
+
+  /* A device list with a bad row: nothing imported, the row named. */
+  {
+    g_autofree char *csv = g_build_filename (station->dir, "bad.csv", NULL);
+    static const char bad[] =
+      "Device EUI,Join EUI,Application Key\n"
+      "0018B20000000201,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C\n"
+      "0018B2000000020,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C\n";
+
+    g_assert_true (g_file_set_contents (csv, bad, -1, NULL));
+    onb_window_import_devices (window, csv);
+    WAIT_FOR (find_row_titled (GTK_WIDGET (window), "Nothing was imported") != NULL, 30);
+    g_assert_nonnull (find_row_titled (GTK_WIDGET (window), "Row 3, Device EUI"));
+    g_assert_true (gtk_widget_has_css_class (status, "error"));
+  }
 
   /* For people reviewing the layout: Setup on the small screen. */
   resize_window (GTK_WINDOW (window), 800, 480);
