@@ -198,6 +198,22 @@ set_db_error (GError  **error,
                db != NULL ? sqlite3_errmsg (db) : "out of memory");
 }
 
+int
+onb_sqlite_exec_retry (sqlite3    *db,
+                       const char *sql)
+{
+  int rc;
+
+  for (guint i = 0; i < 200; i++)
+    {
+      rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+      if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+        break;
+      g_usleep (50 * 1000);
+    }
+  return rc;
+}
+
 char *
 onb_registry_default_path (const char *data_dir)
 {
@@ -223,8 +239,8 @@ onb_registry_open (const char  *path,
   if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                        NULL) != SQLITE_OK ||
       sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-      sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
-      sqlite3_exec (self->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+      onb_sqlite_exec_retry (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") != SQLITE_OK ||
+      onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK)
     {
       set_db_error (error, self->db);
       return NULL;
@@ -851,7 +867,7 @@ onb_registry_import_data (OnbRegistry             *self,
 
   /* Validation reads the stored rows: hold the write lock from the start
    * so another import cannot slip in between. */
-  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+  if (onb_sqlite_exec_retry (self->db, "BEGIN IMMEDIATE") != SQLITE_OK)
     {
       set_db_error (error, self->db);
       goto out;

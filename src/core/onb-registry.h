@@ -10,6 +10,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include <sqlite3.h>
 
 #include "onb-code.h"
 
@@ -119,5 +120,12 @@ OnbRegistryEntry  *onb_registry_lookup_token    (OnbRegistry            *self,
 OnbRegistryEntry  *onb_registry_resolve         (OnbRegistry            *self,
                                                  const OnbCode          *code,
                                                  GError                **error);
+
+/* sqlite3_exec() that waits while another process holds the database
+ * (opening a file two processes create at once: SQLite does not call the
+ * busy handler for every lock it needs then). Shared with the journal.
+ * Returns the SQLite result code. */
+int                onb_sqlite_exec_retry        (sqlite3                *db,
+                                                 const char             *sql);
 
 G_END_DECLS

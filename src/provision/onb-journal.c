@@ -21,6 +21,7 @@
 #include "onb-engine.h"
 #include "onb-journal-private.h"
 #include "onb-provision-enums.h"
+#include "onb-registry.h"
 
 #define BUSY_TIMEOUT_MS 30000
 #define MAX_GROUP       128
@@ -539,7 +540,7 @@ writer_thread (gpointer data)
           GError *error = NULL;
 
           g_mutex_lock (&self->lock);
-          if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+          if (onb_sqlite_exec_retry (self->db, "BEGIN IMMEDIATE") != SQLITE_OK)
             set_db_error (&error, self->db);
           for (guint i = 0; error == NULL && i < group->len; i++)
             run_op (self->db, group->pdata[i]);
@@ -644,9 +645,9 @@ onb_journal_open (const char  *path,
   if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                        NULL) != SQLITE_OK ||
       sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-      sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-                    NULL, NULL, NULL) != SQLITE_OK ||
-      sqlite3_exec (self->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+      onb_sqlite_exec_retry (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+        != SQLITE_OK ||
+      onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK)
     {
       set_db_error (error, self->db);
       return NULL;
