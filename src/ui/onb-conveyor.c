@@ -218,14 +218,6 @@ onb_conveyor_get_n_shown (OnbConveyor *self)
   return self->n_shown;
 }
 
-guint
-onb_conveyor_get_n_labels (OnbConveyor *self)
-{
-  g_return_val_if_fail (ONB_IS_CONVEYOR (self), 0);
-
-  return g_strv_length (self->labels);
-}
-
 static void
 onb_conveyor_dispose (GObject *object)
 {

@@ -20,6 +20,5 @@ void         onb_conveyor_drive                (OnbConveyor        *self,
                                                 OnbScanner         *scanner);
 /* Labels put in front of the camera so far. */
 guint        onb_conveyor_get_n_shown          (OnbConveyor        *self);
-guint        onb_conveyor_get_n_labels         (OnbConveyor        *self);
 
 G_END_DECLS

@@ -237,14 +237,6 @@ onb_demo_get_config_path (OnbDemo *self)
   return self->config_path;
 }
 
-const char *
-onb_demo_get_simulator_url (OnbDemo *self)
-{
-  g_return_val_if_fail (ONB_IS_DEMO (self), NULL);
-
-  return self->url;
-}
-
 static void
 remove_tree (GFile *file)
 {

@@ -19,7 +19,6 @@ gboolean     onb_demo_start_finish     (OnbDemo              *self,
                                         GAsyncResult         *result,
                                         GError              **error);
 const char  *onb_demo_get_config_path  (OnbDemo              *self);
-const char  *onb_demo_get_simulator_url (OnbDemo             *self);
 /* The bundled samples (data/samples): the device list to import and the
  * labels the conveyor shows, in demo order. (transfer full) */
 char        *onb_demo_get_devices_path (void);

@@ -122,14 +122,6 @@ update (OnbHistoryRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->replace_button), state == ONB_JOB_STATE_DONE);
 }
 
-OnbJob *
-onb_history_row_get_job (OnbHistoryRow *self)
-{
-  g_return_val_if_fail (ONB_IS_HISTORY_ROW (self), NULL);
-
-  return self->job;
-}
-
 static void
 onb_history_row_dispose (GObject *object)
 {

@@ -11,6 +11,5 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (OnbHistoryRow, onb_history_row, ONB, HISTORY_ROW, GtkListBoxRow)
 
 GtkWidget *onb_history_row_new     (OnbJob        *job);
-OnbJob    *onb_history_row_get_job (OnbHistoryRow *self);
 
 G_END_DECLS

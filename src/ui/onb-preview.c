@@ -24,7 +24,7 @@ struct _OnbPreview
   graphene_point_t  outline[OUTLINE_MAX_POINTS];
   guint             n_outline;
   guint             outline_timeout;
-  guint64           n_frames;
+  gboolean          drew_frame;
 };
 
 G_DEFINE_FINAL_TYPE (OnbPreview, onb_preview, GTK_TYPE_WIDGET)
@@ -102,8 +102,11 @@ onb_preview_snapshot (GtkWidget   *widget,
   gdk_paintable_snapshot (self->paintable, snapshot, width, height);
   gtk_snapshot_restore (snapshot);
 
-  if (self->n_frames++ == 0)
-    g_signal_emit (self, signals[FIRST_FRAME], 0);
+  if (!self->drew_frame)
+    {
+      self->drew_frame = TRUE;
+      g_signal_emit (self, signals[FIRST_FRAME], 0);
+    }
 
   if (self->n_outline < 2)
     return;
@@ -193,14 +196,6 @@ onb_preview_set_paintable (OnbPreview   *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAINTABLE]);
 }
 
-guint64
-onb_preview_get_n_frames (OnbPreview *self)
-{
-  g_return_val_if_fail (ONB_IS_PREVIEW (self), 0);
-
-  return self->n_frames;
-}
-
 static void
 onb_preview_dispose (GObject *object)
 {
@@ -281,8 +276,3 @@ onb_preview_init (OnbPreview *self)
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 }
 
-GtkWidget *
-onb_preview_new (void)
-{
-  return g_object_new (ONB_TYPE_PREVIEW, NULL);
-}

@@ -8,7 +8,6 @@ G_BEGIN_DECLS
 #define ONB_TYPE_PREVIEW (onb_preview_get_type ())
 G_DECLARE_FINAL_TYPE (OnbPreview, onb_preview, ONB, PREVIEW, GtkWidget)
 
-GtkWidget    *onb_preview_new           (void);
 GdkPaintable *onb_preview_get_paintable (OnbPreview             *self);
 void          onb_preview_set_paintable (OnbPreview             *self,
                                          GdkPaintable           *paintable);
@@ -17,7 +16,8 @@ void          onb_preview_set_paintable (OnbPreview             *self,
 void          onb_preview_show_outline  (OnbPreview             *self,
                                          const graphene_point_t *points,
                                          guint                   n_points);
-/* Frames drawn so far (benchmarks: start-up to the first frame). */
-guint64       onb_preview_get_n_frames  (OnbPreview             *self);
+
+/* Signal: first-frame () once, when the first picture is drawn (the
+ * benchmark's start-up mark). */
 
 G_END_DECLS

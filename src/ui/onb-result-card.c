@@ -373,14 +373,6 @@ onb_result_card_set_job (OnbResultCard *self,
   update_from_job (self);
 }
 
-OnbJob *
-onb_result_card_get_job (OnbResultCard *self)
-{
-  g_return_val_if_fail (ONB_IS_RESULT_CARD (self), NULL);
-
-  return self->job;
-}
-
 static const char *
 what_to_do (const GError *error)
 {
@@ -504,8 +496,3 @@ onb_result_card_init (OnbResultCard *self)
                         NULL);
 }
 
-GtkWidget *
-onb_result_card_new (void)
-{
-  return g_object_new (ONB_TYPE_RESULT_CARD, NULL);
-}

@@ -31,7 +31,6 @@ typedef enum
 #define ONB_TYPE_RESULT_CARD (onb_result_card_get_type ())
 G_DECLARE_FINAL_TYPE (OnbResultCard, onb_result_card, ONB, RESULT_CARD, GtkWidget)
 
-GtkWidget      *onb_result_card_new        (void);
 OnbResultState  onb_result_card_get_state  (OnbResultCard  *self);
 /* Every text is already translated; %NULL hides that line. */
 void            onb_result_card_show       (OnbResultCard  *self,
@@ -50,7 +49,6 @@ OnbStepState    onb_result_card_get_step   (OnbResultCard  *self,
  * shown; %NULL stops following. */
 void            onb_result_card_set_job    (OnbResultCard  *self,
                                             OnbJob         *job);
-OnbJob         *onb_result_card_get_job    (OnbResultCard  *self);
 /* A scan that was refused before any job: why, and what to do. */
 void            onb_result_card_show_rejection (OnbResultCard *self,
                                             const GError   *error);

@@ -215,14 +215,6 @@ onb_sound_player_new (void)
   return g_object_new (ONB_TYPE_SOUND_PLAYER, NULL);
 }
 
-gboolean
-onb_sound_player_get_enabled (OnbSoundPlayer *self)
-{
-  g_return_val_if_fail (ONB_IS_SOUND_PLAYER (self), FALSE);
-
-  return self->enabled;
-}
-
 void
 onb_sound_player_set_enabled (OnbSoundPlayer *self,
                               gboolean        enabled)

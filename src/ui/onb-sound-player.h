@@ -16,7 +16,6 @@ typedef enum
 G_DECLARE_FINAL_TYPE (OnbSoundPlayer, onb_sound_player, ONB, SOUND_PLAYER, GObject)
 
 OnbSoundPlayer *onb_sound_player_new         (void);
-gboolean        onb_sound_player_get_enabled (OnbSoundPlayer *self);
 void            onb_sound_player_set_enabled (OnbSoundPlayer *self,
                                               gboolean        enabled);
 void            onb_sound_player_play        (OnbSoundPlayer *self,

@@ -453,6 +453,7 @@ setup_body (OnbApplication *app,
   g_assert_cmpstr (onb_window_get_visible_page (window), !=, "setup");
   onb_pin_dialog_enter (dialog, "4321");
   g_assert_cmpstr (onb_window_get_visible_page (window), ==, "setup");
+  g_assert_true (onb_window_get_setup_unlocked (window));
   WAIT_FOR (find_pin_dialog () == NULL, 10);
 
   /* Invalid as typed: the message stands beside the field, Save refuses. */
@@ -518,6 +519,7 @@ setup_body (OnbApplication *app,
 
   /* Leaving Setup locks it again. */
   onb_window_show_page (window, "scan");
+  g_assert_false (onb_window_get_setup_unlocked (window));
   onb_window_show_page (window, "setup");
   g_assert_cmpstr (onb_window_get_visible_page (window), !=, "setup");
   WAIT_FOR (find_pin_dialog () != NULL, 10);
