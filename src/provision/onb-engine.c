@@ -52,6 +52,7 @@ struct _OnbEngine
   GQueue pending;          /* OnbJob* waiting for a slot */
   GHashTable *runs;        /* OnbJob* → Run* (running or waiting) */
   GPtrArray *followed;     /* OnbJob* run by another process */
+  GHashTable *resumed;     /* OnbJob* found unfinished in the journal, not yet run */
   guint follow_source;
   guint n_claims;          /* journal claims in flight */
   GCancellable *cancellable;
@@ -100,6 +101,7 @@ struct _Run
   guint in_flight;
   guint components_left;
   guint readbacks_left;
+  gboolean resumed;             /* may have run before (another run, another process): look first */
   gboolean blynk_done;
   gboolean tts_done;
   gboolean rolling_back;
@@ -452,7 +454,7 @@ blynk_search (Run              *run,
 static void
 blynk_device_step (Run *run)
 {
-  gboolean resumed = onb_job_get_step_attempts (run->job, ONB_JOB_STEP_BLYNK_DEVICE) > 1;
+  gboolean resumed = run->resumed || onb_job_get_step_attempts (run->job, ONB_JOB_STEP_BLYNK_DEVICE) > 1;
 
   if (onb_job_get_kind (run->job) == ONB_JOB_KIND_REPLACE)
     blynk_search (run, run->old_entry);
@@ -630,7 +632,7 @@ tts_is_cb (GObject      *object,
   Run *run = user_data;
   g_autoptr(OnbEngine) hold = run_release (run);
   g_autoptr(GError) error = NULL;
-  gboolean resumed = onb_job_get_step_attempts (run->job, ONB_JOB_STEP_TTS_IS) > 1;
+  gboolean resumed = run->resumed || onb_job_get_step_attempts (run->job, ONB_JOB_STEP_TTS_IS) > 1;
 
   if (onb_tts_client_create_is_finish (ONB_TTS_CLIENT (object), result, &error))
     {
@@ -1300,7 +1302,10 @@ run_start (Run *run)
       run_save (run, NULL);
       return;
     }
-  run_save (run, run_go);
+  /* The job's row was committed when it was claimed, before this; a run
+   * that crashes before this commit lands is resumed, and looks first. */
+  run_save (run, NULL);
+  run_go (run);
 }
 
 static void
@@ -1316,6 +1321,7 @@ pump (OnbEngine *self)
           run = g_new0 (Run, 1);
           run->engine = self;
           run->job = g_object_ref (job);
+          run->resumed = g_hash_table_remove (self->resumed, job);
           g_hash_table_insert (self->runs, job, run);
         }
       self->n_running++;
@@ -1434,8 +1440,10 @@ claim_cb (GObject      *object,
   onb_job_update_from_row (job, claim->row);
   switch (claim->claim)
     {
-    case ONB_JOURNAL_CLAIM_NEW:
     case ONB_JOURNAL_CLAIM_RESUMED:
+      g_hash_table_add (self->resumed, g_object_ref (job));
+      G_GNUC_FALLTHROUGH;
+    case ONB_JOURNAL_CLAIM_NEW:
       g_ptr_array_remove (self->followed, job);
       enqueue (self, job);
       break;
@@ -1509,6 +1517,7 @@ onb_engine_finalize (GObject *object)
 
   g_clear_pointer (&self->runs, g_hash_table_unref);
   g_clear_pointer (&self->followed, g_ptr_array_unref);
+  g_clear_pointer (&self->resumed, g_hash_table_unref);
   g_clear_pointer (&self->by_dev_eui, g_hash_table_unref);
   g_clear_object (&self->jobs);
   g_clear_object (&self->tts);
@@ -1590,6 +1599,7 @@ onb_engine_init (OnbEngine *self)
   self->by_dev_eui = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->runs = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) run_free);
   self->followed = g_ptr_array_new_with_free_func (g_object_unref);
+  self->resumed = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->cancellable = g_cancellable_new ();
   self->max_jobs = ONB_ENGINE_DEFAULT_MAX_JOBS;
   self->min_delay_ms = DEFAULT_MIN_DELAY_MS;
@@ -1659,6 +1669,7 @@ start_cb (GObject      *object,
         continue;
       job = onb_job_new_from_row (row);
       model_add (self, job);
+      g_hash_table_add (self->resumed, g_object_ref (job));
       enqueue (self, job);
     }
   update_counters (self);
