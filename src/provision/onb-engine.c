@@ -4,10 +4,11 @@
  * count of operations in flight (cloud requests and journal commits).
  * Chains continue only while nothing has failed; once the count drops to
  * zero after a failure the job is settled: a permanent failure rolls back
- * what the job made, a transient one waits with backoff. Every state
- * change is committed to the journal before the next request of that job
- * goes out, so a crash at any moment leaves a record saying what may be in
- * flight; a resumed step checks the cloud before creating anything.
+ * what the job made, a transient one waits with backoff. The job's row is
+ * committed before its first request and every state change is committed
+ * as it happens; a job found unfinished after a crash checks the clouds
+ * (Blynk search by name, TTS 409 + GET) and adopts what exists instead of
+ * creating it again.
  */
 
 #define G_LOG_DOMAIN "onb-engine"
@@ -285,7 +286,7 @@ step_error (Run        *run,
 }
 
 /* The outcome is committed right away, but the next request does not wait
- * for that commit: only the job's start is committed before anything is
+ * for that commit: only the job's row is committed before anything is
  * sent, and a resumed run checks the clouds before creating, so a lost
  * outcome is found again rather than repeated. This keeps disk syncs off
  * the critical path (DESIGN.md §4.3: about two round trips per job). */

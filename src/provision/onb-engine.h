@@ -13,9 +13,9 @@
  * main context. Network I/O is asynchronous on that main loop (cloud
  * layer); journal writes run on one dedicated worker thread, in order
  * (group commit: changes queued meanwhile share one fsync). A job's first
- * request waits for the commit of its start; later outcomes are committed
- * without holding the next request back, since a resumed job checks the
- * clouds before creating anything. Opening the two SQLite files
+ * request waits for the commit of its journal row; later state changes are
+ * committed without holding the next request back, since a job found
+ * unfinished checks the clouds before creating anything. Opening the two SQLite files
  * (onb_engine_new()), registry lookups and the journal look-ups of
  * submit_replace()/retry() are short indexed reads done inline; history
  * and export run on GTask worker threads.
