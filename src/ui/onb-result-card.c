@@ -321,7 +321,10 @@ update_from_job (OnbResultCard *self)
       else
         onb_result_card_show_internal (self, ONB_RESULT_STATE_SUCCESS,
                                        replace ? _("Replaced") : _("Done"), name, eui,
-                                       _("Created in Blynk and in The Things Stack, and verified."),
+                                       replace
+                                       ? _("The new device is in The Things Stack, and the Blynk device "
+                                           "now points at it with its history. Verified.")
+                                       : _("Created in Blynk and in The Things Stack, and verified."),
                                        NULL);
       break;
 

@@ -673,6 +673,7 @@ scanner_body (OnbApplication *app,
     g_signal_emit_by_name (confirm, "clicked");
     WAIT_FOR (card_says (replace_card, ONB_RESULT_STATE_SUCCESS, "0018B20000000102"), JOB_TIMEOUT_S);
     g_assert_cmpstr (onb_result_card_get_headline (replace_card), ==, "Replaced");
+    write_png (GTK_WINDOW (window), "onboarder-replace.png");
   }
 
   /* History: every job, newest first, searchable. */
@@ -683,6 +684,8 @@ scanner_body (OnbApplication *app,
     onb_window_show_page (window, "history");
     onb_history_page_refresh (ONB_HISTORY_PAGE (history));
     WAIT_FOR (count_history_rows (history) == 3, 10);
+    spin (300);
+    write_png (GTK_WINDOW (window), "onboarder-history.png");
     gtk_editable_set_text (GTK_EDITABLE (search), "000000105");
     onb_history_page_refresh (ONB_HISTORY_PAGE (history));
     WAIT_FOR (count_history_rows (history) == 1, 10);
