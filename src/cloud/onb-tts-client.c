@@ -744,8 +744,12 @@ create_is_existing_cb (GObject      *object,
   existing = onb_tts_client_get_finish (self, result, &error);
   if (existing == NULL)
     {
-      /* Could not look: report the conflict as the server named it. */
-      g_task_return_error (task, g_steal_pointer (&state->conflict));
+      /* Could not look for now (dropped, timed out, 5xx): that passes, and
+       * the retry will look again; only a real answer can say "taken". */
+      if (onb_cloud_error_is_transient (error))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_error (task, g_steal_pointer (&state->conflict));
       return;
     }
 

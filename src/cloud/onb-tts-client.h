@@ -75,7 +75,8 @@ gboolean       onb_tts_client_create_device_finish     (OnbTtsClient         *se
  * into: ONB_CLOUD_ERROR_ALREADY_EXISTS when this application already holds
  * this device (same ID and EUIs: adopt it), ONB_CLOUD_ERROR_EUIS_TAKEN when
  * the EUIs belong to another device or application, ONB_CLOUD_ERROR_ID_TAKEN
- * when the ID holds other EUIs. */
+ * when the ID holds other EUIs. When that look fails transiently, its error
+ * (the job stays queued and looks again). */
 void           onb_tts_client_create_is_async          (OnbTtsClient         *self,
                                                         OnbTtsDevice         *device,
                                                         GCancellable         *cancellable,

@@ -594,37 +594,6 @@ tts_is_adopt (Run      *run,
   step_done (run, ONB_JOB_STEP_TTS_IS, tts_components);
 }
 
-typedef struct
-{
-  Run *run;
-  GError *conflict;
-  gboolean resumed;
-} IsLookup;
-
-static void
-tts_is_lookup_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  IsLookup *lookup = user_data;
-  Run *run = lookup->run;
-  g_autoptr(OnbEngine) hold = run_release (run);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GError) conflict = lookup->conflict;
-  g_autoptr(json_object) existing = onb_tts_client_get_finish (ONB_TTS_CLIENT (object), result, &error);
-  gboolean resumed = lookup->resumed;
-
-  g_free (lookup);
-  if (existing != NULL &&
-      onb_tts_client_verify_device (run->engine->tts, ONB_TTS_COMPONENT_IS, run->tts_device, existing, NULL))
-    tts_is_adopt (run, resumed);
-  else if (existing == NULL && onb_cloud_error_is_transient (error))
-    step_error (run, ONB_JOB_STEP_TTS_IS, error);
-  else
-    step_error (run, ONB_JOB_STEP_TTS_IS, conflict);
-  run_check (run);
-}
-
 static void
 tts_is_cb (GObject      *object,
            GAsyncResult *result,
@@ -642,19 +611,6 @@ tts_is_cb (GObject      *object,
     }
   else if (g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_ALREADY_EXISTS))
     tts_is_adopt (run, resumed);
-  else if (g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_ID_TAKEN))
-    {
-      /* The client reports id-taken when it could not look at the
-       * existing record (say, the network dropped): look ourselves. */
-      IsLookup *lookup = g_new0 (IsLookup, 1);
-
-      lookup->run = run;
-      lookup->conflict = g_steal_pointer (&error);
-      lookup->resumed = resumed;
-      run_hold (run);
-      onb_tts_client_get_async (run->engine->tts, ONB_TTS_COMPONENT_IS, onb_job_get_tts_device_id (run->job),
-                                run->engine->cancellable, tts_is_lookup_cb, lookup);
-    }
   else
     step_error (run, ONB_JOB_STEP_TTS_IS, error);
   run_check (run);

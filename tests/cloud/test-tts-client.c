@@ -252,6 +252,45 @@ test_already_exists (Fixture       *f,
   g_assert_no_error (error);
 }
 
+/* The look behind a 409 fails for now: the answer is that transient
+ * error (the job stays queued), never a permanent "id-taken". */
+static void
+test_conflict_look_fails (Fixture       *f,
+                          gconstpointer  data)
+{
+  static const struct { const char *faults; int code; } cases[] = {
+    { "{\"script\": {\"tts.is.get\": [\"503\"]}}", ONB_CLOUD_ERROR_SERVER_ERROR },
+    { "{\"script\": {\"tts.is.get\": [\"500\"]}}", ONB_CLOUD_ERROR_SERVER_ERROR },
+    /* libcurl resends on each dead reused connection of its pool: drop
+     * more often than it holds connections (the rest is cleared below). */
+    { "{\"script\": {\"tts.is.get\": [\"drop\", \"drop\", \"drop\", \"drop\", \"drop\", \"drop\", \"drop\", \"drop\"]}}",
+      ONB_CLOUD_ERROR_CONNECTION_RESET },
+  };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      onb_test_sim_set_faults (sim, cases[i].faults, &error);
+      g_assert_no_error (error);
+
+      g_assert_false (create_is (f->tts, f->device, &error));
+      g_assert_error (error, ONB_CLOUD_ERROR, cases[i].code);
+      g_assert_true (onb_cloud_error_is_transient (error));
+      g_clear_error (&error);
+      g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.get"), >=, 1);
+      onb_test_sim_set_faults (sim, "{}", &error);
+      g_assert_no_error (error);
+
+      /* Once the look works, the same box is "already there" again. */
+      g_assert_false (create_is (f->tts, f->device, &error));
+      g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_ALREADY_EXISTS);
+      g_clear_error (&error);
+    }
+}
+
 static void
 test_euis_taken_elsewhere (Fixture       *f,
                            gconstpointer  data)
@@ -727,6 +766,7 @@ main (int   argc,
   ADD ("/tts/create", test_create_success);
   ADD ("/tts/concurrent-components", test_concurrent_components);
   ADD ("/tts/already-exists", test_already_exists);
+  ADD ("/tts/conflict-look-fails", test_conflict_look_fails);
   ADD ("/tts/euis-taken-elsewhere", test_euis_taken_elsewhere);
   ADD ("/tts/unauthorized", test_unauthorized);
   ADD ("/tts/forbidden-keys", test_forbidden_keys);
