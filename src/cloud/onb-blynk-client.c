@@ -1120,6 +1120,7 @@ typedef struct
 {
   gint64      device_id;
   GHashTable *values;  /* name → value */
+  GHashTable *stored;  /* name → value, as each answer says */
   guint       pending;
   GError     *error;
 } SetMetafields;
@@ -1130,25 +1131,40 @@ set_metafields_free (gpointer data)
   SetMetafields *state = data;
 
   g_hash_table_unref (state->values);
+  g_hash_table_unref (state->stored);
   g_clear_error (&state->error);
   g_free (state);
 }
+
+typedef struct
+{
+  GTask *task;
+  char  *name;
+} MetafieldWrite;
 
 static void
 metafield_written_cb (GObject      *object,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  MetafieldWrite *write = user_data;
+  g_autoptr(GTask) task = write->task;
+  g_autofree char *name = write->name;
   SetMetafields *state = g_task_get_task_data (task);
   g_autoptr(json_object) json = NULL;
+  json_object *value = NULL;
   GError *error = NULL;
 
+  g_free (write);
   json = call_finish (ONB_BLYNK_CLIENT (object), result, &error);
   if (error != NULL && state->error == NULL)
     state->error = error;
   else
     g_clear_error (&error);
+
+  /* Blynk answers with the metafield as it stored it. */
+  if (json_object_object_get_ex (json, "value", &value) && json_object_is_type (value, json_type_string))
+    g_hash_table_insert (state->stored, g_steal_pointer (&name), g_strdup (json_object_get_string (value)));
 
   if (--state->pending > 0)
     return;
@@ -1168,6 +1184,7 @@ set_metafields_map_cb (GObject      *object,
   OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
   SetMetafields *state = g_task_get_task_data (task);
   g_autoptr(GHashTable) map = NULL;
+  MetafieldWrite *write;
   GHashTableIter iter;
   gpointer name, value;
   GError *error = NULL;
@@ -1208,8 +1225,11 @@ set_metafields_map_cb (GObject      *object,
       json_object_object_add (call->body, "deviceId", json_object_new_int64 (state->device_id));
       json_object_object_add (call->body, "metaFieldId", json_object_new_int64 (*(gint64 *) g_hash_table_lookup (map, name)));
       json_object_object_add (call->body, "newValue", json_object_new_string (value));
+      write = g_new0 (MetafieldWrite, 1);
+      write->task = g_object_ref (task);
+      write->name = g_strdup (name);
       call_async (self, call, g_task_get_cancellable (task), onb_blynk_client_set_metafields_async,
-                  metafield_written_cb, g_object_ref (task));
+                  metafield_written_cb, write);
     }
 }
 
@@ -1255,6 +1275,7 @@ onb_blynk_client_set_metafields_async (OnbBlynkClient      *self,
   state = g_new0 (SetMetafields, 1);
   state->device_id = device_id;
   state->values = g_hash_table_ref (values);
+  state->stored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_task_set_task_data (task, state, set_metafields_free);
 
   if (template_id > 0)
@@ -1266,9 +1287,19 @@ onb_blynk_client_set_metafields_async (OnbBlynkClient      *self,
 gboolean
 onb_blynk_client_set_metafields_finish (OnbBlynkClient  *self,
                                         GAsyncResult    *result,
+                                        GHashTable     **out_stored,
                                         GError         **error)
 {
+  SetMetafields *state;
+
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+
+  state = g_task_get_task_data (G_TASK (result));
+  if (out_stored != NULL)
+    *out_stored = g_hash_table_size (state->stored) == g_hash_table_size (state->values) ?
+                  g_hash_table_ref (state->stored) : NULL;
+  return TRUE;
 }

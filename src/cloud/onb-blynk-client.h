@@ -103,7 +103,10 @@ GHashTable      *onb_blynk_client_get_metafields_finish    (OnbBlynkClient      
  * device, all requests concurrently; the first failure is returned after
  * every request has finished. An unknown name is
  * ONB_CLOUD_ERROR_INVALID_REQUEST naming it. The device's template id is
- * looked up (get_device) when @template_id is 0. */
+ * looked up (get_device) when @template_id is 0.
+ * On success, @out_stored (may be NULL) gets name → value as Blynk's
+ * answers say it stored them, or NULL when an answer did not say (read the
+ * device back then). (transfer full) */
 void             onb_blynk_client_set_metafields_async     (OnbBlynkClient       *self,
                                                             gint64                device_id,
                                                             gint64                template_id,
@@ -113,6 +116,7 @@ void             onb_blynk_client_set_metafields_async     (OnbBlynkClient      
                                                             gpointer              user_data);
 gboolean         onb_blynk_client_set_metafields_finish    (OnbBlynkClient       *self,
                                                             GAsyncResult         *result,
+                                                            GHashTable          **out_stored,
                                                             GError              **error);
 
 /* `GET /api/v1/organization/device?deviceId=`; not-found when absent. */

@@ -787,7 +787,7 @@ create_is_cb (GObject      *object,
   created = call_finish (self, result, &error);
   if (created != NULL)
     {
-      g_task_return_boolean (task, TRUE);
+      g_task_return_pointer (task, g_steal_pointer (&created), (GDestroyNotify) json_object_put);
       return;
     }
 
@@ -839,33 +839,36 @@ onb_tts_client_create_is_async (OnbTtsClient        *self,
               create_is_cb, g_steal_pointer (&task));
 }
 
+/* Hands the server's answer to @out_record when it is an end device (it
+ * has its ids), else NULL: the caller then reads the device back. */
+static gboolean
+record_finish (OnbTtsClient  *self,
+               GAsyncResult  *result,
+               json_object  **out_record,
+               GError       **error)
+{
+  g_autoptr(json_object) answer = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  answer = g_task_propagate_pointer (G_TASK (result), error);
+  if (answer == NULL)
+    return FALSE;
+  if (out_record != NULL)
+    *out_record = json_path (answer, "ids") != NULL ? g_steal_pointer (&answer) : NULL;
+  return TRUE;
+}
+
 gboolean
 onb_tts_client_create_is_finish (OnbTtsClient  *self,
                                  GAsyncResult  *result,
+                                 json_object  **out_record,
                                  GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return record_finish (self, result, out_record, error);
 }
 
 /* ---- set on JS/NS/AS ------------------------------------------------------ */
-
-static void
-set_cb (GObject      *object,
-        GAsyncResult *result,
-        gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(json_object) answer = NULL;
-  GError *error = NULL;
-
-  answer = call_finish (ONB_TTS_CLIENT (object), result, &error);
-  if (answer == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
 
 void
 onb_tts_client_set_async (OnbTtsClient        *self,
@@ -875,7 +878,6 @@ onb_tts_client_set_async (OnbTtsClient        *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(OnbHttpRequest) request = NULL;
   g_autoptr(json_object) body = NULL;
   g_autofree char *url = NULL;
@@ -885,13 +887,10 @@ onb_tts_client_set_async (OnbTtsClient        *self,
   g_return_if_fail (component != ONB_TTS_COMPONENT_IS && component <= ONB_TTS_COMPONENT_AS);
   g_return_if_fail (device != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, onb_tts_client_set_async);
-
   body = onb_tts_client_build_body (self, component, device, &error);
   if (body == NULL)
     {
-      g_task_return_error (task, error);
+      g_task_report_error (self, callback, user_data, onb_tts_client_set_async, error);
       return;
     }
 
@@ -899,18 +898,18 @@ onb_tts_client_set_async (OnbTtsClient        *self,
   request = onb_http_request_new ("PUT", url);
   onb_http_request_set_json_body (request, body);
 
+  /* The answer is the end device as stored, for the mask sent. */
   call_async (self, component, onb_tts_device_get_device_id (device), FALSE,
-              request, cancellable, onb_tts_client_set_async, set_cb, g_steal_pointer (&task));
+              request, cancellable, onb_tts_client_set_async, callback, user_data);
 }
 
 gboolean
 onb_tts_client_set_finish (OnbTtsClient  *self,
                            GAsyncResult  *result,
+                           json_object  **out_record,
                            GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return record_finish (self, result, out_record, error);
 }
 
 /* ---- fan-out of several boolean steps ------------------------------------- */
@@ -969,7 +968,7 @@ fan_out_set_cb (GObject      *object,
 {
   GError *error = NULL;
 
-  onb_tts_client_set_finish (ONB_TTS_CLIENT (object), result, &error);
+  onb_tts_client_set_finish (ONB_TTS_CLIENT (object), result, NULL, &error);
   fan_out_step_done (user_data, error);
 }
 
@@ -997,7 +996,7 @@ create_device_is_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   FanOut *fan;
 
-  if (!onb_tts_client_create_is_finish (self, result, &error) &&
+  if (!onb_tts_client_create_is_finish (self, result, NULL, &error) &&
       !g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_ALREADY_EXISTS))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -1169,7 +1168,15 @@ delete_from_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  set_cb (object, result, user_data);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(json_object) answer = NULL;
+  GError *error = NULL;
+
+  answer = call_finish (ONB_TTS_CLIENT (object), result, &error);
+  if (answer == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 void

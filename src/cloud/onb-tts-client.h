@@ -76,7 +76,10 @@ gboolean       onb_tts_client_create_device_finish     (OnbTtsClient         *se
  * this device (same ID and EUIs: adopt it), ONB_CLOUD_ERROR_EUIS_TAKEN when
  * the EUIs belong to another device or application, ONB_CLOUD_ERROR_ID_TAKEN
  * when the ID holds other EUIs. When that look fails transiently, its error
- * (the job stays queued and looks again). */
+ * (the job stays queued and looks again).
+ * On success, @out_record (may be NULL) gets the device as the server
+ * created it, for onb_tts_client_verify_device(); NULL when the answer
+ * holds no end device (read it back with get then). (transfer full) */
 void           onb_tts_client_create_is_async          (OnbTtsClient         *self,
                                                         OnbTtsDevice         *device,
                                                         GCancellable         *cancellable,
@@ -84,11 +87,13 @@ void           onb_tts_client_create_is_async          (OnbTtsClient         *se
                                                         gpointer              user_data);
 gboolean       onb_tts_client_create_is_finish         (OnbTtsClient         *self,
                                                         GAsyncResult         *result,
+                                                        json_object         **out_record,
                                                         GError              **error);
 
 /* Step 2: `PUT {js|ns|as}/api/v3/{js|ns|as}/applications/{app}/devices/{id}`
  * with that component's body and field mask. Idempotent. @component must be
- * JS, NS or AS. */
+ * JS, NS or AS. @out_record as for create_is: the server answers with the
+ * end device as stored, for the fields sent. */
 void           onb_tts_client_set_async                (OnbTtsClient         *self,
                                                         OnbTtsComponent       component,
                                                         OnbTtsDevice         *device,
@@ -97,6 +102,7 @@ void           onb_tts_client_set_async                (OnbTtsClient         *se
                                                         gpointer              user_data);
 gboolean       onb_tts_client_set_finish               (OnbTtsClient         *self,
                                                         GAsyncResult         *result,
+                                                        json_object         **out_record,
                                                         GError              **error);
 
 /* The JSON body step 1 or 2 sends for @component (for tests and `--json`
@@ -120,8 +126,8 @@ json_object   *onb_tts_client_get_finish               (OnbTtsClient         *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
-/* Does a read-back from @component agree with what set/create wrote for
- * @device and the configuration? On FALSE, @error
+/* Does a read-back from @component (or its answer to set/create) agree with
+ * what set/create wrote for @device and the configuration? On FALSE, @error
  * (ONB_CLOUD_ERROR_BAD_RESPONSE) names the first field that differs. */
 gboolean       onb_tts_client_verify_device            (OnbTtsClient         *self,
                                                         OnbTtsComponent       component,

@@ -102,6 +102,7 @@ struct _Run
   guint in_flight;
   guint components_left;
   guint readbacks_left;
+  guint blynk_left;             /* metafield writes and the namesake search */
   gboolean resumed;             /* may have run before (another run, another process): look first */
   gboolean blynk_done;
   gboolean tts_done;
@@ -111,8 +112,11 @@ struct _Run
   char *fail_reason;   /* what the failed job will say */
   char *fail_message;
   guint timer;
-  /* verify read-backs */
+  /* What verify compares: the servers' answers to this process's steps,
+   * else read back (a step done by an earlier process, an answer that
+   * said nothing). */
   json_object *readback[4];
+  GHashTable *blynk_stored;     /* metafield name → value, as the answers said */
   OnbBlynkDevice *blynk_readback;
   GPtrArray *blynk_namesakes;
 };
@@ -134,6 +138,7 @@ clear_readback (Run *run)
 {
   for (guint i = 0; i < G_N_ELEMENTS (run->readback); i++)
     g_clear_pointer (&run->readback[i], json_object_put);
+  g_clear_pointer (&run->blynk_stored, g_hash_table_unref);
   g_clear_pointer (&run->blynk_readback, onb_blynk_device_unref);
   g_clear_pointer (&run->blynk_namesakes, g_ptr_array_unref);
 }
@@ -498,6 +503,13 @@ blynk_chain_done (Run *run)
 }
 
 static void
+blynk_part_done (Run *run)
+{
+  if (--run->blynk_left == 0)
+    blynk_chain_done (run);
+}
+
+static void
 metafields_set_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -506,10 +518,31 @@ metafields_set_cb (GObject      *object,
   g_autoptr(OnbEngine) hold = run_release (run);
   g_autoptr(GError) error = NULL;
 
-  if (!onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error))
+  g_clear_pointer (&run->blynk_stored, g_hash_table_unref);
+  if (!onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &run->blynk_stored, &error))
     step_error (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
   else
-    step_done (run, ONB_JOB_STEP_BLYNK_METAFIELDS, blynk_chain_done);
+    step_done (run, ONB_JOB_STEP_BLYNK_METAFIELDS, blynk_part_done);
+  run_check (run);
+}
+
+/* Our device exists, so any namesake made later has a higher id and loses
+ * to ours: the search for a race need not wait for the metafields. */
+static void
+namesakes_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_release (run);
+  g_autoptr(GError) error = NULL;
+
+  run->blynk_namesakes = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  /* Not found now: verify searches again. */
+  if (error != NULL)
+    g_debug ("Blynk search before verify failed: %s", error->message);
+  if (!run_failed (run))
+    blynk_part_done (run);
   run_check (run);
 }
 
@@ -579,6 +612,16 @@ blynk_metafields (Run *run)
     }
   onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_RUNNING, NULL, NULL);
   run_save (run, NULL);
+  g_clear_pointer (&run->blynk_stored, g_hash_table_unref);
+  g_clear_pointer (&run->blynk_namesakes, g_ptr_array_unref);
+  run->blynk_left = 1;
+  if (onb_job_get_kind (run->job) != ONB_JOB_KIND_REPLACE)
+    {
+      run->blynk_left++;
+      run_hold (run);
+      onb_blynk_client_search_devices_async (run->engine->blynk, onb_registry_entry_get_blynk_name (run->entry),
+                                             run->engine->cancellable, namesakes_cb, run);
+    }
   blynk_metafields_send (run);
 }
 
@@ -604,7 +647,8 @@ tts_is_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   gboolean resumed = run->resumed || onb_job_get_step_attempts (run->job, ONB_JOB_STEP_TTS_IS) > 1;
 
-  if (onb_tts_client_create_is_finish (ONB_TTS_CLIENT (object), result, &error))
+  g_clear_pointer (&run->readback[ONB_TTS_COMPONENT_IS], json_object_put);
+  if (onb_tts_client_create_is_finish (ONB_TTS_CLIENT (object), result, &run->readback[ONB_TTS_COMPONENT_IS], &error))
     {
       onb_job_set_step_remote (run->job, ONB_JOB_STEP_TTS_IS, onb_job_get_tts_device_id (run->job), TRUE);
       step_done (run, ONB_JOB_STEP_TTS_IS, tts_components);
@@ -667,11 +711,13 @@ tts_set_cb (GObject      *object,
   ComponentData *data = user_data;
   Run *run = data->run;
   g_autoptr(OnbEngine) hold = run_release (run);
-  OnbJobStep step = component_step (data->component);
+  OnbTtsComponent component = data->component;
+  OnbJobStep step = component_step (component);
   g_autoptr(GError) error = NULL;
 
   g_free (data);
-  if (onb_tts_client_set_finish (ONB_TTS_CLIENT (object), result, &error))
+  g_clear_pointer (&run->readback[component], json_object_put);
+  if (onb_tts_client_set_finish (ONB_TTS_CLIENT (object), result, &run->readback[component], &error))
     {
       onb_job_set_step_remote (run->job, step, onb_job_get_tts_device_id (run->job), TRUE);
       step_done (run, step, component_saved);
@@ -797,7 +843,8 @@ blynk_check (Run     *run,
   g_hash_table_iter_init (&iter, expected);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      const char *found = onb_blynk_device_get_metafield (run->blynk_readback, key);
+      const char *found = run->blynk_stored != NULL ? g_hash_table_lookup (run->blynk_stored, key)
+                                                    : onb_blynk_device_get_metafield (run->blynk_readback, key);
 
       if (g_strcmp0 (found, value) != 0)
         {
@@ -890,38 +937,43 @@ verify_cb (GObject      *object,
   run_check (run);
 }
 
+static VerifyData *
+verify_data_new (Run *run,
+                 int  what)
+{
+  VerifyData *data = g_new0 (VerifyData, 1);
+
+  data->run = run;
+  data->what = what;
+  run->readbacks_left++;
+  run_hold (run);
+  return data;
+}
+
+/* Reads back only what the steps' answers did not give; with every answer
+ * at hand (all steps ran in this process) nothing is sent. */
 static void
 verify_send (Run *run)
 {
   OnbEngine *self = run->engine;
-  VerifyData *data;
+  gboolean replace = onb_job_get_kind (run->job) == ONB_JOB_KIND_REPLACE;
+  gboolean search = !replace && run->blynk_namesakes == NULL;
+  gboolean get = run->blynk_stored == NULL;
 
-  clear_readback (run);
-  run->readbacks_left = onb_job_get_kind (run->job) != ONB_JOB_KIND_REPLACE ? 6 : 5;
+  g_clear_pointer (&run->blynk_readback, onb_blynk_device_unref);
+  run->readbacks_left = 0;
   for (OnbTtsComponent c = ONB_TTS_COMPONENT_IS; c <= ONB_TTS_COMPONENT_AS; c++)
-    {
-      data = g_new0 (VerifyData, 1);
-      data->run = run;
-      data->what = c;
-      run_hold (run);
+    if (run->readback[c] == NULL)
       onb_tts_client_get_async (self->tts, c, onb_tts_device_get_device_id (run->tts_device), self->cancellable,
-                                verify_cb, data);
-    }
-  data = g_new0 (VerifyData, 1);
-  data->run = run;
-  data->what = -1;
-  run_hold (run);
-  onb_blynk_client_get_device_async (self->blynk, onb_job_get_blynk_device_id (run->job), self->cancellable,
-                                     verify_cb, data);
-  if (onb_job_get_kind (run->job) != ONB_JOB_KIND_REPLACE)
-    {
-      data = g_new0 (VerifyData, 1);
-      data->run = run;
-      data->what = -2;
-      run_hold (run);
-      onb_blynk_client_search_devices_async (self->blynk, onb_registry_entry_get_blynk_name (run->entry),
-                                             self->cancellable, verify_cb, data);
-    }
+                                verify_cb, verify_data_new (run, c));
+  if (get)
+    onb_blynk_client_get_device_async (self->blynk, onb_job_get_blynk_device_id (run->job), self->cancellable,
+                                       verify_cb, verify_data_new (run, -1));
+  if (search)
+    onb_blynk_client_search_devices_async (self->blynk, onb_registry_entry_get_blynk_name (run->entry),
+                                           self->cancellable, verify_cb, verify_data_new (run, -2));
+  if (run->readbacks_left == 0)
+    verify_settle (run);
 }
 
 static void
@@ -1103,7 +1155,7 @@ undo_cb (GObject      *object,
   if (ONB_IS_TTS_CLIENT (object))
     ok = onb_tts_client_delete_finish (ONB_TTS_CLIENT (object), result, &error);
   else if (step == ONB_JOB_STEP_BLYNK_METAFIELDS)
-    ok = onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error);
+    ok = onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, NULL, &error);
   else
     ok = onb_blynk_client_delete_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
 

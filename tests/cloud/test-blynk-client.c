@@ -91,12 +91,13 @@ static gboolean
 set_metafields (OnbBlynkClient  *blynk,
                 gint64           device_id,
                 GHashTable      *values,
+                GHashTable     **out_stored,
                 GError         **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
   onb_blynk_client_set_metafields_async (blynk, device_id, 0, values, NULL, cloud_test_store_result, &result);
-  return onb_blynk_client_set_metafields_finish (blynk, cloud_test_wait (&result), error);
+  return onb_blynk_client_set_metafields_finish (blynk, cloud_test_wait (&result), out_stored, error);
 }
 
 static GPtrArray *
@@ -122,6 +123,7 @@ test_device_lifecycle (Fixture       *f,
   g_autoptr(GError) error = NULL;
   double last_start = 0, first_end = G_MAXDOUBLE;
   g_autoptr(GPtrArray) writes = NULL;
+  g_autoptr(GHashTable) stored = NULL;
 
   device = create_device (f->blynk, "Soil 0018B20000000101", &error);
   g_assert_no_error (error);
@@ -138,8 +140,13 @@ test_device_lifecycle (Fixture       *f,
   g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_JOIN_EUI), g_strdup ("70B3D57ED0000010"));
   g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_APP_KEY), g_strdup ("2B7E151628AED2A6ABF7158809CF4F3C"));
   g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_TTN_DEVICE), g_strdup ("eui-0018b20000000101"));
-  g_assert_true (set_metafields (f->blynk, onb_blynk_device_get_id (device), values, &error));
+  g_assert_true (set_metafields (f->blynk, onb_blynk_device_get_id (device), values, &stored, &error));
   g_assert_no_error (error);
+  /* The answers say what was stored: every value, as written. */
+  g_assert_nonnull (stored);
+  g_assert_cmpuint (g_hash_table_size (stored), ==, g_hash_table_size (values));
+  g_assert_cmpstr (g_hash_table_lookup (stored, ONB_BLYNK_METAFIELD_TTN_DEVICE), ==, "eui-0018b20000000101");
+  g_assert_cmpstr (g_hash_table_lookup (stored, ONB_BLYNK_METAFIELD_DEV_EUI), ==, "0018B20000000101");
 
   writes = cloud_test_log_entries (sim, "blynk.metafield_set");
   g_assert_cmpuint (writes->len, ==, 4);
@@ -189,7 +196,7 @@ test_unknown_metafield (Fixture       *f,
   g_assert_nonnull (device);
   g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_DEV_EUI), g_strdup ("0018B20000000101"));
   g_hash_table_insert (values, g_strdup ("Colour"), g_strdup ("green"));
-  g_assert_false (set_metafields (f->blynk, onb_blynk_device_get_id (device), values, &error));
+  g_assert_false (set_metafields (f->blynk, onb_blynk_device_get_id (device), values, NULL, &error));
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_REQUEST);
   g_assert_nonnull (strstr (error->message, "Colour"));
   /* Nothing written: names are checked first. */

@@ -79,7 +79,7 @@ create_is (OnbTtsClient  *tts,
   g_autoptr(GAsyncResult) result = NULL;
 
   onb_tts_client_create_is_async (tts, device, NULL, cloud_test_store_result, &result);
-  return onb_tts_client_create_is_finish (tts, cloud_test_wait (&result), error);
+  return onb_tts_client_create_is_finish (tts, cloud_test_wait (&result), NULL, error);
 }
 
 static gboolean
@@ -91,7 +91,7 @@ set_component (OnbTtsClient     *tts,
   g_autoptr(GAsyncResult) result = NULL;
 
   onb_tts_client_set_async (tts, component, device, NULL, cloud_test_store_result, &result);
-  return onb_tts_client_set_finish (tts, cloud_test_wait (&result), error);
+  return onb_tts_client_set_finish (tts, cloud_test_wait (&result), NULL, error);
 }
 
 static json_object *
@@ -250,6 +250,43 @@ test_already_exists (Fixture       *f,
   /* ...and the whole creation adopts it. */
   g_assert_true (create_device (f->tts, f->device, &error));
   g_assert_no_error (error);
+}
+
+/* Each write answers with the device as the server stored it, and that
+ * answer verifies like a read-back (the engine then reads nothing back). */
+static void
+test_answers_verify (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(json_object) record = NULL;
+  g_autoptr(GError) error = NULL;
+
+  onb_tts_client_create_is_async (f->tts, f->device, NULL, cloud_test_store_result, &result);
+  g_assert_true (onb_tts_client_create_is_finish (f->tts, cloud_test_wait (&result), &record, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (record);
+  g_assert_true (onb_tts_client_verify_device (f->tts, ONB_TTS_COMPONENT_IS, f->device, record, &error));
+  g_assert_no_error (error);
+
+  for (OnbTtsComponent c = ONB_TTS_COMPONENT_JS; c <= ONB_TTS_COMPONENT_AS; c++)
+    {
+      g_clear_object (&result);
+      g_clear_pointer (&record, json_object_put);
+      onb_tts_client_set_async (f->tts, c, f->device, NULL, cloud_test_store_result, &result);
+      g_assert_true (onb_tts_client_set_finish (f->tts, cloud_test_wait (&result), &record, &error));
+      g_assert_no_error (error);
+      g_assert_nonnull (record);
+      g_assert_true (onb_tts_client_verify_device (f->tts, c, f->device, record, &error));
+      g_assert_no_error (error);
+    }
+  /* The NS answer holds what NS stored, not an echo of ids only. */
+  g_clear_pointer (&record, json_object_put);
+  g_clear_object (&result);
+  onb_tts_client_set_async (f->tts, ONB_TTS_COMPONENT_NS, f->device, NULL, cloud_test_store_result, &result);
+  g_assert_true (onb_tts_client_set_finish (f->tts, cloud_test_wait (&result), &record, &error));
+  g_assert_cmpstr (str_at (record, "frequency_plan_id"), ==, ONB_TEST_SIM_TTS_FREQUENCY_PLAN);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.get"), ==, 0);
 }
 
 /* The look behind a 409 fails for now: the answer is that transient
@@ -767,6 +804,7 @@ main (int   argc,
   ADD ("/tts/concurrent-components", test_concurrent_components);
   ADD ("/tts/already-exists", test_already_exists);
   ADD ("/tts/conflict-look-fails", test_conflict_look_fails);
+  ADD ("/tts/answers-verify", test_answers_verify);
   ADD ("/tts/euis-taken-elsewhere", test_euis_taken_elsewhere);
   ADD ("/tts/unauthorized", test_unauthorized);
   ADD ("/tts/forbidden-keys", test_forbidden_keys);

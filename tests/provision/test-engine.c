@@ -158,6 +158,42 @@ test_happy_path (Fixture       *f,
   }
 }
 
+/* Verify compares the servers' answers to this process's own steps; a
+ * step it did not do (here IS, adopted from another station) is read back. */
+static void
+test_verify_from_answers (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *code = "LW:D0:70B3D57ED0000010:0018B20000000101:000AF8BE:S2611A0001:C0B8C";
+  g_autoptr(OnbJob) job = submit (f->engine, code);
+  g_autofree char *csv = prov_sample_csv ();
+  g_autoptr(ProvStation) other = NULL;
+  g_autoptr(OnbEngine) other_engine = NULL;
+  g_autoptr(OnbJob) other_job = NULL;
+  g_autoptr(json_object) state = NULL;
+  const char *reads[] = { "tts.is.get", "tts.js.get", "tts.ns.get", "tts.as.get", "blynk.device_get" };
+
+  wait_done (f->engine, job);
+  for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
+    g_assert_cmpint (onb_test_sim_get_count (sim, reads[i]), ==, 0);
+  /* The race check, sent alongside the metafields. */
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.search"), ==, 1);
+
+  other = prov_station_new (sim, csv, NULL);
+  other_engine = prov_station_engine (other);
+  other_job = submit (other_engine, code);
+  wait_done (other_engine, other_job);
+  /* The 409's look, then verify's read-back; JS/NS/AS answered. */
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.get"), ==, 2);
+  for (guint i = 1; i < G_N_ELEMENTS (reads); i++)
+    g_assert_cmpint (onb_test_sim_get_count (sim, reads[i]), ==, 0);
+  g_assert_cmpint (onb_job_get_blynk_device_id (other_job), ==, onb_job_get_blynk_device_id (job));
+
+  state = sim_state ();
+  assert_created_once (state, "0018B20000000101", "Soil sensor 01");
+  g_assert_true (prov_wait_jobs (other_engine, NULL, 0, 60));
+}
+
 static void
 test_same_box_twice (Fixture       *f,
                      gconstpointer  data)
@@ -516,6 +552,7 @@ main (int    argc,
 
 #define ADD(path, func, extra) g_test_add (path, Fixture, extra, fixture_set_up, func, fixture_tear_down)
   ADD ("/engine/happy-path", test_happy_path, NULL);
+  ADD ("/engine/verify-from-answers", test_verify_from_answers, NULL);
   ADD ("/engine/same-box-twice", test_same_box_twice, NULL);
   ADD ("/engine/static-token-and-tr005", test_token_and_tr005, NULL);
   ADD ("/engine/rejections", test_rejections, NULL);
