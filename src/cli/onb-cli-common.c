@@ -33,6 +33,25 @@ onb_cli_parse_options (GOptionContext   *context,
 }
 
 /**
+ * onb_cli_check_codes_or_stdin:
+ * @argc: arguments left after the options, the command's name included
+ *
+ * Codes come either as arguments or from --stdin, never both or neither.
+ * Returns: %FALSE after telling the user, for a usage error.
+ */
+gboolean
+onb_cli_check_codes_or_stdin (int      argc,
+                              gboolean use_stdin)
+{
+  if (use_stdin != (argc > 1))
+    return TRUE;
+
+  g_printerr ("%s\n", use_stdin ? _("Give codes as arguments or --stdin, not both.")
+                                : _("Give at least one code, or --stdin."));
+  return FALSE;
+}
+
+/**
  * onb_cli_load_config:
  * @path: (nullable): --config, or %NULL for the default location
  * @required: whether a missing file is an error; when not, an empty

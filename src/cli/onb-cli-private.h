@@ -24,6 +24,8 @@ typedef gboolean (*OnbCliLineFunc) (const char *line,
 int         onb_cli_parse_options   (GOptionContext   *context,
                                      int              *argc,
                                      char           ***argv);
+gboolean    onb_cli_check_codes_or_stdin (int            argc,
+                                          gboolean       use_stdin);
 OnbConfig  *onb_cli_load_config     (const char       *path,
                                      gboolean          required,
                                      GError          **error);

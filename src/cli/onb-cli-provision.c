@@ -291,12 +291,8 @@ onb_cli_provision (int    argc,
   if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
     return status;
 
-  if (use_stdin == (argc > 1))
-    {
-      g_printerr ("%s\n", use_stdin ? _("Give codes as arguments or --stdin, not both.")
-                                    : _("Give at least one code, or --stdin."));
-      return ONB_CLI_EXIT_USAGE;
-    }
+  if (!onb_cli_check_codes_or_stdin (argc, use_stdin))
+    return ONB_CLI_EXIT_USAGE;
 
   if (!(config = onb_cli_load_config (options.config_path, TRUE, &error)) ||
       !(engine = onb_cli_engine_start (config, &options, &error)))
