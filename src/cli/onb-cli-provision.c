@@ -170,7 +170,7 @@ onb_cli_print_job (OnbJob   *job,
   if (onb_job_get_already_done (job))
     printf ("  %s", _("(already done before)"));
   if (onb_job_get_blynk_device_id (job) > 0)
-    printf (_("  Blynk device %" G_GINT64_FORMAT), onb_job_get_blynk_device_id (job));
+    printf (_("  Blynk device %lld"), (long long) onb_job_get_blynk_device_id (job));
   if (onb_job_get_message (job) != NULL)
     printf ("\n         %s (%s)", onb_job_get_message (job), onb_job_get_reason (job));
   printf ("\n");

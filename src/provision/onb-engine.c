@@ -1892,7 +1892,7 @@ onb_engine_retry (OnbEngine  *self,
     case ONB_JOB_STATE_DONE:
     default:
       g_set_error (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_JOB_NOT_FAILED,
-                   _("Job %" G_GINT64_FORMAT " is %s; only failed or waiting jobs can be retried."), job_id,
+                   _("Job %lld is %s; only failed or waiting jobs can be retried."), (long long) job_id,
                    onb_job_state_to_string (onb_job_get_state (job)));
       return NULL;
     }

@@ -455,7 +455,7 @@ run_op (sqlite3 *db,
                                      op->requeue_failed, &op->error);
       else if (op->kind == OP_CLAIM_ID)
         g_set_error (&op->error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_JOB_NOT_FOUND,
-                     _("There is no job %" G_GINT64_FORMAT " in the journal."), op->id);
+                     _("There is no job %lld in the journal."), (long long) op->id);
       else if (write_row (db, op->row, getpid (), &op->error))
         {
           OnbJournalClaimResult *result = g_new0 (OnbJournalClaimResult, 1);
@@ -803,7 +803,7 @@ onb_journal_get_job (OnbJournal  *self,
   if (rows->len == 0)
     {
       g_set_error (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_JOB_NOT_FOUND,
-                   _("There is no job %" G_GINT64_FORMAT " in the journal."), job_id);
+                   _("There is no job %lld in the journal."), (long long) job_id);
       return NULL;
     }
   return onb_job_new_from_row (rows->pdata[0]);
