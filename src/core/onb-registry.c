@@ -29,6 +29,7 @@ struct _OnbRegistryEntry
   char *dev_eui;
   char *join_eui;
   char *app_key;
+  char *nwk_key;
   char *static_token;
   char *device_name;
   char *profile_id;
@@ -51,6 +52,7 @@ static const char schema[] =
   "  dev_eui TEXT PRIMARY KEY,"
   "  join_eui TEXT NOT NULL,"
   "  app_key TEXT NOT NULL,"
+  "  nwk_key TEXT,"
   "  static_token TEXT UNIQUE,"
   "  device_name TEXT,"
   "  profile_id TEXT,"
@@ -60,6 +62,14 @@ static const char schema[] =
   "CREATE INDEX IF NOT EXISTS devices_by_name ON devices (device_name);";
 
 /* Entries */
+
+static void
+secret_free (char *secret)
+{
+  if (secret != NULL)
+    memset (secret, 0, strlen (secret));
+  g_free (secret);
+}
 
 OnbRegistryEntry *
 onb_registry_entry_ref (OnbRegistryEntry *self)
@@ -76,9 +86,8 @@ onb_registry_entry_unref (OnbRegistryEntry *self)
   g_free (self->dev_eui);
   g_free (self->join_eui);
   /* A key should not linger in freed memory. */
-  if (self->app_key != NULL)
-    memset (self->app_key, 0, strlen (self->app_key));
-  g_free (self->app_key);
+  secret_free (self->app_key);
+  secret_free (self->nwk_key);
   g_free (self->static_token);
   g_free (self->device_name);
   g_free (self->profile_id);
@@ -90,11 +99,27 @@ onb_registry_entry_unref (OnbRegistryEntry *self)
 const char *onb_registry_entry_get_dev_eui (OnbRegistryEntry *self) { return self->dev_eui; }
 const char *onb_registry_entry_get_join_eui (OnbRegistryEntry *self) { return self->join_eui; }
 const char *onb_registry_entry_get_app_key (OnbRegistryEntry *self) { return self->app_key; }
+const char *onb_registry_entry_get_nwk_key (OnbRegistryEntry *self) { return self->nwk_key; }
 const char *onb_registry_entry_get_static_token (OnbRegistryEntry *self) { return self->static_token; }
 const char *onb_registry_entry_get_device_name (OnbRegistryEntry *self) { return self->device_name; }
 const char *onb_registry_entry_get_profile_id (OnbRegistryEntry *self) { return self->profile_id; }
 const char *onb_registry_entry_get_blynk_name (OnbRegistryEntry *self) { return self->blynk_name; }
 GHashTable *onb_registry_entry_get_metafields (OnbRegistryEntry *self) { return self->metafields; }
+
+gboolean
+onb_registry_entry_check_keys (OnbRegistryEntry  *self,
+                               const char        *lorawan_version,
+                               GError           **error)
+{
+  if (self->nwk_key == NULL && g_strcmp0 (lorawan_version, "MAC_V1_1") == 0)
+    {
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_MISSING_NWK_KEY,
+                   _("Device %s needs its Network Key (LoRaWAN 1.1): add a Network Key column to its "
+                     "device list and import it again."), self->dev_eui);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static char *
 empty_to_null (const char *text)
@@ -145,6 +170,7 @@ static OnbRegistryEntry *
 entry_new (const char *dev_eui,
            const char *join_eui,
            const char *app_key,
+           const char *nwk_key,
            const char *static_token,
            const char *device_name,
            const char *profile_id,
@@ -156,6 +182,7 @@ entry_new (const char *dev_eui,
   self->dev_eui = g_strdup (dev_eui);
   self->join_eui = g_strdup (join_eui);
   self->app_key = g_strdup (app_key);
+  self->nwk_key = empty_to_null (nwk_key);
   self->static_token = empty_to_null (static_token);
   self->device_name = empty_to_null (device_name);
   self->profile_id = empty_to_null (profile_id);
@@ -220,6 +247,26 @@ onb_registry_default_path (const char *data_dir)
   return g_build_filename (data_dir, "registry.sqlite", NULL);
 }
 
+static gboolean
+has_nwk_key_column (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean found = sqlite3_prepare_v2 (db, "SELECT nwk_key FROM devices LIMIT 0", -1, &stmt, NULL) == SQLITE_OK;
+
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+/* Databases made before LoRaWAN 1.1 support have no nwk_key column.
+ * Another process opening the same file may add it first: look again. */
+static gboolean
+add_nwk_key_column (sqlite3 *db)
+{
+  return has_nwk_key_column (db) ||
+         onb_sqlite_exec_retry (db, "ALTER TABLE devices ADD COLUMN nwk_key TEXT") == SQLITE_OK ||
+         has_nwk_key_column (db);
+}
+
 OnbRegistry *
 onb_registry_open (const char  *path,
                    GError     **error)
@@ -240,7 +287,8 @@ onb_registry_open (const char  *path,
                        NULL) != SQLITE_OK ||
       sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
       onb_sqlite_exec_retry (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") != SQLITE_OK ||
-      onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK)
+      onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK ||
+      !add_nwk_key_column (self->db))
     {
       set_db_error (error, self->db);
       return NULL;
@@ -271,15 +319,15 @@ column_text (sqlite3_stmt *stmt,
   return (const char *) sqlite3_column_text (stmt, column);
 }
 
-#define ENTRY_COLUMNS "dev_eui, join_eui, app_key, static_token, device_name, profile_id, metafields"
+#define ENTRY_COLUMNS "dev_eui, join_eui, app_key, nwk_key, static_token, device_name, profile_id, metafields"
 
 static OnbRegistryEntry *
 entry_from_row (sqlite3_stmt *stmt)
 {
-  g_autoptr(GHashTable) metafields = metafields_parse (column_text (stmt, 6));
+  g_autoptr(GHashTable) metafields = metafields_parse (column_text (stmt, 7));
 
-  return entry_new (column_text (stmt, 0), column_text (stmt, 1), column_text (stmt, 2),
-                    column_text (stmt, 3), column_text (stmt, 4), column_text (stmt, 5), metafields);
+  return entry_new (column_text (stmt, 0), column_text (stmt, 1), column_text (stmt, 2), column_text (stmt, 3),
+                    column_text (stmt, 4), column_text (stmt, 5), column_text (stmt, 6), metafields);
 }
 
 /* Returns NULL without an error when there is no such row. */
@@ -483,6 +531,7 @@ typedef enum
   COLUMN_DEV_EUI,
   COLUMN_JOIN_EUI,
   COLUMN_APP_KEY,
+  COLUMN_NWK_KEY,
   COLUMN_STATIC_TOKEN,
   COLUMN_DEVICE_NAME,
   COLUMN_PROFILE_ID,
@@ -502,6 +551,8 @@ static const struct
   { COLUMN_JOIN_EUI, "appeui" },
   { COLUMN_APP_KEY, "applicationkey" },
   { COLUMN_APP_KEY, "appkey" },
+  { COLUMN_NWK_KEY, "networkkey" },
+  { COLUMN_NWK_KEY, "nwkkey" },
   { COLUMN_STATIC_TOKEN, "statictoken" },
   { COLUMN_DEVICE_NAME, "devicename" },
   { COLUMN_PROFILE_ID, "profileid" },
@@ -525,7 +576,8 @@ column_for_header (const char *header)
 static const char *
 column_title (Column column)
 {
-  static const char *titles[] = { "Device EUI", "Join EUI", "Application Key", "Static Token",
+  static const char *titles[] = { "Device EUI", "Join EUI", "Application Key", "Network Key",
+                                  "Static Token",
                                   "Device Name", "Profile ID" };
   return titles[column];
 }
@@ -569,6 +621,16 @@ check_cell (OnbImportReport *report,
         {
           add_problem (report, row, header, "bad-app-key",
                        _("Row %u: the Application Key is not 32 hexadecimal digits."), row);
+          return NULL;
+        }
+      return g_ascii_strup (value, -1);
+
+    case COLUMN_NWK_KEY:
+      /* Optional (LoRaWAN 1.1 only), and as secret as the AppKey. */
+      if (*value != '\0' && !onb_hex_is_valid (value, 32))
+        {
+          add_problem (report, row, header, "bad-nwk-key",
+                       _("Row %u: the Network Key is not 32 hexadecimal digits."), row);
           return NULL;
         }
       return g_ascii_strup (value, -1);
@@ -632,6 +694,7 @@ same_entry (OnbRegistryEntry *a,
   g_autofree char *b_metafields = metafields_serialize (b->metafields);
 
   return g_str_equal (a->join_eui, b->join_eui) && g_str_equal (a->app_key, b->app_key) &&
+         g_strcmp0 (a->nwk_key, b->nwk_key) == 0 &&
          g_strcmp0 (a->static_token, b->static_token) == 0 &&
          g_strcmp0 (a->device_name, b->device_name) == 0 &&
          g_strcmp0 (a->profile_id, b->profile_id) == 0 &&
@@ -744,7 +807,7 @@ validate_rows (OnbRegistry     *self,
       row = g_new0 (ImportRow, 1);
       row->row = line->row;
       row->entry = entry_new (values[COLUMN_DEV_EUI], values[COLUMN_JOIN_EUI], values[COLUMN_APP_KEY],
-                              values[COLUMN_STATIC_TOKEN], values[COLUMN_DEVICE_NAME],
+                              values[COLUMN_NWK_KEY], values[COLUMN_STATIC_TOKEN], values[COLUMN_DEVICE_NAME],
                               values[COLUMN_PROFILE_ID], metafields);
       row->metafields_text = metafields_serialize (metafields);
       for (guint i = 0; i < N_KNOWN_COLUMNS; i++)
@@ -816,7 +879,7 @@ store_rows (OnbRegistry      *self,
 
   if (sqlite3_prepare_v2 (self->db,
                           "INSERT OR REPLACE INTO devices (" ENTRY_COLUMNS ", imported_at) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
     {
       set_db_error (error, self->db);
       return FALSE;
@@ -831,11 +894,12 @@ store_rows (OnbRegistry      *self,
       sqlite3_bind_text (stmt, 1, e->dev_eui, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 2, e->join_eui, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 3, e->app_key, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 4, e->static_token, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 5, e->device_name, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 6, e->profile_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 7, row->metafields_text, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 8, now);
+      sqlite3_bind_text (stmt, 4, e->nwk_key, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 5, e->static_token, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 6, e->device_name, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 7, e->profile_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 8, row->metafields_text, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 9, now);
       if (sqlite3_step (stmt) != SQLITE_DONE)
         {
           set_db_error (error, self->db);

@@ -23,6 +23,7 @@ typedef enum
   ONB_REGISTRY_ERROR_INVALID_FILE,      /*< nick=import-invalid >*/   /* see the report */
   ONB_REGISTRY_ERROR_CONFLICT,          /*< nick=import-conflict >*/  /* rows differ from stored ones */
   ONB_REGISTRY_ERROR_DATABASE,          /*< nick=registry-database >*/
+  ONB_REGISTRY_ERROR_MISSING_NWK_KEY,   /*< nick=missing-network-key >*/ /* LoRaWAN 1.1 row without one */
 } OnbRegistryError;
 
 #define ONB_REGISTRY_ERROR (onb_registry_error_quark ())
@@ -34,7 +35,8 @@ typedef enum
   ONB_REGISTRY_IMPORT_REPLACE = 1 << 0, /* a stored row with other values is overwritten */
 } OnbRegistryImportFlags;
 
-/* One device of the list. Immutable, ref-counted. The AppKey is a secret. */
+/* One device of the list. Immutable, ref-counted. The AppKey and NwkKey are
+ * secrets. */
 #define ONB_TYPE_REGISTRY_ENTRY (onb_registry_entry_get_type ())
 typedef struct _OnbRegistryEntry OnbRegistryEntry;
 
@@ -44,6 +46,14 @@ void               onb_registry_entry_unref            (OnbRegistryEntry *self);
 const char        *onb_registry_entry_get_dev_eui      (OnbRegistryEntry *self);
 const char        *onb_registry_entry_get_join_eui     (OnbRegistryEntry *self);
 const char        *onb_registry_entry_get_app_key      (OnbRegistryEntry *self);
+/* The LoRaWAN 1.1 NwkKey ("Network Key" column); NULL when the list has no
+ * such column or the cell is empty. */
+const char        *onb_registry_entry_get_nwk_key      (OnbRegistryEntry *self);
+/* Whether the row has the keys @lorawan_version (a [tts] lorawan_version
+ * such as "MAC_V1_1") needs: 1.1 needs a NwkKey, else MISSING_NWK_KEY. */
+gboolean           onb_registry_entry_check_keys       (OnbRegistryEntry *self,
+                                                        const char       *lorawan_version,
+                                                        GError          **error);
 /* NULL when the list has no such column or the cell is empty. */
 const char        *onb_registry_entry_get_static_token (OnbRegistryEntry *self);
 const char        *onb_registry_entry_get_device_name  (OnbRegistryEntry *self);
@@ -59,7 +69,8 @@ typedef struct
 {
   guint  row;     /* as onb_csv_parse() counts; 0 for the file as a whole */
   char  *column;  /* header name, NULL when the whole row is concerned */
-  char  *reason;  /* stable: bad-dev-eui, bad-join-eui, bad-app-key, bad-profile-id,
+  char  *reason;  /* stable: bad-dev-eui, bad-join-eui, bad-app-key, bad-nwk-key,
+                   * bad-profile-id,
                    * malformed-token, duplicate-dev-eui, duplicate-token,
                    * duplicate-name, conflict, missing-column, wrong-field-count, ... */
   char  *message; /* translated, for a warehouse worker */

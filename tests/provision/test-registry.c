@@ -268,6 +268,103 @@ test_reimport_and_conflict (Fixture       *f,
 }
 
 static void
+test_network_key (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *bad =
+    "Device EUI,Join EUI,Application Key,NwkKey\n"
+    "0018B20000000101,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,0A1B2C3D4E5F60718293A4B5C6D7E8F9\n"
+    "0018B20000000102,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,0A1B2C3D4E5F\n";
+  const char *good =
+    "Device EUI,Join EUI,Application Key,network_key\n"
+    "0018B20000000101,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,0a1b2c3d4e5f60718293a4b5c6d7e8f9\n"
+    "0018B20000000102,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,\n";
+  const char *changed =
+    "DevEUI,JoinEUI,AppKey,Network Key\n"
+    "0018B20000000101,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,00000000000000000000000000000001\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbImportReport) report = NULL;
+  g_autoptr(OnbRegistryEntry) entry = NULL;
+  g_autoptr(OnbRegistryEntry) entry_10 = NULL;
+
+  g_assert_false (onb_registry_import_data (f->registry, bad, strlen (bad), 0, &report, &error));
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_INVALID_FILE);
+  g_assert_cmpuint (report->problems->len, ==, 1);
+  g_assert_true (report_has (report, 3, "bad-nwk-key"));
+  g_assert_nonnull (strstr (((OnbImportProblem *) report->problems->pdata[0])->message, "Row 3"));
+  g_assert_null (strstr (((OnbImportProblem *) report->problems->pdata[0])->message, "0A1B2C3D"));
+  g_clear_pointer (&report, onb_import_report_free);
+  g_clear_error (&error);
+
+  g_assert_true (onb_registry_import_data (f->registry, good, strlen (good), 0, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->n_added, ==, 2);
+  g_clear_pointer (&report, onb_import_report_free);
+  entry = onb_registry_lookup (f->registry, "0018B20000000101", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (onb_registry_entry_get_nwk_key (entry), ==, "0A1B2C3D4E5F60718293A4B5C6D7E8F9");
+  /* A key column, not a Blynk metafield. */
+  g_assert_cmpuint (g_hash_table_size (onb_registry_entry_get_metafields (entry)), ==, 0);
+  g_assert_true (onb_registry_entry_check_keys (entry, "MAC_V1_1", &error));
+  g_assert_no_error (error);
+  entry_10 = onb_registry_lookup (f->registry, "0018B20000000102", &error);
+  g_assert_null (onb_registry_entry_get_nwk_key (entry_10));
+  g_assert_true (onb_registry_entry_check_keys (entry_10, "MAC_V1_0_3", &error));
+  g_assert_false (onb_registry_entry_check_keys (entry_10, "MAC_V1_1", &error));
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_MISSING_NWK_KEY);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "missing-network-key");
+  g_clear_error (&error);
+
+  /* Another NwkKey for a stored device is a conflict, as another AppKey is. */
+  g_assert_false (onb_registry_import_data (f->registry, changed, strlen (changed), 0, &report, &error));
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_CONFLICT);
+  g_assert_true (report_has (report, 2, "conflict"));
+  g_clear_pointer (&report, onb_import_report_free);
+  g_clear_error (&error);
+  g_assert_true (onb_registry_import_data (f->registry, good, strlen (good), 0, &report, &error));
+  g_assert_cmpuint (report->n_unchanged, ==, 2);
+}
+
+/* A database made before the nwk_key column keeps working. */
+static void
+test_old_database (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *with_key =
+    "Device EUI,Join EUI,Application Key,NetworkKey\n"
+    "0018B20000000102,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,0A1B2C3D4E5F60718293A4B5C6D7E8F9\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbRegistryEntry) entry = NULL;
+  sqlite3 *db = NULL;
+
+  g_clear_object (&f->registry);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "DROP TABLE devices;"
+                                 "CREATE TABLE devices (dev_eui TEXT PRIMARY KEY, join_eui TEXT NOT NULL,"
+                                 " app_key TEXT NOT NULL, static_token TEXT UNIQUE, device_name TEXT,"
+                                 " profile_id TEXT, metafields TEXT NOT NULL DEFAULT '',"
+                                 " imported_at INTEGER NOT NULL);"
+                                 "INSERT INTO devices VALUES ('0018B20000000101', '70B3D57ED0000010',"
+                                 " '2B7E151628AED2A6ABF7158809CF4F3C', NULL, NULL, NULL, '', 0);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  f->registry = onb_registry_open (f->path, &error);
+  g_assert_no_error (error);
+  entry = onb_registry_lookup (f->registry, "0018B20000000101", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (onb_registry_entry_get_app_key (entry), ==, "2B7E151628AED2A6ABF7158809CF4F3C");
+  g_assert_null (onb_registry_entry_get_nwk_key (entry));
+  g_clear_pointer (&entry, onb_registry_entry_unref);
+
+  g_assert_true (onb_registry_import_data (f->registry, with_key, strlen (with_key), 0, NULL, &error));
+  g_assert_no_error (error);
+  entry = onb_registry_lookup (f->registry, "0018B20000000102", &error);
+  g_assert_cmpstr (onb_registry_entry_get_nwk_key (entry), ==, "0A1B2C3D4E5F60718293A4B5C6D7E8F9");
+}
+
+static void
 test_sample_list (Fixture       *f,
                   gconstpointer  data)
 {
@@ -294,6 +391,8 @@ main (int    argc,
   ADD ("/registry/all-or-nothing", test_import_all_or_nothing);
   ADD ("/registry/reimport-and-conflict", test_reimport_and_conflict);
   ADD ("/registry/sample-list", test_sample_list);
+  ADD ("/registry/network-key", test_network_key);
+  ADD ("/registry/old-database", test_old_database);
 #undef ADD
 
   return g_test_run ();
