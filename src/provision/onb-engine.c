@@ -183,12 +183,30 @@ run_failed (Run *run)
          g_cancellable_is_cancelled (run->engine->cancellable);
 }
 
+/* A LoRaWAN 1.1 row without its NwkKey would only fail at the Join
+ * Server, after the device was created in the Identity Server: refuse it
+ * before anything is sent. */
+static gboolean
+check_keys (OnbEngine         *self,
+            OnbRegistryEntry  *entry,
+            GError           **error)
+{
+  g_autofree char *lorawan_version = onb_config_get_string (self->config, "tts", "lorawan_version");
+
+  return onb_registry_entry_check_keys (entry, lorawan_version, error);
+}
+
+/* @joining: the device is created (not only deleted) in TTS. */
 static OnbTtsDevice *
-tts_device_for (OnbRegistryEntry  *entry,
+tts_device_for (OnbEngine         *self,
+                OnbRegistryEntry  *entry,
+                gboolean           joining,
                 GError           **error)
 {
+  if (joining && !check_keys (self, entry, error))
+    return NULL;
   return onb_tts_device_new (onb_registry_entry_get_dev_eui (entry), onb_registry_entry_get_join_eui (entry),
-                             onb_registry_entry_get_app_key (entry), NULL, error);
+                             onb_registry_entry_get_app_key (entry), onb_registry_entry_get_nwk_key (entry), error);
 }
 
 /* The registry rows and TTS devices a job needs; they hold keys, so they
@@ -202,14 +220,14 @@ run_prepare (Run     *run,
   if (run->entry == NULL &&
       !(run->entry = onb_registry_lookup (registry, onb_job_get_dev_eui (run->job), error)))
     return FALSE;
-  if (run->tts_device == NULL && !(run->tts_device = tts_device_for (run->entry, error)))
+  if (run->tts_device == NULL && !(run->tts_device = tts_device_for (run->engine, run->entry, TRUE, error)))
     return FALSE;
   if (onb_job_get_kind (run->job) == ONB_JOB_KIND_REPLACE)
     {
       if (run->old_entry == NULL &&
           !(run->old_entry = onb_registry_lookup (registry, onb_job_get_old_dev_eui (run->job), error)))
         return FALSE;
-      if (run->old_tts_device == NULL && !(run->old_tts_device = tts_device_for (run->old_entry, error)))
+      if (run->old_tts_device == NULL && !(run->old_tts_device = tts_device_for (run->engine, run->old_entry, FALSE, error)))
         return FALSE;
     }
   return TRUE;
@@ -1723,7 +1741,7 @@ resolve_payload (OnbEngine   *self,
 
   if (code == NULL || !onb_code_check_profile (code, (const char * const *) self->profile_ids, error))
     return NULL;
-  if (!(entry = onb_registry_resolve (self->registry, code, error)))
+  if (!(entry = onb_registry_resolve (self->registry, code, error)) || !check_keys (self, entry, error))
     return NULL;
   /* Bare DevEUIs and tokens carry no Profile ID: the list's row says. */
   profile_id = onb_registry_entry_get_profile_id (entry);

@@ -538,6 +538,48 @@ test_history_and_export (Fixture       *f,
   g_assert_null (strstr (csv, "FE129A793DB74CCBB6F273BC8B81D905"));
 }
 
+static const char * const lorawan_1_1[] = { "tts.lorawan_version=MAC_V1_1", "tts.phy_version=PHY_V1_1_REV_B", NULL };
+
+/* LoRaWAN 1.1: the list's Network Key reaches the Join Server; a row
+ * without one is refused before anything is sent. */
+static void
+test_lorawan_1_1 (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *csv =
+    "Device EUI,Join EUI,Application Key,NwkKey\n"
+    "0018B20000000101,70B3D57ED0000010,FE129A793DB74CCBB6F273BC8B81D905,0a1b2c3d4e5f60718293a4b5c6d7e8f9\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(OnbJob) refused = NULL;
+  g_autoptr(json_object) state = NULL;
+  json_object *record;
+
+  g_assert_true (onb_registry_import_data (onb_engine_get_registry (f->engine), csv, strlen (csv),
+                                           ONB_REGISTRY_IMPORT_REPLACE, NULL, &error));
+  g_assert_no_error (error);
+
+  refused = onb_engine_submit_payload (f->engine, "0018B20000000102", -1, "test", &error);
+  g_assert_null (refused);
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_MISSING_NWK_KEY);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "missing-network-key");
+  g_assert_nonnull (strstr (error->message, "Network Key"));
+  g_clear_error (&error);
+
+  job = submit (f->engine, "0018B20000000101");
+  wait_done (f->engine, job);
+  state = sim_state ();
+  record = prov_sim_tts_record (state, "js", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000101");
+  g_assert_nonnull (record);
+  g_assert_cmpstr (prov_json_path (record, "root_keys.app_key.key"), ==, "FE129A793DB74CCBB6F273BC8B81D905");
+  g_assert_cmpstr (prov_json_path (record, "root_keys.nwk_key.key"), ==, "0A1B2C3D4E5F60718293A4B5C6D7E8F9");
+  record = prov_sim_tts_record (state, "ns", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000101");
+  g_assert_cmpstr (prov_json_path (record, "lorawan_version"), ==, "MAC_V1_1");
+  /* Nothing of the refused device anywhere. */
+  g_assert_null (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000102"));
+  g_assert_cmpuint (g_list_model_get_n_items (onb_engine_get_jobs (f->engine)), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -562,6 +604,7 @@ main (int    argc,
   ADD ("/engine/transient-faults", test_transient_faults, NULL);
   ADD ("/engine/replace", test_replace, NULL);
   ADD ("/engine/history-and-export", test_history_and_export, NULL);
+  ADD ("/engine/lorawan-1-1", test_lorawan_1_1, lorawan_1_1);
 #undef ADD
 
   status = g_test_run ();
