@@ -506,25 +506,21 @@ blynk_chain (Run *run)
     blynk_device_step (run);
 }
 
+/* Marks one chain (Blynk or TTS) finished; verify waits for both. */
 static void
-chain_finished (Run *run)
+chain_done (Run      *run,
+            gboolean *chain)
 {
+  *chain = TRUE;
   if (run->blynk_done && run->tts_done && !run_failed (run))
     verify (run);
-}
-
-static void
-blynk_chain_done (Run *run)
-{
-  run->blynk_done = TRUE;
-  chain_finished (run);
 }
 
 static void
 blynk_part_done (Run *run)
 {
   if (--run->blynk_left == 0)
-    blynk_chain_done (run);
+    chain_done (run, &run->blynk_done);
 }
 
 static void
@@ -625,7 +621,7 @@ blynk_metafields (Run *run)
 {
   if (onb_job_get_step_state (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS) == ONB_STEP_STATE_DONE)
     {
-      blynk_chain_done (run);
+      chain_done (run, &run->blynk_done);
       return;
     }
   onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_RUNNING, NULL, NULL);
@@ -708,17 +704,10 @@ typedef struct
 } ComponentData;
 
 static void
-tts_chain_done (Run *run)
-{
-  run->tts_done = TRUE;
-  chain_finished (run);
-}
-
-static void
 component_saved (Run *run)
 {
   if (--run->components_left == 0)
-    tts_chain_done (run);
+    chain_done (run, &run->tts_done);
 }
 
 static void
@@ -771,7 +760,7 @@ tts_components (Run *run)
         run->components_left++;
       }
   if (run->components_left == 0)
-    tts_chain_done (run);
+    chain_done (run, &run->tts_done);
   else
     {
       run_save (run, NULL);
