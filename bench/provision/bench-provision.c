@@ -83,6 +83,7 @@ new_station (Bench *bench,
   g_autofree char *data_dir = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *registry_path = NULL;
+  g_autoptr(OnbHttpClient) http = NULL;
   OnbEngine *engine;
 
   if (bench->dir != NULL)
@@ -108,7 +109,8 @@ new_station (Bench *bench,
   onb_registry_import_data (registry, csv->str, csv->len, ONB_REGISTRY_IMPORT_NONE, NULL, &error);
   die_on_error (g_steal_pointer (&error));
 
-  engine = onb_engine_new (bench->config, &error);
+  http = onb_http_client_new (bench->config);
+  engine = onb_engine_new (bench->config, http, &error);
   die_on_error (g_steal_pointer (&error));
   return engine;
 }

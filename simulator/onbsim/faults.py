@@ -18,7 +18,8 @@ KNOBS = {
     'slow_ms': 30000.0,
     'retry_after_s': 1,    # Retry-After sent with 429 and 503
 }
-SCRIPT_ACTIONS = ACTIONS + ('ok',)
+# Scripts only: '403' is a permanent refusal (an undo that can never succeed).
+SCRIPT_ACTIONS = ACTIONS + ('ok', '403')
 
 
 class FaultError(ValueError):

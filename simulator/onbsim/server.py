@@ -261,8 +261,11 @@ class Simulator:
                                  {'key': 'simulated'}, headers)
             if action == '503':
                 return tts_error(14, 'pkg/simulator', 'unavailable', 'service unavailable', None, headers)
+            if action == '403':
+                return tts_error(7, 'pkg/simulator', 'permission_denied', 'permission denied')
             return tts_error(13, 'pkg/simulator', 'internal', 'internal error')
-        messages = {'429': 'Too many requests.', '503': 'Service unavailable.', '500': 'Internal server error.'}
+        messages = {'429': 'Too many requests.', '503': 'Service unavailable.', '500': 'Internal server error.',
+                    '403': 'Forbidden.'}
         return blynk_error(int(action), messages[action], headers)
 
     def handle(self, handler, req):
@@ -303,14 +306,14 @@ class Simulator:
                                           'name': 'fault:drop', 'message': 'connection dropped'})
                 handler.drop()
                 return
-            if action in ('500', '503', '429'):
+            if action in ('500', '503', '429', '403'):
                 raise self.fault_error(endpoint, action, retry_after)
             with self.lock:
                 status, body = fn(req, **kwargs)
         except ApiError as e:
             status, body, headers = e.status, e.body, e.headers
             if e.reason != 'redirect':
-                name = ('fault:' + entry['fault']) if entry['fault'] in ('500', '503', '429') else e.reason
+                name = ('fault:' + entry['fault']) if entry['fault'] in ('500', '503', '429', '403') else e.reason
                 with self.lock:
                     self.rejected.append({'seq': entry['seq'], 'endpoint': entry['endpoint'],
                                           'status': status, 'name': name, 'message': e.message})

@@ -36,7 +36,8 @@ onb_cli_engine_start (OnbConfig            *config,
                       const OnbCliEngineOptions *options,
                       GError              **error)
 {
-  g_autoptr(OnbEngine) engine = onb_engine_new (config, error);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
+  g_autoptr(OnbEngine) engine = onb_engine_new (config, http, error);
   GError *start_error = NULL;
 
   if (engine == NULL)
@@ -76,6 +77,33 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+stopped_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!onb_engine_shutdown_finish (ONB_ENGINE (object), result, &error))
+    g_warning ("%s", error->message);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Leaving with jobs unfinished: their requests are abandoned and their
+ * rows handed back, so what is printed (queued, waiting) is what the
+ * journal says and what the next run resumes. */
+static void
+engine_stop (OnbEngine *engine)
+{
+  g_autoptr(GCancellable) abandon = g_cancellable_new ();
+  gboolean stopped = FALSE;
+
+  g_cancellable_cancel (abandon);
+  onb_engine_shutdown_async (engine, abandon, stopped_cb, &stopped);
+  while (!stopped)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 gboolean
 onb_cli_engine_wait (OnbEngine *engine,
                      GPtrArray *jobs,
@@ -88,10 +116,13 @@ onb_cli_engine_wait (OnbEngine *engine,
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out && source != 0)
     g_source_remove (source);
+  if (timed_out)
+    engine_stop (engine);
   return !timed_out;
 }
 
-/* Until every job has its journal row: the scan is then on disk. */
+/* Until every job has its journal row: the scan is then on disk. The jobs
+ * are then handed back for a later provision or retry to run. */
 void
 onb_cli_engine_wait_journaled (OnbEngine *engine,
                                GPtrArray *jobs)
@@ -99,6 +130,7 @@ onb_cli_engine_wait_journaled (OnbEngine *engine,
   for (guint i = 0; i < jobs->len; i++)
     while (onb_job_get_id (jobs->pdata[i]) == 0 && !onb_job_is_finished (jobs->pdata[i]))
       g_main_context_iteration (NULL, TRUE);
+  engine_stop (engine);
 }
 
 static void

@@ -1,4 +1,4 @@
-/* onb-engine.h: the job engine the kiosk and the CLI drive (DESIGN.md §4.3)
+/* onb-engine.h: the job engine the kiosk and the CLI drive (docs/design.md)
  *
  * A scan goes in with onb_engine_submit_payload(): the payload is parsed,
  * its Profile ID checked and its registry row found synchronously (so a
@@ -20,15 +20,18 @@
  * submit_replace()/retry() are short indexed reads done inline; history
  * and export run on GTask worker threads.
  *
- * Several processes may share one journal: a job is claimed by the process
- * running it; jobs claimed by a live process are followed (polled), not
- * run twice.
+ * Several engines (in one process or several) may share one journal: a
+ * job is claimed by the engine running it; jobs claimed by another live
+ * engine are followed (polled), not run twice. onb_engine_shutdown_async()
+ * gives an engine's jobs back before another engine takes over (a
+ * settings reload).
  */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "onb-config.h"
+#include "onb-http-client.h"
 #include "onb-job.h"
 #include "onb-registry.h"
 
@@ -36,12 +39,10 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  ONB_ENGINE_ERROR_JOB_NOT_FOUND,       /*< nick=job-not-found >*/
   ONB_ENGINE_ERROR_JOB_NOT_FAILED,      /*< nick=job-not-failed >*/       /* retry of a job that did not fail */
   ONB_ENGINE_ERROR_SAME_DEVICE,         /*< nick=replace-same-device >*/  /* old and new label are one device */
   ONB_ENGINE_ERROR_OLD_NOT_PROVISIONED, /*< nick=replace-old-not-provisioned >*/
   ONB_ENGINE_ERROR_NEW_ALREADY_USED,    /*< nick=replace-new-already-used >*/
-  ONB_ENGINE_ERROR_JOURNAL,             /*< nick=journal-failed >*/
 } OnbEngineError;
 
 #define ONB_ENGINE_ERROR (onb_engine_error_quark ())
@@ -54,21 +55,37 @@ G_DECLARE_FINAL_TYPE (OnbEngine, onb_engine, ONB, ENGINE, GObject)
 
 /* Reads [blynk], [tts], [labels] profile_ids and [kiosk] data_dir /
  * max_jobs; opens "<data_dir>/registry.sqlite" and
- * "<data_dir>/journal.sqlite" (creating them). Fails with
- * ONB_CLOUD_ERROR_NOT_CONFIGURED (a missing setting), ONB_REGISTRY_ERROR or
- * ONB_ENGINE_ERROR_JOURNAL. Nothing runs until onb_engine_start_async(). */
+ * "<data_dir>/journal.sqlite" (creating them). Requests go through @http,
+ * the application's one client. Fails with ONB_CLOUD_ERROR_NOT_CONFIGURED
+ * (a missing setting), ONB_REGISTRY_ERROR or ONB_JOURNAL_ERROR. Nothing
+ * runs until onb_engine_start_async(). */
 OnbEngine    *onb_engine_new                 (OnbConfig            *config,
+                                              OnbHttpClient        *http,
                                               GError              **error);
 OnbRegistry  *onb_engine_get_registry        (OnbEngine            *self);
 
 /* Loads the unfinished jobs of the journal (not claimed by another live
- * process) into the model and resumes them: steps that were in flight are
+ * engine) into the model and resumes them: steps that were in flight are
  * checked against the clouds first and adopted. */
 void          onb_engine_start_async         (OnbEngine            *self,
                                               GCancellable         *cancellable,
                                               GAsyncReadyCallback   callback,
                                               gpointer              user_data);
 gboolean      onb_engine_start_finish        (OnbEngine            *self,
+                                              GAsyncResult         *result,
+                                              GError              **error);
+/* Stops for good: nothing new starts, jobs waiting for a slot or for their
+ * backoff are handed back at once, running ones once their requests are
+ * answered and what they did is committed; every row this engine claimed
+ * is then released (state queued or waiting) for the next owner. Cancel
+ * @cancellable to abandon the requests in flight instead of waiting for
+ * them (their steps stay "running", so the next owner looks before it
+ * creates). Completes when nothing of this engine is in flight. */
+void          onb_engine_shutdown_async      (OnbEngine            *self,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+gboolean      onb_engine_shutdown_finish     (OnbEngine            *self,
                                               GAsyncResult         *result,
                                               GError              **error);
 

@@ -60,6 +60,8 @@ void         onb_job_update_from_row   (OnbJob       *self,
 
 gboolean     onb_job_get_step_owned    (OnbJob       *self,
                                         OnbJobStep    step);
+/* Real time of the next attempt of a waiting job, 0 otherwise. */
+gint64       onb_job_get_next_attempt_us (OnbJob     *self);
 
 void         onb_job_set_state         (OnbJob       *self,
                                         OnbJobState   state,

@@ -357,6 +357,15 @@ onb_job_is_finished (OnbJob *self)
   return self->row.state == ONB_JOB_STATE_DONE || self->row.state == ONB_JOB_STATE_FAILED;
 }
 
+gboolean
+onb_job_get_rollback_incomplete (OnbJob *self)
+{
+  return self->row.state == ONB_JOB_STATE_FAILED &&
+         g_strcmp0 (self->row.reason, ONB_JOB_REASON_ROLLBACK_INCOMPLETE) == 0;
+}
+
+gint64 onb_job_get_next_attempt_us (OnbJob *self) { return self->row.next_attempt_us; }
+
 OnbStepState onb_job_get_step_state (OnbJob *self, OnbJobStep step) { return STEP (self, step)->state; }
 guint onb_job_get_step_attempts (OnbJob *self, OnbJobStep step) { return STEP (self, step)->attempts; }
 const char *onb_job_get_step_remote_id (OnbJob *self, OnbJobStep step) { return STEP (self, step)->remote_id; }

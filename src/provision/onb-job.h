@@ -1,4 +1,4 @@
-/* onb-job.h: one box going into both clouds (DESIGN.md §4.3)
+/* onb-job.h: one box going into both clouds (docs/design.md)
  *
  * A job is keyed by DevEUI and mirrors its journal row. The engine updates
  * it on the main thread only; every property notifies, and "step-changed"
@@ -29,6 +29,11 @@ typedef enum
   ONB_JOB_STATE_DONE,    /*< nick=done >*/     /* verified in both clouds */
   ONB_JOB_STATE_FAILED,  /*< nick=failed >*/   /* permanent failure, rolled back; see reason */
 } OnbJobState;
+
+/* The reason of a failed job whose undo was refused: something it made is
+ * still in a cloud (its step stays done; the message says what). A retry
+ * goes on from there. */
+#define ONB_JOB_REASON_ROLLBACK_INCOMPLETE "rollback-incomplete"
 
 /* In the order the result card shows them. */
 typedef enum
@@ -64,6 +69,8 @@ OnbJobKind    onb_job_get_kind               (OnbJob      *self);
 OnbJobState   onb_job_get_state              (OnbJob      *self);
 /* done or failed */
 gboolean      onb_job_is_finished            (OnbJob      *self);
+/* Failed, and not everything it made could be removed again. */
+gboolean      onb_job_get_rollback_incomplete (OnbJob     *self);
 const char   *onb_job_get_dev_eui            (OnbJob      *self);
 const char   *onb_job_get_join_eui           (OnbJob      *self);
 /* The Blynk device name (registry Device Name or "eui-<dev eui>"). */

@@ -16,8 +16,14 @@ typedef enum
   ONB_JOURNAL_CLAIM_NEW,          /* a new row was inserted for this job */
   ONB_JOURNAL_CLAIM_RESUMED,      /* an unfinished (or failed, now requeued) row is ours to run */
   ONB_JOURNAL_CLAIM_ALREADY_DONE, /* the DevEUI was done before */
-  ONB_JOURNAL_CLAIM_FOREIGN,      /* another live process runs it */
+  ONB_JOURNAL_CLAIM_FOREIGN,      /* another live engine (this process or another) runs it */
 } OnbJournalClaim;
+
+typedef enum
+{
+  ONB_JOURNAL_CLAIM_DEFAULT        = 0,
+  ONB_JOURNAL_CLAIM_REQUEUE_FAILED = 1 << 0,  /* a failed row is queued again and claimed */
+} OnbJournalClaimFlags;
 
 typedef struct
 {
@@ -28,11 +34,11 @@ typedef struct
 void               onb_journal_claim_result_free  (OnbJournalClaimResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbJournalClaimResult, onb_journal_claim_result_free)
 
-/* Finds or inserts the row of @row's DevEUI and claims it for this process
- * (a failed row is requeued when @requeue_failed). */
+/* Finds or inserts the row of @row's DevEUI and claims it for this
+ * journal (its engine). Takes @row. */
 void               onb_journal_claim_async        (OnbJournal          *self,
                                                    OnbJobRow           *row,
-                                                   gboolean             requeue_failed,
+                                                   OnbJournalClaimFlags flags,
                                                    GAsyncReadyCallback  callback,
                                                    gpointer             user_data);
 OnbJournalClaimResult *onb_journal_claim_finish   (OnbJournal          *self,
@@ -41,7 +47,7 @@ OnbJournalClaimResult *onb_journal_claim_finish   (OnbJournal          *self,
 /* Claims a row by id (retry, polling a foreign job); same results. */
 void               onb_journal_claim_id_async     (OnbJournal          *self,
                                                    gint64               id,
-                                                   gboolean             requeue_failed,
+                                                   OnbJournalClaimFlags flags,
                                                    GAsyncReadyCallback  callback,
                                                    gpointer             user_data);
 /* Writes the whole row (job and steps), durably. Takes @row. The owner is
@@ -53,7 +59,14 @@ void               onb_journal_save_async         (OnbJournal          *self,
 gboolean           onb_journal_save_finish        (OnbJournal          *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
-/* Claims every unfinished row no live process owns. GPtrArray of
+/* Writes the whole row like onb_journal_save_async() and releases the
+ * claim, so another engine may take the job. Finish with
+ * onb_journal_save_finish(). Takes @row. */
+void               onb_journal_release_async      (OnbJournal          *self,
+                                                   OnbJobRow           *row,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+/* Claims every unfinished row no other live engine owns. GPtrArray of
  * OnbJobRow. */
 void               onb_journal_claim_unfinished_async  (OnbJournal          *self,
                                                         GAsyncReadyCallback  callback,

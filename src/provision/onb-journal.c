@@ -4,6 +4,11 @@
  * and by the synchronous readers. WAL + synchronous=FULL: when a commit
  * returns, the state change survives a power cut. Ops queued while a
  * commit runs are committed together with the next one.
+ *
+ * Claims: a row names its owner by process id and by the token of the
+ * OnbJournal that claimed it, so two engines of one process (a settings
+ * reload) never both run a job. A row is free when its owner released
+ * it, when that process is gone, or when that journal was closed.
  */
 
 #define G_LOG_DOMAIN "onb-journal"
@@ -11,6 +16,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -18,7 +25,7 @@
 #include <glib/gstdio.h>
 
 #include "onb-csv.h"
-#include "onb-engine.h"
+#include "onb-error.h"
 #include "onb-journal-private.h"
 #include "onb-provision-enums.h"
 #include "onb-registry.h"
@@ -26,12 +33,15 @@
 #define BUSY_TIMEOUT_MS 30000
 #define MAX_GROUP       128
 
+ONB_DEFINE_ERROR_DOMAIN (onb_journal_error, onb_journal_error_get_type)
+
 typedef enum
 {
   OP_STOP,
   OP_CLAIM,
   OP_CLAIM_ID,
   OP_SAVE,
+  OP_RELEASE,
   OP_CLAIM_UNFINISHED,
 } OpKind;
 
@@ -41,7 +51,7 @@ typedef struct
   GTask *task;
   OnbJobRow *row;
   gint64 id;
-  gboolean requeue_failed;
+  OnbJournalClaimFlags flags;
   gpointer result;
   GDestroyNotify result_free;
   GError *error;
@@ -50,6 +60,7 @@ typedef struct
 struct _OnbJournal
 {
   GObject parent_instance;
+  char *token;  /* this journal's claims; in live_tokens while open */
   char *path;
   sqlite3 *db;
   GMutex lock;
@@ -58,6 +69,17 @@ struct _OnbJournal
 };
 
 G_DEFINE_FINAL_TYPE (OnbJournal, onb_journal, G_TYPE_OBJECT)
+
+/* The tokens of this process's open journals. */
+static GMutex live_lock;
+static GHashTable *live_tokens;
+
+/* Who claims a row: NULL when it is released. */
+typedef struct
+{
+  gint64 pid;
+  const char *token;
+} Owner;
 
 static const char schema[] =
   "CREATE TABLE IF NOT EXISTS jobs ("
@@ -80,7 +102,8 @@ static const char schema[] =
   "  started_us INTEGER NOT NULL DEFAULT 0,"
   "  finished_us INTEGER NOT NULL DEFAULT 0,"
   "  next_attempt_us INTEGER NOT NULL DEFAULT 0,"
-  "  owner INTEGER"
+  "  owner INTEGER,"
+  "  owner_token TEXT"
   ");"
   "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);"
   "CREATE TABLE IF NOT EXISTS steps ("
@@ -97,13 +120,13 @@ static const char schema[] =
 
 #define JOB_COLUMNS "id, dev_eui, kind, state, join_eui, device_name, old_dev_eui, delete_old, source, " \
                     "code_kind, reason, message, attempts, blynk_device_id, created_us, updated_us, "     \
-                    "started_us, finished_us, next_attempt_us, owner"
+                    "started_us, finished_us, next_attempt_us, owner, owner_token"
 
 static void
 set_db_error (GError  **error,
               sqlite3  *db)
 {
-  g_set_error (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_JOURNAL,
+  g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
                _("The job journal cannot be written (%s). Check the disk of the station."),
                db != NULL ? sqlite3_errmsg (db) : "out of memory");
 }
@@ -132,14 +155,29 @@ enum_to_nick (GType type,
   return nick;
 }
 
-/* A process that died leaves its claims behind: they are free again. */
 static gboolean
-owner_alive (gint64 pid)
+token_live (const char *token)
+{
+  gboolean live;
+
+  g_mutex_lock (&live_lock);
+  live = token != NULL && live_tokens != NULL && g_hash_table_contains (live_tokens, token);
+  g_mutex_unlock (&live_lock);
+  return live;
+}
+
+/* Whether a row's owner is another engine that is still there. A process
+ * that died, or a journal that was closed, leaves its claims behind: they
+ * are free again. */
+static gboolean
+owned_by_other (OnbJournal *self,
+                gint64      pid,
+                const char *token)
 {
   if (pid <= 0)
     return FALSE;
   if (pid == getpid ())
-    return TRUE;
+    return g_strcmp0 (token, self->token) != 0 && token_live (token);
   return kill ((pid_t) pid, 0) == 0 || errno == EPERM;
 }
 
@@ -189,9 +227,21 @@ load_steps (sqlite3    *db,
   return TRUE;
 }
 
+typedef struct
+{
+  gint64 pid;
+  char *token;
+} RowOwner;
+
+static void
+row_owner_clear (gpointer data)
+{
+  g_free (((RowOwner *) data)->token);
+}
+
 static OnbJobRow *
 row_from_stmt (sqlite3_stmt *stmt,
-               gint64       *owner)
+               RowOwner     *owner)
 {
   OnbJobRow *row = g_new0 (OnbJobRow, 1);
 
@@ -215,7 +265,10 @@ row_from_stmt (sqlite3_stmt *stmt,
   row->finished_us = sqlite3_column_int64 (stmt, 17);
   row->next_attempt_us = sqlite3_column_int64 (stmt, 18);
   if (owner != NULL)
-    *owner = sqlite3_column_type (stmt, 19) == SQLITE_NULL ? 0 : sqlite3_column_int64 (stmt, 19);
+    {
+      owner->pid = sqlite3_column_type (stmt, 19) == SQLITE_NULL ? 0 : sqlite3_column_int64 (stmt, 19);
+      owner->token = g_strdup (text (stmt, 20));
+    }
   return row;
 }
 
@@ -244,11 +297,13 @@ select_rows (sqlite3     *db,
     sqlite3_bind_int64 (stmt, 1, bind_int);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      gint64 owner = 0;
+      RowOwner owner = { 0 };
 
       g_ptr_array_add (rows, row_from_stmt (stmt, &owner));
       if (owners != NULL)
         g_array_append_val (owners, owner);
+      else
+        row_owner_clear (&owner);
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
@@ -263,10 +318,10 @@ select_rows (sqlite3     *db,
 }
 
 static gboolean
-write_row (sqlite3    *db,
-           OnbJobRow  *row,
-           gint64      owner,
-           GError    **error)
+write_row (sqlite3      *db,
+           OnbJobRow    *row,
+           const Owner  *owner,
+           GError      **error)
 {
   sqlite3_stmt *stmt = NULL;
   gboolean finished = row->state == ONB_JOB_STATE_DONE || row->state == ONB_JOB_STATE_FAILED;
@@ -276,8 +331,8 @@ write_row (sqlite3    *db,
     {
       if (sqlite3_prepare_v2 (db, "INSERT INTO jobs (dev_eui, kind, state, join_eui, device_name, old_dev_eui, "
                                   "delete_old, source, code_kind, reason, message, attempts, blynk_device_id, "
-                                  "created_us, updated_us, started_us, finished_us, next_attempt_us, owner) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                  "created_us, updated_us, started_us, finished_us, next_attempt_us, owner, "
+                                  "owner_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               -1, &stmt, NULL) != SQLITE_OK)
         goto fail;
     }
@@ -285,7 +340,7 @@ write_row (sqlite3    *db,
                                    "device_name = ?, old_dev_eui = ?, delete_old = ?, source = ?, code_kind = ?, "
                                    "reason = ?, message = ?, attempts = ?, blynk_device_id = ?, created_us = ?, "
                                    "updated_us = ?, started_us = ?, finished_us = ?, next_attempt_us = ?, "
-                                   "owner = ? WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+                                   "owner = ?, owner_token = ? WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
     goto fail;
 
   sqlite3_bind_text (stmt, i++, row->dev_eui, -1, SQLITE_STATIC);
@@ -306,10 +361,16 @@ write_row (sqlite3    *db,
   sqlite3_bind_int64 (stmt, i++, row->started_us);
   sqlite3_bind_int64 (stmt, i++, row->finished_us);
   sqlite3_bind_int64 (stmt, i++, row->next_attempt_us);
-  if (finished)
-    sqlite3_bind_null (stmt, i++);
+  if (finished || owner == NULL)
+    {
+      sqlite3_bind_null (stmt, i++);
+      sqlite3_bind_null (stmt, i++);
+    }
   else
-    sqlite3_bind_int64 (stmt, i++, owner);
+    {
+      sqlite3_bind_int64 (stmt, i++, owner->pid);
+      sqlite3_bind_text (stmt, i++, owner->token, -1, SQLITE_STATIC);
+    }
   if (row->id != 0)
     sqlite3_bind_int64 (stmt, i++, row->id);
   if (sqlite3_step (stmt) != SQLITE_DONE)
@@ -348,20 +409,23 @@ fail:
 }
 
 static gboolean
-set_owner (sqlite3  *db,
-           gint64    id,
-           GError  **error)
+set_owner (sqlite3      *db,
+           gint64        id,
+           const Owner  *owner,
+           GError      **error)
 {
   sqlite3_stmt *stmt = NULL;
   gboolean ok;
 
-  if (sqlite3_prepare_v2 (db, "UPDATE jobs SET owner = ? WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (db, "UPDATE jobs SET owner = ?, owner_token = ? WHERE id = ?", -1, &stmt, NULL)
+      != SQLITE_OK)
     {
       set_db_error (error, db);
       return FALSE;
     }
-  sqlite3_bind_int64 (stmt, 1, getpid ());
-  sqlite3_bind_int64 (stmt, 2, id);
+  sqlite3_bind_int64 (stmt, 1, owner->pid);
+  sqlite3_bind_text (stmt, 2, owner->token, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, id);
   ok = sqlite3_step (stmt) == SQLITE_DONE;
   if (!ok)
     set_db_error (error, db);
@@ -378,52 +442,68 @@ onb_journal_claim_result_free (OnbJournalClaimResult *result)
   g_free (result);
 }
 
+/* A failed row queued again: a fresh start, except that what a refused
+ * undo left behind (a creating step done and owned) is kept, so the new
+ * run goes on from it instead of making a second one. */
+static void
+requeue_failed (OnbJobRow *row)
+{
+  gboolean keep_blynk = row->steps[ONB_JOB_STEP_BLYNK_DEVICE].state == ONB_STEP_STATE_DONE &&
+                        row->steps[ONB_JOB_STEP_BLYNK_DEVICE].owned && row->blynk_device_id > 0;
+
+  row->state = ONB_JOB_STATE_QUEUED;
+  g_clear_pointer (&row->reason, g_free);
+  g_clear_pointer (&row->message, g_free);
+  row->finished_us = 0;
+  for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
+    {
+      OnbJobStepRow *step = &row->steps[s];
+      gboolean left_behind = step->state == ONB_STEP_STATE_DONE && step->owned &&
+                             (s == ONB_JOB_STEP_TTS_IS || (s == ONB_JOB_STEP_BLYNK_DEVICE && keep_blynk));
+
+      if (step->state == ONB_STEP_STATE_SKIPPED || left_behind)
+        continue;
+      step->state = ONB_STEP_STATE_PENDING;
+      step->attempts = 0;
+      step->owned = FALSE;
+      g_clear_pointer (&step->remote_id, g_free);
+      g_clear_pointer (&step->reason, g_free);
+      g_clear_pointer (&step->message, g_free);
+    }
+  if (!keep_blynk)
+    row->blynk_device_id = 0;
+  row->updated_us = g_get_real_time ();
+}
+
 /* Decides what an existing row means for a new scan or a retry. */
 static OnbJournalClaimResult *
-claim_existing (sqlite3    *db,
-                OnbJobRow  *existing,
-                gint64      owner,
-                gboolean    requeue_failed,
-                GError    **error)
+claim_existing (OnbJournal            *self,
+                OnbJobRow             *existing,
+                const RowOwner        *current,
+                OnbJournalClaimFlags   flags,
+                GError               **error)
 {
   OnbJournalClaimResult *result = g_new0 (OnbJournalClaimResult, 1);
+  Owner owner = { getpid (), self->token };
+  gboolean requeue = (flags & ONB_JOURNAL_CLAIM_REQUEUE_FAILED) != 0;
 
   result->row = existing;
-  if (existing->state == ONB_JOB_STATE_DONE ||
-      (existing->state == ONB_JOB_STATE_FAILED && !requeue_failed))
+  if (existing->state == ONB_JOB_STATE_DONE || (existing->state == ONB_JOB_STATE_FAILED && !requeue))
     result->claim = ONB_JOURNAL_CLAIM_ALREADY_DONE;
-  else if (owner_alive (owner) && owner != getpid ())
+  else if (owned_by_other (self, current->pid, current->token))
     result->claim = ONB_JOURNAL_CLAIM_FOREIGN;
   else
     {
       if (existing->state == ONB_JOB_STATE_FAILED)
         {
-          /* A fresh start: the rollback already undid every step. */
-          existing->state = ONB_JOB_STATE_QUEUED;
-          g_clear_pointer (&existing->reason, g_free);
-          g_clear_pointer (&existing->message, g_free);
-          existing->finished_us = 0;
-          for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
-            if (existing->steps[s].state != ONB_STEP_STATE_SKIPPED)
-              {
-                OnbJobStepRow *step = &existing->steps[s];
-
-                step->state = ONB_STEP_STATE_PENDING;
-                step->attempts = 0;
-                step->owned = FALSE;
-                g_clear_pointer (&step->remote_id, g_free);
-                g_clear_pointer (&step->reason, g_free);
-                g_clear_pointer (&step->message, g_free);
-              }
-          existing->blynk_device_id = 0;
-          existing->updated_us = g_get_real_time ();
-          if (!write_row (db, existing, getpid (), error))
+          requeue_failed (existing);
+          if (!write_row (self->db, existing, &owner, error))
             {
               onb_journal_claim_result_free (result);
               return NULL;
             }
         }
-      else if (!set_owner (db, existing->id, error))
+      else if (!set_owner (self->db, existing->id, &owner, error))
         {
           onb_journal_claim_result_free (result);
           return NULL;
@@ -434,12 +514,15 @@ claim_existing (sqlite3    *db,
 }
 
 static void
-run_op (sqlite3 *db,
-        Op      *op)
+run_op (OnbJournal *self,
+        Op         *op)
 {
-  g_autoptr(GArray) owners = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) owners = g_array_new (FALSE, TRUE, sizeof (RowOwner));
   g_autoptr(GPtrArray) rows = NULL;
+  Owner owner = { getpid (), self->token };
+  sqlite3 *db = self->db;
 
+  g_array_set_clear_func (owners, row_owner_clear);
   switch (op->kind)
     {
     case OP_CLAIM:
@@ -451,12 +534,12 @@ run_op (sqlite3 *db,
       if (rows == NULL)
         return;
       if (rows->len > 0)
-        op->result = claim_existing (db, g_ptr_array_steal_index (rows, 0), g_array_index (owners, gint64, 0),
-                                     op->requeue_failed, &op->error);
+        op->result = claim_existing (self, g_ptr_array_steal_index (rows, 0), &g_array_index (owners, RowOwner, 0),
+                                     op->flags, &op->error);
       else if (op->kind == OP_CLAIM_ID)
-        g_set_error (&op->error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_JOB_NOT_FOUND,
+        g_set_error (&op->error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_JOB_NOT_FOUND,
                      _("There is no job %lld in the journal."), (long long) op->id);
-      else if (write_row (db, op->row, getpid (), &op->error))
+      else if (write_row (db, op->row, &owner, &op->error))
         {
           OnbJournalClaimResult *result = g_new0 (OnbJournalClaimResult, 1);
 
@@ -468,7 +551,8 @@ run_op (sqlite3 *db,
       break;
 
     case OP_SAVE:
-      if (write_row (db, op->row, getpid (), &op->error))
+    case OP_RELEASE:
+      if (write_row (db, op->row, op->kind == OP_SAVE ? &owner : NULL, &op->error))
         op->result = GINT_TO_POINTER (TRUE);
       break;
 
@@ -479,11 +563,11 @@ run_op (sqlite3 *db,
         return;
       for (guint i = rows->len; i > 0; i--)
         {
-          gint64 owner = g_array_index (owners, gint64, i - 1);
+          RowOwner *current = &g_array_index (owners, RowOwner, i - 1);
 
-          if (owner_alive (owner) && owner != getpid ())
+          if (owned_by_other (self, current->pid, current->token))
             g_ptr_array_remove_index (rows, i - 1);
-          else if (!set_owner (db, ((OnbJobRow *) rows->pdata[i - 1])->id, &op->error))
+          else if (!set_owner (db, ((OnbJobRow *) rows->pdata[i - 1])->id, &owner, &op->error))
             return;
         }
       op->result = g_steal_pointer (&rows);
@@ -543,7 +627,7 @@ writer_thread (gpointer data)
           if (onb_sqlite_exec_retry (self->db, "BEGIN IMMEDIATE") != SQLITE_OK)
             set_db_error (&error, self->db);
           for (guint i = 0; error == NULL && i < group->len; i++)
-            run_op (self->db, group->pdata[i]);
+            run_op (self, group->pdata[i]);
           if (error == NULL && sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
             {
               set_db_error (&error, self->db);
@@ -596,6 +680,10 @@ onb_journal_finalize (GObject *object)
     }
   g_clear_pointer (&self->ops, g_async_queue_unref);
   g_clear_pointer (&self->db, sqlite3_close);
+  g_mutex_lock (&live_lock);
+  g_hash_table_remove (live_tokens, self->token);
+  g_mutex_unlock (&live_lock);
+  g_free (self->token);
   g_mutex_clear (&self->lock);
   g_free (self->path);
   G_OBJECT_CLASS (onb_journal_parent_class)->finalize (object);
@@ -612,6 +700,12 @@ onb_journal_init (OnbJournal *self)
 {
   g_mutex_init (&self->lock);
   self->ops = g_async_queue_new ();
+  self->token = g_uuid_string_random ();
+  g_mutex_lock (&live_lock);
+  if (live_tokens == NULL)
+    live_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_add (live_tokens, g_strdup (self->token));
+  g_mutex_unlock (&live_lock);
 }
 
 char *
@@ -626,6 +720,48 @@ onb_journal_get_path (OnbJournal *self)
   return self->path;
 }
 
+/* The journal names every device and its history: readable by this user
+ * only, whatever the umask (SQLite gives its -wal and -shm files the
+ * mode of the database). */
+static gboolean
+make_private (const char  *path,
+              GError     **error)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm" };
+  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int saved_errno = errno;
+
+  if (fd < 0 || fchmod (fd, 0600) != 0)
+    {
+      saved_errno = errno;
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                   _("The job journal “%s” cannot be made: %s."), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  close (fd);
+  for (guint i = 1; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *side = g_strconcat (path, suffixes[i], NULL);
+
+      if (g_chmod (side, 0600) != 0 && errno != ENOENT)
+        g_debug ("Could not make %s private: %s", side, g_strerror (errno));
+    }
+  return TRUE;
+}
+
+/* Journals written before claims had tokens. */
+static int
+add_owner_token (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean present = sqlite3_prepare_v2 (db, "SELECT owner_token FROM jobs LIMIT 0", -1, &stmt, NULL) == SQLITE_OK;
+
+  sqlite3_finalize (stmt);
+  return present ? SQLITE_OK : onb_sqlite_exec_retry (db, "ALTER TABLE jobs ADD COLUMN owner_token TEXT");
+}
+
 OnbJournal *
 onb_journal_open (const char  *path,
                   GError     **error)
@@ -638,16 +774,19 @@ onb_journal_open (const char  *path,
     {
       int saved_errno = errno;
 
-      g_set_error (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_JOURNAL,
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
                    _("The folder “%s” for the job journal cannot be made: %s."), dir, g_strerror (saved_errno));
       return NULL;
     }
+  if (!make_private (path, error))
+    return NULL;
   if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                        NULL) != SQLITE_OK ||
       sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
       onb_sqlite_exec_retry (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
         != SQLITE_OK ||
-      onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK)
+      onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK ||
+      add_owner_token (self->db) != SQLITE_OK)
     {
       set_db_error (error, self->db);
       return NULL;
@@ -657,32 +796,32 @@ onb_journal_open (const char  *path,
 }
 
 void
-onb_journal_claim_async (OnbJournal          *self,
-                         OnbJobRow           *row,
-                         gboolean             requeue_failed,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+onb_journal_claim_async (OnbJournal           *self,
+                         OnbJobRow            *row,
+                         OnbJournalClaimFlags  flags,
+                         GAsyncReadyCallback   callback,
+                         gpointer              user_data)
 {
   Op *op = g_new0 (Op, 1);
 
   op->kind = OP_CLAIM;
   op->row = row;
-  op->requeue_failed = requeue_failed;
+  op->flags = flags;
   push_op (self, op, onb_journal_claim_async, callback, user_data);
 }
 
 void
-onb_journal_claim_id_async (OnbJournal          *self,
-                            gint64               id,
-                            gboolean             requeue_failed,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+onb_journal_claim_id_async (OnbJournal           *self,
+                            gint64                id,
+                            OnbJournalClaimFlags  flags,
+                            GAsyncReadyCallback   callback,
+                            gpointer              user_data)
 {
   Op *op = g_new0 (Op, 1);
 
   op->kind = OP_CLAIM_ID;
   op->id = id;
-  op->requeue_failed = requeue_failed;
+  op->flags = flags;
   push_op (self, op, onb_journal_claim_async, callback, user_data);
 }
 
@@ -705,6 +844,19 @@ onb_journal_save_async (OnbJournal          *self,
   op->kind = OP_SAVE;
   op->row = row;
   push_op (self, op, onb_journal_save_async, callback, user_data);
+}
+
+void
+onb_journal_release_async (OnbJournal          *self,
+                           OnbJobRow           *row,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_RELEASE;
+  op->row = row;
+  push_op (self, op, onb_journal_release_async, callback, user_data);
 }
 
 gboolean
@@ -802,7 +954,7 @@ onb_journal_get_job (OnbJournal  *self,
     return NULL;
   if (rows->len == 0)
     {
-      g_set_error (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_JOB_NOT_FOUND,
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_JOB_NOT_FOUND,
                    _("There is no job %lld in the journal."), (long long) job_id);
       return NULL;
     }

@@ -1,4 +1,4 @@
-/* onb-journal.h: the durable record of every job (SQLite, DESIGN.md §4.3)
+/* onb-journal.h: the durable record of every job (SQLite, docs/design.md)
  *
  * WAL mode, synchronous=FULL: a state change is on disk when its commit
  * returns. Several processes may open the same file (SQLite's locking,
@@ -14,9 +14,19 @@
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  ONB_JOURNAL_ERROR_FAILED,        /*< nick=journal-failed >*/  /* the database cannot be read or written */
+  ONB_JOURNAL_ERROR_JOB_NOT_FOUND, /*< nick=job-not-found >*/
+} OnbJournalError;
+
+#define ONB_JOURNAL_ERROR (onb_journal_error_quark ())
+GQuark onb_journal_error_quark (void);
+
 #define ONB_TYPE_JOURNAL (onb_journal_get_type ())
 G_DECLARE_FINAL_TYPE (OnbJournal, onb_journal, ONB, JOURNAL, GObject)
 
+/* Creates the file (mode 0600) when missing. */
 OnbJournal  *onb_journal_open          (const char   *path,
                                         GError      **error);
 /* "<data_dir>/journal.sqlite" (transfer full) */
@@ -30,7 +40,7 @@ GPtrArray   *onb_journal_list_jobs     (OnbJournal   *self,
                                         int           state,
                                         guint         limit,
                                         GError      **error);
-/* (transfer full) NULL with ONB_ENGINE_ERROR_JOB_NOT_FOUND */
+/* (transfer full) NULL with ONB_JOURNAL_ERROR_JOB_NOT_FOUND */
 OnbJob      *onb_journal_get_job       (OnbJournal   *self,
                                         gint64        job_id,
                                         GError      **error);

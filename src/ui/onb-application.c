@@ -40,6 +40,7 @@ struct _OnbApplication
   OnbConfig         *config;
   OnbHttpClient     *http;
   OnbEngine         *engine;
+  OnbEngine         *stopping_engine;   /* a reload waits for its shutdown */
   GError            *engine_error;
   OnbSoundPlayer    *sounds;
   OnbScanner        *scanner;
@@ -452,6 +453,40 @@ on_engine_started (GObject      *object,
   maybe_ready (self);
 }
 
+static void
+build_engine (OnbApplication *self)
+{
+  g_clear_error (&self->engine_error);
+  self->engine_started = FALSE;
+  self->engine_starting = FALSE;
+  g_clear_object (&self->http);
+  self->http = onb_http_client_new (self->config);
+  self->engine = onb_engine_new (self->config, self->http, &self->engine_error);
+  if (self->engine != NULL)
+    {
+      self->engine_starting = TRUE;
+      onb_engine_start_async (self->engine, NULL, on_engine_started, g_object_ref (self));
+    }
+}
+
+/* The old engine has handed its jobs back: the new one may claim them. A
+ * reload made meanwhile is included, since the configuration is read
+ * now. */
+static void
+on_old_engine_stopped (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(OnbApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!onb_engine_shutdown_finish (ONB_ENGINE (object), result, &error))
+    g_warning ("The job engine did not stop cleanly: %s", error->message);
+  g_clear_object (&self->stopping_engine);
+  build_engine (self);
+  g_signal_emit (self, signals[ENGINE_CHANGED], 0);
+}
+
 void
 onb_application_reload (OnbApplication *self)
 {
@@ -459,19 +494,19 @@ onb_application_reload (OnbApplication *self)
 
   g_return_if_fail (ONB_IS_APPLICATION (self));
 
-  g_clear_error (&self->engine_error);
-  g_clear_object (&self->engine);
-  g_clear_object (&self->http);
-  self->engine_started = FALSE;
-  self->engine_starting = FALSE;
-
-  self->http = onb_http_client_new (self->config);
-  self->engine = onb_engine_new (self->config, &self->engine_error);
-  if (self->engine != NULL)
+  if (self->stopping_engine != NULL)
+    ; /* The engine is built once the old one has stopped. */
+  else if (self->engine != NULL)
     {
+      /* One owner per job: the old engine stops and releases its jobs
+       * before the new one claims them. */
+      self->stopping_engine = g_steal_pointer (&self->engine);
+      self->engine_started = FALSE;
       self->engine_starting = TRUE;
-      onb_engine_start_async (self->engine, NULL, on_engine_started, g_object_ref (self));
+      onb_engine_shutdown_async (self->stopping_engine, NULL, on_old_engine_stopped, g_object_ref (self));
     }
+  else
+    build_engine (self);
 
   onb_sound_player_set_enabled (self->sounds, onb_config_get_boolean (self->config, "kiosk", "sounds", TRUE));
 
@@ -691,6 +726,7 @@ onb_application_finalize (GObject *object)
   g_clear_object (&self->paintable);
   g_clear_object (&self->scanner);
   g_clear_object (&self->engine);
+  g_clear_object (&self->stopping_engine);
   g_clear_error (&self->engine_error);
   g_clear_object (&self->http);
   g_clear_object (&self->config);

@@ -332,7 +332,9 @@ update_from_job (OnbResultCard *self)
       onb_result_card_show_internal (self, ONB_RESULT_STATE_FAILED,
                                      _("Failed"), name, eui,
                                      onb_job_get_message (job),
-                                     _("Nothing was left half-made. Put the box aside and tell your supervisor, or retry it from History."));
+                                     onb_job_get_rollback_incomplete (job)
+                                     ? _("Something it made could not be removed again (see above). Put the box aside and tell your supervisor; retrying it from History finishes or removes it.")
+                                     : _("Nothing was left half-made. Put the box aside and tell your supervisor, or retry it from History."));
       break;
 
     default:

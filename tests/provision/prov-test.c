@@ -103,14 +103,14 @@ prov_station_engine (ProvStation *station)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OnbConfig) config = prov_station_load_config (station);
-  OnbEngine *engine = onb_engine_new (config, &error);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
+  OnbEngine *engine = onb_engine_new (config, http, &error);
   gboolean started = FALSE;
 
   g_assert_no_error (error);
   onb_engine_set_retry_delays (engine, 50, 400);
   onb_engine_start_async (engine, NULL, started_cb, &started);
-  while (!started)
-    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (prov_wait_until (prov_flag_set, &started, 30));
   return engine;
 }
 
@@ -152,27 +152,59 @@ timeout_cb (gpointer user_data)
 }
 
 gboolean
+prov_wait_until (ProvCondition condition,
+                 gconstpointer data,
+                 guint         timeout_s)
+{
+  gboolean timed_out = FALSE;
+  guint source = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (source);
+  return !timed_out;
+}
+
+gboolean
+prov_flag_set (gconstpointer flag)
+{
+  return *(const gboolean *) flag;
+}
+
+gboolean
+prov_pointer_set (gconstpointer pointer)
+{
+  return *(gconstpointer const *) pointer != NULL;
+}
+
+typedef struct
+{
+  OnbEngine *engine;
+  OnbJob **jobs;
+  guint n_jobs;
+} JobsWait;
+
+static gboolean
+jobs_finished (gconstpointer data)
+{
+  const JobsWait *wait = data;
+
+  for (guint i = 0; i < wait->n_jobs; i++)
+    if (!onb_job_is_finished (wait->jobs[i]))
+      return FALSE;
+  return !onb_engine_get_busy (wait->engine);
+}
+
+gboolean
 prov_wait_jobs (OnbEngine  *engine,
                 OnbJob    **jobs,
                 guint       n_jobs,
                 guint       timeout_s)
 {
-  gboolean timed_out = FALSE;
-  guint source = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
+  JobsWait wait = { engine, jobs, n_jobs };
 
-  for (;;)
-    {
-      gboolean all = TRUE;
-
-      for (guint i = 0; i < n_jobs; i++)
-        all = all && onb_job_is_finished (jobs[i]);
-      if ((all && !onb_engine_get_busy (engine)) || timed_out)
-        break;
-      g_main_context_iteration (NULL, TRUE);
-    }
-  if (!timed_out)
-    g_source_remove (source);
-  return !timed_out;
+  return prov_wait_until (jobs_finished, &wait, timeout_s);
 }
 
 guint

@@ -35,8 +35,16 @@ char         *prov_generated_csv        (guint                n,
                                          guint                first);
 char         *prov_tr005                (const char          *dev_eui);
 
-/* Spins the default main context until every job is finished (FALSE
- * after @timeout_s). */
+/* The one wait of these tests: spins the default main context until
+ * @condition holds (FALSE after @timeout_s). */
+typedef gboolean (*ProvCondition) (gconstpointer data);
+gboolean      prov_wait_until           (ProvCondition        condition,
+                                         gconstpointer        data,
+                                         guint                timeout_s);
+/* Conditions: a gboolean became TRUE, a pointer became non-NULL. */
+gboolean      prov_flag_set             (gconstpointer        flag);
+gboolean      prov_pointer_set          (gconstpointer        pointer);
+/* Until every job of @jobs is finished and the engine is idle. */
 gboolean      prov_wait_jobs            (OnbEngine           *engine,
                                          OnbJob             **jobs,
                                          guint                n_jobs,

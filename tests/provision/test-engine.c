@@ -316,8 +316,7 @@ test_euis_taken_rolls_back_blynk (Fixture       *f,
   device = onb_tts_device_new ("0018B20000000104", "70B3D57ED0000010", "111E01485652FE8A810B90EB9283BCF5", NULL,
                                &error);
   onb_tts_client_create_device_async (tts, device, NULL, created_other_app_cb, &created);
-  while (!created)
-    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (prov_wait_until (prov_flag_set, &created, 30));
 
   /* IS answers late, so the Blynk device exists when TTS says no. */
   g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"tts.is.create\":{\"latency_ms\":300}}}", &error));
@@ -359,6 +358,23 @@ test_blynk_failure_rolls_back_tts (Fixture       *f,
   g_assert_cmpuint (prov_sim_blynk_total (state), ==, 0);
 }
 
+typedef struct
+{
+  OnbJob **jobs;
+  guint n_jobs;
+} JobList;
+
+static gboolean
+all_waiting (gconstpointer data)
+{
+  const JobList *list = data;
+
+  for (guint i = 0; i < list->n_jobs; i++)
+    if (onb_job_get_state (list->jobs[i]) != ONB_JOB_STATE_WAITING)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 test_network_down_then_back (Fixture       *f,
                              gconstpointer  data)
@@ -369,20 +385,13 @@ test_network_down_then_back (Fixture       *f,
   OnbJob *jobs[G_N_ELEMENTS (codes)];
   g_autoptr(GError) error = NULL;
   g_autoptr(json_object) state = NULL;
-  gboolean all_waiting = FALSE;
 
   g_assert_true (onb_test_sim_set_network_down (sim, TRUE, &error));
   for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
     jobs[i] = submit (f->engine, codes[i]);
 
   /* Scans are accepted and wait in the queue. */
-  while (!all_waiting)
-    {
-      all_waiting = TRUE;
-      for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
-        all_waiting = all_waiting && onb_job_get_state (jobs[i]) == ONB_JOB_STATE_WAITING;
-      g_main_context_iteration (NULL, TRUE);
-    }
+  g_assert_true (prov_wait_until (all_waiting, &(JobList) { jobs, G_N_ELEMENTS (codes) }, 30));
   g_assert_cmpuint (onb_engine_get_n_queued (f->engine), ==, G_N_ELEMENTS (codes));
   g_assert_cmpstr (onb_job_get_reason (jobs[0]), ==, "connection-refused");
   g_assert_nonnull (onb_job_get_next_attempt (jobs[0]));
@@ -512,8 +521,7 @@ test_history_and_export (Fixture       *f,
 
   g_assert_true (prov_wait_jobs (f->engine, both, 2, 60));
   onb_engine_search_history_async (f->engine, "sensor 02", -1, 10, NULL, history_cb, &found);
-  while (found == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (prov_wait_until (prov_pointer_set, &found, 30));
   g_assert_cmpuint (g_list_model_get_n_items (found), ==, 1);
   {
     g_autoptr(OnbJob) hit = g_list_model_get_item (found, 0);
@@ -522,15 +530,13 @@ test_history_and_export (Fixture       *f,
   }
   g_clear_object (&found);
   onb_engine_search_history_async (f->engine, NULL, ONB_JOB_STATE_FAILED, 0, NULL, history_cb, &found);
-  while (found == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (prov_wait_until (prov_pointer_set, &found, 30));
   g_assert_cmpuint (g_list_model_get_n_items (found), ==, 0);
   g_clear_object (&found);
 
   file = g_file_new_for_path (path);
   onb_engine_export_csv_async (f->engine, file, NULL, export_cb, &exported);
-  while (!exported)
-    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (prov_wait_until (prov_flag_set, &exported, 30));
   g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
   g_assert_true (g_str_has_prefix (csv, "id,kind,dev_eui,"));
   g_assert_nonnull (strstr (csv, "0018B20000000101,70B3D57ED0000010,Soil sensor 01"));
@@ -580,6 +586,258 @@ test_lorawan_1_1 (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (onb_engine_get_jobs (f->engine)), ==, 1);
 }
 
+/* ---- one runner per job ----------------------------------------------------------- */
+
+static const char *const reload_codes[] = { "0018B20000000101", "0018B20000000102", "0018B20000000103",
+                                            "0018B20000000106", "0018B20000000107", "0018B20000000108" };
+
+static gboolean
+some_waiting_some_running (gconstpointer data)
+{
+  const JobList *list = data;
+  gboolean waiting = FALSE, running = FALSE;
+
+  for (guint i = 0; i < list->n_jobs; i++)
+    {
+      waiting = waiting || onb_job_get_state (list->jobs[i]) == ONB_JOB_STATE_WAITING;
+      running = running || onb_job_get_state (list->jobs[i]) == ONB_JOB_STATE_RUNNING;
+    }
+  return waiting && running;
+}
+
+static gboolean
+engine_idle (gconstpointer engine)
+{
+  return !onb_engine_get_busy ((OnbEngine *) engine);
+}
+
+/* Every device once in both clouds, and no write made twice: one Blynk
+ * create and one IS create per device, and no JS/NS/AS write repeated on
+ * the same device (two runners of one job would each send theirs). */
+static void
+assert_one_runner (const char *const *dev_euis,
+                   guint              n)
+{
+  g_autoptr(json_object) state = sim_state ();
+  g_autoptr(GHashTable) writes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  json_object *log = json_object_object_get (state, "log");
+  guint is_creates = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Soil sensor %c%c", dev_euis[i][14], dev_euis[i][15]);
+
+      assert_created_once (state, dev_euis[i], name);
+    }
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, n);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, n);
+
+  for (size_t i = 0; i < json_object_array_length (log); i++)
+    {
+      json_object *entry = json_object_array_get_idx (log, i);
+      const char *endpoint = prov_json_path (entry, "endpoint");
+      g_autofree char *key = NULL;
+
+      /* A refused try (a scripted 503) is not a write. */
+      if (endpoint == NULL || json_object_get_type (json_object_object_get (entry, "fault")) != json_type_null)
+        continue;
+      if (g_str_equal (endpoint, "tts.is.create"))
+        is_creates++;
+      if (!g_str_has_prefix (endpoint, "tts.") || !g_str_has_suffix (endpoint, ".set"))
+        continue;
+      key = g_strconcat (prov_json_path (entry, "method"), " ", prov_json_path (entry, "path"), NULL);
+      if (g_hash_table_contains (writes, key))
+        g_error ("%s was sent twice", key);
+      g_hash_table_add (writes, g_steal_pointer (&key));
+    }
+  g_assert_cmpuint (is_creates, ==, n);
+}
+
+/* A settings reload while jobs run and others wait for the network: the
+ * old engine stops, commits what its requests did and gives the jobs up;
+ * the new one resumes them. */
+static void
+shutdown_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (onb_engine_shutdown_finish (ONB_ENGINE (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_reload_one_runner (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  OnbJob *jobs[G_N_ELEMENTS (reload_codes)];
+  gboolean stopped = FALSE;
+
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"*\":{\"latency_ms\":40,\"retry_after_s\":0}},"
+                                               "\"script\":{\"tts.is.create\":[\"503\",\"503\"]}}", &error));
+  onb_engine_set_max_jobs (f->engine, 3);
+  onb_engine_set_retry_delays (f->engine, 300, 300);
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    jobs[i] = submit (f->engine, reload_codes[i]);
+  g_assert_true (prov_wait_until (some_waiting_some_running, &(JobList) { jobs, G_N_ELEMENTS (jobs) }, 30));
+
+  /* What onb_application_reload() does. */
+  onb_engine_shutdown_async (f->engine, NULL, shutdown_cb, &stopped);
+  g_assert_true (prov_wait_until (prov_flag_set, &stopped, 30));
+  g_assert_false (onb_engine_get_busy (f->engine));
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      g_assert_false (onb_job_get_state (jobs[i]) == ONB_JOB_STATE_RUNNING);
+      g_object_unref (jobs[i]);
+    }
+  g_clear_object (&f->engine);
+  f->engine = prov_station_engine (f->station);
+  g_assert_true (prov_wait_jobs (f->engine, NULL, 0, 60));
+  g_assert_cmpuint (onb_engine_get_n_done (f->engine), ==, G_N_ELEMENTS (jobs));
+  assert_one_runner (reload_codes, G_N_ELEMENTS (reload_codes));
+}
+
+/* An engine that did not shut down still owns its jobs: a second engine
+ * in the same process follows them instead of running them too. */
+static void
+test_second_engine_follows (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbEngine) second = NULL;
+  OnbJob *jobs[G_N_ELEMENTS (reload_codes)];
+
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"*\":{\"latency_ms\":40,\"retry_after_s\":0}},"
+                                               "\"script\":{\"tts.is.create\":[\"503\",\"503\"]}}", &error));
+  onb_engine_set_max_jobs (f->engine, 3);
+  onb_engine_set_retry_delays (f->engine, 300, 300);
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    jobs[i] = submit (f->engine, reload_codes[i]);
+  g_assert_true (prov_wait_until (some_waiting_some_running, &(JobList) { jobs, G_N_ELEMENTS (jobs) }, 30));
+
+  second = prov_station_engine (f->station);
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      g_autoptr(OnbJob) again = submit (second, reload_codes[i]);
+
+      g_object_unref (jobs[i]);
+    }
+  g_assert_true (prov_wait_jobs (f->engine, NULL, 0, 60));
+  g_assert_true (prov_wait_until (engine_idle, second, 60));
+  assert_one_runner (reload_codes, G_N_ELEMENTS (reload_codes));
+}
+
+/* ---- slots -------------------------------------------------------------------------- */
+
+static void
+count_running (OnbEngine *engine,
+               OnbJob    *changed,
+               guint     *max_seen)
+{
+  GListModel *jobs = onb_engine_get_jobs (engine);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (jobs); i++)
+    {
+      g_autoptr(OnbJob) job = g_list_model_get_item (jobs, i);
+
+      if (onb_job_get_state (job) == ONB_JOB_STATE_RUNNING)
+        n++;
+    }
+  *max_seen = MAX (*max_seen, n);
+}
+
+/* A 1 ms backoff restarts a waiting job before its waiting state is
+ * committed: still never more than max_jobs at once, and no slot lost,
+ * so afterwards max_jobs slow jobs run side by side again. */
+static void
+test_slots_short_backoff (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  OnbJob *jobs[10];
+  OnbJob *after[2];
+  guint max_seen = 0;
+
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"seed\":11,\"endpoints\":{\"*\":{\"p_503\":0.4,"
+                                               "\"latency_ms\":0,\"retry_after_s\":0}}}", &error));
+  onb_engine_set_max_jobs (f->engine, G_N_ELEMENTS (after));
+  onb_engine_set_retry_delays (f->engine, 1, 1);
+  g_signal_connect (f->engine, "job-changed", G_CALLBACK (count_running), &max_seen);
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      g_autofree char *eui = g_strdup_printf ("0018B20000%06X", 0x101 + i);
+
+      jobs[i] = submit (f->engine, eui);
+    }
+  g_assert_true (prov_wait_jobs (f->engine, jobs, G_N_ELEMENTS (jobs), 60));
+  g_assert_cmpuint (max_seen, >=, 1);
+  g_assert_cmpuint (max_seen, <=, G_N_ELEMENTS (after));
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      g_assert_cmpint (onb_job_get_state (jobs[i]), ==, ONB_JOB_STATE_DONE);
+      g_object_unref (jobs[i]);
+    }
+
+  /* Every slot is free again: both slow creates are under way at once. */
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"blynk.device_create\":{\"latency_ms\":300}}}",
+                                          &error));
+  max_seen = 0;
+  after[0] = submit (f->engine, "0018B2000000010B");
+  after[1] = submit (f->engine, "0018B2000000010C");
+  g_assert_true (prov_wait_jobs (f->engine, after, G_N_ELEMENTS (after), 60));
+  g_assert_cmpuint (max_seen, ==, G_N_ELEMENTS (after));
+  for (guint i = 0; i < G_N_ELEMENTS (after); i++)
+    {
+      g_assert_cmpint (onb_job_get_state (after[i]), ==, ONB_JOB_STATE_DONE);
+      g_object_unref (after[i]);
+    }
+  g_signal_handlers_disconnect_by_data (f->engine, &max_seen);
+}
+
+/* ---- an undo that cannot finish ------------------------------------------------------ */
+
+/* The Blynk step fails for good, and TTS refuses to delete what the job
+ * made: the job says so, and a retry finishes the undo. */
+static void
+test_rollback_incomplete (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(OnbJob) retried = NULL;
+  g_autoptr(json_object) state = NULL;
+  g_autoptr(json_object) after = NULL;
+
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"script\":{\"tts.is.delete\":[\"403\"]}}", &error));
+  job = submit (f->engine, "0018B20000000105");
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_FAILED);
+  g_assert_cmpstr (onb_job_get_reason (job), ==, "rollback-incomplete");
+  g_assert_true (onb_job_get_rollback_incomplete (job));
+  g_assert_nonnull (strstr (onb_job_get_message (job), "eui-0018b20000000105"));
+  g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_METAFIELDS), ==, ONB_STEP_STATE_FAILED);
+  /* What is left is recorded as still there. */
+  g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_IS), ==, ONB_STEP_STATE_DONE);
+  state = sim_state ();
+  g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000105"));
+
+  /* A retry undoes it (the Blynk step still fails, for the same reason). */
+  retried = onb_engine_retry (f->engine, onb_job_get_id (job), &error);
+  g_assert_no_error (error);
+  g_assert_true (prov_wait_jobs (f->engine, &retried, 1, 60));
+  g_assert_cmpint (onb_job_get_state (retried), ==, ONB_JOB_STATE_FAILED);
+  g_assert_cmpstr (onb_job_get_reason (retried), !=, "rollback-incomplete");
+  g_assert_false (onb_job_get_rollback_incomplete (retried));
+  after = sim_state ();
+  g_assert_null (prov_sim_tts_record (after, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000105"));
+  g_assert_cmpuint (prov_sim_tts_total (after, "is"), ==, 0);
+  g_assert_cmpuint (prov_sim_blynk_total (after), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -605,6 +863,10 @@ main (int    argc,
   ADD ("/engine/replace", test_replace, NULL);
   ADD ("/engine/history-and-export", test_history_and_export, NULL);
   ADD ("/engine/lorawan-1-1", test_lorawan_1_1, lorawan_1_1);
+  ADD ("/engine/reload-one-runner", test_reload_one_runner, NULL);
+  ADD ("/engine/second-engine-follows", test_second_engine_follows, NULL);
+  ADD ("/engine/slots-short-backoff", test_slots_short_backoff, NULL);
+  ADD ("/engine/rollback-incomplete", test_rollback_incomplete, gateway_template);
 #undef ADD
 
   status = g_test_run ();

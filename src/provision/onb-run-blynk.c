@@ -1,0 +1,317 @@
+/* onb-run-blynk.c: the Blynk chain of a run
+ *
+ *   device      create (or claim a static token); a run that may have
+ *               run before searches by name first and adopts what it
+ *               finds; a replace finds the old device
+ *   metafields  written together with a search for namesakes (the race
+ *               check verify needs), since our device already exists
+ */
+
+#define G_LOG_DOMAIN "onb-engine"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "onb-engine-private.h"
+
+GHashTable *
+run_metafield_values (OnbRegistryEntry *entry,
+                      OnbTtsDevice     *tts_device)
+{
+  GHashTable *values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, onb_registry_entry_get_metafields (entry));
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (values, g_strdup (key), g_strdup (value));
+  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_DEV_EUI), g_strdup (onb_registry_entry_get_dev_eui (entry)));
+  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_JOIN_EUI), g_strdup (onb_registry_entry_get_join_eui (entry)));
+  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_APP_KEY), g_strdup (onb_registry_entry_get_app_key (entry)));
+  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_TTN_DEVICE),
+                       g_strdup (onb_tts_device_get_device_id (tts_device)));
+  return values;
+}
+
+/* A Blynk device with our name belongs to this box unless its Device EUI
+ * says otherwise (empty: its metafields are not written yet). */
+static gboolean
+blynk_device_matches (OnbBlynkDevice *device,
+                      const char     *dev_eui)
+{
+  const char *eui = onb_blynk_device_get_metafield (device, ONB_BLYNK_METAFIELD_DEV_EUI);
+
+  return eui == NULL || *eui == '\0' || g_ascii_strcasecmp (eui, dev_eui) == 0;
+}
+
+/* The lowest id wins when two stations raced: both pick the same one. */
+OnbBlynkDevice *
+run_blynk_winner (GPtrArray  *devices,
+                  const char *dev_eui)
+{
+  OnbBlynkDevice *winner = NULL;
+
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    {
+      OnbBlynkDevice *device = devices->pdata[i];
+
+      if (blynk_device_matches (device, dev_eui) &&
+          (winner == NULL || onb_blynk_device_get_id (device) < onb_blynk_device_get_id (winner)))
+        winner = device;
+    }
+  return winner;
+}
+
+/* @owned: this job made it, so a rollback removes it. */
+void
+run_blynk_adopt (Run            *run,
+                 OnbBlynkDevice *device,
+                 gboolean        owned)
+{
+  gint64 id = onb_blynk_device_get_id (device);
+  g_autofree char *remote = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+  onb_job_set_blynk_device_id (run->job, id);
+  onb_job_set_step_remote (run->job, ONB_JOB_STEP_BLYNK_DEVICE, remote, owned);
+  if (onb_blynk_device_get_template_id (device) > 0)
+    run->template_number = onb_blynk_device_get_template_id (device);
+}
+
+gboolean
+run_blynk_device_known (Run *run)
+{
+  return onb_job_get_step_state (run->job, ONB_JOB_STEP_BLYNK_DEVICE) == ONB_STEP_STATE_DONE &&
+         onb_job_get_blynk_device_id (run->job) > 0;
+}
+
+/* ---- the device ------------------------------------------------------------------- */
+
+static void
+created_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbBlynkDevice) device = NULL;
+
+  if (onb_registry_entry_get_static_token (run->entry) != NULL)
+    device = onb_blynk_client_claim_static_token_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  else
+    device = onb_blynk_client_create_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+
+  if (device == NULL)
+    run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
+  else
+    {
+      /* Recorded even when the other chain failed: the rollback needs it. */
+      run_blynk_adopt (run, device, TRUE);
+      run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, run_blynk_metafields);
+    }
+  run_settle (run);
+}
+
+static void
+create (Run *run)
+{
+  OnbEngine *self = run->engine;
+  const char *token = onb_registry_entry_get_static_token (run->entry);
+
+  run_begin_op (run);
+  if (token != NULL)
+    onb_blynk_client_claim_static_token_async (self->blynk, token, onb_blynk_client_get_owner_id (self->blynk),
+                                               self->cancellable, created_cb, run);
+  else
+    onb_blynk_client_create_device_async (self->blynk, onb_blynk_client_get_template_id (self->blynk),
+                                          onb_registry_entry_get_blynk_name (run->entry),
+                                          onb_blynk_client_get_owner_id (self->blynk),
+                                          self->cancellable, created_cb, run);
+}
+
+static void
+found_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
+  gboolean replace = run_is_replace (run);
+  OnbBlynkDevice *winner;
+
+  devices = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (devices == NULL)
+    run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
+  else if ((winner = run_blynk_winner (devices, onb_registry_entry_get_dev_eui (replace ? run->old_entry : run->entry))))
+    {
+      /* Found: adopt it. A resumed create may have made it (ours to roll
+       * back); for a replace it is the old device, never ours. */
+      run_blynk_adopt (run, winner, !replace);
+      run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, run_blynk_metafields);
+    }
+  else if (replace)
+    {
+      g_autoptr(GError) missing =
+        g_error_new (ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_OLD_NOT_PROVISIONED,
+                     _("The old device “%s” was not found in Blynk, so its history cannot move to the new one."),
+                     onb_registry_entry_get_blynk_name (run->old_entry));
+      run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, missing);
+    }
+  else if (run_may_continue (run))
+    create (run);
+  run_settle (run);
+}
+
+static void
+find (Run              *run,
+      OnbRegistryEntry *entry)
+{
+  run_begin_op (run);
+  onb_blynk_client_search_devices_async (run->engine->blynk, onb_registry_entry_get_blynk_name (entry),
+                                         run->engine->cancellable, found_cb, run);
+}
+
+/* The device step was marked running in the run's start commit. */
+void
+run_blynk_chain (Run *run)
+{
+  gboolean may_have_run = run->resumed ||
+                          onb_job_get_step_attempts (run->job, ONB_JOB_STEP_BLYNK_DEVICE) > 1;
+
+  if (run_blynk_device_known (run))
+    run_blynk_metafields (run);
+  else if (run_is_replace (run))
+    find (run, run->old_entry);
+  /* A create that may have reached the server before a crash: look first. */
+  else if (may_have_run)
+    find (run, run->entry);
+  else
+    create (run);
+}
+
+/* ---- metafields and namesakes ------------------------------------------------------ */
+
+static void
+part_done (Run *run)
+{
+  if (--run->blynk_left == 0)
+    run_chain_done (run, &run->blynk_done);
+}
+
+static void
+metafields_set_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&run->answers.blynk_stored, g_hash_table_unref);
+  if (!onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &run->answers.blynk_stored,
+                                               &error))
+    run_step_failed (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
+  else
+    run_step_done (run, ONB_JOB_STEP_BLYNK_METAFIELDS, part_done);
+  run_settle (run);
+}
+
+/* Our device exists, so any namesake made later has a higher id and loses
+ * to ours: the search for a race need not wait for the metafields. */
+static void
+namesakes_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+
+  run->answers.blynk_namesakes = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  /* Not found now: verify searches again. */
+  if (error != NULL)
+    g_debug ("Blynk search before verify failed: %s", error->message);
+  if (run_may_continue (run))
+    part_done (run);
+  run_settle (run);
+}
+
+static void
+metafields_send (Run        *run,
+                 GHashTable *values)
+{
+  run_begin_op (run);
+  onb_blynk_client_set_metafields_async (run->engine->blynk, onb_job_get_blynk_device_id (run->job),
+                                         run->template_number, values, run->engine->cancellable,
+                                         metafields_set_cb, run);
+}
+
+static void
+template_metafields_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) known = NULL;
+
+  known = onb_blynk_client_get_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (known == NULL)
+    run_step_failed (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
+  else if (run_may_continue (run))
+    {
+      g_autoptr(GHashTable) values = run_metafield_values (run->entry, run->tts_device);
+
+      /* A claimed device is named after its token: give it our name, by
+       * which it is found again. */
+      if (g_hash_table_contains (known, "Device Name"))
+        g_hash_table_insert (values, g_strdup ("Device Name"),
+                             g_strdup (onb_registry_entry_get_blynk_name (run->entry)));
+      metafields_send (run, values);
+    }
+  run_settle (run);
+}
+
+static void
+metafields_write (Run *run)
+{
+  if (!run_is_replace (run) && onb_registry_entry_get_static_token (run->entry) != NULL && run->template_number > 0)
+    {
+      run_begin_op (run);
+      onb_blynk_client_get_metafields_async (run->engine->blynk, run->template_number, run->engine->cancellable,
+                                             template_metafields_cb, run);
+    }
+  else
+    {
+      g_autoptr(GHashTable) values = run_metafield_values (run->entry, run->tts_device);
+
+      metafields_send (run, values);
+    }
+}
+
+void
+run_blynk_metafields (Run *run)
+{
+  if (onb_job_get_step_state (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS) == ONB_STEP_STATE_DONE)
+    {
+      run_chain_done (run, &run->blynk_done);
+      return;
+    }
+  onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_RUNNING, NULL, NULL);
+  run_commit (run, NULL);
+  g_clear_pointer (&run->answers.blynk_stored, g_hash_table_unref);
+  g_clear_pointer (&run->answers.blynk_namesakes, g_ptr_array_unref);
+  run->blynk_left = 1;
+  if (!run_is_replace (run))
+    {
+      run->blynk_left++;
+      run_begin_op (run);
+      onb_blynk_client_search_devices_async (run->engine->blynk, onb_registry_entry_get_blynk_name (run->entry),
+                                             run->engine->cancellable, namesakes_cb, run);
+    }
+  metafields_write (run);
+}

@@ -1,0 +1,196 @@
+/* onb-run-rollback.c: undoing what a failed job made
+ *
+ * Only what this job made is removed (steps marked owned): an adopted
+ * record belongs to another run or station. A replace points the old
+ * Blynk device back at the old TTS device. An undo that waits for the
+ * network keeps the job waiting; one that is refused for good is recorded
+ * in the job's message (reason rollback-incomplete) and its step stays
+ * done, so nobody is told that nothing was left behind.
+ */
+
+#define G_LOG_DOMAIN "onb-engine"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "onb-cloud-error.h"
+#include "onb-engine-private.h"
+#include "onb-error.h"
+
+typedef enum
+{
+  UNDO_BLYNK_DEVICE,      /* delete the device this job made */
+  UNDO_BLYNK_METAFIELDS,  /* replace: restore the old device's values */
+  UNDO_TTS_DEVICE,        /* delete the TTS device this job made */
+} Undo;
+
+typedef struct
+{
+  Run *run;
+  Undo undo;
+} UndoCall;
+
+static void
+undone (Run  *run,
+        Undo  undo)
+{
+  OnbJob *job = run->job;
+
+  switch (undo)
+    {
+    case UNDO_TTS_DEVICE:
+      for (OnbJobStep s = ONB_JOB_STEP_TTS_IS; s <= ONB_JOB_STEP_TTS_AS; s++)
+        {
+          if (onb_job_get_step_state (job, s) == ONB_STEP_STATE_DONE)
+            onb_job_set_step (job, s, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
+          onb_job_set_step_remote (job, s, NULL, FALSE);
+        }
+      break;
+
+    case UNDO_BLYNK_DEVICE:
+      onb_job_set_step (job, ONB_JOB_STEP_BLYNK_DEVICE, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
+      onb_job_set_step_remote (job, ONB_JOB_STEP_BLYNK_DEVICE, NULL, FALSE);
+      if (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_METAFIELDS) == ONB_STEP_STATE_DONE)
+        onb_job_set_step (job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
+      onb_job_set_blynk_device_id (job, 0);
+      break;
+
+    case UNDO_BLYNK_METAFIELDS:
+    default:
+      onb_job_set_step (job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
+      break;
+    }
+}
+
+/* What is left behind, in words for the result card and the supervisor. */
+static void
+left_behind (Run          *run,
+             Undo          undo,
+             const GError *error)
+{
+  OnbJob *job = run->job;
+  g_autofree char *what = NULL;
+
+  g_message ("Could not undo step %s of job %" G_GINT64_FORMAT ": %s",
+             undo == UNDO_TTS_DEVICE ? "tts" : "blynk", onb_job_get_id (job), error->message);
+  switch (undo)
+    {
+    case UNDO_TTS_DEVICE:
+      what = g_strdup_printf (_("the device “%s” is still in The Things Stack (%s)."),
+                              onb_job_get_tts_device_id (job), error->message);
+      break;
+    case UNDO_BLYNK_DEVICE:
+      what = g_strdup_printf (_("the Blynk device %lld (“%s”) is still there (%s)."),
+                              (long long) onb_job_get_blynk_device_id (job), onb_job_get_device_name (job),
+                              error->message);
+      break;
+    case UNDO_BLYNK_METAFIELDS:
+    default:
+      what = g_strdup_printf (_("the Blynk device “%s” still points at the new device (%s)."),
+                              onb_job_get_device_name (job), error->message);
+      break;
+    }
+  if (run->left_behind == NULL)
+    run->left_behind = g_string_new (what);
+  else
+    g_string_append_printf (run->left_behind, " %s", what);
+}
+
+static void
+undo_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  UndoCall *call = user_data;
+  Run *run = call->run;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  Undo undo = call->undo;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_free (call);
+  switch (undo)
+    {
+    case UNDO_TTS_DEVICE:
+      ok = onb_tts_client_delete_finish (ONB_TTS_CLIENT (object), result, &error);
+      break;
+    case UNDO_BLYNK_METAFIELDS:
+      ok = onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, NULL, &error);
+      break;
+    case UNDO_BLYNK_DEVICE:
+    default:
+      ok = onb_blynk_client_delete_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+      break;
+    }
+
+  if (ok)
+    undone (run, undo);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ; /* Shutting down: the next run undoes it. */
+  else if (onb_cloud_error_is_transient (error))
+    {
+      if (run->transient == NULL)
+        run->transient = g_steal_pointer (&error);
+    }
+  else
+    left_behind (run, undo, error);
+  run_settle (run);
+}
+
+static void
+undo_send (Run  *run,
+           Undo  undo)
+{
+  OnbEngine *self = run->engine;
+  OnbJob *job = run->job;
+  UndoCall *call = g_new0 (UndoCall, 1);
+
+  call->run = run;
+  call->undo = undo;
+  run_begin_op (run);
+  switch (undo)
+    {
+    case UNDO_TTS_DEVICE:
+      onb_tts_client_delete_async (self->tts, onb_job_get_tts_device_id (job), self->cancellable, undo_cb, call);
+      break;
+    case UNDO_BLYNK_METAFIELDS:
+      {
+        g_autoptr(GHashTable) values = run_metafield_values (run->old_entry, run->old_tts_device);
+
+        onb_blynk_client_set_metafields_async (self->blynk, onb_job_get_blynk_device_id (job), 0, values,
+                                               self->cancellable, undo_cb, call);
+      }
+      break;
+    case UNDO_BLYNK_DEVICE:
+    default:
+      onb_blynk_client_delete_device_async (self->blynk, onb_job_get_blynk_device_id (job), self->cancellable,
+                                            undo_cb, call);
+      break;
+    }
+}
+
+/* Sends the undos side by side; run_settle() fails the job once they are
+ * all answered. */
+void
+run_rollback (Run *run)
+{
+  OnbJob *job = run->job;
+
+  run->rolling_back = TRUE;
+  g_clear_error (&run->transient);
+
+  if (run_is_replace (run))
+    {
+      /* Point the old Blynk device back at the old TTS device. */
+      if (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_METAFIELDS) == ONB_STEP_STATE_DONE)
+        undo_send (run, UNDO_BLYNK_METAFIELDS);
+    }
+  else if (onb_job_get_step_owned (job, ONB_JOB_STEP_BLYNK_DEVICE) && onb_job_get_blynk_device_id (job) > 0)
+    undo_send (run, UNDO_BLYNK_DEVICE);
+
+  if (onb_job_get_step_owned (job, ONB_JOB_STEP_TTS_IS))
+    undo_send (run, UNDO_TTS_DEVICE);
+
+  run_settle (run);
+}

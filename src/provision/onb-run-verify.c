@@ -1,0 +1,254 @@
+/* onb-run-verify.c: the last steps of a run
+ *
+ *   verify      compares what the servers answered to this run's writes
+ *               and reads back only what no answer gave (a step done by an
+ *               earlier run or another station); see docs/design.md, "Why
+ *               verify reads what it reads"
+ *   race        a namesake with a lower id (another station made the same
+ *               box first) wins: ours is deleted, theirs adopted, and our
+ *               values written on it before verifying again
+ *   delete old  a replace that asked for it deletes the old TTS device
+ */
+
+#define G_LOG_DOMAIN "onb-engine"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "onb-cloud-error.h"
+#include "onb-engine-private.h"
+
+/* What a read-back of verify fetches. */
+typedef enum
+{
+  READ_TTS_IS = ONB_TTS_COMPONENT_IS,
+  READ_TTS_JS = ONB_TTS_COMPONENT_JS,
+  READ_TTS_NS = ONB_TTS_COMPONENT_NS,
+  READ_TTS_AS = ONB_TTS_COMPONENT_AS,
+  READ_BLYNK_DEVICE,
+  READ_BLYNK_NAMESAKES,
+} Read;
+
+/* ---- delete the old TTS device (replace) ------------------------------------------ */
+
+static void
+old_deleted_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+
+  if (onb_tts_client_delete_finish (ONB_TTS_CLIENT (object), result, &error))
+    {
+      onb_job_set_step (run->job, ONB_JOB_STEP_TTS_DELETE_OLD, ONB_STEP_STATE_DONE, NULL, NULL);
+      run_finish (run, ONB_JOB_STATE_DONE);
+    }
+  else
+    run_step_failed (run, ONB_JOB_STEP_TTS_DELETE_OLD, error);
+  run_settle (run);
+}
+
+static void
+verified (Run *run)
+{
+  OnbStepState delete_old = onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_DELETE_OLD);
+
+  if (delete_old == ONB_STEP_STATE_SKIPPED || delete_old == ONB_STEP_STATE_DONE)
+    {
+      run_finish (run, ONB_JOB_STATE_DONE);
+      return;
+    }
+  onb_job_set_step (run->job, ONB_JOB_STEP_TTS_DELETE_OLD, ONB_STEP_STATE_RUNNING, NULL, NULL);
+  run_commit (run, NULL);
+  run_begin_op (run);
+  onb_tts_client_delete_async (run->engine->tts, onb_tts_device_get_device_id (run->old_tts_device),
+                               run->engine->cancellable, old_deleted_cb, run);
+}
+
+/* ---- the race loser ------------------------------------------------------------------ */
+
+static void
+loser_adopted (Run *run)
+{
+  /* Write our values on the winner too, then verify again. */
+  onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_PENDING, NULL, NULL);
+  onb_job_set_step (run->job, ONB_JOB_STEP_VERIFY, ONB_STEP_STATE_PENDING, NULL, NULL);
+  run->blynk_done = FALSE;
+  run_commit (run, run_blynk_metafields);
+}
+
+static void
+loser_deleted_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+
+  if (!onb_blynk_client_delete_device_finish (ONB_BLYNK_CLIENT (object), result, &error))
+    run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
+  else
+    loser_adopted (run);
+  run_settle (run);
+}
+
+/* Another station made the same device first (the lowest id wins
+ * everywhere): use theirs and remove ours. FALSE when we won. */
+static gboolean
+blynk_race_lost (Run *run)
+{
+  OnbBlynkDevice *winner = run_blynk_winner (run->answers.blynk_namesakes, onb_job_get_dev_eui (run->job));
+  gint64 ours = onb_job_get_blynk_device_id (run->job);
+  gboolean owned = onb_job_get_step_owned (run->job, ONB_JOB_STEP_BLYNK_DEVICE);
+
+  if (winner == NULL || onb_blynk_device_get_id (winner) == ours)
+    return FALSE;
+
+  g_debug ("Blynk device %" G_GINT64_FORMAT " lost to %" G_GINT64_FORMAT, ours, onb_blynk_device_get_id (winner));
+  run_blynk_adopt (run, winner, FALSE);
+  if (owned)
+    {
+      run_begin_op (run);
+      onb_blynk_client_delete_device_async (run->engine->blynk, ours, run->engine->cancellable, loser_deleted_cb,
+                                            run);
+    }
+  else
+    loser_adopted (run);
+  return TRUE;
+}
+
+/* ---- compare --------------------------------------------------------------------------- */
+
+static gboolean
+blynk_check (Run     *run,
+             GError **error)
+{
+  g_autoptr(GHashTable) expected = run_metafield_values (run->entry, run->tts_device);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, expected);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const char *found = run->answers.blynk_stored != NULL
+                          ? g_hash_table_lookup (run->answers.blynk_stored, key)
+                          : onb_blynk_device_get_metafield (run->answers.blynk_device, key);
+
+      if (g_strcmp0 (found, value) != 0)
+        {
+          g_set_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE,
+                       _("Blynk does not show the metafield “%s” as it was written."), (const char *) key);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+compare (Run *run)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (OnbTtsComponent c = ONB_TTS_COMPONENT_IS; c <= ONB_TTS_COMPONENT_AS && error == NULL; c++)
+    onb_tts_client_verify_device (run->engine->tts, c, run->tts_device, run->answers.tts[c], &error);
+
+  if (error == NULL && !run_is_replace (run) && blynk_race_lost (run))
+    return;
+  if (error == NULL)
+    blynk_check (run, &error);
+
+  if (error != NULL)
+    {
+      run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
+      return;
+    }
+  /* Committed together with the job's end. */
+  onb_job_set_step (run->job, ONB_JOB_STEP_VERIFY, ONB_STEP_STATE_DONE, NULL, NULL);
+  verified (run);
+}
+
+/* ---- read back what no answer gave ------------------------------------------------------ */
+
+typedef struct
+{
+  Run *run;
+  Read read;
+} ReadCall;
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  ReadCall *call = user_data;
+  Run *run = call->run;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+
+  switch (call->read)
+    {
+    case READ_BLYNK_DEVICE:
+      run->answers.blynk_device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+      break;
+    case READ_BLYNK_NAMESAKES:
+      run->answers.blynk_namesakes = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result,
+                                                                             &error);
+      break;
+    case READ_TTS_IS:
+    case READ_TTS_JS:
+    case READ_TTS_NS:
+    case READ_TTS_AS:
+    default:
+      run->answers.tts[call->read] = onb_tts_client_get_finish (ONB_TTS_CLIENT (object), result, &error);
+      break;
+    }
+  g_free (call);
+
+  if (error != NULL)
+    run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
+  /* The last read-back decides. */
+  if (--run->reads_left == 0 && run_may_continue (run))
+    compare (run);
+  run_settle (run);
+}
+
+static ReadCall *
+read_call_new (Run  *run,
+               Read  read)
+{
+  ReadCall *call = g_new0 (ReadCall, 1);
+
+  call->run = run;
+  call->read = read;
+  run->reads_left++;
+  run_begin_op (run);
+  return call;
+}
+
+void
+run_verify (Run *run)
+{
+  OnbEngine *self = run->engine;
+
+  onb_job_set_step (run->job, ONB_JOB_STEP_VERIFY, ONB_STEP_STATE_RUNNING, NULL, NULL);
+  run_commit (run, NULL);
+
+  g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
+  run->reads_left = 0;
+  for (OnbTtsComponent c = ONB_TTS_COMPONENT_IS; c <= ONB_TTS_COMPONENT_AS; c++)
+    if (run->answers.tts[c] == NULL)
+      onb_tts_client_get_async (self->tts, c, onb_tts_device_get_device_id (run->tts_device), self->cancellable,
+                                read_cb, read_call_new (run, (Read) c));
+  if (run->answers.blynk_stored == NULL)
+    onb_blynk_client_get_device_async (self->blynk, onb_job_get_blynk_device_id (run->job), self->cancellable,
+                                       read_cb, read_call_new (run, READ_BLYNK_DEVICE));
+  if (!run_is_replace (run) && run->answers.blynk_namesakes == NULL)
+    onb_blynk_client_search_devices_async (self->blynk, onb_registry_entry_get_blynk_name (run->entry),
+                                           self->cancellable, read_cb, read_call_new (run, READ_BLYNK_NAMESAKES));
+  if (run->reads_left == 0)
+    compare (run);
+}
