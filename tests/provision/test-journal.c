@@ -1,0 +1,343 @@
+/* test-journal.c: the job journal on its own: claims and who owns them,
+ * commits that survive a crash, and the file's mode */
+
+#include "config.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "onb-job-private.h"
+#include "onb-journal-private.h"
+#include "prov-test.h"
+
+typedef struct
+{
+  char *dir;
+  char *path;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("onb-journal-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "journal.sqlite", NULL);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (f->path, suffixes[i], NULL);
+
+      g_unlink (file);
+    }
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static OnbJournal *
+open_journal (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  OnbJournal *journal = onb_journal_open (f->path, &error);
+
+  g_assert_no_error (error);
+  return journal;
+}
+
+static OnbJobRow *
+new_row (const char *dev_eui)
+{
+  g_autoptr(OnbJob) job = onb_job_new (ONB_JOB_KIND_PROVISION, dev_eui, "70B3D57ED0000010", "Journal sensor", NULL,
+                                       FALSE, "test", "dev-eui");
+
+  return onb_job_to_row (job);
+}
+
+typedef struct
+{
+  gboolean done;
+  OnbJournalClaimResult *claim;
+  GPtrArray *rows;
+  gboolean saved;
+  GError *error;
+} Call;
+
+static void
+claimed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Call *call = user_data;
+
+  call->claim = onb_journal_claim_finish (ONB_JOURNAL (object), result, &call->error);
+  call->done = TRUE;
+}
+
+static void
+saved_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Call *call = user_data;
+
+  call->saved = onb_journal_save_finish (ONB_JOURNAL (object), result, &call->error);
+  call->done = TRUE;
+}
+
+static void
+unfinished_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Call *call = user_data;
+
+  call->rows = onb_journal_claim_unfinished_finish (ONB_JOURNAL (object), result, &call->error);
+  call->done = TRUE;
+}
+
+static OnbJournalClaim
+claim (OnbJournal           *journal,
+       OnbJobRow            *row,
+       OnbJournalClaimFlags  flags,
+       gint64               *id)
+{
+  Call call = { 0 };
+  OnbJournalClaim result;
+
+  onb_journal_claim_async (journal, row, flags, claimed_cb, &call);
+  g_assert_true (prov_wait_until (prov_flag_set, &call.done, 30));
+  g_assert_no_error (call.error);
+  result = call.claim->claim;
+  if (id != NULL)
+    *id = call.claim->row->id;
+  onb_journal_claim_result_free (call.claim);
+  return result;
+}
+
+static void
+save (OnbJournal *journal,
+      OnbJobRow  *row,
+      gboolean    release)
+{
+  Call call = { 0 };
+
+  if (release)
+    onb_journal_release_async (journal, row, saved_cb, &call);
+  else
+    onb_journal_save_async (journal, row, saved_cb, &call);
+  g_assert_true (prov_wait_until (prov_flag_set, &call.done, 30));
+  g_assert_no_error (call.error);
+  g_assert_true (call.saved);
+}
+
+static guint
+claim_unfinished (OnbJournal *journal)
+{
+  Call call = { 0 };
+  guint n;
+
+  onb_journal_claim_unfinished_async (journal, unfinished_cb, &call);
+  g_assert_true (prov_wait_until (prov_flag_set, &call.done, 30));
+  g_assert_no_error (call.error);
+  n = call.rows->len;
+  g_ptr_array_unref (call.rows);
+  return n;
+}
+
+static OnbJobRow *
+stored_row (OnbJournal *journal,
+            gint64      id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job = onb_journal_get_job (journal, id, &error);
+
+  g_assert_no_error (error);
+  return onb_job_to_row (job);
+}
+
+/* Two engines of one process (a settings reload) each have a journal: a
+ * row claimed by one is foreign to the other until it is released or its
+ * journal closed. */
+static void
+test_claims_per_journal (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(OnbJournal) first = open_journal (f);
+  g_autoptr(OnbJournal) second = open_journal (f);
+  gint64 id_a = 0, id_b = 0, id = 0;
+
+  g_assert_cmpint (claim (first, new_row ("0018B20000000A01"), ONB_JOURNAL_CLAIM_DEFAULT, &id_a), ==,
+                   ONB_JOURNAL_CLAIM_NEW);
+  g_assert_cmpint (claim (first, new_row ("0018B20000000A02"), ONB_JOURNAL_CLAIM_DEFAULT, &id_b), ==,
+                   ONB_JOURNAL_CLAIM_NEW);
+  /* Its own claim again: still its job. */
+  g_assert_cmpint (claim (first, new_row ("0018B20000000A01"), ONB_JOURNAL_CLAIM_DEFAULT, &id), ==,
+                   ONB_JOURNAL_CLAIM_RESUMED);
+  g_assert_cmpint (id, ==, id_a);
+
+  g_assert_cmpint (claim (second, new_row ("0018B20000000A01"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
+                   ONB_JOURNAL_CLAIM_FOREIGN);
+  g_assert_cmpuint (claim_unfinished (second), ==, 0);
+
+  /* Released (a shutdown): free for the other. */
+  save (first, stored_row (first, id_a), TRUE);
+  g_assert_cmpint (claim (second, new_row ("0018B20000000A01"), ONB_JOURNAL_CLAIM_DEFAULT, &id), ==,
+                   ONB_JOURNAL_CLAIM_RESUMED);
+  g_assert_cmpint (id, ==, id_a);
+  g_assert_cmpint (claim (first, new_row ("0018B20000000A01"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
+                   ONB_JOURNAL_CLAIM_FOREIGN);
+
+  /* Closed without releasing: its claims are free again. */
+  g_clear_object (&first);
+  g_assert_cmpuint (claim_unfinished (second), ==, 2);
+  g_assert_cmpint (id_b, >, 0);
+}
+
+/* Done jobs are never claimed again; failed ones only when asked, and then
+ * as a fresh start that keeps what a refused undo left behind. */
+static void
+test_claim_finished (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(OnbJournal) journal = open_journal (f);
+  g_autoptr(OnbJobRow) failed = NULL;
+  g_autoptr(OnbJobRow) again = NULL;
+  gint64 id = 0;
+
+  g_assert_cmpint (claim (journal, new_row ("0018B20000000B01"), ONB_JOURNAL_CLAIM_DEFAULT, &id), ==,
+                   ONB_JOURNAL_CLAIM_NEW);
+  failed = stored_row (journal, id);
+  failed->state = ONB_JOB_STATE_FAILED;
+  failed->reason = g_strdup (ONB_JOB_REASON_ROLLBACK_INCOMPLETE);
+  failed->steps[ONB_JOB_STEP_TTS_IS].state = ONB_STEP_STATE_DONE;
+  failed->steps[ONB_JOB_STEP_TTS_IS].owned = TRUE;
+  failed->steps[ONB_JOB_STEP_TTS_IS].remote_id = g_strdup ("eui-0018b20000000b01");
+  failed->steps[ONB_JOB_STEP_TTS_JS].state = ONB_STEP_STATE_DONE;
+  failed->steps[ONB_JOB_STEP_TTS_JS].owned = TRUE;
+  failed->steps[ONB_JOB_STEP_BLYNK_DEVICE].state = ONB_STEP_STATE_ROLLED_BACK;
+  failed->steps[ONB_JOB_STEP_BLYNK_METAFIELDS].state = ONB_STEP_STATE_FAILED;
+  save (journal, g_steal_pointer (&failed), FALSE);
+
+  g_assert_cmpint (claim (journal, new_row ("0018B20000000B01"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
+                   ONB_JOURNAL_CLAIM_ALREADY_DONE);
+  g_assert_cmpint (claim (journal, new_row ("0018B20000000B01"), ONB_JOURNAL_CLAIM_REQUEUE_FAILED, NULL), ==,
+                   ONB_JOURNAL_CLAIM_RESUMED);
+  again = stored_row (journal, id);
+  g_assert_cmpint (again->state, ==, ONB_JOB_STATE_QUEUED);
+  g_assert_null (again->reason);
+  /* The TTS device still there is kept; everything else starts over. */
+  g_assert_cmpint (again->steps[ONB_JOB_STEP_TTS_IS].state, ==, ONB_STEP_STATE_DONE);
+  g_assert_true (again->steps[ONB_JOB_STEP_TTS_IS].owned);
+  g_assert_cmpint (again->steps[ONB_JOB_STEP_TTS_JS].state, ==, ONB_STEP_STATE_PENDING);
+  g_assert_cmpint (again->steps[ONB_JOB_STEP_BLYNK_DEVICE].state, ==, ONB_STEP_STATE_PENDING);
+  g_assert_cmpint (again->steps[ONB_JOB_STEP_BLYNK_METAFIELDS].state, ==, ONB_STEP_STATE_PENDING);
+}
+
+/* A process that claims and commits, then dies without closing anything:
+ * every committed change is there, and its claim is free. */
+static void
+test_crash_safe_commits (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(OnbJournal) journal = NULL;
+  g_autoptr(OnbJobRow) row = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job = NULL;
+
+  if (g_test_subprocess ())
+    {
+      OnbJournal *doomed;
+      OnbJobRow *running;
+      gint64 id = 0;
+
+      /* The parent's journal, not this fixture's. */
+      g_rmdir (f->dir);
+      g_free (f->path);
+      f->path = g_strdup (g_getenv ("ONB_TEST_JOURNAL"));
+      doomed = open_journal (f);
+
+      claim (doomed, new_row ("0018B20000000C01"), ONB_JOURNAL_CLAIM_DEFAULT, &id);
+      running = stored_row (doomed, id);
+      running->state = ONB_JOB_STATE_RUNNING;
+      running->steps[ONB_JOB_STEP_TTS_IS].state = ONB_STEP_STATE_DONE;
+      running->steps[ONB_JOB_STEP_TTS_IS].owned = TRUE;
+      running->steps[ONB_JOB_STEP_BLYNK_DEVICE].state = ONB_STEP_STATE_RUNNING;
+      save (doomed, running, FALSE);
+      /* No close, no checkpoint: as SIGKILL would leave it. */
+      _exit (0);
+    }
+  g_setenv ("ONB_TEST_JOURNAL", f->path, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+
+  journal = open_journal (f);
+  job = onb_journal_get_job (journal, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_RUNNING);
+  g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_IS), ==, ONB_STEP_STATE_DONE);
+  g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_DEVICE), ==, ONB_STEP_STATE_RUNNING);
+  /* The dead process's claim is free: the job is resumed here. */
+  g_assert_cmpuint (claim_unfinished (journal), ==, 1);
+  g_assert_cmpint (claim (journal, new_row ("0018B20000000C01"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
+                   ONB_JOURNAL_CLAIM_RESUMED);
+}
+
+static void
+assert_private (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+}
+
+/* The journal names every device of the station: 0600 whatever the
+ * umask, also for SQLite's side files, and for a file made earlier. */
+static void
+test_mode_0600 (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(OnbJournal) journal = NULL;
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
+  mode_t old_umask = umask (022);
+
+  journal = open_journal (f);
+  claim (journal, new_row ("0018B20000000D01"), ONB_JOURNAL_CLAIM_DEFAULT, NULL);
+  assert_private (f->path);
+  assert_private (wal);
+  assert_private (shm);
+  g_clear_object (&journal);
+
+  g_assert_cmpint (g_chmod (f->path, 0644), ==, 0);
+  journal = open_journal (f);
+  assert_private (f->path);
+  umask (old_umask);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/journal/claims-per-journal", test_claims_per_journal);
+  ADD ("/journal/claim-finished", test_claim_finished);
+  ADD ("/journal/crash-safe-commits", test_crash_safe_commits);
+  ADD ("/journal/mode-0600", test_mode_0600);
+#undef ADD
+
+  return g_test_run ();
+}
