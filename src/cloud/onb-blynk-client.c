@@ -1,4 +1,4 @@
-/* onb-blynk-client.c: Blynk Platform API, OAuth2 (DESIGN.md §4.2) */
+/* onb-blynk-client.c: Blynk Platform API, OAuth2 (docs/design.md, The clouds) */
 
 #define G_LOG_DOMAIN "onb-blynk"
 
@@ -718,7 +718,7 @@ onb_blynk_client_claim_static_token_async (OnbBlynkClient      *self,
   g_return_if_fail (token != NULL);
 
   /* The documented request names no field names; this is the one place
-   * that decides them (DESIGN.md §4.2). */
+   * that decides them (docs/design.md, The clouds). */
   call = call_new ("POST", "api", "v1", "organization", "static-tokens", "claim", NULL);
   call->body = json_object_new_object ();
   json_object_object_add (call->body, "token", json_object_new_string (token));

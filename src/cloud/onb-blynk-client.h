@@ -1,4 +1,4 @@
-/* onb-blynk-client.h: Blynk Platform API, OAuth2 (DESIGN.md §4.2)
+/* onb-blynk-client.h: Blynk Platform API, OAuth2 (docs/design.md, The clouds)
  *
  * The client-credentials access token is cached, refreshed shortly before
  * `expires_in` runs out and once more when a request gets a 401. A 308

@@ -1,4 +1,4 @@
-/* onb-tts-client.c: The Things Stack HTTP API v3 (DESIGN.md §4.1) */
+/* onb-tts-client.c: The Things Stack HTTP API v3 (docs/design.md, The clouds) */
 
 #define G_LOG_DOMAIN "onb-tts"
 

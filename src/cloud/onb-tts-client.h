@@ -1,4 +1,4 @@
-/* onb-tts-client.h: The Things Stack HTTP API v3 (DESIGN.md §4.1)
+/* onb-tts-client.h: The Things Stack HTTP API v3 (docs/design.md, The clouds)
  *
  * Creates, reads and deletes end devices in one application, component by
  * component, with the exact bodies and field masks each server accepts.

@@ -1,4 +1,4 @@
-/* onb-code.c: what a device label says (DESIGN.md §2)
+/* onb-code.c: what a device label says (docs/design.md, Labels)
  *
  * The parser never trusts its input: payloads come straight from a camera
  * or a keyboard wedge and are bytes, not text. Length is checked before any

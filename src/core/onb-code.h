@@ -1,4 +1,4 @@
-/* onb-code.h: what a device label says (DESIGN.md §2)
+/* onb-code.h: what a device label says (docs/design.md, Labels)
  *
  * A decoded QR payload is classified into one of the label kinds and, when
  * it is a code Onboarder can act on, returned as an immutable, ref-counted

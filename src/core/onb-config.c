@@ -1,4 +1,4 @@
-/* onb-config.c: the shared configuration key file (DESIGN.md §7) */
+/* onb-config.c: the shared configuration key file (docs/design.md, Configuration) */
 
 #define G_LOG_DOMAIN "onb-config"
 

@@ -1,4 +1,4 @@
-/* onb-config.h: the shared configuration key file (DESIGN.md §7)
+/* onb-config.h: the shared configuration key file (docs/design.md, Configuration)
  *
  * One GKeyFile read by the kiosk and the CLI. Group and key names are part
  * of the interface. Saved atomically with mode 0600 because it holds

@@ -1,4 +1,4 @@
-/* onb-registry.c: the manufacturer's device list, in SQLite (DESIGN.md §3)
+/* onb-registry.c: the manufacturer's device list, in SQLite (docs/design.md, The device list)
  *
  * An import validates the whole file first and only then writes, in one
  * transaction: a half-imported list would make some boxes "unknown" for

@@ -1,4 +1,4 @@
-/* onb-registry.h: the manufacturer's device list (DESIGN.md §3)
+/* onb-registry.h: the manufacturer's device list (docs/design.md, The device list)
  *
  * A TR005 code carries no AppKey and a static token carries no EUI, so each
  * scanned code is resolved to one row of this registry, imported from the

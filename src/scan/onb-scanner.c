@@ -1,4 +1,4 @@
-/* onb-scanner.c: from a source to validated label codes (DESIGN.md §5)
+/* onb-scanner.c: from a source to validated label codes (docs/design.md, Scanning)
  *
  * Each start builds a fresh pipeline (a "run"): the source bin, a tee, a
  * preview branch and a scan branch. Both branches start with a leaky

@@ -1,4 +1,4 @@
-/* onb-scanner.h: from a source to validated label codes (DESIGN.md §5)
+/* onb-scanner.h: from a source to validated label codes (docs/design.md, Scanning)
  *
  * Pipeline: source → tee → (a) preview: leaky queue → RGB(A) appsink that
  *   drops, handed to the preview callback on the streaming thread;

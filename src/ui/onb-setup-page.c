@@ -1,6 +1,6 @@
 /* onb-setup-page.c: every configuration key, validated as you type
  *
- * One row per key of DESIGN.md §7, built from a table so that no key is
+ * One row per configuration key (README, configuration reference), built from a table so that no key is
  * forgotten. Each text row checks its value with onb_config_validate_value()
  * on every change and shows the message beside the field; Save refuses
  * while any message stands. Secrets use password rows and are never shown.

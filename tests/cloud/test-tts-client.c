@@ -170,7 +170,7 @@ test_create_success (Fixture       *f,
       g_assert_cmpstr (str_at (record, "ids.join_eui"), ==, JOIN_EUI);
     }
 
-  /* Exactly the bodies of DESIGN.md §4.1, addresses without a scheme. */
+  /* Exactly the bodies The Things Stack documents, addresses without a scheme. */
   is = sim_record ("is");
   g_assert_cmpstr (str_at (is, "join_server_address"), ==, strstr (onb_test_sim_get_url (sim), "://") + 3);
   js = sim_record ("js");

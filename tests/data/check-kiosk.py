@@ -31,7 +31,7 @@ def config_keys(root):
         keys.setdefault(group, set()).add(key)
     return keys
 
-# The sample label of DESIGN.md §2 with profile 000AF8BE, and the TR005
+# The sample label of data/samples (profile 000AF8BE), and the TR005
 # spec example (profile AABB1122).
 GOOD_CODE = "LW:D0:70B3D57ED0000010:0018B20000000101:000AF8BE"
 OTHER_MODEL = "LW:D0:1122334455667788:AABBCCDDEEFF0011:AABB1122:OAABBCCDDEEFF:SYYWWNNNNNN:PFOOBAR:CAF2C"

@@ -95,7 +95,7 @@ gboolean     onb_test_sim_set_settings         (OnbTestSim   *sim,
 gboolean     onb_test_sim_expire_blynk_tokens  (OnbTestSim   *sim,
                                                 GError      **error);
 
-/* An Onboarder configuration (DESIGN.md §7) pointing every server at the
+/* An Onboarder configuration (docs/design.md, Configuration) pointing every server at the
  * simulator with the default fixture credentials. */
 GKeyFile    *onb_test_sim_new_key_file         (OnbTestSim   *sim);
 /* Writes it (mode 0600) to path, or to the fixture's temporary directory
