@@ -166,9 +166,10 @@ void        run_clear_answers          (Run       *run);
 void            run_blynk_chain        (Run       *run);
 gboolean        run_blynk_device_known (Run       *run);
 void            run_blynk_metafields   (Run       *run);
-void            run_blynk_adopt        (Run       *run,
-                                        OnbBlynkDevice *device,
-                                        gboolean        owned);
+void            run_blynk_made         (Run            *run,
+                                        OnbBlynkDevice *device);
+void            run_blynk_adopted      (Run            *run,
+                                        OnbBlynkDevice *device);
 GHashTable     *run_metafield_values   (OnbRegistryEntry *entry,
                                         OnbTtsDevice     *tts_device);
 OnbBlynkDevice *run_blynk_winner       (GPtrArray  *devices,

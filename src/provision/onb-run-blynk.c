@@ -63,11 +63,10 @@ run_blynk_winner (GPtrArray  *devices,
   return winner;
 }
 
-/* @owned: this job made it, so a rollback removes it. */
-void
-run_blynk_adopt (Run            *run,
-                 OnbBlynkDevice *device,
-                 gboolean        owned)
+static void
+record_device (Run            *run,
+               OnbBlynkDevice *device,
+               gboolean        owned)
 {
   gint64 id = onb_blynk_device_get_id (device);
   g_autofree char *remote = g_strdup_printf ("%" G_GINT64_FORMAT, id);
@@ -76,6 +75,23 @@ run_blynk_adopt (Run            *run,
   onb_job_set_step_remote (run->job, ONB_JOB_STEP_BLYNK_DEVICE, remote, owned);
   if (onb_blynk_device_get_template_id (device) > 0)
     run->template_number = onb_blynk_device_get_template_id (device);
+}
+
+/* This job made @device: a rollback removes it. */
+void
+run_blynk_made (Run            *run,
+                OnbBlynkDevice *device)
+{
+  record_device (run, device, TRUE);
+}
+
+/* @device was made by someone else (another station, the old device of a
+ * replace): it is used, never removed. */
+void
+run_blynk_adopted (Run            *run,
+                   OnbBlynkDevice *device)
+{
+  record_device (run, device, FALSE);
 }
 
 gboolean
@@ -107,7 +123,7 @@ created_cb (GObject      *object,
   else
     {
       /* Recorded even when the other chain failed: the rollback needs it. */
-      run_blynk_adopt (run, device, TRUE);
+      run_blynk_made (run, device);
       run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, run_blynk_metafields);
     }
   run_settle (run);
@@ -147,9 +163,12 @@ found_cb (GObject      *object,
     run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
   else if ((winner = run_blynk_winner (devices, onb_registry_entry_get_dev_eui (replace ? run->old_entry : run->entry))))
     {
-      /* Found: adopt it. A resumed create may have made it (ours to roll
-       * back); for a replace it is the old device, never ours. */
-      run_blynk_adopt (run, winner, !replace);
+      /* Found: a resumed create of this job may have made it (ours to
+       * roll back); for a replace it is the old device, never ours. */
+      if (replace)
+        run_blynk_adopted (run, winner);
+      else
+        run_blynk_made (run, winner);
       run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, run_blynk_metafields);
     }
   else if (replace)

@@ -109,7 +109,7 @@ blynk_race_lost (Run *run)
     return FALSE;
 
   g_debug ("Blynk device %" G_GINT64_FORMAT " lost to %" G_GINT64_FORMAT, ours, onb_blynk_device_get_id (winner));
-  run_blynk_adopt (run, winner, FALSE);
+  run_blynk_adopted (run, winner);
   if (owned)
     {
       run_begin_op (run);

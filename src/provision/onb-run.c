@@ -245,17 +245,24 @@ has_failed_step (OnbJob *job)
   return FALSE;
 }
 
-/* @joining: the device is created (not only deleted) in TTS. */
 static OnbTtsDevice *
-tts_device_for (OnbEngine         *self,
-                OnbRegistryEntry  *entry,
-                gboolean           joining,
+tts_device_for (OnbRegistryEntry  *entry,
                 GError           **error)
 {
-  if (joining && !onb_engine_check_keys (self, entry, error))
-    return NULL;
   return onb_tts_device_new (onb_registry_entry_get_dev_eui (entry), onb_registry_entry_get_join_eui (entry),
                              onb_registry_entry_get_app_key (entry), onb_registry_entry_get_nwk_key (entry), error);
+}
+
+/* A device to create must have every key its LoRaWAN version needs; one
+ * that is only deleted (the old device of a replace) need not. */
+static OnbTtsDevice *
+tts_device_to_create (OnbEngine         *self,
+                      OnbRegistryEntry  *entry,
+                      GError           **error)
+{
+  if (!onb_engine_check_keys (self, entry, error))
+    return NULL;
+  return tts_device_for (entry, error);
 }
 
 /* The registry rows and TTS devices a job needs; they hold keys, so they
@@ -269,15 +276,14 @@ run_prepare (Run     *run,
   if (run->entry == NULL &&
       !(run->entry = onb_registry_lookup (registry, onb_job_get_dev_eui (run->job), error)))
     return FALSE;
-  if (run->tts_device == NULL && !(run->tts_device = tts_device_for (run->engine, run->entry, TRUE, error)))
+  if (run->tts_device == NULL && !(run->tts_device = tts_device_to_create (run->engine, run->entry, error)))
     return FALSE;
   if (run_is_replace (run))
     {
       if (run->old_entry == NULL &&
           !(run->old_entry = onb_registry_lookup (registry, onb_job_get_old_dev_eui (run->job), error)))
         return FALSE;
-      if (run->old_tts_device == NULL &&
-          !(run->old_tts_device = tts_device_for (run->engine, run->old_entry, FALSE, error)))
+      if (run->old_tts_device == NULL && !(run->old_tts_device = tts_device_for (run->old_entry, error)))
         return FALSE;
     }
   return TRUE;
