@@ -782,9 +782,8 @@ test_slots_short_backoff (Fixture       *f,
       g_object_unref (jobs[i]);
     }
 
-  /* Every slot is free again: both slow creates are under way at once. */
-  g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"blynk.device_create\":{\"latency_ms\":300}}}",
-                                          &error));
+  /* Every slot is free again: both slow jobs are under way at once. */
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"*\":{\"latency_ms\":300}}}", &error));
   max_seen = 0;
   after[0] = submit (f->engine, "0018B2000000010B");
   after[1] = submit (f->engine, "0018B2000000010C");
