@@ -533,7 +533,7 @@ metafields_set_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   g_clear_pointer (&run->blynk_stored, g_hash_table_unref);
-  if (!onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &run->blynk_stored, &error))
+  if (!onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error))
     step_error (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
   else
     step_done (run, ONB_JOB_STEP_BLYNK_METAFIELDS, blynk_part_done);
@@ -1162,7 +1162,7 @@ undo_cb (GObject      *object,
   if (ONB_IS_TTS_CLIENT (object))
     ok = onb_tts_client_delete_finish (ONB_TTS_CLIENT (object), result, &error);
   else if (step == ONB_JOB_STEP_BLYNK_METAFIELDS)
-    ok = onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, NULL, &error);
+    ok = onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error);
   else
     ok = onb_blynk_client_delete_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
 
