@@ -14,18 +14,24 @@
 /* Enough of a server's own message to be useful in a sentence. */
 #define MAX_SERVER_MESSAGE 300
 
+static char *readable (const char *text);
+
 GError *
 onb_blynk_bad_response (const char *what,
                         const char *problem_format,
                         ...)
 {
+  g_autofree char *raw = NULL;
   g_autofree char *problem = NULL;
   g_autofree char *message = NULL;
   va_list args;
 
   va_start (args, problem_format);
-  problem = g_strdup_vprintf (problem_format, args);
+  raw = g_strdup_vprintf (problem_format, args);
   va_end (args);
+  /* The problem may quote the server: valid UTF-8, one line, short. */
+  problem = readable (raw);
+  g_strdelimit (problem, "\r\n\t", ' ');
 
   message = g_strdup_printf (_("Blynk answered %s with something Onboarder cannot use: %s. Check the Blynk server address in the settings; if it is right, Blynk changed its answer."),
                              what, problem);
@@ -128,6 +134,12 @@ onb_blynk_json_string (json_object  *object,
   if (json_object_get_string_len (value) > ONB_BLYNK_MAX_STRING)
     {
       g_propagate_error (error, onb_blynk_bad_response (what, _("“%s” is longer than %d bytes"), name, ONB_BLYNK_MAX_STRING));
+      return FALSE;
+    }
+
+  if (!g_utf8_validate_len (json_object_get_string (value), json_object_get_string_len (value), NULL))
+    {
+      g_propagate_error (error, onb_blynk_bad_response (what, _("“%s” is not valid UTF-8 text"), name));
       return FALSE;
     }
 
