@@ -782,6 +782,17 @@ onb_blynk_client_new (OnbHttpClient  *http,
       !(owner = require_string (config, "owner_id", error)))
     return NULL;
 
+  /* A user:password@ part is no Blynk credential and must not appear
+   * wherever the server is shown or logged. */
+  {
+    g_autoptr(GUri) uri = g_uri_parse (self->server, G_URI_FLAGS_ENCODED, NULL);
+
+    if (uri != NULL && g_uri_get_userinfo (uri) != NULL)
+      {
+        g_free (self->server);
+        self->server = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+      }
+  }
   len = strlen (self->server);
   while (len > 0 && self->server[len - 1] == '/')
     self->server[--len] = '\0';
