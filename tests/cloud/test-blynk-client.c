@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cloud-test.h"
+#include "cloud-test-server.h"
 #include "onb-blynk-client.h"
 #include "onb-blynk-decode-private.h"
 #include "onb-cloud-error.h"
@@ -761,6 +762,153 @@ test_redirect_refused (Fixture       *f,
   g_assert_cmpuint (redirects->len, ==, 1);
 }
 
+static char *
+raw_answer (const char *status_line,
+            const char *content_type,
+            const char *body)
+{
+  return g_strdup_printf ("HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+                          status_line, content_type, strlen (body), body);
+}
+
+/* A server that is not Blynk, or a Blynk behind a broken proxy: every
+ * answer a worded error with the right class, never an abort. */
+static void
+test_hostile_server (void)
+{
+  static const struct { const char *status; const char *type; const char *body; int code; const char *words; } logins[] = {
+    { "400 Bad Request", "application/json", "{\"error\": \"invalid_grant\", \"error_description\": \"x\"}", ONB_CLOUD_ERROR_UNAUTHORIZED, "invalid_grant" },
+    { "400 Bad Request", "application/json", "{\"error\": \"unauthorized_client\"}", ONB_CLOUD_ERROR_UNAUTHORIZED, "client-credentials grant" },
+    { "400 Bad Request", "application/json", "{\"error\": \"unsupported_grant_type\"}", ONB_CLOUD_ERROR_INVALID_REQUEST, "did not understand" },
+    { "400 Bad Request", "application/json", "{\"error\": {\"message\": 5}}", ONB_CLOUD_ERROR_UNAUTHORIZED, "client secret" },
+    { "400 Bad Request", "text/html", "<html>Bad</html>", ONB_CLOUD_ERROR_UNAUTHORIZED, "client secret" },
+    { "200 OK", "text/html", "<html>Welcome to nginx</html>", ONB_CLOUD_ERROR_BAD_RESPONSE, "not JSON" },
+    { "200 OK", "application/json", "", ONB_CLOUD_ERROR_BAD_RESPONSE, "empty answer" },
+    { "200 OK", "application/json", "[{\"access_token\": \"a\"}]", ONB_CLOUD_ERROR_BAD_RESPONSE, "a list instead of an object" },
+    { "200 OK", "application/json", "{\"access_token\": \"a\", \"expires_in\": \"300\"}", ONB_CLOUD_ERROR_BAD_RESPONSE, "expires_in" },
+    { "502 Bad Gateway", "text/html", "<html>502</html>", ONB_CLOUD_ERROR_SERVER_ERROR, "HTTP 502" },
+  };
+  static const struct { const char *status; const char *type; const char *body; int code; } answers[] = {
+    { "200 OK", "text/html", "<html>Login</html>", ONB_CLOUD_ERROR_BAD_RESPONSE },
+    { "200 OK", "application/json", "[]", ONB_CLOUD_ERROR_BAD_RESPONSE },
+    { "200 OK", "application/json", "{\"content\": {}, \"totalElements\": 1}", ONB_CLOUD_ERROR_BAD_RESPONSE },
+    { "200 OK", "application/json", "{\"id\": \"1\", \"name\": [], \"templateId\": \"TMPL1\"}", ONB_CLOUD_ERROR_BAD_RESPONSE },
+    { "201 Created", "application/json", "\"device\"", ONB_CLOUD_ERROR_BAD_RESPONSE },
+    { "503 Service Unavailable", "text/html", "<html>maintenance</html>", ONB_CLOUD_ERROR_SERVER_ERROR },
+    { "500 Internal Server Error", "application/json", "", ONB_CLOUD_ERROR_SERVER_ERROR },
+    { "404 Not Found", "application/json", "{\"error\": []}", ONB_CLOUD_ERROR_NOT_FOUND },
+  };
+  g_autoptr(TestServer) server = test_server_new (NULL);
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, "blynk", "server", server->url, NULL);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
+  g_autoptr(OnbBlynkClient) blynk = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (logins); i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_free (server->response);
+      server->response = raw_answer (logins[i].status, logins[i].type, logins[i].body);
+      g_clear_object (&blynk);
+      blynk = new_client (http, config);
+      onb_blynk_client_authenticate_async (blynk, NULL, cloud_test_store_result, &result);
+      g_assert_false (onb_blynk_client_authenticate_finish (blynk, cloud_test_wait (&result), &error));
+      g_test_message ("login %s %s: %s", logins[i].status, logins[i].body, error->message);
+      g_assert_error (error, ONB_CLOUD_ERROR, logins[i].code);
+      g_assert_nonnull (strstr (error->message, logins[i].words));
+    }
+
+  /* A good token, then answers of every wrong kind to every call. */
+  g_free (server->response);
+  server->response = raw_answer ("200 OK", "application/json", "{\"access_token\": \"t\", \"token_type\": \"Bearer\", \"expires_in\": 300}");
+  g_clear_object (&blynk);
+  blynk = new_client (http, config);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    onb_blynk_client_authenticate_async (blynk, NULL, cloud_test_store_result, &result);
+    g_assert_true (onb_blynk_client_authenticate_finish (blynk, cloud_test_wait (&result), NULL));
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      g_autoptr(GError) e_get = NULL, e_create = NULL, e_claim = NULL, e_search = NULL, e_token = NULL, e_template = NULL, e_fields = NULL;
+      g_autoptr(OnbBlynkDevice) got = NULL, created = NULL, claimed = NULL;
+      g_autoptr(GPtrArray) found = NULL;
+      g_autoptr(OnbBlynkStaticToken) entry = NULL;
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GHashTable) map = NULL;
+      g_autofree char *code = g_strdup_printf ("TMPLhostile%u", i);
+      GError *errors[7];
+
+      g_free (server->response);
+      server->response = raw_answer (answers[i].status, answers[i].type, answers[i].body);
+
+      got = get_device (blynk, 1, &e_get);
+      created = create_device (blynk, "Hostile", &e_create);
+      claimed = claim (blynk, STATIC_TOKEN, ONB_TEST_SIM_BLYNK_OWNER_ID, &e_claim);
+      found = search (blynk, "Hostile", &e_search);
+      entry = find_token (blynk, STATIC_TOKEN, &e_token);
+      resolve_template (blynk, code, &e_template);
+      onb_blynk_client_get_metafields_async (blynk, 1000 + i, NULL, cloud_test_store_result, &result);
+      map = onb_blynk_client_get_metafields_finish (blynk, cloud_test_wait (&result), &e_fields);
+
+      errors[0] = e_get; errors[1] = e_create; errors[2] = e_claim; errors[3] = e_search;
+      errors[4] = e_token; errors[5] = e_template; errors[6] = e_fields;
+      g_assert_null (got);
+      g_assert_null (created);
+      g_assert_null (claimed);
+      g_assert_null (found);
+      g_assert_null (entry);
+      /* An empty bare array is a documented metafield list. */
+      if (g_str_equal (answers[i].body, "[]"))
+        {
+          g_assert_no_error (e_fields);
+          g_assert_cmpuint (g_hash_table_size (map), ==, 0);
+        }
+      else
+        g_assert_null (map);
+      for (guint k = 0; k < G_N_ELEMENTS (errors); k++)
+        {
+          if (errors[k] == NULL && map != NULL)
+            continue;
+          g_test_message ("answer %s %s, call %u: %s", answers[i].status, answers[i].body, k, errors[k]->message);
+          g_assert_error (errors[k], ONB_CLOUD_ERROR, answers[i].code);
+          g_assert_true (g_utf8_validate (errors[k]->message, -1, NULL));
+        }
+    }
+}
+
+/* A redirect off the configured host's domain: not followed, nothing
+ * sent there. */
+static void
+test_redirect_elsewhere (void)
+{
+  static const char * const locations[] = {
+    "https://evil.example/oauth2/token", "https://fra1.blynk.cloud/oauth2/token", "//evil.example/x", "http://[::1]:1/x",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (locations); i++)
+    {
+      g_autofree char *raw = g_strdup_printf ("HTTP/1.1 308 Permanent Redirect\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n", locations[i]);
+      g_autoptr(TestServer) server = test_server_new (raw);
+      g_autoptr(OnbConfig) config = cloud_test_config (sim, "blynk", "server", server->url, NULL);
+      g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
+      g_autoptr(OnbBlynkClient) blynk = new_client (http, config);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      onb_blynk_client_authenticate_async (blynk, NULL, cloud_test_store_result, &result);
+      g_assert_false (onb_blynk_client_authenticate_finish (blynk, cloud_test_wait (&result), &error));
+      g_test_message ("%s: %s", locations[i], error->message);
+      g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_HTTP);
+      g_assert_nonnull (strstr (error->message, "sent no credentials"));
+      g_assert_cmpuint (server->n_requests, ==, 1);
+      g_assert_cmpstr (onb_blynk_client_get_server (blynk), ==, server->url);
+    }
+}
+
 /* More than one page of everything: a client reading one page fails. */
 static void
 test_paging (void)
@@ -844,6 +992,8 @@ main (int   argc,
   g_test_add_func ("/blynk/hostile-shapes", test_hostile_shapes);
   g_test_add_func ("/blynk/same-site", test_same_site);
   g_test_add_func ("/blynk/paging", test_paging);
+  g_test_add_func ("/blynk/hostile-server", test_hostile_server);
+  g_test_add_func ("/blynk/redirect-elsewhere", test_redirect_elsewhere);
 #undef ADD
 
   sim = onb_test_sim_start (NULL, &error);
