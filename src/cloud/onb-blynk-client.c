@@ -342,7 +342,8 @@ call_response_cb (GObject      *object,
       return;
     }
 
-  /* An expired or revoked token: renew it once and try again. */
+  /* Undocumented: how Blynk refuses an expired or revoked bearer token;
+   * any 401 is taken as that. Renew it once and try again. */
   if (status == 401 && !call->is_token && !call->retried_auth)
     {
       call->retried_auth = TRUE;
