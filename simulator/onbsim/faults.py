@@ -17,6 +17,9 @@ KNOBS = {
     'p_slow': 0.0,         # answer normally, but only after slow_ms
     'slow_ms': 30000.0,
     'retry_after_s': 1,    # Retry-After sent with 429 and 503
+    # After the request took effect, before its answer leaves: a client
+    # killed meanwhile has changed the server without knowing it.
+    'answer_delay_ms': 0.0,
 }
 # Scripts only: '403' is a permanent refusal (an undo that can never succeed).
 SCRIPT_ACTIONS = ACTIONS + ('ok', '403')
@@ -82,6 +85,9 @@ class Faults:
         for name in ['*'] + ['.'.join(parts[:i]) for i in range(1, len(parts) + 1)]:
             knobs.update(self.endpoints.get(name, {}))
         return knobs
+
+    def answer_delay(self, endpoint):
+        return self.knobs_for(endpoint)['answer_delay_ms'] / 1000.0
 
     def decide(self, endpoint):
         """Returns (action, delay_s, retry_after_s); action is 'ok' or one of

@@ -310,6 +310,10 @@ class Simulator:
                 raise self.fault_error(endpoint, action, retry_after)
             with self.lock:
                 status, body = fn(req, **kwargs)
+                answer_delay = self.faults.answer_delay(endpoint)
+            if answer_delay > 0:
+                entry['delay_ms'] += round(answer_delay * 1000.0, 3)
+                self.stop_event.wait(answer_delay)
         except ApiError as e:
             status, body, headers = e.status, e.body, e.headers
             if e.reason != 'redirect':

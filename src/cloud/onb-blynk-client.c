@@ -1,4 +1,9 @@
-/* onb-blynk-client.c: Blynk Platform API, OAuth2 (docs/design.md, The clouds) */
+/* onb-blynk-client.c: Blynk Platform API, OAuth2 (docs/design.md, The clouds)
+ *
+ * Shapes, status codes and texts: ref/blynk-api.md (its examples are in
+ * tests/fixtures/blynk/). What the documentation does not show is assumed
+ * in exactly one function each, marked "Undocumented".
+ */
 
 #define G_LOG_DOMAIN "onb-blynk"
 
@@ -9,15 +14,21 @@
 #include <glib/gi18n.h>
 
 #include "onb-blynk-client.h"
+#include "onb-blynk-decode-private.h"
 #include "onb-cloud-error.h"
 
 #define MAX_REDIRECTS 3
+/* More pages than totalElements allows: the server is not Blynk. */
+#define MAX_PAGES (ONB_BLYNK_MAX_TOTAL / ONB_BLYNK_PAGE_SIZE + 1)
+/* The documented limit of the search query. */
+#define MAX_SEARCH_QUERY 255
 
 struct _OnbBlynkClient
 {
   GObject        parent_instance;
 
   OnbHttpClient *http;
+  char          *configured_server; /* as in the settings */
   char          *server;        /* scheme://host[:port], no trailing "/" */
   char          *client_id;
   char          *client_secret;
@@ -51,6 +62,53 @@ secret_free (char *secret)
   g_free (secret);
 }
 
+/* ---- redirects: only inside the configured host's domain -------------- */
+
+/* Blynk's regional redirects (fra1 ↔ ny3 ↔ blynk.cloud) stay in its
+ * domain over HTTPS. Anything else is refused before a credential goes
+ * there. Plain http only to the very host configured (a loopback test
+ * server on another port). */
+static char *
+redirect_target (OnbBlynkClient  *self,
+                 const char      *location,
+                 guint            status,
+                 GError         **error)
+{
+  g_autoptr(GUri) base = g_uri_parse (self->server, G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr(GUri) configured = g_uri_parse (self->configured_server, G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr(GUri) target = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *message = NULL;
+  const char *host;
+  const char *scheme;
+
+  if (base != NULL)
+    target = g_uri_parse_relative (base, location, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  host = target != NULL ? g_uri_get_host (target) : NULL;
+  scheme = target != NULL ? g_uri_get_scheme (target) : NULL;
+
+  if (host != NULL && host[0] != '\0' && configured != NULL && g_uri_get_host (configured) != NULL &&
+      onb_blynk_same_site (g_uri_get_host (configured), host) &&
+      (g_ascii_strcasecmp (scheme, "https") == 0 ||
+       (g_ascii_strcasecmp (scheme, "http") == 0 &&
+        g_ascii_strcasecmp (g_uri_get_scheme (configured), "http") == 0 &&
+        g_ascii_strcasecmp (g_uri_get_host (configured), host) == 0)))
+    {
+      g_autofree char *server = g_uri_join (G_URI_FLAGS_ENCODED, scheme, NULL, host, g_uri_get_port (target),
+                                            "", NULL, NULL);
+
+      if (!onb_http_client_check_url (self->http, server, error))
+        return NULL;
+      return g_steal_pointer (&server);
+    }
+
+  shown = host != NULL ? g_strdup_printf ("%s://%s", scheme, host) : g_utf8_make_valid (location, MIN (strlen (location), 200));
+  message = g_strdup_printf (_("The Blynk server sent Onboarder on to %s, which is not a Blynk server in the domain of %s over HTTPS. Onboarder did not follow it and sent no credentials there. Check the Blynk server address in the settings."),
+                             shown, self->configured_server);
+  g_propagate_error (error, onb_cloud_error_new_full (ONB_CLOUD_ERROR_HTTP, status, NULL, NULL, NULL, -1, message));
+  return NULL;
+}
+
 /* ---- one call, with token, redirects, 401 retry and 429 gate ---------- */
 
 typedef struct
@@ -79,6 +137,19 @@ call_free (gpointer data)
 }
 
 static Call *
+call_new_strv (const char         *method,
+               const char * const *segments)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->method = g_strdup (method);
+  call->segments = g_strdupv ((GStrv) segments);
+  call->query = g_ptr_array_new_with_free_func (g_free);
+
+  return call;
+}
+
+static Call *
 call_new (const char *method,
           const char *first_segment,
           ...) G_GNUC_NULL_TERMINATED;
@@ -88,20 +159,17 @@ call_new (const char *method,
           const char *first_segment,
           ...)
 {
-  g_autoptr(GStrvBuilder) segments = g_strv_builder_new ();
-  Call *call = g_new0 (Call, 1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) segments = NULL;
   va_list args;
 
   va_start (args, first_segment);
   for (const char *segment = first_segment; segment != NULL; segment = va_arg (args, const char *))
-    g_strv_builder_add (segments, segment);
+    g_strv_builder_add (builder, segment);
   va_end (args);
+  segments = g_strv_builder_end (builder);
 
-  call->method = g_strdup (method);
-  call->segments = g_strv_builder_end (segments);
-  call->query = g_ptr_array_new_with_free_func (g_free);
-
-  return call;
+  return call_new_strv (method, (const char * const *) segments);
 }
 
 static void
@@ -137,6 +205,34 @@ rate_limited_error (gint64 wait_s)
   return onb_cloud_error_new_full (ONB_CLOUD_ERROR_RATE_LIMITED, 429, NULL, NULL, NULL, wait_s, message);
 }
 
+/* A failed token request: 400 with an RFC 6749 error code (documented), or
+ * 401 from servers that answer so. */
+static GError *
+token_error (OnbHttpResponse *response,
+             const char      *oauth_error,
+             const char      *server_message)
+{
+  guint status = onb_http_response_get_status (response);
+  OnbCloudError code = ONB_CLOUD_ERROR_UNAUTHORIZED;
+  g_autofree char *message = NULL;
+
+  if (oauth_error == NULL || g_strcmp0 (oauth_error, "invalid_client") == 0)
+    message = g_strdup (_("Blynk did not accept the OAuth2 client ID or client secret. Check both in the settings (Blynk.Console → Developer Zone → OAuth2)."));
+  else if (g_strcmp0 (oauth_error, "invalid_grant") == 0)
+    message = g_strdup (_("Blynk refused to give this OAuth2 client an access token (invalid_grant). Check in Blynk.Console → Developer Zone → OAuth2 that the client is active."));
+  else if (g_strcmp0 (oauth_error, "unauthorized_client") == 0)
+    message = g_strdup (_("This OAuth2 client may not ask Blynk for access tokens with its own credentials (unauthorized_client). Allow the client-credentials grant for it in Blynk.Console → Developer Zone → OAuth2."));
+  else
+    {
+      code = ONB_CLOUD_ERROR_INVALID_REQUEST;
+      message = g_strdup_printf (_("Blynk did not understand Onboarder’s login request (%s). Check that the Blynk server address points at Blynk’s Platform API."),
+                                 oauth_error);
+    }
+
+  return onb_cloud_error_new_full (code, status, NULL, oauth_error, server_message,
+                                   onb_http_response_get_retry_after (response), message);
+}
+
 /* Blynk's {"error": {"message"}} or OAuth2's {"error", "error_description"}
  * as a classified error with a worker's sentence. */
 static GError *
@@ -144,43 +240,26 @@ error_from_response (OnbBlynkClient  *self,
                      Call            *call,
                      OnbHttpResponse *response)
 {
-  json_object *json = onb_http_response_get_json (response);
-  json_object *error_member = NULL;
-  json_object *value = NULL;
-  const char *server_message = NULL;
-  const char *oauth_error = NULL;
-  guint status = onb_http_response_get_status (response);
+  g_autofree char *server_message = NULL;
+  g_autofree char *oauth_error = NULL;
   g_autofree char *message = NULL;
-  gint64 retry_after = onb_http_response_get_retry_after (response);
-  GError *error;
+  guint status = onb_http_response_get_status (response);
 
-  /* {"error": {"message": "..."}} or OAuth2's {"error": "...",
-   * "error_description": "..."}. */
-  if (json_object_object_get_ex (json, "error", &error_member))
-    {
-      if (json_object_is_type (error_member, json_type_object) &&
-          json_object_object_get_ex (error_member, "message", &value))
-        server_message = json_object_get_string (value);
-      else if (json_object_is_type (error_member, json_type_string))
-        {
-          oauth_error = json_object_get_string (error_member);
-          if (json_object_object_get_ex (json, "error_description", &value))
-            server_message = json_object_get_string (value);
-        }
-    }
+  onb_blynk_decode_error_body (onb_http_response_get_json (response), &server_message, &oauth_error);
 
   if (status == 429)
     {
       /* Honour it for every request of this client, not only this one. */
-      gint64 wait_s = MAX (retry_after, 1);
+      gint64 wait_s = MAX (onb_http_response_get_retry_after (response), 1);
 
       self->blocked_until_us = g_get_monotonic_time () + wait_s * G_USEC_PER_SEC;
       return rate_limited_error (wait_s);
     }
 
   if (call->is_token && (status == 400 || status == 401))
-    message = g_strdup (_("Blynk did not accept the OAuth2 client ID or client secret. Check both in the settings (Blynk.Console → Developer Zone → OAuth2)."));
-  else if (status == 401)
+    return token_error (response, oauth_error, server_message);
+
+  if (status == 401)
     message = g_strdup (_("Blynk refused the access token even after renewing it. Check that the OAuth2 client may use the Platform API."));
   else if (status >= 500)
     message = g_strdup_printf (_("Blynk has a problem right now (HTTP %u). The device stays queued and is retried."), status);
@@ -190,11 +269,26 @@ error_from_response (OnbBlynkClient  *self,
     message = g_strdup_printf (_("Blynk refused the request (HTTP %u): %s"), status,
                                server_message != NULL ? server_message : _("no details"));
 
-  error = onb_http_response_to_error (response, NULL, oauth_error, server_message, message);
-  if (call->is_token && status == 400)
-    error->code = ONB_CLOUD_ERROR_UNAUTHORIZED;
+  return onb_http_response_to_error (response, NULL, oauth_error, server_message, message);
+}
 
-  return error;
+/* The answer's JSON, or a worded error for an empty or non-JSON body (an
+ * HTML page from a proxy, say). (transfer none) */
+static json_object *
+response_json (OnbHttpResponse  *response,
+               const char       *what,
+               GError          **error)
+{
+  json_object *json = onb_http_response_get_json (response);
+
+  if (json != NULL)
+    return json;
+
+  if (g_bytes_get_size (onb_http_response_get_body (response)) == 0)
+    g_propagate_error (error, onb_blynk_bad_response (what, _("an empty answer")));
+  else
+    g_propagate_error (error, onb_blynk_bad_response (what, _("an answer that is not JSON (a web page?)")));
+  return NULL;
 }
 
 static void call_start (GTask *task);
@@ -209,8 +303,8 @@ call_response_cb (GObject      *object,
   Call *call = g_task_get_task_data (task);
   g_autoptr(OnbHttpResponse) response = NULL;
   g_autoptr(GError) error = NULL;
+  const char *location;
   guint status;
-  json_object *json;
 
   response = onb_http_client_send_finish (ONB_HTTP_CLIENT (object), result, &error);
   if (response == NULL)
@@ -220,13 +314,11 @@ call_response_cb (GObject      *object,
     }
 
   status = onb_http_response_get_status (response);
+  location = onb_http_response_get_header (response, "Location");
 
   /* The wrong regional host answers 308 with the right one. */
-  if ((status == 301 || status == 302 || status == 307 || status == 308) &&
-      onb_http_response_get_header (response, "Location") != NULL)
+  if ((status == 301 || status == 302 || status == 303 || status == 307 || status == 308) && location != NULL)
     {
-      g_autoptr(GUri) location = g_uri_parse (onb_http_response_get_header (response, "Location"),
-                                              G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
       g_autofree char *server = NULL;
 
       if (++call->redirects > MAX_REDIRECTS)
@@ -236,26 +328,22 @@ call_response_cb (GObject      *object,
           return;
         }
 
-      if (location != NULL && g_uri_get_host (location) != NULL)
-        server = g_uri_join (G_URI_FLAGS_ENCODED, g_uri_get_scheme (location), NULL,
-                             g_uri_get_host (location), g_uri_get_port (location), "", NULL, NULL);
-
-      if (server != NULL && onb_http_client_check_url (self->http, server, &error))
-        {
-          g_info ("Blynk server moved from %s to %s", self->server, server);
-          g_free (self->server);
-          self->server = g_steal_pointer (&server);
-          call_start (g_steal_pointer (&task));
-          return;
-        }
-      if (error != NULL)
+      server = redirect_target (self, location, status, &error);
+      if (server == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
+
+      g_info ("Blynk server moved from %s to %s", self->server, server);
+      g_free (self->server);
+      self->server = g_steal_pointer (&server);
+      call_start (g_steal_pointer (&task));
+      return;
     }
 
-  /* An expired or revoked token: renew it once and try again. */
+  /* Undocumented: how Blynk refuses an expired or revoked bearer token;
+   * any 401 is taken as that. Renew it once and try again. */
   if (status == 401 && !call->is_token && !call->retried_auth)
     {
       call->retried_auth = TRUE;
@@ -266,28 +354,13 @@ call_response_cb (GObject      *object,
       return;
     }
 
-  if (status == 404 && call->not_found_ok)
-    {
-      g_task_return_pointer (task, json_object_new_object (), (GDestroyNotify) json_object_put);
-      return;
-    }
-
-  if (!onb_http_response_is_success (response))
+  if (!onb_http_response_is_success (response) && !(status == 404 && call->not_found_ok))
     {
       g_task_return_error (task, error_from_response (self, call, response));
       return;
     }
 
-  json = onb_http_response_get_json (response);
-  if (json == NULL && g_bytes_get_size (onb_http_response_get_body (response)) > 0)
-    {
-      g_task_return_error (task, onb_cloud_error_new_full (ONB_CLOUD_ERROR_BAD_RESPONSE, status, NULL, NULL, NULL, -1,
-                                                           _("The Blynk server sent an answer that is not JSON. Check the Blynk server address in the settings.")));
-      return;
-    }
-
-  g_task_return_pointer (task, json != NULL ? json_object_get (json) : json_object_new_object (),
-                         (GDestroyNotify) json_object_put);
+  g_task_return_pointer (task, g_steal_pointer (&response), (GDestroyNotify) onb_http_response_unref);
 }
 
 static void
@@ -322,6 +395,7 @@ token_is_fresh (OnbBlynkClient *self)
 
 static void call_async (OnbBlynkClient *self, Call *call, GCancellable *cancellable,
                         gpointer source_tag, GAsyncReadyCallback callback, gpointer user_data);
+static OnbHttpResponse *call_finish (OnbBlynkClient *self, GAsyncResult *result, GError **error);
 
 static void
 token_fetch_cb (GObject      *object,
@@ -329,30 +403,24 @@ token_fetch_cb (GObject      *object,
                 gpointer      user_data)
 {
   OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
-  g_autoptr(json_object) json = NULL;
+  g_autoptr(OnbHttpResponse) response = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) waiters = NULL;
-  json_object *value = NULL;
+  char *token = NULL;
+  gint64 expires_in = 0;
+  json_object *json = NULL;
 
   self->token_fetching = FALSE;
   waiters = g_steal_pointer (&self->token_waiters);
   self->token_waiters = g_ptr_array_new_with_free_func (g_object_unref);
 
-  json = g_task_propagate_pointer (G_TASK (result), &error);
-  if (json != NULL &&
-      (!json_object_object_get_ex (json, "access_token", &value) || !json_object_is_type (value, json_type_string)))
-    error = onb_cloud_error_new_full (ONB_CLOUD_ERROR_BAD_RESPONSE, 200, NULL, NULL, NULL, -1,
-                                      _("Blynk answered the login without an access token. Check the Blynk server address in the settings."));
-
-  if (error == NULL)
+  response = call_finish (self, result, &error);
+  if (response != NULL &&
+      (json = response_json (response, _("the login"), &error)) != NULL &&
+      onb_blynk_decode_token_answer (json, &token, &expires_in, &error))
     {
-      json_object *expires = NULL;
-      gint64 expires_in = 3600;
-
-      if (json_object_object_get_ex (json, "expires_in", &expires) && json_object_is_type (expires, json_type_int))
-        expires_in = json_object_get_int64 (expires);
       g_clear_pointer (&self->access_token, secret_free);
-      self->access_token = g_strdup (json_object_get_string (value));
+      self->access_token = token;
       self->token_generation++;
       /* Renew a little (10 %, 1 s to 1 min) before the server would refuse
        * it, so requests in flight at the turn do not get a 401. */
@@ -450,7 +518,8 @@ call_start (GTask *task)
     ensure_token_async (self, g_task_get_cancellable (task), call_token_ready_cb, task);
 }
 
-/* Takes @call; the task returns the answer's JSON (transfer full). */
+/* Takes @call; the task returns the 2xx response (transfer full), or the
+ * 404 one for a call with not_found_ok. */
 static void
 call_async (OnbBlynkClient      *self,
             Call                *call,
@@ -473,7 +542,7 @@ call_async (OnbBlynkClient      *self,
   call_start (task);
 }
 
-static json_object *
+static OnbHttpResponse *
 call_finish (OnbBlynkClient  *self,
              GAsyncResult    *result,
              GError         **error)
@@ -481,6 +550,159 @@ call_finish (OnbBlynkClient  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- pages: walked with page/size until every item is read ------------ */
+
+typedef enum
+{
+  WALK_NEXT,
+  WALK_STOP,
+  WALK_FAILED,
+} WalkStep;
+
+/* Called for each item of each page, in order. */
+typedef WalkStep (*WalkItemFunc) (OnbBlynkClient  *self,
+                                  json_object     *item,
+                                  gpointer         data,
+                                  GError         **error);
+
+typedef struct
+{
+  GStrv         segments;
+  GPtrArray    *query;      /* key, value…: the same on every page */
+  const char   *what;       /* translated, static */
+  WalkItemFunc  item_func;
+  gpointer      item_data;
+  gint64        page;
+  gint64        seen;
+} Walk;
+
+static void
+walk_free (gpointer data)
+{
+  Walk *walk = data;
+
+  g_strfreev (walk->segments);
+  g_ptr_array_unref (walk->query);
+  g_free (walk);
+}
+
+static void walk_next_page (GTask *task);
+
+static void
+walk_page_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
+  Walk *walk = g_task_get_task_data (task);
+  g_autoptr(OnbHttpResponse) response = NULL;
+  json_object *json = NULL;
+  json_object *content = NULL;
+  gint64 total = 0;
+  GError *error = NULL;
+  size_t n;
+
+  response = call_finish (self, result, &error);
+  if (response == NULL ||
+      (json = response_json (response, walk->what, &error)) == NULL ||
+      !onb_blynk_decode_page (json, ONB_BLYNK_PAGE_SIZE, &content, &total, walk->what, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  n = json_object_array_length (content);
+  for (size_t i = 0; i < n; i++)
+    switch (walk->item_func (self, json_object_array_get_idx (content, i), walk->item_data, &error))
+      {
+      case WALK_FAILED:
+        g_task_return_error (task, error);
+        return;
+      case WALK_STOP:
+        g_task_return_boolean (task, TRUE);
+        return;
+      case WALK_NEXT:
+      default:
+        break;
+      }
+
+  walk->seen += n;
+  walk->page++;
+  /* totalElements may change between pages (devices made meanwhile); an
+   * empty page ends the walk either way. */
+  if (n == 0 || walk->seen >= total)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (walk->page >= MAX_PAGES)
+    {
+      g_task_return_error (task, onb_blynk_bad_response (walk->what, _("more pages than its “totalElements” allows")));
+      return;
+    }
+
+  walk_next_page (g_steal_pointer (&task));
+}
+
+/* Consumes the reference on @task. */
+static void
+walk_next_page (GTask *task)
+{
+  OnbBlynkClient *self = g_task_get_source_object (task);
+  Walk *walk = g_task_get_task_data (task);
+  Call *call = call_new_strv ("GET", (const char * const *) walk->segments);
+
+  for (guint i = 0; i + 1 < walk->query->len; i += 2)
+    call_add_query (call, g_ptr_array_index (walk->query, i), g_ptr_array_index (walk->query, i + 1));
+  call_add_query_int (call, "page", walk->page);
+  call_add_query_int (call, "size", ONB_BLYNK_PAGE_SIZE);
+  call_async (self, call, g_task_get_cancellable (task), walk_next_page, walk_page_cb, task);
+}
+
+/* Reads the list at @segments (GET, with @query pairs, may be NULL) page by
+ * page, giving each item to @item_func until it says stop or every item
+ * is read. @item_data stays owned by the caller and must outlive the walk. */
+static void
+walk_async (OnbBlynkClient      *self,
+            const char * const  *segments,
+            const char * const  *query,
+            const char          *what,
+            WalkItemFunc         item_func,
+            gpointer             item_data,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Walk *walk = g_new0 (Walk, 1);
+
+  g_task_set_source_tag (task, walk_async);
+  walk->segments = g_strdupv ((GStrv) segments);
+  walk->query = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; query != NULL && query[i] != NULL && query[i + 1] != NULL; i += 2)
+    {
+      g_ptr_array_add (walk->query, g_strdup (query[i]));
+      g_ptr_array_add (walk->query, g_strdup (query[i + 1]));
+    }
+  walk->what = what;
+  walk->item_func = item_func;
+  walk->item_data = item_data;
+  g_task_set_task_data (task, walk, walk_free);
+
+  walk_next_page (task);
+}
+
+static gboolean
+walk_finish (OnbBlynkClient  *self,
+             GAsyncResult    *result,
+             GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- construction ------------------------------------------------------ */
@@ -510,6 +732,7 @@ onb_blynk_client_finalize (GObject *object)
   OnbBlynkClient *self = (OnbBlynkClient *) object;
 
   g_clear_object (&self->http);
+  g_free (self->configured_server);
   g_free (self->server);
   g_free (self->client_id);
   secret_free (self->client_secret);
@@ -560,9 +783,21 @@ onb_blynk_client_new (OnbHttpClient  *http,
       !(owner = require_string (config, "owner_id", error)))
     return NULL;
 
+  /* A user:password@ part is no Blynk credential and must not appear
+   * wherever the server is shown or logged. */
+  {
+    g_autoptr(GUri) uri = g_uri_parse (self->server, G_URI_FLAGS_ENCODED, NULL);
+
+    if (uri != NULL && g_uri_get_userinfo (uri) != NULL)
+      {
+        g_free (self->server);
+        self->server = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+      }
+  }
   len = strlen (self->server);
   while (len > 0 && self->server[len - 1] == '/')
     self->server[--len] = '\0';
+  self->configured_server = g_strdup (self->server);
 
   if (!g_ascii_string_to_signed (owner, 10, 1, G_MAXINT64, &self->owner_id, NULL))
     {
@@ -625,20 +860,29 @@ onb_blynk_client_authenticate_finish (OnbBlynkClient  *self,
 
 /* ---- devices --------------------------------------------------------------- */
 
+static OnbBlynkDevice *
+device_from_response (OnbHttpResponse  *response,
+                      GError          **error)
+{
+  json_object *json = response_json (response, _("a device request"), error);
+
+  return json != NULL ? onb_blynk_device_new_from_json (json, error) : NULL;
+}
+
 static void
 device_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(json_object) json = NULL;
+  g_autoptr(OnbHttpResponse) response = NULL;
   OnbBlynkDevice *device = NULL;
   GError *error = NULL;
 
-  json = call_finish (ONB_BLYNK_CLIENT (object), result, &error);
-  if (json != NULL)
-    device = onb_blynk_device_new_from_json (json, &error);
-  if (error != NULL)
+  response = call_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (response != NULL)
+    device = device_from_response (response, &error);
+  if (device == NULL)
     {
       g_task_return_error (task, error);
       return;
@@ -705,37 +949,6 @@ onb_blynk_client_create_device_finish (OnbBlynkClient  *self,
 }
 
 void
-onb_blynk_client_claim_static_token_async (OnbBlynkClient      *self,
-                                           const char          *token,
-                                           gint64               user_id,
-                                           GCancellable        *cancellable,
-                                           GAsyncReadyCallback  callback,
-                                           gpointer             user_data)
-{
-  Call *call;
-
-  g_return_if_fail (ONB_IS_BLYNK_CLIENT (self));
-  g_return_if_fail (token != NULL);
-
-  /* The documented request names no field names; this is the one place
-   * that decides them (docs/design.md, The clouds). */
-  call = call_new ("POST", "api", "v1", "organization", "static-tokens", "claim", NULL);
-  call->body = json_object_new_object ();
-  json_object_object_add (call->body, "token", json_object_new_string (token));
-  json_object_object_add (call->body, "userId", json_object_new_int64 (user_id));
-
-  device_call_async (self, call, cancellable, onb_blynk_client_claim_static_token_async, callback, user_data);
-}
-
-OnbBlynkDevice *
-onb_blynk_client_claim_static_token_finish (OnbBlynkClient  *self,
-                                            GAsyncResult    *result,
-                                            GError         **error)
-{
-  return device_call_finish (self, result, error);
-}
-
-void
 onb_blynk_client_get_device_async (OnbBlynkClient      *self,
                                    gint64               device_id,
                                    GCancellable        *cancellable,
@@ -760,34 +973,35 @@ onb_blynk_client_get_device_finish (OnbBlynkClient  *self,
   return device_call_finish (self, result, error);
 }
 
-/* Every device of a JSON array answer, or only those named @name. */
-static GPtrArray *
-devices_from_array (json_object  *json,
-                    const char   *name,
-                    GError      **error)
+static WalkStep
+search_item (OnbBlynkClient  *self,
+             json_object     *item,
+             gpointer         data,
+             GError         **error)
 {
-  g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_blynk_device_unref);
+  GPtrArray *found = data;
+  OnbBlynkDevice *device = onb_blynk_device_new_from_json (item, error);
 
-  if (!json_object_is_type (json, json_type_array))
-    {
-      g_propagate_error (error, onb_cloud_error_new_full (ONB_CLOUD_ERROR_BAD_RESPONSE, 200, NULL, NULL, NULL, -1,
-                                                          _("Blynk answered a device search with something else than a list. Check the Blynk server address in the settings.")));
-      return NULL;
-    }
+  if (device == NULL)
+    return WALK_FAILED;
+  g_ptr_array_add (found, device);
+  return WALK_NEXT;
+}
 
-  for (size_t i = 0; i < json_object_array_length (json); i++)
-    {
-      OnbBlynkDevice *device = onb_blynk_device_new_from_json (json_object_array_get_idx (json, i), NULL);
+typedef struct
+{
+  char      *name;
+  GPtrArray *devices;   /* every device of every page */
+} Search;
 
-      if (device == NULL)
-        continue;
-      if (name != NULL && g_strcmp0 (onb_blynk_device_get_name (device), name) != 0)
-        onb_blynk_device_unref (device);
-      else
-        g_ptr_array_add (devices, device);
-    }
+static void
+search_free (gpointer data)
+{
+  Search *search = data;
 
-  return g_steal_pointer (&devices);
+  g_free (search->name);
+  g_ptr_array_unref (search->devices);
+  g_free (search);
 }
 
 static void
@@ -796,17 +1010,27 @@ search_cb (GObject      *object,
            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(json_object) json = NULL;
-  GPtrArray *devices = NULL;
+  Search *search = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) exact = NULL;
   GError *error = NULL;
 
-  json = call_finish (ONB_BLYNK_CLIENT (object), result, &error);
-  if (json != NULL)
-    devices = devices_from_array (json, g_task_get_task_data (task), &error);
-  if (devices == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, devices, (GDestroyNotify) g_ptr_array_unref);
+  if (!walk_finish (ONB_BLYNK_CLIENT (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Blynk's search matches parts of names: keep the exact ones. */
+  exact = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_blynk_device_unref);
+  for (guint i = 0; i < search->devices->len; i++)
+    {
+      OnbBlynkDevice *device = g_ptr_array_index (search->devices, i);
+
+      if (g_strcmp0 (onb_blynk_device_get_name (device), search->name) == 0)
+        g_ptr_array_add (exact, onb_blynk_device_ref (device));
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&exact), (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
@@ -816,20 +1040,34 @@ onb_blynk_client_search_devices_async (OnbBlynkClient      *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
+  static const char * const segments[] = { "api", "v1", "organization", "search", "devices", NULL };
+  const char *query[] = { "query", name, NULL };
   GTask *task;
-  Call *call;
+  Search *search;
 
   g_return_if_fail (ONB_IS_BLYNK_CLIENT (self));
   g_return_if_fail (name != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, onb_blynk_client_search_devices_async);
-  /* The server's search matches parts of names; keep exact matches only. */
-  g_task_set_task_data (task, g_strdup (name), g_free);
 
-  call = call_new ("GET", "api", "v1", "organization", "search", "devices", NULL);
-  call_add_query (call, "query", name);
-  call_async (self, call, cancellable, onb_blynk_client_search_devices_async, search_cb, task);
+  if (name[0] == '\0' || g_utf8_strlen (name, -1) > MAX_SEARCH_QUERY)
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("A Blynk device name must have 1 to %d characters."), MAX_SEARCH_QUERY);
+
+      g_task_return_error (task, onb_cloud_error_new_full (ONB_CLOUD_ERROR_INVALID_REQUEST, 0, NULL, NULL, NULL, -1, message));
+      g_object_unref (task);
+      return;
+    }
+
+  search = g_new0 (Search, 1);
+  search->name = g_strdup (name);
+  search->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_blynk_device_unref);
+  g_task_set_task_data (task, search, search_free);
+
+  walk_async (self, segments, query, _("a device search"), search_item, search->devices,
+              cancellable, search_cb, task);
 }
 
 GPtrArray *
@@ -843,16 +1081,17 @@ onb_blynk_client_search_devices_finish (OnbBlynkClient  *self,
 }
 
 static void
-boolean_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
+delete_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(json_object) json = NULL;
+  g_autoptr(OnbHttpResponse) response = NULL;
   GError *error = NULL;
 
-  json = call_finish (ONB_BLYNK_CLIENT (object), result, &error);
-  if (json == NULL)
+  /* 204 (documented) or any other 2xx; the body, if any, says nothing. */
+  response = call_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (response == NULL)
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
@@ -877,7 +1116,7 @@ onb_blynk_client_delete_device_async (OnbBlynkClient      *self,
   call_add_query_int (call, "deviceId", device_id);
   /* Already gone is what we wanted. */
   call->not_found_ok = TRUE;
-  call_async (self, call, cancellable, onb_blynk_client_delete_device_async, boolean_cb, task);
+  call_async (self, call, cancellable, onb_blynk_client_delete_device_async, delete_cb, task);
 }
 
 gboolean
@@ -890,107 +1129,271 @@ onb_blynk_client_delete_device_finish (OnbBlynkClient  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* ---- templates and metafields ------------------------------------------------ */
+/* ---- static tokens ------------------------------------------------------------ */
 
-/* The fallback for servers without the template listing: the numeric id
- * is the `productId` of a device of the template. */
-static void
-resolve_from_devices_cb (GObject      *object,
-                         GAsyncResult *result,
-                         gpointer      user_data)
+/* The list shows plain tokens; a QR code may add "+orgId". */
+static char *
+plain_token (const char *token)
 {
-  g_autoptr(GTask) task = user_data;
-  OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
-  const char *code = g_task_get_task_data (task);
-  g_autoptr(json_object) json = NULL;
-  g_autoptr(GPtrArray) devices = NULL;
-  GError *error = NULL;
+  const char *plus = strchr (token, '+');
 
-  json = call_finish (self, result, &error);
-  if (json != NULL)
-    devices = devices_from_array (json, NULL, &error);
-  if (devices == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+  return plus != NULL ? g_strndup (token, plus - token) : g_strdup (token);
+}
 
-  for (guint i = 0; i < devices->len; i++)
-    {
-      OnbBlynkDevice *device = g_ptr_array_index (devices, i);
-      gint64 number = onb_blynk_device_get_template_id (device);
+typedef struct
+{
+  char                *token;   /* plain */
+  OnbBlynkStaticToken *found;
+} TokenLookup;
 
-      if (number > 0 && g_strcmp0 (onb_blynk_device_get_template_code (device), code) == 0)
-        {
-          g_hash_table_insert (self->templates, g_strdup (code), int64_dup (number));
-          g_task_return_int (task, number);
-          return;
-        }
-    }
+static void
+token_lookup_free (gpointer data)
+{
+  TokenLookup *lookup = data;
 
-  {
-    g_autofree char *message =
-      g_strdup_printf (_("No Blynk device of the template “%s” exists yet, so its metafields cannot be looked up. Check the template ID, or create one device of it first."), code);
+  secret_free (lookup->token);
+  g_clear_pointer (&lookup->found, onb_blynk_static_token_unref);
+  g_free (lookup);
+}
 
-    g_task_return_error (task, onb_cloud_error_new_full (ONB_CLOUD_ERROR_NOT_FOUND, 0, NULL, NULL, NULL, -1, message));
-  }
+static WalkStep
+token_item (OnbBlynkClient  *self,
+            json_object     *item,
+            gpointer         data,
+            GError         **error)
+{
+  TokenLookup *lookup = data;
+  g_autoptr(OnbBlynkStaticToken) entry = onb_blynk_static_token_new_from_json (item, error);
+
+  if (entry == NULL)
+    return WALK_FAILED;
+  if (strcmp (onb_blynk_static_token_get_token (entry), lookup->token) != 0)
+    return WALK_NEXT;
+
+  lookup->found = g_steal_pointer (&entry);
+  return WALK_STOP;
 }
 
 static void
-resolve_from_list_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+token_lookup_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TokenLookup *lookup = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!walk_finish (ONB_BLYNK_CLIENT (object), result, &error))
+    g_task_return_error (task, error);
+  else if (lookup->found == NULL)
+    g_task_return_error (task, onb_cloud_error_new_full (ONB_CLOUD_ERROR_NOT_FOUND, 0, NULL, NULL, NULL, -1,
+                                                         _("The static token of this label is not in the Blynk organisation’s token list. Check that the label belongs to this organisation.")));
+  else
+    g_task_return_pointer (task, onb_blynk_static_token_ref (lookup->found),
+                           (GDestroyNotify) onb_blynk_static_token_unref);
+}
+
+void
+onb_blynk_client_find_static_token_async (OnbBlynkClient      *self,
+                                          const char          *token,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  static const char * const segments[] = { "api", "v1", "organization", "static-tokens", NULL };
+  GTask *task;
+  TokenLookup *lookup;
+
+  g_return_if_fail (ONB_IS_BLYNK_CLIENT (self));
+  g_return_if_fail (token != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, onb_blynk_client_find_static_token_async);
+  lookup = g_new0 (TokenLookup, 1);
+  lookup->token = plain_token (token);
+  g_task_set_task_data (task, lookup, token_lookup_free);
+
+  walk_async (self, segments, NULL, _("the static-token list"), token_item, lookup,
+              cancellable, token_lookup_cb, task);
+}
+
+OnbBlynkStaticToken *
+onb_blynk_client_find_static_token_finish (OnbBlynkClient  *self,
+                                           GAsyncResult    *result,
+                                           GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Undocumented: the claim's request body. Blynk's pages say the call takes
+ * the QR text (plain or "sqr_…+orgId") and the new owner's userId, but not
+ * the field names (ref/blynk-api.md, "The claim call"). */
+static Call *
+claim_call_new (const char *token,
+                gint64      user_id)
+{
+  Call *call = call_new ("POST", "api", "v1", "organization", "static-tokens", "claim", NULL);
+
+  call->body = json_object_new_object ();
+  json_object_object_add (call->body, "token", json_object_new_string (token));
+  json_object_object_add (call->body, "userId", json_object_new_int64 (user_id));
+
+  return call;
+}
+
+static void
+claim_device_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OnbBlynkDevice *device;
+  GError *error = NULL;
+
+  device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (device == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, device, (GDestroyNotify) onb_blynk_device_unref);
+}
+
+static void
+claim_lookup_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
-  const char *code = g_task_get_task_data (task);
-  g_autoptr(json_object) json = NULL;
-  g_autofree char *message = NULL;
+  g_autoptr(OnbBlynkStaticToken) entry = NULL;
   GError *error = NULL;
 
-  json = call_finish (self, result, &error);
-  if (json == NULL && onb_cloud_error_get_http_status (error) == 404)
-    {
-      GCancellable *cancellable = g_task_get_cancellable (task);
-
-      /* An older server without the listing. */
-      g_debug ("no Blynk template listing; resolving %s through the device list", code);
-      g_clear_error (&error);
-      call_async (self, call_new ("GET", "api", "v1", "organization", "devices", NULL),
-                  cancellable, onb_blynk_client_resolve_template_async,
-                  resolve_from_devices_cb, g_steal_pointer (&task));
-      return;
-    }
-  if (json == NULL)
+  entry = onb_blynk_client_find_static_token_finish (self, result, &error);
+  if (entry == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  if (!json_object_is_type (json, json_type_array))
+  if (!onb_blynk_static_token_is_claimed (entry))
     {
-      g_task_return_error (task, onb_cloud_error_new_full (ONB_CLOUD_ERROR_BAD_RESPONSE, 200, NULL, NULL, NULL, -1,
-                                                           _("Blynk answered the template list with something else than a list. Check the Blynk server address in the settings.")));
+      g_task_return_error (task, onb_blynk_bad_response (_("the static-token claim"),
+                                                         _("it accepted the claim, but its token list shows the token unclaimed")));
       return;
     }
 
-  /* Every template is cached: one listing serves later lookups too. */
-  for (size_t i = 0; i < json_object_array_length (json); i++)
-    {
-      json_object *entry = json_object_array_get_idx (json, i);
-      json_object *id = NULL;
-      json_object *template_code = NULL;
+  onb_blynk_client_get_device_async (self, onb_blynk_static_token_get_device_id (entry),
+                                     g_task_get_cancellable (task), claim_device_cb, g_object_ref (task));
+}
 
-      if (json_object_object_get_ex (entry, "id", &id) && json_object_is_type (id, json_type_int) &&
-          json_object_get_int64 (id) > 0 &&
-          json_object_object_get_ex (entry, "templateId", &template_code) &&
-          json_object_is_type (template_code, json_type_string))
-        g_hash_table_insert (self->templates, g_strdup (json_object_get_string (template_code)),
-                             int64_dup (json_object_get_int64 (id)));
+/* Undocumented: the claim's answer. Either the device (as create answers)
+ * or an empty 2xx, after which the token list names the device. */
+static void
+claim_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
+  g_autoptr(OnbHttpResponse) response = NULL;
+  OnbBlynkDevice *device;
+  GError *error = NULL;
+
+  response = call_finish (self, result, &error);
+  if (response == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
     }
 
-  if (g_hash_table_contains (self->templates, code))
+  if (g_bytes_get_size (onb_http_response_get_body (response)) == 0)
     {
-      g_task_return_int (task, *(gint64 *) g_hash_table_lookup (self->templates, code));
+      onb_blynk_client_find_static_token_async (self, g_task_get_task_data (task), g_task_get_cancellable (task),
+                                                claim_lookup_cb, g_object_ref (task));
+      return;
+    }
+
+  device = device_from_response (response, &error);
+  if (device == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, device, (GDestroyNotify) onb_blynk_device_unref);
+}
+
+void
+onb_blynk_client_claim_static_token_async (OnbBlynkClient      *self,
+                                           const char          *token,
+                                           gint64               user_id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (ONB_IS_BLYNK_CLIENT (self));
+  g_return_if_fail (token != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, onb_blynk_client_claim_static_token_async);
+  g_task_set_task_data (task, g_strdup (token), (GDestroyNotify) secret_free);
+
+  call_async (self, claim_call_new (token, user_id), cancellable,
+              onb_blynk_client_claim_static_token_async, claim_cb, task);
+}
+
+OnbBlynkDevice *
+onb_blynk_client_claim_static_token_finish (OnbBlynkClient  *self,
+                                            GAsyncResult    *result,
+                                            GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- templates and metafields ------------------------------------------------ */
+
+static WalkStep
+template_item (OnbBlynkClient  *self,
+               json_object     *item,
+               gpointer         data,
+               GError         **error)
+{
+  g_auto(GStrv) codes = NULL;
+  gint64 id = 0;
+
+  if (!onb_blynk_decode_template (item, &id, &codes, error))
+    return WALK_FAILED;
+
+  /* Every template is read and cached: one listing serves every later
+   * lookup (an organisation has few). */
+  for (guint i = 0; codes[i] != NULL; i++)
+    g_hash_table_insert (self->templates, g_strdup (codes[i]), int64_dup (id));
+
+  return WALK_NEXT;
+}
+
+static void
+resolve_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
+  const char *code = g_task_get_task_data (task);
+  g_autofree char *message = NULL;
+  gint64 *number;
+  GError *error = NULL;
+
+  if (!walk_finish (self, result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if ((number = g_hash_table_lookup (self->templates, code)) != NULL)
+    {
+      g_task_return_int (task, *number);
       return;
     }
 
@@ -1005,6 +1408,7 @@ onb_blynk_client_resolve_template_async (OnbBlynkClient      *self,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data)
 {
+  static const char * const segments[] = { "api", "v1", "organization", "templates", NULL };
   GTask *task;
   gint64 *number;
 
@@ -1022,8 +1426,7 @@ onb_blynk_client_resolve_template_async (OnbBlynkClient      *self,
       return;
     }
 
-  call_async (self, call_new ("GET", "api", "v1", "organization", "templates", NULL),
-              cancellable, onb_blynk_client_resolve_template_async, resolve_from_list_cb, task);
+  walk_async (self, segments, NULL, _("the template list"), template_item, NULL, cancellable, resolve_cb, task);
 }
 
 gint64
@@ -1044,33 +1447,18 @@ metafields_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
   gint64 *template_id = g_task_get_task_data (task);
-  g_autoptr(json_object) json = NULL;
+  g_autoptr(OnbHttpResponse) response = NULL;
   g_autoptr(GHashTable) map = NULL;
+  json_object *json = NULL;
   GError *error = NULL;
 
-  json = call_finish (self, result, &error);
-  if (json == NULL)
+  response = call_finish (self, result, &error);
+  if (response == NULL ||
+      (json = response_json (response, _("the template’s metafield list"), &error)) == NULL ||
+      (map = onb_blynk_decode_template_metafields (json, &error)) == NULL)
     {
       g_task_return_error (task, error);
       return;
-    }
-  if (!json_object_is_type (json, json_type_array))
-    {
-      g_task_return_error (task, onb_cloud_error_new_full (ONB_CLOUD_ERROR_BAD_RESPONSE, 200, NULL, NULL, NULL, -1,
-                                                           _("Blynk answered the metafield list with something else than a list. Check the Blynk server address in the settings.")));
-      return;
-    }
-
-  map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  for (size_t i = 0; i < json_object_array_length (json); i++)
-    {
-      json_object *field = json_object_array_get_idx (json, i);
-      json_object *id = NULL;
-      json_object *name = NULL;
-
-      if (json_object_object_get_ex (field, "id", &id) && json_object_is_type (id, json_type_int) &&
-          json_object_object_get_ex (field, "name", &name) && json_object_is_type (name, json_type_string))
-        g_hash_table_insert (map, g_strdup (json_object_get_string (name)), int64_dup (json_object_get_int64 (id)));
     }
 
   g_hash_table_insert (self->metafields, int64_dup (*template_id), g_hash_table_ref (map));
@@ -1120,7 +1508,6 @@ typedef struct
 {
   gint64      device_id;
   GHashTable *values;  /* name → value */
-  GHashTable *stored;  /* name → value, as each answer says */
   guint       pending;
   GError     *error;
 } SetMetafields;
@@ -1131,40 +1518,27 @@ set_metafields_free (gpointer data)
   SetMetafields *state = data;
 
   g_hash_table_unref (state->values);
-  g_hash_table_unref (state->stored);
   g_clear_error (&state->error);
   g_free (state);
 }
-
-typedef struct
-{
-  GTask *task;
-  char  *name;
-} MetafieldWrite;
 
 static void
 metafield_written_cb (GObject      *object,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
-  MetafieldWrite *write = user_data;
-  g_autoptr(GTask) task = write->task;
-  g_autofree char *name = write->name;
+  g_autoptr(GTask) task = user_data;
   SetMetafields *state = g_task_get_task_data (task);
-  g_autoptr(json_object) json = NULL;
-  json_object *value = NULL;
+  g_autoptr(OnbHttpResponse) response = NULL;
   GError *error = NULL;
 
-  g_free (write);
-  json = call_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  /* 204 without a body (documented): nothing in it to check, so the
+   * caller verifies by reading the device back. */
+  response = call_finish (ONB_BLYNK_CLIENT (object), result, &error);
   if (error != NULL && state->error == NULL)
     state->error = error;
   else
     g_clear_error (&error);
-
-  /* Blynk answers with the metafield as it stored it. */
-  if (json_object_object_get_ex (json, "value", &value) && json_object_is_type (value, json_type_string))
-    g_hash_table_insert (state->stored, g_steal_pointer (&name), g_strdup (json_object_get_string (value)));
 
   if (--state->pending > 0)
     return;
@@ -1184,7 +1558,6 @@ set_metafields_map_cb (GObject      *object,
   OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
   SetMetafields *state = g_task_get_task_data (task);
   g_autoptr(GHashTable) map = NULL;
-  MetafieldWrite *write;
   GHashTableIter iter;
   gpointer name, value;
   GError *error = NULL;
@@ -1225,11 +1598,8 @@ set_metafields_map_cb (GObject      *object,
       json_object_object_add (call->body, "deviceId", json_object_new_int64 (state->device_id));
       json_object_object_add (call->body, "metaFieldId", json_object_new_int64 (*(gint64 *) g_hash_table_lookup (map, name)));
       json_object_object_add (call->body, "newValue", json_object_new_string (value));
-      write = g_new0 (MetafieldWrite, 1);
-      write->task = g_object_ref (task);
-      write->name = g_strdup (name);
       call_async (self, call, g_task_get_cancellable (task), onb_blynk_client_set_metafields_async,
-                  metafield_written_cb, write);
+                  metafield_written_cb, g_object_ref (task));
     }
 }
 
@@ -1275,7 +1645,6 @@ onb_blynk_client_set_metafields_async (OnbBlynkClient      *self,
   state = g_new0 (SetMetafields, 1);
   state->device_id = device_id;
   state->values = g_hash_table_ref (values);
-  state->stored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_task_set_task_data (task, state, set_metafields_free);
 
   if (template_id > 0)
@@ -1287,19 +1656,9 @@ onb_blynk_client_set_metafields_async (OnbBlynkClient      *self,
 gboolean
 onb_blynk_client_set_metafields_finish (OnbBlynkClient  *self,
                                         GAsyncResult    *result,
-                                        GHashTable     **out_stored,
                                         GError         **error)
 {
-  SetMetafields *state;
-
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return FALSE;
-
-  state = g_task_get_task_data (G_TASK (result));
-  if (out_stored != NULL)
-    *out_stored = g_hash_table_size (state->stored) == g_hash_table_size (state->values) ?
-                  g_hash_table_ref (state->stored) : NULL;
-  return TRUE;
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

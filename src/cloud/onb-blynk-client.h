@@ -1,17 +1,25 @@
 /* onb-blynk-client.h: Blynk Platform API, OAuth2 (docs/design.md, The clouds)
  *
+ * Speaks what ref/blynk-api.md documents (examples: tests/fixtures/blynk/).
  * The client-credentials access token is cached, refreshed shortly before
- * `expires_in` runs out and once more when a request gets a 401. A 308
- * from the wrong regional host is followed and the new host is used from
- * then on (onb_blynk_client_get_server()). A 429 is an
- * ONB_CLOUD_ERROR_RATE_LIMITED error carrying Retry-After, for the job
- * engine to honour. Errors decode Blynk's `{"error": {"message"}}`.
+ * `expires_in` runs out and once more when a request gets a 401. A
+ * redirect from the wrong regional host is followed, over HTTPS and only
+ * inside the configured host's domain (fra1.blynk.cloud ↔ ny3.blynk.cloud;
+ * a white-label host's own domain), and the new host is used from then on
+ * (onb_blynk_client_get_server()); any other is refused before a
+ * credential is sent. A 429 is an ONB_CLOUD_ERROR_RATE_LIMITED error
+ * carrying Retry-After, for the job engine to honour. Errors decode
+ * Blynk's `{"error": {"message"}}` and OAuth2's `{"error",
+ * "error_description"}`; an answer of the wrong shape is
+ * ONB_CLOUD_ERROR_BAD_RESPONSE. Lists are walked page by page
+ * (`page`, `size`=100) until `totalElements` items are read.
  */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "onb-blynk-device.h"
+#include "onb-blynk-static-token.h"
 #include "onb-config.h"
 #include "onb-http-client.h"
 
@@ -60,8 +68,12 @@ OnbBlynkDevice  *onb_blynk_client_create_device_finish     (OnbBlynkClient      
                                                             GAsyncResult         *result,
                                                             GError              **error);
 
-/* `POST /api/v1/organization/static-tokens/claim` with {"token", "userId"}:
- * creates the device from the token's template, owned by @user_id. */
+/* Claims a static token (plain "sqr_…" or "sqr_…+orgId") for @user_id:
+ * `POST /api/v1/organization/static-tokens/claim`. The one undocumented
+ * call: the body {"token", "userId"} is an assumption, and the answer may
+ * be the device or an empty 2xx, in which case the device is found
+ * through the static-token list and read. A token already claimed fails
+ * (Blynk says so with a 4xx); find_static_token tells whose it is. */
 void             onb_blynk_client_claim_static_token_async (OnbBlynkClient       *self,
                                                             const char           *token,
                                                             gint64                user_id,
@@ -72,12 +84,24 @@ OnbBlynkDevice  *onb_blynk_client_claim_static_token_finish (OnbBlynkClient     
                                                             GAsyncResult         *result,
                                                             GError              **error);
 
-/* The numeric id of a "TMPL…" template, needed by the metafield calls,
- * from the organisation's template list (`GET /api/v1/organization/templates`)
- * and cached. ONB_CLOUD_ERROR_NOT_FOUND (and -1) when the organisation has
- * no such template. A server answering the listing 404 (older versions) is
- * asked for its device list instead, the id being a device's `productId`;
- * then NOT_FOUND also means no device of the template exists yet. */
+/* The entry of @token (plain or "+orgId") in the organisation's
+ * static-token list (`GET /api/v1/organization/static-tokens`, paged):
+ * its status, and once claimed its device id and owner id. Stops at the
+ * page that holds it. ONB_CLOUD_ERROR_NOT_FOUND when no page does. */
+void             onb_blynk_client_find_static_token_async  (OnbBlynkClient       *self,
+                                                            const char           *token,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+OnbBlynkStaticToken *onb_blynk_client_find_static_token_finish (OnbBlynkClient   *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+
+/* The numeric id of a "TMPL…" template, needed by the metafield calls:
+ * the entry of the organisation's template list
+ * (`GET /api/v1/organization/templates`, paged) whose `templateIds` holds
+ * it. Every template read is cached. ONB_CLOUD_ERROR_NOT_FOUND (and -1)
+ * when the organisation has no such template. */
 void             onb_blynk_client_resolve_template_async   (OnbBlynkClient       *self,
                                                             const char           *template_code,
                                                             GCancellable         *cancellable,
@@ -102,11 +126,10 @@ GHashTable      *onb_blynk_client_get_metafields_finish    (OnbBlynkClient      
 /* Writes each metafield of @values (name → value, both char*) on the
  * device, all requests concurrently; the first failure is returned after
  * every request has finished. An unknown name is
- * ONB_CLOUD_ERROR_INVALID_REQUEST naming it. The device's template id is
- * looked up (get_device) when @template_id is 0.
- * On success, @out_stored (may be NULL) gets name → value as Blynk's
- * answers say it stored them, or NULL when an answer did not say (read the
- * device back then). (transfer full) */
+ * ONB_CLOUD_ERROR_INVALID_REQUEST naming it, and nothing is written. The
+ * device's template id is looked up (get_device) when @template_id is 0.
+ * Blynk answers each write 204 without a body: verify by reading the
+ * device back (onb_blynk_device_get_metafield()). */
 void             onb_blynk_client_set_metafields_async     (OnbBlynkClient       *self,
                                                             gint64                device_id,
                                                             gint64                template_id,
@@ -116,10 +139,10 @@ void             onb_blynk_client_set_metafields_async     (OnbBlynkClient      
                                                             gpointer              user_data);
 gboolean         onb_blynk_client_set_metafields_finish    (OnbBlynkClient       *self,
                                                             GAsyncResult         *result,
-                                                            GHashTable          **out_stored,
                                                             GError              **error);
 
-/* `GET /api/v1/organization/device?deviceId=`; not-found when absent. */
+/* `GET /api/v1/organization/device?deviceId=`: the device with its
+ * `metaFieldValues`; not-found when absent. */
 void             onb_blynk_client_get_device_async         (OnbBlynkClient       *self,
                                                             gint64                device_id,
                                                             GCancellable         *cancellable,
@@ -129,8 +152,9 @@ OnbBlynkDevice  *onb_blynk_client_get_device_finish        (OnbBlynkClient      
                                                             GAsyncResult         *result,
                                                             GError              **error);
 
-/* `GET /api/v1/organization/search/devices?query=`: devices whose name
- * is exactly @name (the server's search is fuzzy; filtered here).
+/* `GET /api/v1/organization/search/devices?query=`, every page: the
+ * devices whose name is exactly @name (Blynk matches parts of names;
+ * filtered here). A page answer carries no metafield values.
  * GPtrArray of OnbBlynkDevice. (transfer container; free func set) */
 void             onb_blynk_client_search_devices_async     (OnbBlynkClient       *self,
                                                             const char           *name,

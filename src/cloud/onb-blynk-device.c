@@ -6,48 +6,122 @@
 
 #include <glib/gi18n.h>
 
+#include "onb-blynk-decode-private.h"
 #include "onb-blynk-device.h"
-#include "onb-cloud-error.h"
 
 struct _OnbBlynkDevice
 {
   json_object *json;
   gint64       id;
+  gint64       template_id;
+  gint64       owner_id;
+  const char  *name;          /* all strings point into json */
+  const char  *token;
+  const char  *template_code;
+  gboolean     has_metafields;
+  GHashTable  *metafields;    /* name → value, both into json */
 };
 
 G_DEFINE_BOXED_TYPE (OnbBlynkDevice, onb_blynk_device, onb_blynk_device_ref, onb_blynk_device_unref)
 
-static const char *
-member_string (json_object *object,
-               const char  *name)
+static void
+onb_blynk_device_clear (gpointer data)
 {
-  json_object *value = NULL;
+  OnbBlynkDevice *self = data;
 
-  if (!json_object_object_get_ex (object, name, &value) || !json_object_is_type (value, json_type_string))
-    return NULL;
+  g_clear_pointer (&self->metafields, g_hash_table_unref);
+  g_clear_pointer (&self->json, json_object_put);
+}
 
-  return json_object_get_string (value);
+/* `metaFieldValues`: [{id, name, value: {type, value}}]. Values other
+ * than texts (numbers, contacts…) are checked but not kept: ours are
+ * texts. */
+static gboolean
+decode_metafield_values (OnbBlynkDevice  *self,
+                         json_object     *list,
+                         const char      *what,
+                         GError         **error)
+{
+  if (json_object_array_length (list) > ONB_BLYNK_MAX_METAFIELDS)
+    {
+      g_propagate_error (error, onb_blynk_bad_response (what, _("more than %d metafields"), ONB_BLYNK_MAX_METAFIELDS));
+      return FALSE;
+    }
+
+  for (size_t i = 0; i < json_object_array_length (list); i++)
+    {
+      json_object *field = json_object_array_get_idx (list, i);
+      json_object *value = NULL;
+      json_object *inner = NULL;
+      const char *name = NULL;
+      const char *type = NULL;
+      gint64 id = 0;
+
+      if (!onb_blynk_json_int (field, "id", TRUE, 0, G_MAXINT64, &id, what, error) ||
+          !onb_blynk_json_string (field, "name", TRUE, &name, what, error) ||
+          !onb_blynk_json_member (field, "value", json_type_object, TRUE, &value, what, error) ||
+          !onb_blynk_json_string (value, "type", TRUE, &type, what, error))
+        return FALSE;
+
+      if (json_object_object_get_ex (value, "value", &inner) && json_object_is_type (inner, json_type_string))
+        {
+          if (json_object_get_string_len (inner) > ONB_BLYNK_MAX_STRING)
+            {
+              g_propagate_error (error, onb_blynk_bad_response (what, _("the metafield “%s” is longer than %d bytes"),
+                                                                name, ONB_BLYNK_MAX_STRING));
+              return FALSE;
+            }
+          g_hash_table_insert (self->metafields, (gpointer) name, (gpointer) json_object_get_string (inner));
+        }
+    }
+
+  return TRUE;
 }
 
 OnbBlynkDevice *
 onb_blynk_device_new_from_json (json_object  *json,
                                 GError      **error)
 {
-  OnbBlynkDevice *self;
-  json_object *id = NULL;
+  g_autoptr(OnbBlynkDevice) self = g_atomic_rc_box_new0 (OnbBlynkDevice);
+  const char *what = _("a device request");
+  json_object *hardware = NULL;
+  json_object *values = NULL;
+  GError *local_error = NULL;
 
-  if (!json_object_object_get_ex (json, "id", &id) || !json_object_is_type (id, json_type_int))
+  self->json = json_object_get (json);
+  self->metafields = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (!onb_blynk_json_int (json, "id", TRUE, 1, G_MAXINT64, &self->id, what, error) ||
+      !onb_blynk_json_string (json, "name", TRUE, &self->name, what, error) ||
+      !onb_blynk_json_int (json, "templateId", TRUE, 1, G_MAXINT64, &self->template_id, what, error))
+    return NULL;
+
+  /* The optional members: absent is fine, another type is not. */
+  onb_blynk_json_string (json, "token", FALSE, &self->token, what, &local_error);
+  if (local_error == NULL)
+    onb_blynk_json_int (json, "ownerUserId", FALSE, 0, G_MAXINT64, &self->owner_id, what, &local_error);
+  if (local_error == NULL &&
+      onb_blynk_json_member (json, "hardwareInfo", json_type_object, FALSE, &hardware, what, &local_error))
+    onb_blynk_json_string (hardware, "templateId", FALSE, &self->template_code, what, &local_error);
+  if (local_error != NULL)
     {
-      g_propagate_error (error, onb_cloud_error_new_full (ONB_CLOUD_ERROR_BAD_RESPONSE, 0, NULL, NULL, NULL, -1,
-                                                          _("Blynk answered without a device id. Check the Blynk server address in the settings.")));
+      g_propagate_error (error, local_error);
       return NULL;
     }
 
-  self = g_atomic_rc_box_new0 (OnbBlynkDevice);
-  self->json = json_object_get (json);
-  self->id = json_object_get_int64 (id);
+  if (onb_blynk_json_member (json, "metaFieldValues", json_type_array, FALSE, &values, what, &local_error))
+    {
+      self->has_metafields = TRUE;
+      if (!decode_metafield_values (self, values, what, error))
+        return NULL;
+    }
+  else if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
 
-  return self;
+  return g_steal_pointer (&self);
 }
 
 OnbBlynkDevice *
@@ -56,14 +130,6 @@ onb_blynk_device_ref (OnbBlynkDevice *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   return g_atomic_rc_box_acquire (self);
-}
-
-static void
-onb_blynk_device_clear (gpointer data)
-{
-  OnbBlynkDevice *self = data;
-
-  json_object_put (self->json);
 }
 
 void
@@ -87,7 +153,7 @@ onb_blynk_device_get_name (OnbBlynkDevice *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return member_string (self->json, "name");
+  return self->name;
 }
 
 const char *
@@ -95,24 +161,15 @@ onb_blynk_device_get_token (OnbBlynkDevice *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return member_string (self->json, "token");
+  return self->token;
 }
 
 gint64
 onb_blynk_device_get_template_id (OnbBlynkDevice *self)
 {
-  json_object *value = NULL;
-
   g_return_val_if_fail (self != NULL, 0);
 
-  /* The platform API names the numeric template id "productId" (its
-   * "templateId" is the TMPL… string); older answers had a number there. */
-  if (json_object_object_get_ex (self->json, "productId", &value) && json_object_is_type (value, json_type_int))
-    return json_object_get_int64 (value);
-  if (json_object_object_get_ex (self->json, "templateId", &value) && json_object_is_type (value, json_type_int))
-    return json_object_get_int64 (value);
-
-  return 0;
+  return self->template_id;
 }
 
 const char *
@@ -120,30 +177,41 @@ onb_blynk_device_get_template_code (OnbBlynkDevice *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return member_string (self->json, "templateId");
+  return self->template_code;
+}
+
+gint64
+onb_blynk_device_get_owner_id (OnbBlynkDevice *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->owner_id;
+}
+
+gboolean
+onb_blynk_device_has_metafields (OnbBlynkDevice *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->has_metafields;
 }
 
 const char *
 onb_blynk_device_get_metafield (OnbBlynkDevice *self,
                                 const char     *name)
 {
-  json_object *fields = NULL;
-
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  if (!json_object_object_get_ex (self->json, "metaFields", &fields) || !json_object_is_type (fields, json_type_array))
-    return NULL;
+  return g_hash_table_lookup (self->metafields, name);
+}
 
-  for (size_t i = 0; i < json_object_array_length (fields); i++)
-    {
-      json_object *field = json_object_array_get_idx (fields, i);
+GHashTable *
+onb_blynk_device_get_metafields (OnbBlynkDevice *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
 
-      if (g_strcmp0 (member_string (field, "name"), name) == 0)
-        return member_string (field, "value");
-    }
-
-  return NULL;
+  return self->metafields;
 }
 
 json_object *

@@ -387,7 +387,6 @@ error_from_response (OnbTtsClient    *self,
   guint status = onb_http_response_get_status (response);
   g_autofree char *message = NULL;
   int code = -1;
-  GError *error;
 
   if (g_strcmp0 (name, "insufficient_application_rights") == 0)
     {
@@ -463,11 +462,11 @@ error_from_response (OnbTtsClient    *self,
                                component_title (component), status,
                                server_message != NULL ? server_message : _("no details"));
 
-  error = onb_http_response_to_error (response, ns, name, server_message, message);
+  /* The refined class at creation: a GError's code is not rewritten. */
   if (code >= 0)
-    error->code = code;
-
-  return error;
+    return onb_cloud_error_new_full (code, status, ns, name, server_message,
+                                     onb_http_response_get_retry_after (response), message);
+  return onb_http_response_to_error (response, ns, name, server_message, message);
 }
 
 /* ---- one call ---------------------------------------------------------- */

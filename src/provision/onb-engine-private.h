@@ -64,13 +64,13 @@ struct _OnbEngine
 
 typedef void (*RunFunc) (Run *run);
 
-/* What verify compares: the servers' answers to this run's writes, else
- * what it reads back. */
+/* What verify compares: the servers' answers to this run's TTS writes, else
+ * what it reads back. Blynk's metafield write answers 204 with no body, so
+ * Blynk is always read back. */
 typedef struct
 {
   json_object *tts[ONB_TTS_COMPONENT_AS + 1];
-  GHashTable *blynk_stored;       /* metafield name → value, as the answer said */
-  OnbBlynkDevice *blynk_device;   /* read back when no answer was kept */
+  OnbBlynkDevice *blynk_device;   /* read back: its metaFieldValues */
   GPtrArray *blynk_namesakes;     /* devices with our name (the race check) */
 } RunAnswers;
 

@@ -229,9 +229,7 @@ metafields_set_cb (GObject      *object,
   g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
   g_autoptr(GError) error = NULL;
 
-  g_clear_pointer (&run->answers.blynk_stored, g_hash_table_unref);
-  if (!onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &run->answers.blynk_stored,
-                                               &error))
+  if (!onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error))
     run_step_failed (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
   else
     run_step_done (run, ONB_JOB_STEP_BLYNK_METAFIELDS, part_done);
@@ -322,7 +320,6 @@ run_blynk_metafields (Run *run)
     }
   onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_RUNNING, NULL, NULL);
   run_commit (run, NULL);
-  g_clear_pointer (&run->answers.blynk_stored, g_hash_table_unref);
   g_clear_pointer (&run->answers.blynk_namesakes, g_ptr_array_unref);
   run->blynk_left = 1;
   if (!run_is_replace (run))

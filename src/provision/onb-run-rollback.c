@@ -116,7 +116,7 @@ undo_cb (GObject      *object,
       ok = onb_tts_client_delete_finish (ONB_TTS_CLIENT (object), result, &error);
       break;
     case UNDO_BLYNK_METAFIELDS:
-      ok = onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, NULL, &error);
+      ok = onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error);
       break;
     case UNDO_BLYNK_DEVICE:
     default:

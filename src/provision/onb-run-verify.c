@@ -134,9 +134,7 @@ blynk_check (Run     *run,
   g_hash_table_iter_init (&iter, expected);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      const char *found = run->answers.blynk_stored != NULL
-                          ? g_hash_table_lookup (run->answers.blynk_stored, key)
-                          : onb_blynk_device_get_metafield (run->answers.blynk_device, key);
+      const char *found = onb_blynk_device_get_metafield (run->answers.blynk_device, key);
 
       if (g_strcmp0 (found, value) != 0)
         {
@@ -243,9 +241,8 @@ run_verify (Run *run)
     if (run->answers.tts[c] == NULL)
       onb_tts_client_get_async (self->tts, c, onb_tts_device_get_device_id (run->tts_device), self->cancellable,
                                 read_cb, read_call_new (run, (Read) c));
-  if (run->answers.blynk_stored == NULL)
-    onb_blynk_client_get_device_async (self->blynk, onb_job_get_blynk_device_id (run->job), self->cancellable,
-                                       read_cb, read_call_new (run, READ_BLYNK_DEVICE));
+  onb_blynk_client_get_device_async (self->blynk, onb_job_get_blynk_device_id (run->job), self->cancellable,
+                                     read_cb, read_call_new (run, READ_BLYNK_DEVICE));
   if (!run_is_replace (run) && run->answers.blynk_namesakes == NULL)
     onb_blynk_client_search_devices_async (self->blynk, onb_registry_entry_get_blynk_name (run->entry),
                                            self->cancellable, read_cb, read_call_new (run, READ_BLYNK_NAMESAKES));

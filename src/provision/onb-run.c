@@ -33,7 +33,6 @@ run_clear_answers (Run *run)
 {
   for (guint i = 0; i < G_N_ELEMENTS (run->answers.tts); i++)
     g_clear_pointer (&run->answers.tts[i], json_object_put);
-  g_clear_pointer (&run->answers.blynk_stored, g_hash_table_unref);
   g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
   g_clear_pointer (&run->answers.blynk_namesakes, g_ptr_array_unref);
 }

@@ -6,6 +6,13 @@
 
 #include "fuzz-code.h"
 
+/* Which target and corpus (path under tests/): the label parser's unless
+ * the build names another. */
+#ifndef ONB_FUZZ_NAME
+#define ONB_FUZZ_NAME "code"
+#define ONB_FUZZ_CORPUS "core", "corpus"
+#endif
+
 static void
 test_replay (gconstpointer data)
 {
@@ -38,8 +45,8 @@ main (int    argc,
   g_autofree char *corpus = NULL;
 
   g_test_init (&argc, &argv, NULL);
-  corpus = g_test_build_filename (G_TEST_DIST, "core", "corpus", NULL);
-  g_test_add_data_func ("/fuzz/code/replay-corpus", corpus, test_replay);
+  corpus = g_test_build_filename (G_TEST_DIST, ONB_FUZZ_CORPUS, NULL);
+  g_test_add_data_func ("/fuzz/" ONB_FUZZ_NAME "/replay-corpus", corpus, test_replay);
 
   return g_test_run ();
 }

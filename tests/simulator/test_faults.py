@@ -202,7 +202,7 @@ class StartFlags(SimTestCase):
         state = self.sim.state()
         self.assertEqual(state['faults']['seed'], 77)
         self.assertEqual(state['blynk']['settings'], {'token_lifetime_s': 42, 'rate_limit_per_minute': 9,
-                                                     'template_list': True})
+                                                     'claim_answer': 'device'})
         self.assertEqual(self.sim.tts('GET', '/auth_info')[0], 503)
         self.assertEqual(self.sim.tts('GET', '/auth_info')[0], 200)
 

@@ -83,7 +83,7 @@ class Lifecycle(unittest.TestCase):
                          headers={'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json'},
                          encode_chunked=True)
             resp = conn.getresponse()
-            self.assertEqual((resp.status, json.loads(resp.read())['name']), (200, 'Chunked'))
+            self.assertEqual((resp.status, json.loads(resp.read())['name']), (201, 'Chunked'))
             conn.close()
         finally:
             sim.stop()
@@ -163,7 +163,7 @@ class ConfigFile(unittest.TestCase):
             sim = Sim('--config', f.name, '--extra-config', '{"blynk": {"org_id": 99}}')
             try:
                 status, device = sim.blynk('POST', '/device/create', {'templateId': 'TMPL4pXgRt1Kz', 'name': 'n', 'ownerId': 1})
-                self.assertEqual((status, device['orgId']), (200, 99))
+                self.assertEqual((status, device['orgId']), (201, 99))
                 self.assertEqual(sim.blynk('POST', '/device/create',
                                            {'templateId': 'TMPL4pXgRt1Kz', 'name': 'n', 'ownerId': 12345})[0], 404)
             finally:
