@@ -104,6 +104,7 @@ struct _Run
   gboolean rolling_back;
   GString *left_behind;         /* what an undo could not remove, in words */
   gboolean handing_back;        /* shutdown: the row is being released */
+  gboolean retry_when_settled;  /* retried while its failure was being committed */
 
   RunAnswers answers;
 };

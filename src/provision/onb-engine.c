@@ -610,7 +610,12 @@ onb_engine_retry (OnbEngine  *self,
   switch (onb_job_get_state (job))
     {
     case ONB_JOB_STATE_FAILED:
-      onb_engine_claim_failed (self, job);
+      /* A failure whose last commit has not landed is claimed again once
+       * it has (run_settle()), so the two runs never overlap. */
+      if ((run = g_hash_table_lookup (self->runs, job)) != NULL)
+        run->retry_when_settled = TRUE;
+      else
+        onb_engine_claim_failed (self, job);
       break;
 
     case ONB_JOB_STATE_WAITING:

@@ -369,9 +369,12 @@ run_remove (Run *run)
 {
   OnbEngine *self = run->engine;
   gboolean finished = onb_job_is_finished (run->job);
+  g_autoptr(OnbJob) retry = run->retry_when_settled && !self->stopping ? g_object_ref (run->job) : NULL;
 
   run_free_slot (run);
   g_hash_table_remove (self->runs, run->job);
+  if (retry != NULL)
+    onb_engine_claim_failed (self, retry);
   if (finished)
     onb_engine_trim_model (self);
   onb_engine_update_counters (self);

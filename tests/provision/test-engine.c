@@ -839,6 +839,40 @@ test_rollback_incomplete (Fixture       *f,
   g_assert_cmpuint (prov_sim_blynk_total (after), ==, 0);
 }
 
+static void
+retry_at_once (OnbJob     *job,
+               GParamSpec *pspec,
+               OnbEngine  *engine)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) again = NULL;
+
+  if (onb_job_get_state (job) != ONB_JOB_STATE_FAILED)
+    return;
+  g_signal_handlers_disconnect_by_func (job, retry_at_once, engine);
+  again = onb_engine_retry (engine, onb_job_get_id (job), &error);
+  g_assert_no_error (error);
+  g_assert_true (again == job);
+}
+
+/* A retry the moment a job shows failed, before that is committed: the
+ * second run starts only after the first has settled. */
+static void
+test_retry_while_settling (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(OnbJob) job = submit (f->engine, "0018B20000000105");
+
+  g_signal_connect (job, "notify::state", G_CALLBACK (retry_at_once), f->engine);
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  g_assert_true (prov_wait_until (engine_idle, f->engine, 60));
+  g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_FAILED);
+  /* Two runs, one after the other, each undone. */
+  g_assert_cmpuint (onb_job_get_attempts (job), ==, 2);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 2);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_delete"), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -868,6 +902,7 @@ main (int    argc,
   ADD ("/engine/second-engine-follows", test_second_engine_follows, NULL);
   ADD ("/engine/slots-short-backoff", test_slots_short_backoff, NULL);
   ADD ("/engine/rollback-incomplete", test_rollback_incomplete, gateway_template);
+  ADD ("/engine/retry-while-settling", test_retry_while_settling, gateway_template);
 #undef ADD
 
   status = g_test_run ();
