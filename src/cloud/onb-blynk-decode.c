@@ -29,9 +29,8 @@ onb_blynk_bad_response (const char *what,
   va_start (args, problem_format);
   raw = g_strdup_vprintf (problem_format, args);
   va_end (args);
-  /* The problem may quote the server: valid UTF-8, one line, short. */
+  /* The problem may quote the server. */
   problem = readable (raw);
-  g_strdelimit (problem, "\r\n\t", ' ');
 
   message = g_strdup_printf (_("Blynk answered %s with something Onboarder cannot use: %s. Check the Blynk server address in the settings; if it is right, Blynk changed its answer."),
                              what, problem);
@@ -294,12 +293,16 @@ onb_blynk_decode_token_answer (json_object  *json,
   return TRUE;
 }
 
+/* Server text fit for a sentence: valid UTF-8, one line, short. */
 static char *
 readable (const char *text)
 {
   g_autofree char *valid = g_utf8_make_valid (text, -1);
   g_autofree char *cut = NULL;
 
+  for (char *p = valid; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = ' ';
   if (g_utf8_strlen (valid, -1) <= MAX_SERVER_MESSAGE)
     return g_steal_pointer (&valid);
   cut = g_utf8_substring (valid, 0, MAX_SERVER_MESSAGE);

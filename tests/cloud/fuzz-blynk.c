@@ -36,6 +36,7 @@ assert_bad_response (GError *error)
   g_assert (error != NULL);
   g_assert (error->domain == ONB_CLOUD_ERROR && error->code == ONB_CLOUD_ERROR_BAD_RESPONSE);
   g_assert (g_utf8_validate (error->message, -1, NULL));
+  g_assert (strchr (error->message, '\n') == NULL);
 }
 
 static void
@@ -171,7 +172,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
         g_autofree char *oauth_error = NULL;
 
         onb_blynk_decode_error_body (json, &message, &oauth_error);
-        g_assert (message == NULL || g_utf8_validate (message, -1, NULL));
+        g_assert (message == NULL || (g_utf8_validate (message, -1, NULL) && strchr (message, '\n') == NULL));
+        g_assert (oauth_error == NULL || g_utf8_validate (oauth_error, -1, NULL));
       }
       break;
     case N_TARGETS:
