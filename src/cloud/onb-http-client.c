@@ -475,27 +475,10 @@ on_header (char   *buffer,
            void   *user_data)
 {
   Transfer *t = user_data;
-  gsize len = size * n_items;
-  g_autofree char *line = g_strndup (buffer, len);
-  char *colon;
 
-  /* A new status line (after 1xx) starts a new set of headers. */
-  if (g_str_has_prefix (line, "HTTP/"))
-    {
-      g_hash_table_remove_all (t->response_headers);
-      return len;
-    }
+  onb_http_headers_add_line (t->response_headers, buffer, size * n_items);
 
-  colon = strchr (line, ':');
-  if (colon != NULL)
-    {
-      *colon = '\0';
-      g_hash_table_insert (t->response_headers,
-                           g_ascii_strdown (g_strstrip (line), -1),
-                           g_strdup (g_strstrip (colon + 1)));
-    }
-
-  return len;
+  return size * n_items;
 }
 
 static size_t

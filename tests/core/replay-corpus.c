@@ -1,10 +1,18 @@
-/* replay-corpus.c: runs every file of a fuzzing corpus through its target */
+/* replay-corpus.c: runs every file of a fuzzing corpus through its target
+ *
+ * Linked with one fuzz target; FUZZ_CORPUS names its corpus folder below
+ * tests/ (default: the label parser's).
+ */
 
 #include "config.h"
 
 #include <gio/gio.h>
 
 #include "fuzz-code.h"
+
+#ifndef FUZZ_CORPUS
+#define FUZZ_CORPUS "core/corpus"
+#endif
 
 static void
 test_replay (gconstpointer data)
@@ -38,8 +46,8 @@ main (int    argc,
   g_autofree char *corpus = NULL;
 
   g_test_init (&argc, &argv, NULL);
-  corpus = g_test_build_filename (G_TEST_DIST, "core", "corpus", NULL);
-  g_test_add_data_func ("/fuzz/code/replay-corpus", corpus, test_replay);
+  corpus = g_test_build_filename (G_TEST_DIST, FUZZ_CORPUS, NULL);
+  g_test_add_data_func ("/fuzz/" FUZZ_CORPUS "/replay", corpus, test_replay);
 
   return g_test_run ();
 }
