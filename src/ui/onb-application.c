@@ -497,6 +497,9 @@ load_config (OnbApplication *self,
         g_warning ("%s", error->message);
       self->config = onb_config_new ();
     }
+  /* Kept as it is, so Setup can show and fix each bad value. */
+  else if (!onb_config_check_values (self->config, &error))
+    g_warning ("%s", error->message);
 }
 
 static void
