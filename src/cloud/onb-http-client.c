@@ -169,7 +169,11 @@ onb_http_url_for_display (const char *url)
   if (g_utf8_strlen (valid, -1) <= 200)
     return g_steal_pointer (&valid);
 
-  return g_strconcat (g_utf8_substring (valid, 0, 200), "…", NULL);
+  {
+    g_autofree char *cut = g_utf8_substring (valid, 0, 200);
+
+    return g_strconcat (cut, "…", NULL);
+  }
 }
 
 static char *

@@ -376,7 +376,11 @@ server_text (const char *text)
   if (g_utf8_strlen (valid, -1) <= MAX_SERVER_TEXT)
     return g_steal_pointer (&valid);
 
-  return g_strconcat (g_utf8_substring (valid, 0, MAX_SERVER_TEXT), "…", NULL);
+  {
+    g_autofree char *cut = g_utf8_substring (valid, 0, MAX_SERVER_TEXT);
+
+    return g_strconcat (cut, "…", NULL);
+  }
 }
 
 /* An attribute that is a string, a number, or an array of strings (of
