@@ -144,16 +144,14 @@ def mutate(value, depth):
 
 
 class Stranger(http.server.BaseHTTPRequestHandler):
-    """The other host of a redirect: records whatever reaches it."""
-    seen = []
-    lock = threading.Lock()
+    """The other host of a redirect (one per case): records whatever
+    reaches it."""
 
     def handle_any(self):
         length = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(length) if length else b''
-        with Stranger.lock:
-            Stranger.seen.append({'path': self.path, 'headers': dict(self.headers),
-                                  'body': body.decode(errors='replace')})
+        self.server.seen.append({'path': self.path, 'headers': dict(self.headers),
+                                 'body': body.decode(errors='replace')})
         self.send_response(200)
         self.send_header('Content-Type', 'application/json')
         self.send_header('Content-Length', '2')
@@ -244,9 +242,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 pass
             self.close_connection = True
         elif fault == 'redirect':
-            # The case number in the path tells which case reached it.
-            self.answer(308, b'', extra=[('Location', 'http://127.0.0.2:%d/case-%d%s'
-                                          % (self.server.stranger_port, self.server.number, self.path))])
+            self.answer(308, b'', extra=[('Location', 'http://127.0.0.2:%d%s'
+                                          % (self.server.stranger_port, self.path))])
 
     do_GET = do_POST = do_PUT = do_DELETE = handle_any
 
@@ -305,14 +302,17 @@ def json_lines(data):
     return objects
 
 
-def run_case(number, kind, driver, fault, sim_port, stranger_port, tmp):
+def run_case(number, kind, driver, fault, sim_port, tmp):
     """Returns a list of problems (empty: the case passed)."""
     problems = []
     case_dir = os.path.join(tmp, 'case-%03d' % number)
     os.makedirs(case_dir)
+    stranger = ProxyServer(('127.0.0.2', 0), Stranger)
+    stranger.seen = []
+    threading.Thread(target=stranger.serve_forever, daemon=True).start()
     proxy = ProxyServer(('127.0.0.1', 0), Proxy)
-    proxy.sim_port, proxy.stranger_port = sim_port, stranger_port
-    proxy.kind, proxy.fault, proxy.hits, proxy.number = kind, fault, 0, number
+    proxy.sim_port, proxy.stranger_port = sim_port, stranger.server_address[1]
+    proxy.kind, proxy.fault, proxy.hits = kind, fault, 0
     proxy.stop = threading.Event()
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     config = os.path.join(case_dir, 'onboarder.conf')
@@ -338,14 +338,9 @@ def run_case(number, kind, driver, fault, sim_port, stranger_port, tmp):
             if FAULTS[fault] is not None and not failed and proxy.hits > 0:
                 problems.append('every item passed through %s' % fault)
         else:
-            dev_eui = '0018B200%08X' % (0x10000 + number)
-            csv = os.path.join(case_dir, 'devices.csv')
-            with open(csv, 'w') as f:
-                f.write('Device EUI,Join EUI,Application Key,Device Name\n'
-                        '%s,70B3D57ED0000010,%s,Hostile %03d\n' % (dev_eui, SECRETS[2], number))
-            proc, _ = cli('import', '--config', config, csv, timeout=30)
-            if proc.returncode != 0:
-                return ['import failed: %s' % proc.stderr.decode(errors='replace')]
+            # Every case has its own device, from one list imported once.
+            dev_eui = dev_eui_of(number)
+            shutil.copytree(os.path.join(tmp, 'template-data'), os.path.join(case_dir, 'data'))
             bound = PROVISION_TIMEOUT_S + 2 * TIMEOUT_MS / 1000 + SLACK_S
             proc, took = cli('provision', '--json', '--timeout', str(PROVISION_TIMEOUT_S),
                              '--retry-min-ms', '200', '--retry-max-ms', '500', '--config', config,
@@ -378,42 +373,57 @@ def run_case(number, kind, driver, fault, sim_port, stranger_port, tmp):
         proxy.stop.set()
         proxy.shutdown()
         proxy.server_close()
+        stranger.shutdown()
+        stranger.server_close()
+
+    # The other host of a redirect must never be reached: not with the API
+    # key, the client secret, a token or an AppKey, not at all.
+    for request in stranger.seen:
+        leaked = [secret[:8] + '…' for secret in SECRETS if secret in json.dumps(request)]
+        if request['headers'].get('Authorization'):
+            leaked.append('an Authorization header')
+        problems.append('the other host got %s%s' % (request['path'].split('?')[0][:60],
+                                                     ' with ' + ', '.join(leaked) if leaked else ''))
 
     if proxy.hits == 0:
         problems.append('the product never made a %s request' % kind)
     return problems
 
 
+def dev_eui_of(number):
+    return '0018B200%08X' % (0x10000 + number)
+
+
+def import_devices(tmp, n):
+    """The registry every provision case starts from."""
+    csv = os.path.join(tmp, 'devices.csv')
+    config = os.path.join(tmp, 'import.conf')
+    with open(csv, 'w') as f:
+        f.write('Device EUI,Join EUI,Application Key,Device Name\n')
+        for number in range(n):
+            f.write('%s,70B3D57ED0000010,%s,Hostile %03d\n' % (dev_eui_of(number), SECRETS[2], number))
+    write_config(config, 'http://127.0.0.1:1', os.path.join(tmp, 'template-data'))
+    proc, _ = cli('import', '--config', config, csv, timeout=30)
+    if proc.returncode != 0:
+        sys.exit('import failed: %s' % proc.stderr.decode(errors='replace'))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='onb-hostile-')
     sim, sim_port = start_simulator(tmp)
-    stranger = ProxyServer(('127.0.0.2', 0), Stranger)
-    threading.Thread(target=stranger.serve_forever, daemon=True).start()
     cases = [(kind, driver, fault) for kind, _, _, driver in KINDS for fault in FAULTS]
+    import_devices(tmp, len(cases))
     failures, xfails, xpasses = [], [], set()
     start = time.monotonic()
 
     try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-            futures = {pool.submit(run_case, n, kind, driver, fault, sim_port,
-                                   stranger.server_address[1], tmp): (kind, fault)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+            futures = {pool.submit(run_case, n, kind, driver, fault, sim_port, tmp): (kind, fault)
                        for n, (kind, driver, fault) in enumerate(cases)}
             results = {futures[f]: f.result() for f in concurrent.futures.as_completed(futures)}
     finally:
         sim.send_signal(signal.SIGTERM)
         sim.wait(10)
-        stranger.shutdown()
-
-    # The other host of a redirect must never be reached: not with the API
-    # key, the client secret, a token or an AppKey, not at all.
-    for request in Stranger.seen:
-        number = int(re.match(r'/case-(\d+)/', request['path']).group(1))
-        kind, _, fault = cases[number]
-        leaked = [secret[:8] + '…' for secret in SECRETS if secret in json.dumps(request)]
-        if request['headers'].get('Authorization'):
-            leaked.append('an Authorization header')
-        results[(kind, fault)].append('the other host got %s%s' % (request['path'].split('?')[0][:60],
-                                                                   ' with ' + ', '.join(leaked) if leaked else ''))
 
     failed_kinds = set()
     for (kind, fault), problems in sorted(results.items()):
