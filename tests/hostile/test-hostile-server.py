@@ -59,8 +59,8 @@ import threading
 import time
 
 TIMEOUT_MS = 800           # [cloud] timeout_ms and connect_timeout_ms
-PROVISION_TIMEOUT_S = 3    # provision --timeout
-SLACK_S = 4                # process start, retries, a loaded CI machine
+PROVISION_TIMEOUT_S = 5    # provision --timeout
+SLACK_S = 8               # process start, retries, a loaded CI machine
 
 PASS_HERE = {
     'tts.auth_info', 'tts.is.application', 'tts.frequency_plans',
