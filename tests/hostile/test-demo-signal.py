@@ -21,7 +21,7 @@ def run(onboarder, signum):
         proc = subprocess.Popen([onboarder, '--demo'], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         config = None
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline and proc.poll() is None:
             found = glob.glob(os.path.join(tmp, 'onboarder-demo-*', 'onboarder.conf'))
             if found:
