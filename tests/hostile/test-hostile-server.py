@@ -65,7 +65,7 @@ import time
 
 TIMEOUT_MS = 800           # [cloud] timeout_ms and connect_timeout_ms
 PROVISION_TIMEOUT_S = 5    # provision --timeout
-SLACK_S = 15              # process start, retries, a loaded machine; a hang lasts 60 s
+SLACK_S = 25              # process start, retries, a loaded machine; a hang lasts 60 s
 
 PASS_HERE = {
     'tts.auth_info', 'tts.is.application', 'tts.frequency_plans',
