@@ -9,6 +9,7 @@
 
 #include "onb-cli-private.h"
 #include "onb-connection-check.h"
+#include "onb-error.h"
 
 static void
 store_result (GObject      *object,
@@ -38,6 +39,28 @@ print_item (const OnbCheckItem *item,
       /* TRANSLATORS: a check list line: "ok"/"FAILED", title, what to do */
       g_print ("%-6s %s: %s\n", item->ok ? _("ok") : _("FAILED"), item->title, item->message);
     }
+}
+
+/* A warning does not fail the check: the station works, but is not safe. */
+static void
+print_warning (gboolean      json,
+               const GError *warning)
+{
+  if (json)
+    {
+      g_autoptr(json_object) object = json_object_new_object ();
+
+      onb_cli_json_add_string (object, "id", "config-permissions");
+      onb_cli_json_add_string (object, "title", _("Configuration file"));
+      json_object_object_add (object, "ok", json_object_new_boolean (TRUE));
+      json_object_object_add (object, "warning", json_object_new_boolean (TRUE));
+      onb_cli_json_add_string (object, "reason", onb_error_get_reason (warning));
+      onb_cli_json_add_string (object, "message", warning->message);
+      onb_cli_print_json (object);
+    }
+  else
+    /* TRANSLATORS: a check list line like "ok"/"FAILED", for a warning */
+    g_print ("%-6s %s: %s\n", _("WARN"), _("Configuration file"), warning->message);
 }
 
 int
@@ -71,6 +94,12 @@ onb_cli_check (int    argc,
     {
       onb_cli_print_error (json, error);
       return ONB_CLI_EXIT_REJECTED;
+    }
+
+  if (!onb_config_check_permissions (config, &error))
+    {
+      print_warning (json, error);
+      g_clear_error (&error);
     }
 
   http = onb_http_client_new (config);

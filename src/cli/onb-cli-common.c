@@ -63,10 +63,12 @@ onb_cli_load_config (const char  *path,
                      GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
-  OnbConfig *config = onb_config_load (path, &local_error);
+  g_autoptr(OnbConfig) config = onb_config_load (path, &local_error);
 
+  /* A value that would silently become a default (class_b=maybe) or make
+   * requests no server answers is refused before any command runs. */
   if (config != NULL)
-    return config;
+    return onb_config_check_values (config, error) ? g_steal_pointer (&config) : NULL;
 
   if (!required && path == NULL &&
       g_error_matches (local_error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_NOT_FOUND))

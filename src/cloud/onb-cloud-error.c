@@ -48,7 +48,12 @@ onb_cloud_error_ext_private_clear (OnbCloudErrorPrivate *priv)
  * also registers the domain with onb-error (instead of
  * ONB_DEFINE_ERROR_DOMAIN) so onb_error_get_reason() gives the nick. */
 GQuark onb_cloud_error_ext_quark (void);
+/* GLib's macro casts a byte pointer to the private struct, which it
+ * allocated aligned; clang's -Wcast-align cannot know that. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-align"
 G_DEFINE_EXTENDED_ERROR (OnbCloudError, onb_cloud_error_ext)
+#pragma GCC diagnostic pop
 
 GQuark
 onb_cloud_error_quark (void)

@@ -402,8 +402,8 @@ authenticate_cb (GObject      *object,
     }
   else
     {
-      g_autofree char *message =
-        g_strdup_printf (_("Blynk accepts the client (server %s)."), onb_blynk_client_get_server (check->blynk));
+      g_autofree char *server = onb_http_url_for_display (onb_blynk_client_get_server (check->blynk));
+      g_autofree char *message = g_strdup_printf (_("Blynk accepts the client (server %s)."), server);
 
       set_item (check, ITEM_BLYNK_CREDENTIALS, TRUE, NULL, message);
       check->pending++;

@@ -22,10 +22,6 @@
 #include "onb-http-request-private.h"
 #include "onb-http-response-private.h"
 
-/* Nothing the clouds send us is anywhere near this; a bigger body is a
- * misbehaving server or proxy, not data to keep in memory. */
-#define MAX_BODY_SIZE (8 * 1024 * 1024)
-
 struct _OnbHttpClient
 {
   GObject       parent_instance;
@@ -55,6 +51,7 @@ typedef struct
   GHashTable        *response_headers;
   GSource           *cancel_source;
   char              *log_url; /* scheme://host/path: no query, nothing secret */
+  gboolean           too_big; /* the body passed ONB_HTTP_MAX_BODY_SIZE */
   gint64             started_us;
   char               error_buffer[CURL_ERROR_SIZE];
 } Transfer;
@@ -117,9 +114,10 @@ onb_http_client_check_url (OnbHttpClient  *self,
   if (scheme == NULL || host == NULL || host[0] == '\0' ||
       (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0))
     {
+      g_autofree char *shown = onb_http_url_for_display (url);
       g_autofree char *message =
         g_strdup_printf (_("“%s” is not a server address. Enter it as https://host, for example https://eu1.cloud.thethings.network."),
-                         url);
+                         shown);
 
       g_propagate_error (error, onb_cloud_error_new_full (ONB_CLOUD_ERROR_INVALID_URL, 0, NULL, NULL, NULL, -1, message));
       return FALSE;
@@ -138,6 +136,44 @@ onb_http_client_check_url (OnbHttpClient  *self,
     }
 
   return TRUE;
+}
+
+/**
+ * onb_http_url_for_display:
+ *
+ * @url as it may be shown or printed: without its user:password@ part
+ * (never a credential on screen), valid UTF-8 and at most 200 characters.
+ */
+char *
+onb_http_url_for_display (const char *url)
+{
+  g_autoptr(GString) shown = NULL;
+  g_autofree char *valid = NULL;
+  const char *authority;
+  gsize authority_len;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  shown = g_string_new (url);
+  authority = strstr (shown->str, "://");
+  authority = authority != NULL ? authority + 3 : shown->str;
+  authority_len = strcspn (authority, "/?#");
+  for (gsize i = authority_len; i > 0; i--)
+    if (authority[i - 1] == '@')
+      {
+        g_string_erase (shown, authority - shown->str, i);
+        break;
+      }
+
+  valid = g_utf8_make_valid (shown->str, MIN (shown->len, 800));
+  if (g_utf8_strlen (valid, -1) <= 200)
+    return g_steal_pointer (&valid);
+
+  {
+    g_autofree char *cut = g_utf8_substring (valid, 0, 200);
+
+    return g_strconcat (cut, "…", NULL);
+  }
 }
 
 static char *
@@ -159,7 +195,10 @@ host_of (const char *url)
 {
   g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
 
-  return g_strdup (uri != NULL && g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : url);
+  if (uri != NULL && g_uri_get_host (uri) != NULL)
+    return g_strdup (g_uri_get_host (uri));
+
+  return onb_http_url_for_display (url);
 }
 
 static GError *
@@ -172,6 +211,10 @@ error_for_curl_code (Transfer *t,
   long os_errno = 0;
 
   curl_easy_getinfo (t->easy, CURLINFO_OS_ERRNO, &os_errno);
+
+  /* Our body callback stops an answer that grows past the cap. */
+  if (code == CURLE_WRITE_ERROR && t->too_big)
+    code = CURLE_FILESIZE_EXCEEDED;
 
   /* As int: CURLcode has a hundred values, most irrelevant to HTTP. */
   switch ((int) code)
@@ -224,6 +267,12 @@ error_for_curl_code (Transfer *t,
     case CURLE_TOO_MANY_REDIRECTS:
       cloud_code = ONB_CLOUD_ERROR_TOO_MANY_REDIRECTS;
       message = g_strdup_printf (_("The server %s keeps redirecting. Check the server address in the settings."), host);
+      break;
+
+    case CURLE_FILESIZE_EXCEEDED:
+      cloud_code = ONB_CLOUD_ERROR_BAD_RESPONSE;
+      message = g_strdup_printf (_("The server %s sent an answer larger than %u MB; Onboarder refuses it. Check the server address in the settings."),
+                                 host, ONB_HTTP_MAX_BODY_SIZE / (1024 * 1024));
       break;
 
     case CURLE_WRITE_ERROR:
@@ -430,27 +479,10 @@ on_header (char   *buffer,
            void   *user_data)
 {
   Transfer *t = user_data;
-  gsize len = size * n_items;
-  g_autofree char *line = g_strndup (buffer, len);
-  char *colon;
 
-  /* A new status line (after 1xx) starts a new set of headers. */
-  if (g_str_has_prefix (line, "HTTP/"))
-    {
-      g_hash_table_remove_all (t->response_headers);
-      return len;
-    }
+  onb_http_headers_add_line (t->response_headers, buffer, size * n_items);
 
-  colon = strchr (line, ':');
-  if (colon != NULL)
-    {
-      *colon = '\0';
-      g_hash_table_insert (t->response_headers,
-                           g_ascii_strdown (g_strstrip (line), -1),
-                           g_strdup (g_strstrip (colon + 1)));
-    }
-
-  return len;
+  return size * n_items;
 }
 
 static size_t
@@ -462,8 +494,12 @@ on_body (char   *buffer,
   Transfer *t = user_data;
   gsize len = size * n_items;
 
-  if (t->response_body->len + len > MAX_BODY_SIZE)
-    return 0; /* aborts with CURLE_WRITE_ERROR */
+  /* libcurl hands us decoded bytes, so this also stops a gzip bomb. */
+  if (len > ONB_HTTP_MAX_BODY_SIZE - t->response_body->len)
+    {
+      t->too_big = TRUE;
+      return 0; /* aborts with CURLE_WRITE_ERROR */
+    }
 
   g_byte_array_append (t->response_body, (const guint8 *) buffer, len);
 
@@ -518,8 +554,11 @@ setup_easy (OnbHttpClient  *self,
   curl_easy_setopt (t->easy, CURLOPT_SSL_VERIFYHOST, 2L);
   /* Redirects are the callers' business (Blynk's 308 must be remembered). */
   curl_easy_setopt (t->easy, CURLOPT_FOLLOWLOCATION, 0L);
+  /* The total timeout also ends a silent server and a slow drip. */
   curl_easy_setopt (t->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) connect_ms);
   curl_easy_setopt (t->easy, CURLOPT_TIMEOUT_MS, (long) total_ms);
+  /* Refuses an announced Content-Length over the cap before reading it. */
+  curl_easy_setopt (t->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) ONB_HTTP_MAX_BODY_SIZE);
   curl_easy_setopt (t->easy, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt (t->easy, CURLOPT_ERRORBUFFER, t->error_buffer);
   curl_easy_setopt (t->easy, CURLOPT_PRIVATE, t);
@@ -574,6 +613,40 @@ setup_easy (OnbHttpClient  *self,
   return TRUE;
 }
 
+/* A setting far too long (a pasted file) makes a request servers drop or
+ * never answer: refuse it at once, naming the part but not its value. */
+static gboolean
+check_request_size (OnbHttpRequest  *request,
+                    GError         **error)
+{
+  g_autofree char *url = onb_http_request_dup_full_url (request);
+  const char *part = NULL;
+
+  if (strlen (url) > ONB_HTTP_MAX_REQUEST_LINE)
+    part = _("address");
+  else if (request->bearer_token != NULL && strlen (request->bearer_token) > ONB_HTTP_MAX_REQUEST_LINE)
+    part = _("API key or token");
+  else if ((request->basic_user != NULL && strlen (request->basic_user) > ONB_HTTP_MAX_REQUEST_LINE) ||
+           (request->basic_password != NULL && strlen (request->basic_password) > ONB_HTTP_MAX_REQUEST_LINE))
+    part = _("client ID or secret");
+  for (guint i = 0; part == NULL && i < request->headers->len; i++)
+    if (strlen (g_ptr_array_index (request->headers, i)) > ONB_HTTP_MAX_REQUEST_LINE)
+      part = _("header");
+
+  if (part == NULL)
+    return TRUE;
+
+  {
+    g_autofree char *host = host_of (request->url);
+    g_autofree char *message =
+      g_strdup_printf (_("The request to %s was not sent: its %s is longer than %u characters. Check the settings."),
+                       strlen (host) > 255 ? _("the server") : host, part, ONB_HTTP_MAX_REQUEST_LINE);
+
+    g_propagate_error (error, onb_cloud_error_new_full (ONB_CLOUD_ERROR_INVALID_REQUEST, 0, NULL, NULL, NULL, -1, message));
+    return FALSE;
+  }
+}
+
 void
 onb_http_client_send_async (OnbHttpClient       *self,
                             OnbHttpRequest      *request,
@@ -594,7 +667,8 @@ onb_http_client_send_async (OnbHttpClient       *self,
   g_task_set_source_tag (task, onb_http_client_send_async);
   g_task_set_name (task, "[onb-http] send");
 
-  if (!onb_http_client_check_url (self, request->url, &error))
+  if (!onb_http_client_check_url (self, request->url, &error) ||
+      !check_request_size (request, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;

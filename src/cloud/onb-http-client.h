@@ -23,8 +23,19 @@ G_BEGIN_DECLS
 #define ONB_HTTP_DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define ONB_HTTP_DEFAULT_TOTAL_TIMEOUT_MS   30000
 
+/* The largest answer body kept, after decoding (gzip, deflate, br): a
+ * bigger one, announced or compressed, is refused as a bad response
+ * before it fills memory. Nothing the clouds send comes near it. */
+#define ONB_HTTP_MAX_BODY_SIZE (8 * 1024 * 1024)
+/* The longest URL and header line sent; a longer one (a pasted file in
+ * a setting) is refused before anything is sent. */
+#define ONB_HTTP_MAX_REQUEST_LINE 8192
+
 #define ONB_TYPE_HTTP_CLIENT (onb_http_client_get_type ())
 G_DECLARE_FINAL_TYPE (OnbHttpClient, onb_http_client, ONB, HTTP_CLIENT, GObject)
+
+/* @url without user:password@, capped in length: for messages. (transfer full) */
+char          *onb_http_url_for_display                (const char     *url);
 
 /* @config (nullable) supplies `[cloud] allow_insecure_http`,
  * `[cloud] connect_timeout_ms` and `[cloud] timeout_ms`. */

@@ -12,6 +12,12 @@ OnbHttpResponse *onb_http_response_new (guint       status,
                                         GBytes     *body,
                                         gint64      elapsed_us);
 
+/* Adds one raw header line ("Name: value\r\n", any bytes) to @headers
+ * (lower-case name → trimmed value); a status line clears them. */
+void             onb_http_headers_add_line (GHashTable *headers,
+                                            const char *line,
+                                            gsize       length);
+
 /* Seconds to wait from a Retry-After value (delta-seconds or HTTP date,
  * relative to @now_unix), or -1 when unparsable. */
 gint64           onb_http_parse_retry_after (const char *value,

@@ -4,6 +4,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <curl/curl.h>
 #include <glib/gi18n.h>
 
@@ -60,6 +62,29 @@ onb_http_response_new (guint       status,
     }
 
   return self;
+}
+
+void
+onb_http_headers_add_line (GHashTable *headers,
+                           const char *line,
+                           gsize       length)
+{
+  g_autofree char *copy = g_strndup (line, length);
+  char *colon;
+
+  /* A new status line (after 1xx) starts a new set of headers. */
+  if (g_str_has_prefix (copy, "HTTP/"))
+    {
+      g_hash_table_remove_all (headers);
+      return;
+    }
+
+  colon = strchr (copy, ':');
+  if (colon == NULL)
+    return;
+
+  *colon = '\0';
+  g_hash_table_insert (headers, g_ascii_strdown (g_strstrip (copy), -1), g_strdup (g_strstrip (colon + 1)));
 }
 
 OnbHttpResponse *

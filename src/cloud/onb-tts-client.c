@@ -8,7 +8,7 @@
 
 #include "onb-cloud-enums.h"
 #include "onb-cloud-error.h"
-#include "onb-tts-client.h"
+#include "onb-tts-client-private.h"
 
 struct _OnbTtsClient
 {
@@ -156,6 +156,26 @@ onb_tts_right_get_label (const char *right)
   return right;
 }
 
+/* Item @index of @array, or NULL when @array is not an array (json-c
+ * asserts on that) or too short: server answers may have any shape. */
+static json_object *
+json_array_item (json_object *array,
+                 size_t       index)
+{
+  if (!json_object_is_type (array, json_type_array) ||
+      index >= json_object_array_length (array))
+    return NULL;
+
+  return json_object_array_get_idx (array, index);
+}
+
+/* The string value, or NULL for any other JSON type. */
+static const char *
+json_string (json_object *value)
+{
+  return json_object_is_type (value, json_type_string) ? json_object_get_string (value) : NULL;
+}
+
 static gboolean
 json_array_has_string (json_object *array,
                        const char  *value)
@@ -164,12 +184,8 @@ json_array_has_string (json_object *array,
     return FALSE;
 
   for (size_t i = 0; i < json_object_array_length (array); i++)
-    {
-      const char *item = json_object_get_string (json_object_array_get_idx (array, i));
-
-      if (g_strcmp0 (item, value) == 0)
-        return TRUE;
-    }
+    if (g_strcmp0 (json_string (json_array_item (array, i)), value) == 0)
+      return TRUE;
 
   return FALSE;
 }
@@ -192,9 +208,7 @@ static const char *
 json_path_string (json_object *object,
                   const char  *path)
 {
-  json_object *value = json_path (object, path);
-
-  return json_object_is_type (value, json_type_string) ? json_object_get_string (value) : NULL;
+  return json_string (json_path (object, path));
 }
 
 char **
@@ -346,44 +360,74 @@ onb_tts_client_get_server_url (OnbTtsClient    *self,
 
 /* ---- errors ------------------------------------------------------------ */
 
+/* Server text goes into a worker's sentence: at most this many
+ * characters of it, and only valid UTF-8. */
+#define MAX_SERVER_TEXT 200
+
+static char *
+server_text (const char *text)
+{
+  g_autofree char *valid = NULL;
+
+  if (text == NULL)
+    return NULL;
+
+  valid = g_utf8_make_valid (text, MIN (strlen (text), MAX_SERVER_TEXT * 4));
+  if (g_utf8_strlen (valid, -1) <= MAX_SERVER_TEXT)
+    return g_steal_pointer (&valid);
+
+  {
+    g_autofree char *cut = g_utf8_substring (valid, 0, MAX_SERVER_TEXT);
+
+    return g_strconcat (cut, "…", NULL);
+  }
+}
+
+/* An attribute that is a string, a number, or an array of strings (of
+ * which the first few are named); anything else is unknown (NULL). */
 static char *
 attribute_string (json_object *attributes,
                   const char  *name)
 {
-  json_object *value = NULL;
-
-  if (!json_object_object_get_ex (attributes, name, &value) || value == NULL)
-    return NULL;
+  json_object *value = json_path (attributes, name);
+  const char *item;
 
   if (json_object_is_type (value, json_type_array))
     {
-      g_autoptr(GStrvBuilder) items = g_strv_builder_new ();
-      g_auto(GStrv) strv = NULL;
+      g_autoptr(GString) joined = g_string_new (NULL);
 
-      for (size_t i = 0; i < json_object_array_length (value); i++)
-        g_strv_builder_add (items, onb_tts_right_get_label (json_object_get_string (json_object_array_get_idx (value, i))));
-      strv = g_strv_builder_end (items);
+      for (size_t i = 0; i < 8 && i < json_object_array_length (value); i++)
+        if ((item = json_string (json_array_item (value, i))) != NULL)
+          g_string_append_printf (joined, "%s%s", joined->len > 0 ? "’, ‘" : "",
+                                  onb_tts_right_get_label (item));
 
-      return g_strjoinv ("’, ‘", strv);
+      return joined->len > 0 ? server_text (joined->str) : NULL;
     }
 
-  return g_strdup (json_object_get_string (value));
+  if (json_object_is_type (value, json_type_string) ||
+      json_object_is_type (value, json_type_int) ||
+      json_object_is_type (value, json_type_double))
+    return server_text (json_object_get_string (value));
+
+  return NULL;
 }
 
 /* Turns TTS's {"code", "message", "details": [{namespace, name,
- * attributes}]} into the error class and a worker's sentence. */
-static GError *
-error_from_response (OnbTtsClient    *self,
-                     OnbTtsComponent  component,
-                     const char      *device_id,
-                     OnbHttpResponse *response)
+ * attributes}]} into the error class and a worker's sentence. Any part
+ * may be missing or of another type (an HTML page from a proxy, an empty
+ * 500): the status alone then decides. */
+GError *
+onb_tts_client_decode_error (OnbTtsClient    *self,
+                             OnbTtsComponent  component,
+                             const char      *device_id,
+                             OnbHttpResponse *response)
 {
   json_object *json = onb_http_response_get_json (response);
-  json_object *detail = json_object_array_get_idx (json_path (json, "details"), 0);
+  json_object *detail = json_array_item (json_path (json, "details"), 0);
   json_object *attributes = json_path (detail, "attributes");
-  const char *ns = json_path_string (detail, "namespace");
-  const char *name = json_path_string (detail, "name");
-  const char *server_message = json_path_string (json, "message");
+  g_autofree char *ns = server_text (json_path_string (detail, "namespace"));
+  g_autofree char *name = server_text (json_path_string (detail, "name"));
+  g_autofree char *server_message = server_text (json_path_string (json, "message"));
   guint status = onb_http_response_get_status (response);
   g_autofree char *message = NULL;
   int code = -1;
@@ -444,6 +488,16 @@ error_from_response (OnbTtsClient    *self,
                                device_id != NULL ? device_id : self->application_id, component_title (component));
   else if (status == 429)
     message = g_strdup (_("The Things Stack is receiving too many requests. The device stays queued and is retried shortly."));
+  else if (status >= 300 && status < 400)
+    {
+      /* Never followed: the API key would go along to wherever it points. */
+      g_autoptr(GUri) target = g_uri_parse (onb_http_response_get_header (response, "Location") ?: "",
+                                            G_URI_FLAGS_PARSE_RELAXED, NULL);
+      g_autofree char *host = server_text (target != NULL ? g_uri_get_host (target) : NULL);
+
+      message = g_strdup_printf (_("The %s sends Onboarder to another address (%s) instead of answering. Onboarder does not follow it with the API key: check the server address in the settings."),
+                                 component_title (component), host != NULL ? host : _("unknown"));
+    }
   else if (status >= 500)
     message = g_strdup_printf (_("The Things Stack has a problem right now (HTTP %u). The device stays queued and is retried."), status);
   else if (g_strcmp0 (name, "validation") == 0 || g_strcmp0 (name, "field_value") == 0 ||
@@ -467,6 +521,31 @@ error_from_response (OnbTtsClient    *self,
     return onb_cloud_error_new_full (code, status, ns, name, server_message,
                                      onb_http_response_get_retry_after (response), message);
   return onb_http_response_to_error (response, ns, name, server_message, message);
+}
+
+/* Every answer of The Things Stack's API is a JSON object; an empty body
+ * (a DELETE) counts as an empty one. */
+json_object *
+onb_tts_client_decode_answer (OnbHttpResponse  *response,
+                              GError          **error)
+{
+  json_object *json = onb_http_response_get_json (response);
+
+  if (json == NULL && g_bytes_get_size (onb_http_response_get_body (response)) == 0)
+    return json_object_new_object ();
+
+  if (!json_object_is_type (json, json_type_object))
+    {
+      g_propagate_error (error, onb_cloud_error_new_full (ONB_CLOUD_ERROR_BAD_RESPONSE,
+                                                          onb_http_response_get_status (response),
+                                                          NULL, NULL, NULL, -1,
+                                                          json == NULL
+                                                          ? _("The Things Stack sent an answer that is not JSON. Check the server addresses in the settings.")
+                                                          : _("The Things Stack sent an answer of an unexpected shape. Check the server addresses in the settings.")));
+      return NULL;
+    }
+
+  return json_object_get (json);
 }
 
 /* ---- one call ---------------------------------------------------------- */
@@ -514,22 +593,15 @@ call_done (GObject      *object,
 
   if (!onb_http_response_is_success (response))
     {
-      g_task_return_error (task, error_from_response (self, call->component, call->device_id, response));
+      g_task_return_error (task, onb_tts_client_decode_error (self, call->component, call->device_id, response));
       return;
     }
 
-  json = onb_http_response_get_json (response);
-  if (json == NULL && g_bytes_get_size (onb_http_response_get_body (response)) > 0)
-    {
-      g_task_return_error (task, onb_cloud_error_new_full (ONB_CLOUD_ERROR_BAD_RESPONSE,
-                                                           onb_http_response_get_status (response),
-                                                           NULL, NULL, NULL, -1,
-                                                           _("The Things Stack sent an answer that is not JSON. Check the server addresses in the settings.")));
-      return;
-    }
-
-  g_task_return_pointer (task, json != NULL ? json_object_get (json) : json_object_new_object (),
-                         (GDestroyNotify) json_object_put);
+  json = onb_tts_client_decode_answer (response, &error);
+  if (json == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, json, (GDestroyNotify) json_object_put);
 }
 
 /* Sends @request with the API key; the task returns the answer's JSON
@@ -1102,12 +1174,14 @@ boolean_differs (json_object  *end_device,
                  GError      **error)
 {
   json_object *value = json_path (end_device, field);
+  /* Protobuf JSON leaves false booleans out; a string "false" is not false. */
+  gboolean actual = json_object_is_type (value, json_type_boolean) && json_object_get_boolean (value);
 
-  /* Protobuf JSON leaves false booleans out. */
-  if (!!json_object_get_boolean (value) == !!expected)
+  if (actual == !!expected && (value == NULL || json_object_is_type (value, json_type_boolean)))
     return FALSE;
 
-  return differs (field, expected ? "true" : "false", json_object_get_boolean (value) ? "true" : "false", error);
+  return differs (field, expected ? "true" : "false",
+                  json_object_is_type (value, json_type_boolean) ? (actual ? "true" : "false") : "?", error);
 }
 
 gboolean
@@ -1345,6 +1419,43 @@ onb_tts_client_get_application_finish (OnbTtsClient  *self,
   return call_finish (self, result, error);
 }
 
+/* {"frequency_plans": [{id, name, band_id, base_frequency}]}; entries
+ * without a string id are skipped, a list of another type is refused. */
+GPtrArray *
+onb_tts_decode_frequency_plans (json_object  *json,
+                                GError      **error)
+{
+  g_autoptr(GPtrArray) plans = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_tts_frequency_plan_free);
+  json_object *list = json_path (json, "frequency_plans");
+
+  if (!json_object_is_type (list, json_type_array))
+    {
+      g_propagate_error (error, onb_cloud_error_new_full (ONB_CLOUD_ERROR_BAD_RESPONSE, 0, NULL, NULL, NULL, -1,
+                                                          _("The Things Stack sent no list of frequency plans. Check the Identity Server address in the settings.")));
+      return NULL;
+    }
+
+  for (size_t i = 0; i < json_object_array_length (list); i++)
+    {
+      json_object *item = json_array_item (list, i);
+      json_object *frequency = json_path (item, "base_frequency");
+      OnbTtsFrequencyPlan *plan;
+
+      if (json_path_string (item, "id") == NULL)
+        continue;
+
+      plan = g_new0 (OnbTtsFrequencyPlan, 1);
+      plan->id = server_text (json_path_string (item, "id"));
+      plan->name = server_text (json_path_string (item, "name"));
+      plan->band_id = server_text (json_path_string (item, "band_id"));
+      if (json_object_is_type (frequency, json_type_int))
+        plan->base_frequency = (guint) CLAMP (json_object_get_int64 (frequency), 0, G_MAXUINT);
+      g_ptr_array_add (plans, plan);
+    }
+
+  return g_steal_pointer (&plans);
+}
+
 static void
 plans_cb (GObject      *object,
           GAsyncResult *result,
@@ -1353,7 +1464,6 @@ plans_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   g_autoptr(json_object) json = NULL;
   g_autoptr(GPtrArray) plans = NULL;
-  json_object *list;
   GError *error = NULL;
 
   json = call_finish (ONB_TTS_CLIENT (object), result, &error);
@@ -1363,25 +1473,11 @@ plans_cb (GObject      *object,
       return;
     }
 
-  plans = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_tts_frequency_plan_free);
-  list = json_path (json, "frequency_plans");
-  for (size_t i = 0; json_object_is_type (list, json_type_array) && i < json_object_array_length (list); i++)
-    {
-      json_object *item = json_object_array_get_idx (list, i);
-      OnbTtsFrequencyPlan *plan;
-
-      if (json_path_string (item, "id") == NULL)
-        continue;
-
-      plan = g_new0 (OnbTtsFrequencyPlan, 1);
-      plan->id = g_strdup (json_path_string (item, "id"));
-      plan->name = g_strdup (json_path_string (item, "name"));
-      plan->band_id = g_strdup (json_path_string (item, "band_id"));
-      plan->base_frequency = (guint) json_object_get_int (json_path (item, "base_frequency"));
-      g_ptr_array_add (plans, plan);
-    }
-
-  g_task_return_pointer (task, g_steal_pointer (&plans), (GDestroyNotify) g_ptr_array_unref);
+  plans = onb_tts_decode_frequency_plans (json, &error);
+  if (plans == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&plans), (GDestroyNotify) g_ptr_array_unref);
 }
 
 void

@@ -27,7 +27,9 @@ G_DEFINE_FINAL_TYPE (OnbConfig, onb_config, G_TYPE_OBJECT)
 
 typedef enum
 {
-  VALUE_TEXT,
+  VALUE_TEXT,     /* printable, no line breaks */
+  VALUE_TOKEN,    /* printable ASCII without spaces: goes into HTTP headers */
+  VALUE_NAME,     /* letters, digits and _: TTS enum names, plan IDs */
   VALUE_URL,
   VALUE_BOOLEAN,
   VALUE_NUMBER,
@@ -44,35 +46,39 @@ typedef struct
   ValueKind kind;
   gboolean secret;
   gboolean required;
+  gint64 max;     /* VALUE_NUMBER: largest value (smallest is min); else longest length */
+  gint64 min;
 } KeySpec;
 
-/* Every key Onboarder knows; the names are part of the interface. */
+/* Every key Onboarder knows; the names are part of the interface. The
+ * lengths are far above any real value and far below what would make a
+ * request servers refuse or a message unreadable. */
 static const KeySpec keys[] = {
-  { "blynk", "server",             VALUE_URL,         FALSE, TRUE },
-  { "blynk", "client_id",          VALUE_TEXT,        FALSE, TRUE },
-  { "blynk", "client_secret",      VALUE_TEXT,        TRUE,  TRUE },
-  { "blynk", "template_id",        VALUE_TEMPLATE_ID, FALSE, TRUE },
-  { "blynk", "owner_id",           VALUE_NUMBER,      FALSE, TRUE },
-  { "tts",   "identity_server",    VALUE_URL,         FALSE, TRUE },
-  { "tts",   "join_server",        VALUE_URL,         FALSE, TRUE },
-  { "tts",   "network_server",     VALUE_URL,         FALSE, TRUE },
-  { "tts",   "application_server", VALUE_URL,         FALSE, TRUE },
-  { "tts",   "application_id",     VALUE_TTS_ID,      FALSE, TRUE },
-  { "tts",   "api_key",            VALUE_TEXT,        TRUE,  TRUE },
-  { "tts",   "frequency_plan",     VALUE_TEXT,        FALSE, TRUE },
-  { "tts",   "lorawan_version",    VALUE_TEXT,        FALSE, TRUE },
-  { "tts",   "phy_version",        VALUE_TEXT,        FALSE, TRUE },
+  { "blynk", "server",             VALUE_URL,         FALSE, TRUE,  2048 },
+  { "blynk", "client_id",          VALUE_TOKEN,       FALSE, TRUE,  256 },
+  { "blynk", "client_secret",      VALUE_TOKEN,       TRUE,  TRUE,  1024 },
+  { "blynk", "template_id",        VALUE_TEMPLATE_ID, FALSE, TRUE,  64 },
+  { "blynk", "owner_id",           VALUE_NUMBER,      FALSE, TRUE,  G_MAXINT32, 1 },
+  { "tts",   "identity_server",    VALUE_URL,         FALSE, TRUE,  2048 },
+  { "tts",   "join_server",        VALUE_URL,         FALSE, TRUE,  2048 },
+  { "tts",   "network_server",     VALUE_URL,         FALSE, TRUE,  2048 },
+  { "tts",   "application_server", VALUE_URL,         FALSE, TRUE,  2048 },
+  { "tts",   "application_id",     VALUE_TTS_ID,      FALSE, TRUE,  36 },
+  { "tts",   "api_key",            VALUE_TOKEN,       TRUE,  TRUE,  1024 },
+  { "tts",   "frequency_plan",     VALUE_NAME,        FALSE, TRUE,  64 },
+  { "tts",   "lorawan_version",    VALUE_NAME,        FALSE, TRUE,  64 },
+  { "tts",   "phy_version",        VALUE_NAME,        FALSE, TRUE,  64 },
   { "tts",   "class_b",            VALUE_BOOLEAN,     FALSE, FALSE },
   { "tts",   "class_c",            VALUE_BOOLEAN,     FALSE, FALSE },
-  { "labels", "profile_ids",       VALUE_PROFILE_IDS, FALSE, FALSE },
-  { "kiosk", "pin",                VALUE_PIN,         TRUE,  FALSE },
-  { "kiosk", "data_dir",           VALUE_TEXT,        FALSE, FALSE },
-  { "kiosk", "max_jobs",           VALUE_NUMBER,      FALSE, FALSE },
+  { "labels", "profile_ids",       VALUE_PROFILE_IDS, FALSE, FALSE, 1024 },
+  { "kiosk", "pin",                VALUE_PIN,         TRUE,  FALSE, 12, 4 },
+  { "kiosk", "data_dir",           VALUE_TEXT,        FALSE, FALSE, 4096 },
+  { "kiosk", "max_jobs",           VALUE_NUMBER,      FALSE, FALSE, 64, 1 },
   { "kiosk", "sounds",             VALUE_BOOLEAN,     FALSE, FALSE },
-  { "kiosk", "camera",             VALUE_TEXT,        FALSE, FALSE },
+  { "kiosk", "camera",             VALUE_TEXT,        FALSE, FALSE, 1024 },
   { "cloud", "allow_insecure_http", VALUE_BOOLEAN,    FALSE, FALSE },
-  { "cloud", "connect_timeout_ms",  VALUE_NUMBER,     FALSE, FALSE },
-  { "cloud", "timeout_ms",          VALUE_NUMBER,     FALSE, FALSE },
+  { "cloud", "connect_timeout_ms",  VALUE_NUMBER,     FALSE, FALSE, 600000, 100 },
+  { "cloud", "timeout_ms",          VALUE_NUMBER,     FALSE, FALSE, 3600000, 100 },
 };
 
 static const KeySpec *
@@ -369,7 +375,12 @@ is_tts_id (const char *value)
 static gboolean
 is_url (const char *value)
 {
-  g_autoptr(GUri) uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GUri) uri = NULL;
+
+  if (strpbrk (value, " \t") != NULL)
+    return FALSE;
+
+  uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
 
   return uri != NULL &&
          (g_strcmp0 (g_uri_get_scheme (uri), "https") == 0 ||
@@ -377,11 +388,48 @@ is_url (const char *value)
          g_uri_get_host (uri) != NULL && g_uri_get_host (uri)[0] != '\0';
 }
 
+static gboolean
+has_control_characters (const char *value)
+{
+  for (const char *c = value; *c; c++)
+    if ((guchar) *c < 0x20 || *c == 0x7f)
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+is_token (const char *value)
+{
+  for (const char *c = value; *c; c++)
+    if ((guchar) *c <= 0x20 || (guchar) *c >= 0x7f)
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+is_name (const char *value)
+{
+  for (const char *c = value; *c; c++)
+    if (!g_ascii_isalnum (*c) && *c != '_')
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+is_template_id (const char *value)
+{
+  return g_str_has_prefix (value, "TMPL") && value[4] != '\0' && is_name (value);
+}
+
 /**
  * onb_config_validate_value:
  *
- * Checks one value as typed in Setup, so the message can stand beside the
- * field.
+ * Checks one value: as typed in Setup, so the message can stand beside the
+ * field, and every key of a file at load (onb_config_check_values()). The
+ * message names the key, never a value (it may be a secret).
  */
 gboolean
 onb_config_validate_value (const char  *group,
@@ -405,6 +453,20 @@ onb_config_validate_value (const char  *group,
       return FALSE;
     }
 
+  if (!g_utf8_validate (value, -1, NULL) || has_control_characters (value))
+    {
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s holds a line break, a control character or text that is not UTF-8. Enter it again."), shown);
+      return FALSE;
+    }
+
+  if (spec->kind != VALUE_NUMBER && spec->max > 0 && g_utf8_strlen (value, -1) > spec->max)
+    {
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s is too long: at most %u characters."), shown, (guint) spec->max);
+      return FALSE;
+    }
+
   switch (spec->kind)
     {
     case VALUE_URL:
@@ -415,21 +477,25 @@ onb_config_validate_value (const char  *group,
       return FALSE;
 
     case VALUE_BOOLEAN:
-      if (g_str_equal (value, "true") || g_str_equal (value, "false"))
+      /* What GKeyFile reads as a boolean; anything else would silently
+       * become the default. */
+      if (g_str_equal (value, "true") || g_str_equal (value, "false") ||
+          g_str_equal (value, "1") || g_str_equal (value, "0"))
         return TRUE;
       g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
                    _("%s must be true or false."), shown);
       return FALSE;
 
     case VALUE_NUMBER:
-      if (g_ascii_string_to_unsigned (value, 10, 1, G_MAXINT64, NULL, NULL))
+      if (g_ascii_string_to_signed (value, 10, spec->min, spec->max, NULL, NULL))
         return TRUE;
       g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
-                   _("%s must be a whole number greater than zero."), shown);
+                   _("%s must be a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT "."),
+                   shown, spec->min, spec->max);
       return FALSE;
 
     case VALUE_TEMPLATE_ID:
-      if (g_str_has_prefix (value, "TMPL") && strlen (value) > 4)
+      if (is_template_id (value))
         return TRUE;
       g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
                    _("%s must be the Blynk template ID, which starts with TMPL."), shown);
@@ -465,16 +531,92 @@ onb_config_validate_value (const char  *group,
       }
 
     case VALUE_PIN:
-      if (strlen (value) >= 4 && strspn (value, "0123456789") == strlen (value))
+      if ((gint64) strlen (value) >= spec->min && (gint64) strlen (value) <= spec->max &&
+          strspn (value, "0123456789") == strlen (value))
         return TRUE;
       g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
-                   _("The PIN must be at least 4 digits."));
+                   _("The PIN must be %u to %u digits."), (guint) spec->min, (guint) spec->max);
+      return FALSE;
+
+    case VALUE_TOKEN:
+      if (is_token (value))
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s may hold only letters, digits and punctuation, no spaces. Copy it again from the console."), shown);
+      return FALSE;
+
+    case VALUE_NAME:
+      if (is_name (value))
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s may hold only letters, digits and _, as in EU_863_870_TTN or MAC_V1_0_3."), shown);
       return FALSE;
 
     case VALUE_TEXT:
     default:
       return TRUE;
     }
+}
+
+/**
+ * onb_config_check_values:
+ *
+ * Checks every key the file holds (an absent key is fine here: commands
+ * that need it say so), with the message of the first problem, naming the
+ * file. Every command runs this at load; Setup shows the same messages.
+ */
+gboolean
+onb_config_check_values (OnbConfig  *self,
+                         GError    **error)
+{
+  g_return_val_if_fail (ONB_IS_CONFIG (self), FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *value = onb_config_get_string (self, keys[i].group, keys[i].key);
+      g_autoptr(GError) local_error = NULL;
+
+      if (value != NULL &&
+          !onb_config_validate_value (keys[i].group, keys[i].key, value, &local_error))
+        {
+          g_set_error (error, local_error->domain, local_error->code,
+                       _("The configuration %s: %s"), self->path != NULL ? self->path : "", local_error->message);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/**
+ * onb_config_check_permissions:
+ *
+ * Returns: %FALSE, with a warning to show, when the file holds a secret and
+ *   other users may read or change it.
+ */
+gboolean
+onb_config_check_permissions (OnbConfig  *self,
+                              GError    **error)
+{
+  gboolean has_secret = FALSE;
+  GStatBuf st;
+
+  g_return_val_if_fail (ONB_IS_CONFIG (self), FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys) && !has_secret; i++)
+    {
+      g_autofree char *value = keys[i].secret ? onb_config_get_string (self, keys[i].group, keys[i].key) : NULL;
+
+      has_secret = value != NULL;
+    }
+
+  if (!has_secret || self->path == NULL || g_stat (self->path, &st) != 0 || (st.st_mode & 0077) == 0)
+    return TRUE;
+
+  g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_READABLE_BY_OTHERS,
+               _("The configuration %s holds secrets (API key, client secret, PIN) but other users of this computer may read it (mode %04o). Run: chmod 600 %s"),
+               self->path, (guint) (st.st_mode & 07777), self->path);
+  return FALSE;
 }
 
 /**

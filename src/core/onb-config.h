@@ -17,6 +17,7 @@ typedef enum
   ONB_CONFIG_ERROR_MISSING_KEY,   /*< nick=config-missing-key >*/
   ONB_CONFIG_ERROR_INVALID_VALUE, /*< nick=config-invalid-value >*/
   ONB_CONFIG_ERROR_WRITE_FAILED,  /*< nick=config-write-failed >*/
+  ONB_CONFIG_ERROR_READABLE_BY_OTHERS, /*< nick=config-readable-by-others >*/
 } OnbConfigError;
 
 #define ONB_CONFIG_ERROR (onb_config_error_quark ())
@@ -63,6 +64,10 @@ gboolean     onb_config_validate_value     (const char   *group,
                                             const char   *value,
                                             GError      **error);
 gboolean     onb_config_validate           (OnbConfig    *self,
+                                            GError      **error);
+gboolean     onb_config_check_values       (OnbConfig    *self,
+                                            GError      **error);
+gboolean     onb_config_check_permissions  (OnbConfig    *self,
                                             GError      **error);
 
 G_END_DECLS

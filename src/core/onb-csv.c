@@ -17,7 +17,84 @@
 #include "onb-csv.h"
 #include "onb-error.h"
 
-ONB_DEFINE_ERROR_DOMAIN (onb_csv_error, onb_csv_error_get_type)
+typedef struct
+{
+  guint row;
+} OnbCsvErrorPrivate;
+
+static void
+onb_csv_error_ext_private_init (OnbCsvErrorPrivate *priv)
+{
+}
+
+static void
+onb_csv_error_ext_private_copy (const OnbCsvErrorPrivate *src,
+                                OnbCsvErrorPrivate       *dest)
+{
+  dest->row = src->row;
+}
+
+static void
+onb_csv_error_ext_private_clear (OnbCsvErrorPrivate *priv)
+{
+}
+
+/* An extended error so the row travels with the error (the import's
+ * --json report names it); registered with onb-error as in
+ * onb-cloud-error.c. */
+GQuark onb_csv_error_ext_quark (void);
+/* GLib's macro casts a byte pointer to the private struct, which it
+ * allocated aligned; clang's -Wcast-align cannot know that. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-align"
+G_DEFINE_EXTENDED_ERROR (OnbCsvError, onb_csv_error_ext)
+#pragma GCC diagnostic pop
+
+GQuark
+onb_csv_error_quark (void)
+{
+  static gsize registered = 0;
+  GQuark domain = onb_csv_error_ext_quark ();
+
+  if (g_once_init_enter (&registered))
+    {
+      onb_error_register_domain (domain, onb_csv_error_get_type ());
+      g_once_init_leave (&registered, 1);
+    }
+
+  return domain;
+}
+
+guint
+onb_csv_error_get_row (const GError *error)
+{
+  if (error == NULL || error->domain != ONB_CSV_ERROR)
+    return 0;
+
+  return onb_csv_error_ext_get_private (error)->row;
+}
+
+static void set_row_error (GError **error, OnbCsvError code, guint row, const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+static void
+set_row_error (GError      **error,
+               OnbCsvError   code,
+               guint         row,
+               const char   *format,
+               ...)
+{
+  g_autofree char *message = NULL;
+  GError *new_error;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  new_error = g_error_new_literal (ONB_CSV_ERROR, code, message);
+  onb_csv_error_ext_get_private (new_error)->row = row;
+  g_propagate_error (error, new_error);
+}
 
 void
 onb_csv_row_free (OnbCsvRow *row)
@@ -88,9 +165,9 @@ onb_csv_parse (const char  *data,
             {
               if (p >= end)
                 {
-                  g_set_error (error, ONB_CSV_ERROR, ONB_CSV_ERROR_UNTERMINATED_QUOTE,
-                               _("Row %u: a quoted value never ends (a closing \" is missing)."),
-                               row_number + 1);
+                  set_row_error (error, ONB_CSV_ERROR_UNTERMINATED_QUOTE, row_number + 1,
+                                 _("Row %u: a quoted value never ends (a closing \" is missing)."),
+                                 row_number + 1);
                   return NULL;
                 }
               if (*p == '"')
@@ -108,8 +185,8 @@ onb_csv_parse (const char  *data,
             }
           if (p < end && *p != ',' && *p != '\r' && *p != '\n')
             {
-              g_set_error (error, ONB_CSV_ERROR, ONB_CSV_ERROR_STRAY_QUOTE,
-                           _("Row %u: there is text after a closing quote."), row_number + 1);
+              set_row_error (error, ONB_CSV_ERROR_STRAY_QUOTE, row_number + 1,
+                             _("Row %u: there is text after a closing quote."), row_number + 1);
               return NULL;
             }
           continue;
@@ -132,9 +209,9 @@ onb_csv_parse (const char  *data,
           break;
 
         case '"':
-          g_set_error (error, ONB_CSV_ERROR, ONB_CSV_ERROR_STRAY_QUOTE,
-                       _("Row %u: a quote (\") inside a value that does not start with one."),
-                       row_number + 1);
+          set_row_error (error, ONB_CSV_ERROR_STRAY_QUOTE, row_number + 1,
+                         _("Row %u: a quote (\") inside a value that does not start with one."),
+                         row_number + 1);
           return NULL;
 
         default:
@@ -158,6 +235,15 @@ onb_csv_parse (const char  *data,
   return g_steal_pointer (&rows);
 }
 
+/* A spreadsheet runs a cell that starts like a formula (=, +, -, @) or
+ * hides such a start behind a tab or CR: such cells get a leading ' so
+ * they stay text (OWASP's CSV injection advice). */
+static gboolean
+looks_like_formula (const char *value)
+{
+  return value[0] != '\0' && strchr ("=+-@\t\r", value[0]) != NULL;
+}
+
 void
 onb_csv_append_row (GString     *out,
                     const char **fields,
@@ -166,12 +252,15 @@ onb_csv_append_row (GString     *out,
   for (guint i = 0; i < n_fields; i++)
     {
       const char *value = fields[i] != NULL ? fields[i] : "";
+      gboolean formula = looks_like_formula (value);
 
       if (i > 0)
         g_string_append_c (out, ',');
-      if (strpbrk (value, ",\"\r\n") != NULL)
+      if (formula || strpbrk (value, ",\"\r\n") != NULL)
         {
           g_string_append_c (out, '"');
+          if (formula)
+            g_string_append_c (out, '\'');
           for (const char *c = value; *c; c++)
             {
               if (*c == '"')

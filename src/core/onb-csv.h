@@ -36,7 +36,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbCsvRow, onb_csv_row_free)
 GPtrArray  *onb_csv_parse      (const char    *data,
                                 gsize          length,
                                 GError       **error);
-/* Appends one record, fields quoted when they need it, ending in CRLF. */
+/* The row (as in the message) of a parse error, 0 for other errors. */
+guint       onb_csv_error_get_row (const GError *error);
+/* Appends one record, fields quoted when they need it, ending in CRLF.
+ * A field that a spreadsheet would run as a formula (starting with =, +,
+ * -, @, tab or CR) is written with a leading ' so it stays text. */
 void        onb_csv_append_row (GString       *out,
                                 const char   **fields,
                                 guint          n_fields);

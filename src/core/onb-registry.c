@@ -940,7 +940,7 @@ onb_registry_import_data (OnbRegistry             *self,
   csv = onb_csv_parse (data, length, &local_error);
   if (csv == NULL)
     {
-      add_problem (report, 0, NULL, onb_error_get_reason (local_error), "%s", local_error->message);
+      add_problem (report, onb_csv_error_get_row (local_error), NULL, onb_error_get_reason (local_error), "%s", local_error->message);
       g_propagate_error (error, g_steal_pointer (&local_error));
       goto rollback;
     }

@@ -11,6 +11,9 @@
 
 #include "config.h"
 
+#include <signal.h>
+
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "onb-application.h"
@@ -532,6 +535,9 @@ load_config (OnbApplication *self,
         g_warning ("%s", error->message);
       self->config = onb_config_new ();
     }
+  /* Kept as it is, so Setup can show and fix each bad value. */
+  else if (!onb_config_check_values (self->config, &error))
+    g_warning ("%s", error->message);
 }
 
 static void
@@ -633,6 +639,14 @@ onb_application_handle_local_options (GApplication *application,
   return -1;
 }
 
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 onb_application_activate (GApplication *application)
 {
@@ -656,6 +670,10 @@ onb_application_activate (GApplication *application)
 
       self->demo = onb_demo_new ();
       onb_demo_start_async (self->demo, NULL, on_demo_started, g_object_ref (self));
+      /* Killed from a terminal or a session manager, the demo still quits
+       * through shutdown, which removes its temporary folder. */
+      g_unix_signal_add (SIGTERM, on_quit_signal, self);
+      g_unix_signal_add (SIGINT, on_quit_signal, self);
       return;
     }
 

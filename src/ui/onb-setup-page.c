@@ -386,11 +386,22 @@ onb_setup_page_set_config (OnbSetupPage *self,
         case FIELD_TEXT:
         default:
           gtk_editable_set_text (GTK_EDITABLE (field->row), value != NULL ? value : "");
-          /* An untouched file is not judged until it is edited or saved. */
-          field_set_message (field, NULL);
+          /* A value the file holds is judged at once (it is what the
+           * kiosk runs with); an empty field only once edited or saved. */
+          if (value != NULL)
+            field_validate (field);
+          else
+            field_set_message (field, NULL);
           break;
         }
     }
+
+  {
+    g_autoptr(GError) warning = NULL;
+
+    if (!onb_config_check_permissions (config, &warning))
+      set_status (self, warning->message, TRUE);
+  }
 }
 
 /* The values on screen, as a configuration of their own (Test Connection

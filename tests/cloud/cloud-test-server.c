@@ -52,7 +52,7 @@ answer (gpointer user_data)
   Exchange *x = user_data;
   GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (x->connection));
 
-  g_output_stream_write_all_async (output, x->server->response, strlen (x->server->response),
+  g_output_stream_write_all_async (output, x->server->response, x->server->response_len,
                                    G_PRIORITY_DEFAULT, x->server->cancellable, answer_written, x);
   return G_SOURCE_REMOVE;
 }
@@ -149,6 +149,13 @@ on_incoming (GSocketService    *service,
 TestServer *
 test_server_new (const char *response)
 {
+  return test_server_new_len (response, response != NULL ? strlen (response) : 0);
+}
+
+TestServer *
+test_server_new_len (const char *response,
+                     gsize       response_len)
+{
   TestServer *server = g_new0 (TestServer, 1);
   g_autoptr(GError) error = NULL;
 
@@ -157,7 +164,8 @@ test_server_new (const char *response)
   g_assert_no_error (error);
   server->url = g_strdup_printf ("http://127.0.0.1:%u", server->port);
   server->last_request = g_string_new (NULL);
-  server->response = g_strdup (response);
+  server->response = response != NULL ? g_memdup2 (response, response_len) : NULL;
+  server->response_len = response_len;
   server->cancellable = g_cancellable_new ();
   g_signal_connect (server->service, "incoming", G_CALLBACK (on_incoming), server);
   g_socket_service_start (server->service);

@@ -17,12 +17,16 @@ typedef struct
   guint           n_requests;
   GString        *last_request;
   char           *response;  /* raw answer; NULL: never answer */
+  gsize           response_len;
   guint           delay_ms;
   GCancellable   *cancellable;
   GList          *exchanges;
 } TestServer;
 
 TestServer *test_server_new  (const char *response);
+/* For answers with NUL bytes (compressed bodies). */
+TestServer *test_server_new_len (const char *response,
+                                 gsize       response_len);
 void        test_server_free (TestServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestServer, test_server_free)

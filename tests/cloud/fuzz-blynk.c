@@ -5,7 +5,7 @@
  * the rest is the server's body. Every input must give a value or a
  * bad-response error, never an abort. Built as a real fuzzer with
  * `-Dfuzzing=true` and clang; the normal test run replays the seed corpus
- * (tests/cloud/corpus-blynk) through the same entry point.
+ * (tests/cloud/corpus/blynk) through the same entry point.
  */
 
 #include "config.h"

@@ -248,6 +248,130 @@ test_cli (void)
   g_unlink (bad_path);
 }
 
+static char *
+write_config (GKeyFile   *kf,
+              const char *name,
+              int         mode)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
+
+  g_assert_true (g_key_file_save_to_file (kf, path, &error));
+  g_assert_no_error (error);
+  g_chmod (path, mode);
+
+  return path;
+}
+
+/* Every setting is checked at load, in words naming the key; none is
+ * silently replaced by a default, none makes a request hang (issue 12). */
+static void
+test_cli_bad_settings (void)
+{
+  g_autofree char *huge = g_strnfill (100 * 1024, 'a');
+  g_autofree char *huge_url = g_strconcat ("https://", huge, ".example", NULL);
+  const struct { const char *group, *key, *value; } cases[] = {
+    { "tts", "class_b", "maybe" },
+    { "cloud", "timeout_ms", "fast" },
+    { "cloud", "timeout_ms", "5" },
+    { "cloud", "allow_insecure_http", "yes" },
+    { "kiosk", "max_jobs", "-5" },
+    { "kiosk", "pin", "12" },
+    { "labels", "profile_ids", "XYZ" },
+    { "tts", "api_key", huge },
+    { "tts", "api_key", "NNSXS.ABC\\nX-Injected: 1" },  /* an escaped line break */
+    { "tts", "application_id", huge },
+    { "tts", "identity_server", huge_url },
+    { "blynk", "client_secret", "two words" },
+    { "tts", "frequency_plan", "EU 868" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GKeyFile) kf = onb_test_sim_new_key_file (sim);
+      g_autofree char *path = NULL;
+      g_autofree char *out = NULL;
+      g_autoptr(json_object) answer = NULL;
+      g_autofree char *key = g_strdup_printf ("[%s] %s", cases[i].group, cases[i].key);
+      const char *message;
+      gint64 start = g_get_monotonic_time ();
+
+      g_test_message ("[%s] %s", cases[i].group, cases[i].key);
+      g_key_file_set_value (kf, cases[i].group, cases[i].key, cases[i].value);
+      path = write_config (kf, "onb-test-check-setting.conf", 0600);
+      g_assert_cmpint (run_cli (path, TRUE, &out), ==, 1);
+      answer = json_tokener_parse (out);
+      g_assert_nonnull (answer);
+      g_assert_cmpstr (json_object_get_string (json_object_object_get (answer, "reason")), ==, "config-invalid-value");
+      message = json_object_get_string (json_object_object_get (answer, "message"));
+      g_assert_true (g_str_equal (cases[i].key, "pin") || strstr (message, key) != NULL);
+      g_assert_cmpuint (strlen (message), <, 600);
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+      g_unlink (path);
+    }
+}
+
+/* Secrets in a file others may read: a warning, and the check goes on. */
+static void
+test_cli_readable_config (void)
+{
+  g_autoptr(GKeyFile) kf = onb_test_sim_new_key_file (sim);
+  g_autofree char *path = write_config (kf, "onb-test-check-readable.conf", 0644);
+  g_autofree char *out = NULL;
+  g_autofree char *json_out = NULL;
+  g_autofree char *private_out = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(json_object) first = NULL;
+
+  onb_test_sim_reset (sim, NULL);
+  g_assert_cmpint (run_cli (path, FALSE, &out), ==, 0);
+  g_assert_nonnull (strstr (out, "chmod 600"));
+
+  g_assert_cmpint (run_cli (path, TRUE, &json_out), ==, 0);
+  lines = g_strsplit (g_strchomp (json_out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 11);
+  first = json_tokener_parse (lines[0]);
+  g_assert_cmpstr (json_object_get_string (json_object_object_get (first, "reason")), ==, "config-readable-by-others");
+  g_assert_true (json_object_get_boolean (json_object_object_get (first, "warning")));
+
+  g_chmod (path, 0600);
+  g_assert_cmpint (run_cli (path, FALSE, &private_out), ==, 0);
+  g_assert_null (strstr (private_out, "chmod"));
+  g_unlink (path);
+}
+
+/* A server address with user:password@ is never printed with it. */
+static void
+test_cli_url_credentials (void)
+{
+  g_autoptr(GKeyFile) kf = onb_test_sim_new_key_file (sim);
+  g_autofree char *with_password = NULL;
+  g_autofree char *bad_url = g_strdup ("https://user:s3cretpw@/nohost");
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *bad_path = NULL;
+  g_autofree char *bad_out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) sim_uri = g_uri_parse (onb_test_sim_get_url (sim), G_URI_FLAGS_NONE, &error);
+
+  g_assert_no_error (error);
+  with_password = g_strdup_printf ("http://user:s3cretpw@127.0.0.1:%d", g_uri_get_port (sim_uri));
+  g_key_file_set_string (kf, "blynk", "server", with_password);
+  g_key_file_set_string (kf, "tts", "identity_server", with_password);
+  path = write_config (kf, "onb-test-check-userinfo.conf", 0600);
+  onb_test_sim_reset (sim, NULL);
+  run_cli (path, FALSE, &out);
+  g_assert_nonnull (strstr (out, "Blynk"));
+  g_assert_null (strstr (out, "s3cretpw"));
+  g_unlink (path);
+
+  g_key_file_set_string (kf, "blynk", "server", bad_url);
+  bad_path = write_config (kf, "onb-test-check-userinfo-bad.conf", 0600);
+  run_cli (bad_path, TRUE, &bad_out);
+  g_assert_null (strstr (bad_out, "s3cretpw"));
+  g_unlink (bad_path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -263,6 +387,9 @@ main (int   argc,
   g_test_add_func ("/check/dependent-items", test_dependent_items);
   g_test_add_func ("/check/blynk-foreign-redirect", test_blynk_foreign_redirect);
   g_test_add_func ("/check/cli", test_cli);
+  g_test_add_func ("/check/cli-bad-settings", test_cli_bad_settings);
+  g_test_add_func ("/check/cli-readable-config", test_cli_readable_config);
+  g_test_add_func ("/check/cli-url-credentials", test_cli_url_credentials);
 
   sim = onb_test_sim_start (NULL, &error);
   g_assert_no_error (error);

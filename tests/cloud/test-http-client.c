@@ -350,6 +350,196 @@ test_dropped (void)
   g_assert_cmpuint (onb_http_response_get_status (response), ==, 200);
 }
 
+/* A body over ONB_HTTP_MAX_BODY_SIZE, announced or not, is refused in
+ * words; the client stays usable. */
+static void
+test_huge_body (void)
+{
+  gsize size = ONB_HTTP_MAX_BODY_SIZE + 4096;
+  g_autofree char *announced_head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n", size);
+  const char *unannounced_head = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n";
+  const char *heads[] = { announced_head, unannounced_head };
+
+  for (guint i = 0; i < G_N_ELEMENTS (heads); i++)
+    {
+      g_autoptr(GString) raw = g_string_new (heads[i]);
+      g_autoptr(TestServer) server = NULL;
+      g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+      g_autoptr(OnbHttpRequest) request = NULL;
+      g_autoptr(OnbHttpResponse) response = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_string_set_size (raw, raw->len + size);
+      memset (raw->str + strlen (heads[i]), '[', size);
+      server = test_server_new_len (raw->str, raw->len);
+      request = onb_http_request_new ("GET", server->url);
+      response = send_request (http, request, NULL, &error);
+      g_assert_null (response);
+      g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE);
+      g_assert_nonnull (strstr (error->message, "8 MB"));
+      g_assert_cmpuint (onb_http_client_get_n_active (http), ==, 0);
+    }
+}
+
+/* 64 MB of zeros in about 64 KB of gzip: the cap counts decoded bytes. */
+static void
+test_gzip_bomb (void)
+{
+  g_autoptr(GConverter) gzip = G_CONVERTER (g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9));
+  g_autoptr(GByteArray) compressed = g_byte_array_new ();
+  g_autofree char *zeros = g_malloc0 (1024 * 1024);
+  g_autoptr(GString) raw = NULL;
+  g_autoptr(TestServer) server = NULL;
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(OnbHttpRequest) request = NULL;
+  g_autoptr(OnbHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 buffer[65536];
+
+  for (guint i = 0; i < 64; i++)
+    {
+      gsize read = 0, written = 0;
+      GConverterResult res;
+      gsize offset = 0;
+
+      do
+        {
+          res = g_converter_convert (gzip, zeros + offset, 1024 * 1024 - offset, buffer, sizeof buffer,
+                                     i == 63 ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
+                                     &read, &written, &error);
+          g_assert_no_error (error);
+          offset += read;
+          g_byte_array_append (compressed, buffer, written);
+        }
+      while (offset < 1024 * 1024 || (i == 63 && res != G_CONVERTER_FINISHED));
+    }
+  g_assert_cmpuint (compressed->len, <, 1024 * 1024);
+
+  raw = g_string_new (NULL);
+  g_string_printf (raw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                   "Content-Length: %u\r\n\r\n", compressed->len);
+  g_string_append_len (raw, (const char *) compressed->data, compressed->len);
+  server = test_server_new_len (raw->str, raw->len);
+  request = onb_http_request_new ("GET", server->url);
+  response = send_request (http, request, NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE);
+}
+
+/* A megabyte of API key or address is refused at once, without a word of
+ * it in the message and without anything sent. */
+static void
+test_oversized_request (void)
+{
+  g_autoptr(TestServer) server = test_server_new (OK_RESPONSE);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autofree char *key = g_strnfill (1024 * 1024, 'K');
+  g_autofree char *long_url = g_strconcat (server->url, "/", key, NULL);
+  g_autoptr(OnbHttpRequest) keyed = onb_http_request_new ("GET", server->url);
+  g_autoptr(OnbHttpRequest) addressed = onb_http_request_new ("GET", long_url);
+  g_autoptr(OnbHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  onb_http_request_set_bearer_token (keyed, key);
+  response = send_request (http, keyed, NULL, &error);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_REQUEST);
+  g_assert_null (strstr (error->message, "KKKK"));
+  g_assert_nonnull (strstr (error->message, "API key"));
+  g_clear_error (&error);
+
+  response = send_request (http, addressed, NULL, &error);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_REQUEST);
+  g_assert_cmpuint (strlen (error->message), <, 400);
+
+  g_assert_cmpuint (server->n_requests, ==, 0);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+}
+
+typedef struct
+{
+  GSocketConnection *connection;
+  guint              sent;
+} Drip;
+
+static gboolean
+drip_one (gpointer user_data)
+{
+  Drip *drip = user_data;
+  GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (drip->connection));
+
+  if (g_output_stream_write (output, " ", 1, NULL, NULL) != 1)
+    return G_SOURCE_REMOVE;
+  drip->sent++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+drip_incoming (GSocketService     *service,
+               GSocketConnection  *connection,
+               GObject            *source,
+               gpointer            user_data)
+{
+  Drip *drip = user_data;
+  const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
+
+  drip->connection = g_object_ref (connection);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             head, strlen (head), NULL, NULL, NULL);
+  g_timeout_add (50, drip_one, drip);
+  return TRUE;
+}
+
+/* A byte every 50 ms keeps a connection alive forever: the total timeout
+ * still ends it. */
+static void
+test_slow_drip (void)
+{
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(OnbHttpRequest) request = onb_http_request_new ("GET", url);
+  g_autoptr(OnbHttpResponse) response = NULL;
+  Drip drip = { NULL, 0 };
+  gint64 start;
+
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (drip_incoming), &drip);
+  g_socket_service_start (service);
+
+  onb_http_request_set_timeouts (request, 1000, 800);
+  start = g_get_monotonic_time ();
+  response = send_request (http, request, NULL, &error);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_TIMEOUT);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 1500 * 1000);
+  g_assert_cmpuint (drip.sent, >, 3);
+
+  while (g_source_remove_by_user_data (&drip))
+    ;
+  g_socket_service_stop (service);
+  g_clear_object (&drip.connection);
+}
+
+/* Printed URLs never carry user:password@ (issue 12). */
+static void
+test_url_for_display (void)
+{
+  g_autofree char *a = onb_http_url_for_display ("https://user:s3cret@blynk.cloud:443/path?q=1");
+  g_autofree char *b = onb_http_url_for_display ("https://a@b@host");
+  g_autofree char *c = onb_http_url_for_display ("https://blynk.cloud/x@y");
+  g_autofree char *d = onb_http_url_for_display ("not a url:pw@x");
+  g_autofree char *long_url = g_strnfill (5000, 'h');
+  g_autofree char *e = onb_http_url_for_display (long_url);
+
+  g_assert_cmpstr (a, ==, "https://blynk.cloud:443/path?q=1");
+  g_assert_cmpstr (b, ==, "https://host");
+  g_assert_cmpstr (c, ==, "https://blynk.cloud/x@y");
+  g_assert_null (strstr (d, "pw"));
+  g_assert_cmpuint (g_utf8_strlen (e, -1), <=, 201);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -366,6 +556,11 @@ main (int   argc,
   g_test_add_func ("/http/tls-verified", test_tls_verified);
   g_test_add_func ("/http/timeout-and-cancel", test_timeout_and_cancel);
   g_test_add_func ("/http/dropped", test_dropped);
+  g_test_add_func ("/http/huge-body", test_huge_body);
+  g_test_add_func ("/http/gzip-bomb", test_gzip_bomb);
+  g_test_add_func ("/http/oversized-request", test_oversized_request);
+  g_test_add_func ("/http/slow-drip", test_slow_drip);
+  g_test_add_func ("/http/url-for-display", test_url_for_display);
 
   return g_test_run ();
 }

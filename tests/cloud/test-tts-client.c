@@ -6,7 +6,7 @@
 #include "cloud-test-server.h"
 #include "onb-cloud-error.h"
 #include "onb-error.h"
-#include "onb-tts-client.h"
+#include "onb-tts-client-private.h"
 
 #define DEV_EUI  "0018B20000000101"
 #define JOIN_EUI "70B3D57ED0000010"
@@ -662,20 +662,13 @@ raw_response (const char *status_line,
                           status_line, strlen (body), body);
 }
 
-/* Answers TTS's way that the simulator never needs to (our bodies are
- * right), served by a canned server. */
-static GError *
-canned_set_error (const char *status_line,
-                  const char *body)
+/* A client whose four servers are the canned @server. */
+static OnbTtsClient *
+canned_client (OnbHttpClient *http,
+               TestServer    *server)
 {
-  g_autofree char *raw = raw_response (status_line, body);
-  g_autoptr(TestServer) server = test_server_new (raw);
   g_autoptr(OnbConfig) config = onb_config_new ();
-  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
-  g_autoptr(OnbTtsClient) tts = NULL;
-  g_autoptr(OnbTtsDevice) device = onb_tts_device_new (DEV_EUI, JOIN_EUI, APP_KEY, NULL, NULL);
   static const char * const keys[] = { "identity_server", "join_server", "network_server", "application_server" };
-  GError *error = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     onb_config_set_string (config, "tts", keys[i], server->url);
@@ -684,12 +677,142 @@ canned_set_error (const char *status_line,
   onb_config_set_string (config, "tts", "frequency_plan", ONB_TEST_SIM_TTS_FREQUENCY_PLAN);
   onb_config_set_string (config, "tts", "lorawan_version", ONB_TEST_SIM_TTS_LORAWAN_VERSION);
   onb_config_set_string (config, "tts", "phy_version", ONB_TEST_SIM_TTS_PHY_VERSION);
-  tts = new_client (http, config);
+
+  return new_client (http, config);
+}
+
+/* Sends the NS step to a server that answers @raw (a whole HTTP answer). */
+static GError *
+canned_set_error_raw (const char *raw)
+{
+  g_autoptr(TestServer) server = test_server_new (raw);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(OnbTtsClient) tts = canned_client (http, server);
+  g_autoptr(OnbTtsDevice) device = onb_tts_device_new (DEV_EUI, JOIN_EUI, APP_KEY, NULL, NULL);
+  GError *error = NULL;
 
   g_assert_false (set_component (tts, ONB_TTS_COMPONENT_NS, device, &error));
   g_assert_cmpuint (server->n_requests, ==, 1);
 
   return error;
+}
+
+/* Answers TTS's way that the simulator never needs to (our bodies are
+ * right), served by a canned server. */
+static GError *
+canned_set_error (const char *status_line,
+                  const char *body)
+{
+  g_autofree char *raw = raw_response (status_line, body);
+
+  return canned_set_error_raw (raw);
+}
+
+/* Proxies, outages and broken servers answer anything: each answer is a
+ * worded error of the right class, never an abort (issue 12). */
+static void
+test_hostile_answers (void)
+{
+  static const struct { const char *status; const char *body; int code; } cases[] = {
+    { "502 Bad Gateway", "<html><body><h1>502 Bad Gateway</h1></body></html>", ONB_CLOUD_ERROR_SERVER_ERROR },
+    { "503 Service Unavailable", "<html>Down for maintenance</html>", ONB_CLOUD_ERROR_SERVER_ERROR },
+    { "500 Internal Server Error", "", ONB_CLOUD_ERROR_SERVER_ERROR },
+    { "500 Internal Server Error", "{\"details\":{\"name\":\"x\"}}", ONB_CLOUD_ERROR_SERVER_ERROR },
+    { "400 Bad Request", "{\"code\":3,\"message\":\"bad\"}", ONB_CLOUD_ERROR_INVALID_REQUEST },
+    { "400 Bad Request", "{\"details\":{\"name\":\"validation\"}}", ONB_CLOUD_ERROR_INVALID_REQUEST },
+    { "400 Bad Request", "[]", ONB_CLOUD_ERROR_INVALID_REQUEST },
+    { "400 Bad Request", "\"details\"", ONB_CLOUD_ERROR_INVALID_REQUEST },
+    { "400 Bad Request", "{\"details\":[{\"name\":\"validation\",\"attributes\":[1]}]}", ONB_CLOUD_ERROR_INVALID_REQUEST },
+    { "400 Bad Request", "{\"details\":[{\"name\":\"validation\",\"attributes\":{\"field\":{},\"reason\":[2,null]}}]}", ONB_CLOUD_ERROR_INVALID_REQUEST },
+    { "409 Conflict", "{\"details\":\"taken\"}", ONB_CLOUD_ERROR_CONFLICT },
+    { "409 Conflict", "{\"details\":[5,{}]}", ONB_CLOUD_ERROR_CONFLICT },
+    { "409 Conflict", "{\"details\":[{\"name\":[\"id_taken\"]}]}", ONB_CLOUD_ERROR_CONFLICT },
+    { "409 Conflict", "{\"details\":[{\"name\":\"end_device_euis_taken\",\"attributes\":{\"application_id\":[]}}]}", ONB_CLOUD_ERROR_EUIS_TAKEN },
+    { "403 Forbidden", "{\"details\":[{\"name\":\"insufficient_application_rights\",\"attributes\":{\"missing\":{\"a\":1}}}]}", ONB_CLOUD_ERROR_FORBIDDEN },
+    { "403 Forbidden", "{\"details\":[{\"name\":\"insufficient_application_rights\",\"attributes\":{\"missing\":[1,null,{}]}}]}", ONB_CLOUD_ERROR_FORBIDDEN },
+    { "403 Forbidden", "{\"message\":7,\"details\":null}", ONB_CLOUD_ERROR_FORBIDDEN },
+    { "404 Not Found", "null", ONB_CLOUD_ERROR_NOT_FOUND },
+    { "200 OK", "[1,2,3]", ONB_CLOUD_ERROR_BAD_RESPONSE },
+    { "200 OK", "\"end_device\"", ONB_CLOUD_ERROR_BAD_RESPONSE },
+    { "200 OK", "{\"ids\":", ONB_CLOUD_ERROR_BAD_RESPONSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = canned_set_error (cases[i].status, cases[i].body);
+
+      g_test_message ("%s %s", cases[i].status, cases[i].body);
+      g_assert_error (error, ONB_CLOUD_ERROR, cases[i].code);
+      g_assert_cmpint (onb_cloud_error_is_transient (error), ==, cases[i].code == ONB_CLOUD_ERROR_SERVER_ERROR);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      g_assert_cmpuint (strlen (error->message), >, 20);
+    }
+}
+
+/* A server's message is quoted, never a megabyte of it, and only valid UTF-8. */
+static void
+test_huge_error_message (void)
+{
+  g_autoptr(GString) body = g_string_new ("{\"message\":\"\xff");
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 500000; i++)
+    g_string_append_c (body, 'A');
+  g_string_append (body, "\",\"details\":[]}");
+
+  error = canned_set_error ("418 I'm a teapot", body->str);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_HTTP);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_assert_cmpuint (strlen (error->message), <, 1000);
+}
+
+/* A redirect is refused in words that name where it pointed. */
+static void
+test_redirect_refused (void)
+{
+  g_autoptr(GError) error =
+    canned_set_error_raw ("HTTP/1.1 308 Permanent Redirect\r\nLocation: https://collector.example.org/api/v3/ns\r\n"
+                          "Content-Length: 0\r\n\r\n");
+
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "collector.example.org"));
+  g_assert_false (onb_cloud_error_is_transient (error));
+}
+
+/* Wrong types inside a successful answer: frequency plans and booleans. */
+static void
+test_hostile_records (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) plans = NULL;
+  g_autoptr(json_object) bad_list = json_tokener_parse ("{\"frequency_plans\":{\"id\":\"EU\"}}");
+  g_autoptr(json_object) mixed = json_tokener_parse ("{\"frequency_plans\":[1,null,{\"id\":5},"
+                                                     "{\"id\":\"EU_863_870_TTN\",\"name\":[],\"base_frequency\":\"868\"}]}");
+  g_autoptr(json_object) record = json_tokener_parse ("{\"ids\":{\"device_id\":\"" DEV_ID "\",\"dev_eui\":\"" DEV_EUI "\","
+                                                      "\"join_eui\":\"" JOIN_EUI "\"},\"frequency_plan_id\":\"" ONB_TEST_SIM_TTS_FREQUENCY_PLAN "\","
+                                                      "\"lorawan_version\":\"" ONB_TEST_SIM_TTS_LORAWAN_VERSION "\","
+                                                      "\"lorawan_phy_version\":\"" ONB_TEST_SIM_TTS_PHY_VERSION "\","
+                                                      "\"supports_join\":true,\"supports_class_b\":\"false\"}");
+  g_autoptr(TestServer) server = test_server_new (NULL);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+  g_autoptr(OnbTtsClient) tts = canned_client (http, server);
+  g_autoptr(OnbTtsDevice) device = onb_tts_device_new (DEV_EUI, JOIN_EUI, APP_KEY, NULL, NULL);
+
+  plans = onb_tts_decode_frequency_plans (bad_list, &error);
+  g_assert_null (plans);
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE);
+  g_clear_error (&error);
+
+  plans = onb_tts_decode_frequency_plans (mixed, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (plans->len, ==, 1);
+  g_assert_cmpuint (((OnbTtsFrequencyPlan *) g_ptr_array_index (plans, 0))->base_frequency, ==, 0);
+  g_assert_null (((OnbTtsFrequencyPlan *) g_ptr_array_index (plans, 0))->name);
+
+  /* "false" as a string is not the boolean false. */
+  g_assert_false (onb_tts_client_verify_device (tts, ONB_TTS_COMPONENT_NS, device, record, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "supports_class_b"));
 }
 
 static void
@@ -799,6 +922,10 @@ main (int   argc,
   g_test_add_func ("/tts/device-validation", test_device_validation);
   g_test_add_func ("/tts/not-configured", test_not_configured);
   g_test_add_func ("/tts/decoded-errors", test_decoded_errors);
+  g_test_add_func ("/tts/hostile-answers", test_hostile_answers);
+  g_test_add_func ("/tts/huge-error-message", test_huge_error_message);
+  g_test_add_func ("/tts/redirect-refused", test_redirect_refused);
+  g_test_add_func ("/tts/hostile-records", test_hostile_records);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/tts/create", test_create_success);
   ADD ("/tts/concurrent-components", test_concurrent_components);

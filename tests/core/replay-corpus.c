@@ -1,4 +1,8 @@
-/* replay-corpus.c: runs every file of a fuzzing corpus through its target */
+/* replay-corpus.c: runs every file of a fuzzing corpus through its target
+ *
+ * Linked with one fuzz target; FUZZ_CORPUS names its corpus folder below
+ * tests/ (default: the label parser's).
+ */
 
 #include "config.h"
 
@@ -6,11 +10,8 @@
 
 #include "fuzz-code.h"
 
-/* Which target and corpus (path under tests/): the label parser's unless
- * the build names another. */
-#ifndef ONB_FUZZ_NAME
-#define ONB_FUZZ_NAME "code"
-#define ONB_FUZZ_CORPUS "core", "corpus"
+#ifndef FUZZ_CORPUS
+#define FUZZ_CORPUS "core/corpus"
 #endif
 
 static void
@@ -45,8 +46,8 @@ main (int    argc,
   g_autofree char *corpus = NULL;
 
   g_test_init (&argc, &argv, NULL);
-  corpus = g_test_build_filename (G_TEST_DIST, ONB_FUZZ_CORPUS, NULL);
-  g_test_add_data_func ("/fuzz/" ONB_FUZZ_NAME "/replay-corpus", corpus, test_replay);
+  corpus = g_test_build_filename (G_TEST_DIST, FUZZ_CORPUS, NULL);
+  g_test_add_data_func ("/fuzz/" FUZZ_CORPUS "/replay", corpus, test_replay);
 
   return g_test_run ();
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "onb-config.h"
@@ -82,6 +83,29 @@ test_validate_values (void)
     { "labels", "profile_ids", "000AF8B", "config-invalid-value" },
     { "kiosk", "pin", "1234", NULL },
     { "kiosk", "pin", "12", "config-invalid-value" },
+    /* issue 12: values that used to pass */
+    { "tts", "class_b", "maybe", "config-invalid-value" },
+    { "tts", "class_b", "1", NULL },
+    { "cloud", "timeout_ms", "fast", "config-invalid-value" },
+    { "cloud", "timeout_ms", "99", "config-invalid-value" },
+    { "cloud", "timeout_ms", "30000", NULL },
+    { "cloud", "connect_timeout_ms", "600001", "config-invalid-value" },
+    { "cloud", "allow_insecure_http", "yes", "config-invalid-value" },
+    { "kiosk", "max_jobs", "-5", "config-invalid-value" },
+    { "kiosk", "max_jobs", "0", "config-invalid-value" },
+    { "kiosk", "max_jobs", "16", NULL },
+    { "kiosk", "pin", "12a4", "config-invalid-value" },
+    { "kiosk", "pin", "1234567890123", "config-invalid-value" },
+    { "labels", "profile_ids", "XYZ", "config-invalid-value" },
+    { "tts", "api_key", "NNSXS.A B", "config-invalid-value" },
+    { "tts", "api_key", "NNSXS.A\r\nX-Evil: 1", "config-invalid-value" },
+    { "blynk", "client_id", "oa2-client-id_Kiosk", NULL },
+    { "blynk", "template_id", "TMPL/../x", "config-invalid-value" },
+    { "tts", "lorawan_version", "MAC_V1_0_3", NULL },
+    { "tts", "frequency_plan", "EU 868", "config-invalid-value" },
+    { "tts", "identity_server", "https://eu1.cloud.thethings.network", NULL },
+    { "tts", "identity_server", "https://eu1 .example", "config-invalid-value" },
+    { "kiosk", "data_dir", "/var/lib/x\ny", "config-invalid-value" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -96,6 +120,89 @@ test_validate_values (void)
     }
 }
 
+/* Lengths are capped: a pasted file is refused, naming the key only. */
+static void
+test_lengths (void)
+{
+  static const struct { const char *group, *key; gsize max; } cases[] = {
+    { "tts", "api_key", 1024 },
+    { "blynk", "client_secret", 1024 },
+    { "blynk", "client_id", 256 },
+    { "tts", "application_id", 36 },
+    { "blynk", "server", 2048 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *huge = g_strnfill (500 * 1024, 'a');
+      g_autoptr(GError) error = NULL;
+
+      if (g_str_equal (cases[i].key, "server"))
+        memcpy (huge, "https://", 8);
+      g_assert_false (onb_config_validate_value (cases[i].group, cases[i].key, huge, &error));
+      g_assert_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE);
+      g_assert_null (strstr (error->message, "aaaa"));
+      g_assert_nonnull (strstr (error->message, cases[i].key));
+    }
+}
+
+/* Every key of a file is checked at load; an absent key is fine there. */
+static void
+test_check_values (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("onb-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "onboarder.conf", NULL);
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, "[tts]\napplication_id=warehouse-sensors\n[cloud]\ntimeout_ms=fast\n", -1, NULL));
+  config = onb_config_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_false (onb_config_check_values (config, &error));
+  g_assert_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "[cloud] timeout_ms"));
+  g_clear_error (&error);
+
+  onb_config_set_string (config, "cloud", "timeout_ms", "5000");
+  g_assert_true (onb_config_check_values (config, &error));
+  g_assert_no_error (error);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A file holding secrets that others may read is reported. */
+static void
+test_permissions (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("onb-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "onboarder.conf", NULL);
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, "[tts]\napplication_id=warehouse-sensors\n", -1, NULL));
+  g_chmod (path, 0644);
+  config = onb_config_load (path, &error);
+  g_assert_true (onb_config_check_permissions (config, &error));
+  g_clear_object (&config);
+
+  g_assert_true (g_file_set_contents (path, "[tts]\napi_key=NNSXS.SECRET\n", -1, NULL));
+  g_chmod (path, 0644);
+  config = onb_config_load (path, &error);
+  g_assert_false (onb_config_check_permissions (config, &error));
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "config-readable-by-others");
+  g_assert_nonnull (strstr (error->message, "chmod 600"));
+  g_assert_null (strstr (error->message, "NNSXS"));
+  g_clear_error (&error);
+
+  g_chmod (path, 0600);
+  g_assert_true (onb_config_check_permissions (config, &error));
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -105,6 +212,9 @@ main (int    argc,
   g_test_add_func ("/config/round-trip", test_round_trip);
   g_test_add_func ("/config/missing", test_missing);
   g_test_add_func ("/config/validate-values", test_validate_values);
+  g_test_add_func ("/config/lengths", test_lengths);
+  g_test_add_func ("/config/check-values", test_check_values);
+  g_test_add_func ("/config/permissions", test_permissions);
 
   return g_test_run ();
 }
