@@ -24,7 +24,15 @@ typedef enum
   ONB_REGISTRY_ERROR_CONFLICT,          /*< nick=import-conflict >*/  /* rows differ from stored ones */
   ONB_REGISTRY_ERROR_DATABASE,          /*< nick=registry-database >*/
   ONB_REGISTRY_ERROR_MISSING_NWK_KEY,   /*< nick=missing-network-key >*/ /* LoRaWAN 1.1 row without one */
+  ONB_REGISTRY_ERROR_NOT_A_FILE,        /*< nick=not-a-file >*/      /* a folder, device, FIFO or socket */
+  ONB_REGISTRY_ERROR_FILE_TOO_LARGE,    /*< nick=file-too-large >*/  /* over ONB_REGISTRY_MAX_FILE_SIZE */
+  ONB_REGISTRY_ERROR_FILE_UNREADABLE,   /*< nick=file-unreadable >*/
 } OnbRegistryError;
+
+/* The largest device list a file import reads (64 MB: about 300,000 rows). */
+#define ONB_REGISTRY_MAX_FILE_SIZE (64u * 1024u * 1024u)
+/* The longest Device Name or metafield value: Blynk's limit for names. */
+#define ONB_REGISTRY_MAX_TEXT_CHARS 255u
 
 #define ONB_REGISTRY_ERROR (onb_registry_error_quark ())
 GQuark onb_registry_error_quark (void);
@@ -72,7 +80,8 @@ typedef struct
   char  *reason;  /* stable: bad-dev-eui, bad-join-eui, bad-app-key, bad-nwk-key,
                    * bad-profile-id,
                    * malformed-token, duplicate-dev-eui, duplicate-token,
-                   * duplicate-name, conflict, missing-column, wrong-field-count, ... */
+                   * duplicate-name, conflict, missing-column, wrong-field-count,
+                   * control-character, name-too-long, value-too-long, ... */
   char  *message; /* translated, for a warehouse worker */
 } OnbImportProblem;
 
@@ -94,7 +103,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbImportReport, onb_import_report_free)
 #define ONB_TYPE_REGISTRY (onb_registry_get_type ())
 G_DECLARE_FINAL_TYPE (OnbRegistry, onb_registry, ONB, REGISTRY, GObject)
 
-/* Opens (creating it when missing) the registry database at @path. */
+/* Opens (creating it when missing) the registry database at @path. The
+ * file holds the AppKeys and static tokens: it is made (or tightened to)
+ * mode 0600, whatever the umask. */
 OnbRegistry       *onb_registry_open            (const char             *path,
                                                  GError                **error);
 /* "<data_dir>/registry.sqlite" (transfer full) */
@@ -105,13 +116,18 @@ guint              onb_registry_get_n_entries   (OnbRegistry            *self);
  * nothing. @report (always set when non-NULL, even on failure) lists every
  * problem by row. Fails with INVALID_FILE (problems in the file itself),
  * CONFLICT (rows that differ from stored ones, without REPLACE), a
- * ONB_CSV_ERROR, or DATABASE. Importing the same file again is a no-op. */
+ * ONB_CSV_ERROR, or DATABASE. Importing the same file again is a no-op.
+ * The import writes through a connection of its own: look-ups meanwhile
+ * (from any thread) see the list before it or after it, never part of it. */
 gboolean           onb_registry_import_data     (OnbRegistry            *self,
                                                  const char             *data,
                                                  gsize                   length,
                                                  OnbRegistryImportFlags  flags,
                                                  OnbImportReport       **report,
                                                  GError                **error);
+/* Only regular files up to ONB_REGISTRY_MAX_FILE_SIZE: NOT_A_FILE (a
+ * folder, a device such as /dev/zero, a FIFO: never blocks),
+ * FILE_TOO_LARGE, FILE_UNREADABLE. */
 gboolean           onb_registry_import_file     (OnbRegistry            *self,
                                                  const char             *path,
                                                  OnbRegistryImportFlags  flags,
