@@ -18,6 +18,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "onb-batch.h"
 #include "onb-core-enums.h"
 #include "onb-csv.h"
 #include "onb-error.h"
@@ -62,9 +63,16 @@ static const char schema[] =
   "  device_name TEXT,"
   "  profile_id TEXT,"
   "  metafields TEXT NOT NULL DEFAULT '',"
-  "  imported_at INTEGER NOT NULL"
+  "  imported_at INTEGER NOT NULL,"
+  "  batch_id INTEGER"
   ");"
-  "CREATE INDEX IF NOT EXISTS devices_by_name ON devices (device_name);";
+  "CREATE INDEX IF NOT EXISTS devices_by_name ON devices (device_name);"
+  "CREATE TABLE IF NOT EXISTS batches ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  file_name TEXT,"
+  "  imported_at INTEGER NOT NULL,"
+  "  n_rows INTEGER NOT NULL"
+  ");";
 
 /* Entries */
 
@@ -254,24 +262,39 @@ onb_registry_default_path (const char *data_dir)
 }
 
 static gboolean
-has_nwk_key_column (sqlite3 *db)
+has_column (sqlite3    *db,
+            const char *column)
 {
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM devices LIMIT 0", column);
   sqlite3_stmt *stmt = NULL;
-  gboolean found = sqlite3_prepare_v2 (db, "SELECT nwk_key FROM devices LIMIT 0", -1, &stmt, NULL) == SQLITE_OK;
+  gboolean found = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK;
 
   sqlite3_finalize (stmt);
   return found;
 }
 
-/* Databases made before LoRaWAN 1.1 support have no nwk_key column.
- * Another process opening the same file may add it first: look again. */
+/* Databases made by older versions lack the nwk_key (LoRaWAN 1.1) and
+ * batch_id columns. Another process opening the same file may add one
+ * first: look again. */
 static gboolean
-add_nwk_key_column (sqlite3 *db)
+add_column (sqlite3    *db,
+            const char *column,
+            const char *type)
 {
-  return has_nwk_key_column (db) ||
-         onb_sqlite_exec_retry (db, "ALTER TABLE devices ADD COLUMN nwk_key TEXT") == SQLITE_OK ||
-         has_nwk_key_column (db);
+  g_autofree char *sql = g_strdup_printf ("ALTER TABLE devices ADD COLUMN %s %s", column, type);
+
+  return has_column (db, column) || onb_sqlite_exec_retry (db, sql) == SQLITE_OK || has_column (db, column);
 }
+
+/* Rows imported before batches existed become one batch, so that every
+ * device belongs to one. */
+static const char migrate_batches[] =
+  "BEGIN IMMEDIATE;"
+  "INSERT INTO batches (file_name, imported_at, n_rows)"
+  "  SELECT NULL, min(imported_at), count(*) FROM devices WHERE batch_id IS NULL HAVING count(*) > 0;"
+  "UPDATE devices SET batch_id = last_insert_rowid() WHERE batch_id IS NULL;"
+  "CREATE INDEX IF NOT EXISTS devices_by_batch ON devices (batch_id, dev_eui);"
+  "COMMIT;";
 
 /* The file holds every AppKey and static token: only its owner may read it,
  * whatever the umask (SQLite gives the -wal and -shm files the mode of the
@@ -336,7 +359,9 @@ onb_registry_open (const char  *path,
   if (!create_private_file (path, error) || !(self->db = open_connection (path, error)))
     return NULL;
   if (onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK ||
-      !add_nwk_key_column (self->db))
+      !add_column (self->db, "nwk_key", "TEXT") ||
+      !add_column (self->db, "batch_id", "INTEGER") ||
+      onb_sqlite_exec_retry (self->db, migrate_batches) != SQLITE_OK)
     {
       set_db_error (error, self->db);
       return NULL;
@@ -537,6 +562,7 @@ onb_import_report_copy (const OnbImportReport *report)
   copy->n_added = report->n_added;
   copy->n_unchanged = report->n_unchanged;
   copy->n_replaced = report->n_replaced;
+  copy->batch_id = report->batch_id;
   for (guint i = 0; i < report->problems->len; i++)
     {
       const OnbImportProblem *problem = report->problems->pdata[i];
@@ -954,10 +980,14 @@ validate_rows (sqlite3         *db,
   return g_steal_pointer (&rows);
 }
 
+/* Writes @rows as batch @file_name; *batch_id is set to the new batch. */
 static gboolean
-store_rows (sqlite3          *db,
-            GPtrArray        *rows,
-            GError          **error)
+store_rows (sqlite3     *db,
+            const char  *file_name,
+            guint        n_rows,
+            GPtrArray   *rows,
+            gint64      *batch_id,
+            GError     **error)
 {
   sqlite3_stmt *stmt = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
@@ -965,13 +995,21 @@ store_rows (sqlite3          *db,
   if (rows->len == 0)
     return TRUE;
 
+  if (sqlite3_prepare_v2 (db, "INSERT INTO batches (file_name, imported_at, n_rows) VALUES (?, ?, ?)", -1,
+                          &stmt, NULL) != SQLITE_OK)
+    goto failed;
+  sqlite3_bind_text (stmt, 1, file_name, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, now);
+  sqlite3_bind_int64 (stmt, 3, n_rows);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    goto failed;
+  *batch_id = sqlite3_last_insert_rowid (db);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
   if (sqlite3_prepare_v2 (db,
-                          "INSERT OR REPLACE INTO devices (" ENTRY_COLUMNS ", imported_at) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_db_error (error, db);
-      return FALSE;
-    }
+                          "INSERT OR REPLACE INTO devices (" ENTRY_COLUMNS ", imported_at, batch_id) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+    goto failed;
 
   for (guint i = 0; i < rows->len; i++)
     {
@@ -988,24 +1026,28 @@ store_rows (sqlite3          *db,
       sqlite3_bind_text (stmt, 7, e->profile_id, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 8, row->metafields_text, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 9, now);
+      sqlite3_bind_int64 (stmt, 10, *batch_id);
       if (sqlite3_step (stmt) != SQLITE_DONE)
-        {
-          set_db_error (error, db);
-          sqlite3_finalize (stmt);
-          return FALSE;
-        }
+        goto failed;
     }
   sqlite3_finalize (stmt);
   return TRUE;
+
+failed:
+  set_db_error (error, db);
+  sqlite3_finalize (stmt);
+  return FALSE;
 }
 
-gboolean
-onb_registry_import_data (OnbRegistry             *self,
-                          const char              *data,
-                          gsize                    length,
-                          OnbRegistryImportFlags   flags,
-                          OnbImportReport        **report_out,
-                          GError                 **error)
+/* @name: the batch's file name, or NULL. */
+static gboolean
+import_batch (OnbRegistry             *self,
+              const char              *name,
+              const char              *data,
+              gsize                    length,
+              OnbRegistryImportFlags   flags,
+              OnbImportReport        **report_out,
+              GError                 **error)
 {
   g_autoptr(OnbImportReport) report = import_report_new ();
   g_autoptr(GPtrArray) csv = NULL;
@@ -1066,7 +1108,11 @@ onb_registry_import_data (OnbRegistry             *self,
           g_ptr_array_add (to_store, row);
         }
       else if (same_entry (row->entry, row->metafields_text, stored))
-        report->n_unchanged++;
+        {
+          /* Written again all the same: it now belongs to this batch. */
+          report->n_unchanged++;
+          g_ptr_array_add (to_store, row);
+        }
       else if (flags & ONB_REGISTRY_IMPORT_REPLACE)
         {
           report->n_replaced++;
@@ -1093,7 +1139,7 @@ onb_registry_import_data (OnbRegistry             *self,
       goto rollback;
     }
 
-  if (!store_rows (db, to_store, error))
+  if (!store_rows (db, name, report->n_rows, to_store, &report->batch_id, error))
     goto rollback;
 
   if (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -1111,6 +1157,17 @@ out:
   if (report_out != NULL)
     *report_out = g_steal_pointer (&report);
   return ok;
+}
+
+gboolean
+onb_registry_import_data (OnbRegistry             *self,
+                          const char              *data,
+                          gsize                    length,
+                          OnbRegistryImportFlags   flags,
+                          OnbImportReport        **report,
+                          GError                 **error)
+{
+  return import_batch (self, NULL, data, length, flags, report, error);
 }
 
 /* Reads a device list without trusting the path: a FIFO must not block
@@ -1198,6 +1255,7 @@ onb_registry_import_file (OnbRegistry             *self,
                           GError                 **error)
 {
   g_autofree char *data = NULL;
+  g_autofree char *name = g_path_get_basename (path);
   gsize length = 0;
 
   g_return_val_if_fail (ONB_IS_REGISTRY (self), FALSE);
@@ -1208,5 +1266,191 @@ onb_registry_import_file (OnbRegistry             *self,
         *report = import_report_new ();
       return FALSE;
     }
-  return onb_registry_import_data (self, data, length, flags, report, error);
+  return import_batch (self, name, data, length, flags, report, error);
+}
+
+/* Batches */
+
+GPtrArray *
+onb_registry_list_batches (OnbRegistry      *self,
+                           OnbDeviceStates  *states,
+                           GError      **error)
+{
+  g_autoptr(GPtrArray) batches = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_batch_free);
+  sqlite3_stmt *stmt = NULL;
+  OnbBatch *batch = NULL;
+  int rc;
+
+  g_return_val_if_fail (ONB_IS_REGISTRY (self), NULL);
+
+  /* One pass over the devices; the journal's states are a hash look-up
+   * each. */
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui "
+                          "FROM batches b LEFT JOIN devices d ON d.batch_id = b.id ORDER BY b.id DESC",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return NULL;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *dev_eui = column_text (stmt, 4);
+      const OnbDeviceState *state;
+
+      if (batch == NULL || batch->id != sqlite3_column_int64 (stmt, 0))
+        {
+          batch = g_new0 (OnbBatch, 1);
+          batch->id = sqlite3_column_int64 (stmt, 0);
+          batch->file_name = g_strdup (column_text (stmt, 1));
+          batch->imported_at = sqlite3_column_int64 (stmt, 2);
+          batch->n_rows = sqlite3_column_int (stmt, 3);
+          g_ptr_array_add (batches, batch);
+        }
+      if (dev_eui == NULL)
+        continue;
+      batch->n_devices++;
+      state = states != NULL ? onb_device_states_lookup (states, dev_eui) : NULL;
+      if (state != NULL && state->progress == ONB_DEVICE_PROGRESS_DONE)
+        batch->n_done++;
+      else if (state != NULL && state->progress == ONB_DEVICE_PROGRESS_FAILED)
+        batch->n_failed++;
+      else
+        batch->n_to_do++;
+    }
+  if (rc != SQLITE_DONE)
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE ? g_steal_pointer (&batches) : NULL;
+}
+
+/* The serial number printed on the label, as the list gives it in a
+ * metafield column such as "Serial Number". */
+static char *
+serial_from_metafields (const char *text)
+{
+  g_autoptr(GHashTable) metafields = NULL;
+  GHashTableIter iter;
+  const char *name, *value;
+
+  if (text == NULL || strstr (text, "erial") == NULL)
+    return NULL;
+  metafields = metafields_parse (text);
+  g_hash_table_iter_init (&iter, metafields);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
+    {
+      g_autoptr(GString) folded = g_string_new (NULL);
+
+      for (const char *c = name; *c; c++)
+        if (*c != ' ' && *c != '_' && *c != '-')
+          g_string_append_c (folded, g_ascii_tolower (*c));
+      if (g_str_equal (folded->str, "serialnumber") || g_str_equal (folded->str, "serial") ||
+          g_str_equal (folded->str, "serialno"))
+        return g_strdup (value);
+    }
+  return NULL;
+}
+
+static gint64
+newest_batch (OnbRegistry  *self,
+              GError      **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 id = 0;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT max(id) FROM batches", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return -1;
+    }
+  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    id = sqlite3_column_int64 (stmt, 0);
+  else
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  if (rc == SQLITE_ROW && id == 0)
+    {
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NO_BATCH,
+                   _("No device list has been imported yet. Import the manufacturer's list first."));
+      return -1;
+    }
+  return rc == SQLITE_ROW ? id : -1;
+}
+
+OnbBatch *
+onb_registry_get_batch (OnbRegistry  *self,
+                        gint64        batch_id,
+                        GPtrArray   **devices_out,
+                        GError      **error)
+{
+  g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_batch_device_free);
+  g_autoptr(OnbBatch) batch = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (ONB_IS_REGISTRY (self), NULL);
+
+  if (batch_id <= 0 && (batch_id = newest_batch (self, error)) < 0)
+    return NULL;
+
+  /* One query: the batch row joins in so that an unknown batch is told
+   * from an empty one; file order is rowid order. */
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui, d.device_name, "
+                          "d.metafields FROM batches b LEFT JOIN devices d ON d.batch_id = b.id "
+                          "WHERE b.id = ? ORDER BY d.rowid",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, batch_id);
+  for (rc = sqlite3_step (stmt); rc == SQLITE_ROW; rc = sqlite3_step (stmt))
+    {
+      const char *dev_eui = column_text (stmt, 4);
+      OnbBatchDevice *device;
+
+      if (batch == NULL)
+        {
+          batch = g_new0 (OnbBatch, 1);
+          batch->id = sqlite3_column_int64 (stmt, 0);
+          batch->file_name = g_strdup (column_text (stmt, 1));
+          batch->imported_at = sqlite3_column_int64 (stmt, 2);
+          batch->n_rows = sqlite3_column_int (stmt, 3);
+        }
+      if (dev_eui == NULL)
+        continue;
+
+      device = g_new0 (OnbBatchDevice, 1);
+      device->dev_eui = g_strdup (dev_eui);
+      if (column_text (stmt, 5) != NULL)
+        device->device_name = g_strdup (column_text (stmt, 5));
+      else
+        {
+          g_autofree char *lower = g_ascii_strdown (dev_eui, -1);
+
+          /* As onb_registry_entry_get_blynk_name() makes it. */
+          device->device_name = g_strconcat ("eui-", lower, NULL);
+        }
+      device->serial = serial_from_metafields (column_text (stmt, 6));
+      g_ptr_array_add (devices, device);
+    }
+  if (rc != SQLITE_DONE)
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  if (batch == NULL)
+    {
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_UNKNOWN_BATCH,
+                   _("There is no batch %lld. The list of batches shows which there are."), (long long) batch_id);
+      return NULL;
+    }
+
+  batch->n_devices = devices->len;
+  batch->n_to_do = devices->len;
+  if (devices_out != NULL)
+    *devices_out = g_steal_pointer (&devices);
+  return g_steal_pointer (&batch);
 }

@@ -12,6 +12,7 @@
 #include <glib-object.h>
 #include <sqlite3.h>
 
+#include "onb-batch.h"
 #include "onb-code.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,8 @@ typedef enum
   ONB_REGISTRY_ERROR_NOT_A_FILE,        /*< nick=not-a-file >*/      /* a folder, device, FIFO or socket */
   ONB_REGISTRY_ERROR_FILE_TOO_LARGE,    /*< nick=file-too-large >*/  /* over ONB_REGISTRY_MAX_FILE_SIZE */
   ONB_REGISTRY_ERROR_FILE_UNREADABLE,   /*< nick=file-unreadable >*/
+  ONB_REGISTRY_ERROR_NO_BATCH,          /*< nick=no-batch >*/        /* nothing imported yet */
+  ONB_REGISTRY_ERROR_UNKNOWN_BATCH,     /*< nick=unknown-batch >*/
 } OnbRegistryError;
 
 /* The largest device list a file import reads (64 MB: about 300,000 rows). */
@@ -92,6 +95,7 @@ typedef struct
   guint      n_added;
   guint      n_unchanged; /* already stored with the same values */
   guint      n_replaced;  /* stored with other values, overwritten (--replace) */
+  gint64     batch_id;    /* the batch this import made; 0 when nothing was stored */
   GPtrArray *problems;    /* of OnbImportProblem; nothing is stored when not empty */
 } OnbImportReport;
 
@@ -116,7 +120,9 @@ guint              onb_registry_get_n_entries   (OnbRegistry            *self);
  * nothing. @report (always set when non-NULL, even on failure) lists every
  * problem by row. Fails with INVALID_FILE (problems in the file itself),
  * CONFLICT (rows that differ from stored ones, without REPLACE), a
- * ONB_CSV_ERROR, or DATABASE. Importing the same file again is a no-op.
+ * ONB_CSV_ERROR, or DATABASE. Every import that stores rows is a new
+ * batch, and its devices belong to it (also those imported before with the
+ * same values: importing the same file again changes nothing else).
  * The import writes through a connection of its own: look-ups meanwhile
  * (from any thread) see the list before it or after it, never part of it. */
 gboolean           onb_registry_import_data     (OnbRegistry            *self,
@@ -146,6 +152,19 @@ OnbRegistryEntry  *onb_registry_lookup_token    (OnbRegistry            *self,
  * TR005 JoinEUI must agree: JOIN_EUI_MISMATCH), static tokens by token. */
 OnbRegistryEntry  *onb_registry_resolve         (OnbRegistry            *self,
                                                  const OnbCode          *code,
+                                                 GError                **error);
+
+/* Every batch, newest first, with its counts: @states (from the journal;
+ * NULL: nothing scanned yet) tells done and failed devices. One query. (transfer full) GPtrArray of OnbBatch */
+GPtrArray         *onb_registry_list_batches    (OnbRegistry            *self,
+                                                 OnbDeviceStates        *states,
+                                                 GError                **error);
+/* Batch @batch_id (0: the newest) and, in @devices, all its devices in the
+ * file's order (progress TO_DO until onb_batch_apply_states()). One
+ * query. NO_BATCH, UNKNOWN_BATCH. (transfer full) */
+OnbBatch          *onb_registry_get_batch       (OnbRegistry            *self,
+                                                 gint64                  batch_id,
+                                                 GPtrArray             **devices,
                                                  GError                **error);
 
 /* sqlite3_exec() that waits while another process holds the database

@@ -341,6 +341,7 @@ test_old_database (Fixture       *f,
     "0018B20000000102,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,0A1B2C3D4E5F60718293A4B5C6D7E8F9\n";
   g_autoptr(GError) error = NULL;
   g_autoptr(OnbRegistryEntry) entry = NULL;
+  g_autoptr(GPtrArray) batches = NULL;
   sqlite3 *db = NULL;
 
   g_clear_object (&f->registry);
@@ -364,10 +365,135 @@ test_old_database (Fixture       *f,
   g_assert_null (onb_registry_entry_get_nwk_key (entry));
   g_clear_pointer (&entry, onb_registry_entry_unref);
 
+  /* Rows from before batches make one batch of their own. */
+  batches = onb_registry_list_batches (f->registry, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (batches->len, ==, 1);
+  g_assert_null (((OnbBatch *) batches->pdata[0])->file_name);
+  g_assert_cmpuint (((OnbBatch *) batches->pdata[0])->n_devices, ==, 1);
+  g_clear_pointer (&batches, g_ptr_array_unref);
+
   g_assert_true (onb_registry_import_data (f->registry, with_key, strlen (with_key), 0, NULL, &error));
   g_assert_no_error (error);
   entry = onb_registry_lookup (f->registry, "0018B20000000102", &error);
   g_assert_cmpstr (onb_registry_entry_get_nwk_key (entry), ==, "0A1B2C3D4E5F60718293A4B5C6D7E8F9");
+  batches = onb_registry_list_batches (f->registry, NULL, &error);
+  g_assert_cmpuint (batches->len, ==, 2);
+}
+
+/* issue 14: every import is a batch; a device imported again later
+ * belongs to the later batch; counts and the "still to scan" list join the
+ * journal's states. */
+static void
+test_batches (Fixture       *f,
+              gconstpointer  data)
+{
+  const char *first =
+    "Device EUI,Join EUI,Application Key,Device Name,Serial Number\n"
+    "0018B20000000201,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,A1,SN-1\n"
+    "0018B20000000202,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,A2,SN-2\n"
+    "0018B20000000203,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,A3,SN-3\n"
+    "0018B20000000204,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,A4,SN-4\n";
+  const char *second =
+    "Device EUI,Join EUI,Application Key,Device Name,Serial Number\n"
+    "0018B20000000204,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,A4,SN-4\n"
+    "0018B20000000205,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,,\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbDeviceStates) states = onb_device_states_new ();
+  g_autoptr(GPtrArray) batches = NULL;
+  g_autoptr(GPtrArray) missing = NULL;
+  g_autoptr(OnbImportReport) report = NULL;
+  g_autoptr(GString) csv = g_string_new (NULL);
+  g_autofree char *path = g_build_filename (f->dir, "pallet.csv", NULL);
+  const OnbBatch *batch;
+  g_autoptr(OnbBatch) one = NULL;
+  const OnbBatchDevice *device;
+  g_autofree const char **dev_euis = NULL;
+
+  g_assert_null (onb_registry_get_batch (f->registry, 0, NULL, &error));
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NO_BATCH);
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (path, first, -1, &error));
+  g_assert_true (onb_registry_import_file (f->registry, path, 0, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (report->batch_id, >, 0);
+  g_clear_pointer (&report, onb_import_report_free);
+  g_assert_true (onb_registry_import_data (f->registry, second, strlen (second), 0, &report, &error));
+  g_assert_no_error (error);
+
+  onb_device_states_add (states, "0018B20000000201", ONB_DEVICE_PROGRESS_DONE, NULL, NULL);
+  onb_device_states_add (states, "0018B20000000202", ONB_DEVICE_PROGRESS_FAILED, "euis-taken", "Taken.");
+  onb_device_states_add (states, "0018B20000000204", ONB_DEVICE_PROGRESS_DONE, NULL, NULL);
+
+  batches = onb_registry_list_batches (f->registry, states, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (batches->len, ==, 2);
+  batch = batches->pdata[0];
+  g_assert_cmpint (batch->id, ==, report->batch_id);
+  g_assert_null (batch->file_name);
+  g_assert_cmpuint (batch->n_rows, ==, 2);
+  g_assert_cmpuint (batch->n_devices, ==, 2);
+  g_assert_cmpuint (batch->n_done, ==, 1);
+  g_assert_cmpuint (batch->n_to_do, ==, 1);
+  batch = batches->pdata[1];
+  g_assert_cmpstr (batch->file_name, ==, "pallet.csv");
+  g_assert_cmpuint (batch->n_rows, ==, 4);
+  g_assert_cmpuint (batch->n_devices, ==, 3);
+  g_assert_cmpuint (batch->n_done, ==, 1); /* 204 counts in the newer batch */
+  g_assert_cmpuint (batch->n_failed, ==, 1);
+  g_assert_cmpuint (batch->n_to_do, ==, 1);
+
+  one = onb_registry_get_batch (f->registry, batch->id, &missing, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (one->id, ==, batch->id);
+  g_assert_cmpuint (one->n_devices, ==, 3);
+  g_assert_cmpuint (missing->len, ==, 3);
+  dev_euis = onb_batch_devices_get_dev_euis (missing);
+  g_assert_cmpstr (dev_euis[2], ==, "0018B20000000203");
+  g_assert_null (dev_euis[3]);
+  onb_batch_apply_states (one, missing, states);
+  /* The same counts as the list of batches. */
+  g_assert_cmpuint (one->n_done, ==, batch->n_done);
+  g_assert_cmpuint (one->n_failed, ==, batch->n_failed);
+  g_assert_cmpuint (one->n_to_do, ==, batch->n_to_do);
+  g_assert_cmpuint (missing->len, ==, 2);
+  device = missing->pdata[0];
+  g_assert_cmpstr (device->dev_eui, ==, "0018B20000000202");
+  g_assert_cmpstr (device->device_name, ==, "A2");
+  g_assert_cmpstr (device->serial, ==, "SN-2");
+  g_assert_cmpint (device->progress, ==, ONB_DEVICE_PROGRESS_FAILED);
+  g_assert_cmpstr (device->reason, ==, "euis-taken");
+  g_assert_true (onb_batch_device_matches (device, "sn-2"));
+  g_assert_true (onb_batch_device_matches (device, "TAKEN"));
+  g_assert_false (onb_batch_device_matches (device, "A3"));
+  device = missing->pdata[1];
+  g_assert_cmpstr (device->dev_eui, ==, "0018B20000000203");
+  g_assert_cmpint (device->progress, ==, ONB_DEVICE_PROGRESS_TO_DO);
+  g_assert_null (device->reason);
+
+  onb_missing_devices_to_csv (missing, csv);
+  g_assert_cmpstr (csv->str, ==,
+                   "dev_eui,device_name,serial,state,reason,message\r\n"
+                   "0018B20000000202,A2,SN-2,failed,euis-taken,Taken.\r\n"
+                   "0018B20000000203,A3,SN-3,to-do,,\r\n");
+  g_clear_pointer (&missing, g_ptr_array_unref);
+
+  /* The newest by default; a name made from the DevEUI. */
+  g_clear_pointer (&one, onb_batch_free);
+  one = onb_registry_get_batch (f->registry, 0, &missing, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (one->id, ==, report->batch_id);
+  onb_batch_apply_states (one, missing, states);
+  g_assert_cmpuint (missing->len, ==, 1);
+  g_assert_cmpstr (((OnbBatchDevice *) missing->pdata[0])->device_name, ==, "eui-0018b20000000205");
+  g_clear_pointer (&missing, g_ptr_array_unref);
+
+  g_assert_null (onb_registry_get_batch (f->registry, 999, &missing, &error));
+  g_assert_null (missing);
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_UNKNOWN_BATCH);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "unknown-batch");
+  g_unlink (path);
 }
 
 static void
@@ -620,6 +746,7 @@ main (int    argc,
   ADD ("/registry/file-kinds", test_import_file_kinds);
   ADD ("/registry/blynk-refuses", test_import_blynk_refuses);
   ADD ("/registry/private-file", test_private_file);
+  ADD ("/registry/batches", test_batches);
 #undef ADD
 
   return g_test_run ();
