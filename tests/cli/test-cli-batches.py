@@ -75,7 +75,8 @@ class BatchesTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertEqual(json.loads(r.stdout)["reason"], "no-batch")
 
-        self.cli("import", first)
+        first_import = json.loads(self.cli("import", "--json", first).stdout)
+        self.assertEqual(first_import["batch"], 1)
         self.cli("import", second)
 
         # Box 3's DevEUI is already taken in another application: it fails.
