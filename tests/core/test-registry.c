@@ -549,7 +549,7 @@ static void
 test_import_isolated (Fixture       *f,
                       gconstpointer  data)
 {
-  const guint n = 20000;
+  const guint n = 5000;
   g_autofree char *last = g_strdup_printf ("0018B200%08X", 0x100000 + n);
   g_autofree char *trigger = g_strdup_printf ("CREATE TRIGGER refuse_last BEFORE INSERT ON devices "
                                               "WHEN NEW.dev_eui = '%s' BEGIN SELECT RAISE(ABORT, 'refused'); END;",
