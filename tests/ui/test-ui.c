@@ -278,6 +278,10 @@ on_card_state (OnbResultCard *card,
 /* A mapped toplevel keeps its size: map it again at the new one. The
  * surface also holds GTK's resize borders (no window manager here), so
  * measure them once and ask for that much more. */
+/* Mapping a large window again with software rendering takes seconds in
+ * the sanitizer build on a busy machine. */
+#define RESIZE_TIMEOUT_S 30
+
 static void
 resize_window (GtkWindow *window,
                int        width,
@@ -290,7 +294,7 @@ resize_window (GtkWindow *window,
   gtk_window_present (window);
   WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (window)) > 0 &&
             gtk_widget_get_width (GTK_WIDGET (window)) <= width &&
-            gtk_widget_get_width (GTK_WIDGET (window)) > width - 100, 10);
+            gtk_widget_get_width (GTK_WIDGET (window)) > width - 100, RESIZE_TIMEOUT_S);
   dx = width - gtk_widget_get_width (GTK_WIDGET (window));
   dy = height - gtk_widget_get_height (GTK_WIDGET (window));
   if (dx != 0 || dy != 0)
@@ -301,7 +305,7 @@ resize_window (GtkWindow *window,
     }
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)) &&
             gtk_widget_get_width (GTK_WIDGET (window)) == width &&
-            gtk_widget_get_height (GTK_WIDGET (window)) == height, 10);
+            gtk_widget_get_height (GTK_WIDGET (window)) == height, RESIZE_TIMEOUT_S);
 }
 
 static GskRenderNode *
