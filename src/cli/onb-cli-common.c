@@ -9,6 +9,8 @@
 
 #include "onb-cli-private.h"
 #include "onb-error.h"
+#include "onb-journal.h"
+#include "onb-registry.h"
 
 /**
  * onb_cli_parse_options:
@@ -144,4 +146,45 @@ onb_cli_read_lines (GInputStream    *stream,
       if (!func (line, length, user_data))
         return TRUE;
     }
+}
+
+/**
+ * onb_cli_open_batches:
+ * @batch_id: the batch whose devices are wanted, 0 for the newest, or -1
+ *   for every batch (then @batch and @devices are left alone)
+ *
+ * Opens the station's registry and reads the journal's device states, as
+ * `batches` and `missing` need them: the same two queries as the kiosk.
+ */
+gboolean
+onb_cli_open_batches (const char       *config_path,
+                      gint64            batch_id,
+                      OnbRegistry     **registry,
+                      OnbBatch        **batch,
+                      GPtrArray       **devices,
+                      OnbDeviceStates **states,
+                      GError          **error)
+{
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(OnbJournal) journal = NULL;
+  g_autofree const char **dev_euis = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *registry_path = NULL;
+  g_autofree char *journal_path = NULL;
+
+  if (!(config = onb_cli_load_config (config_path, FALSE, error)))
+    return FALSE;
+  data_dir = onb_config_get_data_dir (config);
+  registry_path = onb_registry_default_path (data_dir);
+  journal_path = onb_journal_default_path (data_dir);
+  if (!(*registry = onb_registry_open (registry_path, error)))
+    return FALSE;
+  if (batch_id >= 0)
+    {
+      if (!(*batch = onb_registry_get_batch (*registry, batch_id, devices, error)))
+        return FALSE;
+      dev_euis = onb_batch_devices_get_dev_euis (*devices);
+    }
+  return (journal = onb_journal_open (journal_path, error)) != NULL &&
+         (*states = onb_journal_get_device_states (journal, dev_euis, error)) != NULL;
 }

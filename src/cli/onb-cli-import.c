@@ -28,6 +28,8 @@ print_report (const char            *path,
       json_object_object_add (object, "added", json_object_new_int (report->n_added));
       json_object_object_add (object, "unchanged", json_object_new_int (report->n_unchanged));
       json_object_object_add (object, "replaced", json_object_new_int (report->n_replaced));
+      json_object_object_add (object, "batch", report->batch_id > 0 ? json_object_new_int64 (report->batch_id)
+                                                                    : NULL);
       onb_cli_json_add_string (object, "reason", error ? onb_error_get_reason (error) : NULL);
       onb_cli_json_add_string (object, "message", error ? error->message : NULL);
       for (guint i = 0; i < report->problems->len; i++)
@@ -52,8 +54,8 @@ print_report (const char            *path,
   if (error != NULL)
     printf ("%s\n", error->message);
   else
-    printf (_("Imported %s: %u rows, %u new, %u unchanged, %u replaced.\n"), path, report->n_rows,
-            report->n_added, report->n_unchanged, report->n_replaced);
+    printf (_("Imported %s: %u rows, %u new, %u unchanged, %u replaced (batch %lld).\n"), path, report->n_rows,
+            report->n_added, report->n_unchanged, report->n_replaced, (long long) report->batch_id);
 }
 
 int

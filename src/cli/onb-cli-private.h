@@ -6,6 +6,7 @@
 
 #include "onb-config.h"
 #include "onb-engine.h"
+#include "onb-registry.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,15 @@ void        onb_cli_json_add_string (json_object      *object,
 gboolean    onb_cli_read_lines      (GInputStream     *stream,
                                      OnbCliLineFunc    func,
                                      gpointer          user_data,
+                                     GError          **error);
+
+/* The registry, a batch and the journal's device states (batches, missing). */
+gboolean    onb_cli_open_batches    (const char       *config_path,
+                                     gint64            batch_id,
+                                     OnbRegistry     **registry,
+                                     OnbBatch        **batch,
+                                     GPtrArray       **devices,
+                                     OnbDeviceStates **states,
                                      GError          **error);
 
 int         onb_cli_check           (int               argc,
@@ -86,6 +96,10 @@ int          onb_cli_retry                  (int                  argc,
 int          onb_cli_export                 (int                  argc,
                                              char               **argv);
 int         onb_cli_scan            (int               argc,
+                                     char            **argv);
+int         onb_cli_batches         (int               argc,
+                                     char            **argv);
+int         onb_cli_missing         (int               argc,
                                      char            **argv);
 
 G_END_DECLS

@@ -23,6 +23,8 @@ static const OnbCliCommand commands[] = {
   { "import", onb_cli_import, N_("Import the manufacturer's device list (CSV)") },
   { "provision", onb_cli_provision, N_("Create devices in Blynk and The Things Stack") },
   { "replace", onb_cli_replace, N_("Swap the hardware of a device, keeping its Blynk history") },
+  { "batches", onb_cli_batches, N_("List the imported batches with what is done, to do and failed") },
+  { "missing", onb_cli_missing, N_("List a batch's devices that are still to scan") },
   { "jobs", onb_cli_jobs, N_("List the jobs of the journal") },
   { "retry", onb_cli_retry, N_("Run failed or waiting jobs again") },
   { "export", onb_cli_export, N_("Write the journal as CSV") },

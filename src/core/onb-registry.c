@@ -9,11 +9,16 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "onb-batch.h"
 #include "onb-core-enums.h"
 #include "onb-csv.h"
 #include "onb-error.h"
@@ -42,7 +47,8 @@ G_DEFINE_BOXED_TYPE (OnbRegistryEntry, onb_registry_entry, onb_registry_entry_re
 struct _OnbRegistry
 {
   GObject parent_instance;
-  sqlite3 *db;
+  char *path;
+  sqlite3 *db; /* look-ups; an import writes through a connection of its own */
 };
 
 G_DEFINE_FINAL_TYPE (OnbRegistry, onb_registry, G_TYPE_OBJECT)
@@ -57,9 +63,16 @@ static const char schema[] =
   "  device_name TEXT,"
   "  profile_id TEXT,"
   "  metafields TEXT NOT NULL DEFAULT '',"
-  "  imported_at INTEGER NOT NULL"
+  "  imported_at INTEGER NOT NULL,"
+  "  batch_id INTEGER"
   ");"
-  "CREATE INDEX IF NOT EXISTS devices_by_name ON devices (device_name);";
+  "CREATE INDEX IF NOT EXISTS devices_by_name ON devices (device_name);"
+  "CREATE TABLE IF NOT EXISTS batches ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  file_name TEXT,"
+  "  imported_at INTEGER NOT NULL,"
+  "  n_rows INTEGER NOT NULL"
+  ");";
 
 /* Entries */
 
@@ -202,6 +215,7 @@ onb_registry_finalize (GObject *object)
   OnbRegistry *self = (OnbRegistry *) object;
 
   g_clear_pointer (&self->db, sqlite3_close);
+  g_free (self->path);
   G_OBJECT_CLASS (onb_registry_parent_class)->finalize (object);
 }
 
@@ -248,23 +262,81 @@ onb_registry_default_path (const char *data_dir)
 }
 
 static gboolean
-has_nwk_key_column (sqlite3 *db)
+has_column (sqlite3    *db,
+            const char *column)
 {
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM devices LIMIT 0", column);
   sqlite3_stmt *stmt = NULL;
-  gboolean found = sqlite3_prepare_v2 (db, "SELECT nwk_key FROM devices LIMIT 0", -1, &stmt, NULL) == SQLITE_OK;
+  gboolean found = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK;
 
   sqlite3_finalize (stmt);
   return found;
 }
 
-/* Databases made before LoRaWAN 1.1 support have no nwk_key column.
- * Another process opening the same file may add it first: look again. */
+/* Databases made by older versions lack the nwk_key (LoRaWAN 1.1) and
+ * batch_id columns. Another process opening the same file may add one
+ * first: look again. */
 static gboolean
-add_nwk_key_column (sqlite3 *db)
+add_column (sqlite3    *db,
+            const char *column,
+            const char *type)
 {
-  return has_nwk_key_column (db) ||
-         onb_sqlite_exec_retry (db, "ALTER TABLE devices ADD COLUMN nwk_key TEXT") == SQLITE_OK ||
-         has_nwk_key_column (db);
+  g_autofree char *sql = g_strdup_printf ("ALTER TABLE devices ADD COLUMN %s %s", column, type);
+
+  return has_column (db, column) || onb_sqlite_exec_retry (db, sql) == SQLITE_OK || has_column (db, column);
+}
+
+/* Rows imported before batches existed become one batch, so that every
+ * device belongs to one. */
+static const char migrate_batches[] =
+  "BEGIN IMMEDIATE;"
+  "INSERT INTO batches (file_name, imported_at, n_rows)"
+  "  SELECT NULL, min(imported_at), count(*) FROM devices WHERE batch_id IS NULL HAVING count(*) > 0;"
+  "UPDATE devices SET batch_id = last_insert_rowid() WHERE batch_id IS NULL;"
+  "CREATE INDEX IF NOT EXISTS devices_by_batch ON devices (batch_id, dev_eui);"
+  "COMMIT;";
+
+/* The file holds every AppKey and static token: only its owner may read it,
+ * whatever the umask (SQLite gives the -wal and -shm files the mode of the
+ * database). A file an older version made with the umask's mode is
+ * tightened too. */
+static gboolean
+create_private_file (const char  *path,
+                     GError     **error)
+{
+  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  struct stat st;
+
+  if (fd < 0 || fstat (fd, &st) != 0 || ((st.st_mode & 0077) != 0 && fchmod (fd, 0600) != 0))
+    {
+      int saved_errno = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                   _("The device list database “%s” cannot be made private to this station: %s."),
+                   path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
+static sqlite3 *
+open_connection (const char  *path,
+                 GError     **error)
+{
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                       NULL) != SQLITE_OK ||
+      sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
+      onb_sqlite_exec_retry (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") != SQLITE_OK)
+    {
+      set_db_error (error, db);
+      g_clear_pointer (&db, sqlite3_close);
+    }
+  return db;
 }
 
 OnbRegistry *
@@ -283,12 +355,13 @@ onb_registry_open (const char  *path,
       return NULL;
     }
 
-  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                       NULL) != SQLITE_OK ||
-      sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-      onb_sqlite_exec_retry (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") != SQLITE_OK ||
-      onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK ||
-      !add_nwk_key_column (self->db))
+  self->path = g_strdup (path);
+  if (!create_private_file (path, error) || !(self->db = open_connection (path, error)))
+    return NULL;
+  if (onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK ||
+      !add_column (self->db, "nwk_key", "TEXT") ||
+      !add_column (self->db, "batch_id", "INTEGER") ||
+      onb_sqlite_exec_retry (self->db, migrate_batches) != SQLITE_OK)
     {
       set_db_error (error, self->db);
       return NULL;
@@ -332,7 +405,7 @@ entry_from_row (sqlite3_stmt *stmt)
 
 /* Returns NULL without an error when there is no such row. */
 static OnbRegistryEntry *
-lookup_by (OnbRegistry  *self,
+lookup_by (sqlite3      *db,
            const char   *column,
            const char   *value,
            GError      **error)
@@ -342,9 +415,9 @@ lookup_by (OnbRegistry  *self,
   OnbRegistryEntry *entry = NULL;
   int rc;
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      set_db_error (error, self->db);
+      set_db_error (error, db);
       return NULL;
     }
   sqlite3_bind_text (stmt, 1, value, -1, SQLITE_TRANSIENT);
@@ -352,7 +425,7 @@ lookup_by (OnbRegistry  *self,
   if (rc == SQLITE_ROW)
     entry = entry_from_row (stmt);
   else if (rc != SQLITE_DONE)
-    set_db_error (error, self->db);
+    set_db_error (error, db);
   sqlite3_finalize (stmt);
   return entry;
 }
@@ -379,7 +452,7 @@ onb_registry_lookup (OnbRegistry  *self,
   g_return_val_if_fail (dev_eui != NULL, NULL);
 
   upper = g_ascii_strup (dev_eui, -1);
-  entry = lookup_by (self, "dev_eui", upper, &local_error);
+  entry = lookup_by (self->db, "dev_eui", upper, &local_error);
   if (entry == NULL && local_error == NULL)
     {
       g_autofree char *what = g_strdup_printf (_("(DevEUI %s)"), upper);
@@ -412,7 +485,7 @@ onb_registry_lookup_token (OnbRegistry  *self,
   g_return_val_if_fail (token != NULL, NULL);
 
   key = token_key (token);
-  entry = lookup_by (self, "static_token", key, &local_error);
+  entry = lookup_by (self->db, "static_token", key, &local_error);
   if (entry == NULL && local_error == NULL)
     set_unknown_device (error, _("(a Blynk static token)"));
   else if (local_error != NULL)
@@ -489,6 +562,7 @@ onb_import_report_copy (const OnbImportReport *report)
   copy->n_added = report->n_added;
   copy->n_unchanged = report->n_unchanged;
   copy->n_replaced = report->n_replaced;
+  copy->batch_id = report->batch_id;
   for (guint i = 0; i < report->problems->len; i++)
     {
       const OnbImportProblem *problem = report->problems->pdata[i];
@@ -582,6 +656,38 @@ column_title (Column column)
   return titles[column];
 }
 
+/* Names and metafield values go to Blynk as they are: found at import, a
+ * value Blynk would refuse (a name over 255 characters) or that breaks
+ * its one-line text (a line break from a spreadsheet cell) is named by its
+ * row, not discovered box by box at provisioning. The value itself may be
+ * huge or unprintable and is not repeated. */
+static gboolean
+check_text (OnbImportReport *report,
+            guint            row,
+            const char      *header,
+            const char      *value,
+            const char      *too_long_reason)
+{
+  glong n_chars = 0;
+
+  for (const char *c = value; *c != '\0'; c = g_utf8_next_char (c), n_chars++)
+    if (g_unichar_iscntrl (g_utf8_get_char (c)))
+      {
+        add_problem (report, row, header, "control-character",
+                     _("Row %u: the “%s” value holds a line break or another control character. "
+                       "Put it on one line."), row, header);
+        return FALSE;
+      }
+  if (n_chars > ONB_REGISTRY_MAX_TEXT_CHARS)
+    {
+      add_problem (report, row, header, too_long_reason,
+                   _("Row %u: the “%s” value has %ld characters; at most %u are allowed."),
+                   row, header, n_chars, ONB_REGISTRY_MAX_TEXT_CHARS);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Checks one cell; returns the normalised value, or NULL after adding a
  * problem. Empty optional cells come back as "". */
 static char *
@@ -665,9 +771,11 @@ check_cell (OnbImportReport *report,
       return g_steal_pointer (&value);
 
     case COLUMN_DEVICE_NAME:
+      return check_text (report, row, header, value, "name-too-long") ? g_steal_pointer (&value) : NULL;
+
     case COLUMN_METAFIELD:
     default:
-      return g_steal_pointer (&value);
+      return check_text (report, row, header, value, "value-too-long") ? g_steal_pointer (&value) : NULL;
     }
 }
 
@@ -703,7 +811,7 @@ same_entry (OnbRegistryEntry *a,
 
 /* The DevEUI holding @value in @column, other than @dev_eui, or NULL. */
 static char *
-other_owner (OnbRegistry *self,
+other_owner (sqlite3     *db,
              const char  *column,
              const char  *value,
              const char  *dev_eui)
@@ -712,7 +820,7 @@ other_owner (OnbRegistry *self,
   sqlite3_stmt *stmt = NULL;
   char *owner = NULL;
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
     return NULL;
   sqlite3_bind_text (stmt, 1, value, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, dev_eui, -1, SQLITE_TRANSIENT);
@@ -722,9 +830,17 @@ other_owner (OnbRegistry *self,
   return owner;
 }
 
+/* g_autofree on an array would free only its first element. */
+static void
+values_clear (char **values)
+{
+  for (guint i = 0; i < N_KNOWN_COLUMNS; i++)
+    g_clear_pointer (&values[i], g_free);
+}
+
 /* Parses and checks every row; collects problems into @report. */
 static GPtrArray *
-validate_rows (OnbRegistry     *self,
+validate_rows (sqlite3         *db,
                GPtrArray       *csv,
                OnbImportReport *report)
 {
@@ -768,7 +884,7 @@ validate_rows (OnbRegistry     *self,
   for (guint r = 1; r < csv->len; r++)
     {
       const OnbCsvRow *line = csv->pdata[r];
-      g_autofree char *values[N_KNOWN_COLUMNS] = { NULL };
+      char *values[N_KNOWN_COLUMNS] = { NULL };
       g_autoptr(GHashTable) metafields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       guint problems_before = report->problems->len;
       ImportRow *row;
@@ -799,8 +915,7 @@ validate_rows (OnbRegistry     *self,
         }
       if (report->problems->len > problems_before)
         {
-          for (guint i = 0; i < N_KNOWN_COLUMNS; i++)
-            g_clear_pointer (&values[i], g_free);
+          values_clear (values);
           continue;
         }
 
@@ -810,8 +925,7 @@ validate_rows (OnbRegistry     *self,
                               values[COLUMN_NWK_KEY], values[COLUMN_STATIC_TOKEN], values[COLUMN_DEVICE_NAME],
                               values[COLUMN_PROFILE_ID], metafields);
       row->metafields_text = metafields_serialize (metafields);
-      for (guint i = 0; i < N_KNOWN_COLUMNS; i++)
-        g_clear_pointer (&values[i], g_free);
+      values_clear (values);
 
       if (g_hash_table_contains (seen_eui, row->entry->dev_eui))
         add_problem (report, row->row, "Device EUI", "duplicate-dev-eui",
@@ -848,13 +962,13 @@ validate_rows (OnbRegistry     *self,
       g_autofree char *name_owner = NULL;
 
       if (row->entry->static_token != NULL &&
-          (token_owner = other_owner (self, "static_token", row->entry->static_token, row->entry->dev_eui)) &&
+          (token_owner = other_owner (db, "static_token", row->entry->static_token, row->entry->dev_eui)) &&
           !g_hash_table_contains (seen_eui, token_owner))
         add_problem (report, row->row, "Static Token", "duplicate-token",
                      _("Row %u: this Static Token already belongs to device %s in the stored list."),
                      row->row, token_owner);
       if (row->entry->device_name != NULL &&
-          (name_owner = other_owner (self, "device_name", row->entry->device_name, row->entry->dev_eui)) &&
+          (name_owner = other_owner (db, "device_name", row->entry->device_name, row->entry->dev_eui)) &&
           !g_hash_table_contains (seen_eui, name_owner))
         add_problem (report, row->row, "Device Name", "duplicate-name",
                      _("Row %u: the Device Name “%s” already belongs to device %s in the stored list."),
@@ -866,10 +980,14 @@ validate_rows (OnbRegistry     *self,
   return g_steal_pointer (&rows);
 }
 
+/* Writes @rows as batch @file_name; *batch_id is set to the new batch. */
 static gboolean
-store_rows (OnbRegistry      *self,
-            GPtrArray        *rows,
-            GError          **error)
+store_rows (sqlite3     *db,
+            const char  *file_name,
+            guint        n_rows,
+            GPtrArray   *rows,
+            gint64      *batch_id,
+            GError     **error)
 {
   sqlite3_stmt *stmt = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
@@ -877,13 +995,21 @@ store_rows (OnbRegistry      *self,
   if (rows->len == 0)
     return TRUE;
 
-  if (sqlite3_prepare_v2 (self->db,
-                          "INSERT OR REPLACE INTO devices (" ENTRY_COLUMNS ", imported_at) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_db_error (error, self->db);
-      return FALSE;
-    }
+  if (sqlite3_prepare_v2 (db, "INSERT INTO batches (file_name, imported_at, n_rows) VALUES (?, ?, ?)", -1,
+                          &stmt, NULL) != SQLITE_OK)
+    goto failed;
+  sqlite3_bind_text (stmt, 1, file_name, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, now);
+  sqlite3_bind_int64 (stmt, 3, n_rows);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    goto failed;
+  *batch_id = sqlite3_last_insert_rowid (db);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  if (sqlite3_prepare_v2 (db,
+                          "INSERT OR REPLACE INTO devices (" ENTRY_COLUMNS ", imported_at, batch_id) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+    goto failed;
 
   for (guint i = 0; i < rows->len; i++)
     {
@@ -900,40 +1026,51 @@ store_rows (OnbRegistry      *self,
       sqlite3_bind_text (stmt, 7, e->profile_id, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 8, row->metafields_text, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 9, now);
+      sqlite3_bind_int64 (stmt, 10, *batch_id);
       if (sqlite3_step (stmt) != SQLITE_DONE)
-        {
-          set_db_error (error, self->db);
-          sqlite3_finalize (stmt);
-          return FALSE;
-        }
+        goto failed;
     }
   sqlite3_finalize (stmt);
   return TRUE;
+
+failed:
+  set_db_error (error, db);
+  sqlite3_finalize (stmt);
+  return FALSE;
 }
 
-gboolean
-onb_registry_import_data (OnbRegistry             *self,
-                          const char              *data,
-                          gsize                    length,
-                          OnbRegistryImportFlags   flags,
-                          OnbImportReport        **report_out,
-                          GError                 **error)
+/* @name: the batch's file name, or NULL. */
+static gboolean
+import_batch (OnbRegistry             *self,
+              const char              *name,
+              const char              *data,
+              gsize                    length,
+              OnbRegistryImportFlags   flags,
+              OnbImportReport        **report_out,
+              GError                 **error)
 {
   g_autoptr(OnbImportReport) report = import_report_new ();
   g_autoptr(GPtrArray) csv = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GPtrArray) to_store = g_ptr_array_new ();
   g_autoptr(GError) local_error = NULL;
+  sqlite3 *db = NULL;
   gboolean ok = FALSE;
   guint n_conflicts = 0;
 
   g_return_val_if_fail (ONB_IS_REGISTRY (self), FALSE);
 
+  /* A connection of its own: look-ups (the scan on the main thread) on
+   * self->db then see the list before or after this transaction, never
+   * rows that may still be rolled back. */
+  if (!(db = open_connection (self->path, error)))
+    goto out;
+
   /* Validation reads the stored rows: hold the write lock from the start
    * so another import cannot slip in between. */
-  if (onb_sqlite_exec_retry (self->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+  if (onb_sqlite_exec_retry (db, "BEGIN IMMEDIATE") != SQLITE_OK)
     {
-      set_db_error (error, self->db);
+      set_db_error (error, db);
       goto out;
     }
 
@@ -945,7 +1082,7 @@ onb_registry_import_data (OnbRegistry             *self,
       goto rollback;
     }
 
-  rows = validate_rows (self, csv, report);
+  rows = validate_rows (db, csv, report);
   if (rows == NULL)
     {
       g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_INVALID_FILE,
@@ -958,7 +1095,7 @@ onb_registry_import_data (OnbRegistry             *self,
   for (guint i = 0; i < rows->len; i++)
     {
       ImportRow *row = rows->pdata[i];
-      g_autoptr(OnbRegistryEntry) stored = lookup_by (self, "dev_eui", row->entry->dev_eui, &local_error);
+      g_autoptr(OnbRegistryEntry) stored = lookup_by (db, "dev_eui", row->entry->dev_eui, &local_error);
 
       if (local_error != NULL)
         {
@@ -971,7 +1108,11 @@ onb_registry_import_data (OnbRegistry             *self,
           g_ptr_array_add (to_store, row);
         }
       else if (same_entry (row->entry, row->metafields_text, stored))
-        report->n_unchanged++;
+        {
+          /* Written again all the same: it now belongs to this batch. */
+          report->n_unchanged++;
+          g_ptr_array_add (to_store, row);
+        }
       else if (flags & ONB_REGISTRY_IMPORT_REPLACE)
         {
           report->n_replaced++;
@@ -998,23 +1139,112 @@ onb_registry_import_data (OnbRegistry             *self,
       goto rollback;
     }
 
-  if (!store_rows (self, to_store, error))
+  if (!store_rows (db, name, report->n_rows, to_store, &report->batch_id, error))
     goto rollback;
 
-  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+  if (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     {
-      set_db_error (error, self->db);
+      set_db_error (error, db);
       goto rollback;
     }
   ok = TRUE;
   goto out;
 
 rollback:
-  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
 out:
+  g_clear_pointer (&db, sqlite3_close);
   if (report_out != NULL)
     *report_out = g_steal_pointer (&report);
   return ok;
+}
+
+gboolean
+onb_registry_import_data (OnbRegistry             *self,
+                          const char              *data,
+                          gsize                    length,
+                          OnbRegistryImportFlags   flags,
+                          OnbImportReport        **report,
+                          GError                 **error)
+{
+  return import_batch (self, NULL, data, length, flags, report, error);
+}
+
+/* Reads a device list without trusting the path: a FIFO must not block
+ * (O_NONBLOCK), a device such as /dev/zero must not be read without end,
+ * and a list is never larger than ONB_REGISTRY_MAX_FILE_SIZE. */
+static char *
+read_list_file (const char  *path,
+                gsize       *length,
+                GError     **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *data = NULL;
+  struct stat st;
+  gsize filled = 0;
+  int fd;
+
+  fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      int saved_errno = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_FILE_UNREADABLE,
+                   _("The device list “%s” cannot be opened: %s."), display, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  if (S_ISDIR (st.st_mode))
+    g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NOT_A_FILE,
+                 _("“%s” is a folder, not a device list. Choose the CSV file inside it."), display);
+  else if (!S_ISREG (st.st_mode))
+    g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NOT_A_FILE,
+                 _("“%s” is not a file but a device, pipe or socket. Save the device list as a CSV file "
+                   "and import that file."), display);
+  else if (st.st_size > ONB_REGISTRY_MAX_FILE_SIZE)
+    g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_FILE_TOO_LARGE,
+                 _("The device list “%s” is larger than %u MB. Split it into smaller files and import "
+                   "them one by one."), display, ONB_REGISTRY_MAX_FILE_SIZE / (1024 * 1024));
+  if (!S_ISREG (st.st_mode) || st.st_size > ONB_REGISTRY_MAX_FILE_SIZE)
+    {
+      close (fd);
+      return NULL;
+    }
+
+  /* One byte more than allowed tells a file that grew past the limit. */
+  data = g_malloc ((gsize) st.st_size + 2);
+  while (filled <= (gsize) st.st_size)
+    {
+      gssize n = read (fd, data + filled, (gsize) st.st_size + 1 - filled);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          close (fd);
+          g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_FILE_UNREADABLE,
+                       _("The device list “%s” cannot be read: %s."), display, g_strerror (saved_errno));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      filled += n;
+    }
+  close (fd);
+  if (filled > (gsize) st.st_size)
+    {
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_FILE_UNREADABLE,
+                   _("The device list “%s” changed while it was read. Import it again when it is "
+                     "complete."), display);
+      return NULL;
+    }
+  data[filled] = '\0';
+  *length = filled;
+  return g_steal_pointer (&data);
 }
 
 gboolean
@@ -1025,13 +1255,202 @@ onb_registry_import_file (OnbRegistry             *self,
                           GError                 **error)
 {
   g_autofree char *data = NULL;
+  g_autofree char *name = g_path_get_basename (path);
   gsize length = 0;
 
-  if (!g_file_get_contents (path, &data, &length, error))
+  g_return_val_if_fail (ONB_IS_REGISTRY (self), FALSE);
+
+  if (!(data = read_list_file (path, &length, error)))
     {
       if (report != NULL)
         *report = import_report_new ();
       return FALSE;
     }
-  return onb_registry_import_data (self, data, length, flags, report, error);
+  return import_batch (self, name, data, length, flags, report, error);
+}
+
+/* Batches */
+
+GPtrArray *
+onb_registry_list_batches (OnbRegistry      *self,
+                           OnbDeviceStates  *states,
+                           GError      **error)
+{
+  g_autoptr(GPtrArray) batches = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_batch_free);
+  sqlite3_stmt *stmt = NULL;
+  OnbBatch *batch = NULL;
+  int rc;
+
+  g_return_val_if_fail (ONB_IS_REGISTRY (self), NULL);
+
+  /* One pass over the devices; the journal's states are a hash look-up
+   * each. */
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui "
+                          "FROM batches b LEFT JOIN devices d ON d.batch_id = b.id ORDER BY b.id DESC",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return NULL;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *dev_eui = column_text (stmt, 4);
+      const OnbDeviceState *state;
+
+      if (batch == NULL || batch->id != sqlite3_column_int64 (stmt, 0))
+        {
+          batch = g_new0 (OnbBatch, 1);
+          batch->id = sqlite3_column_int64 (stmt, 0);
+          batch->file_name = g_strdup (column_text (stmt, 1));
+          batch->imported_at = sqlite3_column_int64 (stmt, 2);
+          batch->n_rows = sqlite3_column_int (stmt, 3);
+          g_ptr_array_add (batches, batch);
+        }
+      if (dev_eui == NULL)
+        continue;
+      batch->n_devices++;
+      state = states != NULL ? onb_device_states_lookup (states, dev_eui) : NULL;
+      if (state != NULL && state->progress == ONB_DEVICE_PROGRESS_DONE)
+        batch->n_done++;
+      else if (state != NULL && state->progress == ONB_DEVICE_PROGRESS_FAILED)
+        batch->n_failed++;
+      else
+        batch->n_to_do++;
+    }
+  if (rc != SQLITE_DONE)
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE ? g_steal_pointer (&batches) : NULL;
+}
+
+/* The serial number printed on the label, as the list gives it in a
+ * metafield column such as "Serial Number". */
+static char *
+serial_from_metafields (const char *text)
+{
+  g_autoptr(GHashTable) metafields = NULL;
+  GHashTableIter iter;
+  const char *name, *value;
+
+  if (text == NULL || strstr (text, "erial") == NULL)
+    return NULL;
+  metafields = metafields_parse (text);
+  g_hash_table_iter_init (&iter, metafields);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
+    {
+      g_autoptr(GString) folded = g_string_new (NULL);
+
+      for (const char *c = name; *c; c++)
+        if (*c != ' ' && *c != '_' && *c != '-')
+          g_string_append_c (folded, g_ascii_tolower (*c));
+      if (g_str_equal (folded->str, "serialnumber") || g_str_equal (folded->str, "serial") ||
+          g_str_equal (folded->str, "serialno"))
+        return g_strdup (value);
+    }
+  return NULL;
+}
+
+static gint64
+newest_batch (OnbRegistry  *self,
+              GError      **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 id = 0;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT max(id) FROM batches", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return -1;
+    }
+  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    id = sqlite3_column_int64 (stmt, 0);
+  else
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  if (rc == SQLITE_ROW && id == 0)
+    {
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NO_BATCH,
+                   _("No device list has been imported yet. Import the manufacturer's list first."));
+      return -1;
+    }
+  return rc == SQLITE_ROW ? id : -1;
+}
+
+OnbBatch *
+onb_registry_get_batch (OnbRegistry  *self,
+                        gint64        batch_id,
+                        GPtrArray   **devices_out,
+                        GError      **error)
+{
+  g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_batch_device_free);
+  g_autoptr(OnbBatch) batch = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (ONB_IS_REGISTRY (self), NULL);
+
+  if (batch_id <= 0 && (batch_id = newest_batch (self, error)) < 0)
+    return NULL;
+
+  /* One query: the batch row joins in so that an unknown batch is told
+   * from an empty one; file order is rowid order. */
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui, d.device_name, "
+                          "d.metafields FROM batches b LEFT JOIN devices d ON d.batch_id = b.id "
+                          "WHERE b.id = ? ORDER BY d.rowid",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, batch_id);
+  for (rc = sqlite3_step (stmt); rc == SQLITE_ROW; rc = sqlite3_step (stmt))
+    {
+      const char *dev_eui = column_text (stmt, 4);
+      OnbBatchDevice *device;
+
+      if (batch == NULL)
+        {
+          batch = g_new0 (OnbBatch, 1);
+          batch->id = sqlite3_column_int64 (stmt, 0);
+          batch->file_name = g_strdup (column_text (stmt, 1));
+          batch->imported_at = sqlite3_column_int64 (stmt, 2);
+          batch->n_rows = sqlite3_column_int (stmt, 3);
+        }
+      if (dev_eui == NULL)
+        continue;
+
+      device = g_new0 (OnbBatchDevice, 1);
+      device->dev_eui = g_strdup (dev_eui);
+      if (column_text (stmt, 5) != NULL)
+        device->device_name = g_strdup (column_text (stmt, 5));
+      else
+        {
+          g_autofree char *lower = g_ascii_strdown (dev_eui, -1);
+
+          /* As onb_registry_entry_get_blynk_name() makes it. */
+          device->device_name = g_strconcat ("eui-", lower, NULL);
+        }
+      device->serial = serial_from_metafields (column_text (stmt, 6));
+      g_ptr_array_add (devices, device);
+    }
+  if (rc != SQLITE_DONE)
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  if (batch == NULL)
+    {
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_UNKNOWN_BATCH,
+                   _("There is no batch %lld. The list of batches shows which there are."), (long long) batch_id);
+      return NULL;
+    }
+
+  batch->n_devices = devices->len;
+  batch->n_to_do = devices->len;
+  if (devices_out != NULL)
+    *devices_out = g_steal_pointer (&devices);
+  return g_steal_pointer (&batch);
 }

@@ -12,6 +12,7 @@
 #include <glib-object.h>
 #include <sqlite3.h>
 
+#include "onb-batch.h"
 #include "onb-code.h"
 
 G_BEGIN_DECLS
@@ -24,7 +25,17 @@ typedef enum
   ONB_REGISTRY_ERROR_CONFLICT,          /*< nick=import-conflict >*/  /* rows differ from stored ones */
   ONB_REGISTRY_ERROR_DATABASE,          /*< nick=registry-database >*/
   ONB_REGISTRY_ERROR_MISSING_NWK_KEY,   /*< nick=missing-network-key >*/ /* LoRaWAN 1.1 row without one */
+  ONB_REGISTRY_ERROR_NOT_A_FILE,        /*< nick=not-a-file >*/      /* a folder, device, FIFO or socket */
+  ONB_REGISTRY_ERROR_FILE_TOO_LARGE,    /*< nick=file-too-large >*/  /* over ONB_REGISTRY_MAX_FILE_SIZE */
+  ONB_REGISTRY_ERROR_FILE_UNREADABLE,   /*< nick=file-unreadable >*/
+  ONB_REGISTRY_ERROR_NO_BATCH,          /*< nick=no-batch >*/        /* nothing imported yet */
+  ONB_REGISTRY_ERROR_UNKNOWN_BATCH,     /*< nick=unknown-batch >*/
 } OnbRegistryError;
+
+/* The largest device list a file import reads (64 MB: about 300,000 rows). */
+#define ONB_REGISTRY_MAX_FILE_SIZE (64u * 1024u * 1024u)
+/* The longest Device Name or metafield value: Blynk's limit for names. */
+#define ONB_REGISTRY_MAX_TEXT_CHARS 255u
 
 #define ONB_REGISTRY_ERROR (onb_registry_error_quark ())
 GQuark onb_registry_error_quark (void);
@@ -72,7 +83,8 @@ typedef struct
   char  *reason;  /* stable: bad-dev-eui, bad-join-eui, bad-app-key, bad-nwk-key,
                    * bad-profile-id,
                    * malformed-token, duplicate-dev-eui, duplicate-token,
-                   * duplicate-name, conflict, missing-column, wrong-field-count, ... */
+                   * duplicate-name, conflict, missing-column, wrong-field-count,
+                   * control-character, name-too-long, value-too-long, ... */
   char  *message; /* translated, for a warehouse worker */
 } OnbImportProblem;
 
@@ -83,6 +95,7 @@ typedef struct
   guint      n_added;
   guint      n_unchanged; /* already stored with the same values */
   guint      n_replaced;  /* stored with other values, overwritten (--replace) */
+  gint64     batch_id;    /* the batch this import made; 0 when nothing was stored */
   GPtrArray *problems;    /* of OnbImportProblem; nothing is stored when not empty */
 } OnbImportReport;
 
@@ -94,7 +107,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbImportReport, onb_import_report_free)
 #define ONB_TYPE_REGISTRY (onb_registry_get_type ())
 G_DECLARE_FINAL_TYPE (OnbRegistry, onb_registry, ONB, REGISTRY, GObject)
 
-/* Opens (creating it when missing) the registry database at @path. */
+/* Opens (creating it when missing) the registry database at @path. The
+ * file holds the AppKeys and static tokens: it is made (or tightened to)
+ * mode 0600, whatever the umask. */
 OnbRegistry       *onb_registry_open            (const char             *path,
                                                  GError                **error);
 /* "<data_dir>/registry.sqlite" (transfer full) */
@@ -105,13 +120,20 @@ guint              onb_registry_get_n_entries   (OnbRegistry            *self);
  * nothing. @report (always set when non-NULL, even on failure) lists every
  * problem by row. Fails with INVALID_FILE (problems in the file itself),
  * CONFLICT (rows that differ from stored ones, without REPLACE), a
- * ONB_CSV_ERROR, or DATABASE. Importing the same file again is a no-op. */
+ * ONB_CSV_ERROR, or DATABASE. Every import that stores rows is a new
+ * batch, and its devices belong to it (also those imported before with the
+ * same values: importing the same file again changes nothing else).
+ * The import writes through a connection of its own: look-ups meanwhile
+ * (from any thread) see the list before it or after it, never part of it. */
 gboolean           onb_registry_import_data     (OnbRegistry            *self,
                                                  const char             *data,
                                                  gsize                   length,
                                                  OnbRegistryImportFlags  flags,
                                                  OnbImportReport       **report,
                                                  GError                **error);
+/* Only regular files up to ONB_REGISTRY_MAX_FILE_SIZE: NOT_A_FILE (a
+ * folder, a device such as /dev/zero, a FIFO: never blocks),
+ * FILE_TOO_LARGE, FILE_UNREADABLE. */
 gboolean           onb_registry_import_file     (OnbRegistry            *self,
                                                  const char             *path,
                                                  OnbRegistryImportFlags  flags,
@@ -130,6 +152,19 @@ OnbRegistryEntry  *onb_registry_lookup_token    (OnbRegistry            *self,
  * TR005 JoinEUI must agree: JOIN_EUI_MISMATCH), static tokens by token. */
 OnbRegistryEntry  *onb_registry_resolve         (OnbRegistry            *self,
                                                  const OnbCode          *code,
+                                                 GError                **error);
+
+/* Every batch, newest first, with its counts: @states (from the journal;
+ * NULL: nothing scanned yet) tells done and failed devices. One query. (transfer full) GPtrArray of OnbBatch */
+GPtrArray         *onb_registry_list_batches    (OnbRegistry            *self,
+                                                 OnbDeviceStates        *states,
+                                                 GError                **error);
+/* Batch @batch_id (0: the newest) and, in @devices, all its devices in the
+ * file's order (progress TO_DO until onb_batch_apply_states()). One
+ * query. NO_BATCH, UNKNOWN_BATCH. (transfer full) */
+OnbBatch          *onb_registry_get_batch       (OnbRegistry            *self,
+                                                 gint64                  batch_id,
+                                                 GPtrArray             **devices,
                                                  GError                **error);
 
 /* sqlite3_exec() that waits while another process holds the database

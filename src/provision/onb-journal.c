@@ -1025,3 +1025,57 @@ onb_journal_export_csv (OnbJournal  *self,
 
   return g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
+
+/* ---- Batch progress (added by helper "shift" for issue 14; a separate
+ * block so that it merges cleanly with the engine refactoring). ---- */
+
+OnbDeviceStates *
+onb_journal_get_device_states (OnbJournal         *self,
+                               const char * const *dev_euis,
+                               GError            **error)
+{
+  g_autoptr(OnbDeviceStates) states = onb_device_states_new ();
+  g_autoptr(GString) wanted = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (ONB_IS_JOURNAL (self), NULL);
+
+  /* One batch's DevEUIs go in as one JSON array (hex digits: nothing to
+   * escape), read through the dev_eui index. */
+  if (dev_euis != NULL)
+    {
+      wanted = g_string_new ("[");
+      for (guint i = 0; dev_euis[i] != NULL; i++)
+        g_string_append_printf (wanted, "%s\"%s\"", i > 0 ? "," : "", dev_euis[i]);
+      g_string_append_c (wanted, ']');
+    }
+
+  g_mutex_lock (&self->lock);
+  if (sqlite3_prepare_v2 (self->db,
+                          wanted != NULL ? "SELECT dev_eui, state, reason, message FROM jobs "
+                                           "WHERE dev_eui IN (SELECT value FROM json_each (?))"
+                                         : "SELECT dev_eui, state, reason, message FROM jobs",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      g_mutex_unlock (&self->lock);
+      return NULL;
+    }
+  if (wanted != NULL)
+    sqlite3_bind_text (stmt, 1, wanted->str, wanted->len, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *state = text (stmt, 1);
+      OnbDeviceProgress progress = g_strcmp0 (state, "done") == 0     ? ONB_DEVICE_PROGRESS_DONE
+                                   : g_strcmp0 (state, "failed") == 0 ? ONB_DEVICE_PROGRESS_FAILED
+                                                                      : ONB_DEVICE_PROGRESS_TO_DO;
+
+      onb_device_states_add (states, text (stmt, 0), progress, text (stmt, 2), text (stmt, 3));
+    }
+  if (rc != SQLITE_DONE)
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->lock);
+  return rc == SQLITE_DONE ? g_steal_pointer (&states) : NULL;
+}

@@ -263,6 +263,14 @@ onb_result_card_get_why (OnbResultCard *self)
   return gtk_label_get_text (self->why);
 }
 
+const char *
+onb_result_card_get_todo (OnbResultCard *self)
+{
+  g_return_val_if_fail (ONB_IS_RESULT_CARD (self), NULL);
+
+  return gtk_label_get_text (self->todo);
+}
+
 /* The card's "Blynk" is two journal steps: the device, then its metafields. */
 static OnbStepState
 blynk_state (OnbJob *job)
@@ -277,6 +285,21 @@ blynk_state (OnbJob *job)
   if (metafields == ONB_STEP_STATE_SKIPPED)
     return ONB_STEP_STATE_DONE;
   return metafields;
+}
+
+/* The card says what is wrong in one sentence and what to do in another.
+ * Messages from the lower layers often carry their own advice ("Scan it
+ * again; if it fails again…") for the CLI: the card keeps their first
+ * sentence, so the advice is not said twice in two wordings. (transfer full) */
+static char *
+first_sentence (const char *message)
+{
+  if (message == NULL)
+    return NULL;
+  for (const char *c = message; *c != '\0'; c = g_utf8_next_char (c))
+    if ((*c == '.' || *c == '!') && c[1] == ' ' && g_unichar_isupper (g_utf8_get_char (c + 2)))
+      return g_strndup (message, c + 1 - message);
+  return g_strdup (message);
 }
 
 static void
@@ -329,12 +352,15 @@ update_from_job (OnbResultCard *self)
       break;
 
     case ONB_JOB_STATE_FAILED:
-      onb_result_card_show_internal (self, ONB_RESULT_STATE_FAILED,
-                                     _("Failed"), name, eui,
-                                     onb_job_get_message (job),
-                                     onb_job_get_rollback_incomplete (job)
-                                     ? _("Something it made could not be removed again (see above). Put the box aside and tell your supervisor; retrying it from History finishes or removes it.")
-                                     : _("Nothing was left half-made. Put the box aside and tell your supervisor, or retry it from History."));
+      {
+        g_autofree char *why = first_sentence (onb_job_get_message (job));
+
+        onb_result_card_show_internal (self, ONB_RESULT_STATE_FAILED,
+                                       _("Failed"), name, eui, why,
+                                       onb_job_get_rollback_incomplete (job)
+                                       ? _("Something it made could not be removed again: put the box aside and tell your supervisor; a retry from History finishes or removes it.")
+                                       : _("Nothing was left half-made: put the box aside and tell your supervisor, or retry it from History."));
+      }
       break;
 
     default:
@@ -386,7 +412,7 @@ what_to_do (const GError *error)
   if (g_error_matches (error, ONB_CODE_ERROR, ONB_CODE_ERROR_PROFILE_MISMATCH))
     return _("Put this box aside: this station does not handle that product.");
   if (error->domain == ONB_CODE_ERROR)
-    return _("Scan the label again. If it is damaged, type it on the Type Label page.");
+    return _("Scan the label again, or type it on the Type Label page if it is damaged.");
   if (g_error_matches (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_UNKNOWN_DEVICE))
     return _("Import the manufacturer's list for this device in Setup, then scan again.");
   if (g_strcmp0 (reason, "not-configured") == 0)
@@ -398,15 +424,17 @@ void
 onb_result_card_show_rejection (OnbResultCard *self,
                                 const GError  *error)
 {
+  g_autofree char *why = NULL;
+
   g_return_if_fail (ONB_IS_RESULT_CARD (self));
   g_return_if_fail (error != NULL);
 
+  why = first_sentence (error->message);
   stop_following (self);
   for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
     onb_result_card_set_step (self, i, ONB_STEP_STATE_SKIPPED);
   onb_result_card_show_internal (self, ONB_RESULT_STATE_FAILED,
-                                 _("Rejected"), NULL, NULL,
-                                 error->message, what_to_do (error));
+                                 _("Rejected"), NULL, NULL, why, what_to_do (error));
 }
 
 static void

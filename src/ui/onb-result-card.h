@@ -56,5 +56,6 @@ const char     *onb_result_card_get_headline (OnbResultCard *self);
 const char     *onb_result_card_get_device_name (OnbResultCard *self);
 const char     *onb_result_card_get_dev_eui (OnbResultCard *self);
 const char     *onb_result_card_get_why    (OnbResultCard  *self);
+const char     *onb_result_card_get_todo   (OnbResultCard  *self);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "onb-scan-page.h"
+#include "onb-shift-panel.h"
 
 struct _OnbScanPage
 {
@@ -21,6 +22,7 @@ struct _OnbScanPage
   GtkLabel       *done_label;
   GtkLabel       *queued_label;
   GtkLabel       *failed_label;
+  OnbShiftPanel  *shift_panel;
 };
 
 G_DEFINE_FINAL_TYPE (OnbScanPage, onb_scan_page, GTK_TYPE_WIDGET)
@@ -39,6 +41,14 @@ onb_scan_page_get_preview (OnbScanPage *self)
   g_return_val_if_fail (ONB_IS_SCAN_PAGE (self), NULL);
 
   return self->preview;
+}
+
+OnbShiftPanel *
+onb_scan_page_get_shift_panel (OnbScanPage *self)
+{
+  g_return_val_if_fail (ONB_IS_SCAN_PAGE (self), NULL);
+
+  return self->shift_panel;
 }
 
 GtkDropDown *
@@ -118,6 +128,7 @@ onb_scan_page_class_init (OnbScanPageClass *klass)
 
   g_type_ensure (ONB_TYPE_PREVIEW);
   g_type_ensure (ONB_TYPE_RESULT_CARD);
+  g_type_ensure (ONB_TYPE_SHIFT_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onboarder/Onboarder/onb-scan-page.ui");
   gtk_widget_class_bind_template_child (widget_class, OnbScanPage, root);
@@ -128,6 +139,7 @@ onb_scan_page_class_init (OnbScanPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnbScanPage, done_label);
   gtk_widget_class_bind_template_child (widget_class, OnbScanPage, queued_label);
   gtk_widget_class_bind_template_child (widget_class, OnbScanPage, failed_label);
+  gtk_widget_class_bind_template_child (widget_class, OnbScanPage, shift_panel);
 }
 
 static void

@@ -5,6 +5,7 @@
 
 #include "onb-preview.h"
 #include "onb-result-card.h"
+#include "onb-shift-panel.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,8 @@ G_DECLARE_FINAL_TYPE (OnbScanPage, onb_scan_page, ONB, SCAN_PAGE, GtkWidget)
 OnbResultCard *onb_scan_page_get_result_card   (OnbScanPage *self);
 OnbPreview    *onb_scan_page_get_preview       (OnbScanPage *self);
 GtkDropDown   *onb_scan_page_get_camera_choice (OnbScanPage *self);
+/* The batch's progress and the last boxes, beside the card. */
+OnbShiftPanel *onb_scan_page_get_shift_panel   (OnbScanPage *self);
 void           onb_scan_page_set_counters      (OnbScanPage *self,
                                                 guint        done,
                                                 guint        queued,

@@ -2,9 +2,12 @@
  *
  * Each sound is a small WAV file in the GResource, fed from memory to
  * `giostreamsrc ! wavparse ! audioconvert ! audioresample ! <sink>`. Starting
- * a pipeline never blocks the main loop, and a station without a sound card
- * (CI, a headless Pi) simply plays into nothing: any error ends that sound
- * quietly.
+ * a pipeline never blocks the main loop. The output is looked up once,
+ * before the first sound, with a GstDeviceMonitor: a station without one
+ * (CI, a headless Pi) plays nothing, quietly. Handing such a station to
+ * autoaudiosink would try ALSA's and OpenAL's default devices, and those
+ * libraries write dozens of lines to the terminal ("ALSA lib …",
+ * "AL lib: (EE) …") for every sound.
  */
 
 #define G_LOG_DOMAIN "onb-sound"
@@ -23,6 +26,9 @@ struct _OnbSoundPlayer
   guint       bus_watch;
   guint       n_played;
   gboolean    enabled;
+  gboolean    output_checked;
+  GstDevice  *output;       /* NULL: none (or ONB_AUDIO_SINK names the sink) */
+  gboolean    has_output;
 };
 
 G_DEFINE_FINAL_TYPE (OnbSoundPlayer, onb_sound_player, G_TYPE_OBJECT)
@@ -74,15 +80,57 @@ on_bus_message (GstBus     *bus,
   return G_SOURCE_REMOVE;
 }
 
-/* ONB_AUDIO_SINK names another sink (for instance fakesink in benchmarks);
- * autoaudiosink itself falls back to a fake sink when there is no device. */
+/* The sink GStreamer would take: the default audio output, else the first
+ * one. ONB_AUDIO_SINK names another sink (fakesink in tests and benchmarks)
+ * and skips the search. */
+static void
+find_output (OnbSoundPlayer *self)
+{
+  g_autoptr(GstDeviceMonitor) monitor = NULL;
+  GList *devices;
+
+  self->output_checked = TRUE;
+  if (g_getenv ("ONB_AUDIO_SINK") != NULL)
+    {
+      self->has_output = TRUE;
+      return;
+    }
+
+  monitor = gst_device_monitor_new ();
+  gst_device_monitor_add_filter (monitor, "Audio/Sink", NULL);
+  devices = gst_device_monitor_get_devices (monitor);
+  for (GList *l = devices; l != NULL; l = l->next)
+    {
+      GstDevice *device = l->data;
+      g_autoptr(GstStructure) props = gst_device_get_properties (device);
+      gboolean is_default = FALSE;
+
+      if (props != NULL)
+        gst_structure_get_boolean (props, "is-default", &is_default);
+      if (self->output == NULL || is_default)
+        g_set_object (&self->output, device);
+    }
+  g_list_free_full (devices, gst_object_unref);
+
+  self->has_output = self->output != NULL;
+  if (self->output != NULL)
+    {
+      g_autofree char *name = gst_device_get_display_name (self->output);
+
+      g_debug ("Sounds play on %s", name);
+    }
+  else
+    g_debug ("No audio output: the sounds are off");
+}
+
 static GstElement *
-make_sink (void)
+make_sink (OnbSoundPlayer *self)
 {
   const char *name = g_getenv ("ONB_AUDIO_SINK");
-  GstElement *sink = gst_element_factory_make (name != NULL ? name : "autoaudiosink", NULL);
 
-  return sink != NULL ? sink : gst_element_factory_make ("fakesink", NULL);
+  if (name != NULL)
+    return gst_element_factory_make (name, NULL);
+  return gst_device_create_element (self->output, NULL);
 }
 
 void
@@ -100,6 +148,11 @@ onb_sound_player_play (OnbSoundPlayer *self,
   if (!self->enabled)
     return;
 
+  if (!self->output_checked)
+    find_output (self);
+  if (!self->has_output)
+    return;
+
   /* A new result interrupts the previous sound rather than queueing behind it. */
   stop_current (self);
 
@@ -112,7 +165,7 @@ onb_sound_player_play (OnbSoundPlayer *self,
   parse = gst_element_factory_make ("wavparse", NULL);
   convert = gst_element_factory_make ("audioconvert", NULL);
   resample = gst_element_factory_make ("audioresample", NULL);
-  sink = make_sink ();
+  sink = make_sink (self);
 
   if (src == NULL || parse == NULL || convert == NULL || resample == NULL || sink == NULL)
     {
@@ -145,6 +198,7 @@ static void
 onb_sound_player_dispose (GObject *object)
 {
   stop_current (ONB_SOUND_PLAYER (object));
+  g_clear_object (&ONB_SOUND_PLAYER (object)->output);
 
   G_OBJECT_CLASS (onb_sound_player_parent_class)->dispose (object);
 }

@@ -17,8 +17,11 @@
 #include "onb-history-page.h"
 #include "onb-manual-page.h"
 #include "onb-pin-dialog.h"
+#include "onb-journal.h"
+#include "onb-missing-page.h"
 #include "onb-replace-page.h"
 #include "onb-setup-page.h"
+#include "onb-shift-panel.h"
 #include "onb-window.h"
 
 /* Hand scanners send a key every few milliseconds; people need 80 ms or
@@ -38,8 +41,10 @@ struct _OnbWindow
   OnbManualPage        *manual_page;
   OnbReplacePage       *replace_page;
   OnbSetupPage         *setup_page;
+  OnbMissingPage       *missing_page;
 
   OnbEngine            *engine;
+  OnbBatchModel        *batch_model;
   OnbCameraMonitor     *cameras;
   GtkStringList        *camera_names;
   GPtrArray            *camera_ids;   /* NULL entry: the demo conveyor */
@@ -325,10 +330,13 @@ update_size_class (gpointer user_data)
 {
   GtkWidget *widget = user_data;
 
-  if (gtk_widget_get_width (widget) >= LARGE_WIDTH)
+  gboolean large = gtk_widget_get_width (widget) >= LARGE_WIDTH;
+
+  if (large)
     gtk_widget_add_css_class (widget, "large");
   else
     gtk_widget_remove_css_class (widget, "large");
+  onb_shift_panel_set_large (onb_scan_page_get_shift_panel (ONB_WINDOW (widget)->scan_page), large);
 
   return G_SOURCE_REMOVE;
 }
@@ -368,6 +376,14 @@ toast_action (GtkWidget  *widget,
               GVariant   *parameter)
 {
   onb_window_toast (ONB_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  onb_window_show_page (ONB_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
 static void
@@ -467,6 +483,35 @@ on_camera_chosen (GtkDropDown *choice,
   onb_application_use_camera (get_app (self), g_ptr_array_index (self->camera_ids, pos));
 }
 
+/* The batch follows the engine: its registry, and the journal next to it. */
+static void
+update_batch_model (OnbWindow *self)
+{
+  OnbApplication *app = get_app (self);
+  OnbShiftPanel *panel = onb_scan_page_get_shift_panel (self->scan_page);
+
+  g_clear_object (&self->batch_model);
+  if (self->engine != NULL)
+    {
+      g_autofree char *data_dir = onb_config_get_data_dir (onb_application_get_config (app));
+      g_autofree char *journal_path = onb_journal_default_path (data_dir);
+
+      self->batch_model = onb_batch_model_new (onb_engine_get_registry (self->engine), journal_path);
+      onb_batch_model_reload (self->batch_model, TRUE);
+    }
+  onb_shift_panel_set_model (panel, self->batch_model);
+  onb_shift_panel_set_jobs (panel, self->engine != NULL ? onb_engine_get_jobs (self->engine) : NULL);
+  onb_missing_page_set_model (self->missing_page, self->batch_model);
+}
+
+static void
+on_job_changed (OnbWindow *self)
+{
+  onb_shift_panel_update_jobs (onb_scan_page_get_shift_panel (self->scan_page));
+  if (self->batch_model != NULL)
+    onb_batch_model_reload (self->batch_model, FALSE);
+}
+
 static void
 on_engine_changed (OnbWindow *self)
 {
@@ -481,8 +526,13 @@ on_engine_changed (OnbWindow *self)
       g_signal_connect_swapped (engine, "notify::n-done", G_CALLBACK (update_counters), self);
       g_signal_connect_swapped (engine, "notify::n-queued", G_CALLBACK (update_counters), self);
       g_signal_connect_swapped (engine, "notify::n-failed", G_CALLBACK (update_counters), self);
+      g_signal_connect_swapped (engine, "job-changed", G_CALLBACK (on_job_changed), self);
+      /* A job shows done just before its last commit lands: read the
+       * journal again once everything is committed. */
+      g_signal_connect_swapped (engine, "idle", G_CALLBACK (on_job_changed), self);
     }
   update_counters (self);
+  update_batch_model (self);
   update_camera_choice (self);
 
   onb_history_page_set_engine (self->history_page, engine);
@@ -513,6 +563,9 @@ on_import_done (GObject      *object,
 
   onb_application_import_devices_finish (ONB_APPLICATION (object), result, &report, &error);
   onb_setup_page_show_import_report (self->setup_page, report, error);
+  /* A new batch: the chooser lists it, and "Newest list" now means it. */
+  if (self->batch_model != NULL)
+    onb_batch_model_reload (self->batch_model, TRUE);
 }
 
 void
@@ -608,6 +661,7 @@ onb_window_dispose (GObject *object)
   if (self->engine != NULL)
     g_signal_handlers_disconnect_by_data (self->engine, self);
   g_clear_object (&self->engine);
+  g_clear_object (&self->batch_model);
   if (self->cameras != NULL)
     g_signal_handlers_disconnect_by_data (self->cameras, self);
   g_clear_object (&self->cameras);
@@ -646,6 +700,7 @@ onb_window_class_init (OnbWindowClass *klass)
   g_type_ensure (ONB_TYPE_MANUAL_PAGE);
   g_type_ensure (ONB_TYPE_REPLACE_PAGE);
   g_type_ensure (ONB_TYPE_SETUP_PAGE);
+  g_type_ensure (ONB_TYPE_MISSING_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onboarder/Onboarder/onb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, toasts);
@@ -656,11 +711,13 @@ onb_window_class_init (OnbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, manual_page);
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, replace_page);
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, setup_page);
+  gtk_widget_class_bind_template_child (widget_class, OnbWindow, missing_page);
 
   gtk_widget_class_install_action (widget_class, "win.lock-setup", NULL, lock_setup);
   gtk_widget_class_install_action (widget_class, "win.import-devices", NULL, import_devices);
   gtk_widget_class_install_action (widget_class, "win.replace-device", "s", replace_device);
   gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_action);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
 }
 
 static void

@@ -19,11 +19,15 @@
 #include "onb-history-row.h"
 #include "onb-replace-page.h"
 #include "onb-manual-page.h"
+#include "onb-missing-page.h"
+#include "onb-scan-page.h"
+#include "onb-shift-panel.h"
 #include "onb-pin-dialog.h"
 #include "onb-result-card.h"
 #include "onb-ui-enums.h"
 #include "onb-test-sim.h"
 #include "onb-window.h"
+#include "onb-camera-monitor.h"
 
 #define DEMO_TIMEOUT_S  120
 #define JOB_TIMEOUT_S   60
@@ -274,6 +278,10 @@ on_card_state (OnbResultCard *card,
 /* A mapped toplevel keeps its size: map it again at the new one. The
  * surface also holds GTK's resize borders (no window manager here), so
  * measure them once and ask for that much more. */
+/* Mapping a large window again with software rendering takes seconds in
+ * the sanitizer build on a busy machine. */
+#define RESIZE_TIMEOUT_S 30
+
 static void
 resize_window (GtkWindow *window,
                int        width,
@@ -286,7 +294,7 @@ resize_window (GtkWindow *window,
   gtk_window_present (window);
   WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (window)) > 0 &&
             gtk_widget_get_width (GTK_WIDGET (window)) <= width &&
-            gtk_widget_get_width (GTK_WIDGET (window)) > width - 100, 10);
+            gtk_widget_get_width (GTK_WIDGET (window)) > width - 100, RESIZE_TIMEOUT_S);
   dx = width - gtk_widget_get_width (GTK_WIDGET (window));
   dy = height - gtk_widget_get_height (GTK_WIDGET (window));
   if (dx != 0 || dy != 0)
@@ -297,7 +305,7 @@ resize_window (GtkWindow *window,
     }
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)) &&
             gtk_widget_get_width (GTK_WIDGET (window)) == width &&
-            gtk_widget_get_height (GTK_WIDGET (window)) == height, 10);
+            gtk_widget_get_height (GTK_WIDGET (window)) == height, RESIZE_TIMEOUT_S);
 }
 
 static GskRenderNode *
@@ -621,6 +629,18 @@ scanner_body (OnbApplication *app,
   g_assert_nonnull (keys);
 
   /* No camera on a CI machine: the page says so, and the hand scanner works. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (onb_camera_monitor_get_default ())) == 0)
+    {
+      GtkWidget *scan_page = find_widget (GTK_WIDGET (window), ONB_TYPE_SCAN_PAGE, NULL);
+      GtkWidget *status = find_widget (scan_page, ADW_TYPE_STATUS_PAGE, NULL);
+
+      g_assert_nonnull (status);
+      WAIT_FOR (gtk_widget_get_visible (status), 10);
+      g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No Camera");
+      g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)), "hand scanner"));
+    }
+  else
+    g_test_message ("A camera is plugged in: the no-camera page is not checked");
   gtk_widget_grab_focus (find_widget (GTK_WIDGET (window), GTK_TYPE_DROP_DOWN, NULL));
   press_keys (keys, "LW:D0:70B3D57ED0000010:0018B20000000101:000AF8BE:S2611A0001:C0B8C");
   WAIT_FOR (card_says (card, ONB_RESULT_STATE_SUCCESS, "0018B20000000101"), JOB_TIMEOUT_S);
@@ -693,10 +713,63 @@ scanner_body (OnbApplication *app,
     onb_window_show_page (window, "scan");
   }
 
+  /* The shift (issue 14): the list's progress, the last boxes, and what is
+   * still to scan, searchable and exported without keys. 101 and 105 are
+   * done, and 102 replaced 101. */
+  {
+    OnbShiftPanel *panel = onb_scan_page_get_shift_panel (onb_window_get_scan_page (window));
+    GtkWidget *missing = find_widget (GTK_WIDGET (window), ONB_TYPE_MISSING_PAGE, NULL);
+    GtkWidget *search = find_widget (missing, GTK_TYPE_SEARCH_ENTRY, "missing-search");
+    g_autofree char *export_path = g_build_filename (station->dir, "still-to-scan.csv", NULL);
+    g_autofree char *csv = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    resize_window (GTK_WINDOW (window), 1920, 1080);
+    WAIT_FOR (g_strcmp0 (onb_shift_panel_get_progress_text (panel), "3 done · 9 to do · 0 failed") == 0, 10);
+    WAIT_FOR (onb_shift_panel_get_n_recent (panel) == 3, 10);
+
+    onb_window_show_page (window, "missing");
+    WAIT_FOR (onb_missing_page_get_n_rows (ONB_MISSING_PAGE (missing)) == 9, 10);
+    gtk_editable_set_text (GTK_EDITABLE (search), "sensor 07");
+    WAIT_FOR (onb_missing_page_get_n_rows (ONB_MISSING_PAGE (missing)) == 1, 10);
+    spin (300);
+    write_png (GTK_WINDOW (window), "onboarder-still-to-scan.png");
+    gtk_editable_set_text (GTK_EDITABLE (search), "");
+    WAIT_FOR (onb_missing_page_get_n_rows (ONB_MISSING_PAGE (missing)) == 9, 10);
+
+    g_assert_true (onb_missing_page_export (ONB_MISSING_PAGE (missing), export_path, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (export_path, &csv, NULL, &error));
+    lines = g_strsplit (csv, "\r\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, 11); /* header, 9 rows, "" */
+    g_assert_cmpstr (lines[0], ==, "dev_eui,device_name,serial,state,reason,message");
+    g_assert_true (g_str_has_prefix (lines[1], "0018B20000000103,"));
+    onb_window_show_page (window, "scan");
+  }
+
   /* A label that is not a device is refused at once, in words. */
   press_keys (keys, "https://example.com/product/42");
   WAIT_FOR (onb_result_card_get_state (card) == ONB_RESULT_STATE_FAILED, 10);
   g_assert_cmpstr (onb_result_card_get_headline (card), ==, "Rejected");
+
+  /* A red card says what is wrong once and what to do once (the checksum
+   * error's own "Scan it again; if it fails again…" is not repeated). */
+  {
+    const char *damaged = "LW:D0:70B3D57ED0000010:0018B20000000104:000AF8BE:S2611A0001:C0B8C";
+    const char *why, *todo;
+
+    onb_window_handle_payload (window, damaged, strlen (damaged), "camera");
+    WAIT_FOR (onb_result_card_get_state (card) == ONB_RESULT_STATE_FAILED &&
+              strstr (onb_result_card_get_why (card), "checksum") != NULL, 10);
+    why = onb_result_card_get_why (card);
+    todo = onb_result_card_get_todo (card);
+    g_test_message ("red card: %s | %s", why, todo);
+    g_assert_null (strstr (why, "again"));
+    g_assert_true (g_str_has_suffix (why, "."));
+    g_assert_null (strstr (why, ". "));
+    g_assert_nonnull (strstr (todo, "again"));
+    g_assert_null (strstr (todo, ". "));
+  }
 }
 
 static void

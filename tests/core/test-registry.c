@@ -2,8 +2,14 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "onb-csv.h"
 #include "onb-error.h"
@@ -335,6 +341,7 @@ test_old_database (Fixture       *f,
     "0018B20000000102,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,0A1B2C3D4E5F60718293A4B5C6D7E8F9\n";
   g_autoptr(GError) error = NULL;
   g_autoptr(OnbRegistryEntry) entry = NULL;
+  g_autoptr(GPtrArray) batches = NULL;
   sqlite3 *db = NULL;
 
   g_clear_object (&f->registry);
@@ -358,10 +365,135 @@ test_old_database (Fixture       *f,
   g_assert_null (onb_registry_entry_get_nwk_key (entry));
   g_clear_pointer (&entry, onb_registry_entry_unref);
 
+  /* Rows from before batches make one batch of their own. */
+  batches = onb_registry_list_batches (f->registry, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (batches->len, ==, 1);
+  g_assert_null (((OnbBatch *) batches->pdata[0])->file_name);
+  g_assert_cmpuint (((OnbBatch *) batches->pdata[0])->n_devices, ==, 1);
+  g_clear_pointer (&batches, g_ptr_array_unref);
+
   g_assert_true (onb_registry_import_data (f->registry, with_key, strlen (with_key), 0, NULL, &error));
   g_assert_no_error (error);
   entry = onb_registry_lookup (f->registry, "0018B20000000102", &error);
   g_assert_cmpstr (onb_registry_entry_get_nwk_key (entry), ==, "0A1B2C3D4E5F60718293A4B5C6D7E8F9");
+  batches = onb_registry_list_batches (f->registry, NULL, &error);
+  g_assert_cmpuint (batches->len, ==, 2);
+}
+
+/* issue 14: every import is a batch; a device imported again later
+ * belongs to the later batch; counts and the "still to scan" list join the
+ * journal's states. */
+static void
+test_batches (Fixture       *f,
+              gconstpointer  data)
+{
+  const char *first =
+    "Device EUI,Join EUI,Application Key,Device Name,Serial Number\n"
+    "0018B20000000201,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,A1,SN-1\n"
+    "0018B20000000202,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,A2,SN-2\n"
+    "0018B20000000203,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,A3,SN-3\n"
+    "0018B20000000204,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,A4,SN-4\n";
+  const char *second =
+    "Device EUI,Join EUI,Application Key,Device Name,Serial Number\n"
+    "0018B20000000204,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,A4,SN-4\n"
+    "0018B20000000205,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,,\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbDeviceStates) states = onb_device_states_new ();
+  g_autoptr(GPtrArray) batches = NULL;
+  g_autoptr(GPtrArray) missing = NULL;
+  g_autoptr(OnbImportReport) report = NULL;
+  g_autoptr(GString) csv = g_string_new (NULL);
+  g_autofree char *path = g_build_filename (f->dir, "pallet.csv", NULL);
+  const OnbBatch *batch;
+  g_autoptr(OnbBatch) one = NULL;
+  const OnbBatchDevice *device;
+  g_autofree const char **dev_euis = NULL;
+
+  g_assert_null (onb_registry_get_batch (f->registry, 0, NULL, &error));
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NO_BATCH);
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (path, first, -1, &error));
+  g_assert_true (onb_registry_import_file (f->registry, path, 0, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (report->batch_id, >, 0);
+  g_clear_pointer (&report, onb_import_report_free);
+  g_assert_true (onb_registry_import_data (f->registry, second, strlen (second), 0, &report, &error));
+  g_assert_no_error (error);
+
+  onb_device_states_add (states, "0018B20000000201", ONB_DEVICE_PROGRESS_DONE, NULL, NULL);
+  onb_device_states_add (states, "0018B20000000202", ONB_DEVICE_PROGRESS_FAILED, "euis-taken", "Taken.");
+  onb_device_states_add (states, "0018B20000000204", ONB_DEVICE_PROGRESS_DONE, NULL, NULL);
+
+  batches = onb_registry_list_batches (f->registry, states, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (batches->len, ==, 2);
+  batch = batches->pdata[0];
+  g_assert_cmpint (batch->id, ==, report->batch_id);
+  g_assert_null (batch->file_name);
+  g_assert_cmpuint (batch->n_rows, ==, 2);
+  g_assert_cmpuint (batch->n_devices, ==, 2);
+  g_assert_cmpuint (batch->n_done, ==, 1);
+  g_assert_cmpuint (batch->n_to_do, ==, 1);
+  batch = batches->pdata[1];
+  g_assert_cmpstr (batch->file_name, ==, "pallet.csv");
+  g_assert_cmpuint (batch->n_rows, ==, 4);
+  g_assert_cmpuint (batch->n_devices, ==, 3);
+  g_assert_cmpuint (batch->n_done, ==, 1); /* 204 counts in the newer batch */
+  g_assert_cmpuint (batch->n_failed, ==, 1);
+  g_assert_cmpuint (batch->n_to_do, ==, 1);
+
+  one = onb_registry_get_batch (f->registry, batch->id, &missing, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (one->id, ==, batch->id);
+  g_assert_cmpuint (one->n_devices, ==, 3);
+  g_assert_cmpuint (missing->len, ==, 3);
+  dev_euis = onb_batch_devices_get_dev_euis (missing);
+  g_assert_cmpstr (dev_euis[2], ==, "0018B20000000203");
+  g_assert_null (dev_euis[3]);
+  onb_batch_apply_states (one, missing, states);
+  /* The same counts as the list of batches. */
+  g_assert_cmpuint (one->n_done, ==, batch->n_done);
+  g_assert_cmpuint (one->n_failed, ==, batch->n_failed);
+  g_assert_cmpuint (one->n_to_do, ==, batch->n_to_do);
+  g_assert_cmpuint (missing->len, ==, 2);
+  device = missing->pdata[0];
+  g_assert_cmpstr (device->dev_eui, ==, "0018B20000000202");
+  g_assert_cmpstr (device->device_name, ==, "A2");
+  g_assert_cmpstr (device->serial, ==, "SN-2");
+  g_assert_cmpint (device->progress, ==, ONB_DEVICE_PROGRESS_FAILED);
+  g_assert_cmpstr (device->reason, ==, "euis-taken");
+  g_assert_true (onb_batch_device_matches (device, "sn-2"));
+  g_assert_true (onb_batch_device_matches (device, "TAKEN"));
+  g_assert_false (onb_batch_device_matches (device, "A3"));
+  device = missing->pdata[1];
+  g_assert_cmpstr (device->dev_eui, ==, "0018B20000000203");
+  g_assert_cmpint (device->progress, ==, ONB_DEVICE_PROGRESS_TO_DO);
+  g_assert_null (device->reason);
+
+  onb_missing_devices_to_csv (missing, csv);
+  g_assert_cmpstr (csv->str, ==,
+                   "dev_eui,device_name,serial,state,reason,message\r\n"
+                   "0018B20000000202,A2,SN-2,failed,euis-taken,Taken.\r\n"
+                   "0018B20000000203,A3,SN-3,to-do,,\r\n");
+  g_clear_pointer (&missing, g_ptr_array_unref);
+
+  /* The newest by default; a name made from the DevEUI. */
+  g_clear_pointer (&one, onb_batch_free);
+  one = onb_registry_get_batch (f->registry, 0, &missing, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (one->id, ==, report->batch_id);
+  onb_batch_apply_states (one, missing, states);
+  g_assert_cmpuint (missing->len, ==, 1);
+  g_assert_cmpstr (((OnbBatchDevice *) missing->pdata[0])->device_name, ==, "eui-0018b20000000205");
+  g_clear_pointer (&missing, g_ptr_array_unref);
+
+  g_assert_null (onb_registry_get_batch (f->registry, 999, &missing, &error));
+  g_assert_null (missing);
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_UNKNOWN_BATCH);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "unknown-batch");
+  g_unlink (path);
 }
 
 static void
@@ -376,6 +508,223 @@ test_sample_list (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (report->n_added, ==, 12);
   g_assert_cmpuint (onb_registry_get_n_entries (f->registry), ==, 12);
+}
+
+/* A list of @n rows; DevEUIs 0018B2000010xxxx. */
+static GString *
+make_list (guint n)
+{
+  GString *csv = g_string_new ("Device EUI,Join EUI,Application Key,Device Name\n");
+
+  for (guint i = 1; i <= n; i++)
+    g_string_append_printf (csv, "0018B200%08X,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,box-%u\n",
+                            0x100000 + i, i);
+  return csv;
+}
+
+typedef struct
+{
+  OnbRegistry *registry;
+  GString *csv;
+  gboolean ok;
+  GError *error;
+  gint finished;
+} ImportThread;
+
+static gpointer
+import_thread (gpointer data)
+{
+  ImportThread *t = data;
+
+  t->ok = onb_registry_import_data (t->registry, t->csv->str, t->csv->len, 0, NULL, &t->error);
+  g_atomic_int_set (&t->finished, 1);
+  return NULL;
+}
+
+/* issue 13: the import wrote through the handle the scan reads, so a scan
+ * during an import saw rows that were then rolled back. The database
+ * itself refuses the last row (a trigger), after every other row has been
+ * written inside the transaction. */
+static void
+test_import_isolated (Fixture       *f,
+                      gconstpointer  data)
+{
+  const guint n = 5000;
+  g_autofree char *last = g_strdup_printf ("0018B200%08X", 0x100000 + n);
+  g_autofree char *trigger = g_strdup_printf ("CREATE TRIGGER refuse_last BEFORE INSERT ON devices "
+                                              "WHEN NEW.dev_eui = '%s' BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+                                              last);
+  g_autoptr(GString) csv = make_list (n);
+  ImportThread t = { f->registry, csv, FALSE, NULL, 0 };
+  sqlite3 *db = NULL;
+  GThread *thread;
+  guint n_scans = 0, n_seen = 0;
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, trigger, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  thread = g_thread_new ("import", import_thread, &t);
+  while (!g_atomic_int_get (&t.finished))
+    {
+      g_autofree char *dev_eui = g_strdup_printf ("0018B200%08X", 0x100000 + 1 + (n_scans * 7919) % n);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OnbRegistryEntry) entry = onb_registry_lookup (f->registry, dev_eui, &error);
+
+      n_scans++;
+      if (entry != NULL)
+        n_seen++;
+      else
+        g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_UNKNOWN_DEVICE);
+    }
+  g_thread_join (thread);
+
+  g_assert_false (t.ok);
+  g_assert_error (t.error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE);
+  g_clear_error (&t.error);
+  g_test_message ("%u scans during the import", n_scans);
+  g_assert_cmpuint (n_scans, >, 0);
+  g_assert_cmpuint (n_seen, ==, 0);
+  g_assert_cmpuint (onb_registry_get_n_entries (f->registry), ==, 0);
+}
+
+static void
+assert_file_refused (Fixture    *f,
+                     const char *path,
+                     gint        code,
+                     const char *reason)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbImportReport) report = NULL;
+
+  g_assert_false (onb_registry_import_file (f->registry, path, 0, &report, &error));
+  g_assert_error (error, ONB_REGISTRY_ERROR, code);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, reason);
+  g_assert_nonnull (report);
+  g_assert_cmpuint (report->n_rows, ==, 0);
+}
+
+/* issue 12: /dev/zero grew to gigabytes, a FIFO blocked forever, a folder
+ * gave internal-error. */
+static void
+test_import_file_kinds (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *fifo = g_build_filename (f->dir, "fifo.csv", NULL);
+  g_autofree char *big = g_build_filename (f->dir, "big.csv", NULL);
+  int fd;
+
+  assert_file_refused (f, f->dir, ONB_REGISTRY_ERROR_NOT_A_FILE, "not-a-file");
+  assert_file_refused (f, "/dev/zero", ONB_REGISTRY_ERROR_NOT_A_FILE, "not-a-file");
+
+  /* No writer ever opens it: a blocking open would hang the test. */
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  assert_file_refused (f, fifo, ONB_REGISTRY_ERROR_NOT_A_FILE, "not-a-file");
+  g_unlink (fifo);
+
+  /* Sparse: one byte over the limit costs no disk. */
+  fd = g_open (big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (off_t) ONB_REGISTRY_MAX_FILE_SIZE + 1), ==, 0);
+  close (fd);
+  assert_file_refused (f, big, ONB_REGISTRY_ERROR_FILE_TOO_LARGE, "file-too-large");
+  g_unlink (big);
+
+  assert_file_refused (f, fifo, ONB_REGISTRY_ERROR_FILE_UNREADABLE, "file-unreadable");
+  g_assert_cmpuint (onb_registry_get_n_entries (f->registry), ==, 0);
+}
+
+/* issue 12: a 10 MB name or a name with a line break was accepted at
+ * import and failed only at provisioning. */
+static void
+test_import_blynk_refuses (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *longest = g_strnfill (ONB_REGISTRY_MAX_TEXT_CHARS, 'n');
+  g_autofree char *too_long = g_strnfill (ONB_REGISTRY_MAX_TEXT_CHARS + 1, 'n');
+  g_autofree char *bad = g_strdup_printf ("Device EUI,Join EUI,Application Key,Device Name,Location\n"
+                                          "0018B20000000101,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,%s,\n"
+                                          "0018B20000000102,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,\"two\nlines\",\n"
+                                          "0018B20000000103,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,ok,\"hall\t3\"\n"
+                                          "0018B20000000104,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,fine,%s\n",
+                                          too_long, too_long);
+  g_autofree char *good = g_strdup_printf ("Device EUI,Join EUI,Application Key,Device Name\n"
+                                           "0018B20000000101,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,%s\n"
+                                           "0018B20000000102,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,"
+                                           "Zähler Süd – 2\n", longest);
+  const struct { guint row; const char *column; const char *reason; } expected[] = {
+    { 2, "Device Name", "name-too-long" },
+    { 3, "Device Name", "control-character" },
+    { 4, "Location", "control-character" },
+    { 5, "Location", "value-too-long" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbImportReport) report = NULL;
+
+  g_assert_false (onb_registry_import_data (f->registry, bad, strlen (bad), 0, &report, &error));
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_INVALID_FILE);
+  g_assert_cmpuint (report->problems->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      const OnbImportProblem *problem = report->problems->pdata[i];
+
+      g_assert_cmpuint (problem->row, ==, expected[i].row);
+      g_assert_cmpstr (problem->column, ==, expected[i].column);
+      g_assert_cmpstr (problem->reason, ==, expected[i].reason);
+      g_assert_nonnull (strstr (problem->message, "Row"));
+      /* The value itself is not repeated. */
+      g_assert_null (strstr (problem->message, too_long));
+    }
+  g_assert_cmpuint (onb_registry_get_n_entries (f->registry), ==, 0);
+
+  g_clear_error (&error);
+  g_clear_pointer (&report, onb_import_report_free);
+  g_assert_true (onb_registry_import_data (f->registry, good, strlen (good), 0, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->n_added, ==, 2);
+}
+
+static guint
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+/* issue 12: the file of AppKeys had the umask's mode (0644). */
+static void
+test_private_file (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *fresh = g_build_filename (f->dir, "fresh.sqlite", NULL);
+  g_autofree char *wal = g_strconcat (fresh, "-wal", NULL);
+  g_autoptr(OnbRegistry) registry = NULL;
+  g_autoptr(GError) error = NULL;
+  mode_t old_umask = umask (0);
+
+  registry = onb_registry_open (fresh, &error);
+  umask (old_umask);
+  g_assert_no_error (error);
+  g_assert_true (onb_registry_import_data (registry, seed, strlen (seed), 0, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (file_mode (fresh), ==, 0600);
+  g_assert_cmpuint (file_mode (wal), ==, 0600);
+  g_clear_object (&registry);
+
+  /* A database an older version left readable by others is tightened. */
+  g_assert_cmpint (g_chmod (fresh, 0644), ==, 0);
+  registry = onb_registry_open (fresh, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (file_mode (fresh), ==, 0600);
+  g_clear_object (&registry);
+
+  for (const char *const *suffix = (const char *const[]) { "", "-wal", "-shm", NULL }; *suffix; suffix++)
+    {
+      g_autofree char *file = g_strconcat (fresh, *suffix, NULL);
+      g_unlink (file);
+    }
 }
 
 int
@@ -393,6 +742,11 @@ main (int    argc,
   ADD ("/registry/sample-list", test_sample_list);
   ADD ("/registry/network-key", test_network_key);
   ADD ("/registry/old-database", test_old_database);
+  ADD ("/registry/import-isolated", test_import_isolated);
+  ADD ("/registry/file-kinds", test_import_file_kinds);
+  ADD ("/registry/blynk-refuses", test_import_blynk_refuses);
+  ADD ("/registry/private-file", test_private_file);
+  ADD ("/registry/batches", test_batches);
 #undef ADD
 
   return g_test_run ();

@@ -1,0 +1,91 @@
+/* onb-cli-batches.c: `onboarder-cli batches`, each import with its counts */
+
+#define G_LOG_DOMAIN "onb-cli"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <glib/gi18n.h>
+
+#include "onb-cli-private.h"
+
+static char *
+format_time (gint64   unix_time,
+             gboolean utc)
+{
+  g_autoptr(GDateTime) time = utc ? g_date_time_new_from_unix_utc (unix_time)
+                                  : g_date_time_new_from_unix_local (unix_time);
+
+  if (time == NULL)
+    return g_strdup ("");
+  return utc ? g_date_time_format_iso8601 (time) : g_date_time_format (time, "%Y-%m-%d %H:%M");
+}
+
+static void
+print_batch (const OnbBatch *batch,
+             gboolean        json)
+{
+  g_autofree char *imported = format_time (batch->imported_at, json);
+
+  if (json)
+    {
+      json_object *object = json_object_new_object ();
+
+      json_object_object_add (object, "id", json_object_new_int64 (batch->id));
+      onb_cli_json_add_string (object, "file", batch->file_name);
+      onb_cli_json_add_string (object, "imported_at", imported);
+      json_object_object_add (object, "rows", json_object_new_int (batch->n_rows));
+      json_object_object_add (object, "devices", json_object_new_int (batch->n_devices));
+      json_object_object_add (object, "done", json_object_new_int (batch->n_done));
+      json_object_object_add (object, "to_do", json_object_new_int (batch->n_to_do));
+      json_object_object_add (object, "failed", json_object_new_int (batch->n_failed));
+      onb_cli_print_json (object);
+      json_object_put (object);
+      return;
+    }
+
+  /* TRANSLATORS: one batch: id, import time, file, then its counts */
+  printf (_("%lld  %s  %s  done %u, to do %u, failed %u (of %u devices)\n"), (long long) batch->id, imported,
+          batch->file_name != NULL ? batch->file_name : "-", batch->n_done, batch->n_to_do, batch->n_failed,
+          batch->n_devices);
+}
+
+int
+onb_cli_batches (int    argc,
+                 char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbRegistry) registry = NULL;
+  g_autoptr(OnbDeviceStates) states = NULL;
+  g_autoptr(GPtrArray) batches = NULL;
+  g_autofree char *config_path = NULL;
+  gboolean json = FALSE;
+  int status;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per batch"), NULL },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file"), N_("FILE") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("— every imported device list, newest first, with what is done, to do and "
+                                    "failed"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
+    return status;
+  if (argc > 1)
+    {
+      g_printerr ("%s\n", _("This command takes no arguments."));
+      return ONB_CLI_EXIT_USAGE;
+    }
+
+  if (!onb_cli_open_batches (config_path, -1, &registry, NULL, NULL, &states, &error) ||
+      !(batches = onb_registry_list_batches (registry, states, &error)))
+    {
+      onb_cli_print_error (json, error);
+      return ONB_CLI_EXIT_REJECTED;
+    }
+  for (guint i = 0; i < batches->len; i++)
+    print_batch (batches->pdata[i], json);
+  return ONB_CLI_EXIT_OK;
+}
