@@ -47,6 +47,18 @@ typedef struct
   gboolean reported;
 } Track;
 
+/* The preview callback with its data, shared by the streaming thread that
+ * calls it and the caller that replaces it: the data is destroyed after
+ * the last call that was under way, and no call runs under the scanner's
+ * lock (the callback takes the paintable's). */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  OnbScanPreviewFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
+} Preview;
+
 typedef struct
 {
   gatomicrefcount ref_count;
@@ -85,9 +97,7 @@ struct _OnbScanner
   GHashTable *tracks;      /* GBytes payload → Track */
   char **profile_ids;
   guint hold_off_ms;
-  OnbScanPreviewFunc preview_func;
-  gpointer preview_data;
-  GDestroyNotify preview_destroy;
+  Preview *preview;
   guint64 preview_frames;
   guint64 scanned_frames;
 };
@@ -112,6 +122,26 @@ static guint signals[N_SIGNALS];
 
 static void start_run (OnbScanner *self);
 static void stop_run  (OnbScanner *self);
+
+static Preview *
+preview_ref (Preview *preview)
+{
+  g_atomic_ref_count_inc (&preview->ref_count);
+  return preview;
+}
+
+static void
+preview_unref (Preview *preview)
+{
+  if (g_atomic_ref_count_dec (&preview->ref_count))
+    {
+      if (preview->destroy != NULL)
+        preview->destroy (preview->data);
+      g_free (preview);
+    }
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Preview, preview_unref)
 
 static Run *
 run_ref (Run *run)
@@ -370,6 +400,7 @@ on_preview_sample (GstAppSink *sink,
   Run *run = user_data;
   OnbScanner *self = run->scanner;
   g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
+  g_autoptr(Preview) preview = NULL;
 
   if (sample == NULL)
     return GST_FLOW_EOS;
@@ -378,9 +409,12 @@ on_preview_sample (GstAppSink *sink,
 
   g_mutex_lock (&self->lock);
   self->preview_frames++;
-  if (self->preview_func != NULL)
-    self->preview_func (sample, self->preview_data);
+  if (self->preview != NULL)
+    preview = preview_ref (self->preview);
   g_mutex_unlock (&self->lock);
+
+  if (preview != NULL)
+    preview->func (sample, preview->data);
 
   return GST_FLOW_OK;
 }
@@ -547,19 +581,23 @@ build_branch (GstBin      *pipeline,
               gboolean     leaky,
               GError     **error)
 {
+  static const char * const factories[] = { "queue", "videoconvert", "capsfilter", "appsink" };
+  GstElement *elements[G_N_ELEMENTS (factories)] = { NULL, };
   GstElement *queue, *convert, *filter, *sink;
   g_autoptr(GstCaps) caps = gst_caps_from_string (caps_string);
 
-  if ((queue = make_element ("queue", error)) == NULL)
-    return NULL;
-  if ((convert = make_element ("videoconvert", error)) == NULL ||
-      (filter = make_element ("capsfilter", error)) == NULL ||
-      (sink = make_element ("appsink", error)) == NULL)
-    {
-      gst_object_unref (gst_object_ref_sink (queue));
-      g_clear_pointer (&convert, gst_object_unref);
-      return NULL;
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (factories); i++)
+    if ((elements[i] = make_element (factories[i], error)) == NULL)
+      {
+        /* Not in the bin yet: the ones made so far are ours to drop. */
+        for (guint j = 0; j < i; j++)
+          gst_object_unref (gst_object_ref_sink (elements[j]));
+        return NULL;
+      }
+  queue = elements[0];
+  convert = elements[1];
+  filter = elements[2];
+  sink = elements[3];
 
   if (leaky)
     g_object_set (queue, "leaky", 2 /* downstream: drop the old frame */, "max-size-buffers", 1,
@@ -618,7 +656,7 @@ build_run (OnbScanner       *self,
   run->scan_sink = gst_object_ref (scan_sink);
 
   g_mutex_lock (&self->lock);
-  if (self->preview_func != NULL)
+  if (self->preview != NULL)
     {
       GstAppSinkCallbacks callbacks = { .new_sample = on_preview_sample };
 
@@ -631,8 +669,10 @@ build_run (OnbScanner       *self,
       /* A live source already comes at its pace: waiting for the clock
        * only adds latency, and a late frame then waits behind its time. */
       g_object_set (preview_sink, "sync", !live, NULL);
-      gst_app_sink_set_callbacks (GST_APP_SINK (preview_sink), &callbacks, run_ref (run),
-                                  (GDestroyNotify) run_unref);
+      /* No reference: the sink is inside the run's pipeline (a reference
+       * would be a cycle that keeps both alive), and stop_run() stops
+       * the pipeline, and with it these calls, before the run goes. */
+      gst_app_sink_set_callbacks (GST_APP_SINK (preview_sink), &callbacks, run, NULL);
     }
   g_mutex_unlock (&self->lock);
 
@@ -926,8 +966,7 @@ onb_scanner_finalize (GObject *object)
 
   if (self->portal_fd >= 0)
     close (self->portal_fd);
-  if (self->preview_destroy != NULL)
-    self->preview_destroy (self->preview_data);
+  g_clear_pointer (&self->preview, preview_unref);
   g_clear_object (&self->source);
   g_clear_error (&self->error);
   g_clear_pointer (&self->tracks, g_hash_table_unref);
@@ -1175,9 +1214,12 @@ onb_scanner_get_hold_off (OnbScanner *self)
 
 /**
  * onb_scanner_set_preview_func:
- * @func: (nullable): called on a streaming thread for each preview frame
+ * @func: (nullable): called on a streaming thread for each preview frame,
+ *   without the scanner's lock held
  *
- * Takes effect at the next start.
+ * The preview branch is built at start: setting the first callback takes
+ * effect at the next start, replacing one at the next frame. The old
+ * @destroy runs after the old callback's last call.
  */
 void
 onb_scanner_set_preview_func (OnbScanner         *self,
@@ -1185,21 +1227,26 @@ onb_scanner_set_preview_func (OnbScanner         *self,
                               gpointer            user_data,
                               GDestroyNotify      destroy)
 {
-  GDestroyNotify old_destroy;
-  gpointer old_data;
+  Preview *preview = NULL;
+  Preview *old;
 
   g_return_if_fail (ONB_IS_SCANNER (self));
 
+  if (func != NULL)
+    {
+      preview = g_new0 (Preview, 1);
+      g_atomic_ref_count_init (&preview->ref_count);
+      preview->func = func;
+      preview->data = user_data;
+      preview->destroy = destroy;
+    }
+
   g_mutex_lock (&self->lock);
-  old_destroy = self->preview_destroy;
-  old_data = self->preview_data;
-  self->preview_func = func;
-  self->preview_data = user_data;
-  self->preview_destroy = destroy;
+  old = g_steal_pointer (&self->preview);
+  self->preview = preview;
   g_mutex_unlock (&self->lock);
 
-  if (old_destroy != NULL)
-    old_destroy (old_data);
+  g_clear_pointer (&old, preview_unref);
 }
 
 guint64
