@@ -36,6 +36,9 @@
 #define AGREE_WINDOW_US   (1 * G_USEC_PER_SEC)
 #define RETRY_INTERVAL_MS 1000
 #define PULL_TIMEOUT      (100 * GST_MSECOND)
+/* A live source silent this long after its first frame has gone, even
+ * if it says nothing (a PipeWire camera that leaves only stops sending). */
+#define STALL_US          (4 * G_USEC_PER_SEC)
 
 #define SCAN_CAPS    "video/x-raw,format={GRAY8,I420,YV12,NV12,NV21,Y42B,Y444}"
 #define PREVIEW_CAPS "video/x-raw,format={RGB,BGR,RGBA,BGRA}"
@@ -120,8 +123,9 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void start_run (OnbScanner *self);
-static void stop_run  (OnbScanner *self);
+static void start_run   (OnbScanner *self);
+static void stop_run    (OnbScanner *self);
+static void camera_lost (OnbScanner *self);
 
 static Preview *
 preview_ref (Preview *preview)
@@ -181,12 +185,20 @@ set_state (OnbScanner      *self,
 
 /* ---- Main-thread callbacks from the worker and streaming threads ---- */
 
+typedef enum
+{
+  NOTICE_FIRST_FRAME,
+  NOTICE_HIT,
+  NOTICE_FINISHED,  /* the end of a file or image */
+  NOTICE_STALLED,   /* a live source stopped sending */
+} NoticeKind;
+
 typedef struct
 {
   OnbScanner *scanner;
   Run *run;
+  NoticeKind kind;
   OnbScanHit *hit;
-  gboolean finished;
 } Notice;
 
 static void
@@ -209,10 +221,13 @@ notice_dispatch (gpointer data)
   if (self->run != notice->run)
     return G_SOURCE_REMOVE;
 
-  if (notice->hit != NULL)
-    g_signal_emit (self, signals[CODE_DETECTED], 0, notice->hit);
-  else if (notice->finished)
+  switch (notice->kind)
     {
+    case NOTICE_HIT:
+      g_signal_emit (self, signals[CODE_DETECTED], 0, notice->hit);
+      break;
+
+    case NOTICE_FINISHED:
       stop_run (self);
       self->wanted = FALSE;
       if (self->state == ONB_SCANNER_STATE_STARTING && onb_scan_source_is_still (self->source))
@@ -222,28 +237,37 @@ notice_dispatch (gpointer data)
                                 onb_scan_source_get_detail (self->source)));
       else
         set_state (self, ONB_SCANNER_STATE_FINISHED, NULL);
-    }
-  else if (self->state != ONB_SCANNER_STATE_RUNNING)
-    {
+      break;
+
+    case NOTICE_STALLED:
+      stop_run (self);
+      camera_lost (self);
+      break;
+
+    case NOTICE_FIRST_FRAME:
+    default:
       self->seen_frames = TRUE;
-      set_state (self, ONB_SCANNER_STATE_RUNNING, NULL);
+      if (self->state != ONB_SCANNER_STATE_RUNNING)
+        set_state (self, ONB_SCANNER_STATE_RUNNING, NULL);
+      break;
     }
 
   return G_SOURCE_REMOVE;
 }
 
+/* Takes @hit, which only NOTICE_HIT carries. */
 static void
 post_notice (Run        *run,
-             OnbScanHit *hit,
-             gboolean    finished)
+             NoticeKind  kind,
+             OnbScanHit *hit)
 {
   Notice *notice = g_new0 (Notice, 1);
   GSource *source = g_idle_source_new ();
 
   notice->scanner = g_object_ref (run->scanner);
   notice->run = run_ref (run);
+  notice->kind = kind;
   notice->hit = hit;
-  notice->finished = finished;
 
   /* Not g_main_context_invoke(): that runs the callback right here when
    * this thread can acquire the context, and the callback must run on the
@@ -258,7 +282,7 @@ static void
 first_frame (Run *run)
 {
   if (g_atomic_int_compare_and_exchange (&run->got_frame, FALSE, TRUE))
-    post_notice (run, NULL, FALSE);
+    post_notice (run, NOTICE_FIRST_FRAME, NULL);
 }
 
 /* ---- Agreement and hold-off (worker thread, under the lock) ---- */
@@ -348,11 +372,10 @@ scan_sample (Run             *run,
       OnbDecodedSymbol *symbol = g_ptr_array_index (found, i);
 
       if (track_sighting (self, symbol->payload, now, run->still ? 1 : 2))
-        post_notice (run,
+        post_notice (run, NOTICE_HIT,
                      onb_scan_hit_new (symbol->payload, symbol->corners, symbol->n_corners,
                                        GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info),
-                                       pts, (const char * const *) self->profile_ids),
-                     FALSE);
+                                       pts, (const char * const *) self->profile_ids));
     }
   forget_old_tracks (self, now);
   g_mutex_unlock (&self->lock);
@@ -363,6 +386,7 @@ worker_main (gpointer data)
 {
   Run *run = data;
   g_autoptr(OnbFrameDecoder) decoder = onb_frame_decoder_new (!run->still);
+  gint64 last_frame = 0;
 
 #ifdef __linux__
   /* When the CPU is short, the preview and the camera's own thread go
@@ -377,12 +401,18 @@ worker_main (gpointer data)
 
       if (sample != NULL)
         {
+          last_frame = g_get_monotonic_time ();
           first_frame (run);
           scan_sample (run, decoder, sample);
         }
       else if (gst_app_sink_is_eos (GST_APP_SINK (run->scan_sink)))
         {
-          post_notice (run, NULL, TRUE);
+          post_notice (run, NOTICE_FINISHED, NULL);
+          break;
+        }
+      else if (run->live && last_frame != 0 && g_get_monotonic_time () - last_frame > STALL_US)
+        {
+          post_notice (run, NOTICE_STALLED, NULL);
           break;
         }
     }
@@ -741,6 +771,16 @@ on_cameras_changed (GListModel *model,
     }
 }
 
+/* It worked and stopped: the camera went away. Keep trying. */
+static void
+camera_lost (OnbScanner *self)
+{
+  set_state (self, ONB_SCANNER_STATE_UNPLUGGED,
+             g_error_new_literal (ONB_SCAN_ERROR, ONB_SCAN_ERROR_CAMERA_UNPLUGGED,
+                                  _("The camera was disconnected. Plug it back in; scanning goes on by itself.")));
+  schedule_retry (self);
+}
+
 static gboolean
 is_missing_plugin_error (const GError *error)
 {
@@ -771,13 +811,7 @@ on_pipeline_error (OnbScanner   *self,
                               gst_error->message));
     }
   else if (live && self->seen_frames)
-    {
-      /* It worked and stopped: the camera went away. Keep trying. */
-      set_state (self, ONB_SCANNER_STATE_UNPLUGGED,
-                 g_error_new_literal (ONB_SCAN_ERROR, ONB_SCAN_ERROR_CAMERA_UNPLUGGED,
-                                      _("The camera was disconnected. Plug it back in; scanning goes on by itself.")));
-      schedule_retry (self);
-    }
+    camera_lost (self);
   else if (onb_scan_source_is_still (self->source))
     {
       self->wanted = FALSE;
