@@ -5,7 +5,8 @@ The command line is the unit's own ExecStart (the file meson installs), with
 only the paths of this build put in: the compositor, the onboarder binary
 and a temporary configuration pointing at the Blynk/TTS simulator. cage
 refuses to run as root, so under root (CI) the session runs as the
-unprivileged user "nobody" through setpriv, in a session bus of its own
+unprivileged user "nobody" through setpriv (on copies of the binaries, in
+case the build tree sits in a home nobody cannot enter), in a session bus of its own
 with PipeWire, WirePlumber and a PipeWire camera (gst-launch-1.0 …
 pipewiresink mode=provide) that shows a sample label: the kiosk finds it as
 it finds any camera.
@@ -32,7 +33,6 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -196,19 +196,33 @@ def main():
         if not shutil.which('setpriv'):
             skip('running as root and setpriv (util-linux) is missing: cannot run cage unprivileged')
         user = pwd.getpwnam('nobody')
-        for path in (onboarder, cli, unit, os.path.abspath(__file__), python):
-            probe = subprocess.run(['setpriv', f'--reuid={user.pw_uid}', f'--regid={user.pw_gid}',
-                                    '--clear-groups', 'test', '-r', path])
-            if probe.returncode != 0:
-                skip(f'{path} is not readable by the unprivileged user nobody '
-                     '(a build directory inside a private home?): kiosk test under cage skipped')
+        probe = subprocess.run(['setpriv', f'--reuid={user.pw_uid}', f'--regid={user.pw_gid}',
+                                '--clear-groups', 'test', '-x', python])
+        if probe.returncode != 0:
+            skip(f'{python} cannot be run by the unprivileged user nobody: kiosk test under cage skipped')
 
     import simtest
     sim = simtest.Sim()
     tmp = tempfile.mkdtemp(prefix='onb-kiosk-cage-')
     os.chmod(tmp, 0o755)
     failed = False
+    script = os.path.abspath(__file__)
+    samples = os.path.join(SRCDIR, '..', 'data', 'samples')
+    labels, devices = os.path.join(samples, 'labels.txt'), os.path.join(samples, 'devices.csv')
+    schemas = os.environ.get('GSETTINGS_SCHEMA_DIR')
     try:
+        if user is not None:
+            # The build tree may sit in a home the unprivileged user cannot
+            # enter: it runs copies (the binaries carry their resources).
+            stage = os.path.join(tmp, 'stage')
+            os.mkdir(stage, 0o755)
+            staged = []
+            for path in (unit, onboarder, cli, script, labels, devices):
+                staged.append(shutil.copy2(path, os.path.join(stage, os.path.basename(path))))
+            unit, onboarder, cli, script, labels, devices = staged
+            if schemas:
+                shutil.copy2(os.path.join(schemas, 'gschemas.compiled'), stage)
+                schemas = stage
         sizes = [('1280x720', 'headless'), ('800x480', 'x11')]
         for size, backend in sizes:
             home = os.path.join(tmp, size)
@@ -222,15 +236,17 @@ def main():
                     for name in [root] + [os.path.join(root, n) for n in files]:
                         os.chown(name, user.pw_uid, user.pw_gid)
             sim.reset()
-            argv = ['dbus-run-session', '--', python, '-B', os.path.abspath(__file__), '--inner',
-                    unit, onboarder, cli, shots, home, config, size, backend]
+            argv = ['dbus-run-session', '--', python, '-B', script, '--inner',
+                    unit, onboarder, cli, labels, devices, home, config, size, backend]
             if user is not None:
                 argv = ['setpriv', f'--reuid={user.pw_uid}', f'--regid={user.pw_gid}', '--clear-groups',
                         '--inh-caps=-all'] + argv
             env = dict(os.environ, HOME=home, XDG_RUNTIME_DIR=os.path.join(home, 'run'),
                        XDG_CONFIG_HOME=os.path.join(home, '.config'),
                        XDG_DATA_HOME=os.path.join(home, '.local', 'share'),
-                       XDG_CACHE_HOME=os.path.join(home, '.cache'), ONB_SIM_PORT=str(sim.port))
+                       XDG_CACHE_HOME=os.path.join(home, '.cache'))
+            if schemas:
+                env['GSETTINGS_SCHEMA_DIR'] = schemas
             for key in ('DISPLAY', 'WAYLAND_DISPLAY', 'DBUS_SESSION_BUS_ADDRESS', 'PIPEWIRE_REMOTE'):
                 env.pop(key, None)
             say(f'== {size} ({backend} backend){" as nobody" if user else ""}')
@@ -298,13 +314,13 @@ def wait_for(what, condition, timeout=30, step=0.2):
         time.sleep(step)
 
 
-def inner(unit, onboarder, cli, shots, home, config, size, backend):
+def inner(unit, onboarder, cli, labels, devices, home, config, size, backend):
     width, height = (int(v) for v in size.split('x'))
     run = os.environ['XDG_RUNTIME_DIR']
     os.makedirs(run, mode=0o700, exist_ok=True)
     s = Session(home)
     try:
-        return inner_checks(s, unit, onboarder, cli, shots, home, config, width, height, backend)
+        return inner_checks(s, unit, onboarder, cli, labels, devices, home, config, width, height, backend)
     except AssertionError as e:
         say(f'FAIL ({width}x{height}): {e}')
         for name, _, _ in s.procs:
@@ -315,10 +331,8 @@ def inner(unit, onboarder, cli, shots, home, config, size, backend):
         s.stop()
 
 
-def inner_checks(s, unit, onboarder, cli, shots, home, config, width, height, backend):
-    import simtest  # noqa: F401 (labels below match its devices)
-    labels = [l.strip() for l in open(os.path.join(SRCDIR, '..', 'data', 'samples', 'labels.txt')) if l.strip()]
-    devices = os.path.join(SRCDIR, '..', 'data', 'samples', 'devices.csv')
+def inner_checks(s, unit, onboarder, cli, labels_path, devices, home, config, width, height, backend):
+    labels = [l.strip() for l in open(labels_path) if l.strip()]
     run = os.environ['XDG_RUNTIME_DIR']
     env = dict(os.environ)
 
