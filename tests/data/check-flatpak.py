@@ -18,6 +18,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import tempfile
 
 REQUIRED_ARGS = {
     "--share=network", "--share=ipc", "--socket=wayland", "--socket=fallback-x11",
@@ -52,8 +53,10 @@ def main():
         return 1
 
     if len(sys.argv) > 4:
-        shown = subprocess.run([sys.argv[4], "--show-manifest", str(manifest_path)],
-                               capture_output=True, text=True, timeout=60)
+        # It leaves a .flatpak-builder cache where it runs: not in the tree.
+        with tempfile.TemporaryDirectory() as scratch:
+            shown = subprocess.run([sys.argv[4], "--show-manifest", str(manifest_path)],
+                                   capture_output=True, text=True, timeout=60, cwd=scratch)
         if shown.returncode != 0:
             print(f"flatpak-builder --show-manifest {manifest_path.name} failed:\n{shown.stderr}")
             return 1
