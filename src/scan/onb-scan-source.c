@@ -55,11 +55,14 @@ source_new (OnbScanSourceKind  kind,
  *
  * The kiosk's source: the Camera portal inside Flatpak, otherwise the
  * remembered camera or the first one plugged in, chosen each time the
- * scanner starts so that hot-plug is followed.
+ * scanner starts so that hot-plug is followed. The camera id
+ * %ONB_SCAN_SOURCE_PORTAL_ID asks for the portal outside Flatpak too.
  */
 OnbScanSource *
 onb_scan_source_new_auto (const char *camera_id)
 {
+  if (g_strcmp0 (camera_id, ONB_SCAN_SOURCE_PORTAL_ID) == 0)
+    return onb_scan_source_new_portal ();
   return source_new (ONB_SCAN_SOURCE_AUTO, camera_id);
 }
 

@@ -21,6 +21,11 @@ typedef enum
   ONB_SCAN_SOURCE_IMAGE,    /*< nick=image >*/    /* a still image: one frame, one agreeing read */
 } OnbScanSourceKind;
 
+/* [kiosk] camera=portal: the camera through xdg-desktop-portal and
+ * PipeWire, as inside Flatpak, for desktops where that is the only way to
+ * the camera. No device path or libcamera id looks like it. */
+#define ONB_SCAN_SOURCE_PORTAL_ID "portal"
+
 #define ONB_TYPE_SCAN_SOURCE (onb_scan_source_get_type ())
 G_DECLARE_FINAL_TYPE (OnbScanSource, onb_scan_source, ONB, SCAN_SOURCE, GObject)
 

@@ -36,6 +36,9 @@
 #define AGREE_WINDOW_US   (1 * G_USEC_PER_SEC)
 #define RETRY_INTERVAL_MS 1000
 #define PULL_TIMEOUT      (100 * GST_MSECOND)
+/* A live source silent this long after its first frame has gone, even
+ * if it says nothing (a PipeWire camera that leaves only stops sending). */
+#define STALL_US          (4 * G_USEC_PER_SEC)
 
 #define SCAN_CAPS    "video/x-raw,format={GRAY8,I420,YV12,NV12,NV21,Y42B,Y444}"
 #define PREVIEW_CAPS "video/x-raw,format={RGB,BGR,RGBA,BGRA}"
@@ -46,6 +49,18 @@ typedef struct
   guint count;
   gboolean reported;
 } Track;
+
+/* The preview callback with its data, shared by the streaming thread that
+ * calls it and the caller that replaces it: the data is destroyed after
+ * the last call that was under way, and no call runs under the scanner's
+ * lock (the callback takes the paintable's). */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  OnbScanPreviewFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
+} Preview;
 
 typedef struct
 {
@@ -85,9 +100,7 @@ struct _OnbScanner
   GHashTable *tracks;      /* GBytes payload → Track */
   char **profile_ids;
   guint hold_off_ms;
-  OnbScanPreviewFunc preview_func;
-  gpointer preview_data;
-  GDestroyNotify preview_destroy;
+  Preview *preview;
   guint64 preview_frames;
   guint64 scanned_frames;
 };
@@ -110,8 +123,29 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void start_run (OnbScanner *self);
-static void stop_run  (OnbScanner *self);
+static void start_run   (OnbScanner *self);
+static void stop_run    (OnbScanner *self);
+static void camera_lost (OnbScanner *self);
+
+static Preview *
+preview_ref (Preview *preview)
+{
+  g_atomic_ref_count_inc (&preview->ref_count);
+  return preview;
+}
+
+static void
+preview_unref (Preview *preview)
+{
+  if (g_atomic_ref_count_dec (&preview->ref_count))
+    {
+      if (preview->destroy != NULL)
+        preview->destroy (preview->data);
+      g_free (preview);
+    }
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Preview, preview_unref)
 
 static Run *
 run_ref (Run *run)
@@ -151,12 +185,20 @@ set_state (OnbScanner      *self,
 
 /* ---- Main-thread callbacks from the worker and streaming threads ---- */
 
+typedef enum
+{
+  NOTICE_FIRST_FRAME,
+  NOTICE_HIT,
+  NOTICE_FINISHED,  /* the end of a file or image */
+  NOTICE_STALLED,   /* a live source stopped sending */
+} NoticeKind;
+
 typedef struct
 {
   OnbScanner *scanner;
   Run *run;
+  NoticeKind kind;
   OnbScanHit *hit;
-  gboolean finished;
 } Notice;
 
 static void
@@ -179,10 +221,13 @@ notice_dispatch (gpointer data)
   if (self->run != notice->run)
     return G_SOURCE_REMOVE;
 
-  if (notice->hit != NULL)
-    g_signal_emit (self, signals[CODE_DETECTED], 0, notice->hit);
-  else if (notice->finished)
+  switch (notice->kind)
     {
+    case NOTICE_HIT:
+      g_signal_emit (self, signals[CODE_DETECTED], 0, notice->hit);
+      break;
+
+    case NOTICE_FINISHED:
       stop_run (self);
       self->wanted = FALSE;
       if (self->state == ONB_SCANNER_STATE_STARTING && onb_scan_source_is_still (self->source))
@@ -192,28 +237,37 @@ notice_dispatch (gpointer data)
                                 onb_scan_source_get_detail (self->source)));
       else
         set_state (self, ONB_SCANNER_STATE_FINISHED, NULL);
-    }
-  else if (self->state != ONB_SCANNER_STATE_RUNNING)
-    {
+      break;
+
+    case NOTICE_STALLED:
+      stop_run (self);
+      camera_lost (self);
+      break;
+
+    case NOTICE_FIRST_FRAME:
+    default:
       self->seen_frames = TRUE;
-      set_state (self, ONB_SCANNER_STATE_RUNNING, NULL);
+      if (self->state != ONB_SCANNER_STATE_RUNNING)
+        set_state (self, ONB_SCANNER_STATE_RUNNING, NULL);
+      break;
     }
 
   return G_SOURCE_REMOVE;
 }
 
+/* Takes @hit, which only NOTICE_HIT carries. */
 static void
 post_notice (Run        *run,
-             OnbScanHit *hit,
-             gboolean    finished)
+             NoticeKind  kind,
+             OnbScanHit *hit)
 {
   Notice *notice = g_new0 (Notice, 1);
   GSource *source = g_idle_source_new ();
 
   notice->scanner = g_object_ref (run->scanner);
   notice->run = run_ref (run);
+  notice->kind = kind;
   notice->hit = hit;
-  notice->finished = finished;
 
   /* Not g_main_context_invoke(): that runs the callback right here when
    * this thread can acquire the context, and the callback must run on the
@@ -228,7 +282,7 @@ static void
 first_frame (Run *run)
 {
   if (g_atomic_int_compare_and_exchange (&run->got_frame, FALSE, TRUE))
-    post_notice (run, NULL, FALSE);
+    post_notice (run, NOTICE_FIRST_FRAME, NULL);
 }
 
 /* ---- Agreement and hold-off (worker thread, under the lock) ---- */
@@ -318,11 +372,10 @@ scan_sample (Run             *run,
       OnbDecodedSymbol *symbol = g_ptr_array_index (found, i);
 
       if (track_sighting (self, symbol->payload, now, run->still ? 1 : 2))
-        post_notice (run,
+        post_notice (run, NOTICE_HIT,
                      onb_scan_hit_new (symbol->payload, symbol->corners, symbol->n_corners,
                                        GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info),
-                                       pts, (const char * const *) self->profile_ids),
-                     FALSE);
+                                       pts, (const char * const *) self->profile_ids));
     }
   forget_old_tracks (self, now);
   g_mutex_unlock (&self->lock);
@@ -333,6 +386,7 @@ worker_main (gpointer data)
 {
   Run *run = data;
   g_autoptr(OnbFrameDecoder) decoder = onb_frame_decoder_new (!run->still);
+  gint64 last_frame = 0;
 
 #ifdef __linux__
   /* When the CPU is short, the preview and the camera's own thread go
@@ -347,12 +401,18 @@ worker_main (gpointer data)
 
       if (sample != NULL)
         {
+          last_frame = g_get_monotonic_time ();
           first_frame (run);
           scan_sample (run, decoder, sample);
         }
       else if (gst_app_sink_is_eos (GST_APP_SINK (run->scan_sink)))
         {
-          post_notice (run, NULL, TRUE);
+          post_notice (run, NOTICE_FINISHED, NULL);
+          break;
+        }
+      else if (run->live && last_frame != 0 && g_get_monotonic_time () - last_frame > STALL_US)
+        {
+          post_notice (run, NOTICE_STALLED, NULL);
           break;
         }
     }
@@ -370,6 +430,7 @@ on_preview_sample (GstAppSink *sink,
   Run *run = user_data;
   OnbScanner *self = run->scanner;
   g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
+  g_autoptr(Preview) preview = NULL;
 
   if (sample == NULL)
     return GST_FLOW_EOS;
@@ -378,9 +439,12 @@ on_preview_sample (GstAppSink *sink,
 
   g_mutex_lock (&self->lock);
   self->preview_frames++;
-  if (self->preview_func != NULL)
-    self->preview_func (sample, self->preview_data);
+  if (self->preview != NULL)
+    preview = preview_ref (self->preview);
   g_mutex_unlock (&self->lock);
+
+  if (preview != NULL)
+    preview->func (sample, preview->data);
 
   return GST_FLOW_OK;
 }
@@ -547,19 +611,23 @@ build_branch (GstBin      *pipeline,
               gboolean     leaky,
               GError     **error)
 {
+  static const char * const factories[] = { "queue", "videoconvert", "capsfilter", "appsink" };
+  GstElement *elements[G_N_ELEMENTS (factories)] = { NULL, };
   GstElement *queue, *convert, *filter, *sink;
   g_autoptr(GstCaps) caps = gst_caps_from_string (caps_string);
 
-  if ((queue = make_element ("queue", error)) == NULL)
-    return NULL;
-  if ((convert = make_element ("videoconvert", error)) == NULL ||
-      (filter = make_element ("capsfilter", error)) == NULL ||
-      (sink = make_element ("appsink", error)) == NULL)
-    {
-      gst_object_unref (gst_object_ref_sink (queue));
-      g_clear_pointer (&convert, gst_object_unref);
-      return NULL;
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (factories); i++)
+    if ((elements[i] = make_element (factories[i], error)) == NULL)
+      {
+        /* Not in the bin yet: the ones made so far are ours to drop. */
+        for (guint j = 0; j < i; j++)
+          gst_object_unref (gst_object_ref_sink (elements[j]));
+        return NULL;
+      }
+  queue = elements[0];
+  convert = elements[1];
+  filter = elements[2];
+  sink = elements[3];
 
   if (leaky)
     g_object_set (queue, "leaky", 2 /* downstream: drop the old frame */, "max-size-buffers", 1,
@@ -618,7 +686,7 @@ build_run (OnbScanner       *self,
   run->scan_sink = gst_object_ref (scan_sink);
 
   g_mutex_lock (&self->lock);
-  if (self->preview_func != NULL)
+  if (self->preview != NULL)
     {
       GstAppSinkCallbacks callbacks = { .new_sample = on_preview_sample };
 
@@ -631,8 +699,10 @@ build_run (OnbScanner       *self,
       /* A live source already comes at its pace: waiting for the clock
        * only adds latency, and a late frame then waits behind its time. */
       g_object_set (preview_sink, "sync", !live, NULL);
-      gst_app_sink_set_callbacks (GST_APP_SINK (preview_sink), &callbacks, run_ref (run),
-                                  (GDestroyNotify) run_unref);
+      /* No reference: the sink is inside the run's pipeline (a reference
+       * would be a cycle that keeps both alive), and stop_run() stops
+       * the pipeline, and with it these calls, before the run goes. */
+      gst_app_sink_set_callbacks (GST_APP_SINK (preview_sink), &callbacks, run, NULL);
     }
   g_mutex_unlock (&self->lock);
 
@@ -701,6 +771,16 @@ on_cameras_changed (GListModel *model,
     }
 }
 
+/* It worked and stopped: the camera went away. Keep trying. */
+static void
+camera_lost (OnbScanner *self)
+{
+  set_state (self, ONB_SCANNER_STATE_UNPLUGGED,
+             g_error_new_literal (ONB_SCAN_ERROR, ONB_SCAN_ERROR_CAMERA_UNPLUGGED,
+                                  _("The camera was disconnected. Plug it back in; scanning goes on by itself.")));
+  schedule_retry (self);
+}
+
 static gboolean
 is_missing_plugin_error (const GError *error)
 {
@@ -731,13 +811,7 @@ on_pipeline_error (OnbScanner   *self,
                               gst_error->message));
     }
   else if (live && self->seen_frames)
-    {
-      /* It worked and stopped: the camera went away. Keep trying. */
-      set_state (self, ONB_SCANNER_STATE_UNPLUGGED,
-                 g_error_new_literal (ONB_SCAN_ERROR, ONB_SCAN_ERROR_CAMERA_UNPLUGGED,
-                                      _("The camera was disconnected. Plug it back in; scanning goes on by itself.")));
-      schedule_retry (self);
-    }
+    camera_lost (self);
   else if (onb_scan_source_is_still (self->source))
     {
       self->wanted = FALSE;
@@ -926,8 +1000,7 @@ onb_scanner_finalize (GObject *object)
 
   if (self->portal_fd >= 0)
     close (self->portal_fd);
-  if (self->preview_destroy != NULL)
-    self->preview_destroy (self->preview_data);
+  g_clear_pointer (&self->preview, preview_unref);
   g_clear_object (&self->source);
   g_clear_error (&self->error);
   g_clear_pointer (&self->tracks, g_hash_table_unref);
@@ -1175,9 +1248,12 @@ onb_scanner_get_hold_off (OnbScanner *self)
 
 /**
  * onb_scanner_set_preview_func:
- * @func: (nullable): called on a streaming thread for each preview frame
+ * @func: (nullable): called on a streaming thread for each preview frame,
+ *   without the scanner's lock held
  *
- * Takes effect at the next start.
+ * The preview branch is built at start: setting the first callback takes
+ * effect at the next start, replacing one at the next frame. The old
+ * @destroy runs after the old callback's last call.
  */
 void
 onb_scanner_set_preview_func (OnbScanner         *self,
@@ -1185,21 +1261,26 @@ onb_scanner_set_preview_func (OnbScanner         *self,
                               gpointer            user_data,
                               GDestroyNotify      destroy)
 {
-  GDestroyNotify old_destroy;
-  gpointer old_data;
+  Preview *preview = NULL;
+  Preview *old;
 
   g_return_if_fail (ONB_IS_SCANNER (self));
 
+  if (func != NULL)
+    {
+      preview = g_new0 (Preview, 1);
+      g_atomic_ref_count_init (&preview->ref_count);
+      preview->func = func;
+      preview->data = user_data;
+      preview->destroy = destroy;
+    }
+
   g_mutex_lock (&self->lock);
-  old_destroy = self->preview_destroy;
-  old_data = self->preview_data;
-  self->preview_func = func;
-  self->preview_data = user_data;
-  self->preview_destroy = destroy;
+  old = g_steal_pointer (&self->preview);
+  self->preview = preview;
   g_mutex_unlock (&self->lock);
 
-  if (old_destroy != NULL)
-    old_destroy (old_data);
+  g_clear_pointer (&old, preview_unref);
 }
 
 guint64

@@ -5,21 +5,29 @@ Valid JSON; the application ID and command; the GNOME runtime and SDK; the
 sandbox holes Onboarder needs and none it must not have (the camera comes
 through the Camera portal and PipeWire, never --device=all); every remote
 source pinned with a SHA-256; every local path present; the project built
-with meson and -Dui=true.
+with meson and -Dui=true. With FLATPAK_BUILDER, the checks run on the
+manifest as flatpak-builder itself reads it (--show-manifest, which also
+pulls in module files), so a manifest it cannot parse fails here even
+though no runtime can be downloaded to build it.
 
-usage: check-flatpak.py MANIFEST APP_ID COMMAND
+usage: check-flatpak.py MANIFEST APP_ID COMMAND [FLATPAK_BUILDER]
 """
 
 import json
 import pathlib
 import re
+import subprocess
 import sys
+import tempfile
 
 REQUIRED_ARGS = {
     "--share=network", "--share=ipc", "--socket=wayland", "--socket=fallback-x11",
     "--device=dri", "--socket=pulseaudio",
 }
-FORBIDDEN_ARGS = re.compile(r"^--(device=all|filesystem=(host|home)|socket=x11$|talk-name=org\.freedesktop\.Flatpak)")
+# --device=all opens every camera node past the portal; the PipeWire
+# socket does the same through PipeWire.
+FORBIDDEN_ARGS = re.compile(r"^--(device=all|filesystem=(host|home|xdg-run/pipewire-0)|socket=x11$"
+                            r"|talk-name=org\.freedesktop\.Flatpak)")
 LOCAL_KEYS = ("path", "paths")
 
 
@@ -43,6 +51,21 @@ def main():
     except ValueError as e:
         print(f"{manifest_path.name}: not valid JSON: {e}")
         return 1
+
+    if len(sys.argv) > 4:
+        # It leaves a .flatpak-builder cache where it runs: not in the tree.
+        with tempfile.TemporaryDirectory() as scratch:
+            shown = subprocess.run([sys.argv[4], "--show-manifest", str(manifest_path)],
+                                   capture_output=True, text=True, timeout=60, cwd=scratch)
+        if shown.returncode != 0:
+            print(f"flatpak-builder --show-manifest {manifest_path.name} failed:\n{shown.stderr}")
+            return 1
+        try:
+            manifest = json.loads(shown.stdout)
+        except ValueError as e:
+            print(f"flatpak-builder --show-manifest printed no JSON: {e}")
+            return 1
+        print(f"flatpak-builder --show-manifest parses {manifest_path.name}")
 
     if manifest.get("id", manifest.get("app-id")) != app_id:
         problems.append(f"application ID must be {app_id}")
@@ -82,7 +105,9 @@ def main():
             for path in local_paths(source):
                 if not (base / path).exists():
                     problems.append(f"{module.get('name')}: local path missing: {path}")
-            if "url" in source and source.get("type") in ("archive", "file"):
+            if source.get("type") not in ("dir", "git", "archive", "file", "patch", "script", "shell"):
+                problems.append(f"{module.get('name')}: source type {source.get('type')} is not checked here")
+            if "url" in source and source.get("type") in ("archive", "file", "patch"):
                 if not re.fullmatch(r"[0-9a-f]{64}", source.get("sha256", "")):
                     problems.append(f"{module.get('name')}: {source['url']} is not pinned with a sha256")
                 if not source["url"].startswith("https://"):
@@ -90,7 +115,8 @@ def main():
             if source.get("type") == "git" and not source.get("commit"):
                 problems.append(f"{module.get('name')}: git source without a pinned commit")
 
-    for needed in ("zbar", "json-c", "onboarder"):
+    # libportal: the Camera portal, the sandbox's only way to the camera.
+    for needed in ("zbar", "json-c", "libportal", "onboarder"):
         if needed not in modules:
             problems.append(f"no module builds {needed}")
     project = modules.get("onboarder", {})

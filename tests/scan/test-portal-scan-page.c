@@ -1,0 +1,150 @@
+/* test-portal-scan-page.c: `[kiosk] camera=portal` in the application, denied
+ *
+ * Runs under portal-session. The real application starts with a
+ * configuration (pointing at the simulator) that says camera=portal; the
+ * portal's "Turn On Camera?" dialog is answered "Deny Access" with
+ * xdotool; the Scan page then says so in the operator's words, while the
+ * scanner reports camera-permission-denied. A screenshot of the screen is
+ * kept in the build directory (portal-denied-scan-page.png).
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+
+#include "onb-application.h"
+#include "onb-error.h"
+#include "onb-scan-error.h"
+#include "onb-test-sim.h"
+#include "onb-window.h"
+#include "portal-test.h"
+
+#define LABEL "LW:D0:70B3D57ED0000010:0018B20000000101:000AF8BE"
+
+static GtkWidget *
+find_visible (GtkWidget *root,
+              GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && gtk_widget_get_visible (root))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_visible (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+scanner_denied (gconstpointer data)
+{
+  OnbScanner *scanner = onb_application_get_scanner ((OnbApplication *) data);
+
+  return scanner != NULL && onb_scanner_get_state (scanner) == ONB_SCANNER_STATE_PERMISSION_DENIED;
+}
+
+static gboolean
+run_body (gpointer user_data)
+{
+  OnbApplication *app = user_data;
+  OnbWindow *window = ONB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  GtkWidget *status;
+  const GError *error;
+  g_autofree char *shot = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "scan",
+                                            "portal-denied-scan-page.png", NULL);
+  const char *import[] = { "import", "-window", "root", shot, NULL };
+
+  g_assert_cmpint (onb_scan_source_get_kind (onb_scanner_get_source (onb_application_get_scanner (app))), ==,
+                   ONB_SCAN_SOURCE_PORTAL);
+
+  portal_test_answer_dialog (FALSE);
+  portal_test_wait (scanner_denied, app, "camera-permission-denied");
+  error = onb_scanner_get_error (onb_application_get_scanner (app));
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "camera-permission-denied");
+
+  /* The Scan page, in words. */
+  g_assert_cmpstr (onb_window_get_visible_page (window), ==, "scan");
+  status = find_visible (GTK_WIDGET (onb_window_get_scan_page (window)), ADW_TYPE_STATUS_PAGE);
+  g_assert_nonnull (status);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "Camera Not Allowed");
+  g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)),
+                            "Allow Onboarder to use the camera"));
+  g_test_message ("Scan page: “%s” — %s", adw_status_page_get_title (ADW_STATUS_PAGE (status)),
+                  adw_status_page_get_description (ADW_STATUS_PAGE (status)));
+
+  /* Let it draw a few frames, then keep a picture of it. */
+  for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC; g_get_monotonic_time () < end;)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (10 * 1000);
+  g_assert_true (gtk_widget_get_mapped (status));
+  g_spawn_sync (NULL, (char **) import, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  g_test_message ("Screenshot: %s", shot);
+
+  g_object_set_data (G_OBJECT (app), "onb-test-ran", GINT_TO_POINTER (TRUE));
+  g_application_quit (G_APPLICATION (app));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_ready (OnbApplication *app)
+{
+  g_idle_add (run_body, app);
+}
+
+static void
+test_denied_scan_page (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbTestSim) sim = onb_test_sim_start (NULL, &error);
+  g_autofree char *dir = g_dir_make_tmp ("onb-portal-page-XXXXXX", NULL);
+  g_autofree char *data_dir = g_build_filename (dir, "data", NULL);
+  g_autofree char *config = g_build_filename (dir, "onboarder.conf", NULL);
+  g_autoptr(GKeyFile) keyfile = NULL;
+  g_autoptr(OnbApplication) app = NULL;
+  GSubprocess *camera;
+  const char *argv[] = { "onboarder", "--config", config, NULL };
+
+  g_assert_no_error (error);
+  keyfile = onb_test_sim_new_key_file (sim);
+  g_key_file_set_string (keyfile, "kiosk", "data_dir", data_dir);
+  g_key_file_set_boolean (keyfile, "kiosk", "sounds", FALSE);
+  g_key_file_set_string (keyfile, "kiosk", "camera", "portal");
+  g_key_file_save_to_file (keyfile, config, &error);
+  g_assert_no_error (error);
+  g_chmod (config, 0600);
+
+  camera = portal_test_camera_start (LABEL);
+  portal_test_wait_for_camera ();
+
+  app = onb_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_signal_connect (app, "ready", G_CALLBACK (on_ready), NULL);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 3, (char **) argv), ==, 0);
+  g_assert_true (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (app), "onb-test-ran")));
+
+  portal_test_camera_stop (camera);
+  g_unlink (config);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+
+  if (g_getenv ("ONB_PORTAL_SESSION_DIR") == NULL)
+    {
+      g_printerr ("Run this test through tests/scan/portal-session, which starts the desktop session it needs.\n");
+      return 77;
+    }
+
+  g_test_add_func ("/portal-scan-page/denied", test_denied_scan_page);
+  return g_test_run ();
+}
