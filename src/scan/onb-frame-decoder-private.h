@@ -29,6 +29,7 @@ typedef struct
   guint whole_density;    /* live, with tiles: the whole frame after each sweep (0: never) */
   gboolean inverted;      /* also look for light-on-dark codes */
   gboolean roi;           /* live: re-read around the last hits at full resolution */
+  gboolean candidates;    /* live: finder-pattern regions, prepared (stills: always) */
 } OnbDecodeStrategy;
 
 typedef struct _OnbFrameDecoder OnbFrameDecoder;

@@ -22,14 +22,21 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <zbar.h>
 
 #include "onb-frame-decoder-private.h"
+#include "onb-qr-finder.h"
+#include "onb-region-prep.h"
 
 /* How long (in frames) a region of interest is kept after its last hit. */
 #define ROI_FRAMES   8
 #define MAX_ROIS     4
+
+/* Finder-pattern search: every other row, the best few candidates. */
+#define FINDER_ROW_STEP  2
+#define MAX_CANDIDATES   3
 
 /* A coarse pass: the half-resolution frame, one full-resolution tile, or
  * (tile == WHOLE_FRAME) the full-resolution frame. */
@@ -76,6 +83,7 @@ static const OnbDecodeStrategy default_strategy = {
   .whole_density = 1,
   .inverted = TRUE,
   .roi = TRUE,
+  .candidates = TRUE,
 };
 
 void
@@ -150,9 +158,7 @@ ensure_buffer (guint8 **buffer,
 static void
 add_symbol (GPtrArray           *found,
             const zbar_symbol_t *symbol,
-            double               scale,
-            double               dx,
-            double               dy)
+            const OnbHomography *to_frame)
 {
   const char *data = zbar_symbol_get_data (symbol);
   guint length = zbar_symbol_get_data_length (symbol);
@@ -175,24 +181,23 @@ add_symbol (GPtrArray           *found,
   for (guint i = 0; i < n; i++)
     {
       /* zbar gives pixel indices; +0.5 maps one to its pixel's centre. */
-      decoded->corners[i].x = (zbar_symbol_get_loc_x (symbol, i) + 0.5) * scale + dx;
-      decoded->corners[i].y = (zbar_symbol_get_loc_y (symbol, i) + 0.5) * scale + dy;
+      onb_homography_apply (to_frame, zbar_symbol_get_loc_x (symbol, i) + 0.5, zbar_symbol_get_loc_y (symbol, i) + 0.5,
+                            &decoded->corners[i].x, &decoded->corners[i].y);
     }
   decoded->n_corners = n;
   g_ptr_array_add (found, decoded);
 }
 
-/* Scans a packed (stride == width) image into @found. */
+/* Scans a packed (stride == width) image into @found; @to_frame maps its
+ * pixels to the frame's. */
 static void
-scan_plane (OnbFrameDecoder *self,
-            const guint8    *data,
-            guint            width,
-            guint            height,
-            guint            density,
-            double           scale,
-            double           dx,
-            double           dy,
-            GPtrArray       *found)
+scan_image (OnbFrameDecoder     *self,
+            const guint8        *data,
+            guint                width,
+            guint                height,
+            guint                density,
+            const OnbHomography *to_frame,
+            GPtrArray           *found)
 {
   zbar_image_t *image = zbar_image_create ();
 
@@ -205,9 +210,25 @@ scan_plane (OnbFrameDecoder *self,
   if (zbar_scan_image (self->zbar, image) > 0)
     for (const zbar_symbol_t *s = zbar_image_first_symbol (image); s != NULL; s = zbar_symbol_next (s))
       if (zbar_symbol_get_type (s) == ZBAR_QRCODE)
-        add_symbol (found, s, scale, dx, dy);
+        add_symbol (found, s, to_frame);
 
   zbar_image_destroy (image);
+}
+
+static void
+scan_plane (OnbFrameDecoder *self,
+            const guint8    *data,
+            guint            width,
+            guint            height,
+            guint            density,
+            double           scale,
+            double           dx,
+            double           dy,
+            GPtrArray       *found)
+{
+  OnbHomography to_frame = { { scale, 0, dx, 0, scale, dy, 0, 0, 1 } };
+
+  scan_image (self, data, width, height, density, &to_frame, found);
 }
 
 /* Scans a window of the frame at full resolution, inverted if asked. */
@@ -377,6 +398,107 @@ scan_rois (OnbFrameDecoder *self,
     }
 }
 
+/* A label at an angle: legs of unequal length or not square. */
+static gboolean
+is_tilted (const OnbQrCandidate *candidate)
+{
+  const OnbQrFinder *f = candidate->finders;
+  double ax = f[1].x - f[0].x, ay = f[1].y - f[0].y, bx = f[2].x - f[0].x, by = f[2].y - f[0].y;
+  double la = hypot (ax, ay), lb = hypot (bx, by);
+
+  return candidate->n_finders == 3 &&
+         (MAX (la, lb) > 1.12 * MIN (la, lb) || fabs (ax * bx + ay * by) > 0.15 * la * lb ||
+          MAX (MAX (f[0].module, f[1].module), f[2].module) > 1.25 * candidate->module);
+}
+
+/* The region of a candidate, prepared for what is wrong with it. */
+static OnbPreparedRegion *
+prepare_candidate (const guint8         *luma,
+                   guint                 width,
+                   guint                 height,
+                   gsize                 stride,
+                   const OnbQrCandidate *candidate)
+{
+  OnbPreparedRegion *region;
+  double dark = 0, light = 0, softness = 0;
+
+  for (guint i = 0; i < candidate->n_finders; i++)
+    {
+      dark += candidate->finders[i].dark / candidate->n_finders;
+      light += candidate->finders[i].light / candidate->n_finders;
+      softness += candidate->finders[i].softness / candidate->n_finders;
+    }
+
+  if (is_tilted (candidate))
+    region = onb_prep_rectify (luma, width, height, stride, candidate, 3);
+  else
+    {
+      /* zbar reads 2-px modules but not 1.5: small ones get 3 px or more. */
+      guint factor = candidate->module < 1.75 ? 3 : candidate->module < 2.6 ? 2 : 1;
+      guint x0 = (guint) candidate->x0, y0 = (guint) candidate->y0;
+      guint x1 = MIN (width, (guint) ceil (candidate->x1)), y1 = MIN (height, (guint) ceil (candidate->y1));
+
+      if (x1 < x0 + 16 || y1 < y0 + 16)
+        return NULL;
+      region = onb_prep_upscale (luma, width, height, stride, x0, y0, x1, y1, factor);
+    }
+
+  /* Dim light or a grey label: zbar's threshold needs contrast. */
+  if (fabs (light - dark) < 80)
+    onb_prep_stretch (region->image);
+  /* The finders' 1-module rings washed out: blur. */
+  if (softness > 0.2)
+    onb_prep_sharpen (region->image, 1.0);
+  return region;
+}
+
+static gboolean
+found_inside (GPtrArray            *found,
+              const OnbQrCandidate *candidate)
+{
+  for (guint i = 0; i < found->len; i++)
+    {
+      OnbDecodedSymbol *symbol = g_ptr_array_index (found, i);
+
+      for (guint k = 0; k < symbol->n_corners; k++)
+        if (symbol->corners[k].x >= candidate->x0 && symbol->corners[k].x <= candidate->x1 &&
+            symbol->corners[k].y >= candidate->y0 && symbol->corners[k].y <= candidate->y1)
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* Finder patterns located cheaply, then only their regions handed to
+ * zbar, each prepared for what is wrong with it. */
+static void
+scan_candidates (OnbFrameDecoder *self,
+                 const guint8    *luma,
+                 guint            width,
+                 guint            height,
+                 gsize            stride,
+                 GPtrArray       *found)
+{
+  g_autoptr(GArray) candidates = onb_qr_find_candidates (luma, width, height, stride, FINDER_ROW_STEP, MAX_CANDIDATES);
+
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      const OnbQrCandidate *candidate = &g_array_index (candidates, OnbQrCandidate, i);
+      g_autoptr(OnbPreparedRegion) region = NULL;
+      OnbGreyImage *image;
+
+      if (found_inside (found, candidate))
+        continue;
+      region = prepare_candidate (luma, width, height, stride, candidate);
+      if (region == NULL)
+        continue;
+      image = region->image;
+      if (candidate->inverted)
+        for (gsize p = 0; p < (gsize) image->width * image->height; p++)
+          image->data[p] = 255 - image->data[p];
+      scan_image (self, image->data, image->width, image->height, 1, &region->to_frame, found);
+    }
+}
+
 /* Still images: every line. Live: the sweep's density, or without tiles
  * the full-resolution one. */
 static guint
@@ -433,6 +555,7 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
   if (!self->live)
     {
       /* A still image gets everything: there is no next frame. */
+      scan_candidates (self, luma, width, height, stride, found);
       pass.tile = WHOLE_FRAME;
       for (guint inv = 0; inv <= (guint) st->inverted; inv++)
         {
@@ -448,6 +571,8 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
 
   if (st->roi && self->n_rois > 0)
     scan_rois (self, luma, width, height, stride, found);
+  if (st->candidates)
+    scan_candidates (self, luma, width, height, stride, found);
 
   /* One coarse pass per frame: the half-resolution frame and the
    * full-resolution tiles take turns, each alternating the polarity. */
