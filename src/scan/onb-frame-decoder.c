@@ -413,28 +413,26 @@ is_tilted (const OnbQrCandidate *candidate)
 
 /* The region of a candidate, prepared for what is wrong with it. */
 static OnbPreparedRegion *
-prepare_candidate (const guint8         *luma,
+prepare_candidate (OnbFrameDecoder      *self,
+                   const guint8         *luma,
                    guint                 width,
                    guint                 height,
                    gsize                 stride,
                    const OnbQrCandidate *candidate)
 {
+  OnbPrepSteps skip = self->strategy.skip_prep;
   OnbPreparedRegion *region;
-  double dark = 0, light = 0, softness = 0;
+  double softness = 0;
 
   for (guint i = 0; i < candidate->n_finders; i++)
-    {
-      dark += candidate->finders[i].dark / candidate->n_finders;
-      light += candidate->finders[i].light / candidate->n_finders;
-      softness += candidate->finders[i].softness / candidate->n_finders;
-    }
+    softness += candidate->finders[i].softness / candidate->n_finders;
 
-  if (is_tilted (candidate))
+  if (!(skip & ONB_PREP_RECTIFY) && is_tilted (candidate))
     region = onb_prep_rectify (luma, width, height, stride, candidate, 3);
   else
     {
       /* zbar reads 2-px modules but not 1.5: small ones get 3 px or more. */
-      guint factor = candidate->module < 1.75 ? 3 : candidate->module < 2.6 ? 2 : 1;
+      guint factor = skip & ONB_PREP_UPSCALE ? 1 : candidate->module < 1.75 ? 3 : candidate->module < 2.6 ? 2 : 1;
       guint x0 = (guint) candidate->x0, y0 = (guint) candidate->y0;
       guint x1 = MIN (width, (guint) ceil (candidate->x1)), y1 = MIN (height, (guint) ceil (candidate->y1));
 
@@ -443,11 +441,8 @@ prepare_candidate (const guint8         *luma,
       region = onb_prep_upscale (luma, width, height, stride, x0, y0, x1, y1, factor);
     }
 
-  /* Dim light or a grey label: zbar's threshold needs contrast. */
-  if (fabs (light - dark) < 80)
-    onb_prep_stretch (region->image);
   /* The finders' 1-module rings washed out: blur. */
-  if (softness > 0.2)
+  if (!(skip & ONB_PREP_SHARPEN) && softness > 0.2)
     onb_prep_sharpen (region->image, 1.0);
   return region;
 }
@@ -488,7 +483,7 @@ scan_candidates (OnbFrameDecoder *self,
 
       if (found_inside (found, candidate))
         continue;
-      region = prepare_candidate (luma, width, height, stride, candidate);
+      region = prepare_candidate (self, luma, width, height, stride, candidate);
       if (region == NULL)
         continue;
       image = region->image;
@@ -555,7 +550,8 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
   if (!self->live)
     {
       /* A still image gets everything: there is no next frame. */
-      scan_candidates (self, luma, width, height, stride, found);
+      if (st->candidates)
+        scan_candidates (self, luma, width, height, stride, found);
       pass.tile = WHOLE_FRAME;
       for (guint inv = 0; inv <= (guint) st->inverted; inv++)
         {

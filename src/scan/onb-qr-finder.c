@@ -114,8 +114,6 @@ check_column (const guint8 *luma,
     int light = MAX (ring_max, beyond_max);
 
     finder->softness = light > centre_min ? CLAMP ((double) (outer_min - centre_min) / (light - centre_min), 0, 1) : 1;
-    finder->dark = dark_centre ? centre_min : 255 - centre_min;
-    finder->light = dark_centre ? light : 255 - light;
   }
   finder->inverted = !dark_centre;
   finder->hits = 1;

@@ -15,7 +15,6 @@ typedef struct
   double x, y;            /* centre, frame pixels */
   double module;          /* pixels per module */
   double softness;        /* 0 sharp .. 1 washed out: how blurred its edges are */
-  double dark, light;     /* grey levels of its centre and of its ring */
   gboolean inverted;      /* light finder on a dark label */
   guint hits;             /* rows that crossed it */
 } OnbQrFinder;

@@ -163,25 +163,3 @@ onb_prep_sharpen (OnbGreyImage *image,
         image->data[(gsize) y * w + x] = (guint8) CLAMP (v, 0, 255);
       }
 }
-
-void
-onb_prep_stretch (OnbGreyImage *image)
-{
-  gsize size = (gsize) image->width * image->height, acc = 0;
-  guint histogram[256] = { 0 }, lo = 0, hi = 255;
-  guint8 map[256];
-
-  for (gsize i = 0; i < size; i++)
-    histogram[image->data[i]]++;
-  for (lo = 0; lo < 255 && (acc += histogram[lo]) < size / 50; lo++)
-    ;
-  acc = 0;
-  for (hi = 255; hi > 0 && (acc += histogram[hi]) < size / 50; hi--)
-    ;
-  if (hi <= lo)
-    return;
-  for (guint v = 0; v < 256; v++)
-    map[v] = (guint8) CLAMP (((int) v - (int) lo) * 255 / (int) (hi - lo), 0, 255);
-  for (gsize i = 0; i < size; i++)
-    image->data[i] = map[image->data[i]];
-}

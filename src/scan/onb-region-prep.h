@@ -2,7 +2,8 @@
  *
  * Each step fixes one thing a camera does to a label: modules too small
  * for zbar's line scanner (upscale), a label at an angle (rectify from the
- * three finder centres), blur (sharpen), dim light (contrast stretch).
+ * three finder centres), blur (sharpen). No contrast stretch: zbar's edge
+ * detector reads labels of 12 grey levels as well as of 255.
  */
 #pragma once
 
@@ -40,8 +41,6 @@ OnbPreparedRegion *onb_prep_rectify         (const guint8         *luma,
 /* Unsharp mask: edges steepened by @amount (1: doubled). */
 void               onb_prep_sharpen         (OnbGreyImage         *image,
                                              double                amount);
-/* The 2nd..98th percentile of grey spread over 0..255. */
-void               onb_prep_stretch         (OnbGreyImage         *image);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbPreparedRegion, onb_prepared_region_free)
 

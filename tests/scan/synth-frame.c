@@ -108,7 +108,7 @@ synth_draw_label (OnbGreyImage     *frame,
   side = span * label->module;
   far = label->far_edge > 0 ? label->far_edge : 1;
   /* The far edge is shorter, and the label foreshortened across. */
-  w = side * (1 + far) / 2;
+  w = side * (1 + far) / 2 * (label->squash > 0 ? label->squash : 1);
   corners[0] = -w / 2; corners[1] = -side / 2;
   corners[2] = w / 2;  corners[3] = -side * far / 2;
   corners[4] = w / 2;  corners[5] = side * far / 2;

@@ -17,6 +17,7 @@ typedef struct
   double cx, cy;          /* centre of the label in the frame */
   double angle;           /* rotation, degrees */
   double far_edge;        /* right edge height / left edge height (1: facing the camera) */
+  double squash;          /* width / height (0: 1), a label turned away seen from afar */
   gboolean inverted;      /* light code on a dark label */
   guint8 ink, paper;      /* 0 and 0 mean black on white */
 } SynthLabel;
