@@ -223,12 +223,14 @@ triple_score (const OnbQrFinder *c,
   if (a->inverted != c->inverted || b->inverted != c->inverted || mm > 2.3 * m)
     return G_MAXDOUBLE;
   /* Version 1 to 40: 14 to 170 modules between finder centres. */
-  if (la < 10 * m || lb < 10 * m || la > 180 * mm || lb > 180 * mm || MAX (la, lb) > 2.3 * MIN (la, lb))
+  if (la < 12 * (c->module + a->module) / 2 || lb < 12 * (c->module + b->module) / 2 || la > 180 * mm || lb > 180 * mm || MAX (la, lb) > 2.3 * MIN (la, lb))
     return G_MAXDOUBLE;
   cosine = (ax * bx + ay * by) / (la * lb);
   if (fabs (cosine) > 0.55)
     return G_MAXDOUBLE;
-  return fabs (cosine) + fabs (log (la / lb));
+  /* A real finder is crossed by several rows; one crossed once is more
+   * often a look-alike in the code's data. */
+  return fabs (cosine) + fabs (log (la / lb)) + 0.3 * ((a->hits < 2) + (b->hits < 2) + (c->hits < 2));
 }
 
 static void

@@ -106,7 +106,7 @@ onb_prep_rectify (const guint8         *luma,
                   double                px_per_module)
 {
   const OnbQrFinder *f = candidate->finders;
-  double da, db, d, centre, side;
+  double da, db, d, side;
   /* Finder centres 3.5 modules in from the code's corners; 8 modules of
    * border leave the quiet zone and room for a wrong size estimate. */
   const double border = 8;
@@ -121,23 +121,43 @@ onb_prep_rectify (const guint8         *luma,
   db = hypot (f[2].x - f[0].x, f[2].y - f[0].y) / ((f[0].module + f[2].module) / 2);
   n = 17 + 4 * (guint) MAX (0, lround (((da + db) / 2 + 7 - 17) / 4));
   d = n - 7;
-  centre = border + 3.5;
   side = (n + 2 * border) * px_per_module;
 
-  /* Affine: output pixel -> module (u, v) -> frame. */
+  /* Output pixel -> module (u, v) of the code -> frame. The label's
+   * perspective shows in its finders' sizes: a homography shrinks lengths
+   * as w^-3/2 (w its denominator), so w at each finder follows from its
+   * module, and the rest from the three centres. Equal modules give w = 1:
+   * the affine map of a label facing the camera. */
   {
-    double ax = (f[1].x - f[0].x) / d, ay = (f[1].y - f[0].y) / d;
-    double bx = (f[2].x - f[0].x) / d, by = (f[2].y - f[0].y) / d;
-    double s = 1 / px_per_module;
+    double r0 = pow (f[0].module, -2.0 / 3), r1 = pow (f[1].module, -2.0 / 3), r2 = pow (f[2].module, -2.0 / 3);
+    double c = 3.5, k, w0, w1, w2, s = 1 / px_per_module;
+    OnbHomography code, to_code = { { s, 0, -border, 0, s, -border, 0, 0, 1 } };
 
-    to_frame.m[0] = ax * s;
-    to_frame.m[1] = bx * s;
-    to_frame.m[2] = f[0].x - (ax + bx) * centre;
-    to_frame.m[3] = ay * s;
-    to_frame.m[4] = by * s;
-    to_frame.m[5] = f[0].y - (ay + by) * centre;
-    to_frame.m[6] = to_frame.m[7] = 0;
-    to_frame.m[8] = 1;
+    /* Module estimates are good to a quarter of a pixel or so: below a
+     * clear difference, the label faces the camera. */
+    if (MAX (MAX (f[0].module, f[1].module), f[2].module) < 1.3 * MIN (MIN (f[0].module, f[1].module), f[2].module))
+      r0 = r1 = r2 = 1;
+    k = 1 / (r0 - c * (r1 + r2 - 2 * r0) / d);
+    if (!isfinite (k) || k <= 0)
+      k = r0 = r1 = r2 = 1;
+    w0 = k * r0;
+    w1 = k * r1;
+    w2 = k * r2;
+    code.m[6] = (w1 - w0) / d;
+    code.m[7] = (w2 - w0) / d;
+    code.m[8] = 1;
+    code.m[0] = (f[1].x * w1 - f[0].x * w0) / d;
+    code.m[1] = (f[2].x * w2 - f[0].x * w0) / d;
+    code.m[2] = f[0].x * w0 - (code.m[0] + code.m[1]) * c;
+    code.m[3] = (f[1].y * w1 - f[0].y * w0) / d;
+    code.m[4] = (f[2].y * w2 - f[0].y * w0) / d;
+    code.m[5] = f[0].y * w0 - (code.m[3] + code.m[4]) * c;
+    for (guint i = 0; i < 3; i++)
+      {
+        to_frame.m[3 * i + 0] = code.m[3 * i + 0] * to_code.m[0] + code.m[3 * i + 2] * to_code.m[6];
+        to_frame.m[3 * i + 1] = code.m[3 * i + 1] * to_code.m[4] + code.m[3 * i + 2] * to_code.m[7];
+        to_frame.m[3 * i + 2] = code.m[3 * i + 0] * to_code.m[2] + code.m[3 * i + 1] * to_code.m[5] + code.m[3 * i + 2];
+      }
   }
 
   return warp (luma, width, height, stride, &to_frame, MIN ((guint) side, MAX_SIDE), MIN ((guint) side, MAX_SIDE));
