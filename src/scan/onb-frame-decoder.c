@@ -64,6 +64,7 @@ struct _OnbFrameDecoder
   guint64 frame;
   guint64 half_step;
   guint64 fine_step;
+  guint64 busy_step;     /* frames with a code already read before the coarse pass */
   guint8 *scratch;       /* cropped / inverted copies */
   gsize scratch_size;
   guint8 *scratch2;      /* the downscaled frame */
@@ -131,7 +132,7 @@ onb_frame_decoder_set_strategy (OnbFrameDecoder         *self,
     self->strategy.full_density = 1;
   self->n_rois = 0;
   self->has_retry = FALSE;
-  self->frame = self->half_step = self->fine_step = 0;
+  self->frame = self->half_step = self->fine_step = self->busy_step = 0;
 }
 
 void
@@ -358,6 +359,26 @@ remember_roi (OnbFrameDecoder        *self,
     self->rois[MAX_ROIS - 1] = roi;
 }
 
+/* Whether a code in @found has a corner in the box. */
+static gboolean
+symbol_in_box (GPtrArray *found,
+               double     x0,
+               double     y0,
+               double     x1,
+               double     y1)
+{
+  for (guint i = 0; i < found->len; i++)
+    {
+      OnbDecodedSymbol *symbol = g_ptr_array_index (found, i);
+
+      for (guint k = 0; k < symbol->n_corners; k++)
+        if (symbol->corners[k].x >= x0 && symbol->corners[k].x <= x1 &&
+            symbol->corners[k].y >= y0 && symbol->corners[k].y <= y1)
+          return TRUE;
+    }
+  return FALSE;
+}
+
 /* Live: re-reads the codes seen lately where they were, at full resolution. */
 static void
 scan_rois (OnbFrameDecoder *self,
@@ -378,6 +399,13 @@ scan_rois (OnbFrameDecoder *self,
       Roi *roi = &old[i];
       guint before = found->len;
 
+      /* Read again already, through its finders: nothing to confirm. */
+      if (symbol_in_box (found, roi->x0, roi->y0, roi->x1, roi->y1))
+        {
+          roi->age = 0;
+          self->rois[self->n_rois++] = *roi;
+          continue;
+        }
       scan_region (self, luma, stride, roi->x0, roi->y0, roi->x1 - roi->x0, roi->y1 - roi->y0,
                    roi->origin.inverted, 1, found);
       for (guint j = before; j < found->len; j++)
@@ -447,22 +475,6 @@ prepare_candidate (OnbFrameDecoder      *self,
   return region;
 }
 
-static gboolean
-found_inside (GPtrArray            *found,
-              const OnbQrCandidate *candidate)
-{
-  for (guint i = 0; i < found->len; i++)
-    {
-      OnbDecodedSymbol *symbol = g_ptr_array_index (found, i);
-
-      for (guint k = 0; k < symbol->n_corners; k++)
-        if (symbol->corners[k].x >= candidate->x0 && symbol->corners[k].x <= candidate->x1 &&
-            symbol->corners[k].y >= candidate->y0 && symbol->corners[k].y <= candidate->y1)
-          return TRUE;
-    }
-  return FALSE;
-}
-
 /* Finder patterns located cheaply, then only their regions handed to
  * zbar, each prepared for what is wrong with it. */
 static void
@@ -481,7 +493,7 @@ scan_candidates (OnbFrameDecoder *self,
       g_autoptr(OnbPreparedRegion) region = NULL;
       OnbGreyImage *image;
 
-      if (found_inside (found, candidate))
+      if (symbol_in_box (found, candidate->x0, candidate->y0, candidate->x1, candidate->y1))
         continue;
       region = prepare_candidate (self, luma, width, height, stride, candidate);
       if (region == NULL)
@@ -565,10 +577,15 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
       return found;
     }
 
-  if (st->roi && self->n_rois > 0)
-    scan_rois (self, luma, width, height, stride, found);
   if (st->candidates)
     scan_candidates (self, luma, width, height, stride, found);
+  if (st->roi && self->n_rois > 0)
+    scan_rois (self, luma, width, height, stride, found);
+
+  /* The finders found what is in view: the coarse pass, the costly part,
+   * only every eighth frame (for a code they miss next to it). */
+  if (found->len > 0 && self->busy_step++ % 8 != 0)
+    return found;
 
   /* One coarse pass per frame: the half-resolution frame and the
    * full-resolution tiles take turns, each alternating the polarity. */
