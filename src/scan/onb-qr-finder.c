@@ -19,6 +19,7 @@
 #define WINDOW       12     /* half-width of the moving average, pixels */
 #define MAX_FINDERS  40
 #define MAX_RUNS_ROW 4096
+#define MIN_CONTRAST 20     /* grey levels between a finder's centre and its ring */
 
 /* Runs r[0..4], r[0] of the finder's outer colour: 1:1:3:1:1 within what
  * blur and pixel rounding do to a 1.25-px module. */
@@ -112,6 +113,11 @@ check_column (const guint8 *luma,
   finder->module = (module + m) / 2;
   {
     int light = MAX (ring_max, beyond_max);
+
+    /* Sensor noise on a plain surface makes runs of any ratio: a finder
+     * is printed, with real contrast. */
+    if (light - centre_min < MIN_CONTRAST)
+      return FALSE;
 
     finder->softness = light > centre_min ? CLAMP ((double) (outer_min - centre_min) / (light - centre_min), 0, 1) : 1;
   }
@@ -218,12 +224,15 @@ triple_score (const OnbQrFinder *c,
 {
   double ax = a->x - c->x, ay = a->y - c->y, bx = b->x - c->x, by = b->y - c->y;
   double la = hypot (ax, ay), lb = hypot (bx, by), m = MIN (MIN (a->module, b->module), c->module);
-  double mm = MAX (MAX (a->module, b->module), c->module), cosine;
+  double mm = MAX (MAX (a->module, b->module), c->module), ma, mb, cosine;
 
   if (a->inverted != c->inverted || b->inverted != c->inverted || mm > 2.3 * m)
     return G_MAXDOUBLE;
-  /* Version 1 to 40: 14 to 170 modules between finder centres. */
-  if (la < 12 * (c->module + a->module) / 2 || lb < 12 * (c->module + b->module) / 2 || la > 180 * mm || lb > 180 * mm || MAX (la, lb) > 2.3 * MIN (la, lb))
+  /* Versions 1 to about 20 (labels are small versions): 14 to 90 modules
+   * between finder centres; a wider guess would cost zbar a large region. */
+  ma = (c->module + a->module) / 2;
+  mb = (c->module + b->module) / 2;
+  if (la < 12 * ma || lb < 12 * mb || la > 100 * ma || lb > 100 * mb || MAX (la, lb) > 2.3 * MIN (la, lb))
     return G_MAXDOUBLE;
   cosine = (ax * bx + ay * by) / (la * lb);
   if (fabs (cosine) > 0.55)
