@@ -5,17 +5,22 @@
  * of it in zbar's per-pixel line scanner. So the cost is the pixels handed
  * to zbar, and what this does, chosen with bench/scan (bench/scan/README.md):
  *  - QR only, binary payloads (no charset guessing: payloads are bytes);
- *  - still images: every pass on the one frame (2×2-averaged and full
- *    resolution, normal and inverted);
- *  - live video: one coarse pass per frame, alternating a 2×2-averaged
- *    frame (reads close-up labels for a quarter of the pixels) with one
- *    full-resolution tile of a 2×2 sweep (small codes need every line:
- *    zbar reads no 2-px module at a scan density of 2); normal and
- *    inverted (light-on-dark) in turn, and the whole frame once in a
- *    while because zbar does not read every code from every crop;
- *  - live video: a hit is confirmed on the next frames by re-reading a
- *    region around it at full resolution (the pass that found it again
- *    when that misses), which is what makes 2 agreeing frames cheap.
+ *  - every frame: QR finder patterns are looked for along every other row
+ *    (onb-qr-finder.c, a few instructions per pixel), and only the regions
+ *    they point at go to zbar, prepared for what is wrong with them
+ *    (onb-region-prep.c): enlarged when the modules are too small for
+ *    zbar's line scanner, rectified from the finders when the label is at
+ *    an angle, sharpened when the finders' edges are soft;
+ *  - still images: that, then every coarse pass on the one frame
+ *    (2×2-averaged and full resolution, normal and inverted);
+ *  - live video: one coarse pass per frame (skipped on most frames while
+ *    the finders read what is in view), alternating a 2×2-averaged frame
+ *    with one full-resolution tile of a 2×2 sweep, normal and inverted
+ *    (light-on-dark) in turn, and the whole frame once in a while, for
+ *    what the finders miss;
+ *  - live video: a hit of a coarse pass is confirmed on the next frames by
+ *    re-reading a region around it at full resolution (the pass that found
+ *    it again when that misses), which is what makes 2 agreeing frames cheap.
  */
 
 #define G_LOG_DOMAIN "onb-scan"
