@@ -431,17 +431,20 @@ scan_rois (OnbFrameDecoder *self,
     }
 }
 
-/* A label at an angle: legs of unequal length or not square. */
+/* A label at an angle: legs of unequal length or not square, or turned
+ * well away from the rows (zbar misses some codes turned by 40°). */
 static gboolean
 is_tilted (const OnbQrCandidate *candidate)
 {
   const OnbQrFinder *f = candidate->finders;
   double ax = f[1].x - f[0].x, ay = f[1].y - f[0].y, bx = f[2].x - f[0].x, by = f[2].y - f[0].y;
   double la = hypot (ax, ay), lb = hypot (bx, by);
+  double turn = fmod (atan2 (ay, ax) * 180 / G_PI + 360, 90);
 
   return candidate->n_finders == 3 &&
          (MAX (la, lb) > 1.12 * MIN (la, lb) || fabs (ax * bx + ay * by) > 0.15 * la * lb ||
-          MAX (MAX (f[0].module, f[1].module), f[2].module) > 1.25 * candidate->module);
+          MAX (MAX (f[0].module, f[1].module), f[2].module) > 1.25 * candidate->module ||
+          (turn > 15 && turn < 75));
 }
 
 /* The region of a candidate, prepared for what is wrong with it. */
