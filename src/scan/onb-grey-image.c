@@ -43,29 +43,6 @@ onb_grey_image_crop (const guint8 *plane,
   return image;
 }
 
-double
-onb_grey_image_sample (const OnbGreyImage *image,
-                       double              x,
-                       double              y)
-{
-  double fx, fy;
-  int x0, y0, x1, y1;
-  const guint8 *r0, *r1;
-
-  x = CLAMP (x - 0.5, 0, image->width - 1);
-  y = CLAMP (y - 0.5, 0, image->height - 1);
-  x0 = (int) x;
-  y0 = (int) y;
-  x1 = MIN (x0 + 1, (int) image->width - 1);
-  y1 = MIN (y0 + 1, (int) image->height - 1);
-  fx = x - x0;
-  fy = y - y0;
-  r0 = image->data + (gsize) y0 * image->width;
-  r1 = image->data + (gsize) y1 * image->width;
-
-  return (r0[x0] * (1 - fx) + r0[x1] * fx) * (1 - fy) + (r1[x0] * (1 - fx) + r1[x1] * fx) * fy;
-}
-
 /* Heckbert's closed form of the square-to-quadrilateral map. */
 gboolean
 onb_homography_square_to_quad (OnbHomography *h,

@@ -26,11 +26,6 @@ OnbGreyImage *onb_grey_image_crop  (const guint8       *plane,
                                     guint               y0,
                                     guint               width,
                                     guint               height);
-/* Bilinear sample at (@x, @y) in pixel-centre coordinates, clamped to the edges. */
-double        onb_grey_image_sample (const OnbGreyImage *image,
-                                     double              x,
-                                     double              y);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbGreyImage, onb_grey_image_free)
 
 /* x' = (m0 x + m1 y + m2) / (m6 x + m7 y + m8), y' likewise with m3..m5. */
