@@ -19,6 +19,14 @@ typedef struct
   guint n_corners;
 } OnbDecodedSymbol;
 
+/* The preparation steps of candidate regions (onb-region-prep.h). */
+typedef enum
+{
+  ONB_PREP_UPSCALE = 1 << 0,
+  ONB_PREP_RECTIFY = 1 << 1,
+  ONB_PREP_SHARPEN = 1 << 2,
+} OnbPrepSteps;
+
 typedef struct
 {
   guint full_density;     /* zbar scan density of full-resolution passes (0: none) */
@@ -29,6 +37,8 @@ typedef struct
   guint whole_density;    /* live, with tiles: the whole frame after each sweep (0: never) */
   gboolean inverted;      /* also look for light-on-dark codes */
   gboolean roi;           /* live: re-read around the last hits at full resolution */
+  gboolean candidates;    /* finder-pattern regions handed to zbar, prepared */
+  OnbPrepSteps skip_prep; /* preparation steps left out (the benchmark's and tests' comparisons) */
 } OnbDecodeStrategy;
 
 typedef struct _OnbFrameDecoder OnbFrameDecoder;

@@ -5,31 +5,43 @@
  * of it in zbar's per-pixel line scanner. So the cost is the pixels handed
  * to zbar, and what this does, chosen with bench/scan (bench/scan/README.md):
  *  - QR only, binary payloads (no charset guessing: payloads are bytes);
- *  - still images: every pass on the one frame (2×2-averaged and full
- *    resolution, normal and inverted);
- *  - live video: one coarse pass per frame, alternating a 2×2-averaged
- *    frame (reads close-up labels for a quarter of the pixels) with one
- *    full-resolution tile of a 2×2 sweep (small codes need every line:
- *    zbar reads no 2-px module at a scan density of 2); normal and
- *    inverted (light-on-dark) in turn, and the whole frame once in a
- *    while because zbar does not read every code from every crop;
- *  - live video: a hit is confirmed on the next frames by re-reading a
- *    region around it at full resolution (the pass that found it again
- *    when that misses), which is what makes 2 agreeing frames cheap.
+ *  - every frame: QR finder patterns are looked for along every other row
+ *    (onb-qr-finder.c, a few instructions per pixel), and only the regions
+ *    they point at go to zbar, prepared for what is wrong with them
+ *    (onb-region-prep.c): enlarged when the modules are too small for
+ *    zbar's line scanner, rectified from the finders when the label is at
+ *    an angle, sharpened when the finders' edges are soft;
+ *  - still images: that, then every coarse pass on the one frame
+ *    (2×2-averaged and full resolution, normal and inverted);
+ *  - live video: one coarse pass per frame (skipped on most frames while
+ *    the finders read what is in view), alternating a 2×2-averaged frame
+ *    with one full-resolution tile of a 2×2 sweep, normal and inverted
+ *    (light-on-dark) in turn, and the whole frame once in a while, for
+ *    what the finders miss;
+ *  - live video: a hit of a coarse pass is confirmed on the next frames by
+ *    re-reading a region around it at full resolution (the pass that found
+ *    it again when that misses), which is what makes 2 agreeing frames cheap.
  */
 
 #define G_LOG_DOMAIN "onb-scan"
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <zbar.h>
 
 #include "onb-frame-decoder-private.h"
+#include "onb-qr-finder.h"
+#include "onb-region-prep.h"
 
 /* How long (in frames) a region of interest is kept after its last hit. */
 #define ROI_FRAMES   8
 #define MAX_ROIS     4
+
+/* Finder-pattern search: every other row, the best few candidates. */
+#define FINDER_ROW_STEP  2
+#define MAX_CANDIDATES   3
 
 /* A coarse pass: the half-resolution frame, one full-resolution tile, or
  * (tile == WHOLE_FRAME) the full-resolution frame. */
@@ -57,6 +69,7 @@ struct _OnbFrameDecoder
   guint64 frame;
   guint64 half_step;
   guint64 fine_step;
+  guint64 busy_step;     /* frames with a code already read before the coarse pass */
   guint8 *scratch;       /* cropped / inverted copies */
   gsize scratch_size;
   guint8 *scratch2;      /* the downscaled frame */
@@ -76,6 +89,7 @@ static const OnbDecodeStrategy default_strategy = {
   .whole_density = 1,
   .inverted = TRUE,
   .roi = TRUE,
+  .candidates = TRUE,
 };
 
 void
@@ -123,7 +137,7 @@ onb_frame_decoder_set_strategy (OnbFrameDecoder         *self,
     self->strategy.full_density = 1;
   self->n_rois = 0;
   self->has_retry = FALSE;
-  self->frame = self->half_step = self->fine_step = 0;
+  self->frame = self->half_step = self->fine_step = self->busy_step = 0;
 }
 
 void
@@ -150,9 +164,7 @@ ensure_buffer (guint8 **buffer,
 static void
 add_symbol (GPtrArray           *found,
             const zbar_symbol_t *symbol,
-            double               scale,
-            double               dx,
-            double               dy)
+            const OnbHomography *to_frame)
 {
   const char *data = zbar_symbol_get_data (symbol);
   guint length = zbar_symbol_get_data_length (symbol);
@@ -175,24 +187,23 @@ add_symbol (GPtrArray           *found,
   for (guint i = 0; i < n; i++)
     {
       /* zbar gives pixel indices; +0.5 maps one to its pixel's centre. */
-      decoded->corners[i].x = (zbar_symbol_get_loc_x (symbol, i) + 0.5) * scale + dx;
-      decoded->corners[i].y = (zbar_symbol_get_loc_y (symbol, i) + 0.5) * scale + dy;
+      onb_homography_apply (to_frame, zbar_symbol_get_loc_x (symbol, i) + 0.5, zbar_symbol_get_loc_y (symbol, i) + 0.5,
+                            &decoded->corners[i].x, &decoded->corners[i].y);
     }
   decoded->n_corners = n;
   g_ptr_array_add (found, decoded);
 }
 
-/* Scans a packed (stride == width) image into @found. */
+/* Scans a packed (stride == width) image into @found; @to_frame maps its
+ * pixels to the frame's. */
 static void
-scan_plane (OnbFrameDecoder *self,
-            const guint8    *data,
-            guint            width,
-            guint            height,
-            guint            density,
-            double           scale,
-            double           dx,
-            double           dy,
-            GPtrArray       *found)
+scan_image (OnbFrameDecoder     *self,
+            const guint8        *data,
+            guint                width,
+            guint                height,
+            guint                density,
+            const OnbHomography *to_frame,
+            GPtrArray           *found)
 {
   zbar_image_t *image = zbar_image_create ();
 
@@ -205,9 +216,25 @@ scan_plane (OnbFrameDecoder *self,
   if (zbar_scan_image (self->zbar, image) > 0)
     for (const zbar_symbol_t *s = zbar_image_first_symbol (image); s != NULL; s = zbar_symbol_next (s))
       if (zbar_symbol_get_type (s) == ZBAR_QRCODE)
-        add_symbol (found, s, scale, dx, dy);
+        add_symbol (found, s, to_frame);
 
   zbar_image_destroy (image);
+}
+
+static void
+scan_plane (OnbFrameDecoder *self,
+            const guint8    *data,
+            guint            width,
+            guint            height,
+            guint            density,
+            double           scale,
+            double           dx,
+            double           dy,
+            GPtrArray       *found)
+{
+  OnbHomography to_frame = { { scale, 0, dx, 0, scale, dy, 0, 0, 1 } };
+
+  scan_image (self, data, width, height, density, &to_frame, found);
 }
 
 /* Scans a window of the frame at full resolution, inverted if asked. */
@@ -337,6 +364,26 @@ remember_roi (OnbFrameDecoder        *self,
     self->rois[MAX_ROIS - 1] = roi;
 }
 
+/* Whether a code in @found has a corner in the box. */
+static gboolean
+symbol_in_box (GPtrArray *found,
+               double     x0,
+               double     y0,
+               double     x1,
+               double     y1)
+{
+  for (guint i = 0; i < found->len; i++)
+    {
+      OnbDecodedSymbol *symbol = g_ptr_array_index (found, i);
+
+      for (guint k = 0; k < symbol->n_corners; k++)
+        if (symbol->corners[k].x >= x0 && symbol->corners[k].x <= x1 &&
+            symbol->corners[k].y >= y0 && symbol->corners[k].y <= y1)
+          return TRUE;
+    }
+  return FALSE;
+}
+
 /* Live: re-reads the codes seen lately where they were, at full resolution. */
 static void
 scan_rois (OnbFrameDecoder *self,
@@ -357,6 +404,13 @@ scan_rois (OnbFrameDecoder *self,
       Roi *roi = &old[i];
       guint before = found->len;
 
+      /* Read again already, through its finders: nothing to confirm. */
+      if (symbol_in_box (found, roi->x0, roi->y0, roi->x1, roi->y1))
+        {
+          roi->age = 0;
+          self->rois[self->n_rois++] = *roi;
+          continue;
+        }
       scan_region (self, luma, stride, roi->x0, roi->y0, roi->x1 - roi->x0, roi->y1 - roi->y0,
                    roi->origin.inverted, 1, found);
       for (guint j = before; j < found->len; j++)
@@ -374,6 +428,89 @@ scan_rois (OnbFrameDecoder *self,
         }
       if (++roi->age < ROI_FRAMES && self->n_rois < MAX_ROIS)
         self->rois[self->n_rois++] = *roi;
+    }
+}
+
+/* A label at an angle: legs of unequal length or not square, or turned
+ * well away from the rows (zbar misses some codes turned by 40°). */
+static gboolean
+is_tilted (const OnbQrCandidate *candidate)
+{
+  const OnbQrFinder *f = candidate->finders;
+  double ax = f[1].x - f[0].x, ay = f[1].y - f[0].y, bx = f[2].x - f[0].x, by = f[2].y - f[0].y;
+  double la = hypot (ax, ay), lb = hypot (bx, by);
+  double turn = fmod (atan2 (ay, ax) * 180 / G_PI + 360, 90);
+
+  return candidate->n_finders == 3 &&
+         (MAX (la, lb) > 1.12 * MIN (la, lb) || fabs (ax * bx + ay * by) > 0.15 * la * lb ||
+          MAX (MAX (f[0].module, f[1].module), f[2].module) > 1.25 * candidate->module ||
+          (turn > 15 && turn < 75));
+}
+
+/* The region of a candidate, prepared for what is wrong with it. */
+static OnbPreparedRegion *
+prepare_candidate (OnbFrameDecoder      *self,
+                   const guint8         *luma,
+                   guint                 width,
+                   guint                 height,
+                   gsize                 stride,
+                   const OnbQrCandidate *candidate)
+{
+  OnbPrepSteps skip = self->strategy.skip_prep;
+  OnbPreparedRegion *region;
+  double softness = 0;
+
+  for (guint i = 0; i < candidate->n_finders; i++)
+    softness += candidate->finders[i].softness / candidate->n_finders;
+
+  if (!(skip & ONB_PREP_RECTIFY) && is_tilted (candidate))
+    region = onb_prep_rectify (luma, width, height, stride, candidate, 3);
+  else
+    {
+      /* zbar reads 2-px modules but not 1.5: small ones get 3 px or more. */
+      guint factor = skip & ONB_PREP_UPSCALE ? 1 : candidate->module < 1.75 ? 3 : candidate->module < 2.6 ? 2 : 1;
+      guint x0 = (guint) candidate->x0, y0 = (guint) candidate->y0;
+      guint x1 = MIN (width, (guint) ceil (candidate->x1)), y1 = MIN (height, (guint) ceil (candidate->y1));
+
+      if (x1 < x0 + 16 || y1 < y0 + 16)
+        return NULL;
+      region = onb_prep_upscale (luma, width, height, stride, x0, y0, x1, y1, factor);
+    }
+
+  /* The finders' 1-module rings washed out: blur. */
+  if (!(skip & ONB_PREP_SHARPEN) && softness > 0.2)
+    onb_prep_sharpen (region->image, 1.0);
+  return region;
+}
+
+/* Finder patterns located cheaply, then only their regions handed to
+ * zbar, each prepared for what is wrong with it. */
+static void
+scan_candidates (OnbFrameDecoder *self,
+                 const guint8    *luma,
+                 guint            width,
+                 guint            height,
+                 gsize            stride,
+                 GPtrArray       *found)
+{
+  g_autoptr(GArray) candidates = onb_qr_find_candidates (luma, width, height, stride, FINDER_ROW_STEP, MAX_CANDIDATES);
+
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      const OnbQrCandidate *candidate = &g_array_index (candidates, OnbQrCandidate, i);
+      g_autoptr(OnbPreparedRegion) region = NULL;
+      OnbGreyImage *image;
+
+      if (symbol_in_box (found, candidate->x0, candidate->y0, candidate->x1, candidate->y1))
+        continue;
+      region = prepare_candidate (self, luma, width, height, stride, candidate);
+      if (region == NULL)
+        continue;
+      image = region->image;
+      if (candidate->inverted)
+        for (gsize p = 0; p < (gsize) image->width * image->height; p++)
+          image->data[p] = 255 - image->data[p];
+      scan_image (self, image->data, image->width, image->height, 1, &region->to_frame, found);
     }
 }
 
@@ -433,6 +570,8 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
   if (!self->live)
     {
       /* A still image gets everything: there is no next frame. */
+      if (st->candidates)
+        scan_candidates (self, luma, width, height, stride, found);
       pass.tile = WHOLE_FRAME;
       for (guint inv = 0; inv <= (guint) st->inverted; inv++)
         {
@@ -446,8 +585,15 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
       return found;
     }
 
+  if (st->candidates)
+    scan_candidates (self, luma, width, height, stride, found);
   if (st->roi && self->n_rois > 0)
     scan_rois (self, luma, width, height, stride, found);
+
+  /* The finders found what is in view: the coarse pass, the costly part,
+   * only every eighth frame (for a code they miss next to it). */
+  if (found->len > 0 && self->busy_step++ % 8 != 0)
+    return found;
 
   /* One coarse pass per frame: the half-resolution frame and the
    * full-resolution tiles take turns, each alternating the polarity. */

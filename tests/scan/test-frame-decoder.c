@@ -1,0 +1,141 @@
+/* test-frame-decoder.c: each preparation step of candidate regions
+ *
+ * Each case is a frame drawn at test time (tests/scan/synth-frame.c) that
+ * the decoder reads with all its steps, and not with that one step left
+ * out, nor with zbar's whole-frame passes alone: so each step is shown to
+ * be what makes the label readable. Decoded as the scanner does it, through
+ * onb_frame_decoder_decode() on a still image.
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "onb-frame-decoder-private.h"
+#include "synth-frame.h"
+
+typedef struct
+{
+  const char *name;
+  OnbPrepSteps step;      /* the step that makes it readable */
+  double module;
+  double angle;
+  double squash;          /* a label turned away, seen from afar */
+  double blur;            /* σ in modules */
+  guint32 seed;
+} Case;
+
+static const Case cases[] = {
+  { "upscale", ONB_PREP_UPSCALE, .module = 1.5, .angle = 2, .seed = 1 },
+  { "rectify", ONB_PREP_RECTIFY, .module = 2.5, .angle = 30, .squash = 0.5, .seed = 2 },
+  { "sharpen", ONB_PREP_SHARPEN, .module = 2.5, .angle = 1, .blur = 0.4, .seed = 3 },
+};
+
+static OnbGreyImage *
+draw_case (const Case *c,
+           const char *payload)
+{
+  OnbGreyImage *frame = synth_scene (640, 480, c->seed);
+  SynthLabel label = {
+    .payload = payload, .module = c->module, .cx = 320, .cy = 240, .angle = c->angle,
+    .squash = c->squash,
+  };
+
+  g_assert_true (synth_draw_label (frame, &label));
+  synth_blur (frame, c->blur * c->module);
+  return frame;
+}
+
+/* The codes read from @frame, with @skip left out (and without candidate
+ * regions at all when @candidates is FALSE). */
+static GPtrArray *
+decode (const OnbGreyImage *frame,
+        gboolean            candidates,
+        OnbPrepSteps        skip)
+{
+  g_autoptr(OnbFrameDecoder) decoder = onb_frame_decoder_new (FALSE);
+  OnbDecodeStrategy strategy;
+
+  onb_frame_decoder_get_strategy (decoder, &strategy);
+  strategy.candidates = candidates;
+  strategy.skip_prep = skip;
+  onb_frame_decoder_set_strategy (decoder, &strategy);
+  return onb_frame_decoder_decode (decoder, frame->data, frame->width, frame->height, frame->width);
+}
+
+static gboolean
+reads (GPtrArray  *found,
+       const char *payload)
+{
+  for (guint i = 0; i < found->len; i++)
+    {
+      gsize length;
+      const char *data = g_bytes_get_data (((OnbDecodedSymbol *) g_ptr_array_index (found, i))->payload, &length);
+
+      if (length == strlen (payload) && memcmp (data, payload, length) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_step (gconstpointer data)
+{
+  const Case *c = data;
+  g_autofree char *payload = synth_payload (c->seed);
+  g_autoptr(OnbGreyImage) frame = draw_case (c, payload);
+  g_autoptr(GPtrArray) all = decode (frame, TRUE, 0);
+  g_autoptr(GPtrArray) without_step = decode (frame, TRUE, c->step);
+  g_autoptr(GPtrArray) whole_frame = decode (frame, FALSE, 0);
+  OnbDecodedSymbol *symbol;
+  double cx = 0, cy = 0;
+
+  g_assert_true (reads (all, payload));
+  g_assert_cmpuint (all->len, ==, 1);
+  g_assert_false (reads (without_step, payload));
+  g_assert_false (reads (whole_frame, payload));
+
+  /* The corners come back in the frame's pixels, around the label. */
+  symbol = g_ptr_array_index (all, 0);
+  g_assert_cmpuint (symbol->n_corners, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      cx += symbol->corners[i].x / 4;
+      cy += symbol->corners[i].y / 4;
+    }
+  g_assert_cmpfloat (fabs (cx - 320), <, 8 * c->module);
+  g_assert_cmpfloat (fabs (cy - 240), <, 8 * c->module);
+}
+
+/* Clutter, stripes and print, in every condition above: never a code. */
+static void
+test_empty_scenes (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(OnbGreyImage) frame = synth_scene (640, 480, cases[i].seed + 100);
+      g_autoptr(GPtrArray) found = NULL;
+
+      synth_blur (frame, cases[i].blur * cases[i].module);
+      found = decode (frame, TRUE, 0);
+      g_assert_cmpuint (found->len, ==, 0);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/frame-decoder/prep/%s", cases[i].name);
+
+      g_test_add_data_func (path, &cases[i], test_step);
+    }
+  g_test_add_func ("/frame-decoder/empty-scenes", test_empty_scenes);
+
+  return g_test_run ();
+}
