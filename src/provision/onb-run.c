@@ -171,7 +171,7 @@ run_hand_back (Run *run)
   g_clear_handle_id (&run->timer, g_source_remove);
   run->handing_back = TRUE;
   if (onb_job_get_state (run->job) == ONB_JOB_STATE_RUNNING)
-    onb_job_set_state (run->job, ONB_JOB_STATE_QUEUED, NULL, NULL);
+    onb_job_set_state (run->job, ONB_JOB_STATE_QUEUED, onb_job_get_reason (run->job), onb_job_get_message (run->job));
   data = commit_data_new (run, NULL);
   onb_journal_release_async (run->engine->journal, onb_job_to_row (run->job), committed_cb, data);
 }
@@ -317,7 +317,9 @@ run_start (Run *run)
   run->handing_back = FALSE;
   run_clear_failure (run);
   onb_job_begin_attempt (run->job);
-  onb_job_set_state (run->job, ONB_JOB_STATE_RUNNING, NULL, NULL);
+  /* A retry keeps the last failure's words until it ends, so a job handed
+   * back in the middle of it still says why it is queued. */
+  onb_job_set_state (run->job, ONB_JOB_STATE_RUNNING, onb_job_get_reason (run->job), onb_job_get_message (run->job));
   /* The creating steps are marked (and counted) before anything is sent:
    * a later run that finds them marked looks before creating again. */
   if (!has_failed_step (run->job))

@@ -810,6 +810,7 @@ test_hostile_server (void)
 
       g_free (server->response);
       server->response = raw_answer (logins[i].status, logins[i].type, logins[i].body);
+      server->response_len = strlen (server->response);
       g_clear_object (&blynk);
       blynk = new_client (http, config);
       onb_blynk_client_authenticate_async (blynk, NULL, cloud_test_store_result, &result);
@@ -822,6 +823,7 @@ test_hostile_server (void)
   /* A good token, then answers of every wrong kind to every call. */
   g_free (server->response);
   server->response = raw_answer ("200 OK", "application/json", "{\"access_token\": \"t\", \"token_type\": \"Bearer\", \"expires_in\": 300}");
+  server->response_len = strlen (server->response);
   g_clear_object (&blynk);
   blynk = new_client (http, config);
   {
@@ -844,6 +846,7 @@ test_hostile_server (void)
 
       g_free (server->response);
       server->response = raw_answer (answers[i].status, answers[i].type, answers[i].body);
+      server->response_len = strlen (server->response);
 
       got = get_device (blynk, 1, &e_get);
       created = create_device (blynk, "Hostile", &e_create);

@@ -394,6 +394,7 @@ test_crash (void)
 {
   g_autofree char *csv = prov_generated_csv (50, 0x300);
   guint trials = g_test_slow () ? 40 : 20;
+  guint trials_interrupted = 0;
 
   for (guint trial = 0; trial < trials; trial++)
     {
@@ -461,9 +462,12 @@ test_crash (void)
       assert_each_once (state, jobs, 50);
       g_test_message ("trial %u: %u of %u kills interrupted work, faults %s, %d Blynk creates", trial, interrupted,
                       kills, faults, onb_test_sim_get_count (sim, "blynk.device_create"));
-      /* Otherwise the trial tested a clean run, not a crash. */
-      g_assert_cmpuint (interrupted, >=, 1);
+      trials_interrupted += interrupted > 0;
     }
+  /* A kill that lands after the last job only tests a clean resume: the
+   * kills are random in time, so most trials, not all, must cut work. */
+  g_test_message ("%u of %u trials had work cut by a kill", trials_interrupted, trials);
+  g_assert_cmpuint (trials_interrupted, >=, trials / 2);
 }
 
 int
