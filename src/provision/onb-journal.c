@@ -1026,8 +1026,7 @@ onb_journal_export_csv (OnbJournal  *self,
   return g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
 
-/* ---- Batch progress (added by helper "shift" for issue 14; a separate
- * block so that it merges cleanly with the engine refactoring). ---- */
+/* ---- batch progress: each device's latest job state, in one query ---- */
 
 OnbDeviceStates *
 onb_journal_get_device_states (OnbJournal         *self,

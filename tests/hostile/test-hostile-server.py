@@ -13,30 +13,25 @@ For every kind the product makes and every answer below, `check` or
   for a permanent one, never running;
 - no request at all to the other host of a redirect, so no credential.
 
-Request kinds and which are expected to pass on this branch (wip/inputs).
-The Blynk kinds depend on helper "cloud"'s Blynk client rewrite (decoders
-and redirects); until it lands their failures are reported as XFAIL and do
-not fail the test, and an unexpected pass is reported as XPASS:
+Request kinds, and the command that drives each:
 
-    kind                      driven by    expected to pass here
-    tts.auth_info             check        yes
-    tts.is.application        check        yes
-    tts.frequency_plans       check        yes
-    tts.is.create             provision    yes
-    tts.js.set                provision    yes
-    tts.ns.set                provision    yes
-    tts.as.set                provision    yes
-    blynk.token               check        no (helper "cloud")
-    blynk.template_list       check        no (helper "cloud")
-    blynk.template_metafields check        no (helper "cloud")
-    blynk.device_create       provision    no (helper "cloud")
-    blynk.search              provision    no (helper "cloud")
-    blynk.metafield_set       provision    no (helper "cloud")
+    kind                      driven by
+    tts.auth_info             check
+    tts.is.application        check
+    tts.frequency_plans       check
+    tts.is.create             provision
+    tts.js.set                provision
+    tts.ns.set                provision
+    tts.as.set                provision
+    blynk.token               check
+    blynk.template_list       check
+    blynk.template_metafields check
+    blynk.device_create       provision
+    blynk.search              provision
+    blynk.metafield_set       provision
 
-One known gap belongs to helper "engine": when `provision --timeout`
-gives up while a request is in flight, the journal keeps that job
-`running` (the next start takes it up again). Such cases are reported as
-XFAIL (engine), not as passes; every other state is asserted.
+Every case must pass: a job left `running` after `provision --timeout`
+is a failure like any other.
 
 The JS, NS and AS writes, which go out together once the IS record exists,
 are corrupted together in one run; every other kind is run alone, since
@@ -66,11 +61,6 @@ import time
 TIMEOUT_MS = 800           # [cloud] timeout_ms and connect_timeout_ms
 PROVISION_TIMEOUT_S = 5    # provision --timeout
 SLACK_S = 25              # process start, retries, a loaded machine; a hang lasts 60 s
-
-PASS_HERE = {
-    'tts.auth_info', 'tts.is.application', 'tts.frequency_plans',
-    'tts.is.create', 'tts.js.set', 'tts.ns.set', 'tts.as.set',
-}
 
 APP = r'warehouse-sensors'
 KINDS = [
@@ -379,7 +369,7 @@ def run_case(number, kinds, driver, fault, sim_port, tmp):
                 state, reason, message = job.get('state'), job.get('reason'), job.get('message')
                 expected = FAULTS[fault]
                 if state == 'running':
-                    problems.append('ENGINE: the job is left running after provision --timeout')
+                    problems.append('the job is left running after provision --timeout')
                 elif state != 'done' and (not reason or len(message or '') < 20):
                     problems.append('job %s without words: %r %r' % (state, reason, message))
                 elif state in ('queued', 'waiting') and reason not in TRANSIENT_REASONS:
@@ -436,7 +426,7 @@ def main():
     driver_of = {kind: driver for kind, _, _, driver in KINDS}
     cases = [(kinds, driver_of[kinds[0]], fault) for kinds in GROUPS for fault in FAULTS]
     import_devices(tmp, len(cases))
-    failures, xfails, xpasses = [], [], set()
+    failures = []
     start = time.monotonic()
 
     try:
@@ -448,26 +438,13 @@ def main():
         sim.send_signal(signal.SIGTERM)
         sim.wait(10)
 
-    failed_kinds = set()
     for (kind, fault), problems in sorted(results.items()):
-        engine = [p for p in problems if p.startswith('ENGINE: ')]
-        problems = [p for p in problems if not p.startswith('ENGINE: ')]
-        if engine:
-            xfails.append('%-26s %-13s (engine) %s' % (kind, fault, engine[0][8:]))
         if problems:
-            failed_kinds.update(kind.split('+'))
-            line = '%-26s %-13s %s' % (kind, fault, '; '.join(problems))
-            (failures if set(kind.split('+')) <= PASS_HERE else xfails).append(line)
-    xpasses = {kind for kind, _, _, _ in KINDS if kind not in PASS_HERE and kind not in failed_kinds}
-
-    for line in xfails:
-        print('XFAIL', line)
-    for kind in sorted(xpasses):
-        print('XPASS', kind, '(expected to fail until helper "cloud"\'s work lands)')
+            failures.append('%-26s %-13s %s' % (kind, fault, '; '.join(problems)))
     for line in failures:
         print('FAIL ', line)
-    print('%d cases (%d kinds in %d groups x %d answers) in %.1f s: %d failed, %d expected failures'
-          % (len(cases), len(KINDS), len(GROUPS), len(FAULTS), time.monotonic() - start, len(failures), len(xfails)))
+    print('%d cases (%d kinds in %d groups x %d answers) in %.1f s: %d failed'
+          % (len(cases), len(KINDS), len(GROUPS), len(FAULTS), time.monotonic() - start, len(failures)))
     shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(1 if failures else 0)
 
