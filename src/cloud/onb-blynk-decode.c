@@ -108,8 +108,8 @@ onb_blynk_json_int (json_object  *object,
   number = json_object_get_int64 (value);
   if (number < min || number > max)
     {
-      g_propagate_error (error, onb_blynk_bad_response (what, _("“%s” is %" G_GINT64_FORMAT ", outside %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT),
-                                                        name, number, min, max));
+      g_propagate_error (error, onb_blynk_bad_response (what, _("“%s” is %lld, outside %lld to %lld"),
+                                                        name, (long long) number, (long long) min, (long long) max));
       return FALSE;
     }
 

@@ -490,8 +490,8 @@ onb_config_validate_value (const char  *group,
       if (g_ascii_string_to_signed (value, 10, spec->min, spec->max, NULL, NULL))
         return TRUE;
       g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
-                   _("%s must be a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT "."),
-                   shown, spec->min, spec->max);
+                   _("%s must be a whole number from %lld to %lld."),
+                   shown, (long long) spec->min, (long long) spec->max);
       return FALSE;
 
     case VALUE_TEMPLATE_ID:
