@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include <gst/gst.h>
+
 #include "portal-test.h"
 
 #define WAIT_TIMEOUT_S 20
@@ -29,6 +31,18 @@ timeout_cb (gpointer data)
 /* Iterates the main context until @condition holds; fails after the
  * timeout. A tick wakes the loop for conditions that change elsewhere
  * (another process, another thread). */
+gboolean
+portal_test_init (int    *argc,
+                  char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  gst_init (argc, argv);
+  if (g_getenv ("ONB_PORTAL_SESSION_DIR") != NULL)
+    return TRUE;
+  g_printerr ("Run this test through tests/scan/portal-session, which starts the desktop session it needs.\n");
+  return FALSE;
+}
+
 void
 portal_test_wait (PortalTestCondition  condition,
                   gconstpointer        data,

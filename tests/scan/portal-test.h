@@ -9,6 +9,10 @@ G_BEGIN_DECLS
 
 typedef gboolean (*PortalTestCondition) (gconstpointer data);
 
+/* g_test_init and gst_init; FALSE (skip) outside portal-session. */
+gboolean     portal_test_init                  (int                 *argc,
+                                                char              ***argv);
+
 void         portal_test_wait                  (PortalTestCondition  condition,
                                                 gconstpointer        data,
                                                 const char          *what);

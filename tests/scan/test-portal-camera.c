@@ -211,15 +211,8 @@ int
 main (int    argc,
       char **argv)
 {
-
-  g_test_init (&argc, &argv, NULL);
-  gst_init (&argc, &argv);
-
-  if (g_getenv ("ONB_PORTAL_SESSION_DIR") == NULL)
-    {
-      g_printerr ("Run this test through tests/scan/portal-session, which starts the desktop session it needs.\n");
-      return 77;
-    }
+  if (!portal_test_init (&argc, &argv))
+    return 77;
 
   g_test_add_func ("/portal-camera/grant-unplug-recover", test_grant_unplug_recover);
   g_test_add_func ("/portal-camera/deny", test_deny);
