@@ -83,6 +83,7 @@ struct _Run
   OnbTtsDevice *tts_device;
   OnbTtsDevice *old_tts_device; /* replace jobs: for restoring the old metafields */
   gint64 template_number;       /* Blynk numeric template id, 0 until known */
+  GError *claim_refused;        /* the static-token claim's 400, until the token list explains it */
 
   guint in_flight;              /* requests and commits not yet answered */
   gboolean holds_slot;          /* counted in engine->n_running */

@@ -1,8 +1,10 @@
 /* onb-run-blynk.c: the Blynk chain of a run
  *
- *   device      create (or claim a static token); a run that may have
- *               run before searches by name first and adopts what it
- *               finds; a replace finds the old device
+ *   device      create, or claim a static token; a run that may have
+ *               run before looks first (by name, or in the static-token
+ *               list) and adopts what it finds; a refused claim asks the
+ *               token list whose device it is; a replace finds the old
+ *               device
  *   metafields  written together with a search for namesakes (the race
  *               check verify needs), since our device already exists
  */
@@ -13,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "onb-cloud-error.h"
 #include "onb-engine-private.h"
 
 GHashTable *
@@ -64,17 +67,25 @@ run_blynk_winner (GPtrArray  *devices,
 }
 
 static void
-record_device (Run            *run,
-               OnbBlynkDevice *device,
-               gboolean        owned)
+record_id (Run    *run,
+           gint64  id,
+           gint64  template_number,
+           gboolean owned)
 {
-  gint64 id = onb_blynk_device_get_id (device);
   g_autofree char *remote = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 
   onb_job_set_blynk_device_id (run->job, id);
   onb_job_set_step_remote (run->job, ONB_JOB_STEP_BLYNK_DEVICE, remote, owned);
-  if (onb_blynk_device_get_template_id (device) > 0)
-    run->template_number = onb_blynk_device_get_template_id (device);
+  if (template_number > 0)
+    run->template_number = template_number;
+}
+
+static void
+record_device (Run            *run,
+               OnbBlynkDevice *device,
+               gboolean        owned)
+{
+  record_id (run, onb_blynk_device_get_id (device), onb_blynk_device_get_template_id (device), owned);
 }
 
 /* This job made @device: a rollback removes it. */
@@ -104,6 +115,21 @@ run_blynk_device_known (Run *run)
 /* ---- the device ------------------------------------------------------------------- */
 
 static void
+device_made (Run            *run,
+             OnbBlynkDevice *device,
+             const GError   *error)
+{
+  if (device == NULL)
+    run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
+  else
+    {
+      /* Recorded even when the other chain failed: the rollback needs it. */
+      run_blynk_made (run, device);
+      run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, run_blynk_metafields);
+    }
+}
+
+static void
 created_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
@@ -113,19 +139,8 @@ created_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(OnbBlynkDevice) device = NULL;
 
-  if (onb_registry_entry_get_static_token (run->entry) != NULL)
-    device = onb_blynk_client_claim_static_token_finish (ONB_BLYNK_CLIENT (object), result, &error);
-  else
-    device = onb_blynk_client_create_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
-
-  if (device == NULL)
-    run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
-  else
-    {
-      /* Recorded even when the other chain failed: the rollback needs it. */
-      run_blynk_made (run, device);
-      run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, run_blynk_metafields);
-    }
+  device = onb_blynk_client_create_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  device_made (run, device, error);
   run_settle (run);
 }
 
@@ -133,18 +148,110 @@ static void
 create (Run *run)
 {
   OnbEngine *self = run->engine;
-  const char *token = onb_registry_entry_get_static_token (run->entry);
 
   run_begin_op (run);
-  if (token != NULL)
-    onb_blynk_client_claim_static_token_async (self->blynk, token, onb_blynk_client_get_owner_id (self->blynk),
-                                               self->cancellable, created_cb, run);
-  else
-    onb_blynk_client_create_device_async (self->blynk, onb_blynk_client_get_template_id (self->blynk),
-                                          onb_registry_entry_get_blynk_name (run->entry),
-                                          onb_blynk_client_get_owner_id (self->blynk),
-                                          self->cancellable, created_cb, run);
+  onb_blynk_client_create_device_async (self->blynk, onb_blynk_client_get_template_id (self->blynk),
+                                        onb_registry_entry_get_blynk_name (run->entry),
+                                        onb_blynk_client_get_owner_id (self->blynk),
+                                        self->cancellable, created_cb, run);
 }
+
+/* ---- static tokens (docs/design.md, Static tokens) ------------------------------------ */
+
+static void claim (Run *run);
+
+/* The token list says whose device a claimed token became: ours
+ * ([blynk] owner_id) is adopted, another owner's fails the job for good,
+ * naming both, before anything is made in Blynk. */
+static void
+token_found_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) refused = g_steal_pointer (&run->claim_refused);
+  g_autoptr(OnbBlynkStaticToken) token = NULL;
+  gint64 owner = onb_blynk_client_get_owner_id (run->engine->blynk);
+
+  token = onb_blynk_client_find_static_token_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (token == NULL)
+    run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
+  else if (!onb_blynk_static_token_is_claimed (token))
+    {
+      /* Free: claim it (again, after a crash). A refused claim the list
+       * does not explain stays refused. */
+      if (refused != NULL)
+        run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, refused);
+      else if (run_may_continue (run))
+        claim (run);
+    }
+  else if (onb_blynk_static_token_get_owner_id (token) == owner)
+    {
+      /* Refused: another station of ours won the race, its device is
+       * adopted. Else it is this job's own claim, whose answer a crash
+       * lost: ours to roll back. */
+      record_id (run, onb_blynk_static_token_get_device_id (token), onb_blynk_static_token_get_product_id (token),
+                 refused == NULL);
+      run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, run_blynk_metafields);
+    }
+  else
+    {
+      g_autoptr(GError) taken =
+        g_error_new (ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_TOKEN_CLAIMED,
+                     _("This box’s static token is already claimed in Blynk as device %" G_GINT64_FORMAT
+                       " of user %" G_GINT64_FORMAT ", not of this station’s owner (%" G_GINT64_FORMAT
+                       "). Ask that user to release it."),
+                     onb_blynk_static_token_get_device_id (token), onb_blynk_static_token_get_owner_id (token),
+                     owner);
+      run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, taken);
+    }
+  run_settle (run);
+}
+
+static void
+find_token (Run *run)
+{
+  run_begin_op (run);
+  onb_blynk_client_find_static_token_async (run->engine->blynk, onb_registry_entry_get_static_token (run->entry),
+                                            run->engine->cancellable, token_found_cb, run);
+}
+
+static void
+claimed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbBlynkDevice) device = NULL;
+
+  device = onb_blynk_client_claim_static_token_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  /* Blynk refuses a claimed token with a 400: the list tells by whom. */
+  if (g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_REQUEST) && run_may_continue (run))
+    {
+      run->claim_refused = g_steal_pointer (&error);
+      find_token (run);
+    }
+  else
+    device_made (run, device, error);
+  run_settle (run);
+}
+
+static void
+claim (Run *run)
+{
+  OnbEngine *self = run->engine;
+
+  run_begin_op (run);
+  onb_blynk_client_claim_static_token_async (self->blynk, onb_registry_entry_get_static_token (run->entry),
+                                             onb_blynk_client_get_owner_id (self->blynk), self->cancellable,
+                                             claimed_cb, run);
+}
+
+/* ---- found by name ------------------------------------------------------------------- */
 
 static void
 found_cb (GObject      *object,
@@ -204,6 +311,14 @@ run_blynk_chain (Run *run)
     run_blynk_metafields (run);
   else if (run_is_replace (run))
     find (run, run->old_entry);
+  /* A claim that may have reached Blynk shows in the token list. */
+  else if (onb_registry_entry_get_static_token (run->entry) != NULL)
+    {
+      if (may_have_run)
+        find_token (run);
+      else
+        claim (run);
+    }
   /* A create that may have reached the server before a crash: look first. */
   else if (may_have_run)
     find (run, run->entry);
