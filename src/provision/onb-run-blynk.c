@@ -7,6 +7,8 @@
  *               device
  *   metafields  written together with a search for namesakes (the race
  *               check verify needs), since our device already exists
+ *   namesakes   a device with our name counts only if this station could
+ *               have made it (template, owner, metafields)
  */
 
 #define G_LOG_DOMAIN "onb-engine"
@@ -37,21 +39,141 @@ run_metafield_values (OnbRegistryEntry *entry,
   return values;
 }
 
-/* A Blynk device with our name belongs to this box unless its Device EUI
- * says otherwise (empty: its metafields are not written yet). */
-static gboolean
-blynk_device_matches (OnbBlynkDevice *device,
-                      const char     *dev_eui)
-{
-  const char *eui = onb_blynk_device_get_metafield (device, ONB_BLYNK_METAFIELD_DEV_EUI);
+/* ---- namesakes this station could have made (docs/design.md, Namesakes) ------------- */
 
-  return eui == NULL || *eui == '\0' || g_ascii_strcasecmp (eui, dev_eui) == 0;
+typedef struct
+{
+  Run *run;
+  OnbRegistryEntry *entry;  /* the box whose device is looked for (borrowed from the run) */
+  gint64 skip;              /* our own device: known, not read */
+  RunSearchFunc then;
+  GPtrArray *fitting;
+  GError *error;
+  guint left;
+} Search;
+
+/* Blynk allows equal names, so a namesake is ours only if this station
+ * could have made it: our template, our owner, and (except the old device
+ * of a replace, which holds the old box's values) no metafield holding
+ * anything but our value. A stranger's device is never adopted, so never
+ * gets our keys. */
+static gboolean
+could_be_ours (Search         *search,
+               OnbBlynkDevice *device)
+{
+  Run *run = search->run;
+  OnbBlynkClient *blynk = run->engine->blynk;
+  g_autoptr(GHashTable) expected = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (onb_blynk_device_get_owner_id (device) != onb_blynk_client_get_owner_id (blynk))
+    return FALSE;
+  if (run->template_number > 0 ? onb_blynk_device_get_template_id (device) != run->template_number
+                               : g_strcmp0 (onb_blynk_device_get_template_code (device),
+                                            onb_blynk_client_get_template_id (blynk)) != 0)
+    return FALSE;
+  if (run_is_replace (run))
+    return TRUE;
+
+  expected = run_metafield_values (search->entry, run->tts_device);
+  g_hash_table_iter_init (&iter, expected);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const char *found = onb_blynk_device_get_metafield (device, key);
+
+      if (found != NULL && *found != '\0' && g_strcmp0 (found, value) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+search_finish (Search *search)
+{
+  Run *run = search->run;
+
+  search->then (run, search->error != NULL ? NULL : search->fitting, search->error);
+  g_clear_pointer (&search->fitting, g_ptr_array_unref);
+  g_clear_error (&search->error);
+  g_free (search);
+}
+
+static void
+candidate_read_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Search *search = user_data;
+  Run *run = search->run;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbBlynkDevice) device = NULL;
+
+  device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (device != NULL && could_be_ours (search, device))
+    g_ptr_array_add (search->fitting, g_steal_pointer (&device));
+  /* Deleted since the search (a race loser's own device): not a namesake. */
+  else if (error != NULL && search->error == NULL &&
+           !g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND))
+    search->error = g_steal_pointer (&error);
+  if (--search->left == 0)
+    search_finish (search);
+  run_settle (run);
+}
+
+/* Search results carry no metafields: each candidate is read. */
+static void
+searched_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Search *search = user_data;
+  Run *run = search->run;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GPtrArray) devices = NULL;
+
+  devices = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result, &search->error);
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    {
+      OnbBlynkDevice *device = devices->pdata[i];
+
+      if (onb_blynk_device_get_id (device) == search->skip || !could_be_ours (search, device))
+        continue;
+      search->left++;
+      run_begin_op (run);
+      onb_blynk_client_get_device_async (run->engine->blynk, onb_blynk_device_get_id (device),
+                                         run->engine->cancellable, candidate_read_cb, search);
+    }
+  if (search->left == 0)
+    search_finish (search);
+  run_settle (run);
+}
+
+/* Finds the devices named after @entry that this station could have made,
+ * @skip (our own device, 0 if none) left out, and hands them to @then,
+ * or the first error. */
+void
+run_blynk_search (Run              *run,
+                  OnbRegistryEntry *entry,
+                  gint64            skip,
+                  RunSearchFunc     then)
+{
+  Search *search = g_new0 (Search, 1);
+
+  search->run = run;
+  search->entry = entry;
+  search->skip = skip;
+  search->then = then;
+  search->fitting = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_blynk_device_unref);
+  run_begin_op (run);
+  onb_blynk_client_search_devices_async (run->engine->blynk, onb_registry_entry_get_blynk_name (entry),
+                                         run->engine->cancellable, searched_cb, search);
 }
 
 /* The lowest id wins when two stations raced: both pick the same one. */
 OnbBlynkDevice *
-run_blynk_winner (GPtrArray  *devices,
-                  const char *dev_eui)
+run_blynk_winner (GPtrArray *devices)
 {
   OnbBlynkDevice *winner = NULL;
 
@@ -59,8 +181,7 @@ run_blynk_winner (GPtrArray  *devices,
     {
       OnbBlynkDevice *device = devices->pdata[i];
 
-      if (blynk_device_matches (device, dev_eui) &&
-          (winner == NULL || onb_blynk_device_get_id (device) < onb_blynk_device_get_id (winner)))
+      if (winner == NULL || onb_blynk_device_get_id (device) < onb_blynk_device_get_id (winner))
         winner = device;
     }
   return winner;
@@ -254,21 +375,18 @@ claim (Run *run)
 /* ---- found by name ------------------------------------------------------------------- */
 
 static void
-found_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+found (Run          *run,
+       GPtrArray    *devices,
+       const GError *error)
 {
-  Run *run = user_data;
-  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) devices = NULL;
   gboolean replace = run_is_replace (run);
   OnbBlynkDevice *winner;
 
-  devices = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result, &error);
   if (devices == NULL)
     run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
-  else if ((winner = run_blynk_winner (devices, onb_registry_entry_get_dev_eui (replace ? run->old_entry : run->entry))))
+  else if (!run_may_continue (run))
+    return;
+  else if ((winner = run_blynk_winner (devices)))
     {
       /* Found: a resumed create of this job may have made it (ours to
        * roll back); for a replace it is the old device, never ours. */
@@ -286,18 +404,15 @@ found_cb (GObject      *object,
                      onb_registry_entry_get_blynk_name (run->old_entry));
       run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, missing);
     }
-  else if (run_may_continue (run))
+  else
     create (run);
-  run_settle (run);
 }
 
 static void
 find (Run              *run,
       OnbRegistryEntry *entry)
 {
-  run_begin_op (run);
-  onb_blynk_client_search_devices_async (run->engine->blynk, onb_registry_entry_get_blynk_name (entry),
-                                         run->engine->cancellable, found_cb, run);
+  run_blynk_search (run, entry, 0, found);
 }
 
 /* The device step was marked running in the run's start commit. */
@@ -354,21 +469,17 @@ metafields_set_cb (GObject      *object,
 /* Our device exists, so any namesake made later has a higher id and loses
  * to ours: the search for a race need not wait for the metafields. */
 static void
-namesakes_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+namesakes_found (Run          *run,
+                 GPtrArray    *devices,
+                 const GError *error)
 {
-  Run *run = user_data;
-  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
-  g_autoptr(GError) error = NULL;
-
-  run->answers.blynk_namesakes = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result, &error);
   /* Not found now: verify searches again. */
-  if (error != NULL)
+  if (devices != NULL)
+    run->answers.blynk_namesakes = g_ptr_array_ref (devices);
+  else
     g_debug ("Blynk search before verify failed: %s", error->message);
   if (run_may_continue (run))
     part_done (run);
-  run_settle (run);
 }
 
 static void
@@ -440,9 +551,7 @@ run_blynk_metafields (Run *run)
   if (!run_is_replace (run))
     {
       run->blynk_left++;
-      run_begin_op (run);
-      onb_blynk_client_search_devices_async (run->engine->blynk, onb_registry_entry_get_blynk_name (run->entry),
-                                             run->engine->cancellable, namesakes_cb, run);
+      run_blynk_search (run, run->entry, onb_job_get_blynk_device_id (run->job), namesakes_found);
     }
   metafields_write (run);
 }

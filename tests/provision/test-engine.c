@@ -412,6 +412,94 @@ test_token_other_owner (Fixture       *f,
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.metafield_set"), ==, 0);
 }
 
+/* ---- namesakes that are not ours ----------------------------------------------------- */
+
+static void
+created_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbBlynkDevice) device = onb_blynk_client_create_device_finish (ONB_BLYNK_CLIENT (object), result,
+                                                                           &error);
+
+  g_assert_no_error (error);
+  *(gint64 *) user_data = onb_blynk_device_get_id (device);
+}
+
+static json_object *
+sim_blynk_device_by_id (json_object *state,
+                        gint64       id)
+{
+  json_object *blynk, *devices;
+
+  g_assert_true (json_object_object_get_ex (state, "blynk", &blynk));
+  g_assert_true (json_object_object_get_ex (blynk, "devices", &devices));
+  for (size_t i = 0; i < json_object_array_length (devices); i++)
+    {
+      json_object *device = json_object_array_get_idx (devices, i);
+      json_object *device_id;
+
+      if (json_object_object_get_ex (device, "id", &device_id) && json_object_get_int64 (device_id) == id)
+        return device;
+    }
+  return NULL;
+}
+
+/* Devices named like ours, made by hand: one by another user with our
+ * template, one by our user with another template. Blynk allows equal
+ * names, so neither is adopted (nor given our keys), not even by a retried
+ * create that looks first; our own device is made beside them. */
+static void
+test_namesakes_of_others (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbConfig) config = prov_station_load_config (f->station);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
+  g_autoptr(OnbBlynkClient) blynk = onb_blynk_client_new (http, config, &error);
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(json_object) state = NULL;
+  gint64 strangers[2] = { 0, 0 };
+  json_object *ours;
+
+  g_assert_no_error (error);
+  onb_blynk_client_create_device_async (blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, "Soil sensor 01", OTHER_USER_ID, NULL,
+                                        created_cb, &strangers[0]);
+  onb_blynk_client_create_device_async (blynk, "TMPLs3cNdT2pQ", "Soil sensor 01", ONB_TEST_SIM_BLYNK_OWNER_ID, NULL,
+                                        created_cb, &strangers[1]);
+  g_assert_true (prov_wait_until (id_set, &strangers[0], 30));
+  g_assert_true (prov_wait_until (id_set, &strangers[1], 30));
+
+  /* The first create fails, so the second attempt searches first. */
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"*\":{\"retry_after_s\":0}},"
+                                               "\"script\":{\"blynk.device_create\":[\"503\"]}}", &error));
+  onb_engine_set_retry_delays (f->engine, 10, 10);
+  job = submit (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000101:000AF8BE:S2611A0001:C0B8C");
+  wait_done (f->engine, job);
+  g_assert_cmpint (onb_job_get_blynk_device_id (job), !=, strangers[0]);
+  g_assert_cmpint (onb_job_get_blynk_device_id (job), !=, strangers[1]);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.search"), >=, 2);
+
+  state = sim_state ();
+  g_assert_cmpuint (prov_sim_blynk_count (state, "Soil sensor 01"), ==, 3);
+  ours = sim_blynk_device_by_id (state, onb_job_get_blynk_device_id (job));
+  g_assert_cmpstr (prov_sim_blynk_metafield (ours, "Application Key"), ==, "FE129A793DB74CCBB6F273BC8B81D905");
+  for (guint i = 0; i < G_N_ELEMENTS (strangers); i++)
+    {
+      json_object *stranger = sim_blynk_device_by_id (state, strangers[i]);
+      const char *fields[] = { "Device EUI", "Join EUI", "Application Key", "TheThingsNetwork Device" };
+
+      g_assert_nonnull (stranger);
+      for (guint k = 0; k < G_N_ELEMENTS (fields); k++)
+        {
+          const char *value = prov_sim_blynk_metafield (stranger, fields[k]);
+
+          g_assert_true (value == NULL || *value == '\0');
+        }
+    }
+}
+
 static void
 test_rejections (Fixture       *f,
                  gconstpointer  data)
@@ -1054,6 +1142,7 @@ main (int    argc,
   ADD ("/engine/token-claim-lost", test_token_claim_lost, NULL);
   ADD ("/engine/token-two-stations", test_token_two_stations, NULL);
   ADD ("/engine/token-other-owner", test_token_other_owner, NULL);
+  ADD ("/engine/namesakes-of-others", test_namesakes_of_others, NULL);
   ADD ("/engine/rejections", test_rejections, NULL);
   ADD ("/engine/euis-taken-rolls-back-blynk", test_euis_taken_rolls_back_blynk, NULL);
   ADD ("/engine/blynk-failure-rolls-back-tts", test_blynk_failure_rolls_back_tts, gateway_template);
