@@ -6,7 +6,8 @@
  *               token list whose device it is; a replace finds the old
  *               device
  *   metafields  written together with a search for namesakes (the race
- *               check verify needs), since our device already exists
+ *               check verify needs), since our device already exists;
+ *               once answered, the device is read back for verify
  *   namesakes   a device with our name counts only if this station could
  *               have made it (template, owner, metafields)
  */
@@ -422,6 +423,9 @@ run_blynk_chain (Run *run)
   gboolean may_have_run = run->resumed ||
                           onb_job_get_step_attempts (run->job, ONB_JOB_STEP_BLYNK_DEVICE) > 1;
 
+  /* A read-back of an earlier attempt may be out of date. */
+  g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
+
   if (run_blynk_device_known (run))
     run_blynk_metafields (run);
   else if (run_is_replace (run))
@@ -444,10 +448,34 @@ run_blynk_chain (Run *run)
 /* ---- metafields and namesakes ------------------------------------------------------ */
 
 static void
+read_back_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+
+  run->answers.blynk_device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  /* Not read now: verify reads again. */
+  if (error != NULL)
+    g_debug ("Blynk read-back before verify failed: %s", error->message);
+  if (run_may_continue (run))
+    run_chain_done (run, &run->blynk_done);
+  run_settle (run);
+}
+
+/* A metafield write answers nothing, so verify needs the device read
+ * back: read it as soon as the writes are answered, beside the TTS chain,
+ * to keep a job within three round trips. */
+static void
 part_done (Run *run)
 {
-  if (--run->blynk_left == 0)
-    run_chain_done (run, &run->blynk_done);
+  if (--run->blynk_left > 0)
+    return;
+  run_begin_op (run);
+  onb_blynk_client_get_device_async (run->engine->blynk, onb_job_get_blynk_device_id (run->job),
+                                     run->engine->cancellable, read_back_cb, run);
 }
 
 static void
@@ -546,6 +574,7 @@ run_blynk_metafields (Run *run)
     }
   onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_RUNNING, NULL, NULL);
   run_commit (run, NULL);
+  g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
   g_clear_pointer (&run->answers.blynk_namesakes, g_ptr_array_unref);
   run->blynk_left = 1;
   if (!run_is_replace (run))

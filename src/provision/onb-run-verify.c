@@ -246,14 +246,15 @@ run_verify (Run *run)
   onb_job_set_step (run->job, ONB_JOB_STEP_VERIFY, ONB_STEP_STATE_RUNNING, NULL, NULL);
   run_commit (run, NULL);
 
-  g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
   run->reads_left = 0;
   for (OnbTtsComponent c = ONB_TTS_COMPONENT_IS; c <= ONB_TTS_COMPONENT_AS; c++)
     if (run->answers.tts[c] == NULL)
       onb_tts_client_get_async (self->tts, c, onb_tts_device_get_device_id (run->tts_device), self->cancellable,
                                 read_cb, read_call_new (run, (Read) c));
-  onb_blynk_client_get_device_async (self->blynk, onb_job_get_blynk_device_id (run->job), self->cancellable,
-                                     read_cb, read_call_new (run, READ_BLYNK_DEVICE));
+  /* Read at the end of the Blynk chain, unless that chain was done before. */
+  if (run->answers.blynk_device == NULL)
+    onb_blynk_client_get_device_async (self->blynk, onb_job_get_blynk_device_id (run->job), self->cancellable,
+                                       read_cb, read_call_new (run, READ_BLYNK_DEVICE));
   if (!run_is_replace (run) && run->answers.blynk_namesakes == NULL)
     {
       run->reads_left++;
