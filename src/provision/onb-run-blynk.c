@@ -547,10 +547,49 @@ template_metafields_cb (GObject      *object,
   run_settle (run);
 }
 
+static void metafields_write (Run *run);
+
+static void
+template_known_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbBlynkDevice) device = NULL;
+
+  device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (device == NULL)
+    run_step_failed (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
+  else if (onb_blynk_device_get_template_id (device) <= 0)
+    {
+      g_autoptr(GError) unknown = g_error_new (ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE,
+                                               _("Blynk did not say which template device %" G_GINT64_FORMAT
+                                                 " belongs to."), onb_blynk_device_get_id (device));
+      run_step_failed (run, ONB_JOB_STEP_BLYNK_METAFIELDS, unknown);
+    }
+  else if (run_may_continue (run))
+    {
+      run->template_number = onb_blynk_device_get_template_id (device);
+      metafields_write (run);
+    }
+  run_settle (run);
+}
+
 static void
 metafields_write (Run *run)
 {
-  if (!run_is_replace (run) && onb_registry_entry_get_static_token (run->entry) != NULL && run->template_number > 0)
+  gboolean claimed = !run_is_replace (run) && onb_registry_entry_get_static_token (run->entry) != NULL;
+
+  /* A resumed run knows the claimed device but not its template. */
+  if (claimed && run->template_number <= 0)
+    {
+      run_begin_op (run);
+      onb_blynk_client_get_device_async (run->engine->blynk, onb_job_get_blynk_device_id (run->job),
+                                         run->engine->cancellable, template_known_cb, run);
+    }
+  else if (claimed)
     {
       run_begin_op (run);
       onb_blynk_client_get_metafields_async (run->engine->blynk, run->template_number, run->engine->cancellable,
