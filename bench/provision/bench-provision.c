@@ -3,10 +3,11 @@
  *   bench-provision latency    [--latency-ms 50] [--jobs 30]
  *       scan → verified wall time, one box at a time: median and p95 in
  *       units of the simulator's per-request latency L (target ≤ 3 L).
- *       Two round trips per chain (Blynk: create → metafields with the
- *       namesake search beside them; TTS: IS → JS/NS/AS): verify compares
- *       the servers' answers to those writes and reads nothing back, so
- *       about 2 L plus the engine's own time.
+ *       Blynk: create → metafields (the namesake search beside them) →
+ *       the device read back (a metafield write answers nothing), sent as
+ *       soon as the writes are answered, beside TTS: IS → JS/NS/AS, whose
+ *       answers verify compares without reading: 3 L plus the engine's
+ *       and the simulator's own time.
  *   bench-provision throughput [--latency-ms 20] [--jobs 1000]
  *       that many queued jobs drained at max_jobs 1, 4 and 16: jobs/s.
  *   bench-provision memory     [--jobs 10000]

@@ -63,6 +63,10 @@ struct _OnbEngine
 };
 
 typedef void (*RunFunc) (Run *run);
+/* The devices found (transfer none), or NULL and the error. */
+typedef void (*RunSearchFunc) (Run          *run,
+                               GPtrArray    *devices,
+                               const GError *error);
 
 /* What verify compares: the servers' answers to this run's TTS writes, else
  * what it reads back. Blynk's metafield write answers 204 with no body, so
@@ -71,7 +75,7 @@ typedef struct
 {
   json_object *tts[ONB_TTS_COMPONENT_AS + 1];
   OnbBlynkDevice *blynk_device;   /* read back: its metaFieldValues */
-  GPtrArray *blynk_namesakes;     /* devices with our name (the race check) */
+  GPtrArray *blynk_namesakes;     /* other devices with our name this station could have made (the race check) */
 } RunAnswers;
 
 struct _Run
@@ -83,6 +87,7 @@ struct _Run
   OnbTtsDevice *tts_device;
   OnbTtsDevice *old_tts_device; /* replace jobs: for restoring the old metafields */
   gint64 template_number;       /* Blynk numeric template id, 0 until known */
+  GError *claim_refused;        /* the static-token claim's 400, until the token list explains it */
 
   guint in_flight;              /* requests and commits not yet answered */
   gboolean holds_slot;          /* counted in engine->n_running */
@@ -173,8 +178,11 @@ void            run_blynk_adopted      (Run            *run,
                                         OnbBlynkDevice *device);
 GHashTable     *run_metafield_values   (OnbRegistryEntry *entry,
                                         OnbTtsDevice     *tts_device);
-OnbBlynkDevice *run_blynk_winner       (GPtrArray  *devices,
-                                        const char *dev_eui);
+OnbBlynkDevice *run_blynk_winner       (GPtrArray  *devices);
+void            run_blynk_search       (Run              *run,
+                                        OnbRegistryEntry *entry,
+                                        gint64            skip,
+                                        RunSearchFunc     then);
 
 /* onb-run-tts.c */
 void      run_tts_chain                (Run       *run);

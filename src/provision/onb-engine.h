@@ -43,6 +43,7 @@ typedef enum
   ONB_ENGINE_ERROR_SAME_DEVICE,         /*< nick=replace-same-device >*/  /* old and new label are one device */
   ONB_ENGINE_ERROR_OLD_NOT_PROVISIONED, /*< nick=replace-old-not-provisioned >*/
   ONB_ENGINE_ERROR_NEW_ALREADY_USED,    /*< nick=replace-new-already-used >*/
+  ONB_ENGINE_ERROR_TOKEN_CLAIMED,       /*< nick=token-claimed-elsewhere >*/  /* static token of another owner */
 } OnbEngineError;
 
 #define ONB_ENGINE_ERROR (onb_engine_error_quark ())

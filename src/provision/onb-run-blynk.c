@@ -1,10 +1,15 @@
 /* onb-run-blynk.c: the Blynk chain of a run
  *
- *   device      create (or claim a static token); a run that may have
- *               run before searches by name first and adopts what it
- *               finds; a replace finds the old device
+ *   device      create, or claim a static token; a run that may have
+ *               run before looks first (by name, or in the static-token
+ *               list) and adopts what it finds; a refused claim asks the
+ *               token list whose device it is; a replace finds the old
+ *               device
  *   metafields  written together with a search for namesakes (the race
- *               check verify needs), since our device already exists
+ *               check verify needs), since our device already exists;
+ *               once answered, the device is read back for verify
+ *   namesakes   a device with our name counts only if this station could
+ *               have made it (template, owner, metafields)
  */
 
 #define G_LOG_DOMAIN "onb-engine"
@@ -13,6 +18,7 @@
 
 #include <glib/gi18n.h>
 
+#include "onb-cloud-error.h"
 #include "onb-engine-private.h"
 
 GHashTable *
@@ -34,21 +40,141 @@ run_metafield_values (OnbRegistryEntry *entry,
   return values;
 }
 
-/* A Blynk device with our name belongs to this box unless its Device EUI
- * says otherwise (empty: its metafields are not written yet). */
-static gboolean
-blynk_device_matches (OnbBlynkDevice *device,
-                      const char     *dev_eui)
-{
-  const char *eui = onb_blynk_device_get_metafield (device, ONB_BLYNK_METAFIELD_DEV_EUI);
+/* ---- namesakes this station could have made (docs/design.md, Namesakes) ------------- */
 
-  return eui == NULL || *eui == '\0' || g_ascii_strcasecmp (eui, dev_eui) == 0;
+typedef struct
+{
+  Run *run;
+  OnbRegistryEntry *entry;  /* the box whose device is looked for (borrowed from the run) */
+  gint64 skip;              /* our own device: known, not read */
+  RunSearchFunc then;
+  GPtrArray *fitting;
+  GError *error;
+  guint left;
+} Search;
+
+/* Blynk allows equal names, so a namesake is ours only if this station
+ * could have made it: our template, our owner, and (except the old device
+ * of a replace, which holds the old box's values) no metafield holding
+ * anything but our value. A stranger's device is never adopted, so never
+ * gets our keys. */
+static gboolean
+could_be_ours (Search         *search,
+               OnbBlynkDevice *device)
+{
+  Run *run = search->run;
+  OnbBlynkClient *blynk = run->engine->blynk;
+  g_autoptr(GHashTable) expected = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (onb_blynk_device_get_owner_id (device) != onb_blynk_client_get_owner_id (blynk))
+    return FALSE;
+  if (run->template_number > 0 ? onb_blynk_device_get_template_id (device) != run->template_number
+                               : g_strcmp0 (onb_blynk_device_get_template_code (device),
+                                            onb_blynk_client_get_template_id (blynk)) != 0)
+    return FALSE;
+  if (run_is_replace (run))
+    return TRUE;
+
+  expected = run_metafield_values (search->entry, run->tts_device);
+  g_hash_table_iter_init (&iter, expected);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const char *found = onb_blynk_device_get_metafield (device, key);
+
+      if (found != NULL && *found != '\0' && g_strcmp0 (found, value) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+search_finish (Search *search)
+{
+  Run *run = search->run;
+
+  search->then (run, search->error != NULL ? NULL : search->fitting, search->error);
+  g_clear_pointer (&search->fitting, g_ptr_array_unref);
+  g_clear_error (&search->error);
+  g_free (search);
+}
+
+static void
+candidate_read_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Search *search = user_data;
+  Run *run = search->run;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbBlynkDevice) device = NULL;
+
+  device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (device != NULL && could_be_ours (search, device))
+    g_ptr_array_add (search->fitting, g_steal_pointer (&device));
+  /* Deleted since the search (a race loser's own device): not a namesake. */
+  else if (error != NULL && search->error == NULL &&
+           !g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND))
+    search->error = g_steal_pointer (&error);
+  if (--search->left == 0)
+    search_finish (search);
+  run_settle (run);
+}
+
+/* Search results carry no metafields: each candidate is read. */
+static void
+searched_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Search *search = user_data;
+  Run *run = search->run;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GPtrArray) devices = NULL;
+
+  devices = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result, &search->error);
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    {
+      OnbBlynkDevice *device = devices->pdata[i];
+
+      if (onb_blynk_device_get_id (device) == search->skip || !could_be_ours (search, device))
+        continue;
+      search->left++;
+      run_begin_op (run);
+      onb_blynk_client_get_device_async (run->engine->blynk, onb_blynk_device_get_id (device),
+                                         run->engine->cancellable, candidate_read_cb, search);
+    }
+  if (search->left == 0)
+    search_finish (search);
+  run_settle (run);
+}
+
+/* Finds the devices named after @entry that this station could have made,
+ * @skip (our own device, 0 if none) left out, and hands them to @then,
+ * or the first error. */
+void
+run_blynk_search (Run              *run,
+                  OnbRegistryEntry *entry,
+                  gint64            skip,
+                  RunSearchFunc     then)
+{
+  Search *search = g_new0 (Search, 1);
+
+  search->run = run;
+  search->entry = entry;
+  search->skip = skip;
+  search->then = then;
+  search->fitting = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_blynk_device_unref);
+  run_begin_op (run);
+  onb_blynk_client_search_devices_async (run->engine->blynk, onb_registry_entry_get_blynk_name (entry),
+                                         run->engine->cancellable, searched_cb, search);
 }
 
 /* The lowest id wins when two stations raced: both pick the same one. */
 OnbBlynkDevice *
-run_blynk_winner (GPtrArray  *devices,
-                  const char *dev_eui)
+run_blynk_winner (GPtrArray *devices)
 {
   OnbBlynkDevice *winner = NULL;
 
@@ -56,11 +182,24 @@ run_blynk_winner (GPtrArray  *devices,
     {
       OnbBlynkDevice *device = devices->pdata[i];
 
-      if (blynk_device_matches (device, dev_eui) &&
-          (winner == NULL || onb_blynk_device_get_id (device) < onb_blynk_device_get_id (winner)))
+      if (winner == NULL || onb_blynk_device_get_id (device) < onb_blynk_device_get_id (winner))
         winner = device;
     }
   return winner;
+}
+
+static void
+record_id (Run    *run,
+           gint64  id,
+           gint64  template_number,
+           gboolean owned)
+{
+  g_autofree char *remote = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+  onb_job_set_blynk_device_id (run->job, id);
+  onb_job_set_step_remote (run->job, ONB_JOB_STEP_BLYNK_DEVICE, remote, owned);
+  if (template_number > 0)
+    run->template_number = template_number;
 }
 
 static void
@@ -68,13 +207,7 @@ record_device (Run            *run,
                OnbBlynkDevice *device,
                gboolean        owned)
 {
-  gint64 id = onb_blynk_device_get_id (device);
-  g_autofree char *remote = g_strdup_printf ("%" G_GINT64_FORMAT, id);
-
-  onb_job_set_blynk_device_id (run->job, id);
-  onb_job_set_step_remote (run->job, ONB_JOB_STEP_BLYNK_DEVICE, remote, owned);
-  if (onb_blynk_device_get_template_id (device) > 0)
-    run->template_number = onb_blynk_device_get_template_id (device);
+  record_id (run, onb_blynk_device_get_id (device), onb_blynk_device_get_template_id (device), owned);
 }
 
 /* This job made @device: a rollback removes it. */
@@ -104,6 +237,21 @@ run_blynk_device_known (Run *run)
 /* ---- the device ------------------------------------------------------------------- */
 
 static void
+device_made (Run            *run,
+             OnbBlynkDevice *device,
+             const GError   *error)
+{
+  if (device == NULL)
+    run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
+  else
+    {
+      /* Recorded even when the other chain failed: the rollback needs it. */
+      run_blynk_made (run, device);
+      run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, run_blynk_metafields);
+    }
+}
+
+static void
 created_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
@@ -113,19 +261,8 @@ created_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(OnbBlynkDevice) device = NULL;
 
-  if (onb_registry_entry_get_static_token (run->entry) != NULL)
-    device = onb_blynk_client_claim_static_token_finish (ONB_BLYNK_CLIENT (object), result, &error);
-  else
-    device = onb_blynk_client_create_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
-
-  if (device == NULL)
-    run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
-  else
-    {
-      /* Recorded even when the other chain failed: the rollback needs it. */
-      run_blynk_made (run, device);
-      run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, run_blynk_metafields);
-    }
+  device = onb_blynk_client_create_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  device_made (run, device, error);
   run_settle (run);
 }
 
@@ -133,35 +270,124 @@ static void
 create (Run *run)
 {
   OnbEngine *self = run->engine;
-  const char *token = onb_registry_entry_get_static_token (run->entry);
 
   run_begin_op (run);
-  if (token != NULL)
-    onb_blynk_client_claim_static_token_async (self->blynk, token, onb_blynk_client_get_owner_id (self->blynk),
-                                               self->cancellable, created_cb, run);
-  else
-    onb_blynk_client_create_device_async (self->blynk, onb_blynk_client_get_template_id (self->blynk),
-                                          onb_registry_entry_get_blynk_name (run->entry),
-                                          onb_blynk_client_get_owner_id (self->blynk),
-                                          self->cancellable, created_cb, run);
+  onb_blynk_client_create_device_async (self->blynk, onb_blynk_client_get_template_id (self->blynk),
+                                        onb_registry_entry_get_blynk_name (run->entry),
+                                        onb_blynk_client_get_owner_id (self->blynk),
+                                        self->cancellable, created_cb, run);
 }
 
+/* ---- static tokens (docs/design.md, Static tokens) ------------------------------------ */
+
+static void claim (Run *run);
+
+/* The token list says whose device a claimed token became: ours
+ * ([blynk] owner_id) is adopted, another owner's fails the job for good,
+ * naming both, before anything is made in Blynk. */
 static void
-found_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+token_found_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   Run *run = user_data;
   g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) devices = NULL;
+  g_autoptr(GError) refused = g_steal_pointer (&run->claim_refused);
+  g_autoptr(OnbBlynkStaticToken) token = NULL;
+  gint64 owner = onb_blynk_client_get_owner_id (run->engine->blynk);
+
+  token = onb_blynk_client_find_static_token_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (token == NULL)
+    run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
+  else if (!onb_blynk_static_token_is_claimed (token))
+    {
+      /* Free: claim it (again, after a crash). A refused claim the list
+       * does not explain stays refused. */
+      if (refused != NULL)
+        run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, refused);
+      else if (run_may_continue (run))
+        claim (run);
+    }
+  else if (onb_blynk_static_token_get_owner_id (token) == owner)
+    {
+      /* Refused: another station of ours won the race, its device is
+       * adopted. Else it is this job's own claim, whose answer a crash
+       * lost: ours to roll back. */
+      record_id (run, onb_blynk_static_token_get_device_id (token), onb_blynk_static_token_get_product_id (token),
+                 refused == NULL);
+      run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, run_blynk_metafields);
+    }
+  else
+    {
+      g_autoptr(GError) taken =
+        g_error_new (ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_TOKEN_CLAIMED,
+                     _("This box’s static token is already claimed in Blynk as device %" G_GINT64_FORMAT
+                       " of user %" G_GINT64_FORMAT ", not of this station’s owner (%" G_GINT64_FORMAT
+                       "). Ask that user to release it."),
+                     onb_blynk_static_token_get_device_id (token), onb_blynk_static_token_get_owner_id (token),
+                     owner);
+      run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, taken);
+    }
+  run_settle (run);
+}
+
+static void
+find_token (Run *run)
+{
+  run_begin_op (run);
+  onb_blynk_client_find_static_token_async (run->engine->blynk, onb_registry_entry_get_static_token (run->entry),
+                                            run->engine->cancellable, token_found_cb, run);
+}
+
+static void
+claimed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbBlynkDevice) device = NULL;
+
+  device = onb_blynk_client_claim_static_token_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  /* Blynk refuses a claimed token with a 400: the list tells by whom. */
+  if (g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_REQUEST) && run_may_continue (run))
+    {
+      run->claim_refused = g_steal_pointer (&error);
+      find_token (run);
+    }
+  else
+    device_made (run, device, error);
+  run_settle (run);
+}
+
+static void
+claim (Run *run)
+{
+  OnbEngine *self = run->engine;
+
+  run_begin_op (run);
+  onb_blynk_client_claim_static_token_async (self->blynk, onb_registry_entry_get_static_token (run->entry),
+                                             onb_blynk_client_get_owner_id (self->blynk), self->cancellable,
+                                             claimed_cb, run);
+}
+
+/* ---- found by name ------------------------------------------------------------------- */
+
+static void
+found (Run          *run,
+       GPtrArray    *devices,
+       const GError *error)
+{
   gboolean replace = run_is_replace (run);
   OnbBlynkDevice *winner;
 
-  devices = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result, &error);
   if (devices == NULL)
     run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, error);
-  else if ((winner = run_blynk_winner (devices, onb_registry_entry_get_dev_eui (replace ? run->old_entry : run->entry))))
+  else if (!run_may_continue (run))
+    return;
+  else if ((winner = run_blynk_winner (devices)))
     {
       /* Found: a resumed create of this job may have made it (ours to
        * roll back); for a replace it is the old device, never ours. */
@@ -179,18 +405,15 @@ found_cb (GObject      *object,
                      onb_registry_entry_get_blynk_name (run->old_entry));
       run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, missing);
     }
-  else if (run_may_continue (run))
+  else
     create (run);
-  run_settle (run);
 }
 
 static void
 find (Run              *run,
       OnbRegistryEntry *entry)
 {
-  run_begin_op (run);
-  onb_blynk_client_search_devices_async (run->engine->blynk, onb_registry_entry_get_blynk_name (entry),
-                                         run->engine->cancellable, found_cb, run);
+  run_blynk_search (run, entry, 0, found);
 }
 
 /* The device step was marked running in the run's start commit. */
@@ -200,10 +423,21 @@ run_blynk_chain (Run *run)
   gboolean may_have_run = run->resumed ||
                           onb_job_get_step_attempts (run->job, ONB_JOB_STEP_BLYNK_DEVICE) > 1;
 
+  /* A read-back of an earlier attempt may be out of date. */
+  g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
+
   if (run_blynk_device_known (run))
     run_blynk_metafields (run);
   else if (run_is_replace (run))
     find (run, run->old_entry);
+  /* A claim that may have reached Blynk shows in the token list. */
+  else if (onb_registry_entry_get_static_token (run->entry) != NULL)
+    {
+      if (may_have_run)
+        find_token (run);
+      else
+        claim (run);
+    }
   /* A create that may have reached the server before a crash: look first. */
   else if (may_have_run)
     find (run, run->entry);
@@ -214,10 +448,34 @@ run_blynk_chain (Run *run)
 /* ---- metafields and namesakes ------------------------------------------------------ */
 
 static void
+read_back_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+
+  run->answers.blynk_device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  /* Not read now: verify reads again. */
+  if (error != NULL)
+    g_debug ("Blynk read-back before verify failed: %s", error->message);
+  if (run_may_continue (run))
+    run_chain_done (run, &run->blynk_done);
+  run_settle (run);
+}
+
+/* A metafield write answers nothing, so verify needs the device read
+ * back: read it as soon as the writes are answered, beside the TTS chain,
+ * to keep a job within three round trips. */
+static void
 part_done (Run *run)
 {
-  if (--run->blynk_left == 0)
-    run_chain_done (run, &run->blynk_done);
+  if (--run->blynk_left > 0)
+    return;
+  run_begin_op (run);
+  onb_blynk_client_get_device_async (run->engine->blynk, onb_job_get_blynk_device_id (run->job),
+                                     run->engine->cancellable, read_back_cb, run);
 }
 
 static void
@@ -239,21 +497,17 @@ metafields_set_cb (GObject      *object,
 /* Our device exists, so any namesake made later has a higher id and loses
  * to ours: the search for a race need not wait for the metafields. */
 static void
-namesakes_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+namesakes_found (Run          *run,
+                 GPtrArray    *devices,
+                 const GError *error)
 {
-  Run *run = user_data;
-  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
-  g_autoptr(GError) error = NULL;
-
-  run->answers.blynk_namesakes = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result, &error);
   /* Not found now: verify searches again. */
-  if (error != NULL)
+  if (devices != NULL)
+    run->answers.blynk_namesakes = g_ptr_array_ref (devices);
+  else
     g_debug ("Blynk search before verify failed: %s", error->message);
   if (run_may_continue (run))
     part_done (run);
-  run_settle (run);
 }
 
 static void
@@ -293,10 +547,49 @@ template_metafields_cb (GObject      *object,
   run_settle (run);
 }
 
+static void metafields_write (Run *run);
+
+static void
+template_known_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbBlynkDevice) device = NULL;
+
+  device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (device == NULL)
+    run_step_failed (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
+  else if (onb_blynk_device_get_template_id (device) <= 0)
+    {
+      g_autoptr(GError) unknown = g_error_new (ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE,
+                                               _("Blynk did not say which template device %" G_GINT64_FORMAT
+                                                 " belongs to."), onb_blynk_device_get_id (device));
+      run_step_failed (run, ONB_JOB_STEP_BLYNK_METAFIELDS, unknown);
+    }
+  else if (run_may_continue (run))
+    {
+      run->template_number = onb_blynk_device_get_template_id (device);
+      metafields_write (run);
+    }
+  run_settle (run);
+}
+
 static void
 metafields_write (Run *run)
 {
-  if (!run_is_replace (run) && onb_registry_entry_get_static_token (run->entry) != NULL && run->template_number > 0)
+  gboolean claimed = !run_is_replace (run) && onb_registry_entry_get_static_token (run->entry) != NULL;
+
+  /* A resumed run knows the claimed device but not its template. */
+  if (claimed && run->template_number <= 0)
+    {
+      run_begin_op (run);
+      onb_blynk_client_get_device_async (run->engine->blynk, onb_job_get_blynk_device_id (run->job),
+                                         run->engine->cancellable, template_known_cb, run);
+    }
+  else if (claimed)
     {
       run_begin_op (run);
       onb_blynk_client_get_metafields_async (run->engine->blynk, run->template_number, run->engine->cancellable,
@@ -320,14 +613,13 @@ run_blynk_metafields (Run *run)
     }
   onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_RUNNING, NULL, NULL);
   run_commit (run, NULL);
+  g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
   g_clear_pointer (&run->answers.blynk_namesakes, g_ptr_array_unref);
   run->blynk_left = 1;
   if (!run_is_replace (run))
     {
       run->blynk_left++;
-      run_begin_op (run);
-      onb_blynk_client_search_devices_async (run->engine->blynk, onb_registry_entry_get_blynk_name (run->entry),
-                                             run->engine->cancellable, namesakes_cb, run);
+      run_blynk_search (run, run->entry, onb_job_get_blynk_device_id (run->job), namesakes_found);
     }
   metafields_write (run);
 }

@@ -27,7 +27,6 @@ typedef enum
   READ_TTS_NS = ONB_TTS_COMPONENT_NS,
   READ_TTS_AS = ONB_TTS_COMPONENT_AS,
   READ_BLYNK_DEVICE,
-  READ_BLYNK_NAMESAKES,
 } Read;
 
 /* ---- delete the old TTS device (replace) ------------------------------------------ */
@@ -101,11 +100,11 @@ loser_deleted_cb (GObject      *object,
 static gboolean
 blynk_race_lost (Run *run)
 {
-  OnbBlynkDevice *winner = run_blynk_winner (run->answers.blynk_namesakes, onb_job_get_dev_eui (run->job));
+  OnbBlynkDevice *winner = run_blynk_winner (run->answers.blynk_namesakes);
   gint64 ours = onb_job_get_blynk_device_id (run->job);
   gboolean owned = onb_job_get_step_owned (run->job, ONB_JOB_STEP_BLYNK_DEVICE);
 
-  if (winner == NULL || onb_blynk_device_get_id (winner) == ours)
+  if (winner == NULL || onb_blynk_device_get_id (winner) >= ours)
     return FALSE;
 
   g_debug ("Blynk device %" G_GINT64_FORMAT " lost to %" G_GINT64_FORMAT, ours, onb_blynk_device_get_id (winner));
@@ -178,6 +177,17 @@ typedef struct
 } ReadCall;
 
 static void
+read_done (Run          *run,
+           const GError *error)
+{
+  if (error != NULL)
+    run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
+  /* The last read-back decides. */
+  if (--run->reads_left == 0 && run_may_continue (run))
+    compare (run);
+}
+
+static void
 read_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
@@ -192,10 +202,6 @@ read_cb (GObject      *object,
     case READ_BLYNK_DEVICE:
       run->answers.blynk_device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
       break;
-    case READ_BLYNK_NAMESAKES:
-      run->answers.blynk_namesakes = onb_blynk_client_search_devices_finish (ONB_BLYNK_CLIENT (object), result,
-                                                                             &error);
-      break;
     case READ_TTS_IS:
     case READ_TTS_JS:
     case READ_TTS_NS:
@@ -205,13 +211,18 @@ read_cb (GObject      *object,
       break;
     }
   g_free (call);
-
-  if (error != NULL)
-    run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
-  /* The last read-back decides. */
-  if (--run->reads_left == 0 && run_may_continue (run))
-    compare (run);
+  read_done (run, error);
   run_settle (run);
+}
+
+static void
+namesakes_read (Run          *run,
+                GPtrArray    *devices,
+                const GError *error)
+{
+  if (devices != NULL)
+    run->answers.blynk_namesakes = g_ptr_array_ref (devices);
+  read_done (run, error);
 }
 
 static ReadCall *
@@ -235,17 +246,20 @@ run_verify (Run *run)
   onb_job_set_step (run->job, ONB_JOB_STEP_VERIFY, ONB_STEP_STATE_RUNNING, NULL, NULL);
   run_commit (run, NULL);
 
-  g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
   run->reads_left = 0;
   for (OnbTtsComponent c = ONB_TTS_COMPONENT_IS; c <= ONB_TTS_COMPONENT_AS; c++)
     if (run->answers.tts[c] == NULL)
       onb_tts_client_get_async (self->tts, c, onb_tts_device_get_device_id (run->tts_device), self->cancellable,
                                 read_cb, read_call_new (run, (Read) c));
-  onb_blynk_client_get_device_async (self->blynk, onb_job_get_blynk_device_id (run->job), self->cancellable,
-                                     read_cb, read_call_new (run, READ_BLYNK_DEVICE));
+  /* Read at the end of the Blynk chain, unless that chain was done before. */
+  if (run->answers.blynk_device == NULL)
+    onb_blynk_client_get_device_async (self->blynk, onb_job_get_blynk_device_id (run->job), self->cancellable,
+                                       read_cb, read_call_new (run, READ_BLYNK_DEVICE));
   if (!run_is_replace (run) && run->answers.blynk_namesakes == NULL)
-    onb_blynk_client_search_devices_async (self->blynk, onb_registry_entry_get_blynk_name (run->entry),
-                                           self->cancellable, read_cb, read_call_new (run, READ_BLYNK_NAMESAKES));
+    {
+      run->reads_left++;
+      run_blynk_search (run, run->entry, onb_job_get_blynk_device_id (run->job), namesakes_read);
+    }
   if (run->reads_left == 0)
     compare (run);
 }

@@ -58,6 +58,7 @@ run_free (Run *run)
   g_clear_pointer (&run->old_entry, onb_registry_entry_unref);
   g_clear_pointer (&run->tts_device, onb_tts_device_unref);
   g_clear_pointer (&run->old_tts_device, onb_tts_device_unref);
+  g_clear_error (&run->claim_refused);
   run_clear_failure (run);
   run_clear_answers (run);
   g_free (run);

@@ -127,15 +127,44 @@ prov_sample_csv (void)
 }
 
 char *
-prov_generated_csv (guint n,
-                    guint first)
+prov_generated_csv (guint    n,
+                    guint    first,
+                    gboolean tokens)
 {
-  GString *csv = g_string_new ("Device EUI,Join EUI,Application Key,Device Name\r\n");
+  GString *csv = g_string_new ("Device EUI,Join EUI,Application Key,Static Token,Device Name\r\n");
 
   for (guint i = 0; i < n; i++)
-    g_string_append_printf (csv, "0018B200%08X,70B3D57ED0000010,%08X%08X%08X%08X,Crash sensor %u\r\n",
-                            first + i, g_random_int (), g_random_int (), first + i, 0xC0FFEEu, first + i);
+    {
+      g_autofree char *token = tokens && i % 2 == 1 ? prov_static_token (first + i) : g_strdup ("");
+
+      g_string_append_printf (csv, "0018B200%08X,70B3D57ED0000010,%08X%08X%08X%08X,%s,Crash sensor %u\r\n",
+                              first + i, g_random_int (), g_random_int (), first + i, 0xC0FFEEu, token, first + i);
+    }
   return g_string_free (csv, FALSE);
+}
+
+char *
+prov_static_token (guint index)
+{
+  /* "sqr_" and 32 characters of Blynk's alphabet. */
+  return g_strdup_printf ("sqr_OnboarderTestToken%014u", index);
+}
+
+char *
+prov_static_tokens_config (guint first,
+                           guint n)
+{
+  GString *json = g_string_new ("{\"blynk\":{\"static_tokens\":[");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *token = prov_static_token (first + i);
+
+      g_string_append_printf (json, "%s{\"token\":\"%s\",\"template_id\":\"" ONB_TEST_SIM_BLYNK_TEMPLATE_ID "\"}",
+                              i > 0 ? "," : "", token);
+    }
+  g_string_append (json, "]}}");
+  return g_string_free (json, FALSE);
 }
 
 char *

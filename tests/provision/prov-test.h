@@ -30,9 +30,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProvStation, prov_station_free)
 
 /* The sample list of data/samples (read from G_TEST_SRCDIR). */
 char         *prov_sample_csv           (void);
-/* @n devices 0018B2000000XXXX with fresh keys, no static tokens. */
+/* @n devices 0018B200XXXXXXXX (XXXXXXXX from @first on) with fresh keys;
+ * with @tokens every second one also has its static token
+ * (prov_static_token() of its number). */
 char         *prov_generated_csv        (guint                n,
-                                         guint                first);
+                                         guint                first,
+                                         gboolean             tokens);
+/* The static token of device number @index, and the simulator configuration
+ * (JSON, for onb_test_sim_start()) holding those of @first .. @first + @n - 1. */
+char         *prov_static_token         (guint                index);
+char         *prov_static_tokens_config (guint                first,
+                                         guint                n);
 char         *prov_tr005                (const char          *dev_eui);
 
 /* The one wait of these tests: spins the default main context until

@@ -4,9 +4,11 @@
 
 #include <string.h>
 
+#include "onb-blynk-client.h"
 #include "onb-cloud-error.h"
 #include "onb-error.h"
 #include "onb-http-client.h"
+#include "onb-job-private.h"
 #include "onb-journal.h"
 #include "onb-tts-client.h"
 #include "prov-test.h"
@@ -249,6 +251,253 @@ test_token_and_tr005 (Fixture       *f,
   g_assert_cmpstr (prov_sim_blynk_metafield (device, "TheThingsNetwork Device"), ==, "eui-0018b20000000109");
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.claim"), ==, 1);
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 0);
+}
+
+/* ---- static tokens claimed exactly once -------------------------------------------- */
+
+#define TOKEN_09 "sqr_GFshG0g3fh85hW0xUxPPCRsxu176w33v"
+/* "Night shift", the simulator's second user of the organisation. */
+#define OTHER_USER_ID 12346
+
+static gboolean
+token_claimed (gconstpointer token)
+{
+  g_autoptr(json_object) state = sim_state ();
+  json_object *entry = NULL;
+
+  if (!json_object_object_get_ex (state, "blynk", &entry) ||
+      !json_object_object_get_ex (entry, "static_tokens", &entry) ||
+      !json_object_object_get_ex (entry, token, &entry) ||
+      !json_object_object_get_ex (entry, "device_id", &entry))
+    return FALSE;
+  return json_object_get_int64 (entry) > 0;
+}
+
+static void
+stopped_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  /* Abandoned requests may make it report the cancellation: not checked. */
+  onb_engine_shutdown_finish (ONB_ENGINE (object), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+assert_token_device_once (json_object *state)
+{
+  assert_created_once (state, "0018B20000000109", "Soil sensor 09");
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
+  g_assert_cmpstr (prov_sim_blynk_metafield (prov_sim_blynk_device (state, "Soil sensor 09"), "Device EUI"), ==,
+                   "0018B20000000109");
+}
+
+/* Power lost between the claim and its journal entry: Blynk made the
+ * device, the station never heard. On resume the token list shows it
+ * claimed for our owner, and the device is adopted, not claimed again. */
+static void
+test_token_claim_lost (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) abandon = g_cancellable_new ();
+  g_autoptr(json_object) state = NULL;
+  OnbJob *job;
+  gboolean stopped = FALSE;
+
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"blynk.claim\":{\"answer_delay_ms\":1500}}}", &error));
+  job = submit (f->engine, TOKEN_09);
+  g_assert_true (prov_wait_until (token_claimed, TOKEN_09, 30));
+  onb_engine_shutdown_async (f->engine, abandon, stopped_cb, &stopped);
+  g_cancellable_cancel (abandon);
+  g_assert_true (prov_wait_until (prov_flag_set, &stopped, 30));
+  g_object_unref (job);
+  g_clear_object (&f->engine);
+
+  g_assert_true (onb_test_sim_set_faults (sim, "{}", &error));
+  f->engine = prov_station_engine (f->station);
+  g_assert_true (prov_wait_jobs (f->engine, NULL, 0, 60));
+  g_assert_cmpuint (onb_engine_get_n_done (f->engine), ==, 1);
+  g_assert_cmpuint (onb_engine_get_n_failed (f->engine), ==, 0);
+
+  state = sim_state ();
+  assert_token_device_once (state);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.claim"), ==, 1);
+}
+
+/* Two stations claim the same token at once: Blynk refuses the second
+ * claim, and that station adopts the winner's device. */
+static void
+test_token_two_stations (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv = prov_sample_csv ();
+  g_autoptr(ProvStation) other = prov_station_new (sim, csv, NULL);
+  g_autoptr(OnbEngine) other_engine = prov_station_engine (other);
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(OnbJob) other_job = NULL;
+  g_autoptr(json_object) state = NULL;
+
+  /* Both claims are in Blynk before either answer is back. */
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"blynk.claim\":{\"latency_ms\":200}}}", &error));
+  job = submit (f->engine, TOKEN_09);
+  other_job = submit (other_engine, TOKEN_09);
+  wait_done (f->engine, job);
+  wait_done (other_engine, other_job);
+  g_assert_cmpint (onb_job_get_blynk_device_id (job), ==, onb_job_get_blynk_device_id (other_job));
+  /* Exactly one of them made it: only that one would ever remove it. */
+  g_assert_true (onb_job_get_step_owned (job, ONB_JOB_STEP_BLYNK_DEVICE) !=
+                 onb_job_get_step_owned (other_job, ONB_JOB_STEP_BLYNK_DEVICE));
+
+  state = sim_state ();
+  assert_token_device_once (state);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.claim"), ==, 2);
+  g_assert_true (prov_wait_jobs (other_engine, NULL, 0, 60));
+}
+
+static gboolean
+id_set (gconstpointer id)
+{
+  return *(const gint64 *) id > 0;
+}
+
+static void
+claimed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbBlynkDevice) device = onb_blynk_client_claim_static_token_finish (ONB_BLYNK_CLIENT (object), result,
+                                                                                &error);
+
+  g_assert_no_error (error);
+  *(gint64 *) user_data = onb_blynk_device_get_id (device);
+}
+
+/* The token was claimed by another user of the organisation: a permanent
+ * failure naming that device and owner; nothing of ours stays in either
+ * cloud and the other user's device is untouched. */
+static void
+test_token_other_owner (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbConfig) config = prov_station_load_config (f->station);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
+  g_autoptr(OnbBlynkClient) blynk = onb_blynk_client_new (http, config, &error);
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(json_object) state = NULL;
+  g_autofree char *device_words = NULL;
+  gint64 theirs = 0;
+
+  g_assert_no_error (error);
+  onb_blynk_client_claim_static_token_async (blynk, TOKEN_09, OTHER_USER_ID, NULL, claimed_cb,
+                                             &theirs);
+  g_assert_true (prov_wait_until (id_set, &theirs, 30));
+
+  job = submit (f->engine, TOKEN_09);
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_FAILED);
+  g_assert_cmpstr (onb_job_get_reason (job), ==, "token-claimed-elsewhere");
+  device_words = g_strdup_printf ("device %" G_GINT64_FORMAT " ", theirs);
+  g_assert_nonnull (strstr (onb_job_get_message (job), device_words));
+  g_assert_nonnull (strstr (onb_job_get_message (job), G_STRINGIFY (OTHER_USER_ID)));
+  g_assert_null (strstr (onb_job_get_message (job), TOKEN_09));
+
+  state = sim_state ();
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
+  g_assert_cmpuint (prov_sim_tts_total (state, "is"), ==, 0);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 0);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.metafield_set"), ==, 0);
+}
+
+/* ---- namesakes that are not ours ----------------------------------------------------- */
+
+static void
+created_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbBlynkDevice) device = onb_blynk_client_create_device_finish (ONB_BLYNK_CLIENT (object), result,
+                                                                           &error);
+
+  g_assert_no_error (error);
+  *(gint64 *) user_data = onb_blynk_device_get_id (device);
+}
+
+static json_object *
+sim_blynk_device_by_id (json_object *state,
+                        gint64       id)
+{
+  json_object *blynk, *devices;
+
+  g_assert_true (json_object_object_get_ex (state, "blynk", &blynk));
+  g_assert_true (json_object_object_get_ex (blynk, "devices", &devices));
+  for (size_t i = 0; i < json_object_array_length (devices); i++)
+    {
+      json_object *device = json_object_array_get_idx (devices, i);
+      json_object *device_id;
+
+      if (json_object_object_get_ex (device, "id", &device_id) && json_object_get_int64 (device_id) == id)
+        return device;
+    }
+  return NULL;
+}
+
+/* Devices named like ours, made by hand: one by another user with our
+ * template, one by our user with another template. Blynk allows equal
+ * names, so neither is adopted (nor given our keys), not even by a retried
+ * create that looks first; our own device is made beside them. */
+static void
+test_namesakes_of_others (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbConfig) config = prov_station_load_config (f->station);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
+  g_autoptr(OnbBlynkClient) blynk = onb_blynk_client_new (http, config, &error);
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(json_object) state = NULL;
+  gint64 strangers[2] = { 0, 0 };
+  json_object *ours;
+
+  g_assert_no_error (error);
+  onb_blynk_client_create_device_async (blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, "Soil sensor 01", OTHER_USER_ID, NULL,
+                                        created_cb, &strangers[0]);
+  onb_blynk_client_create_device_async (blynk, "TMPLs3cNdT2pQ", "Soil sensor 01", ONB_TEST_SIM_BLYNK_OWNER_ID, NULL,
+                                        created_cb, &strangers[1]);
+  g_assert_true (prov_wait_until (id_set, &strangers[0], 30));
+  g_assert_true (prov_wait_until (id_set, &strangers[1], 30));
+
+  /* The first create fails, so the second attempt searches first. */
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"*\":{\"retry_after_s\":0}},"
+                                               "\"script\":{\"blynk.device_create\":[\"503\"]}}", &error));
+  onb_engine_set_retry_delays (f->engine, 10, 10);
+  job = submit (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000101:000AF8BE:S2611A0001:C0B8C");
+  wait_done (f->engine, job);
+  g_assert_cmpint (onb_job_get_blynk_device_id (job), !=, strangers[0]);
+  g_assert_cmpint (onb_job_get_blynk_device_id (job), !=, strangers[1]);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.search"), >=, 2);
+
+  state = sim_state ();
+  g_assert_cmpuint (prov_sim_blynk_count (state, "Soil sensor 01"), ==, 3);
+  ours = sim_blynk_device_by_id (state, onb_job_get_blynk_device_id (job));
+  g_assert_cmpstr (prov_sim_blynk_metafield (ours, "Application Key"), ==, "FE129A793DB74CCBB6F273BC8B81D905");
+  for (guint i = 0; i < G_N_ELEMENTS (strangers); i++)
+    {
+      json_object *stranger = sim_blynk_device_by_id (state, strangers[i]);
+      const char *fields[] = { "Device EUI", "Join EUI", "Application Key", "TheThingsNetwork Device" };
+
+      g_assert_nonnull (stranger);
+      for (guint k = 0; k < G_N_ELEMENTS (fields); k++)
+        {
+          const char *value = prov_sim_blynk_metafield (stranger, fields[k]);
+
+          g_assert_true (value == NULL || *value == '\0');
+        }
+    }
 }
 
 static void
@@ -890,6 +1139,10 @@ main (int    argc,
   ADD ("/engine/verify-from-answers", test_verify_from_answers, NULL);
   ADD ("/engine/same-box-twice", test_same_box_twice, NULL);
   ADD ("/engine/static-token-and-tr005", test_token_and_tr005, NULL);
+  ADD ("/engine/token-claim-lost", test_token_claim_lost, NULL);
+  ADD ("/engine/token-two-stations", test_token_two_stations, NULL);
+  ADD ("/engine/token-other-owner", test_token_other_owner, NULL);
+  ADD ("/engine/namesakes-of-others", test_namesakes_of_others, NULL);
   ADD ("/engine/rejections", test_rejections, NULL);
   ADD ("/engine/euis-taken-rolls-back-blynk", test_euis_taken_rolls_back_blynk, NULL);
   ADD ("/engine/blynk-failure-rolls-back-tts", test_blynk_failure_rolls_back_tts, gateway_template);
