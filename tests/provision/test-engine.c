@@ -253,6 +253,32 @@ test_token_and_tr005 (Fixture       *f,
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 0);
 }
 
+/* Blynk's access tokens live 300 s (shortened here to 2 s): a shift that
+ * outlasts several of them renews its token and fails no job. */
+static void
+test_token_refresh_over_shift (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (onb_test_sim_set_settings (sim, "{\"blynk\": {\"token_lifetime_s\": 2}}", &error));
+  g_assert_no_error (error);
+  for (guint i = 1; i <= 6; i++)
+    {
+      g_autofree char *code = g_strdup_printf ("LW:D0:70B3D57ED0000010:0018B2000000010%u:000AF8BE", i);
+      g_autoptr(OnbJob) job = submit (f->engine, code);
+
+      wait_done (f->engine, job);
+      g_assert_cmpuint (onb_job_get_attempts (job), ==, 1);
+      /* Idle between boxes, as on the floor: the token ages meanwhile. */
+      g_usleep (800 * G_TIME_SPAN_MILLISECOND);
+    }
+  /* About 6 s of shift with 2 s tokens: at least three logins. */
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.token"), >=, 3);
+  g_assert_true (onb_test_sim_set_settings (sim, "{\"blynk\": {\"token_lifetime_s\": 300}}", &error));
+  g_assert_no_error (error);
+}
+
 /* ---- static tokens claimed exactly once -------------------------------------------- */
 
 #define TOKEN_09 "sqr_GFshG0g3fh85hW0xUxPPCRsxu176w33v"
@@ -1139,6 +1165,7 @@ main (int    argc,
   ADD ("/engine/verify-from-answers", test_verify_from_answers, NULL);
   ADD ("/engine/same-box-twice", test_same_box_twice, NULL);
   ADD ("/engine/static-token-and-tr005", test_token_and_tr005, NULL);
+  ADD ("/engine/token-refresh-over-shift", test_token_refresh_over_shift, NULL);
   ADD ("/engine/token-claim-lost", test_token_claim_lost, NULL);
   ADD ("/engine/token-two-stations", test_token_two_stations, NULL);
   ADD ("/engine/token-other-owner", test_token_other_owner, NULL);
