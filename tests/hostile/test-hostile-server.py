@@ -115,6 +115,10 @@ FAULTS = {
     'redirect': 'failed',
 }
 
+# Writes whose documented answer is 204 without a body: nothing in a wrong
+# body can matter.
+BODY_NOT_READ = {'blynk.metafield_set'}
+
 TRANSIENT_REASONS = {'server-error', 'timeout', 'connection-reset', 'connection-refused',
                      'network-down', 'rate-limited', 'tls-failed'}
 
@@ -232,7 +236,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 value = json.loads(data)
             except ValueError:
                 value = {}
-            self.answer(status, json.dumps(mutate(value, int(fault[-1]))).encode())
+            # A 204 cannot carry a body (curl would read it as the start of
+            # the next answer): the wrong body comes with a 200 instead.
+            self.answer(200 if status == 204 else status, json.dumps(mutate(value, int(fault[-1]))).encode())
         elif fault == 'huge-body':
             self.answer(200, HUGE)
         elif fault == 'gzip-bomb':
@@ -368,6 +374,10 @@ def run_case(number, kinds, driver, fault, sim_port, tmp):
                 job = jobs[0]
                 state, reason, message = job.get('state'), job.get('reason'), job.get('message')
                 expected = FAULTS[fault]
+                if fault.startswith('wrong-type-') and set(kinds) <= BODY_NOT_READ:
+                    # The write was done upstream and its answer is never
+                    # read: verify reads the device back, so done is right.
+                    expected = None
                 if state == 'running':
                     problems.append('the job is left running after provision --timeout')
                 elif state != 'done' and (not reason or len(message or '') < 20):
