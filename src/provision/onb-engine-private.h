@@ -109,6 +109,8 @@ struct _Run
   gboolean rolling_back;
   GString *left_behind;         /* what an undo could not remove, in words */
   gboolean handing_back;        /* shutdown: the row is being released */
+  char *last_reason;            /* the failure this attempt retries, said again */
+  char *last_message;           /*   if the run is handed back before it ends */
   gboolean retry_when_settled;  /* retried while its failure was being committed */
 
   RunAnswers answers;

@@ -59,6 +59,8 @@ run_free (Run *run)
   g_clear_pointer (&run->tts_device, onb_tts_device_unref);
   g_clear_pointer (&run->old_tts_device, onb_tts_device_unref);
   g_clear_error (&run->claim_refused);
+  g_free (run->last_reason);
+  g_free (run->last_message);
   run_clear_failure (run);
   run_clear_answers (run);
   g_free (run);
@@ -172,7 +174,7 @@ run_hand_back (Run *run)
   g_clear_handle_id (&run->timer, g_source_remove);
   run->handing_back = TRUE;
   if (onb_job_get_state (run->job) == ONB_JOB_STATE_RUNNING)
-    onb_job_set_state (run->job, ONB_JOB_STATE_QUEUED, onb_job_get_reason (run->job), onb_job_get_message (run->job));
+    onb_job_set_state (run->job, ONB_JOB_STATE_QUEUED, run->last_reason, run->last_message);
   data = commit_data_new (run, NULL);
   onb_journal_release_async (run->engine->journal, onb_job_to_row (run->job), committed_cb, data);
 }
@@ -318,9 +320,13 @@ run_start (Run *run)
   run->handing_back = FALSE;
   run_clear_failure (run);
   onb_job_begin_attempt (run->job);
-  /* A retry keeps the last failure's words until it ends, so a job handed
-   * back in the middle of it still says why it is queued. */
-  onb_job_set_state (run->job, ONB_JOB_STATE_RUNNING, onb_job_get_reason (run->job), onb_job_get_message (run->job));
+  /* Kept off the running job (they would read as current), so a job handed
+   * back in the middle of its retry still says why it is queued. */
+  g_free (run->last_reason);
+  run->last_reason = g_strdup (onb_job_get_reason (run->job));
+  g_free (run->last_message);
+  run->last_message = g_strdup (onb_job_get_message (run->job));
+  onb_job_set_state (run->job, ONB_JOB_STATE_RUNNING, NULL, NULL);
   /* The creating steps are marked (and counted) before anything is sent:
    * a later run that finds them marked looks before creating again. */
   if (!has_failed_step (run->job))
