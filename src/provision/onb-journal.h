@@ -52,11 +52,11 @@ gboolean     onb_journal_export_csv    (OnbJournal   *self,
                                         const char   *path,
                                         GError      **error);
 
-/* Batch progress (issue 14): the state of each job (done, failed, else to
- * do; the last reason and message) whose DevEUI is in @dev_euis
- * (NULL-terminated, upper case; NULL: every job), in one query, for
- * onb_registry_list_batches() and onb_batch_apply_states(). (transfer
- * full) */
+/* How far each batch got, as the batch list and `batches` show it: the
+ * state of each job (done, failed, else to do; the last reason and
+ * message) whose DevEUI is in @dev_euis (NULL-terminated, upper case;
+ * NULL: every job), in one query, for onb_registry_list_batches() and
+ * onb_batch_apply_states(). (transfer full) */
 OnbDeviceStates *onb_journal_get_device_states (OnbJournal         *self,
                                                 const char * const *dev_euis,
                                                 GError            **error);

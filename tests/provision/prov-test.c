@@ -207,6 +207,21 @@ prov_pointer_set (gconstpointer pointer)
   return *(gconstpointer const *) pointer != NULL;
 }
 
+void
+prov_store_result (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+GAsyncResult *
+prov_wait_result (GAsyncResult **result)
+{
+  g_assert_true (prov_wait_until (prov_pointer_set, result, 30));
+  return *result;
+}
+
 typedef struct
 {
   OnbEngine *engine;

@@ -52,6 +52,14 @@ gboolean      prov_wait_until           (ProvCondition        condition,
 /* Conditions: a gboolean became TRUE, a pointer became non-NULL. */
 gboolean      prov_flag_set             (gconstpointer        flag);
 gboolean      prov_pointer_set          (gconstpointer        pointer);
+/* A GAsyncReadyCallback that keeps a reference to the result in the
+ * GAsyncResult* at @user_data, so the test calls the _finish() itself: one
+ * callback serves every async call. prov_wait_result() waits (asserting
+ * it comes within 30 s) and returns it. */
+void          prov_store_result         (GObject             *object,
+                                         GAsyncResult        *result,
+                                         gpointer             user_data);
+GAsyncResult *prov_wait_result          (GAsyncResult       **result);
 /* Until every job of @jobs is finished and the engine is idle. */
 gboolean      prov_wait_jobs            (OnbEngine           *engine,
                                          OnbJob             **jobs,

@@ -300,16 +300,6 @@ token_claimed (gconstpointer token)
 }
 
 static void
-stopped_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  /* Abandoned requests may make it report the cancellation: not checked. */
-  onb_engine_shutdown_finish (ONB_ENGINE (object), result, NULL);
-  *(gboolean *) user_data = TRUE;
-}
-
-static void
 assert_token_device_once (json_object *state)
 {
   assert_created_once (state, "0018B20000000109", "Soil sensor 09");
@@ -328,15 +318,17 @@ test_token_claim_lost (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) abandon = g_cancellable_new ();
   g_autoptr(json_object) state = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
   OnbJob *job;
-  gboolean stopped = FALSE;
 
   g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"blynk.claim\":{\"answer_delay_ms\":1500}}}", &error));
   job = submit (f->engine, TOKEN_09);
   g_assert_true (prov_wait_until (token_claimed, TOKEN_09, 30));
-  onb_engine_shutdown_async (f->engine, abandon, stopped_cb, &stopped);
+  onb_engine_shutdown_async (f->engine, abandon, prov_store_result, &stopped);
   g_cancellable_cancel (abandon);
-  g_assert_true (prov_wait_until (prov_flag_set, &stopped, 30));
+  /* Abandoned requests may make it report the cancellation: not checked. */
+  onb_engine_shutdown_finish (f->engine, prov_wait_result (&stopped), NULL);
+  g_clear_object (&stopped);
   g_object_unref (job);
   g_clear_object (&f->engine);
 
@@ -561,18 +553,6 @@ test_rejections (Fixture       *f,
 }
 
 static void
-created_other_app_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (onb_tts_client_create_device_finish (ONB_TTS_CLIENT (object), result, &error));
-  g_assert_no_error (error);
-  *(gboolean *) user_data = TRUE;
-}
-
-static void
 test_euis_taken_rolls_back_blynk (Fixture       *f,
                                   gconstpointer  data)
 {
@@ -583,7 +563,7 @@ test_euis_taken_rolls_back_blynk (Fixture       *f,
   g_autoptr(OnbTtsDevice) device = NULL;
   g_autoptr(OnbJob) job = NULL;
   g_autoptr(json_object) state = NULL;
-  gboolean created = FALSE;
+  g_autoptr(GAsyncResult) created = NULL;
 
   /* Another team's application already holds these EUIs. */
   onb_config_set_string (other, "tts", "application_id", ONB_TEST_SIM_TTS_OTHER_APP_ID);
@@ -592,8 +572,9 @@ test_euis_taken_rolls_back_blynk (Fixture       *f,
   g_assert_no_error (error);
   device = onb_tts_device_new ("0018B20000000104", "70B3D57ED0000010", "111E01485652FE8A810B90EB9283BCF5", NULL,
                                &error);
-  onb_tts_client_create_device_async (tts, device, NULL, created_other_app_cb, &created);
-  g_assert_true (prov_wait_until (prov_flag_set, &created, 30));
+  onb_tts_client_create_device_async (tts, device, NULL, prov_store_result, &created);
+  g_assert_true (onb_tts_client_create_device_finish (tts, prov_wait_result (&created), &error));
+  g_assert_no_error (error);
 
   /* IS answers late, so the Blynk device exists when TTS says no. */
   g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"tts.is.create\":{\"latency_ms\":300}}}", &error));
@@ -934,24 +915,12 @@ assert_one_runner (const char *const *dev_euis,
  * old engine stops, commits what its requests did and gives the jobs up;
  * the new one resumes them. */
 static void
-shutdown_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (onb_engine_shutdown_finish (ONB_ENGINE (object), result, &error));
-  g_assert_no_error (error);
-  *(gboolean *) user_data = TRUE;
-}
-
-static void
 test_reload_one_runner (Fixture       *f,
                         gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
   OnbJob *jobs[G_N_ELEMENTS (reload_codes)];
-  gboolean stopped = FALSE;
 
   g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"*\":{\"latency_ms\":40,\"retry_after_s\":0}},"
                                                "\"script\":{\"tts.is.create\":[\"503\",\"503\"]}}", &error));
@@ -962,8 +931,10 @@ test_reload_one_runner (Fixture       *f,
   g_assert_true (prov_wait_until (some_waiting_some_running, &(JobList) { jobs, G_N_ELEMENTS (jobs) }, 30));
 
   /* What onb_application_reload() does. */
-  onb_engine_shutdown_async (f->engine, NULL, shutdown_cb, &stopped);
-  g_assert_true (prov_wait_until (prov_flag_set, &stopped, 30));
+  onb_engine_shutdown_async (f->engine, NULL, prov_store_result, &stopped);
+  g_assert_true (onb_engine_shutdown_finish (f->engine, prov_wait_result (&stopped), &error));
+  g_assert_no_error (error);
+  g_clear_object (&stopped);
   g_assert_false (onb_engine_get_busy (f->engine));
   for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
     {

@@ -64,65 +64,22 @@ new_row (const char *dev_eui)
   return onb_job_to_row (job);
 }
 
-typedef struct
-{
-  gboolean done;
-  OnbJournalClaimResult *claim;
-  GPtrArray *rows;
-  gboolean saved;
-  GError *error;
-} Call;
-
-static void
-claimed_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Call *call = user_data;
-
-  call->claim = onb_journal_claim_finish (ONB_JOURNAL (object), result, &call->error);
-  call->done = TRUE;
-}
-
-static void
-saved_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  Call *call = user_data;
-
-  call->saved = onb_journal_save_finish (ONB_JOURNAL (object), result, &call->error);
-  call->done = TRUE;
-}
-
-static void
-unfinished_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  Call *call = user_data;
-
-  call->rows = onb_journal_claim_unfinished_finish (ONB_JOURNAL (object), result, &call->error);
-  call->done = TRUE;
-}
-
 static OnbJournalClaim
 claim (OnbJournal           *journal,
        OnbJobRow            *row,
        OnbJournalClaimFlags  flags,
        gint64               *id)
 {
-  Call call = { 0 };
-  OnbJournalClaim result;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJournalClaimResult) answer = NULL;
 
-  onb_journal_claim_async (journal, row, flags, claimed_cb, &call);
-  g_assert_true (prov_wait_until (prov_flag_set, &call.done, 30));
-  g_assert_no_error (call.error);
-  result = call.claim->claim;
+  onb_journal_claim_async (journal, row, flags, prov_store_result, &result);
+  answer = onb_journal_claim_finish (journal, prov_wait_result (&result), &error);
+  g_assert_no_error (error);
   if (id != NULL)
-    *id = call.claim->row->id;
-  onb_journal_claim_result_free (call.claim);
-  return result;
+    *id = answer->row->id;
+  return answer->claim;
 }
 
 static void
@@ -130,29 +87,30 @@ save (OnbJournal *journal,
       OnbJobRow  *row,
       gboolean    release)
 {
-  Call call = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean saved;
 
   if (release)
-    onb_journal_release_async (journal, row, saved_cb, &call);
+    onb_journal_release_async (journal, row, prov_store_result, &result);
   else
-    onb_journal_save_async (journal, row, saved_cb, &call);
-  g_assert_true (prov_wait_until (prov_flag_set, &call.done, 30));
-  g_assert_no_error (call.error);
-  g_assert_true (call.saved);
+    onb_journal_save_async (journal, row, prov_store_result, &result);
+  saved = onb_journal_save_finish (journal, prov_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_true (saved);
 }
 
 static guint
 claim_unfinished (OnbJournal *journal)
 {
-  Call call = { 0 };
-  guint n;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
 
-  onb_journal_claim_unfinished_async (journal, unfinished_cb, &call);
-  g_assert_true (prov_wait_until (prov_flag_set, &call.done, 30));
-  g_assert_no_error (call.error);
-  n = call.rows->len;
-  g_ptr_array_unref (call.rows);
-  return n;
+  onb_journal_claim_unfinished_async (journal, prov_store_result, &result);
+  rows = onb_journal_claim_unfinished_finish (journal, prov_wait_result (&result), &error);
+  g_assert_no_error (error);
+  return rows->len;
 }
 
 static OnbJobRow *
