@@ -264,7 +264,7 @@ write_config (GKeyFile   *kf,
 }
 
 /* Every setting is checked at load, in words naming the key; none is
- * silently replaced by a default, none makes a request hang (issue 12). */
+ * silently replaced by a default, none makes a request hang. */
 static void
 test_cli_bad_settings (void)
 {

@@ -522,7 +522,7 @@ test_slow_drip (void)
   g_clear_object (&drip.connection);
 }
 
-/* Printed URLs never carry user:password@ (issue 12). */
+/* Printed URLs never carry user:password@. */
 static void
 test_url_for_display (void)
 {

@@ -709,7 +709,7 @@ canned_set_error (const char *status_line,
 }
 
 /* Proxies, outages and broken servers answer anything: each answer is a
- * worded error of the right class, never an abort (issue 12). */
+ * worded error of the right class, never an abort. */
 static void
 test_hostile_answers (void)
 {

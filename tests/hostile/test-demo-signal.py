@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`onboarder --demo` killed with SIGTERM or SIGINT leaves no temporary
 folder behind: no configuration (it holds the simulator's keys), registry
-or journal (issue 12). Run under tests/ui/xvfb-run-test.
+or journal. Run under tests/ui/xvfb-run-test.
 
     test-demo-signal.py ONBOARDER
 """

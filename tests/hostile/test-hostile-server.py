@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A hostile server in front of the simulator (issue 12).
+"""A hostile server in front of the simulator.
 
 A small proxy forwards onboarder-cli's requests to the simulator, except
 for one chosen request kind, which it answers with one hostile answer.

@@ -141,6 +141,37 @@ class Contract(SimTestCase):
         self.assertEqual(missing['error']['message'],
                          'Device with identifier %d is not found or belong to another organization.' % device['id'])
 
+    def test_documented_failures_of_the_calls_the_client_makes(self):
+        """Each failure the documentation prints for a call the client
+        makes: its status, the error shape and the text word for word."""
+        bearer = self.sim.blynk_token()[1]['access_token']
+
+        def failure(method, path, body, status, text):
+            got_status, answer = self.sim.blynk(method, path, body, bearer)
+            self.assertDocumented(answer, got_status, status, 'error.json')
+            self.assertEqual(answer['error']['message'], text)
+
+        failure('POST', '/device/create', {'templateId': 'TMPL0000000000', 'name': 'Contract 02', 'ownerId': OWNER},
+                404, 'Template is not found.')
+        failure('POST', '/device/create', {'templateId': TEMPLATE, 'name': 'Contract 02', 'ownerId': OWNER + 999},
+                404, 'User is not found or you don\'t have access to him.')
+        failure('POST', '/device/create', {'templateId': TEMPLATE, 'name': 'Contract 02', 'ownerId': OWNER,
+                                           'orgId': 1}, 404, 'Organization is not found or you don\'t have access to it.')
+        failure('GET', '/template/metafields?templateId=%d' % (TEMPLATE_NUMBER + 999), None,
+                404, 'Template is not found or you don\'t have access to it.')
+
+        status, device = self.sim.blynk('POST', '/device/create',
+                                        {'templateId': TEMPLATE, 'name': 'Contract 02', 'ownerId': OWNER}, bearer)
+        self.assertEqual(status, 201, device)
+        field = next(f for f in self.sim.blynk('GET', '/template/metafields?templateId=%d' % TEMPLATE_NUMBER,
+                                               token=bearer)[1] if f['type'] == 'Text')
+        failure('POST', '/device/metafield', {'deviceId': device['id'], 'metaFieldId': 999999, 'newValue': 'x'},
+                404, 'Meta field is not found.')
+        failure('POST', '/device/metafield', {'deviceId': device['id'], 'metaFieldId': field['id'], 'newValue': 'x' * 256},
+                400, 'The provided value for metafield is invalid.')
+        failure('POST', '/device/metafield', {'deviceId': device['id'] + 999, 'metaFieldId': field['id'], 'newValue': 'x'},
+                404, 'Device with identifier %d is not found or belong to another organization.' % (device['id'] + 999))
+
 
 if __name__ == '__main__':
     unittest.main()
