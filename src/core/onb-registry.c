@@ -1060,6 +1060,16 @@ import_batch (OnbRegistry             *self,
 
   g_return_val_if_fail (ONB_IS_REGISTRY (self), FALSE);
 
+  /* Parsed before the write lock is taken: a large file does not hold up
+   * other imports, and a broken one opens nothing. */
+  csv = onb_csv_parse (data, length, &local_error);
+  if (csv == NULL)
+    {
+      add_problem (report, onb_csv_error_get_row (local_error), NULL, onb_error_get_reason (local_error), "%s", local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      goto out;
+    }
+
   /* A connection of its own: look-ups (the scan on the main thread) on
    * self->db then see the list before or after this transaction, never
    * rows that may still be rolled back. */
@@ -1072,14 +1082,6 @@ import_batch (OnbRegistry             *self,
     {
       set_db_error (error, db);
       goto out;
-    }
-
-  csv = onb_csv_parse (data, length, &local_error);
-  if (csv == NULL)
-    {
-      add_problem (report, onb_csv_error_get_row (local_error), NULL, onb_error_get_reason (local_error), "%s", local_error->message);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      goto rollback;
     }
 
   rows = validate_rows (db, csv, report);
