@@ -77,16 +77,10 @@ onb_cli_missing (int    argc,
     }
   onb_batch_apply_states (batch, missing, states);
 
-  if (csv_path != NULL)
+  if (csv_path != NULL && !onb_missing_devices_write_csv (missing, csv_path, &error))
     {
-      g_autoptr(GString) out = g_string_new (NULL);
-
-      onb_missing_devices_to_csv (missing, out);
-      if (!g_file_set_contents_full (csv_path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
-        {
-          onb_cli_print_error (json, error);
-          return ONB_CLI_EXIT_REJECTED;
-        }
+      onb_cli_print_error (json, error);
+      return ONB_CLI_EXIT_REJECTED;
     }
 
   for (guint i = 0; i < missing->len; i++)

@@ -219,3 +219,14 @@ onb_missing_devices_to_csv (GPtrArray *devices,
       onb_csv_append_row (out, fields, G_N_ELEMENTS (fields));
     }
 }
+
+gboolean
+onb_missing_devices_write_csv (GPtrArray   *devices,
+                               const char  *path,
+                               GError     **error)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  onb_missing_devices_to_csv (devices, out);
+  return g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}

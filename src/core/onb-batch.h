@@ -100,5 +100,10 @@ gboolean          onb_batch_device_matches  (const OnbBatchDevice *device,
  * onb_csv_append_row): dev_eui, device_name, serial, state, reason, message. */
 void              onb_missing_devices_to_csv  (GPtrArray              *devices,
                                                GString                *out);
+/* The same CSV written to @path (replaced whole), as the kiosk and the CLI
+ * export it. */
+gboolean          onb_missing_devices_write_csv (GPtrArray            *devices,
+                                                 const char           *path,
+                                                 GError              **error);
 
 G_END_DECLS

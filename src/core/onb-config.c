@@ -317,7 +317,7 @@ onb_config_get_int (OnbConfig  *self,
  *
  * Returns: (transfer full): the accepted Profile IDs, upper case; empty
  *   when none is configured (no check). Invalid entries are skipped here
- *   and reported by onb_config_validate().
+ *   and reported by onb_config_check_values().
  */
 char **
 onb_config_get_profile_ids (OnbConfig *self)
@@ -617,26 +617,4 @@ onb_config_check_permissions (OnbConfig  *self,
                _("The configuration %s holds secrets (API key, client secret, PIN) but other users of this computer may read it (mode %04o). Run: chmod 600 %s"),
                self->path, (guint) (st.st_mode & 07777), self->path);
   return FALSE;
-}
-
-/**
- * onb_config_validate:
- *
- * Checks every known key; the first problem is reported.
- */
-gboolean
-onb_config_validate (OnbConfig  *self,
-                     GError    **error)
-{
-  g_return_val_if_fail (ONB_IS_CONFIG (self), FALSE);
-
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    {
-      g_autofree char *value = onb_config_get_string (self, keys[i].group, keys[i].key);
-
-      if (!onb_config_validate_value (keys[i].group, keys[i].key, value, error))
-        return FALSE;
-    }
-
-  return TRUE;
 }

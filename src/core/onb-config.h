@@ -63,8 +63,6 @@ gboolean     onb_config_validate_value     (const char   *group,
                                             const char   *key,
                                             const char   *value,
                                             GError      **error);
-gboolean     onb_config_validate           (OnbConfig    *self,
-                                            GError      **error);
 gboolean     onb_config_check_values       (OnbConfig    *self,
                                             GError      **error);
 gboolean     onb_config_check_permissions  (OnbConfig    *self,

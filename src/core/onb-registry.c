@@ -179,6 +179,19 @@ metafields_parse (const char *text)
   return metafields;
 }
 
+/* The device's name in Blynk: the list's, else one made from the DevEUI. */
+static char *
+make_blynk_name (const char *device_name,
+                 const char *dev_eui)
+{
+  g_autofree char *lower = NULL;
+
+  if (device_name != NULL && *device_name != '\0')
+    return g_strdup (device_name);
+  lower = g_ascii_strdown (dev_eui, -1);
+  return g_strconcat ("eui-", lower, NULL);
+}
+
 static OnbRegistryEntry *
 entry_new (const char *dev_eui,
            const char *join_eui,
@@ -199,10 +212,7 @@ entry_new (const char *dev_eui,
   self->static_token = empty_to_null (static_token);
   self->device_name = empty_to_null (device_name);
   self->profile_id = empty_to_null (profile_id);
-  self->blynk_name = self->device_name != NULL ? g_strdup (self->device_name)
-                                               : g_strconcat ("eui-", dev_eui, NULL);
-  for (char *c = self->blynk_name; self->device_name == NULL && *c; c++)
-    *c = g_ascii_tolower (*c);
+  self->blynk_name = make_blynk_name (self->device_name, dev_eui);
   self->metafields = g_hash_table_ref (metafields);
   return self;
 }
@@ -1060,6 +1070,16 @@ import_batch (OnbRegistry             *self,
 
   g_return_val_if_fail (ONB_IS_REGISTRY (self), FALSE);
 
+  /* Parsed before the write lock is taken: a large file does not hold up
+   * other imports, and a broken one opens nothing. */
+  csv = onb_csv_parse (data, length, &local_error);
+  if (csv == NULL)
+    {
+      add_problem (report, onb_csv_error_get_row (local_error), NULL, onb_error_get_reason (local_error), "%s", local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      goto out;
+    }
+
   /* A connection of its own: look-ups (the scan on the main thread) on
    * self->db then see the list before or after this transaction, never
    * rows that may still be rolled back. */
@@ -1072,14 +1092,6 @@ import_batch (OnbRegistry             *self,
     {
       set_db_error (error, db);
       goto out;
-    }
-
-  csv = onb_csv_parse (data, length, &local_error);
-  if (csv == NULL)
-    {
-      add_problem (report, onb_csv_error_get_row (local_error), NULL, onb_error_get_reason (local_error), "%s", local_error->message);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      goto rollback;
     }
 
   rows = validate_rows (db, csv, report);
@@ -1424,15 +1436,7 @@ onb_registry_get_batch (OnbRegistry  *self,
 
       device = g_new0 (OnbBatchDevice, 1);
       device->dev_eui = g_strdup (dev_eui);
-      if (column_text (stmt, 5) != NULL)
-        device->device_name = g_strdup (column_text (stmt, 5));
-      else
-        {
-          g_autofree char *lower = g_ascii_strdown (dev_eui, -1);
-
-          /* As onb_registry_entry_get_blynk_name() makes it. */
-          device->device_name = g_strconcat ("eui-", lower, NULL);
-        }
+      device->device_name = make_blynk_name (column_text (stmt, 5), dev_eui);
       device->serial = serial_from_metafields (column_text (stmt, 6));
       g_ptr_array_add (devices, device);
     }

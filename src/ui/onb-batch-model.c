@@ -122,16 +122,12 @@ on_loaded (GObject      *object,
 
   self->loading = FALSE;
   g_clear_error (&self->error);
+  g_clear_pointer (&self->batch, onb_batch_free);
+  g_clear_pointer (&self->missing, g_ptr_array_unref);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      self->error = g_steal_pointer (&error);
-      g_clear_pointer (&self->batch, onb_batch_free);
-      g_clear_pointer (&self->missing, g_ptr_array_unref);
-    }
+    self->error = g_steal_pointer (&error);
   else
     {
-      g_clear_pointer (&self->batch, onb_batch_free);
-      g_clear_pointer (&self->missing, g_ptr_array_unref);
       self->batch = g_steal_pointer (&load->batch);
       self->missing = g_steal_pointer (&load->missing);
     }

@@ -130,15 +130,13 @@ onb_missing_page_export (OnbMissingPage  *self,
                          GError         **error)
 {
   GPtrArray *missing = self->model != NULL ? onb_batch_model_get_missing (self->model) : NULL;
-  g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(GPtrArray) none = NULL;
 
   g_return_val_if_fail (ONB_IS_MISSING_PAGE (self), FALSE);
 
   if (missing == NULL)
     missing = none = g_ptr_array_new ();
-  onb_missing_devices_to_csv (missing, out);
-  return g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  return onb_missing_devices_write_csv (missing, path, error);
 }
 
 static void

@@ -50,7 +50,7 @@ set_label (GtkLabel   *label,
 static void
 on_model_changed (OnbShiftPanel *self)
 {
-  const OnbBatch *batch = onb_batch_model_get_batch (self->model);
+  const OnbBatch *batch = self->model != NULL ? onb_batch_model_get_batch (self->model) : NULL;
   g_autofree char *text = NULL;
 
   if (batch == NULL || batch->n_devices == 0)
@@ -83,15 +83,8 @@ onb_shift_panel_set_model (OnbShiftPanel *self,
   g_set_object (&self->model, model);
   onb_batch_chooser_set_model (self->batch_chooser, model);
   if (model != NULL)
-    {
-      g_signal_connect_swapped (model, "changed", G_CALLBACK (on_model_changed), self);
-      on_model_changed (self);
-    }
-  else
-    {
-      gtk_progress_bar_set_fraction (self->batch_bar, 0);
-      set_label (self->batch_label, _("No device list yet"));
-    }
+    g_signal_connect_swapped (model, "changed", G_CALLBACK (on_model_changed), self);
+  on_model_changed (self);
 }
 
 static void
@@ -193,8 +186,7 @@ onb_shift_panel_set_large (OnbShiftPanel *self,
   gtk_widget_set_visible (self->batch_header, large);
   gtk_widget_set_visible (GTK_WIDGET (self->rate_label), large);
   gtk_widget_set_visible (self->recent_box, large);
-  if (self->model != NULL)
-    on_model_changed (self);
+  on_model_changed (self);
 }
 
 const char *

@@ -1,5 +1,5 @@
 /* test-csv.c: CSV writing that spreadsheets cannot run, and parse errors
- * that name their row (issue 12) */
+ * that name their row */
 
 #include "config.h"
 

@@ -381,7 +381,7 @@ test_old_database (Fixture       *f,
   g_assert_cmpuint (batches->len, ==, 2);
 }
 
-/* issue 14: every import is a batch; a device imported again later
+/* Every import is a batch; a device imported again later
  * belongs to the later batch; counts and the "still to scan" list join the
  * journal's states. */
 static void
@@ -541,8 +541,8 @@ import_thread (gpointer data)
   return NULL;
 }
 
-/* issue 13: the import wrote through the handle the scan reads, so a scan
- * during an import saw rows that were then rolled back. The database
+/* The import writes through a handle of its own: through the one the scan
+ * reads, a scan during an import would see rows that are then rolled back. The database
  * itself refuses the last row (a trigger), after every other row has been
  * written inside the transaction. */
 static void
@@ -604,8 +604,8 @@ assert_file_refused (Fixture    *f,
   g_assert_cmpuint (report->n_rows, ==, 0);
 }
 
-/* issue 12: /dev/zero grew to gigabytes, a FIFO blocked forever, a folder
- * gave internal-error. */
+/* Not a regular file: /dev/zero must not grow to gigabytes, a FIFO must
+ * not block forever, a folder must not give internal-error. */
 static void
 test_import_file_kinds (Fixture       *f,
                         gconstpointer  data)
@@ -634,8 +634,8 @@ test_import_file_kinds (Fixture       *f,
   g_assert_cmpuint (onb_registry_get_n_entries (f->registry), ==, 0);
 }
 
-/* issue 12: a 10 MB name or a name with a line break was accepted at
- * import and failed only at provisioning. */
+/* A 10 MB name or a name with a line break is refused at import, not
+ * only at provisioning. */
 static void
 test_import_blynk_refuses (Fixture       *f,
                            gconstpointer  data)
@@ -693,7 +693,7 @@ file_mode (const char *path)
   return st.st_mode & 0777;
 }
 
-/* issue 12: the file of AppKeys had the umask's mode (0644). */
+/* The file of AppKeys is private (0600), whatever the umask. */
 static void
 test_private_file (Fixture       *f,
                    gconstpointer  data)

@@ -713,7 +713,7 @@ scanner_body (OnbApplication *app,
     onb_window_show_page (window, "scan");
   }
 
-  /* The shift (issue 14): the list's progress, the last boxes, and what is
+  /* The shift: the list's progress, the last boxes, and what is
    * still to scan, searchable and exported without keys. 101 and 105 are
    * done, and 102 replaced 101. */
   {
