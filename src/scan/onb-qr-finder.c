@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <math.h>
-#include <string.h>
 
 #include "onb-qr-finder.h"
 

@@ -10,11 +10,10 @@
 #include "config.h"
 
 #include <math.h>
-#include <string.h>
 
 #include "onb-region-prep.h"
 
-/* Output 4096 pixels wide at most: a wrong candidate costs little. */
+/* At most 1024 pixels a side: a wrong candidate costs little. */
 #define MAX_SIDE 1024
 
 void
@@ -168,11 +167,12 @@ onb_prep_sharpen (OnbGreyImage *image,
                   double        amount)
 {
   guint w = image->width, h = image->height;
-  g_autofree guint8 *copy = g_memdup2 (image->data, (gsize) w * h);
+  g_autofree guint8 *copy = NULL;
   int k = (int) lround (amount * 256);
 
   if (w < 3 || h < 3)
     return;
+  copy = g_memdup2 (image->data, (gsize) w * h);
   for (guint y = 1; y + 1 < h; y++)
     for (guint x = 1; x + 1 < w; x++)
       {
