@@ -306,7 +306,10 @@ test_cli_bad_settings (void)
       message = json_object_get_string (json_object_object_get (answer, "message"));
       g_assert_true (g_str_equal (cases[i].key, "pin") || strstr (message, key) != NULL);
       g_assert_cmpuint (strlen (message), <, 600);
-      g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+      /* A hang would last the 30 s request timeout; a refusal at load takes
+       * well under a second, so the bound is loose for sanitizer builds on a
+       * busy machine (5 s was not). */
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
       g_unlink (path);
     }
 }
