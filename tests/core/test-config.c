@@ -12,6 +12,7 @@
 static void
 test_round_trip (void)
 {
+  gboolean succeeded;
   g_autofree char *dir = g_dir_make_tmp ("onb-config-XXXXXX", NULL);
   g_autofree char *sub = g_build_filename (dir, "sub", NULL);
   g_autofree char *path = g_build_filename (sub, "onboarder.conf", NULL);
@@ -25,8 +26,9 @@ test_round_trip (void)
   onb_config_set_string (config, "tts", "api_key", "NNSXS.SECRET");
   onb_config_set_string (config, "labels", "profile_ids", "000af8be, 000A0001;bogus");
   onb_config_set_boolean (config, "tts", "class_b", TRUE);
-  g_assert_true (onb_config_save (config, path, &error));
+  succeeded = onb_config_save (config, path, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
 
   /* The file holds secrets: only its owner may read it. */
   g_assert_cmpint (g_stat (path, &st), ==, 0);
@@ -150,6 +152,7 @@ test_lengths (void)
 static void
 test_check_values (void)
 {
+  gboolean succeeded;
   g_autofree char *dir = g_dir_make_tmp ("onb-config-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "onboarder.conf", NULL);
   g_autoptr(OnbConfig) config = NULL;
@@ -165,8 +168,9 @@ test_check_values (void)
   g_clear_error (&error);
 
   onb_config_set_string (config, "cloud", "timeout_ms", "5000");
-  g_assert_true (onb_config_check_values (config, &error));
+  succeeded = onb_config_check_values (config, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
 
   g_unlink (path);
   g_rmdir (dir);
@@ -176,6 +180,7 @@ test_check_values (void)
 static void
 test_permissions (void)
 {
+  gboolean succeeded;
   g_autofree char *dir = g_dir_make_tmp ("onb-config-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "onboarder.conf", NULL);
   g_autoptr(OnbConfig) config = NULL;
@@ -184,7 +189,9 @@ test_permissions (void)
   g_assert_true (g_file_set_contents (path, "[tts]\napplication_id=warehouse-sensors\n", -1, NULL));
   g_chmod (path, 0644);
   config = onb_config_load (path, &error);
-  g_assert_true (onb_config_check_permissions (config, &error));
+  succeeded = onb_config_check_permissions (config, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_clear_object (&config);
 
   g_assert_true (g_file_set_contents (path, "[tts]\napi_key=NNSXS.SECRET\n", -1, NULL));
@@ -197,7 +204,9 @@ test_permissions (void)
   g_clear_error (&error);
 
   g_chmod (path, 0600);
-  g_assert_true (onb_config_check_permissions (config, &error));
+  succeeded = onb_config_check_permissions (config, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
 
   g_unlink (path);
   g_rmdir (dir);
