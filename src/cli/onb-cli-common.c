@@ -9,6 +9,7 @@
 
 #include "onb-cli-private.h"
 #include "onb-error.h"
+#include "onb-file.h"
 #include "onb-journal.h"
 #include "onb-registry.h"
 
@@ -118,15 +119,18 @@ onb_cli_json_add_string (json_object *object,
  * onb_cli_fail:
  *
  * Prints @error and returns the exit code it calls for: a configuration
- * that cannot be used is %ONB_CLI_EXIT_USAGE, everything else (a cloud, the
- * disk, the data folder) %ONB_CLI_EXIT_FAILED.
+ * that cannot be used, or an output file that is not a regular file, is
+ * %ONB_CLI_EXIT_USAGE; everything else (a cloud, a full disk, a read-only
+ * folder) %ONB_CLI_EXIT_FAILED.
  */
 int
 onb_cli_fail (gboolean      json,
               const GError *error)
 {
   onb_cli_print_error (json, error);
-  return error->domain == ONB_CONFIG_ERROR ? ONB_CLI_EXIT_USAGE : ONB_CLI_EXIT_FAILED;
+  if (error->domain == ONB_CONFIG_ERROR || g_error_matches (error, ONB_FILE_ERROR, ONB_FILE_ERROR_NOT_REGULAR))
+    return ONB_CLI_EXIT_USAGE;
+  return ONB_CLI_EXIT_FAILED;
 }
 
 void

@@ -22,7 +22,8 @@ onb_cli_export (int    argc,
   g_autofree char *data_dir = NULL;
   g_autofree char *path = NULL;
   const GOptionEntry entries[] = {
-    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv_path, N_("Write the CSV to FILE"), N_("FILE") },
+    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv_path, N_("Write the CSV to FILE; “-”: to standard output"),
+      N_("FILE") },
     { NULL }
   };
 

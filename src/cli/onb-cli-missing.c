@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "onb-cli-private.h"
+#include "onb-file.h"
 
 static void
 print_device (const OnbBatchDevice *device,
@@ -53,8 +54,8 @@ onb_cli_missing (int    argc,
   const GOptionEntry entries[] = {
     { "batch", 0, 0, G_OPTION_ARG_INT64, &batch_id, N_("This batch (see “batches”); default the newest"),
       N_("ID") },
-    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv_path, N_("Also write the list as CSV to FILE (no secrets)"),
-      N_("FILE") },
+    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv_path,
+      N_("Also write the list as CSV to FILE (no secrets); “-”: only the CSV, to standard output"), N_("FILE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per device"), NULL },
     { NULL }
   };
@@ -78,6 +79,8 @@ onb_cli_missing (int    argc,
   if (csv_path != NULL && !onb_missing_devices_write_csv (missing, csv_path, &error))
     return onb_cli_fail (json, error);
 
+  if (g_strcmp0 (csv_path, ONB_FILE_STDOUT) == 0)
+    return ONB_CLI_EXIT_OK;
   for (guint i = 0; i < missing->len; i++)
     print_device (missing->pdata[i], batch->id, json);
   return ONB_CLI_EXIT_OK;

@@ -13,6 +13,7 @@
 #include "onb-config.h"
 #include "onb-core-enums.h"
 #include "onb-error.h"
+#include "onb-file.h"
 
 ONB_DEFINE_ERROR_DOMAIN (onb_config_error, onb_config_error_get_type)
 
@@ -222,9 +223,7 @@ onb_config_save (OnbConfig   *self,
   dir = g_path_get_dirname (self->path);
 
   if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      !g_file_set_contents_full (self->path, data, length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, &local_error))
+      !onb_file_write (self->path, data, length, ONB_FILE_WRITE_PRIVATE, &local_error))
     {
       g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_WRITE_FAILED,
                    _("The configuration could not be saved to %s: %s"), self->path,
