@@ -69,6 +69,25 @@ class OptionsTest(unittest.TestCase):
                     self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
                     self.assertIn("[kiosk] max_jobs must be a whole number", r.stdout + r.stderr)
 
+    def test_configuration_never_echoed(self):
+        # A link to a file like /etc/shadow, through --config and ONBOARDER_CONFIG.
+        secret = "root:$6$Secr3tHash$AbCdEf:19000:0:99999:7:::"
+        shadow = os.path.join(self.tmp.name, "shadow")
+        with open(shadow, "w") as f:
+            f.write(secret + "\ndaemon:*:19000:0:99999:7:::\n")
+        link = os.path.join(self.tmp.name, "link.conf")
+        os.symlink(shadow, link)
+        for command, args in COMMANDS.items():
+            for argv, env in (([command, "--config", link, *args], None),
+                              ([command, *args] + (["--json"] if command != "export" else []),
+                               {"ONBOARDER_CONFIG": link})):
+                with self.subTest(argv=argv, env=env):
+                    r = run(*argv, env=env)
+                    self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                    self.assertIn("line 1", r.stdout + r.stderr)
+                    self.assertNotIn("Secr3t", r.stdout + r.stderr)
+                    self.assertNotIn("root:", r.stdout + r.stderr)
+
     def test_missing_configuration_is_2(self):
         r = run("check", env={"ONBOARDER_CONFIG": os.path.join(self.tmp.name, "none.conf")})
         self.assertEqual(r.returncode, 2, r.stderr)
