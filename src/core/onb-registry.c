@@ -380,6 +380,75 @@ onb_registry_open (const char  *path,
   return g_steal_pointer (&self);
 }
 
+static int
+probe (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, "SELECT count(*) FROM sqlite_master", -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode (db);
+  sqlite3_finalize (stmt);
+  return rc;
+}
+
+static int
+open_uri (const char  *uri,
+          sqlite3    **db)
+{
+  int rc = sqlite3_open_v2 (uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_busy_timeout (*db, BUSY_TIMEOUT_MS);
+  return rc == SQLITE_OK ? probe (*db) : rc;
+}
+
+int
+onb_sqlite_open_read_only (const char  *path,
+                           const char  *empty_schema,
+                           sqlite3    **db)
+{
+  g_autofree char *absolute = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *immutable = NULL;
+  int rc;
+
+  *db = NULL;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      rc = sqlite3_open_v2 (":memory:", db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+      return rc == SQLITE_OK ? sqlite3_exec (*db, empty_schema, NULL, NULL, NULL) : rc;
+    }
+
+  absolute = g_canonicalize_filename (path, NULL);
+  if (!(uri = g_filename_to_uri (absolute, NULL, NULL)))
+    return SQLITE_CANTOPEN;
+  rc = open_uri (uri, db);
+  if (rc == SQLITE_OK)
+    return rc;
+
+  /* No -shm file can be made: nobody can write the file now either, so
+   * reading it as it stands is what there is. */
+  g_clear_pointer (db, sqlite3_close);
+  immutable = g_strconcat (uri, "?immutable=1", NULL);
+  return open_uri (immutable, db);
+}
+
+OnbRegistry *
+onb_registry_open_read_only (const char  *path,
+                             GError     **error)
+{
+  g_autoptr(OnbRegistry) self = g_object_new (ONB_TYPE_REGISTRY, NULL);
+
+  self->path = g_strdup (path);
+  if (onb_sqlite_open_read_only (path, schema, &self->db) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
 guint
 onb_registry_get_n_entries (OnbRegistry *self)
 {

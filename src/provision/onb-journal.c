@@ -796,6 +796,23 @@ onb_journal_open (const char  *path,
   return g_steal_pointer (&self);
 }
 
+OnbJournal *
+onb_journal_open_read_only (const char  *path,
+                            GError     **error)
+{
+  g_autoptr(OnbJournal) self = g_object_new (ONB_TYPE_JOURNAL, NULL);
+
+  self->path = g_strdup (path);
+  if (onb_sqlite_open_read_only (path, schema, &self->db) != SQLITE_OK)
+    {
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                   _("The job journal “%s” cannot be read (%s). Check the disk of the station."), path,
+                   self->db != NULL ? sqlite3_errmsg (self->db) : g_strerror (ENOMEM));
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
 void
 onb_journal_claim_async (OnbJournal           *self,
                          OnbJobRow            *row,

@@ -30,6 +30,10 @@ G_DECLARE_FINAL_TYPE (OnbJournal, onb_journal, ONB, JOURNAL, GObject)
 /* Creates the file (mode 0600) when missing. */
 OnbJournal  *onb_journal_open          (const char   *path,
                                         GError      **error);
+/* For reading only (jobs, export, batches, missing): works on a read-only
+ * data folder and a full disk, and writes nothing. */
+OnbJournal  *onb_journal_open_read_only (const char  *path,
+                                         GError     **error);
 /* "<data_dir>/journal.sqlite" (transfer full) */
 char        *onb_journal_default_path  (const char   *data_dir);
 const char  *onb_journal_get_path      (OnbJournal   *self);
