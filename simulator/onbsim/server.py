@@ -309,7 +309,9 @@ class Simulator:
             if action in ('500', '503', '429', '403'):
                 raise self.fault_error(endpoint, action, retry_after)
             with self.lock:
-                status, body = fn(req, **kwargs)
+                # A handler answers (status, body) or (status, body, headers).
+                status, body, *extra = fn(req, **kwargs)
+                headers = extra[0] if extra else {}
                 answer_delay = self.faults.answer_delay(endpoint)
             if answer_delay > 0:
                 entry['delay_ms'] += round(answer_delay * 1000.0, 3)
