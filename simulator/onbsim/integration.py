@@ -215,3 +215,28 @@ class Integration:
         if field is not None:
             device['metafields'][field['id']] = value
             device['updated_at'] = int(time.time() * 1000)
+
+    # --- the Free plan's import -----------------------------------------------
+
+    def uplink(self, body):
+        """Admin: a TTS device's first uplink. Blynk imports it as a new
+        device of the template connected to its application unless a Blynk
+        device points at it through TheThingsNetwork Device."""
+        app, device_id = body.get('application_id'), body.get('device_id')
+        if (app, device_id) not in self.tts.records['is']:
+            raise ValueError('no TTS device %s/%s to send an uplink' % (app, device_id))
+        connected = {t: s for t, s in self.settings.items() if s['application_id'] == app}
+        for blynk_id, device in sorted(self.blynk.devices.items()):
+            settings = connected.get(device['template_id'])
+            if settings and self.field_values(device, settings)['ttn_device'] == device_id:
+                return {'imported': False, 'blynk_device_id': blynk_id}
+        template_id = next((t for t, s in sorted(connected.items()) if s['import_on_uplink']), None)
+        if template_id is None:
+            return {'imported': False, 'blynk_device_id': None}
+        # Assumed: the imported device is named after the TTS device ID,
+        # belongs to the first user and has only TheThingsNetwork Device set.
+        device = self.blynk.new_device(self.blynk.templates[template_id], device_id, self.owner_id)
+        self.set_field(device, connected[template_id]['metafields']['ttn_device'], device_id)
+        self.imports.append({'blynk_device_id': device['id'], 'template_id': template_id, 'application_id': app,
+                             'device_id': device_id, 'at_ms': int(time.time() * 1000)})
+        return {'imported': True, 'blynk_device_id': device['id']}

@@ -419,6 +419,9 @@ class Simulator:
                 with self.lock:
                     self.integration.configure(body)
                     result = self.integration.describe()
+            elif key == ('POST', '/_admin/tts/uplink'):
+                with self.lock:
+                    result = self.integration.uplink(body)
             elif key == ('POST', '/_admin/blynk/expire-tokens'):
                 with self.lock:
                     self.blynk.expire_tokens()

@@ -139,5 +139,51 @@ class Integration(SimTestCase):
             self.assertIsInstance(answer['error'], str)
 
 
+class Import(SimTestCase):
+    def setUp(self):
+        super().setUp()
+        self.assertEqual(self.sim.register(DEV_EUI, JOIN_EUI), [200, 200, 200, 200])
+        self.device_id = 'eui-' + DEV_EUI.lower()
+
+    def uplink(self, device_id=None):
+        status, body = self.sim.admin('POST', '/_admin/tts/uplink',
+                                      {'application_id': APP, 'device_id': device_id or self.device_id})
+        self.assertEqual(status, 200, body)
+        return body
+
+    def imported(self):
+        status, body = self.sim.admin('GET', '/_admin/blynk/integration')
+        self.assertEqual(status, 200, body)
+        return body['imported']
+
+    def test_no_import_unless_the_template_imports(self):
+        self.assertEqual(self.uplink(), {'imported': False, 'blynk_device_id': None})
+        self.assertEqual((self.imported(), self.sim.state()['blynk']['devices']), (0, []))
+
+    def test_first_uplink_imports_once(self):
+        self.sim.admin('POST', '/_admin/blynk/integration', {'template_id': TEMPLATE, 'import_on_uplink': True})
+        first = self.uplink()
+        self.assertTrue(first['imported'], first)
+        self.assertEqual(self.uplink(), {'imported': False, 'blynk_device_id': first['blynk_device_id']})
+        devices = self.sim.state()['blynk']['devices']
+        self.assertEqual([(d['name'], d['templateId']) for d in devices], [(self.device_id, 101)])
+        ttn = next(f['value'] for f in devices[0]['metaFields'] if f['name'] == 'TheThingsNetwork Device')
+        self.assertEqual((ttn, self.imported()), (self.device_id, 1))
+
+    def test_a_blynk_device_pointing_at_it_prevents_the_import(self):
+        self.sim.admin('POST', '/_admin/blynk/integration', {'template_id': TEMPLATE, 'import_on_uplink': True})
+        bearer = self.sim.blynk_token()[1]['access_token']
+        device = self.sim.blynk('POST', '/device/create', {'templateId': TEMPLATE, 'name': 'Box', 'ownerId': OWNER},
+                                bearer)[1]
+        self.sim.blynk('POST', '/device/metafield', {'deviceId': device['id'], 'metaFieldId': 5,
+                                                     'newValue': self.device_id}, bearer)
+        self.assertEqual(self.uplink(), {'imported': False, 'blynk_device_id': device['id']})
+        self.assertEqual((self.imported(), len(self.sim.state()['blynk']['devices'])), (0, 1))
+
+    def test_unknown_device(self):
+        status, body = self.sim.admin('POST', '/_admin/tts/uplink', {'application_id': APP, 'device_id': 'nope'})
+        self.assertEqual(status, 400, body)
+
+
 if __name__ == '__main__':
     unittest.main()
