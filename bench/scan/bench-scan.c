@@ -969,6 +969,8 @@ main (int    argc,
   if (argc >= 4 && g_str_equal (argv[1], "detect") && g_str_equal (argv[2], "--wasm"))
     {
       wasm_reads = load_wasm_reads (argv[3]);
+      /* "detect" moved over the option: argv[1..] as without it. */
+      argv[3] = argv[1];
       argv += 2;
       argc -= 2;
     }
