@@ -4,6 +4,8 @@ import copy
 import json
 import os
 
+from .integration import DEFAULT_FIELDS, check_settings
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_NAME = 'simulator-config.json'
 
@@ -68,6 +70,21 @@ def validate(config):
             raise ValueError('frequency plan %s names unknown band %r' % (fp.get('id'), fp.get('band_id')))
     blynk = config.get('blynk', {})
     templates = {t['template_id'] for t in blynk.get('templates', [])}
+    for template in blynk.get('templates', []):
+        integration = template.get('ttn_integration')
+        if integration is None:
+            continue
+        where = 'template %s: ttn_integration' % template.get('template_id')
+        if integration.get('application_id') not in apps:
+            raise ValueError('%s names unknown application %r' % (where, integration.get('application_id')))
+        check_settings(dict(integration.get('automated_onboarding', {}),
+                            **({'import_on_uplink': integration['import_on_uplink']}
+                               if 'import_on_uplink' in integration else {})), where)
+        names = {mf.get('name') for mf in template.get('metafields', [])}
+        fields = dict(DEFAULT_FIELDS, **integration.get('metafields', {}))
+        missing = [fields[role] for role in ('dev_eui', 'join_eui', 'app_key') if fields[role] not in names]
+        if 'automated_onboarding' in integration and missing:
+            raise ValueError('%s: the template has no metafield %s' % (where, ', '.join(missing)))
     for token in blynk.get('static_tokens', []):
         if token.get('template_id') not in templates:
             raise ValueError('static token names unknown template %r' % token.get('template_id'))

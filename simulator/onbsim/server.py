@@ -19,6 +19,7 @@ from . import config as configmod
 from .blynk import Blynk
 from .errors import ApiError, blynk_error, encode, tts_decode_error, tts_error
 from .faults import FaultError, Faults
+from .integration import Integration
 from .tts import TTS
 
 LOOPBACK = '127.0.0.1'
@@ -156,6 +157,10 @@ class Simulator:
         self.stop_event = threading.Event()
         self.tts = TTS(config)
         self.blynk = Blynk(config)
+        self.ports = {}
+        self.integration = Integration(config, self.tts, self.blynk, self.lock, self.internal_call,
+                                       lambda: '%s:%d' % (LOOPBACK, self.ports.get('main', 0)))
+        self.blynk.on_metafields = self.integration.metafields_changed
         self.start_faults = faults_spec
         self.faults = Faults(faults_spec)
         self.start_blynk_settings = self.blynk.settings()
@@ -163,7 +168,6 @@ class Simulator:
         for method, pattern, endpoint, handler in self.tts.routes() + self.blynk.routes():
             self.routes.append((method, re.compile(pattern + '$'), endpoint, handler))
         self.listeners = {}
-        self.ports = {}
         self.connections = {}
         self.network_down = False
         self.network_timer = None
@@ -253,6 +257,15 @@ class Simulator:
             raise blynk_error(405, 'Method not allowed.', reason='method_not_allowed')
         raise blynk_error(404, 'Not found.', reason='no_route')
 
+    def internal_call(self, method, path, body, key):
+        """A request of the simulated clouds themselves (Blynk's
+        integration): the same handlers and rules, but never faulted,
+        counted or logged. Raises ApiError when refused."""
+        req = Request(method, path, {'Authorization': 'Bearer ' + key, 'Content-Type': 'application/json'},
+                      json.dumps(body).encode('utf-8'))
+        _, fn, kwargs = self.route(req)
+        return fn(req, **kwargs)
+
     def fault_error(self, endpoint, action, retry_after):
         headers = {'Retry-After': str(retry_after)} if action in ('429', '503') else {}
         if endpoint.startswith('tts'):
@@ -309,7 +322,9 @@ class Simulator:
             if action in ('500', '503', '429', '403'):
                 raise self.fault_error(endpoint, action, retry_after)
             with self.lock:
-                status, body = fn(req, **kwargs)
+                # A handler answers (status, body) or (status, body, headers).
+                status, body, *extra = fn(req, **kwargs)
+                headers = extra[0] if extra else {}
                 answer_delay = self.faults.answer_delay(endpoint)
             if answer_delay > 0:
                 entry['delay_ms'] += round(answer_delay * 1000.0, 3)
@@ -337,7 +352,7 @@ class Simulator:
                 'ports': dict(self.ports),
                 'network_down': self.network_down,
                 'tts': self.tts.describe(),
-                'blynk': self.blynk.describe(),
+                'blynk': dict(self.blynk.describe(), integration=self.integration.describe()),
                 'counts': dict(self.counts),
                 'rejected': list(self.rejected),
                 'log': [dict(e) for e in self.log],
@@ -349,6 +364,7 @@ class Simulator:
         with self.lock:
             self.tts.reset()
             self.blynk.reset()
+            self.integration.reset()
             self.blynk.apply_settings(self.start_blynk_settings)
             self.faults.set(self.start_faults)
             self.clear_stats()
@@ -396,6 +412,16 @@ class Simulator:
                 with self.lock:
                     self.blynk.apply_settings(body.get('blynk', {}))
                     result = {'blynk': self.blynk.settings()}
+            elif key == ('GET', '/_admin/blynk/integration'):
+                with self.lock:
+                    result = self.integration.describe()
+            elif key == ('POST', '/_admin/blynk/integration'):
+                with self.lock:
+                    self.integration.configure(body)
+                    result = self.integration.describe()
+            elif key == ('POST', '/_admin/tts/uplink'):
+                with self.lock:
+                    result = self.integration.uplink(body)
             elif key == ('POST', '/_admin/blynk/expire-tokens'):
                 with self.lock:
                     self.blynk.expire_tokens()

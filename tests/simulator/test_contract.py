@@ -1,6 +1,6 @@
 """Contract: every Blynk call the client makes, sent to the simulator, must
-answer what Blynk's documentation shows (tests/fixtures/blynk/, copied from
-the reference): the documented status, and the documented example's shape,
+answer what Blynk's documentation shows (tests/fixtures/blynk/, as
+docs/blynk-api.md records it): the documented status, and the documented example's shape,
 field by field and type by type. A bare array where a page is documented,
 a body where 204 is documented or a text where a number is documented fails.
 """
