@@ -240,10 +240,38 @@ onb_registry_init (OnbRegistry *self)
 {
 }
 
+OnbFileError
+onb_sqlite_get_fault (sqlite3 *db)
+{
+  switch (db != NULL ? sqlite3_errcode (db) & 0xff : SQLITE_NOMEM)
+    {
+    case SQLITE_FULL:
+      return ONB_FILE_ERROR_DISK_FULL;
+    case SQLITE_READONLY:
+      return ONB_FILE_ERROR_READ_ONLY;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      return onb_file_error_from_errno (sqlite3_system_errno (db));
+    default:
+      return ONB_FILE_ERROR_WRITE_FAILED;
+    }
+}
+
+static gboolean
+set_fault_error (GError       **error,
+                 OnbFileError   fault,
+                 const char    *path)
+{
+  return onb_file_set_data_fault (error, fault, path, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DISK_FULL,
+                                  ONB_REGISTRY_ERROR_DATA_READ_ONLY);
+}
+
 static void
 set_db_error (GError  **error,
               sqlite3  *db)
 {
+  if (db != NULL && set_fault_error (error, onb_sqlite_get_fault (db), sqlite3_db_filename (db, "main")))
+    return;
   g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
                _("The device list database cannot be used (%s). Check the disk of the station."),
                db != NULL ? sqlite3_errmsg (db) : "out of memory");
@@ -323,9 +351,10 @@ create_private_file (const char  *path,
 
       if (fd >= 0)
         close (fd);
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-                   _("The device list database “%s” cannot be made private to this station: %s."),
-                   path, g_strerror (saved_errno));
+      if (!set_fault_error (error, onb_file_error_from_errno (saved_errno), path))
+        g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                     _("The device list database “%s” cannot be made private to this station: %s."),
+                     path, g_strerror (saved_errno));
       return FALSE;
     }
   close (fd);
@@ -360,8 +389,9 @@ onb_registry_open (const char  *path,
     {
       int saved_errno = errno;
 
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-                   _("The folder “%s” for the device list cannot be made: %s."), dir, g_strerror (saved_errno));
+      if (!set_fault_error (error, onb_file_error_from_errno (saved_errno), path))
+        g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                     _("The folder “%s” for the device list cannot be made: %s."), dir, g_strerror (saved_errno));
       return NULL;
     }
 

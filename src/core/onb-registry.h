@@ -14,6 +14,7 @@
 
 #include "onb-batch.h"
 #include "onb-code.h"
+#include "onb-file.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,8 @@ typedef enum
   ONB_REGISTRY_ERROR_FILE_UNREADABLE,   /*< nick=file-unreadable >*/
   ONB_REGISTRY_ERROR_NO_BATCH,          /*< nick=no-batch >*/        /* nothing imported yet */
   ONB_REGISTRY_ERROR_UNKNOWN_BATCH,     /*< nick=unknown-batch >*/
+  ONB_REGISTRY_ERROR_DISK_FULL,         /*< nick=disk-full >*/
+  ONB_REGISTRY_ERROR_DATA_READ_ONLY,    /*< nick=data-read-only >*/
 } OnbRegistryError;
 
 /* The largest device list a file import reads (64 MB: about 300,000 rows). */
@@ -177,6 +180,9 @@ OnbBatch          *onb_registry_get_batch       (OnbRegistry            *self,
  * Returns the SQLite result code. */
 int                onb_sqlite_exec_retry        (sqlite3                *db,
                                                  const char             *sql);
+/* What a failed SQLite call on @db says about its folder: DISK_FULL,
+ * READ_ONLY, else WRITE_FAILED. Shared with the journal. */
+OnbFileError       onb_sqlite_get_fault         (sqlite3                *db);
 /* Opens @path for reading only, never writing a byte: read-only first,
  * then, where SQLite cannot make its shared-memory file (a read-only
  * folder, a full disk), as an immutable file. A missing file reads as an

@@ -154,13 +154,31 @@ class FilesTest(unittest.TestCase):
         with open(exported) as f:
             self.assertIn(eui(1), f.read())
 
+    def assert_provision_refused(self, config, reason):
+        """provision sends nothing, exits 1 and says why once."""
+        def counts():
+            state = self.sim.state()["counts"]
+            return state.get("tts.is.create", 0), state.get("blynk.device_create", 0)
+
+        before = counts()
+        r = subprocess.run([CLI, "provision", "--json", "-c", config, "--timeout", "30",
+                            "LW:D0:%s:%s:000AF8BE" % (JOIN_EUI, eui(2))],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn('"reason":"%s"' % reason, r.stdout.replace(" ", ""))
+        self.assertIn("nothing was sent", r.stdout)
+        self.assertLessEqual(len((r.stdout + r.stderr).splitlines()), 2, r.stdout + r.stderr)
+        self.assertEqual(counts(), before)
+
     def test_read_only_data_folder(self):
         with self.data_copy("read-only") as config:
             self.assert_reading_works(config)
+            self.assert_provision_refused(config, "data-read-only")
 
     def test_full_disk(self):
         with self.data_copy("full") as config:
             self.assert_reading_works(config)
+            self.assert_provision_refused(config, "disk-full")
 
     def test_standard_output(self):
         r = self.cli("export", "--csv", "-")
