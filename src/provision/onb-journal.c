@@ -1086,6 +1086,18 @@ iso_time (GDateTime *time)
   return time != NULL ? g_date_time_format_iso8601 (time) : g_strdup ("");
 }
 
+/* "is=done;js=done;…" */
+static char *
+steps_summary (OnbJob *job)
+{
+  GString *steps = g_string_new (NULL);
+
+  for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
+    g_string_append_printf (steps, "%s%s=%s", s > 0 ? ";" : "", onb_job_step_to_string (s),
+                            onb_step_state_to_string (onb_job_get_step_state (job, s)));
+  return g_string_free (steps, FALSE);
+}
+
 gboolean
 onb_journal_export_csv (OnbJournal  *self,
                         const char  *path,
@@ -1114,31 +1126,17 @@ onb_journal_export_csv (OnbJournal  *self,
       g_autofree char *created = iso_time (onb_job_get_created (job));
       g_autofree char *updated = iso_time (onb_job_get_updated (job));
       g_autofree char *finished = iso_time (onb_job_get_finished (job));
-      g_autoptr(GString) steps = g_string_new (NULL);
-      const char *fields[G_N_ELEMENTS (header)];
+      g_autofree char *steps = steps_summary (job);
+      /* In the order of the header. */
+      const char *fields[] = {
+        id, enum_to_nick (ONB_TYPE_JOB_KIND, onb_job_get_kind (job)), onb_job_get_dev_eui (job),
+        onb_job_get_join_eui (job), onb_job_get_device_name (job), onb_job_get_old_dev_eui (job),
+        onb_job_get_source (job), onb_job_get_code_kind (job), onb_job_state_to_string (onb_job_get_state (job)),
+        onb_job_get_reason (job), onb_job_get_message (job), attempts, blynk_id, onb_job_get_tts_device_id (job),
+        created, updated, finished, steps,
+      };
 
-      for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
-        g_string_append_printf (steps, "%s%s=%s", s > 0 ? ";" : "", onb_job_step_to_string (s),
-                                onb_step_state_to_string (onb_job_get_step_state (job, s)));
-
-      fields[0] = id;
-      fields[1] = enum_to_nick (ONB_TYPE_JOB_KIND, onb_job_get_kind (job));
-      fields[2] = onb_job_get_dev_eui (job);
-      fields[3] = onb_job_get_join_eui (job);
-      fields[4] = onb_job_get_device_name (job);
-      fields[5] = onb_job_get_old_dev_eui (job);
-      fields[6] = onb_job_get_source (job);
-      fields[7] = onb_job_get_code_kind (job);
-      fields[8] = onb_job_state_to_string (onb_job_get_state (job));
-      fields[9] = onb_job_get_reason (job);
-      fields[10] = onb_job_get_message (job);
-      fields[11] = attempts;
-      fields[12] = blynk_id;
-      fields[13] = onb_job_get_tts_device_id (job);
-      fields[14] = created;
-      fields[15] = updated;
-      fields[16] = finished;
-      fields[17] = steps->str;
+      G_STATIC_ASSERT (G_N_ELEMENTS (fields) == G_N_ELEMENTS (header));
       onb_csv_append_row (out, fields, G_N_ELEMENTS (fields));
     }
 
