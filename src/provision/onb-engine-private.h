@@ -57,7 +57,7 @@ struct _OnbEngine
   guint max_delay_ms;
   guint n_done;
   guint n_failed;
-  guint n_queued;
+  guint n_unfinished;      /* queued, running or waiting */
   guint n_trimmed_done;    /* finished jobs that left the model still count */
   guint n_trimmed_failed;
 };

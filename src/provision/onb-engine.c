@@ -31,7 +31,7 @@ enum {
   PROP_0,
   PROP_N_DONE,
   PROP_N_FAILED,
-  PROP_N_QUEUED,
+  PROP_N_UNFINISHED,
   PROP_MAX_JOBS,
   N_PROPS
 };
@@ -59,7 +59,7 @@ void
 onb_engine_update_counters (OnbEngine *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
-  guint done = 0, failed = 0, queued = 0;
+  guint done = 0, failed = 0, unfinished = 0;
 
   for (guint i = 0; i < n; i++)
     {
@@ -73,7 +73,7 @@ onb_engine_update_counters (OnbEngine *self)
         case ONB_JOB_STATE_RUNNING:
         case ONB_JOB_STATE_WAITING:
         default:
-          queued++;
+          unfinished++;
           break;
         }
     }
@@ -90,11 +90,11 @@ onb_engine_update_counters (OnbEngine *self)
       self->n_failed = failed;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
     }
-  if (queued != self->n_queued)
+  if (unfinished != self->n_unfinished)
     {
-      self->n_queued = queued;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_QUEUED]);
-      if (queued == 0)
+      self->n_unfinished = unfinished;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_UNFINISHED]);
+      if (unfinished == 0)
         g_signal_emit (self, signals[IDLE], 0);
     }
 }
@@ -197,7 +197,7 @@ onb_engine_get_property (GObject    *object,
     {
     case PROP_N_DONE: g_value_set_uint (value, self->n_done); break;
     case PROP_N_FAILED: g_value_set_uint (value, self->n_failed); break;
-    case PROP_N_QUEUED: g_value_set_uint (value, self->n_queued); break;
+    case PROP_N_UNFINISHED: g_value_set_uint (value, self->n_unfinished); break;
     case PROP_MAX_JOBS: g_value_set_uint (value, self->max_jobs); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -233,8 +233,9 @@ onb_engine_class_init (OnbEngineClass *klass)
 
   properties[PROP_N_DONE] = g_param_spec_uint ("n-done", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_N_FAILED] = g_param_spec_uint ("n-failed", NULL, NULL, 0, G_MAXUINT, 0, ro);
-  properties[PROP_N_QUEUED] = g_param_spec_uint ("n-queued", NULL, NULL, 0, G_MAXUINT, 0, ro);
-  properties[PROP_MAX_JOBS] = g_param_spec_uint ("max-jobs", NULL, NULL, 1, 256, ONB_ENGINE_DEFAULT_MAX_JOBS,
+  properties[PROP_N_UNFINISHED] = g_param_spec_uint ("n-unfinished", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_MAX_JOBS] = g_param_spec_uint ("max-jobs", NULL, NULL, 1, ONB_ENGINE_MAX_MAX_JOBS,
+                                                 ONB_ENGINE_DEFAULT_MAX_JOBS,
                                                  G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -290,7 +291,7 @@ onb_engine_new (OnbConfig      *config,
 
   self->profile_ids = onb_config_get_profile_ids (config);
   max_jobs = onb_config_get_int (config, "kiosk", "max_jobs", ONB_ENGINE_DEFAULT_MAX_JOBS);
-  self->max_jobs = CLAMP (max_jobs, 1, 256);
+  self->max_jobs = CLAMP (max_jobs, 1, ONB_ENGINE_MAX_MAX_JOBS);
   return g_steal_pointer (&self);
 }
 
@@ -491,9 +492,9 @@ onb_engine_submit_payload (OnbEngine   *self,
       return g_object_ref (job);
     }
 
-  job = onb_job_new (ONB_JOB_KIND_PROVISION, onb_registry_entry_get_dev_eui (entry),
-                     onb_registry_entry_get_join_eui (entry), onb_registry_entry_get_blynk_name (entry), NULL,
-                     FALSE, source, onb_code_kind_to_string (onb_code_get_kind (code)));
+  job = onb_job_new_provision (onb_registry_entry_get_dev_eui (entry), onb_registry_entry_get_join_eui (entry),
+                               onb_registry_entry_get_blynk_name (entry), source,
+                               onb_code_kind_to_string (onb_code_get_kind (code)));
   model_add (self, job);
   onb_engine_claim_new (self, job);
   onb_engine_update_counters (self);
@@ -571,10 +572,10 @@ onb_engine_submit_replace (OnbEngine   *self,
   if ((job = g_hash_table_lookup (self->by_dev_eui, onb_registry_entry_get_dev_eui (new_entry))) != NULL)
     return g_object_ref (job);
 
-  job = onb_job_new (ONB_JOB_KIND_REPLACE, onb_registry_entry_get_dev_eui (new_entry),
-                     onb_registry_entry_get_join_eui (new_entry), onb_registry_entry_get_blynk_name (old_entry),
-                     onb_registry_entry_get_dev_eui (old_entry), delete_old_tts, source,
-                     onb_code_kind_to_string (onb_code_get_kind (code)));
+  job = onb_job_new_replace (onb_registry_entry_get_dev_eui (new_entry), onb_registry_entry_get_join_eui (new_entry),
+                             onb_registry_entry_get_blynk_name (old_entry), onb_registry_entry_get_dev_eui (old_entry),
+                             delete_old_tts ? ONB_JOB_DELETE_OLD_TTS : ONB_JOB_KEEP_OLD_TTS, source,
+                             onb_code_kind_to_string (onb_code_get_kind (code)));
   model_add (self, job);
   onb_engine_claim_new (self, job);
   onb_engine_update_counters (self);
@@ -663,7 +664,7 @@ onb_engine_lookup_job (OnbEngine *self,
 
 guint onb_engine_get_n_done (OnbEngine *self) { return self->n_done; }
 guint onb_engine_get_n_failed (OnbEngine *self) { return self->n_failed; }
-guint onb_engine_get_n_queued (OnbEngine *self) { return self->n_queued; }
+guint onb_engine_get_n_unfinished (OnbEngine *self) { return self->n_unfinished; }
 guint onb_engine_get_max_jobs (OnbEngine *self) { return self->max_jobs; }
 
 gboolean
@@ -681,7 +682,7 @@ onb_engine_set_max_jobs (OnbEngine *self,
 {
   g_return_if_fail (ONB_IS_ENGINE (self));
 
-  max_jobs = CLAMP (max_jobs, 1, 256);
+  max_jobs = CLAMP (max_jobs, 1, ONB_ENGINE_MAX_MAX_JOBS);
   if (max_jobs == self->max_jobs)
     return;
   self->max_jobs = max_jobs;

@@ -70,8 +70,8 @@ could_be_ours (Search         *search,
 
   if (onb_blynk_device_get_owner_id (device) != onb_blynk_client_get_owner_id (blynk))
     return FALSE;
-  if (run->template_number > 0 ? onb_blynk_device_get_template_id (device) != run->template_number
-                               : g_strcmp0 (onb_blynk_device_get_template_code (device),
+  if (run->template_number > 0 ? onb_blynk_device_get_template_number (device) != run->template_number
+                               : g_strcmp0 (onb_blynk_device_get_template_id (device),
                                             onb_blynk_client_get_template_id (blynk)) != 0)
     return FALSE;
   if (run_is_replace (run))
@@ -207,7 +207,7 @@ record_device (Run            *run,
                OnbBlynkDevice *device,
                gboolean        owned)
 {
-  record_id (run, onb_blynk_device_get_id (device), onb_blynk_device_get_template_id (device), owned);
+  record_id (run, onb_blynk_device_get_id (device), onb_blynk_device_get_template_number (device), owned);
 }
 
 /* This job made @device: a rollback removes it. */
@@ -562,7 +562,7 @@ template_known_cb (GObject      *object,
   device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
   if (device == NULL)
     run_step_failed (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
-  else if (onb_blynk_device_get_template_id (device) <= 0)
+  else if (onb_blynk_device_get_template_number (device) <= 0)
     {
       g_autoptr(GError) unknown = g_error_new (ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE,
                                                _("Blynk did not say which template device %" G_GINT64_FORMAT
@@ -571,7 +571,7 @@ template_known_cb (GObject      *object,
     }
   else if (run_may_continue (run))
     {
-      run->template_number = onb_blynk_device_get_template_id (device);
+      run->template_number = onb_blynk_device_get_template_number (device);
       metafields_write (run);
     }
   run_settle (run);

@@ -158,7 +158,8 @@ undo_send (Run  *run,
       {
         g_autoptr(GHashTable) values = run_metafield_values (run->old_entry, run->old_tts_device);
 
-        onb_blynk_client_set_metafields_async (self->blynk, onb_job_get_blynk_device_id (job), 0, values,
+        onb_blynk_client_set_metafields_async (self->blynk, onb_job_get_blynk_device_id (job),
+                                               ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN, values,
                                                self->cancellable, undo_cb, call);
       }
       break;

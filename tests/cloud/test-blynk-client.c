@@ -97,7 +97,7 @@ set_metafields (OnbBlynkClient  *blynk,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  onb_blynk_client_set_metafields_async (blynk, device_id, 0, values, NULL, cloud_test_store_result, &result);
+  onb_blynk_client_set_metafields_async (blynk, device_id, ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN, values, NULL, cloud_test_store_result, &result);
   return onb_blynk_client_set_metafields_finish (blynk, cloud_test_wait (&result), error);
 }
 
@@ -152,8 +152,8 @@ test_device_lifecycle (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (onb_blynk_device_get_id (device), >, 0);
   g_assert_cmpstr (onb_blynk_device_get_name (device), ==, "Soil 0018B20000000101");
-  g_assert_cmpint (onb_blynk_device_get_template_id (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
-  g_assert_cmpstr (onb_blynk_device_get_template_code (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
+  g_assert_cmpint (onb_blynk_device_get_template_number (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
+  g_assert_cmpstr (onb_blynk_device_get_template_id (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
   g_assert_nonnull (onb_blynk_device_get_token (device));
 
   /* The four metafields written concurrently (each takes 300 ms). */
@@ -245,8 +245,8 @@ test_claim (Fixture       *f,
 
   device = claim (f->blynk, STATIC_TOKEN "+4711", ONB_TEST_SIM_BLYNK_OWNER_ID, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (onb_blynk_device_get_template_code (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
-  g_assert_cmpint (onb_blynk_device_get_template_id (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
+  g_assert_cmpstr (onb_blynk_device_get_template_id (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
+  g_assert_cmpint (onb_blynk_device_get_template_number (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
   g_assert_cmpint (onb_blynk_device_get_owner_id (device), ==, ONB_TEST_SIM_BLYNK_OWNER_ID);
 
   /* The list now names the device and its owner. */
@@ -286,7 +286,7 @@ test_claim_empty_answer (Fixture       *f,
   device = claim (f->blynk, STATIC_TOKEN, ONB_TEST_SIM_BLYNK_OWNER_ID, &error);
   g_assert_no_error (error);
   g_assert_cmpint (onb_blynk_device_get_owner_id (device), ==, ONB_TEST_SIM_BLYNK_OWNER_ID);
-  g_assert_cmpstr (onb_blynk_device_get_template_code (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
+  g_assert_cmpstr (onb_blynk_device_get_template_id (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
   g_assert_true (onb_blynk_device_has_metafields (device));
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.static_tokens"), ==, 1);
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_get"), ==, 1);
@@ -541,8 +541,8 @@ test_documented_examples (void)
   device = onb_blynk_device_new_from_json (device_json, &error);
   g_assert_no_error (error);
   g_assert_cmpint (onb_blynk_device_get_id (device), ==, 1);
-  g_assert_cmpint (onb_blynk_device_get_template_id (device), ==, 353);
-  g_assert_cmpstr (onb_blynk_device_get_template_code (device), ==, "TMPL0NqfCLjWX");
+  g_assert_cmpint (onb_blynk_device_get_template_number (device), ==, 353);
+  g_assert_cmpstr (onb_blynk_device_get_template_id (device), ==, "TMPL0NqfCLjWX");
   g_assert_cmpint (onb_blynk_device_get_owner_id (device), ==, 879);
   g_assert_cmpstr (onb_blynk_device_get_name (device), ==, "My awesome device");
   g_assert_cmpstr (onb_blynk_device_get_token (device), ==, "ObArJM-PmArETx2gCEQxYqRri8CidcdL");

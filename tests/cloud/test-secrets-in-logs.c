@@ -131,7 +131,7 @@ blynk_flow (OnbConfig     *config,
   g_hash_table_insert (values, (gpointer) ONB_BLYNK_METAFIELD_APP_KEY, (gpointer) APP_KEY);
   g_hash_table_insert (values, (gpointer) ONB_BLYNK_METAFIELD_DEV_EUI, (gpointer) "0018B20000000999");
   g_clear_object (&result);
-  onb_blynk_client_set_metafields_async (blynk, onb_blynk_device_get_id (created), 0, values, NULL, cloud_test_store_result, &result);
+  onb_blynk_client_set_metafields_async (blynk, onb_blynk_device_get_id (created), ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN, values, NULL, cloud_test_store_result, &result);
   g_assert_true (onb_blynk_client_set_metafields_finish (blynk, cloud_test_wait (&result), &error));
   g_assert_no_error (error);
 

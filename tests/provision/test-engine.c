@@ -112,7 +112,7 @@ test_happy_path (Fixture       *f,
   g_assert_cmpstr (onb_job_get_tts_device_id (job), ==, "eui-0018b20000000101");
   g_assert_cmpint (onb_job_get_blynk_device_id (job), >, 0);
   g_assert_cmpuint (onb_engine_get_n_done (f->engine), ==, 1);
-  g_assert_cmpuint (onb_engine_get_n_queued (f->engine), ==, 0);
+  g_assert_cmpuint (onb_engine_get_n_unfinished (f->engine), ==, 0);
 
   state = sim_state ();
   record = prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000101");
@@ -649,7 +649,7 @@ test_network_down_then_back (Fixture       *f,
 
   /* Scans are accepted and wait in the queue. */
   g_assert_true (prov_wait_until (all_waiting, &(JobList) { jobs, G_N_ELEMENTS (codes) }, 30));
-  g_assert_cmpuint (onb_engine_get_n_queued (f->engine), ==, G_N_ELEMENTS (codes));
+  g_assert_cmpuint (onb_engine_get_n_unfinished (f->engine), ==, G_N_ELEMENTS (codes));
   g_assert_cmpstr (onb_job_get_reason (jobs[0]), ==, "connection-refused");
   g_assert_nonnull (onb_job_get_next_attempt (jobs[0]));
 
