@@ -330,7 +330,9 @@ onb_engine_submit_payload (OnbEngine   *self,
 
   g_return_val_if_fail (ONB_IS_ENGINE (self), NULL);
 
-  if (!(entry = resolve_payload (self, data, length, &code, error)))
+  /* Nothing is sent that could not be recorded. */
+  if (!(entry = resolve_payload (self, data, length, &code, error)) ||
+      !onb_journal_can_record (self->journal, error))
     return NULL;
 
   job = g_hash_table_lookup (self->by_dev_eui, onb_registry_entry_get_dev_eui (entry));
@@ -383,7 +385,8 @@ onb_engine_submit_replace (OnbEngine   *self,
     if (old_code == NULL || !(old_entry = onb_registry_resolve (self->host.registry, old_code, error)))
       return NULL;
   }
-  if (!(new_entry = resolve_payload (self, new_data, new_length, &code, error)))
+  if (!(new_entry = resolve_payload (self, new_data, new_length, &code, error)) ||
+      !onb_journal_can_record (self->journal, error))
     return NULL;
 
   if (g_str_equal (onb_registry_entry_get_dev_eui (old_entry), onb_registry_entry_get_dev_eui (new_entry)))

@@ -37,6 +37,9 @@ prov_station_new (OnbTestSim         *sim,
 
   station->csv = g_build_filename (station->dir, "devices.csv", NULL);
   g_assert_true (g_file_set_contents (station->csv, csv, -1, &error));
+  /* Where the configuration says, @extra included. */
+  g_free (data_dir);
+  data_dir = g_key_file_get_string (kf, "kiosk", "data_dir", NULL);
   registry_path = onb_registry_default_path (data_dir);
   registry = onb_registry_open (registry_path, &error);
   g_assert_no_error (error);
