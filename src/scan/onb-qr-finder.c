@@ -16,7 +16,8 @@
 #include "onb-qr-finder.h"
 
 #define WINDOW       12     /* half-width of the moving average, pixels */
-#define MAX_FINDERS  40
+#define MAX_FINDERS  40     /* grouped into codes: the most often crossed */
+#define MAX_SEEN     400    /* kept while looking: noise makes look-alikes */
 #define MAX_RUNS_ROW 4096
 #define MIN_CONTRAST 20     /* grey levels between a finder's centre and its ring */
 
@@ -146,7 +147,7 @@ add_finder (GArray            *finders,
           return;
         }
     }
-  if (finders->len < MAX_FINDERS)
+  if (finders->len < MAX_SEEN)
     g_array_append_val (finders, *found);
 }
 
@@ -206,6 +207,16 @@ scan_row (const guint8 *luma,
       if (check_column (luma, stride, height, cx, y, threshold, dark_centre, module, &finder))
         add_finder (finders, &finder);
     }
+}
+
+/* Most hits first; ties in the order found (top to bottom). */
+static int
+compare_hits (gconstpointer a,
+              gconstpointer b)
+{
+  const OnbQrFinder *fa = a, *fb = b;
+
+  return (fa->hits < fb->hits) - (fa->hits > fb->hits);
 }
 
 static double
@@ -271,6 +282,13 @@ onb_qr_find_candidates (const guint8 *luma,
   for (guint y = row_step / 2; y < height; y += row_step)
     scan_row (luma, stride, width, height, y, sums, runs, starts, finders);
 
+  /* Sensor noise and JPEG blocks make finder look-alikes crossed by one
+   * row; a printed finder is crossed by several. */
+  if (finders->len > MAX_FINDERS)
+    {
+      g_array_sort (finders, compare_hits);
+      g_array_set_size (finders, MAX_FINDERS);
+    }
   used = g_new0 (gboolean, finders->len);
   /* Greedy: the best-shaped corner first. */
   while (candidates->len < max_candidates)
