@@ -16,6 +16,9 @@
 /* At most 1024 pixels a side: a wrong candidate costs little. */
 #define MAX_SIDE 1024
 
+/* Grey levels below its surroundings for a pixel to be dark. */
+#define BINARIZE_MARGIN 6
+
 void
 onb_prepared_region_free (OnbPreparedRegion *region)
 {
@@ -181,5 +184,50 @@ onb_prep_sharpen (OnbGreyImage *image,
         int v = p[0] + (((p[0] * 256 - mean) * k) >> 16);
 
         image->data[(gsize) y * w + x] = (guint8) CLAMP (v, 0, 255);
+      }
+}
+
+void
+onb_prep_binarize (OnbGreyImage *image,
+                   double        px_per_module)
+{
+  guint w = image->width, h = image->height, r = MAX (2, (guint) lround (4 * px_per_module));
+  g_autofree guint16 *smooth = NULL;
+  g_autofree guint32 *integral = NULL;
+
+  if (w < 3 || h < 3)
+    return;
+  /* Sums of 3×3: sensor noise and JPEG ringing averaged over about a
+   * module before a pixel is called dark or light. */
+  smooth = g_new (guint16, (gsize) w * h);
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      {
+        guint sum = 0;
+
+        for (int dy = -1; dy <= 1; dy++)
+          for (int dx = -1; dx <= 1; dx++)
+            sum += image->data[(gsize) CLAMP ((int) y + dy, 0, (int) h - 1) * w + CLAMP ((int) x + dx, 0, (int) w - 1)];
+        smooth[(gsize) y * w + x] = (guint16) sum;
+      }
+  integral = g_new0 (guint32, (gsize) (w + 1) * (h + 1));
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0, row = 0; x < w; x++)
+      {
+        row += smooth[(gsize) y * w + x];
+        integral[(gsize) (y + 1) * (w + 1) + x + 1] = integral[(gsize) y * (w + 1) + x + 1] + row;
+      }
+  /* Dark: clearly below the mean of about 8 modules around it (a label
+   * lit unevenly is still split right); a plain quiet zone, whose noise
+   * stays near its mean, stays light. */
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      {
+        guint x0 = x > r ? x - r : 0, y0 = y > r ? y - r : 0, x1 = MIN (w, x + r + 1), y1 = MIN (h, y + r + 1);
+        guint64 sum = (guint64) integral[(gsize) y1 * (w + 1) + x1] - integral[(gsize) y0 * (w + 1) + x1] -
+                      integral[(gsize) y1 * (w + 1) + x0] + integral[(gsize) y0 * (w + 1) + x0];
+        guint64 n = (guint64) (x1 - x0) * (y1 - y0);
+
+        image->data[(gsize) y * w + x] = (guint64) smooth[(gsize) y * w + x] * n + (guint64) BINARIZE_MARGIN * 9 * n < sum ? 0 : 255;
       }
 }
