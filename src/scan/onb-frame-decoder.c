@@ -12,7 +12,8 @@
  *    zbar's line scanner, rectified from the finders when the label is at
  *    an angle, sharpened when the finders' edges are soft; and when
  *    that reads nothing, redrawn clean (rectified at 6 px per module and
- *    binarised against its surroundings: noise and JPEG blocks);
+ *    binarised against its surroundings: noise and JPEG blocks; a blur
+ *    of half a module undone first when the finders are soft);
  *  - still images: that, then every coarse pass on the one frame
  *    (2×2-averaged and full resolution, normal and inverted);
  *  - live video: one coarse pass per frame (skipped on most frames while
@@ -47,8 +48,13 @@
 
 /* A clean symbol for zbar: resampled at this many pixels per module (so
  * its edges fall between pixels where they are, not where the camera's
- * grid put them), then binarised. */
+ * grid put them), deblurred when the finders are soft, then binarised. */
 #define CLEAN_PX_PER_MODULE  6
+/* Finders this soft: a blur of about half a module, undone on the clean
+ * symbol before it is binarised (a Gaussian is what lenses do). */
+#define BLURRED_SOFTNESS     0.25
+#define BLUR_MODULES         0.45
+#define DEBLUR_ITERATIONS    5
 
 /* A coarse pass: the half-resolution frame, one full-resolution tile, or
  * (tile == WHOLE_FRAME) the full-resolution frame. */
@@ -535,6 +541,8 @@ scan_clean (OnbFrameDecoder      *self,
   region = onb_prep_rectify (luma, width, height, stride, candidate, CLEAN_PX_PER_MODULE);
   if (candidate->inverted)
     invert_image (region->image);
+  if (!(skip & ONB_PREP_DEBLUR) && softness_of (candidate) > BLURRED_SOFTNESS)
+    onb_prep_deblur (region->image, BLUR_MODULES * CLEAN_PX_PER_MODULE, DEBLUR_ITERATIONS);
   onb_prep_binarize (region->image, CLEAN_PX_PER_MODULE);
   scan_image (self, region->image->data, region->image->width, region->image->height, 1, &region->to_frame, found);
 }

@@ -231,3 +231,65 @@ onb_prep_binarize (OnbGreyImage *image,
         image->data[(gsize) y * w + x] = (guint64) smooth[(gsize) y * w + x] * n + (guint64) BINARIZE_MARGIN * 9 * n < sum ? 0 : 255;
       }
 }
+
+/* @kernel (2 @radius + 1 taps) along the rows (or columns) of @in, into @out. */
+static void
+gauss_pass (const float *in,
+            float       *out,
+            guint        w,
+            guint        h,
+            const float *kernel,
+            int          radius,
+            gboolean     vertical)
+{
+  guint len = vertical ? h : w, lines = vertical ? w : h;
+  gsize step = vertical ? w : 1, line_step = vertical ? 1 : w;
+
+  for (guint l = 0; l < lines; l++)
+    for (guint i = 0; i < len; i++)
+      {
+        float sum = 0;
+
+        for (int k = -radius; k <= radius; k++)
+          sum += kernel[k + radius] * in[l * line_step + CLAMP ((int) i + k, 0, (int) len - 1) * step];
+        out[l * line_step + i * step] = sum;
+      }
+}
+
+void
+onb_prep_deblur (OnbGreyImage *image,
+                 double        sigma,
+                 guint         iterations)
+{
+  guint w = image->width, h = image->height;
+  gsize size = (gsize) w * h;
+  int radius = (int) ceil (2.5 * sigma);
+  g_autofree float *kernel = NULL, *observed = NULL, *estimate = NULL, *tmp = NULL, *blurred = NULL;
+  float total = 0;
+
+  if (sigma <= 0 || w < 3 || h < 3)
+    return;
+  kernel = g_new (float, 2 * radius + 1);
+  for (int k = -radius; k <= radius; k++)
+    total += kernel[k + radius] = (float) exp (-k * k / (2 * sigma * sigma));
+  for (int k = 0; k <= 2 * radius; k++)
+    kernel[k] /= total;
+  observed = g_new (float, size);
+  estimate = g_new (float, size);
+  tmp = g_new (float, size);
+  blurred = g_new (float, size);
+  for (gsize p = 0; p < size; p++)
+    observed[p] = estimate[p] = image->data[p];
+
+  /* Van Cittert: the estimate corrected by what blurring it fails to
+   * explain, kept within grey levels (which is what stops the ringing). */
+  for (guint it = 0; it < iterations; it++)
+    {
+      gauss_pass (estimate, tmp, w, h, kernel, radius, FALSE);
+      gauss_pass (tmp, blurred, w, h, kernel, radius, TRUE);
+      for (gsize p = 0; p < size; p++)
+        estimate[p] = CLAMP (estimate[p] + (observed[p] - blurred[p]), 0, 255);
+    }
+  for (gsize p = 0; p < size; p++)
+    image->data[p] = (guint8) (estimate[p] + 0.5f);
+}

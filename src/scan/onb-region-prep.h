@@ -3,7 +3,8 @@
  * Each step fixes one thing a camera does to a label: modules too small
  * for zbar's line scanner (upscale), a label at an angle (rectify from the
  * three finder centres), blur (sharpen), and for what those leave unread,
- * sensor noise and JPEG blocks (binarize a finely rectified code). No
+ * sensor noise and JPEG blocks (binarize a finely rectified code), a blur
+ * of half a module (deblur it first). No
  * contrast stretch: zbar's edge detector reads labels of 12 grey levels as
  * well as of 255.
  */
@@ -48,6 +49,12 @@ void               onb_prep_sharpen         (OnbGreyImage         *image,
  * its reach): a noisy or JPEG-blocked label made clean for zbar. */
 void               onb_prep_binarize        (OnbGreyImage         *image,
                                              double                px_per_module);
+
+/* A Gaussian blur of σ @sigma pixels undone, as far as @iterations of
+ * Van Cittert's method go (a few: noise grows with each). */
+void               onb_prep_deblur          (OnbGreyImage         *image,
+                                             double                sigma,
+                                             guint                 iterations);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbPreparedRegion, onb_prepared_region_free)
 

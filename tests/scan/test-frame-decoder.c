@@ -35,6 +35,8 @@ static const Case cases[] = {
   /* A grey label in a noisy frame: zbar's edge detector sees the noise. */
   { "binarize", ONB_PREP_BINARIZE, .module = 3, .angle = 20, .blur = 1 / 3.0, .ink = 82, .paper = 173,
     .noise = 7.5, .seed = 4 },
+  /* Blur of half a module: light modules between dark ones washed out. */
+  { "deblur", ONB_PREP_DEBLUR, .module = 6, .blur = 0.5, .seed = 5 },
 };
 
 static OnbGreyImage *
