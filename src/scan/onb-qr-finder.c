@@ -17,7 +17,7 @@
 
 #define WINDOW       12     /* half-width of the moving average, pixels */
 #define MAX_FINDERS  40     /* grouped into codes: the most often crossed */
-#define MAX_SEEN     400    /* kept while looking: noise makes look-alikes */
+#define MAX_SEEN     256    /* kept while looking: noise makes look-alikes */
 #define MAX_RUNS_ROW 4096
 #define MIN_CONTRAST 20     /* grey levels between a finder's centre and its ring */
 
@@ -146,6 +146,21 @@ add_finder (GArray            *finders,
           f->hits++;
           return;
         }
+    }
+  if (finders->len == MAX_SEEN)
+    {
+      /* Full of look-alikes (noise, JPEG blocks): those crossed once that
+       * the rows have passed are done, drop them. */
+      guint kept = 0;
+
+      for (guint i = 0; i < finders->len; i++)
+        {
+          const OnbQrFinder *f = &g_array_index (finders, OnbQrFinder, i);
+
+          if (f->hits > 1 || f->y + 4 * f->module > found->y)
+            g_array_index (finders, OnbQrFinder, kept++) = *f;
+        }
+      g_array_set_size (finders, kept);
     }
   if (finders->len < MAX_SEEN)
     g_array_append_val (finders, *found);
