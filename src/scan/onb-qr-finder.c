@@ -28,16 +28,17 @@ finder_ratio (const guint *r,
               double      *module)
 {
   guint total = r[0] + r[1] + r[2] + r[3] + r[4];
-  double m = total / 7.0;
 
+  /* In integers (it runs at every run of every row looked at): a module
+   * m = total / 7, r[i] within 0.4–1.9 m, the centre within 1.9–4.6 m. */
   if (total < 7)
     return FALSE;
   for (guint i = 0; i < 5; i++)
-    if (i != 2 && (r[i] < 0.4 * m || r[i] > 1.9 * m))
+    if (i != 2 && (70 * r[i] < 4 * total || 70 * r[i] > 19 * total))
       return FALSE;
-  if (r[2] < 1.9 * m || r[2] > 4.6 * m)
+  if (70 * r[2] < 19 * total || 70 * r[2] > 46 * total)
     return FALSE;
-  *module = m;
+  *module = total / 7.0;
   return TRUE;
 }
 
@@ -166,6 +167,18 @@ add_finder (GArray            *finders,
     g_array_append_val (finders, *found);
 }
 
+/* Below the mean of the pixels within WINDOW of it. */
+static inline gboolean
+is_dark (const guint8 *row,
+         const guint  *sums,
+         guint         width,
+         guint         x)
+{
+  guint a = x > WINDOW ? x - WINDOW : 0, b = MIN (width, x + WINDOW + 1);
+
+  return row[x] * (b - a) < sums[b] - sums[a];
+}
+
 static void
 scan_row (const guint8 *luma,
           gsize         stride,
@@ -178,29 +191,35 @@ scan_row (const guint8 *luma,
           GArray       *finders)
 {
   const guint8 *row = luma + (gsize) y * stride;
-  guint n_runs = 0;
-  gboolean dark = FALSE;
+  guint n_runs = 1, end = width;
+  gboolean dark;
 
   /* Prefix sums for the moving average. */
   sums[0] = 0;
   for (guint x = 0; x < width; x++)
     sums[x + 1] = sums[x] + row[x];
 
-  for (guint x = 0; x < width; x++)
+  /* Where a pixel's darkness changes, a run starts; their lengths after. */
+  dark = is_dark (row, sums, width, 0);
+  starts[0] = 0;
+  for (guint x = 1; x < width; x++)
     {
-      guint a = x > WINDOW ? x - WINDOW : 0, b = MIN (width, x + WINDOW + 1);
-      gboolean d = row[x] * (b - a) < sums[b] - sums[a];
+      gboolean d = x > WINDOW && x + WINDOW < width ? row[x] * (2 * WINDOW + 1) < sums[x + WINDOW + 1] - sums[x - WINDOW]
+                                                    : is_dark (row, sums, width, x);
 
-      if (x == 0 || d != dark)
+      if (d != dark)
         {
           if (n_runs == MAX_RUNS_ROW)
-            break;
-          starts[n_runs] = x;
-          runs[n_runs++] = 0;
+            {
+              end = x;
+              break;
+            }
+          starts[n_runs++] = x;
           dark = d;
         }
-      runs[n_runs - 1]++;
     }
+  for (guint i = 0; i < n_runs; i++)
+    runs[i] = (i + 1 < n_runs ? starts[i + 1] : end) - starts[i];
 
   for (guint i = 0; i + 5 <= n_runs; i++)
     {
