@@ -310,7 +310,8 @@ onb_qr_find_candidates (const guint8 *luma,
   g_autofree guint *sums = g_new (guint, width + 1);
   g_autofree guint *runs = g_new (guint, MAX_RUNS_ROW);
   g_autofree guint *starts = g_new (guint, MAX_RUNS_ROW);
-  g_autofree gboolean *used = NULL;
+  g_autofree gboolean *used = NULL;      /* a triple's corner */
+  g_autofree gboolean *in_triple = NULL; /* in a triple or a pair already */
 
   row_step = MAX (row_step, 1);
   for (guint y = row_step / 2; y < height; y += row_step)
@@ -324,6 +325,7 @@ onb_qr_find_candidates (const guint8 *luma,
       g_array_set_size (finders, MAX_FINDERS);
     }
   used = g_new0 (gboolean, finders->len);
+  in_triple = g_new0 (gboolean, finders->len);
   /* Greedy: the best-shaped corner first. */
   while (candidates->len < max_candidates)
     {
@@ -353,7 +355,11 @@ onb_qr_find_candidates (const guint8 *luma,
       if (best == G_MAXDOUBLE)
         break;
 
-      used[bc] = used[ba] = used[bb] = TRUE;
+      /* Only the corner is taken: a look-alike in a code's data can make
+       * a neater corner with two real finders than the real one (under
+       * perspective), and those two are then the legs of the next. */
+      used[bc] = TRUE;
+      in_triple[bc] = in_triple[ba] = in_triple[bb] = TRUE;
       candidate.finders[0] = g_array_index (finders, OnbQrFinder, bc);
       candidate.finders[1] = g_array_index (finders, OnbQrFinder, ba);
       candidate.finders[2] = g_array_index (finders, OnbQrFinder, bb);
@@ -392,10 +398,10 @@ onb_qr_find_candidates (const guint8 *luma,
         double d = dist (fa, fb), m = MIN (fa->module, fb->module);
         OnbQrCandidate candidate = { G_MAXDOUBLE, G_MAXDOUBLE, -G_MAXDOUBLE, -G_MAXDOUBLE };
 
-        if (used[a] || used[b] || fa->inverted != fb->inverted || MAX (fa->module, fb->module) > 2.3 * m ||
+        if (in_triple[a] || in_triple[b] || fa->inverted != fb->inverted || MAX (fa->module, fb->module) > 2.3 * m ||
             d < 10 * m || d > 60 * m || (fa->hits < 2 && fb->hits < 2))
           continue;
-        used[a] = used[b] = TRUE;
+        in_triple[a] = in_triple[b] = TRUE;
         candidate.finders[0] = *fa;
         candidate.finders[1] = *fb;
         candidate.n_finders = 2;
