@@ -5,6 +5,7 @@ import json
 import os
 
 from .integration import DEFAULT_FIELDS, check_settings
+from .repository import check_profiles
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_NAME = 'simulator-config.json'
@@ -68,6 +69,7 @@ def validate(config):
     for fp in tts.get('frequency_plans', []):
         if fp.get('band_id') not in bands:
             raise ValueError('frequency plan %s names unknown band %r' % (fp.get('id'), fp.get('band_id')))
+    check_profiles(tts.get('device_repository', {}).get('profiles', []), bands)
     blynk = config.get('blynk', {})
     templates = {t['template_id'] for t in blynk.get('templates', [])}
     for template in blynk.get('templates', []):

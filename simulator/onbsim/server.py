@@ -20,6 +20,7 @@ from .blynk import Blynk
 from .errors import ApiError, blynk_error, encode, tts_decode_error, tts_error
 from .faults import FaultError, Faults
 from .integration import Integration
+from .repository import DeviceRepository
 from .tts import TTS
 
 LOOPBACK = '127.0.0.1'
@@ -156,6 +157,7 @@ class Simulator:
         self.lock = threading.RLock()
         self.stop_event = threading.Event()
         self.tts = TTS(config)
+        self.repository = DeviceRepository(config, self.tts)
         self.blynk = Blynk(config)
         self.ports = {}
         self.integration = Integration(config, self.tts, self.blynk, self.lock, self.internal_call,
@@ -165,7 +167,8 @@ class Simulator:
         self.faults = Faults(faults_spec)
         self.start_blynk_settings = self.blynk.settings()
         self.routes = []
-        for method, pattern, endpoint, handler in self.tts.routes() + self.blynk.routes():
+        for method, pattern, endpoint, handler in (self.tts.routes() + self.repository.routes()
+                                              + self.blynk.routes()):
             self.routes.append((method, re.compile(pattern + '$'), endpoint, handler))
         self.listeners = {}
         self.connections = {}

@@ -178,16 +178,18 @@ def decode_string(value, field):
     return value
 
 
-def query_uint(req, name):
-    """A uint32 query parameter; grpc-gateway refuses what does not parse
-    before the request reaches the server (code 3, no details)."""
-    value = req.query_one(name)
-    if value is None or value == '':
-        return 0
+def parse_uint(value, parameter):
+    """A uint32 in a path or query; grpc-gateway refuses what does not
+    parse before the request reaches the server (code 3, no details)."""
     if not value.isdigit() or int(value) >= 1 << 32:
         raise tts_decode_error('type mismatch, parameter: %s, error: strconv.ParseUint: parsing %s: invalid syntax'
-                               % (name, json.dumps(value)))
+                               % (parameter, json.dumps(value)))
     return int(value)
+
+
+def query_uint(req, name):
+    value = req.query_one(name)
+    return parse_uint(value, name) if value else 0
 
 
 def decode_end_device(dev):

@@ -107,3 +107,20 @@ char        *onb_test_sim_write_config         (OnbTestSim   *sim,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbTestSim, onb_test_sim_stop)
 
 G_END_DECLS
+
+/* More of the default configuration: the templates connected to the TTS
+ * integration (simulator/README.md, "Blynk's The Things Stack integration")
+ * and the Device Repository's profiles, as labels print their Profile IDs. */
+#define ONB_TEST_SIM_BLYNK_TEMPLATE_APPKEY          "TMPLq7RnAmEd2"
+#define ONB_TEST_SIM_BLYNK_TEMPLATE_APPKEY_NUMBER   103
+#define ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C         "TMPLx5DoorC2k"
+#define ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C_NUMBER  104
+/* EU868, MAC_V1_0_3 / RP001_V1_0_3_REV_A, class A: ONB_TEST_SIM_PROFILE_ID. */
+/* EU868, MAC_V1_0_4 / RP002_V1_0_1, class C. */
+#define ONB_TEST_SIM_PROFILE_ID_CLASS_C             "000AF8BF"
+/* US915 (band US_902_928), MAC_V1_0_2 / RP001_V1_0_2_REV_B. */
+#define ONB_TEST_SIM_PROFILE_ID_US915               "000A1234"
+/* Known, but the answer names no band. */
+#define ONB_TEST_SIM_PROFILE_ID_NO_BAND             "000AFFFF"
+/* Unknown to the repository: 404 end_device_profile_not_found. */
+#define ONB_TEST_SIM_PROFILE_ID_UNKNOWN             "000A0001"
