@@ -4,6 +4,7 @@ import copy
 import json
 import os
 
+from .claiming import check_claiming
 from .integration import DEFAULT_FIELDS, check_settings
 from .repository import check_profiles
 
@@ -70,6 +71,7 @@ def validate(config):
         if fp.get('band_id') not in bands:
             raise ValueError('frequency plan %s names unknown band %r' % (fp.get('id'), fp.get('band_id')))
     check_profiles(tts.get('device_repository', {}).get('profiles', []), bands)
+    check_claiming(tts.get('claiming', {}))
     blynk = config.get('blynk', {})
     templates = {t['template_id'] for t in blynk.get('templates', [])}
     for template in blynk.get('templates', []):

@@ -291,6 +291,9 @@ class TTS:
     def reset(self):
         # (application_id, device_id) -> stored end device, per component.
         self.records = {'is': {}, 'js': {}, 'ns': {}, 'as': {}}
+        # DevEUIs ever written to the cluster's Join Server: a claimed
+        # device must never appear here.
+        self.js_written = set()
 
     def routes(self):
         app = r'(?P<app>[^/]+)'
@@ -312,8 +315,10 @@ class TTS:
         ]
 
     def describe(self):
-        return {c: {'%s/%s' % k: encode_device(v) for k, v in records.items()}
-                for c, records in self.records.items()}
+        state = {c: {'%s/%s' % k: encode_device(v) for k, v in records.items()}
+                 for c, records in self.records.items()}
+        state['js_written'] = sorted(self.js_written)
+        return state
 
     # --- authentication and rights ---------------------------------------
 
@@ -616,6 +621,8 @@ class TTS:
             merged['created_at'] = now
         merged['updated_at'] = now
         self.records[component][(app, dev)] = merged
+        if component == 'js':
+            self.js_written.add(merged['ids'].get('dev_eui'))
         return 200, self.project(component, merged, paths)
 
     def check_js(self, dev, paths, body_ids, creating):

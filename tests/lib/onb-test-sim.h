@@ -124,3 +124,15 @@ G_END_DECLS
 #define ONB_TEST_SIM_PROFILE_ID_NO_BAND             "000AFFFF"
 /* Unknown to the repository: 404 end_device_profile_not_found. */
 #define ONB_TEST_SIM_PROFILE_ID_UNKNOWN             "000A0001"
+
+/* The Device Claiming Server's external Join Server (simulator/README.md,
+ * "Device Claiming Server"): devices DEV_EUI_FIRST upwards (32 of them)
+ * with JoinEUI CLAIM_JOIN_EUI and owner token "OT" + DevEUI. */
+#define ONB_TEST_SIM_CLAIM_JOIN_EUI                 "EC656E0000000101"
+#define ONB_TEST_SIM_CLAIM_DEV_EUI_FIRST            "0018B2000000C101"
+#define ONB_TEST_SIM_CLAIM_DEVICE_COUNT             32
+#define ONB_TEST_SIM_CLAIM_OWNER_TOKEN_PREFIX       "OT"
+#define ONB_TEST_SIM_CLAIM_HOME_NET_ID              "000013"
+/* Claimed by another network: every claim is device_access_denied. */
+#define ONB_TEST_SIM_CLAIM_DEV_EUI_ELSEWHERE        "0018B2000000C1FF"
+#define ONB_TEST_SIM_CLAIM_OWNER_TOKEN_ELSEWHERE    "OTCLAIMEDELSEWHERE"
