@@ -79,6 +79,14 @@ def validate(config):
         if integration is None:
             continue
         where = 'template %s: ttn_integration' % template.get('template_id')
+        unknown = sorted(set(integration) - {'application_id', 'api_key', 'metafields', 'import_on_uplink',
+                                             'automated_onboarding'})
+        if unknown:
+            raise ValueError('%s: unknown key %r' % (where, unknown[0]))
+        if set(integration.get('metafields', {})) - set(DEFAULT_FIELDS):
+            raise ValueError('%s: metafields may only name %s' % (where, ', '.join(DEFAULT_FIELDS)))
+        if 'api_key' in integration and not any(k.get('key') == integration['api_key'] for k in tts.get('api_keys', [])):
+            raise ValueError('%s: api_key is not one of tts.api_keys' % where)
         if integration.get('application_id') not in apps:
             raise ValueError('%s names unknown application %r' % (where, integration.get('application_id')))
         check_settings(dict(integration.get('automated_onboarding', {}),
