@@ -16,7 +16,8 @@ claim by the same claimant is accepted again)."""
 import copy
 
 from .errors import tts_error
-from .tts import DEVICE_ID_RE, R_WRITE, decode_bytes, decode_object, decode_string, validation_error
+from .tts import DEVICE_ID_RE, R_WRITE, decode_bytes, decode_object, decode_string, embedded_validation_error, \
+    validation_error
 
 DCS = 'pkg/deviceclaimingserver'
 TTJS = 'pkg/deviceclaimingserver/enddevices/ttjsv2'
@@ -146,7 +147,7 @@ class ClaimingServer:
         if target is None:
             raise validation_error('target_application_ids', 'value is required')
         app = decode_string(target.get('application_id', ''), 'application_id')
-        self.tts.check_device_id(app, 'target_application_ids.application_id')
+        self.tts.check_device_id(app, 'application_id', embedded_in='target_application_ids')
         if device_id and (len(device_id) > 36 or not DEVICE_ID_RE.match(device_id)):
             raise validation_error('target_device_id', 'value does not match regex pattern "%s|^$"'
                                    % DEVICE_ID_RE.pattern)
@@ -154,8 +155,8 @@ class ClaimingServer:
             raise validation_error('source_device', 'value is required')
         if ids is not None:
             if not code or len(code) > 32 or not code.isalnum() or code != code.upper() or not code.isascii():
-                raise validation_error('authenticated_identifiers.authentication_code',
-                                       'value does not match regex pattern "%s"' % AUTH_CODE_PATTERN)
+                raise embedded_validation_error('authenticated_identifiers', 'authentication_code',
+                                                'value does not match regex pattern "%s"' % AUTH_CODE_PATTERN)
         self.tts.require(req, app, R_WRITE)
         if ids is None:
             # Assumed: the simulator does not parse QR codes (Onboarder sends
@@ -178,7 +179,7 @@ class ClaimingServer:
 
     def claimed_device(self, req, app, dev):
         """Status and unclaim: the IS record's EUIs, then the Join Server."""
-        self.tts.check_device_id(app, 'application_ids.application_id')
+        self.tts.check_device_id(app, 'application_id', embedded_in='application_ids')
         self.tts.check_device_id(dev, 'device_id')
         self.tts.require(req, app, R_WRITE)
         record = self.tts.records['is'].get((app, dev))

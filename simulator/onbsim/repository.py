@@ -60,7 +60,7 @@ class DeviceRepository:
         if vendor_id < 1:
             raise validation_error('end_device_profile_ids.vendor_id', 'value must be greater than or equal to 1')
         if app is not None:
-            self.tts.check_device_id(app, 'application_ids.application_id')
+            self.tts.check_device_id(app, 'application_id', embedded_in='application_ids')
         try:
             self.tts.authenticate(req)
         except ApiError:

@@ -108,6 +108,26 @@ def validation_error(field, reason):
                      {'field': field, 'reason': reason})
 
 
+def embedded_validation_error(field, inner_field, reason):
+    """A rule of a nested message: the generated validators name the outer
+    field ("embedded message failed validation") and keep the inner error
+    as the cause, which ErrorDetails carries as `cause`."""
+    error = validation_error(field, 'embedded message failed validation')
+    cause = validation_error(inner_field, reason).body['details'][0]
+    del cause['@type']
+    error.body['details'][0]['cause'] = cause
+    return error
+
+
+def id_problem(value):
+    """What is wrong with an entity ID (3-36 characters, the ID pattern), or None."""
+    if not 3 <= len(value) <= 36:
+        return 'value length must be between 3 and 36 runes, inclusive'
+    if not DEVICE_ID_RE.match(value):
+        return 'value does not match regex pattern "%s"' % DEVICE_ID_RE.pattern
+    return None
+
+
 def field_value_error(component, field):
     return tts_error(3, COMPONENT_NAMESPACE[component], 'field_value', 'invalid value of field `{field}`',
                      {'field': field})
@@ -360,11 +380,15 @@ class TTS:
             return tts_error(5, 'pkg/joinserver', 'device_not_found', 'device not found')
         return tts_error(5, 'pkg/redis', 'not_found', 'entity not found')
 
-    def check_device_id(self, dev_id, field):
-        if not 3 <= len(dev_id) <= 36:
-            raise validation_error(field, 'value length must be between 3 and 36 runes, inclusive')
-        if not DEVICE_ID_RE.match(dev_id):
-            raise validation_error(field, 'value does not match regex pattern "%s"' % DEVICE_ID_RE.pattern)
+    def check_device_id(self, dev_id, field, embedded_in=None):
+        """An ID's field rules; @embedded_in: the field of the request whose
+        message holds it (the server then names that field, the ID's own
+        error being the cause)."""
+        reason = id_problem(dev_id)
+        if reason is not None:
+            if embedded_in:
+                raise embedded_validation_error(embedded_in, field, reason)
+            raise validation_error(field, reason)
 
     def check_is_fields(self, dev):
         for field in ('network_server_address', 'application_server_address', 'join_server_address'):

@@ -94,14 +94,17 @@ class Claiming(SimTestCase):
         self.assertEqual(self.sim.state()['tts']['claims'], {})
 
     def test_field_rules_and_rights(self):
-        for body, field in ((dict(claim_body(), target_application_ids=None), 'target_application_ids'),
-                            (claim_body(token='ot' + DEV_EUI), 'authenticated_identifiers.authentication_code'),
-                            (claim_body(token='O' * 33), 'authenticated_identifiers.authentication_code'),
-                            (claim_body(device_id='Bad_ID'), 'target_device_id'),
-                            ({'target_application_ids': {'application_id': APP}}, 'source_device')):
+        for body, field, cause in ((dict(claim_body(), target_application_ids=None), 'target_application_ids', None),
+                                   (claim_body(token='ot' + DEV_EUI), 'authenticated_identifiers',
+                                    'authentication_code'),
+                                   (claim_body(token='O' * 33), 'authenticated_identifiers', 'authentication_code'),
+                                   (claim_body(app='Bad_App'), 'target_application_ids', 'application_id'),
+                                   (claim_body(device_id='Bad_ID'), 'target_device_id', None),
+                                   ({'target_application_ids': {'application_id': APP}}, 'source_device', None)):
             body = {k: v for k, v in body.items() if v is not None}
             detail = self.assertTTSError(self.sim.tts('POST', '/edcs/claim', body), 400, 'validation')
-            self.assertEqual(detail['attributes']['field'], field)
+            self.assertEqual((detail['attributes']['field'], detail.get('cause', {}).get('attributes', {}).get('field')),
+                             (field, cause))
         self.assertDecodeError(self.sim.tts('POST', '/edcs/claim', dict(claim_body(), target_device=DEVICE_ID)))
         self.assertDecodeError(self.claim(dev_eui='0018B2000000C1'))
         self.assertTTSError(self.claim(key=KEY_READ_ONLY), 403, 'insufficient_application_rights')
