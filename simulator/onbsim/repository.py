@@ -12,7 +12,7 @@ the profile's brand, model, versions and band); store/profiles.go
 it fills in)."""
 
 from .errors import ApiError, tts_error
-from .tts import MAC_VERSIONS, PHY_BY_NAME, encode_device, parse_uint, validation_error
+from .tts import MAC_VERSIONS, PHY_BY_NAME, embedded_validation_error, encode_device, parse_uint
 
 BLEVE = 'pkg/devicerepository/store/bleve'
 VERSION_IDS = ('brand_id', 'model_id', 'hardware_version', 'firmware_version', 'band_id')
@@ -58,7 +58,8 @@ class DeviceRepository:
         profile_id = parse_uint(profile, 'end_device_profile_ids.vendor_profile_id')
         # GetTemplateRequest's field rules, checked by the validator first.
         if vendor_id < 1:
-            raise validation_error('end_device_profile_ids.vendor_id', 'value must be greater than or equal to 1')
+            raise embedded_validation_error('end_device_profile_ids', 'vendor_id',
+                                            'value must be greater than or equal to 1')
         if app is not None:
             self.tts.check_device_id(app, 'application_id', embedded_in='application_ids')
         try:

@@ -55,7 +55,9 @@ class Template(SimTestCase):
         detail = self.assertTTSError(self.sim.tts('GET', path('000A0001')), 404, 'end_device_profile_not_found')
         self.assertEqual((detail['namespace'], detail['attributes']),
                          ('pkg/devicerepository/store/bleve', {'vendor_id': 10, 'vendor_profile_id': 1}))
-        self.assertTTSError(self.sim.tts('GET', path('0000F8BE')), 400, 'validation')
+        detail = self.assertTTSError(self.sim.tts('GET', path('0000F8BE')), 400, 'validation')
+        self.assertEqual((detail['attributes']['field'], detail['cause']['attributes']['field']),
+                         ('end_device_profile_ids', 'vendor_id'))
         self.assertTTSError(self.sim.tts('GET', path('000A0000')), 400, 'missing_profile_identifiers')
         for bad in ('/dr/vendors/0x0A/profiles/1/template', '/dr/vendors/10/profiles/-1/template',
                     '/dr/vendors/10/profiles/4294967296/template'):
