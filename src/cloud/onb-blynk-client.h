@@ -1,6 +1,7 @@
 /* onb-blynk-client.h: Blynk Platform API, OAuth2 (docs/design.md, The clouds)
  *
- * Speaks what ref/blynk-api.md documents (examples: tests/fixtures/blynk/).
+ * Speaks what docs/blynk-api.md describes (examples: tests/fixtures/blynk/);
+ * the transport is onb-blynk-call.c, the operations onb-blynk-client.c.
  * The client-credentials access token is cached, refreshed shortly before
  * `expires_in` runs out and once more when a request gets a 401. A
  * redirect from the wrong regional host is followed, over HTTPS and only

@@ -25,6 +25,7 @@
 #include <glib/gstdio.h>
 
 #include "onb-csv.h"
+#include "onb-file.h"
 #include "onb-error.h"
 #include "onb-journal-private.h"
 #include "onb-provision-enums.h"
@@ -1023,7 +1024,7 @@ onb_journal_export_csv (OnbJournal  *self,
       onb_csv_append_row (out, fields, G_N_ELEMENTS (fields));
     }
 
-  return g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  return onb_file_write (path, out->str, out->len, ONB_FILE_WRITE_NONE, error);
 }
 
 /* ---- batch progress: each device's latest job state, in one query ---- */

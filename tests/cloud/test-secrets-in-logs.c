@@ -57,8 +57,7 @@ tts_flow (OnbConfig     *config,
   g_autoptr(json_object) js = NULL;
   g_autoptr(GError) error = NULL;
 
-  onb_tts_client_create_device_async (tts, device, NULL, cloud_test_store_result, &result);
-  g_assert_true (onb_tts_client_create_device_finish (tts, cloud_test_wait (&result), &error));
+  g_assert_true (cloud_test_tts_create_device (tts, device, &error));
   g_assert_no_error (error);
 
   /* The read-back carries the keys. */
@@ -87,13 +86,11 @@ tts_wrong_key (OnbConfig     *config,
 {
   g_autoptr(OnbTtsClient) tts = NULL;
   g_autoptr(OnbTtsDevice) device = onb_tts_device_new ("0018B20000000998", "70B3D57ED0000010", APP_KEY, NULL, NULL);
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
   onb_config_set_string (config, "tts", "api_key", WRONG_KEY);
   tts = onb_tts_client_new (http, config, NULL);
-  onb_tts_client_create_device_async (tts, device, NULL, cloud_test_store_result, &result);
-  g_assert_false (onb_tts_client_create_device_finish (tts, cloud_test_wait (&result), &error));
+  g_assert_false (cloud_test_tts_create_device (tts, device, &error));
   log_error (error);
 }
 

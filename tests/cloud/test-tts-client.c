@@ -61,17 +61,6 @@ fixture_tear_down (Fixture       *f,
 }
 
 static gboolean
-create_device (OnbTtsClient  *tts,
-               OnbTtsDevice  *device,
-               GError       **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  onb_tts_client_create_device_async (tts, device, NULL, cloud_test_store_result, &result);
-  return onb_tts_client_create_device_finish (tts, cloud_test_wait (&result), error);
-}
-
-static gboolean
 create_is (OnbTtsClient  *tts,
            OnbTtsDevice  *device,
            GError       **error)
@@ -158,7 +147,7 @@ test_create_success (Fixture       *f,
   g_autoptr(json_object) js = NULL;
   g_autoptr(json_object) ns = NULL;
 
-  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_true (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_no_error (error);
 
   for (guint i = 0; i < G_N_ELEMENTS (components); i++)
@@ -205,7 +194,7 @@ test_concurrent_components (Fixture       *f,
   onb_test_sim_set_faults (sim, "{\"endpoints\": {\"tts\": {\"latency_ms\": 300}}}", &error);
   g_assert_no_error (error);
 
-  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_true (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_no_error (error);
 
   is_entries = cloud_test_log_entries (sim, "tts.is.create");
@@ -236,7 +225,7 @@ test_already_exists (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_true (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_no_error (error);
 
   /* The same box again: "already there", not a conflict... */
@@ -248,7 +237,7 @@ test_already_exists (Fixture       *f,
   g_clear_error (&error);
 
   /* ...and the whole creation adopts it. */
-  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_true (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_no_error (error);
 }
 
@@ -305,7 +294,7 @@ test_conflict_look_fails (Fixture       *f,
   };
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_true (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_no_error (error);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -355,7 +344,7 @@ test_euis_taken_elsewhere (Fixture       *f,
   g_clear_error (&error);
 
   /* The whole creation stops at IS: nothing on JS/NS/AS. */
-  g_assert_false (create_device (f->tts, f->device, &error));
+  g_assert_false (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_EUIS_TAKEN);
   g_assert_cmpint (onb_test_sim_get_count (sim, "tts.js.set"), ==, 0);
 }
@@ -368,7 +357,7 @@ test_unauthorized (Fixture       *f,
   g_autoptr(OnbTtsClient) tts = new_client (f->http, config);
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (create_device (tts, f->device, &error));
+  g_assert_false (cloud_test_tts_create_device (tts, f->device, &error));
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_UNAUTHORIZED);
   g_assert_cmpuint (onb_cloud_error_get_http_status (error), ==, 401);
   g_assert_cmpstr (onb_cloud_error_get_server_name (error), ==, "token_not_found");
@@ -431,10 +420,10 @@ test_not_found_and_delete (Fixture       *f,
   g_assert_true (delete_device (f->tts, DEV_ID, &error));
   g_assert_no_error (error);
 
-  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_true (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_no_error (error);
   onb_test_sim_reset (sim, NULL);
-  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_true (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_no_error (error);
   g_assert_true (delete_device (f->tts, DEV_ID, &error));
   g_assert_no_error (error);
@@ -475,7 +464,7 @@ expect_radio_error (Fixture    *f,
   g_autoptr(GError) error = NULL;
 
   onb_test_sim_reset (sim, NULL);
-  g_assert_false (create_device (tts, f->device, &error));
+  g_assert_false (cloud_test_tts_create_device (tts, f->device, &error));
   g_assert_error (error, ONB_CLOUD_ERROR, code);
   if (server_name != NULL)
     g_assert_cmpstr (onb_cloud_error_get_server_name (error), ==, server_name);
@@ -513,7 +502,7 @@ test_lorawan_1_1_and_class_c (Fixture       *f,
   g_assert_cmpint (onb_test_sim_get_count (sim, "tts.js.set"), ==, 0);
   g_clear_error (&error);
 
-  g_assert_true (create_device (tts, device, &error));
+  g_assert_true (cloud_test_tts_create_device (tts, device, &error));
   g_assert_no_error (error);
   js = sim_record ("js");
   g_assert_cmpstr (str_at (js, "root_keys.nwk_key.key"), ==, NWK_KEY);
@@ -595,14 +584,14 @@ test_network_down (Fixture       *f,
   onb_test_sim_set_network_down (sim, TRUE, &error);
   g_assert_no_error (error);
 
-  g_assert_false (create_device (f->tts, f->device, &error));
+  g_assert_false (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_CONNECTION_REFUSED);
   g_assert_true (onb_cloud_error_is_transient (error));
   g_clear_error (&error);
 
   onb_test_sim_set_network_down (sim, FALSE, &error);
   g_assert_no_error (error);
-  g_assert_true (create_device (f->tts, f->device, &error));
+  g_assert_true (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_no_error (error);
 }
 

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "cloud-test.h"
 #include "onb-blynk-client.h"
 #include "onb-cloud-error.h"
 #include "onb-error.h"
@@ -563,7 +564,6 @@ test_euis_taken_rolls_back_blynk (Fixture       *f,
   g_autoptr(OnbTtsDevice) device = NULL;
   g_autoptr(OnbJob) job = NULL;
   g_autoptr(json_object) state = NULL;
-  g_autoptr(GAsyncResult) created = NULL;
 
   /* Another team's application already holds these EUIs. */
   onb_config_set_string (other, "tts", "application_id", ONB_TEST_SIM_TTS_OTHER_APP_ID);
@@ -572,8 +572,7 @@ test_euis_taken_rolls_back_blynk (Fixture       *f,
   g_assert_no_error (error);
   device = onb_tts_device_new ("0018B20000000104", "70B3D57ED0000010", "111E01485652FE8A810B90EB9283BCF5", NULL,
                                &error);
-  onb_tts_client_create_device_async (tts, device, NULL, prov_store_result, &created);
-  g_assert_true (onb_tts_client_create_device_finish (tts, prov_wait_result (&created), &error));
+  g_assert_true (cloud_test_tts_create_device (tts, device, &error));
   g_assert_no_error (error);
 
   /* IS answers late, so the Blynk device exists when TTS says no. */
