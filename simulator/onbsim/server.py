@@ -17,9 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import config as configmod
 from .blynk import Blynk
+from .claiming import ClaimingServer
 from .errors import ApiError, blynk_error, encode, tts_decode_error, tts_error
 from .faults import FaultError, Faults
 from .integration import Integration
+from .repository import DeviceRepository
 from .tts import TTS
 
 LOOPBACK = '127.0.0.1'
@@ -156,6 +158,8 @@ class Simulator:
         self.lock = threading.RLock()
         self.stop_event = threading.Event()
         self.tts = TTS(config)
+        self.repository = DeviceRepository(config, self.tts)
+        self.claiming = ClaimingServer(config, self.tts)
         self.blynk = Blynk(config)
         self.ports = {}
         self.integration = Integration(config, self.tts, self.blynk, self.lock, self.internal_call,
@@ -165,7 +169,8 @@ class Simulator:
         self.faults = Faults(faults_spec)
         self.start_blynk_settings = self.blynk.settings()
         self.routes = []
-        for method, pattern, endpoint, handler in self.tts.routes() + self.blynk.routes():
+        for method, pattern, endpoint, handler in (self.tts.routes() + self.repository.routes()
+                                              + self.claiming.routes() + self.blynk.routes()):
             self.routes.append((method, re.compile(pattern + '$'), endpoint, handler))
         self.listeners = {}
         self.connections = {}
@@ -351,7 +356,7 @@ class Simulator:
             return {
                 'ports': dict(self.ports),
                 'network_down': self.network_down,
-                'tts': self.tts.describe(),
+                'tts': dict(self.tts.describe(), claims=self.claiming.describe()),
                 'blynk': dict(self.blynk.describe(), integration=self.integration.describe()),
                 'counts': dict(self.counts),
                 'rejected': list(self.rejected),
@@ -363,6 +368,7 @@ class Simulator:
         self.set_network(self.start_faults.get('network_down', False), keep=keep)
         with self.lock:
             self.tts.reset()
+            self.claiming.reset()
             self.blynk.reset()
             self.integration.reset()
             self.blynk.apply_settings(self.start_blynk_settings)

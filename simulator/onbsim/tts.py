@@ -108,6 +108,26 @@ def validation_error(field, reason):
                      {'field': field, 'reason': reason})
 
 
+def embedded_validation_error(field, inner_field, reason):
+    """A rule of a nested message: the generated validators name the outer
+    field ("embedded message failed validation") and keep the inner error
+    as the cause, which ErrorDetails carries as `cause`."""
+    error = validation_error(field, 'embedded message failed validation')
+    cause = validation_error(inner_field, reason).body['details'][0]
+    del cause['@type']
+    error.body['details'][0]['cause'] = cause
+    return error
+
+
+def id_problem(value):
+    """What is wrong with an entity ID (3-36 characters, the ID pattern), or None."""
+    if not 3 <= len(value) <= 36:
+        return 'value length must be between 3 and 36 runes, inclusive'
+    if not DEVICE_ID_RE.match(value):
+        return 'value does not match regex pattern "%s"' % DEVICE_ID_RE.pattern
+    return None
+
+
 def field_value_error(component, field):
     return tts_error(3, COMPONENT_NAMESPACE[component], 'field_value', 'invalid value of field `{field}`',
                      {'field': field})
@@ -178,16 +198,18 @@ def decode_string(value, field):
     return value
 
 
-def query_uint(req, name):
-    """A uint32 query parameter; grpc-gateway refuses what does not parse
-    before the request reaches the server (code 3, no details)."""
-    value = req.query_one(name)
-    if value is None or value == '':
-        return 0
+def parse_uint(value, parameter):
+    """A uint32 in a path or query; grpc-gateway refuses what does not
+    parse before the request reaches the server (code 3, no details)."""
     if not value.isdigit() or int(value) >= 1 << 32:
         raise tts_decode_error('type mismatch, parameter: %s, error: strconv.ParseUint: parsing %s: invalid syntax'
-                               % (name, json.dumps(value)))
+                               % (parameter, json.dumps(value)))
     return int(value)
+
+
+def query_uint(req, name):
+    value = req.query_one(name)
+    return parse_uint(value, name) if value else 0
 
 
 def decode_end_device(dev):
@@ -289,6 +311,9 @@ class TTS:
     def reset(self):
         # (application_id, device_id) -> stored end device, per component.
         self.records = {'is': {}, 'js': {}, 'ns': {}, 'as': {}}
+        # DevEUIs ever written to the cluster's Join Server: a claimed
+        # device must never appear here.
+        self.js_written = set()
 
     def routes(self):
         app = r'(?P<app>[^/]+)'
@@ -310,8 +335,10 @@ class TTS:
         ]
 
     def describe(self):
-        return {c: {'%s/%s' % k: encode_device(v) for k, v in records.items()}
-                for c, records in self.records.items()}
+        state = {c: {'%s/%s' % k: encode_device(v) for k, v in records.items()}
+                 for c, records in self.records.items()}
+        state['js_written'] = sorted(self.js_written)
+        return state
 
     # --- authentication and rights ---------------------------------------
 
@@ -353,11 +380,15 @@ class TTS:
             return tts_error(5, 'pkg/joinserver', 'device_not_found', 'device not found')
         return tts_error(5, 'pkg/redis', 'not_found', 'entity not found')
 
-    def check_device_id(self, dev_id, field):
-        if not 3 <= len(dev_id) <= 36:
-            raise validation_error(field, 'value length must be between 3 and 36 runes, inclusive')
-        if not DEVICE_ID_RE.match(dev_id):
-            raise validation_error(field, 'value does not match regex pattern "%s"' % DEVICE_ID_RE.pattern)
+    def check_device_id(self, dev_id, field, embedded_in=None):
+        """An ID's field rules; @embedded_in: the field of the request whose
+        message holds it (the server then names that field, the ID's own
+        error being the cause)."""
+        reason = id_problem(dev_id)
+        if reason is not None:
+            if embedded_in:
+                raise embedded_validation_error(embedded_in, field, reason)
+            raise validation_error(field, reason)
 
     def check_is_fields(self, dev):
         for field in ('network_server_address', 'application_server_address', 'join_server_address'):
@@ -614,6 +645,8 @@ class TTS:
             merged['created_at'] = now
         merged['updated_at'] = now
         self.records[component][(app, dev)] = merged
+        if component == 'js':
+            self.js_written.add(merged['ids'].get('dev_eui'))
         return 200, self.project(component, merged, paths)
 
     def check_js(self, dev, paths, body_ids, creating):

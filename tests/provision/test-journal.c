@@ -59,8 +59,7 @@ open_journal (Fixture *f)
 static OnbJobRow *
 new_row (const char *dev_eui)
 {
-  g_autoptr(OnbJob) job = onb_job_new (ONB_JOB_KIND_PROVISION, dev_eui, "70B3D57ED0000010", "Journal sensor", NULL,
-                                       FALSE, "test", "dev-eui");
+  g_autoptr(OnbJob) job = onb_job_new_provision (dev_eui, "70B3D57ED0000010", "Journal sensor", "test", "dev-eui");
 
   return onb_job_to_row (job);
 }
