@@ -122,6 +122,147 @@ test_journal_full (void)
   g_assert_true (prov_wait_jobs (engine, NULL, 0, 60));
 }
 
+/* ---- runs in flight when the journal stops recording -------------------------- */
+
+typedef void (*DiskFunc) (gpointer data);
+
+static gboolean
+all_claimed (gconstpointer data)
+{
+  GPtrArray *jobs = (GPtrArray *) data;
+
+  for (guint i = 0; i < jobs->len; i++)
+    if (onb_job_get_id (jobs->pdata[i]) == 0 && !onb_job_is_finished (jobs->pdata[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+spin_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+spin (guint ms)
+{
+  gboolean over = FALSE;
+
+  g_timeout_add (ms, spin_timeout, &over);
+  while (!over)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Six boxes are under way (every request answers after 200 ms) when the
+ * disk fills (@fill). New scans are then refused or fail with disk-full,
+ * and reach no cloud; the boxes under way hold on. When there is room again
+ * (@empty), every box under way finishes by itself: no retry, each device
+ * once in each cloud, nothing deleted, and the journal says done. */
+static void
+run_waves (ProvStation *station,
+           OnbEngine   *engine,
+           guint        first,
+           DiskFunc     fill,
+           DiskFunc     empty,
+           gpointer     data)
+{
+  g_autoptr(GPtrArray) under_way = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(json_object) state = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean succeeded;
+  guint n = first;
+
+  succeeded = onb_test_sim_set_faults (sim, "{\"endpoints\":{\"*\":{\"latency_ms\":200}}}", &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
+  for (guint i = 0; i < 6; i++)
+    g_ptr_array_add (under_way, submit (engine, n++, &error));
+  g_assert_no_error (error);
+  g_assert_true (prov_wait_until (all_claimed, under_way, 30));
+
+  fill (data);
+  /* New scans, until one is refused: some may still fit; a claim that
+   * does not fails the new job with disk-full, and nothing is sent. */
+  for (;;)
+    {
+      g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func (g_object_unref);
+      OnbJob *job = submit (engine, n++, &error);
+
+      g_assert_cmpuint (n, <, first + 30);
+      if (job == NULL)
+        break;
+      g_ptr_array_add (one, g_object_ref (job));
+      g_assert_true (prov_wait_until (all_claimed, one, 30));
+      g_ptr_array_add (onb_job_get_id (job) == 0 ? refused : under_way, job);
+    }
+  g_test_message ("%u boxes under way, %u new ones failed their claim; then: %s", under_way->len, refused->len,
+                  error->message);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "disk-full");
+  g_clear_error (&error);
+  for (guint i = 0; i < refused->len; i++)
+    g_assert_cmpstr (onb_job_get_reason (refused->pdata[i]), ==, "disk-full");
+
+  /* The disk stays full a while: the boxes under way hold on. */
+  spin (2500);
+  for (guint i = 0; i < under_way->len; i++)
+    g_assert_cmpint (onb_job_get_state (under_way->pdata[i]), !=, ONB_JOB_STATE_FAILED);
+
+  empty (data);
+  g_assert_true (prov_wait_jobs (engine, NULL, 0, 60));
+
+  state = onb_test_sim_get_state (sim, &error);
+  g_assert_no_error (error);
+  rows = onb_journal_list_jobs (engine->host.journal, NULL, -1, 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < under_way->len; i++)
+    {
+      OnbJob *job = under_way->pdata[i];
+
+      g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (job)), ==, "done");
+      g_assert_cmpuint (prov_sim_blynk_count (state, onb_job_get_device_name (job)), ==, 1);
+      g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, onb_job_get_tts_device_id (job)));
+    }
+  for (guint i = 0; i < refused->len; i++)
+    g_assert_cmpuint (prov_sim_blynk_count (state, onb_job_get_device_name (refused->pdata[i])), ==, 0);
+  /* A refused box has no row: its claim was never committed. */
+  g_assert_cmpuint (rows->len, ==, 1 + under_way->len);
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (rows->pdata[i])), ==, "done");
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_delete"), ==, 0);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.delete"), ==, 0);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.create"), ==, 1 + under_way->len);
+}
+
+static void
+limit_pages (gpointer data)
+{
+  onb_journal_set_max_pages (data, 1);
+}
+
+static void
+lift_pages (gpointer data)
+{
+  onb_journal_set_max_pages (data, 0);
+}
+
+/* Without privileges: SQLite's max_page_count fills the journal. */
+static void
+test_journal_full_under_way (void)
+{
+  g_autofree char *csv = prov_generated_csv (40, 0x700, FALSE);
+  g_autoptr(ProvStation) station = NULL;
+  g_autoptr(OnbEngine) engine = NULL;
+
+  reset_sim ();
+  station = prov_station_new (sim, csv, NULL);
+  engine = prov_station_engine (station);
+  assert_done (engine, 0x700);
+  run_waves (station, engine, 0x701, limit_pages, lift_pages, engine->host.journal);
+}
+
 static gboolean
 run_mount (const char * const *argv)
 {
@@ -199,6 +340,7 @@ main (int    argc,
 
   g_test_add_func ("/engine-disk/journal-full", test_journal_full);
   g_test_add_func ("/engine-disk/tmpfs", test_tmpfs);
+  g_test_add_func ("/engine-disk/journal-full-under-way", test_journal_full_under_way);
 
   status = g_test_run ();
   onb_test_sim_stop (sim);
