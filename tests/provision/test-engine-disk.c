@@ -174,6 +174,7 @@ run_waves (ProvStation *station,
   g_autoptr(GError) error = NULL;
   gboolean succeeded;
   guint n = first;
+  guint held;
 
   succeeded = onb_test_sim_set_faults (sim, "{\"endpoints\":{\"*\":{\"latency_ms\":200}}}", &error);
   g_assert_no_error (error);
@@ -205,8 +206,12 @@ run_waves (ProvStation *station,
   for (guint i = 0; i < refused->len; i++)
     g_assert_cmpstr (onb_job_get_reason (refused->pdata[i]), ==, "disk-full");
 
-  /* The disk stays full a while: the boxes under way hold on. */
-  spin (2500);
+  /* The disk stays full a while: once the requests under way are
+   * answered (200 ms), nothing more is sent; the boxes hold on. */
+  spin (1000);
+  held = creates ();
+  spin (2000);
+  g_assert_cmpuint (creates (), ==, held);
   for (guint i = 0; i < under_way->len; i++)
     g_assert_cmpint (onb_job_get_state (under_way->pdata[i]), !=, ONB_JOB_STATE_FAILED);
 
@@ -275,7 +280,13 @@ run_mount (const char * const *argv)
 }
 
 static void
-fill (const char *path)
+unlink_file (gpointer path)
+{
+  g_unlink (path);
+}
+
+static void
+fill_file (gpointer path)
 {
   g_autofree char *block = g_malloc0 (4096);
   FILE *file = fopen (path, "w");
@@ -287,43 +298,81 @@ fill (const char *path)
   fclose (file);
 }
 
-/* As root (as CI runs): the data folder on a small tmpfs, filled up. (A
- * read-only remount is refused while the journal is open for writing;
- * test-cli-files starts provision on a read-only mount.) */
+/* As root (as CI runs): a station whose data folder is a small tmpfs, with
+ * one box done. */
+typedef struct
+{
+  char *mount_point;
+  char *filler;
+  ProvStation *station;
+  OnbEngine *engine;
+} Tmpfs;
+
+/* FALSE, after saying why, where it cannot mount. */
+static gboolean
+tmpfs_set_up (Tmpfs *t,
+              guint  first)
+{
+  g_autofree char *csv = prov_generated_csv (40, first, FALSE);
+  g_autofree char *data_dir = NULL;
+
+  t->mount_point = g_dir_make_tmp ("onb-disk-XXXXXX", NULL);
+  if (geteuid () != 0 ||
+      !run_mount ((const char *[]) { "mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", t->mount_point, NULL }))
+    {
+      g_test_skip ("A small tmpfs for the data folder needs root and a working mount; the journal-full cases "
+                   "cover the same without them");
+      g_rmdir (t->mount_point);
+      g_free (t->mount_point);
+      return FALSE;
+    }
+  t->filler = g_build_filename (t->mount_point, "filler", NULL);
+  data_dir = g_strconcat ("kiosk.data_dir=", t->mount_point, NULL);
+  reset_sim ();
+  t->station = prov_station_new (sim, csv, (const char *[]) { data_dir, NULL });
+  t->engine = prov_station_engine (t->station);
+  assert_done (t->engine, first);
+  return TRUE;
+}
+
+static void
+tmpfs_tear_down (Tmpfs *t)
+{
+  g_assert_true (prov_wait_jobs (t->engine, NULL, 0, 60));
+  g_clear_object (&t->engine);
+  g_assert_true (run_mount ((const char *[]) { "umount", t->mount_point, NULL }));
+  g_rmdir (t->mount_point);
+  g_clear_pointer (&t->station, prov_station_free);
+  g_free (t->mount_point);
+  g_free (t->filler);
+}
+
+/* A full tmpfs: new scans are refused with disk-full and sent nowhere;
+ * once the filler is gone, scanning works again. */
 static void
 test_tmpfs (void)
 {
-  g_autofree char *csv = prov_generated_csv (10, 0x600, FALSE);
-  g_autofree char *mount_point = g_dir_make_tmp ("onb-disk-XXXXXX", NULL);
-  g_autofree char *filler = g_build_filename (mount_point, "filler", NULL);
-  g_autofree char *data_dir = g_strconcat ("kiosk.data_dir=", mount_point, NULL);
-  const char *extra[] = { data_dir, NULL };
-  g_autoptr(ProvStation) station = NULL;
-  g_autoptr(OnbEngine) engine = NULL;
+  Tmpfs t = { 0 };
 
-  if (geteuid () != 0 ||
-      !run_mount ((const char *[]) { "mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount_point, NULL }))
-    {
-      g_test_skip ("A small tmpfs for the data folder needs root and a working mount; the journal-full case "
-                   "covers the same without them");
-      g_rmdir (mount_point);
-      return;
-    }
+  if (!tmpfs_set_up (&t, 0x600))
+    return;
+  fill_file (t.filler);
+  assert_refused (t.engine, 0x601, "disk-full");
+  unlink_file (t.filler);
+  assert_done (t.engine, 0x602);
+  tmpfs_tear_down (&t);
+}
 
-  reset_sim ();
-  station = prov_station_new (sim, csv, extra);
-  engine = prov_station_engine (station);
-  assert_done (engine, 0x600);
+/* The tmpfs fills up while boxes are under way. */
+static void
+test_tmpfs_under_way (void)
+{
+  Tmpfs t = { 0 };
 
-  fill (filler);
-  assert_refused (engine, 0x601, "disk-full");
-  g_unlink (filler);
-  assert_done (engine, 0x602);
-
-  g_assert_true (prov_wait_jobs (engine, NULL, 0, 60));
-  g_clear_object (&engine);
-  g_assert_true (run_mount ((const char *[]) { "umount", mount_point, NULL }));
-  g_rmdir (mount_point);
+  if (!tmpfs_set_up (&t, 0x800))
+    return;
+  run_waves (t.station, t.engine, 0x801, fill_file, unlink_file, t.filler);
+  tmpfs_tear_down (&t);
 }
 
 int
@@ -341,6 +390,7 @@ main (int    argc,
   g_test_add_func ("/engine-disk/journal-full", test_journal_full);
   g_test_add_func ("/engine-disk/tmpfs", test_tmpfs);
   g_test_add_func ("/engine-disk/journal-full-under-way", test_journal_full_under_way);
+  g_test_add_func ("/engine-disk/tmpfs-under-way", test_tmpfs_under_way);
 
   status = g_test_run ();
   onb_test_sim_stop (sim);
