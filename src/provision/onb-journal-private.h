@@ -81,6 +81,10 @@ GPtrArray         *onb_journal_claim_unfinished_finish (OnbJournal          *sel
 gboolean           onb_journal_get_fault          (OnbJournal          *self,
                                                    GError             **error);
 
+/* Whether a commit failed so in the last minute: a run then sends its
+ * first requests only once its start is on disk. */
+gboolean           onb_journal_faulted_lately     (OnbJournal          *self);
+
 /* For tests: the file may grow to @n_pages database pages and no further
  * (SQLite's max_page_count, never below its size), as a full disk would
  * stop it; 0 lifts the limit. */

@@ -70,7 +70,7 @@ struct _OnbJournal
   GAsyncQueue *ops;
   GMutex fault_lock;
   GError *fault;     /* why the last commit failed, when the disk is full or read-only */
-  gint64 fault_time;
+  gint64 fault_time; /* when a commit last failed so, kept after one succeeds */
 };
 
 G_DEFINE_FINAL_TYPE (OnbJournal, onb_journal, G_TYPE_OBJECT)
@@ -638,6 +638,7 @@ record_fault (OnbJournal   *self,
       self->fault = g_error_copy (error);
       self->fault_time = g_get_monotonic_time ();
     }
+
   g_mutex_unlock (&self->fault_lock);
 
   /* A message, not a warning: the station is fine, only its disk is not. */
@@ -919,6 +920,21 @@ onb_journal_set_max_pages (OnbJournal *self,
   g_mutex_lock (&self->lock);
   sqlite3_exec (self->db, sql, NULL, NULL, NULL);
   g_mutex_unlock (&self->lock);
+}
+
+/* A disk that was full a minute ago may be nearly full still: commits
+ * that fit now may not in a moment. */
+#define FAULT_MEMORY_US (60 * G_USEC_PER_SEC)
+
+gboolean
+onb_journal_faulted_lately (OnbJournal *self)
+{
+  gboolean lately;
+
+  g_mutex_lock (&self->fault_lock);
+  lately = self->fault_time != 0 && g_get_monotonic_time () - self->fault_time < FAULT_MEMORY_US;
+  g_mutex_unlock (&self->fault_lock);
+  return lately;
 }
 
 gboolean

@@ -137,6 +137,7 @@ struct _OnbRun
   gboolean holds_slot;          /* counted in host->n_running */
   gboolean resumed;             /* may have run before: look before creating */
   gboolean retry_when_ended;    /* retried while its failure was being committed */
+  gboolean start_held;          /* its first requests wait for its start commit (the journal failed lately) */
   guint timer;                  /* the backoff of a waiting run, armed once it is committed; a
                                  * blocked run's next try to commit */
   GError *blocked;              /* why the journal refuses this run's commits */

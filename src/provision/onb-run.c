@@ -204,9 +204,13 @@ onb_run_start (OnbRun *run)
       return;
     }
   /* The job's row was committed when it was claimed, before this; a run
-   * that crashes before this commit lands is resumed, and looks first. */
+   * that crashes before this commit lands is resumed, and looks first.
+   * On a disk that was full a moment ago, that commit may fail: then the
+   * first requests wait for it (run_react()). */
   onb_run_commit (run);
-  run_go (run);
+  run->start_held = onb_journal_faulted_lately (run->host->journal);
+  if (!run->start_held)
+    run_go (run);
   run_react (run);
 }
 
@@ -401,6 +405,12 @@ run_unblock (OnbRun *run)
 static void
 run_react (OnbRun *run)
 {
+  if (run->start_held && run->phase == ONB_RUN_PHASE_WORKING && run->in_flight == 0 && onb_run_may_continue (run))
+    {
+      /* The start is on disk: its requests may go. */
+      run->start_held = FALSE;
+      run_go (run);
+    }
   if (run->phase == ONB_RUN_PHASE_WORKING && (run->chains_done & BOTH_CHAINS) == BOTH_CHAINS &&
       onb_run_may_continue (run))
     {
