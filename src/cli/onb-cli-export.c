@@ -42,7 +42,7 @@ onb_cli_export (int    argc,
     return onb_cli_fail (FALSE, error);
   data_dir = onb_config_get_data_dir (config);
   path = onb_journal_default_path (data_dir);
-  if (!(journal = onb_journal_open (path, &error)) || !onb_journal_export_csv (journal, csv_path, &error))
+  if (!(journal = onb_journal_open_read_only (path, &error)) || !onb_journal_export_csv (journal, csv_path, &error))
     return onb_cli_fail (FALSE, error);
   return ONB_CLI_EXIT_OK;
 }

@@ -50,7 +50,7 @@ onb_cli_jobs (int    argc,
     return onb_cli_fail (json, error);
   data_dir = onb_config_get_data_dir (config);
   path = onb_journal_default_path (data_dir);
-  if (!(journal = onb_journal_open (path, &error)) ||
+  if (!(journal = onb_journal_open_read_only (path, &error)) ||
       !(jobs = onb_journal_list_jobs (journal, query, state, limit, &error)))
     return onb_cli_fail (json, error);
 

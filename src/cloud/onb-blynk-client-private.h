@@ -32,8 +32,8 @@ struct _OnbBlynkClient
   GPtrArray     *token_waiters;    /* GTask*: calls waiting for a token */
 
   gint64         blocked_until_us; /* monotonic: after a 429 */
-  GHashTable    *templates;        /* "TMPL…" → gint64* */
-  GHashTable    *metafields;       /* gint64* template → GHashTable name → gint64* */
+  GHashTable    *templates;        /* template id "TMPL…" → its number (gint64*) */
+  GHashTable    *metafields;       /* template number (gint64*) → GHashTable name → gint64* */
 };
 
 /* One request: path segments, query pairs, an optional JSON body. */

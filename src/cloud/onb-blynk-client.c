@@ -727,7 +727,7 @@ resolve_cb (GObject      *object,
 
 void
 onb_blynk_client_resolve_template_async (OnbBlynkClient      *self,
-                                         const char          *template_code,
+                                         const char          *template_id,
                                          GCancellable        *cancellable,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data)
@@ -737,13 +737,13 @@ onb_blynk_client_resolve_template_async (OnbBlynkClient      *self,
   gint64 *number;
 
   g_return_if_fail (ONB_IS_BLYNK_CLIENT (self));
-  g_return_if_fail (template_code != NULL);
+  g_return_if_fail (template_id != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, onb_blynk_client_resolve_template_async);
-  g_task_set_task_data (task, g_strdup (template_code), g_free);
+  g_task_set_task_data (task, g_strdup (template_id), g_free);
 
-  if ((number = g_hash_table_lookup (self->templates, template_code)) != NULL)
+  if ((number = g_hash_table_lookup (self->templates, template_id)) != NULL)
     {
       g_task_return_int (task, *number);
       g_object_unref (task);
@@ -770,7 +770,7 @@ metafields_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
-  gint64 *template_id = g_task_get_task_data (task);
+  gint64 *template_number = g_task_get_task_data (task);
   g_autoptr(OnbHttpResponse) response = NULL;
   g_autoptr(GHashTable) map = NULL;
   json_object *json = NULL;
@@ -785,13 +785,13 @@ metafields_cb (GObject      *object,
       return;
     }
 
-  g_hash_table_insert (self->metafields, int64_dup (*template_id), g_hash_table_ref (map));
+  g_hash_table_insert (self->metafields, int64_dup (*template_number), g_hash_table_ref (map));
   g_task_return_pointer (task, g_steal_pointer (&map), (GDestroyNotify) g_hash_table_unref);
 }
 
 void
 onb_blynk_client_get_metafields_async (OnbBlynkClient      *self,
-                                       gint64               template_id,
+                                       gint64               template_number,
                                        GCancellable        *cancellable,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
@@ -804,9 +804,9 @@ onb_blynk_client_get_metafields_async (OnbBlynkClient      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, onb_blynk_client_get_metafields_async);
-  g_task_set_task_data (task, int64_dup (template_id), g_free);
+  g_task_set_task_data (task, int64_dup (template_number), g_free);
 
-  if ((cached = g_hash_table_lookup (self->metafields, &template_id)) != NULL)
+  if ((cached = g_hash_table_lookup (self->metafields, &template_number)) != NULL)
     {
       g_task_return_pointer (task, g_hash_table_ref (cached), (GDestroyNotify) g_hash_table_unref);
       g_object_unref (task);
@@ -814,7 +814,7 @@ onb_blynk_client_get_metafields_async (OnbBlynkClient      *self,
     }
 
   call = onb_blynk_call_new ("GET", "api", "v1", "organization", "template", "metafields", NULL);
-  onb_blynk_call_add_query_int (call, "templateId", template_id);
+  onb_blynk_call_add_query_int (call, "templateId", template_number);
   onb_blynk_call_async (self, call, cancellable, onb_blynk_client_get_metafields_async, metafields_cb, task);
 }
 
@@ -944,7 +944,7 @@ set_metafields_device_cb (GObject      *object,
       return;
     }
 
-  onb_blynk_client_get_metafields_async (self, onb_blynk_device_get_template_id (device),
+  onb_blynk_client_get_metafields_async (self, onb_blynk_device_get_template_number (device),
                                          g_task_get_cancellable (task),
                                          set_metafields_map_cb, g_object_ref (task));
 }
@@ -952,7 +952,7 @@ set_metafields_device_cb (GObject      *object,
 void
 onb_blynk_client_set_metafields_async (OnbBlynkClient      *self,
                                        gint64               device_id,
-                                       gint64               template_id,
+                                       gint64               template_number,
                                        GHashTable          *values,
                                        GCancellable        *cancellable,
                                        GAsyncReadyCallback  callback,
@@ -971,8 +971,8 @@ onb_blynk_client_set_metafields_async (OnbBlynkClient      *self,
   state->values = g_hash_table_ref (values);
   g_task_set_task_data (task, state, set_metafields_free);
 
-  if (template_id > 0)
-    onb_blynk_client_get_metafields_async (self, template_id, cancellable, set_metafields_map_cb, task);
+  if (template_number != ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN)
+    onb_blynk_client_get_metafields_async (self, template_number, cancellable, set_metafields_map_cb, task);
   else
     onb_blynk_client_get_device_async (self, device_id, cancellable, set_metafields_device_cb, task);
 }

@@ -18,8 +18,8 @@
 
 ONB_DEFINE_ERROR_DOMAIN (onb_file_error, onb_file_error_get_type)
 
-static OnbFileError
-file_error_from_errno (int saved_errno)
+OnbFileError
+onb_file_error_from_errno (int saved_errno)
 {
   switch (saved_errno)
     {
@@ -35,12 +35,34 @@ file_error_from_errno (int saved_errno)
     }
 }
 
+gboolean
+onb_file_set_data_fault (GError       **error,
+                         OnbFileError   fault,
+                         const char    *path,
+                         GQuark         domain,
+                         int            full_code,
+                         int            read_only_code)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+
+  if (fault == ONB_FILE_ERROR_DISK_FULL)
+    g_set_error (error, domain, full_code,
+                 _("This station's disk is full: nothing was sent. Free space in %s."), folder);
+  else if (fault == ONB_FILE_ERROR_READ_ONLY)
+    g_set_error (error, domain, read_only_code,
+                 _("This station's data folder %s cannot be written (it is read-only or belongs to another "
+                   "user): nothing was sent. Make it writable again."), folder);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 static gboolean
 set_errno_error (GError     **error,
                  int          saved_errno,
                  const char  *path)
 {
-  OnbFileError code = file_error_from_errno (saved_errno);
+  OnbFileError code = onb_file_error_from_errno (saved_errno);
 
   switch (code)
     {

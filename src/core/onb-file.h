@@ -30,10 +30,22 @@ typedef enum
 /* "-" writes to standard output. */
 #define ONB_FILE_STDOUT "-"
 
-gboolean onb_file_write (const char         *path,
-                         const char         *data,
-                         gsize               length,
-                         OnbFileWriteFlags   flags,
-                         GError            **error);
+gboolean      onb_file_write              (const char         *path,
+                                           const char         *data,
+                                           gsize               length,
+                                           OnbFileWriteFlags   flags,
+                                           GError            **error);
+/* DISK_FULL, READ_ONLY (also for a folder of another user) or WRITE_FAILED. */
+OnbFileError  onb_file_error_from_errno   (int                 saved_errno);
+/* When @fault is DISK_FULL or READ_ONLY: sets @error (@domain, with
+ * @full_code or @read_only_code) to the one message for a station's data
+ * folder, @path's, that is full or read-only, as the registry and the
+ * journal say it, and returns %TRUE. */
+gboolean      onb_file_set_data_fault     (GError            **error,
+                                           OnbFileError        fault,
+                                           const char         *path,
+                                           GQuark              domain,
+                                           int                 full_code,
+                                           int                 read_only_code);
 
 G_END_DECLS

@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 """Files the CLI writes for a user (export --csv, missing --csv): only a
 regular file is replaced, keeping its owner and mode; a link, pipe, device
-or folder is refused with exit 2; "-" is standard output."""
+or folder is refused with exit 2; "-" is standard output. And reading
+(batches, missing, jobs, export) works on a read-only data folder and on a
+full disk: a copy of the station's data on a read-only or full tmpfs when
+root may mount, in a folder of mode 0555 when not root."""
 
+import contextlib
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -88,6 +93,92 @@ class FilesTest(unittest.TestCase):
                 self.assertEqual(st.st_uid, owner)
                 with open(path) as f:
                     self.assertIn(eui(2) if argv[0] == "missing" else eui(1), f.read())
+
+    @contextlib.contextmanager
+    def data_copy(self, kind):
+        """A configuration whose data folder is a copy of the station's,
+        made read-only ("read-only") or full ("full")."""
+        folder = os.path.join(self.tmp.name, kind)
+        os.mkdir(folder)
+        mounted = False
+        if os.geteuid() == 0:
+            r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", folder],
+                               capture_output=True, text=True)
+            mounted = r.returncode == 0
+            if not mounted:
+                os.rmdir(folder)
+                self.skipTest("root, but mounting a tmpfs failed (%s): root ignores modes, so a read-only or "
+                              "full folder cannot be made here" % r.stderr.strip())
+        elif kind == "full":
+            os.rmdir(folder)
+            self.skipTest("a full disk needs a small tmpfs, which only root may mount")
+        try:
+            for name in os.listdir(self.data):
+                shutil.copy(os.path.join(self.data, name), folder)
+            if kind == "full":
+                fd = os.open(os.path.join(folder, "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
+                try:
+                    while os.write(fd, b"\0" * 4096) > 0:
+                        pass
+                except OSError:
+                    pass
+                finally:
+                    os.close(fd)
+            elif mounted:
+                subprocess.run(["mount", "-o", "remount,ro", folder], check=True)
+            else:
+                os.chmod(folder, 0o555)
+            config = os.path.join(self.tmp.name, kind + ".conf")
+            write_station_config(config, self.sim, folder)
+            yield config
+        finally:
+            if mounted:
+                subprocess.run(["umount", folder], check=True)
+            else:
+                os.chmod(folder, 0o700)
+                shutil.rmtree(folder)
+            os.rmdir(folder) if os.path.isdir(folder) else None
+
+    def assert_reading_works(self, config):
+        def cli(*args):
+            r = subprocess.run([CLI, *args, "-c", config], capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, "%s: %s%s" % (args, r.stdout, r.stderr))
+            return r.stdout
+
+        self.assertIn("done 1, to do 2, failed 0", cli("batches"))
+        self.assertEqual([line.split()[0] for line in cli("missing").splitlines()], [eui(2), eui(3)])
+        self.assertIn(eui(1), cli("jobs", "--state", "done"))
+        self.assertIn(eui(1), cli("export", "--csv", "-"))
+        exported = os.path.join(self.tmp.name, "exported.csv")
+        cli("export", "--csv", exported)
+        with open(exported) as f:
+            self.assertIn(eui(1), f.read())
+
+    def assert_provision_refused(self, config, reason):
+        """provision sends nothing, exits 1 and says why once."""
+        def counts():
+            state = self.sim.state()["counts"]
+            return state.get("tts.is.create", 0), state.get("blynk.device_create", 0)
+
+        before = counts()
+        r = subprocess.run([CLI, "provision", "--json", "-c", config, "--timeout", "30",
+                            "LW:D0:%s:%s:000AF8BE" % (JOIN_EUI, eui(2))],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn('"reason":"%s"' % reason, r.stdout.replace(" ", ""))
+        self.assertIn("nothing was sent", r.stdout)
+        self.assertLessEqual(len((r.stdout + r.stderr).splitlines()), 2, r.stdout + r.stderr)
+        self.assertEqual(counts(), before)
+
+    def test_read_only_data_folder(self):
+        with self.data_copy("read-only") as config:
+            self.assert_reading_works(config)
+            self.assert_provision_refused(config, "data-read-only")
+
+    def test_full_disk(self):
+        with self.data_copy("full") as config:
+            self.assert_reading_works(config)
+            self.assert_provision_refused(config, "disk-full")
 
     def test_standard_output(self):
         r = self.cli("export", "--csv", "-")

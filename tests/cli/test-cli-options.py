@@ -108,6 +108,7 @@ class OptionsTest(unittest.TestCase):
                      ["provision", "--wait", "--no-wait", "0018B20000000101"],
                      ["provision", "--max-jobs"],
                      ["batches", "extra"],
+                     ["retry", "seven"],
                      ["nonsense"]):
             with self.subTest(argv=argv):
                 r = run(*argv)

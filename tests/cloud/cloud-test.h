@@ -7,6 +7,7 @@
 #include "onb-cloud-error.h"
 #include "onb-http-client.h"
 #include "onb-tts-client.h"
+#include "onb-test-assert.h"
 #include "onb-test-sim.h"
 
 /* Longer than any request of a test may take, so a hang fails loudly. */

@@ -256,8 +256,7 @@ write_config (GKeyFile   *kf,
   g_autoptr(GError) error = NULL;
   char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
 
-  g_assert_true (g_key_file_save_to_file (kf, path, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (g_key_file_save_to_file (kf, path, &error), error);
   g_chmod (path, mode);
 
   return path;

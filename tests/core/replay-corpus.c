@@ -11,7 +11,7 @@
 #include "fuzz-code.h"
 
 #ifndef FUZZ_CORPUS
-#define FUZZ_CORPUS "core/corpus"
+#define FUZZ_CORPUS "core/corpus/code"
 #endif
 
 static void
