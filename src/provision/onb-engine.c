@@ -332,7 +332,7 @@ onb_engine_submit_payload (OnbEngine   *self,
 
   /* Nothing is sent that could not be recorded. */
   if (!(entry = resolve_payload (self, data, length, &code, error)) ||
-      !onb_journal_can_record (self->journal, error))
+      !onb_journal_can_record (self->host.journal, error))
     return NULL;
 
   job = g_hash_table_lookup (self->by_dev_eui, onb_registry_entry_get_dev_eui (entry));
@@ -386,7 +386,7 @@ onb_engine_submit_replace (OnbEngine   *self,
       return NULL;
   }
   if (!(new_entry = resolve_payload (self, new_data, new_length, &code, error)) ||
-      !onb_journal_can_record (self->journal, error))
+      !onb_journal_can_record (self->host.journal, error))
     return NULL;
 
   if (g_str_equal (onb_registry_entry_get_dev_eui (old_entry), onb_registry_entry_get_dev_eui (new_entry)))
