@@ -102,7 +102,7 @@ test_journal_full (void)
   engine = prov_station_engine (station);
   assert_done (engine, n++);
 
-  onb_journal_set_max_pages (engine->journal, 1);
+  onb_journal_set_max_pages (engine->host.journal, 1);
   while (error == NULL)
     {
       g_autoptr(OnbJob) job = submit (engine, n++, &error);
@@ -115,7 +115,7 @@ test_journal_full (void)
   g_assert_cmpstr (onb_error_get_reason (error), ==, "disk-full");
   assert_refused (engine, n++, "disk-full");
 
-  onb_journal_set_max_pages (engine->journal, 0);
+  onb_journal_set_max_pages (engine->host.journal, 0);
   /* The failed commit is believed for a moment only: then one tries again. */
   g_usleep (2100 * G_USEC_PER_SEC / 1000);
   assert_done (engine, n++);
