@@ -38,6 +38,7 @@ void        onb_cli_print_error     (gboolean          json,
                                      const GError     *error);
 int         onb_cli_fail            (gboolean          json,
                                      const GError     *error);
+gboolean    onb_cli_is_station_fault (const GError    *error);
 void        onb_cli_json_add_string (json_object      *object,
                                      const char       *key,
                                      const char       *value);

@@ -226,6 +226,7 @@ typedef struct
   GPtrArray *jobs;
   gboolean json;
   guint rejected;
+  gboolean station_fault; /* the disk is full or read-only: the rest is not sent either */
 } ProvisionState;
 
 static gboolean
@@ -259,7 +260,9 @@ submit_one (const char *data,
       else
         printf (_("REJECTED %s\n         %s\n"), g_utf8_validate (trimmed, -1, NULL) ? trimmed : "?",
                 error->message);
-      return TRUE;
+      /* One message for the condition, not one per code. */
+      state->station_fault = onb_cli_is_station_fault (error);
+      return !state->station_fault;
     }
   if (!g_ptr_array_find (state->jobs, job, NULL))
     g_ptr_array_add (state->jobs, g_steal_pointer (&job));
@@ -360,8 +363,10 @@ onb_cli_provision (int    argc,
         }
     }
   else
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc && !state.station_fault; i++)
       submit_one (argv[i], strlen (argv[i]), &state);
+  if (state.station_fault)
+    g_printerr ("%s\n", _("The codes after it were not sent either."));
 
   if (no_wait)
     onb_cli_engine_wait_journaled (engine, jobs);

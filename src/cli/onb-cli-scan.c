@@ -139,7 +139,9 @@ on_code_detected (OnbScanner *scanner,
     state->n_rejected++;
   print_hit (state, hit, rejection);
 
-  if (state->max_codes > 0 && state->n_codes >= state->max_codes)
+  /* A full disk or read-only data folder: say it once and stop scanning. */
+  if ((state->max_codes > 0 && state->n_codes >= state->max_codes) ||
+      (engine_error != NULL && onb_cli_is_station_fault (engine_error)))
     g_main_loop_quit (state->loop);
 }
 
