@@ -1,4 +1,5 @@
-/* onb-blynk-call.c: the Blynk client's transport (docs/blynk-api.md)
+/* onb-blynk-call.c: the Blynk client's transport (docs/blynk-api.md,
+ * "OAuth2 token" and "Paginated answers")
  *
  * One call: the OAuth2 access token (cached, renewed shortly before it
  * runs out and once more on a 401), regional redirects followed only

@@ -1,7 +1,8 @@
 /* onb-tts-client.c: The Things Stack HTTP API v3 (docs/design.md, The clouds)
  *
- * Paths, bodies and field masks: docs/tts-api.md. The decoders of its
- * answers are onb-tts-decode.c; what `check` asks, onb-tts-check.c.
+ * Paths, bodies and field masks: docs/tts-api.md, "The device's four
+ * components". The decoders of its answers are onb-tts-decode.c; what
+ * `check` asks, onb-tts-check.c.
  */
 
 #define G_LOG_DOMAIN "onb-tts"

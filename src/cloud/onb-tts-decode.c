@@ -1,5 +1,5 @@
 /* onb-tts-decode.c: The Things Stack's answers → checked values and
- * worded errors (docs/tts-api.md)
+ * worded errors (docs/tts-api.md, "Errors")
  *
  * Answers may have any shape (an HTML page from a proxy, an empty 500):
  * every decoder checks each type before use. No I/O: the fuzz target

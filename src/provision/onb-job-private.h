@@ -96,9 +96,17 @@ void         onb_job_set_step          (OnbJob       *self,
                                         OnbStepState  state,
                                         const char   *reason,
                                         const char   *message);
+/* Who made a step's remote record. */
+typedef enum
+{
+  ONB_JOB_ADOPTED,  /* another run, station or the old device of a replace: never removed */
+  ONB_JOB_MADE,     /* this job: a rollback removes it */
+} OnbJobOrigin;
+
+/* The remote record a step made or adopted (NULL: none any more). */
 void         onb_job_set_step_remote   (OnbJob       *self,
                                         OnbJobStep    step,
                                         const char   *remote_id,
-                                        gboolean      owned);
+                                        OnbJobOrigin  origin);
 
 G_END_DECLS

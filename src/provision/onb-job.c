@@ -486,16 +486,16 @@ onb_job_set_step (OnbJob       *self,
 }
 
 void
-onb_job_set_step_remote (OnbJob     *self,
-                         OnbJobStep  step,
-                         const char *remote_id,
-                         gboolean    owned)
+onb_job_set_step_remote (OnbJob       *self,
+                         OnbJobStep    step,
+                         const char   *remote_id,
+                         OnbJobOrigin  origin)
 {
   OnbJobStepRow *s = STEP (self, step);
 
   g_free (s->remote_id);
   s->remote_id = g_strdup (remote_id);
-  s->owned = owned;
+  s->owned = origin == ONB_JOB_MADE;
   g_signal_emit (self, signals[STEP_CHANGED], 0, step);
 }
 

@@ -189,12 +189,12 @@ void
 onb_run_blynk_record (OnbRun    *run,
                       gint64        device_id,
                       gint64        template_number,
-                      OnbRunOrigin  origin)
+                      OnbJobOrigin  origin)
 {
   g_autofree char *remote = g_strdup_printf ("%" G_GINT64_FORMAT, device_id);
 
   onb_job_set_blynk_device_id (run->job, device_id);
-  onb_job_set_step_remote (run->job, ONB_JOB_STEP_BLYNK_DEVICE, remote, origin == ONB_RUN_MADE);
+  onb_job_set_step_remote (run->job, ONB_JOB_STEP_BLYNK_DEVICE, remote, origin);
   if (template_number > 0)
     run->template_number = template_number;
 }
@@ -202,7 +202,7 @@ onb_run_blynk_record (OnbRun    *run,
 void
 onb_run_blynk_record_device (OnbRun      *run,
                              OnbBlynkDevice *device,
-                             OnbRunOrigin    origin)
+                             OnbJobOrigin    origin)
 {
   onb_run_blynk_record (run, onb_blynk_device_get_id (device), onb_blynk_device_get_template_number (device), origin);
 }

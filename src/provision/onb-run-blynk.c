@@ -32,7 +32,7 @@ device_made (OnbRun         *run,
   else
     {
       /* Recorded even when the other chain failed: the rollback needs it. */
-      onb_run_blynk_record_device (run, device, ONB_RUN_MADE);
+      onb_run_blynk_record_device (run, device, ONB_JOB_MADE);
       onb_run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, onb_run_blynk_metafields);
     }
 }
@@ -102,7 +102,7 @@ token_found_cb (GObject      *object,
        * lost: ours to roll back. */
       onb_run_blynk_record (run, onb_blynk_static_token_get_device_id (token),
                             onb_blynk_static_token_get_product_id (token),
-                            refused == NULL ? ONB_RUN_MADE : ONB_RUN_ADOPTED);
+                            refused == NULL ? ONB_JOB_MADE : ONB_JOB_ADOPTED);
       onb_run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, onb_run_blynk_metafields);
     }
   else
@@ -179,9 +179,9 @@ found (OnbRun       *run,
       /* Found: a resumed create of this job may have made it (ours to
        * roll back); for a replace it is the old device, never ours. */
       if (replace)
-        onb_run_blynk_record_device (run, winner, ONB_RUN_ADOPTED);
+        onb_run_blynk_record_device (run, winner, ONB_JOB_ADOPTED);
       else
-        onb_run_blynk_record_device (run, winner, ONB_RUN_MADE);
+        onb_run_blynk_record_device (run, winner, ONB_JOB_MADE);
       onb_run_step_done (run, ONB_JOB_STEP_BLYNK_DEVICE, onb_run_blynk_metafields);
     }
   else if (replace)

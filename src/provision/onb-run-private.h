@@ -110,13 +110,6 @@ typedef enum
   ONB_RUN_CHAIN_VERIFY = 1 << 2,  /* verified (and the old TTS device deleted) */
 } OnbRunChains;
 
-/* Who made a Blynk device the job uses. */
-typedef enum
-{
-  ONB_RUN_ADOPTED,  /* another station or the old device of a replace: never removed */
-  ONB_RUN_MADE,     /* this job: a rollback removes it */
-} OnbRunOrigin;
-
 /* What verify compares: the servers' answers to this run's TTS writes, else
  * what it reads back. Blynk's metafield write answers 204 with no body, so
  * Blynk is always read back. */
@@ -207,10 +200,10 @@ OnbBlynkDevice *onb_run_blynk_winner       (GPtrArray        *devices);
 void            onb_run_blynk_record       (OnbRun           *run,
                                             gint64            device_id,
                                             gint64            template_number,
-                                            OnbRunOrigin      origin);
+                                            OnbJobOrigin      origin);
 void            onb_run_blynk_record_device (OnbRun          *run,
                                              OnbBlynkDevice  *device,
-                                             OnbRunOrigin     origin);
+                                             OnbJobOrigin     origin);
 gboolean        onb_run_blynk_device_known (OnbRun           *run);
 
 /* onb-run-op.c */

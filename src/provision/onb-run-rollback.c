@@ -44,13 +44,13 @@ undone (OnbRun  *run,
         {
           if (onb_job_get_step_state (job, s) == ONB_STEP_STATE_DONE)
             onb_job_set_step (job, s, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
-          onb_job_set_step_remote (job, s, NULL, FALSE);
+          onb_job_set_step_remote (job, s, NULL, ONB_JOB_ADOPTED);
         }
       break;
 
     case UNDO_BLYNK_DEVICE:
       onb_job_set_step (job, ONB_JOB_STEP_BLYNK_DEVICE, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
-      onb_job_set_step_remote (job, ONB_JOB_STEP_BLYNK_DEVICE, NULL, FALSE);
+      onb_job_set_step_remote (job, ONB_JOB_STEP_BLYNK_DEVICE, NULL, ONB_JOB_ADOPTED);
       if (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_METAFIELDS) == ONB_STEP_STATE_DONE)
         onb_job_set_step (job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
       onb_job_set_blynk_device_id (job, 0);

@@ -38,14 +38,15 @@ is_created_cb (GObject      *object,
   g_clear_pointer (answer, json_object_put);
   if (onb_tts_client_create_is_finish (ONB_TTS_CLIENT (object), result, answer, &error))
     {
-      onb_job_set_step_remote (run->job, ONB_JOB_STEP_TTS_IS, onb_job_get_tts_device_id (run->job), TRUE);
+      onb_job_set_step_remote (run->job, ONB_JOB_STEP_TTS_IS, onb_job_get_tts_device_id (run->job), ONB_JOB_MADE);
       onb_run_step_done (run, ONB_JOB_STEP_TTS_IS, components);
     }
   else if (g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_ALREADY_EXISTS))
     {
       /* Same device, same application: already there. Ours only if an
        * earlier attempt of this job may have made it. */
-      onb_job_set_step_remote (run->job, ONB_JOB_STEP_TTS_IS, onb_job_get_tts_device_id (run->job), may_have_run);
+      onb_job_set_step_remote (run->job, ONB_JOB_STEP_TTS_IS, onb_job_get_tts_device_id (run->job),
+                               may_have_run ? ONB_JOB_MADE : ONB_JOB_ADOPTED);
       onb_run_step_done (run, ONB_JOB_STEP_TTS_IS, components);
     }
   else
@@ -98,7 +99,7 @@ component_set_cb (GObject      *object,
   g_clear_pointer (&run->answers.tts[component], json_object_put);
   if (onb_tts_client_set_finish (ONB_TTS_CLIENT (object), result, &run->answers.tts[component], &error))
     {
-      onb_job_set_step_remote (run->job, step, onb_job_get_tts_device_id (run->job), TRUE);
+      onb_job_set_step_remote (run->job, step, onb_job_get_tts_device_id (run->job), ONB_JOB_MADE);
       onb_run_step_done (run, step, component_done);
     }
   else

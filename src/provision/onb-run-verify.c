@@ -109,7 +109,7 @@ blynk_race_lost (OnbRun *run)
     return FALSE;
 
   g_debug ("Blynk device %" G_GINT64_FORMAT " lost to %" G_GINT64_FORMAT, ours, onb_blynk_device_get_id (winner));
-  onb_run_blynk_record_device (run, winner, ONB_RUN_ADOPTED);
+  onb_run_blynk_record_device (run, winner, ONB_JOB_ADOPTED);
   if (owned)
     {
       onb_run_op_begin (run);

@@ -253,6 +253,24 @@ compare_hits (gconstpointer a,
   return (fa->hits < fb->hits) - (fa->hits > fb->hits);
 }
 
+/* Rows that crossed a candidate's finders, on average: most first. */
+static int
+compare_crossings (gconstpointer a,
+                   gconstpointer b)
+{
+  const OnbQrCandidate *ca = a, *cb = b;
+  guint ha = 0, hb = 0;
+
+  for (guint i = 0; i < ca->n_finders; i++)
+    ha += ca->finders[i].hits;
+  for (guint i = 0; i < cb->n_finders; i++)
+    hb += cb->finders[i].hits;
+  /* ha / na against hb / nb, in integers. */
+  ha *= cb->n_finders;
+  hb *= ca->n_finders;
+  return (ha < hb) - (ha > hb);
+}
+
 static double
 dist (const OnbQrFinder *a,
       const OnbQrFinder *b)
@@ -391,8 +409,8 @@ onb_qr_find_candidates (const guint8 *luma,
 
   /* Two finders of one code (the third lost to glare or blur): the code
    * lies on one side of them or the other; look at both. */
-  for (guint a = 0; a < finders->len && candidates->len < max_candidates; a++)
-    for (guint b = a + 1; b < finders->len && candidates->len < max_candidates; b++)
+  for (guint a = 0, pairs = 0; a < finders->len && pairs < max_candidates; a++)
+    for (guint b = a + 1; b < finders->len && pairs < max_candidates; b++)
       {
         const OnbQrFinder *fa = &g_array_index (finders, OnbQrFinder, a), *fb = &g_array_index (finders, OnbQrFinder, b);
         double d = dist (fa, fb), m = MIN (fa->module, fb->module);
@@ -410,7 +428,14 @@ onb_qr_find_candidates (const guint8 *luma,
         add_bounds (&candidate, fa, d + 9 * m);
         add_bounds (&candidate, fb, d + 9 * m);
         g_array_append_val (candidates, candidate);
+        pairs++;
       }
+
+  /* The best crossed first (a triple of noise's look-alikes can be
+   * neater than a printed code's pair), in the order above when even. */
+  g_array_sort (candidates, compare_crossings);
+  if (candidates->len > max_candidates)
+    g_array_set_size (candidates, max_candidates);
 
   for (guint i = 0; i < candidates->len; i++)
     {

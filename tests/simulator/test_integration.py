@@ -95,10 +95,11 @@ class Integration(SimTestCase):
         self.assertEqual(self.sim.state()['blynk']['integration']['pending'], 0)
 
     def test_reset_cancels_what_is_pending(self):
-        self.configure(enabled=True, delay_s=0.3)
+        self.configure(enabled=True, delay_s=1.5)
         self.write(self.blynk_device(), self.keys())
+        self.assertEqual(self.sim.state()['blynk']['integration']['pending'], 1)
         self.sim.reset()
-        time.sleep(0.6)
+        time.sleep(2)
         state = self.sim.state()
         self.assertEqual((state['tts']['is'], state['blynk']['integration']['templates'][TEMPLATE]['enabled']),
                          ({}, False))
