@@ -59,6 +59,8 @@ onb_blynk_client_finalize (GObject *object)
   g_ptr_array_unref (self->token_waiters);
   g_hash_table_unref (self->templates);
   g_hash_table_unref (self->metafields);
+  g_free (self->metafield_cache);
+  g_hash_table_unref (self->cached);
 
   G_OBJECT_CLASS (onb_blynk_client_parent_class)->finalize (object);
 }
@@ -76,6 +78,7 @@ onb_blynk_client_init (OnbBlynkClient *self)
   self->templates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->metafields = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                             (GDestroyNotify) g_hash_table_unref);
+  self->cached = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 }
 
 OnbBlynkClient *

@@ -17,6 +17,9 @@
 #include "onb-blynk-decode-private.h"
 #include "onb-cloud-error.h"
 
+/* Templates in the file of metafield lists: more is not a file we wrote. */
+#define MAX_CACHED_TEMPLATES 100
+
 static gint64 *
 int64_dup (gint64 value)
 {
@@ -109,6 +112,115 @@ onb_blynk_client_resolve_template_finish (OnbBlynkClient  *self,
   return g_task_propagate_int (G_TASK (result), error);
 }
 
+/* ---- the metafield lists kept across processes -------------------------------- */
+
+/* The file holds {"<template number>": [{"id", "name"}, ...]}: each list in
+ * the shape Blynk answers, so its decoder checks it. */
+static void
+cache_load (OnbBlynkClient *self)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  json_object *json;
+  gsize length;
+
+  if (!g_file_get_contents (self->metafield_cache, &text, &length, &error))
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_debug ("Blynk metafield lists not read from %s: %s", self->metafield_cache, error->message);
+      return;
+    }
+  json = json_tokener_parse (text);
+  if (!json_object_is_type (json, json_type_object) ||
+      json_object_object_length (json) > MAX_CACHED_TEMPLATES)
+    {
+      g_debug ("Blynk metafield lists in %s ignored: not an object of at most %d templates", self->metafield_cache,
+               MAX_CACHED_TEMPLATES);
+      json_object_put (json);
+      return;
+    }
+  for (struct json_object_iterator it = json_object_iter_begin (json), end = json_object_iter_end (json);
+       !json_object_iter_equal (&it, &end); json_object_iter_next (&it))
+    {
+      const char *key = json_object_iter_peek_name (&it);
+      json_object *list = json_object_iter_peek_value (&it);
+      g_autoptr(GHashTable) map = NULL;
+      gint64 number;
+
+      g_clear_error (&error);
+      if (!g_ascii_string_to_signed (key, 10, 1, G_MAXINT64, &number, NULL) ||
+          !(map = onb_blynk_decode_template_metafields (list, &error)))
+        {
+          g_debug ("Blynk metafield list of template “%s” in %s ignored: %s", key, self->metafield_cache,
+                   error != NULL ? error->message : "not a template number");
+          continue;
+        }
+      g_hash_table_insert (self->metafields, int64_dup (number), g_steal_pointer (&map));
+      g_hash_table_add (self->cached, int64_dup (number));
+    }
+  json_object_put (json);
+}
+
+/* Writes every list known, replacing the file in one step. */
+static void
+cache_save (OnbBlynkClient *self)
+{
+  g_autoptr(GError) error = NULL;
+  json_object *json;
+  GHashTableIter templates;
+  gpointer number, map;
+
+  if (self->metafield_cache == NULL)
+    return;
+  json = json_object_new_object ();
+  g_hash_table_iter_init (&templates, self->metafields);
+  while (g_hash_table_iter_next (&templates, &number, &map))
+    {
+      json_object *list = json_object_new_array ();
+      g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT, *(gint64 *) number);
+      GHashTableIter fields;
+      gpointer name, id;
+
+      g_hash_table_iter_init (&fields, map);
+      while (g_hash_table_iter_next (&fields, &name, &id))
+        {
+          json_object *field = json_object_new_object ();
+
+          json_object_object_add (field, "id", json_object_new_int64 (*(gint64 *) id));
+          json_object_object_add (field, "name", json_object_new_string (name));
+          json_object_array_add (list, field);
+        }
+      json_object_object_add (json, key, list);
+    }
+  if (!g_file_set_contents (self->metafield_cache, json_object_to_json_string_ext (json, JSON_C_TO_STRING_PLAIN), -1,
+                            &error))
+    g_debug ("Blynk metafield lists not kept in %s: %s", self->metafield_cache, error->message);
+  json_object_put (json);
+}
+
+void
+onb_blynk_client_set_metafield_cache (OnbBlynkClient *self,
+                                      const char     *path)
+{
+  g_return_if_fail (ONB_IS_BLYNK_CLIENT (self));
+  g_return_if_fail (path != NULL);
+
+  g_free (self->metafield_cache);
+  self->metafield_cache = g_strdup (path);
+  cache_load (self);
+}
+
+/* A list from the file that a write contradicts: fetched again. */
+static void
+cache_forget (OnbBlynkClient *self,
+              gint64          template_number)
+{
+  g_hash_table_remove (self->metafields, &template_number);
+  g_hash_table_remove (self->cached, &template_number);
+}
+
+/* ---- metafield lists ---------------------------------------------------------------- */
+
 static void
 metafields_cb (GObject      *object,
                GAsyncResult *result,
@@ -132,6 +244,8 @@ metafields_cb (GObject      *object,
     }
 
   g_hash_table_insert (self->metafields, int64_dup (*template_number), g_hash_table_ref (map));
+  g_hash_table_remove (self->cached, template_number);
+  cache_save (self);
   g_task_return_pointer (task, g_steal_pointer (&map), (GDestroyNotify) g_hash_table_unref);
 }
 
@@ -177,10 +291,33 @@ onb_blynk_client_get_metafields_finish (OnbBlynkClient  *self,
 typedef struct
 {
   gint64      device_id;
-  GHashTable *values;  /* name → value */
+  gint64      template_number;
+  GHashTable *values;     /* name → value */
   guint       pending;
   GError     *error;
+  gboolean    from_cache; /* the list used came from the file */
+  gboolean    refreshed;  /* that list was fetched again once */
 } SetMetafields;
+
+static void set_metafields_map_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+/* A list from the file may be out of date (the template changed since):
+ * once per call, it is fetched again and the writes sent again. */
+static gboolean
+refresh_stale_list (OnbBlynkClient *self,
+                    GTask          *task)
+{
+  SetMetafields *state = g_task_get_task_data (task);
+
+  if (!state->from_cache || state->refreshed)
+    return FALSE;
+  state->refreshed = TRUE;
+  g_clear_error (&state->error);
+  cache_forget (self, state->template_number);
+  onb_blynk_client_get_metafields_async (self, state->template_number, g_task_get_cancellable (task),
+                                         set_metafields_map_cb, g_object_ref (task));
+  return TRUE;
+}
 
 static void
 set_metafields_free (gpointer data)
@@ -213,6 +350,8 @@ metafield_written_cb (GObject      *object,
   if (--state->pending > 0)
     return;
 
+  if (state->error != NULL && refresh_stale_list (ONB_BLYNK_CLIENT (object), task))
+    return;
   if (state->error != NULL)
     g_task_return_error (task, g_steal_pointer (&state->error));
   else
@@ -238,15 +377,18 @@ set_metafields_map_cb (GObject      *object,
       g_task_return_error (task, error);
       return;
     }
+  state->from_cache = g_hash_table_contains (self->cached, &state->template_number);
 
   /* Check every name before writing anything. */
   g_hash_table_iter_init (&iter, state->values);
   while (g_hash_table_iter_next (&iter, &name, NULL))
     if (!g_hash_table_contains (map, name))
       {
-        g_autofree char *message =
-          g_strdup_printf (_("The Blynk template has no metafield “%s”. Add it to the template in Blynk.Console, or rename the column in the device list."), (const char *) name);
+        g_autofree char *message = NULL;
 
+        if (refresh_stale_list (self, task))
+          return;
+        message = g_strdup_printf (_("The Blynk template has no metafield “%s”. Add it to the template in Blynk.Console, or rename the column in the device list."), (const char *) name);
         g_task_return_error (task, onb_cloud_error_new_full (ONB_CLOUD_ERROR_INVALID_REQUEST, 0, NULL, NULL, NULL, -1, message));
         return;
       }
@@ -280,6 +422,7 @@ set_metafields_device_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   OnbBlynkClient *self = ONB_BLYNK_CLIENT (object);
+  SetMetafields *state = g_task_get_task_data (task);
   g_autoptr(OnbBlynkDevice) device = NULL;
   GError *error = NULL;
 
@@ -290,8 +433,8 @@ set_metafields_device_cb (GObject      *object,
       return;
     }
 
-  onb_blynk_client_get_metafields_async (self, onb_blynk_device_get_template_number (device),
-                                         g_task_get_cancellable (task),
+  state->template_number = onb_blynk_device_get_template_number (device);
+  onb_blynk_client_get_metafields_async (self, state->template_number, g_task_get_cancellable (task),
                                          set_metafields_map_cb, g_object_ref (task));
 }
 
@@ -314,6 +457,7 @@ onb_blynk_client_set_metafields_async (OnbBlynkClient      *self,
   g_task_set_source_tag (task, onb_blynk_client_set_metafields_async);
   state = g_new0 (SetMetafields, 1);
   state->device_id = device_id;
+  state->template_number = template_number;
   state->values = g_hash_table_ref (values);
   g_task_set_task_data (task, state, set_metafields_free);
 
