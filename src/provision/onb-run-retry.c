@@ -47,10 +47,14 @@ onb_run_wait (OnbRun *run)
   onb_run_commit (run);
 }
 
+/* How often a blocked run tries to commit again: soon enough that the
+ * station goes on by itself once there is room. */
+#define RECOMMIT_INTERVAL_MS 1000
+
 /* The job keeps the reason it waited for until its next attempt says
  * otherwise. */
-static void
-requeue (OnbRun *run)
+void
+onb_run_requeue (OnbRun *run)
 {
   onb_job_set_state (run->job, ONB_JOB_STATE_QUEUED, onb_job_get_reason (run->job), onb_job_get_message (run->job));
   run->phase = ONB_RUN_PHASE_QUEUED;
@@ -63,8 +67,26 @@ retry_timeout (gpointer user_data)
   OnbRun *run = user_data;
 
   run->timer = 0;
-  requeue (run);
+  onb_run_requeue (run);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+recommit_timeout (gpointer user_data)
+{
+  OnbRun *run = user_data;
+
+  run->timer = 0;
+  onb_run_recommit (run);
+  return G_SOURCE_REMOVE;
+}
+
+/* A blocked run, with nothing in flight, tries its commit again later. */
+void
+onb_run_arm_recommit (OnbRun *run)
+{
+  if (run->timer == 0)
+    run->timer = g_timeout_add (RECOMMIT_INTERVAL_MS, recommit_timeout, run);
 }
 
 /* The waiting state is on disk: the backoff starts. */
@@ -84,13 +106,14 @@ onb_run_disarm_retry (OnbRun *run)
 }
 
 /* A retry asked for by hand cuts the backoff short. A run whose waiting
- * state is not on disk yet starts its backoff soon; it is not hurried. */
+ * state is not on disk yet starts its backoff soon; it is not hurried; nor
+ * is a blocked one. */
 gboolean
 onb_run_retry_now (OnbRun *run)
 {
-  if (run->timer == 0)
+  if (run->timer == 0 || run->phase == ONB_RUN_PHASE_BLOCKED)
     return FALSE;
   onb_run_disarm_retry (run);
-  requeue (run);
+  onb_run_requeue (run);
   return TRUE;
 }
