@@ -9,7 +9,9 @@
  * The job engine records each step, so each is callable on its own:
  *   create_is → set(JS), set(NS), set(AS) concurrently → get(...) to verify;
  *   rollback: delete (AS, NS, JS, then IS; 404 counts as done).
- * onb_tts_client_create_device_async() chains the whole creation.
+ * Paths, bodies and field masks: docs/tts-api.md. What `check` and the
+ * setup page ask (rights, application, frequency plans, MAC/PHY pairs) is
+ * in onb-tts-check.c.
  */
 #pragma once
 
@@ -59,18 +61,6 @@ const char    *onb_tts_client_get_application_id       (OnbTtsClient         *se
 const char    *onb_tts_client_get_server_url           (OnbTtsClient         *self,
                                                         OnbTtsComponent       component);
 
-/* Whole creation: IS, then JS/NS/AS concurrently. An IS "already-exists"
- * (same device ID and EUIs in this application) is adopted and the
- * component records are (re)written, so calling it again is harmless. */
-void           onb_tts_client_create_device_async      (OnbTtsClient         *self,
-                                                        OnbTtsDevice         *device,
-                                                        GCancellable         *cancellable,
-                                                        GAsyncReadyCallback   callback,
-                                                        gpointer              user_data);
-gboolean       onb_tts_client_create_device_finish     (OnbTtsClient         *self,
-                                                        GAsyncResult         *result,
-                                                        GError              **error);
-
 /* Step 1: `POST {is}/api/v3/applications/{app}/devices`. A 409 is looked
  * into: ONB_CLOUD_ERROR_ALREADY_EXISTS when this application already holds
  * this device (same ID and EUIs: adopt it), ONB_CLOUD_ERROR_EUIS_TAKEN when
@@ -105,8 +95,8 @@ gboolean       onb_tts_client_set_finish               (OnbTtsClient         *se
                                                         json_object         **out_record,
                                                         GError              **error);
 
-/* The JSON body step 1 or 2 sends for @component (for tests and `--json`
- * dry runs; holds the keys, do not log it). (transfer full) */
+/* The JSON body step 1 or 2 sends for @component (holds the keys, do not
+ * log it). (transfer full) */
 json_object   *onb_tts_client_build_body               (OnbTtsClient         *self,
                                                         OnbTtsComponent       component,
                                                         OnbTtsDevice         *device,
@@ -156,6 +146,8 @@ void           onb_tts_client_delete_async             (OnbTtsClient         *se
 gboolean       onb_tts_client_delete_finish            (OnbTtsClient         *self,
                                                         GAsyncResult         *result,
                                                         GError              **error);
+
+/* ---- for `check` and the setup page (onb-tts-check.c) ---- */
 
 /* `GET {is}/api/v3/auth_info`. (transfer full) */
 void           onb_tts_client_get_auth_info_async      (OnbTtsClient         *self,

@@ -240,10 +240,38 @@ onb_registry_init (OnbRegistry *self)
 {
 }
 
+OnbFileError
+onb_sqlite_get_fault (sqlite3 *db)
+{
+  switch (db != NULL ? sqlite3_errcode (db) & 0xff : SQLITE_NOMEM)
+    {
+    case SQLITE_FULL:
+      return ONB_FILE_ERROR_DISK_FULL;
+    case SQLITE_READONLY:
+      return ONB_FILE_ERROR_READ_ONLY;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      return onb_file_error_from_errno (sqlite3_system_errno (db));
+    default:
+      return ONB_FILE_ERROR_WRITE_FAILED;
+    }
+}
+
+static gboolean
+set_fault_error (GError       **error,
+                 OnbFileError   fault,
+                 const char    *path)
+{
+  return onb_file_set_data_fault (error, fault, path, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DISK_FULL,
+                                  ONB_REGISTRY_ERROR_DATA_READ_ONLY);
+}
+
 static void
 set_db_error (GError  **error,
               sqlite3  *db)
 {
+  if (db != NULL && set_fault_error (error, onb_sqlite_get_fault (db), sqlite3_db_filename (db, "main")))
+    return;
   g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
                _("The device list database cannot be used (%s). Check the disk of the station."),
                db != NULL ? sqlite3_errmsg (db) : "out of memory");
@@ -323,9 +351,10 @@ create_private_file (const char  *path,
 
       if (fd >= 0)
         close (fd);
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-                   _("The device list database “%s” cannot be made private to this station: %s."),
-                   path, g_strerror (saved_errno));
+      if (!set_fault_error (error, onb_file_error_from_errno (saved_errno), path))
+        g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                     _("The device list database “%s” cannot be made private to this station: %s."),
+                     path, g_strerror (saved_errno));
       return FALSE;
     }
   close (fd);
@@ -360,8 +389,9 @@ onb_registry_open (const char  *path,
     {
       int saved_errno = errno;
 
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-                   _("The folder “%s” for the device list cannot be made: %s."), dir, g_strerror (saved_errno));
+      if (!set_fault_error (error, onb_file_error_from_errno (saved_errno), path))
+        g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                     _("The folder “%s” for the device list cannot be made: %s."), dir, g_strerror (saved_errno));
       return NULL;
     }
 
@@ -377,6 +407,75 @@ onb_registry_open (const char  *path,
       return NULL;
     }
 
+  return g_steal_pointer (&self);
+}
+
+static int
+probe (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, "SELECT count(*) FROM sqlite_master", -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode (db);
+  sqlite3_finalize (stmt);
+  return rc;
+}
+
+static int
+open_uri (const char  *uri,
+          sqlite3    **db)
+{
+  int rc = sqlite3_open_v2 (uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_busy_timeout (*db, BUSY_TIMEOUT_MS);
+  return rc == SQLITE_OK ? probe (*db) : rc;
+}
+
+int
+onb_sqlite_open_read_only (const char  *path,
+                           const char  *empty_schema,
+                           sqlite3    **db)
+{
+  g_autofree char *absolute = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *immutable = NULL;
+  int rc;
+
+  *db = NULL;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      rc = sqlite3_open_v2 (":memory:", db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+      return rc == SQLITE_OK ? sqlite3_exec (*db, empty_schema, NULL, NULL, NULL) : rc;
+    }
+
+  absolute = g_canonicalize_filename (path, NULL);
+  if (!(uri = g_filename_to_uri (absolute, NULL, NULL)))
+    return SQLITE_CANTOPEN;
+  rc = open_uri (uri, db);
+  if (rc == SQLITE_OK)
+    return rc;
+
+  /* No -shm file can be made: nobody can write the file now either, so
+   * reading it as it stands is what there is. */
+  g_clear_pointer (db, sqlite3_close);
+  immutable = g_strconcat (uri, "?immutable=1", NULL);
+  return open_uri (immutable, db);
+}
+
+OnbRegistry *
+onb_registry_open_read_only (const char  *path,
+                             GError     **error)
+{
+  g_autoptr(OnbRegistry) self = g_object_new (ONB_TYPE_REGISTRY, NULL);
+
+  self->path = g_strdup (path);
+  if (onb_sqlite_open_read_only (path, schema, &self->db) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return NULL;
+    }
   return g_steal_pointer (&self);
 }
 

@@ -14,6 +14,7 @@
 
 #include "onb-batch.h"
 #include "onb-code.h"
+#include "onb-file.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,8 @@ typedef enum
   ONB_REGISTRY_ERROR_FILE_UNREADABLE,   /*< nick=file-unreadable >*/
   ONB_REGISTRY_ERROR_NO_BATCH,          /*< nick=no-batch >*/        /* nothing imported yet */
   ONB_REGISTRY_ERROR_UNKNOWN_BATCH,     /*< nick=unknown-batch >*/
+  ONB_REGISTRY_ERROR_DISK_FULL,         /*< nick=disk-full >*/
+  ONB_REGISTRY_ERROR_DATA_READ_ONLY,    /*< nick=data-read-only >*/
 } OnbRegistryError;
 
 /* The largest device list a file import reads (64 MB: about 300,000 rows). */
@@ -112,6 +115,10 @@ G_DECLARE_FINAL_TYPE (OnbRegistry, onb_registry, ONB, REGISTRY, GObject)
  * mode 0600, whatever the umask. */
 OnbRegistry       *onb_registry_open            (const char             *path,
                                                  GError                **error);
+/* For reading only (batches, missing): works on a read-only data folder
+ * and a full disk; writes nothing, so imports fail. */
+OnbRegistry       *onb_registry_open_read_only  (const char             *path,
+                                                 GError                **error);
 /* "<data_dir>/registry.sqlite" (transfer full) */
 char              *onb_registry_default_path    (const char             *data_dir);
 guint              onb_registry_get_n_entries   (OnbRegistry            *self);
@@ -173,5 +180,17 @@ OnbBatch          *onb_registry_get_batch       (OnbRegistry            *self,
  * Returns the SQLite result code. */
 int                onb_sqlite_exec_retry        (sqlite3                *db,
                                                  const char             *sql);
+/* What a failed SQLite call on @db says about its folder: DISK_FULL,
+ * READ_ONLY, else WRITE_FAILED. Shared with the journal. */
+OnbFileError       onb_sqlite_get_fault         (sqlite3                *db);
+/* Opens @path for reading only, never writing a byte: read-only first,
+ * then, where SQLite cannot make its shared-memory file (a read-only
+ * folder, a full disk), as an immutable file. A missing file reads as an
+ * empty database made from @empty_schema in memory. Shared with the journal.
+ * Returns the SQLite result code; on failure *@db holds the connection
+ * whose message says why (or NULL), for the caller to close. */
+int                onb_sqlite_open_read_only    (const char             *path,
+                                                 const char             *empty_schema,
+                                                 sqlite3               **db);
 
 G_END_DECLS

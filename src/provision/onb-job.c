@@ -243,15 +243,15 @@ onb_job_init (OnbJob *self)
 {
 }
 
-OnbJob *
-onb_job_new (OnbJobKind  kind,
-             const char *dev_eui,
-             const char *join_eui,
-             const char *device_name,
-             const char *old_dev_eui,
-             gboolean    delete_old,
-             const char *source,
-             const char *code_kind)
+static OnbJob *
+job_new (OnbJobKind    kind,
+         const char   *dev_eui,
+         const char   *join_eui,
+         const char   *device_name,
+         const char   *old_dev_eui,
+         OnbJobOldTts  old_tts,
+         const char   *source,
+         const char   *code_kind)
 {
   OnbJob *self = g_object_new (ONB_TYPE_JOB, NULL);
 
@@ -261,17 +261,42 @@ onb_job_new (OnbJobKind  kind,
   self->row.join_eui = g_ascii_strup (join_eui, -1);
   self->row.device_name = g_strdup (device_name);
   self->row.old_dev_eui = old_dev_eui != NULL ? g_ascii_strup (old_dev_eui, -1) : NULL;
-  self->row.delete_old = delete_old;
+  self->row.delete_old = old_tts == ONB_JOB_DELETE_OLD_TTS;
   self->row.source = g_strdup (source);
   self->row.code_kind = g_strdup (code_kind);
   self->row.created_us = self->row.updated_us = g_get_real_time ();
   self->tts_device_id = g_strconcat ("eui-", dev_eui, NULL);
   for (char *c = self->tts_device_id; *c; c++)
     *c = g_ascii_tolower (*c);
-  if (kind != ONB_JOB_KIND_REPLACE || !delete_old)
+  if (kind != ONB_JOB_KIND_REPLACE || old_tts != ONB_JOB_DELETE_OLD_TTS)
     self->row.steps[ONB_JOB_STEP_TTS_DELETE_OLD].state = ONB_STEP_STATE_SKIPPED;
   sync_times (self);
   return self;
+}
+
+OnbJob *
+onb_job_new_provision (const char *dev_eui,
+                       const char *join_eui,
+                       const char *device_name,
+                       const char *source,
+                       const char *code_kind)
+{
+  return job_new (ONB_JOB_KIND_PROVISION, dev_eui, join_eui, device_name, NULL, ONB_JOB_KEEP_OLD_TTS, source,
+                  code_kind);
+}
+
+OnbJob *
+onb_job_new_replace (const char   *dev_eui,
+                     const char   *join_eui,
+                     const char   *device_name,
+                     const char   *old_dev_eui,
+                     OnbJobOldTts  old_tts,
+                     const char   *source,
+                     const char   *code_kind)
+{
+  g_return_val_if_fail (old_dev_eui != NULL, NULL);
+
+  return job_new (ONB_JOB_KIND_REPLACE, dev_eui, join_eui, device_name, old_dev_eui, old_tts, source, code_kind);
 }
 
 OnbJob *
@@ -461,16 +486,16 @@ onb_job_set_step (OnbJob       *self,
 }
 
 void
-onb_job_set_step_remote (OnbJob     *self,
-                         OnbJobStep  step,
-                         const char *remote_id,
-                         gboolean    owned)
+onb_job_set_step_remote (OnbJob       *self,
+                         OnbJobStep    step,
+                         const char   *remote_id,
+                         OnbJobOrigin  origin)
 {
   OnbJobStepRow *s = STEP (self, step);
 
   g_free (s->remote_id);
   s->remote_id = g_strdup (remote_id);
-  s->owned = owned;
+  s->owned = origin == ONB_JOB_MADE;
   g_signal_emit (self, signals[STEP_CHANGED], 0, step);
 }
 

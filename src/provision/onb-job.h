@@ -30,6 +30,9 @@ typedef enum
   ONB_JOB_STATE_FAILED,  /*< nick=failed >*/   /* permanent failure, rolled back; see reason */
 } OnbJobState;
 
+/* A filter of job states (history, jobs): every state. */
+#define ONB_JOB_STATE_ANY (-1)
+
 /* The reason of a failed job whose undo was refused: something it made is
  * still in a cloud (its step stays done; the message says what). A retry
  * goes on from there. */

@@ -75,6 +75,12 @@ GPtrArray         *onb_journal_claim_unfinished_finish (OnbJournal          *sel
                                                         GAsyncResult        *result,
                                                         GError             **error);
 
+/* For tests: the file may grow to @n_pages database pages and no further
+ * (SQLite's max_page_count, never below its size), as a full disk would
+ * stop it; 0 lifts the limit. */
+void               onb_journal_set_max_pages      (OnbJournal          *self,
+                                                   guint                n_pages);
+
 /* Done row of a DevEUI (for re-provisioning), NULL when none. */
 OnbJobRow         *onb_journal_lookup_dev_eui     (OnbJournal          *self,
                                                    const char          *dev_eui,

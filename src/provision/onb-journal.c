@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include <glib/gstdio.h>
 
 #include "onb-csv.h"
+#include "onb-file.h"
 #include "onb-error.h"
 #include "onb-journal-private.h"
 #include "onb-provision-enums.h"
@@ -66,6 +68,9 @@ struct _OnbJournal
   GMutex lock;
   GThread *writer;
   GAsyncQueue *ops;
+  GMutex fault_lock;
+  GError *fault;     /* why the last commit failed, when the disk is full or read-only */
+  gint64 fault_time;
 };
 
 G_DEFINE_FINAL_TYPE (OnbJournal, onb_journal, G_TYPE_OBJECT)
@@ -122,13 +127,33 @@ static const char schema[] =
                     "code_kind, reason, message, attempts, blynk_device_id, created_us, updated_us, "     \
                     "started_us, finished_us, next_attempt_us, owner, owner_token"
 
+static gboolean
+set_fault_error (GError       **error,
+                 OnbFileError   fault,
+                 const char    *path)
+{
+  return onb_file_set_data_fault (error, fault, path, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DISK_FULL,
+                                  ONB_JOURNAL_ERROR_DATA_READ_ONLY);
+}
+
+/* A full disk or a read-only folder get their own codes and one message
+ * each, so that the engine can stop and say why. */
 static void
 set_db_error (GError  **error,
               sqlite3  *db)
 {
+  if (db != NULL && set_fault_error (error, onb_sqlite_get_fault (db), sqlite3_db_filename (db, "main")))
+    return;
   g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
                _("The job journal cannot be written (%s). Check the disk of the station."),
                db != NULL ? sqlite3_errmsg (db) : "out of memory");
+}
+
+static gboolean
+is_fault (const GError *error)
+{
+  return g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DISK_FULL) ||
+         g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DATA_READ_ONLY);
 }
 
 static int
@@ -596,6 +621,22 @@ op_complete (Op *op)
   g_free (op);
 }
 
+/* Remembers why commits fail (a full disk, a read-only folder) until one
+ * succeeds. */
+static void
+record_fault (OnbJournal   *self,
+              const GError *error)
+{
+  g_mutex_lock (&self->fault_lock);
+  g_clear_error (&self->fault);
+  if (is_fault (error))
+    {
+      self->fault = g_error_copy (error);
+      self->fault_time = g_get_monotonic_time ();
+    }
+  g_mutex_unlock (&self->fault_lock);
+}
+
 static gpointer
 writer_thread (gpointer data)
 {
@@ -634,6 +675,15 @@ writer_thread (gpointer data)
               sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
             }
           g_mutex_unlock (&self->lock);
+
+          /* Known before any caller hears of the failure. */
+          {
+            const GError *fault = error;
+
+            for (guint i = 0; !is_fault (fault) && i < group->len; i++)
+              fault = ((Op *) group->pdata[i])->error;
+            record_fault (self, fault);
+          }
 
           for (guint i = 0; i < group->len; i++)
             {
@@ -685,6 +735,8 @@ onb_journal_finalize (GObject *object)
   g_mutex_unlock (&live_lock);
   g_free (self->token);
   g_mutex_clear (&self->lock);
+  g_clear_error (&self->fault);
+  g_mutex_clear (&self->fault_lock);
   g_free (self->path);
   G_OBJECT_CLASS (onb_journal_parent_class)->finalize (object);
 }
@@ -699,6 +751,7 @@ static void
 onb_journal_init (OnbJournal *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->fault_lock);
   self->ops = g_async_queue_new ();
   self->token = g_uuid_string_random ();
   g_mutex_lock (&live_lock);
@@ -736,8 +789,9 @@ make_private (const char  *path,
       saved_errno = errno;
       if (fd >= 0)
         close (fd);
-      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-                   _("The job journal “%s” cannot be made: %s."), path, g_strerror (saved_errno));
+      if (!set_fault_error (error, onb_file_error_from_errno (saved_errno), path))
+        g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                     _("The job journal “%s” cannot be made: %s."), path, g_strerror (saved_errno));
       return FALSE;
     }
   close (fd);
@@ -774,8 +828,9 @@ onb_journal_open (const char  *path,
     {
       int saved_errno = errno;
 
-      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-                   _("The folder “%s” for the job journal cannot be made: %s."), dir, g_strerror (saved_errno));
+      if (!set_fault_error (error, onb_file_error_from_errno (saved_errno), path))
+        g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                     _("The folder “%s” for the job journal cannot be made: %s."), dir, g_strerror (saved_errno));
       return NULL;
     }
   if (!make_private (path, error))
@@ -792,6 +847,70 @@ onb_journal_open (const char  *path,
       return NULL;
     }
   self->writer = g_thread_new ("onb-journal", writer_thread, self);
+  return g_steal_pointer (&self);
+}
+
+/* A failed commit is believed this long: then a new one may try again,
+ * since space may have come back meanwhile. */
+#define FAULT_HOLD_US (2 * G_USEC_PER_SEC)
+/* Less free space than this counts as a full disk: a commit needs a few
+ * pages, and the write-ahead log grows by them until its checkpoint. */
+#define MIN_FREE_BYTES (256 * 1024)
+
+gboolean
+onb_journal_can_record (OnbJournal  *self,
+                        GError     **error)
+{
+  g_autofree char *dir = NULL;
+  OnbFileError fault = ONB_FILE_ERROR_WRITE_FAILED;
+  struct statvfs st;
+
+  g_return_val_if_fail (ONB_IS_JOURNAL (self), FALSE);
+
+  g_mutex_lock (&self->fault_lock);
+  if (self->fault != NULL && g_get_monotonic_time () - self->fault_time < FAULT_HOLD_US)
+    {
+      g_propagate_error (error, g_error_copy (self->fault));
+      g_mutex_unlock (&self->fault_lock);
+      return FALSE;
+    }
+  g_mutex_unlock (&self->fault_lock);
+
+  dir = g_path_get_dirname (self->path);
+  if (statvfs (dir, &st) == 0 && (st.f_flag & ST_RDONLY) != 0)
+    fault = ONB_FILE_ERROR_READ_ONLY;
+  else if ((guint64) st.f_bavail * st.f_frsize < MIN_FREE_BYTES)
+    fault = ONB_FILE_ERROR_DISK_FULL;
+  if (fault == ONB_FILE_ERROR_WRITE_FAILED && access (dir, W_OK) != 0)
+    fault = onb_file_error_from_errno (errno);
+  return !set_fault_error (error, fault, self->path);
+}
+
+void
+onb_journal_set_max_pages (OnbJournal *self,
+                           guint       n_pages)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA max_page_count = %u", n_pages > 0 ? n_pages : G_MAXINT32);
+
+  g_mutex_lock (&self->lock);
+  sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+  g_mutex_unlock (&self->lock);
+}
+
+OnbJournal *
+onb_journal_open_read_only (const char  *path,
+                            GError     **error)
+{
+  g_autoptr(OnbJournal) self = g_object_new (ONB_TYPE_JOURNAL, NULL);
+
+  self->path = g_strdup (path);
+  if (onb_sqlite_open_read_only (path, schema, &self->db) != SQLITE_OK)
+    {
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                   _("The job journal “%s” cannot be read (%s). Check the disk of the station."), path,
+                   self->db != NULL ? sqlite3_errmsg (self->db) : g_strerror (ENOMEM));
+      return NULL;
+    }
   return g_steal_pointer (&self);
 }
 
@@ -967,6 +1086,18 @@ iso_time (GDateTime *time)
   return time != NULL ? g_date_time_format_iso8601 (time) : g_strdup ("");
 }
 
+/* "is=done;js=done;…" */
+static char *
+steps_summary (OnbJob *job)
+{
+  GString *steps = g_string_new (NULL);
+
+  for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
+    g_string_append_printf (steps, "%s%s=%s", s > 0 ? ";" : "", onb_job_step_to_string (s),
+                            onb_step_state_to_string (onb_job_get_step_state (job, s)));
+  return g_string_free (steps, FALSE);
+}
+
 gboolean
 onb_journal_export_csv (OnbJournal  *self,
                         const char  *path,
@@ -995,35 +1126,21 @@ onb_journal_export_csv (OnbJournal  *self,
       g_autofree char *created = iso_time (onb_job_get_created (job));
       g_autofree char *updated = iso_time (onb_job_get_updated (job));
       g_autofree char *finished = iso_time (onb_job_get_finished (job));
-      g_autoptr(GString) steps = g_string_new (NULL);
-      const char *fields[G_N_ELEMENTS (header)];
+      g_autofree char *steps = steps_summary (job);
+      /* In the order of the header. */
+      const char *fields[] = {
+        id, enum_to_nick (ONB_TYPE_JOB_KIND, onb_job_get_kind (job)), onb_job_get_dev_eui (job),
+        onb_job_get_join_eui (job), onb_job_get_device_name (job), onb_job_get_old_dev_eui (job),
+        onb_job_get_source (job), onb_job_get_code_kind (job), onb_job_state_to_string (onb_job_get_state (job)),
+        onb_job_get_reason (job), onb_job_get_message (job), attempts, blynk_id, onb_job_get_tts_device_id (job),
+        created, updated, finished, steps,
+      };
 
-      for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
-        g_string_append_printf (steps, "%s%s=%s", s > 0 ? ";" : "", onb_job_step_to_string (s),
-                                onb_step_state_to_string (onb_job_get_step_state (job, s)));
-
-      fields[0] = id;
-      fields[1] = enum_to_nick (ONB_TYPE_JOB_KIND, onb_job_get_kind (job));
-      fields[2] = onb_job_get_dev_eui (job);
-      fields[3] = onb_job_get_join_eui (job);
-      fields[4] = onb_job_get_device_name (job);
-      fields[5] = onb_job_get_old_dev_eui (job);
-      fields[6] = onb_job_get_source (job);
-      fields[7] = onb_job_get_code_kind (job);
-      fields[8] = onb_job_state_to_string (onb_job_get_state (job));
-      fields[9] = onb_job_get_reason (job);
-      fields[10] = onb_job_get_message (job);
-      fields[11] = attempts;
-      fields[12] = blynk_id;
-      fields[13] = onb_job_get_tts_device_id (job);
-      fields[14] = created;
-      fields[15] = updated;
-      fields[16] = finished;
-      fields[17] = steps->str;
+      G_STATIC_ASSERT (G_N_ELEMENTS (fields) == G_N_ELEMENTS (header));
       onb_csv_append_row (out, fields, G_N_ELEMENTS (fields));
     }
 
-  return g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  return onb_file_write (path, out->str, out->len, ONB_FILE_WRITE_NONE, error);
 }
 
 /* ---- batch progress: each device's latest job state, in one query ---- */
