@@ -632,8 +632,11 @@ cmd_detect (guint       codes,
       /* No wrong payload from ours (plain zbar's own are shown, not judged). */
       for (guint c = STILL; c < N_COLUMNS; c++)
         met = met && tally.wrong[c] == 0;
+      /* Time to hit, in each motion case read at 90 % or more. */
       if (tally.codes > 0 && tally.read[LIVE] * 10 >= tally.codes * 9)
         met = met && still_med <= 3 && still_p95 <= 6;
+      if (tally.codes > 0 && tally.read[MOVING] * 10 >= tally.codes * 9)
+        met = met && moving_med <= 3 && moving_p95 <= 6;
 
       printf ("%-15s %5u", spec->name, tally.codes);
       for (guint c = 0; c < N_COLUMNS; c++)

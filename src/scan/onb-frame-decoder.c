@@ -510,8 +510,8 @@ invert_image (OnbGreyImage *image)
     image->data[p] = 255 - image->data[p];
 }
 
-/* Crossed by several rows, each of the three: a printed code's finders,
- * rarely noise's look-alikes. */
+/* Each finder crossed by two rows or more: a printed code's finders are,
+ * noise's look-alikes rarely. */
 static gboolean
 is_strong (const OnbQrCandidate *candidate)
 {
