@@ -23,10 +23,9 @@
 #include "onb-csv.h"
 #include "onb-error.h"
 #include "onb-registry.h"
+#include "onb-sqlite.h"
 
 ONB_DEFINE_ERROR_DOMAIN (onb_registry_error, onb_registry_error_get_type)
-
-#define BUSY_TIMEOUT_MS 10000
 
 struct _OnbRegistryEntry
 {
@@ -240,57 +239,42 @@ onb_registry_init (OnbRegistry *self)
 {
 }
 
-OnbFileError
-onb_sqlite_get_fault (sqlite3 *db)
+static void
+describe_error (GError         **error,
+                OnbSqliteStage   stage,
+                const char      *path,
+                const char      *detail)
 {
-  switch (db != NULL ? sqlite3_errcode (db) & 0xff : SQLITE_NOMEM)
+  switch (stage)
     {
-    case SQLITE_FULL:
-      return ONB_FILE_ERROR_DISK_FULL;
-    case SQLITE_READONLY:
-      return ONB_FILE_ERROR_READ_ONLY;
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-      return onb_file_error_from_errno (sqlite3_system_errno (db));
+    case ONB_SQLITE_STAGE_FOLDER:
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                   _("The folder “%s” for the device list cannot be made: %s."), path, detail);
+      break;
+    case ONB_SQLITE_STAGE_FILE:
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                   _("The device list database “%s” cannot be made private to this station: %s."), path, detail);
+      break;
+    case ONB_SQLITE_STAGE_DATABASE:
     default:
-      return ONB_FILE_ERROR_WRITE_FAILED;
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                   _("The device list database cannot be used (%s). Check the disk of the station."), detail);
+      break;
     }
 }
 
-static gboolean
-set_fault_error (GError       **error,
-                 OnbFileError   fault,
-                 const char    *path)
-{
-  return onb_file_set_data_fault (error, fault, path, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DISK_FULL,
-                                  ONB_REGISTRY_ERROR_DATA_READ_ONLY);
-}
-
+static const OnbSqliteErrors registry_errors = {
+  .domain = onb_registry_error_quark,
+  .failed_code = ONB_REGISTRY_ERROR_DATABASE,
+  .disk_full_code = ONB_REGISTRY_ERROR_DISK_FULL,
+  .read_only_code = ONB_REGISTRY_ERROR_DATA_READ_ONLY,
+  .describe = describe_error,
+};
 static void
 set_db_error (GError  **error,
               sqlite3  *db)
 {
-  if (db != NULL && set_fault_error (error, onb_sqlite_get_fault (db), sqlite3_db_filename (db, "main")))
-    return;
-  g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-               _("The device list database cannot be used (%s). Check the disk of the station."),
-               db != NULL ? sqlite3_errmsg (db) : "out of memory");
-}
-
-int
-onb_sqlite_exec_retry (sqlite3    *db,
-                       const char *sql)
-{
-  int rc;
-
-  for (guint i = 0; i < 200; i++)
-    {
-      rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
-      if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
-        break;
-      g_usleep (50 * 1000);
-    }
-  return rc;
+  onb_sqlite_set_error (&registry_errors, db, error);
 }
 
 char *
@@ -299,83 +283,35 @@ onb_registry_default_path (const char *data_dir)
   return g_build_filename (data_dir, "registry.sqlite", NULL);
 }
 
-static gboolean
-has_column (sqlite3    *db,
-            const char *column)
+/* Version 1: databases made before user_version was kept lack the nwk_key
+ * (LoRaWAN 1.1) and batch_id columns, and rows imported before batches
+ * existed become one batch, so that every device belongs to one. */
+static int
+migrate_batches (sqlite3 *db)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM devices LIMIT 0", column);
-  sqlite3_stmt *stmt = NULL;
-  gboolean found = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK;
+  int rc;
 
-  sqlite3_finalize (stmt);
-  return found;
+  if ((rc = onb_sqlite_add_column (db, "devices", "nwk_key", "TEXT")) != SQLITE_OK ||
+      (rc = onb_sqlite_add_column (db, "devices", "batch_id", "INTEGER")) != SQLITE_OK)
+    return rc;
+  return sqlite3_exec (db,
+                       "INSERT INTO batches (file_name, imported_at, n_rows)"
+                       "  SELECT NULL, min(imported_at), count(*) FROM devices WHERE batch_id IS NULL"
+                       "  HAVING count(*) > 0;"
+                       "UPDATE devices SET batch_id = last_insert_rowid() WHERE batch_id IS NULL;"
+                       "CREATE INDEX IF NOT EXISTS devices_by_batch ON devices (batch_id, dev_eui);",
+                       NULL, NULL, NULL);
 }
 
-/* Databases made by older versions lack the nwk_key (LoRaWAN 1.1) and
- * batch_id columns. Another process opening the same file may add one
- * first: look again. */
-static gboolean
-add_column (sqlite3    *db,
-            const char *column,
-            const char *type)
-{
-  g_autofree char *sql = g_strdup_printf ("ALTER TABLE devices ADD COLUMN %s %s", column, type);
+static const OnbSqliteMigration migrations[] = { migrate_batches };
 
-  return has_column (db, column) || onb_sqlite_exec_retry (db, sql) == SQLITE_OK || has_column (db, column);
-}
-
-/* Rows imported before batches existed become one batch, so that every
- * device belongs to one. */
-static const char migrate_batches[] =
-  "BEGIN IMMEDIATE;"
-  "INSERT INTO batches (file_name, imported_at, n_rows)"
-  "  SELECT NULL, min(imported_at), count(*) FROM devices WHERE batch_id IS NULL HAVING count(*) > 0;"
-  "UPDATE devices SET batch_id = last_insert_rowid() WHERE batch_id IS NULL;"
-  "CREATE INDEX IF NOT EXISTS devices_by_batch ON devices (batch_id, dev_eui);"
-  "COMMIT;";
-
-/* The file holds every AppKey and static token: only its owner may read it,
- * whatever the umask (SQLite gives the -wal and -shm files the mode of the
- * database). A file an older version made with the umask's mode is
- * tightened too. */
-static gboolean
-create_private_file (const char  *path,
-                     GError     **error)
-{
-  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  struct stat st;
-
-  if (fd < 0 || fstat (fd, &st) != 0 || ((st.st_mode & 0077) != 0 && fchmod (fd, 0600) != 0))
-    {
-      int saved_errno = errno;
-
-      if (fd >= 0)
-        close (fd);
-      if (!set_fault_error (error, onb_file_error_from_errno (saved_errno), path))
-        g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-                     _("The device list database “%s” cannot be made private to this station: %s."),
-                     path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  close (fd);
-  return TRUE;
-}
-
+/* The file holds every AppKey and static token: onb_sqlite_open() makes
+ * it private. */
 static sqlite3 *
-open_connection (const char  *path,
-                 GError     **error)
+open_database (const char  *path,
+               GError     **error)
 {
-  sqlite3 *db = NULL;
-
-  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                       NULL) != SQLITE_OK ||
-      sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-      onb_sqlite_exec_retry (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") != SQLITE_OK)
-    {
-      set_db_error (error, db);
-      g_clear_pointer (&db, sqlite3_close);
-    }
-  return db;
+  return onb_sqlite_open (path, schema, migrations, G_N_ELEMENTS (migrations), &registry_errors, error);
 }
 
 OnbRegistry *
@@ -383,85 +319,11 @@ onb_registry_open (const char  *path,
                    GError     **error)
 {
   g_autoptr(OnbRegistry) self = g_object_new (ONB_TYPE_REGISTRY, NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      if (!set_fault_error (error, onb_file_error_from_errno (saved_errno), path))
-        g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-                     _("The folder “%s” for the device list cannot be made: %s."), dir, g_strerror (saved_errno));
-      return NULL;
-    }
 
   self->path = g_strdup (path);
-  if (!create_private_file (path, error) || !(self->db = open_connection (path, error)))
+  if (!(self->db = open_database (path, error)))
     return NULL;
-  if (onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK ||
-      !add_column (self->db, "nwk_key", "TEXT") ||
-      !add_column (self->db, "batch_id", "INTEGER") ||
-      onb_sqlite_exec_retry (self->db, migrate_batches) != SQLITE_OK)
-    {
-      set_db_error (error, self->db);
-      return NULL;
-    }
-
   return g_steal_pointer (&self);
-}
-
-static int
-probe (sqlite3 *db)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, "SELECT count(*) FROM sqlite_master", -1, &stmt, NULL);
-
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode (db);
-  sqlite3_finalize (stmt);
-  return rc;
-}
-
-static int
-open_uri (const char  *uri,
-          sqlite3    **db)
-{
-  int rc = sqlite3_open_v2 (uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
-
-  if (rc == SQLITE_OK)
-    rc = sqlite3_busy_timeout (*db, BUSY_TIMEOUT_MS);
-  return rc == SQLITE_OK ? probe (*db) : rc;
-}
-
-int
-onb_sqlite_open_read_only (const char  *path,
-                           const char  *empty_schema,
-                           sqlite3    **db)
-{
-  g_autofree char *absolute = NULL;
-  g_autofree char *uri = NULL;
-  g_autofree char *immutable = NULL;
-  int rc;
-
-  *db = NULL;
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      rc = sqlite3_open_v2 (":memory:", db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
-      return rc == SQLITE_OK ? sqlite3_exec (*db, empty_schema, NULL, NULL, NULL) : rc;
-    }
-
-  absolute = g_canonicalize_filename (path, NULL);
-  if (!(uri = g_filename_to_uri (absolute, NULL, NULL)))
-    return SQLITE_CANTOPEN;
-  rc = open_uri (uri, db);
-  if (rc == SQLITE_OK)
-    return rc;
-
-  /* No -shm file can be made: nobody can write the file now either, so
-   * reading it as it stands is what there is. */
-  g_clear_pointer (db, sqlite3_close);
-  immutable = g_strconcat (uri, "?immutable=1", NULL);
-  return open_uri (immutable, db);
 }
 
 OnbRegistry *
@@ -1182,12 +1044,12 @@ import_batch (OnbRegistry             *self,
   /* A connection of its own: look-ups (the scan on the main thread) on
    * self->db then see the list before or after this transaction, never
    * rows that may still be rolled back. */
-  if (!(db = open_connection (self->path, error)))
+  if (!(db = open_database (self->path, error)))
     goto out;
 
   /* Validation reads the stored rows: hold the write lock from the start
    * so another import cannot slip in between. */
-  if (onb_sqlite_exec_retry (db, "BEGIN IMMEDIATE") != SQLITE_OK)
+  if (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
     {
       set_db_error (error, db);
       goto out;

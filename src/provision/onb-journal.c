@@ -31,8 +31,8 @@
 #include "onb-journal-private.h"
 #include "onb-provision-enums.h"
 #include "onb-registry.h"
+#include "onb-sqlite.h"
 
-#define BUSY_TIMEOUT_MS 30000
 #define MAX_GROUP       128
 
 ONB_DEFINE_ERROR_DOMAIN (onb_journal_error, onb_journal_error_get_type)
@@ -676,7 +676,7 @@ writer_thread (gpointer data)
           GError *error = NULL;
 
           g_mutex_lock (&self->lock);
-          if (onb_sqlite_exec_retry (self->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+          if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
             set_db_error (&error, self->db);
           /* Each op is all or nothing within the group's transaction: a
            * claim whose steps do not fit leaves no row behind. */
@@ -838,7 +838,7 @@ add_owner_token (sqlite3 *db)
   gboolean present = sqlite3_prepare_v2 (db, "SELECT owner_token FROM jobs LIMIT 0", -1, &stmt, NULL) == SQLITE_OK;
 
   sqlite3_finalize (stmt);
-  return present ? SQLITE_OK : onb_sqlite_exec_retry (db, "ALTER TABLE jobs ADD COLUMN owner_token TEXT");
+  return present ? SQLITE_OK : sqlite3_exec (db, "ALTER TABLE jobs ADD COLUMN owner_token TEXT", NULL, NULL, NULL);
 }
 
 OnbJournal *
@@ -862,10 +862,10 @@ onb_journal_open (const char  *path,
     return NULL;
   if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                        NULL) != SQLITE_OK ||
-      sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-      onb_sqlite_exec_retry (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
-        != SQLITE_OK ||
-      onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK ||
+      sqlite3_busy_timeout (self->db, ONB_SQLITE_BUSY_TIMEOUT_MS) != SQLITE_OK ||
+      sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL,
+                    NULL, NULL) != SQLITE_OK ||
+      sqlite3_exec (self->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
       add_owner_token (self->db) != SQLITE_OK)
     {
       set_db_error (error, self->db);
