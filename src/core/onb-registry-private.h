@@ -22,6 +22,8 @@ OnbRegistryEntry *onb_registry_entry_new          (const char  *dev_eui,
 /* Metafields as stored: a printed GVariant a{ss}, sorted, so that two
  * imports of the same row compare equal as text. (transfer full) */
 char             *onb_registry_metafields_serialize (GHashTable *metafields);
+/* The other way; a malformed text gives no metafields. (transfer full) */
+GHashTable       *onb_registry_metafields_parse     (const char *text);
 
 /* One checked row of a device list. */
 typedef struct
