@@ -214,8 +214,8 @@ onb_registry_default_path (const char *data_dir)
   return g_build_filename (data_dir, "registry.sqlite", NULL);
 }
 
-static OnbRegistry *
-registry_new (OnbDeviceStore *store)
+OnbRegistry *
+onb_registry_new_for_store (OnbDeviceStore *store)
 {
   OnbRegistry *self;
 
@@ -230,14 +230,14 @@ OnbRegistry *
 onb_registry_open (const char  *path,
                    GError     **error)
 {
-  return registry_new (onb_sqlite_device_store_open (path, error));
+  return onb_registry_new_for_store (onb_sqlite_device_store_open (path, error));
 }
 
 OnbRegistry *
 onb_registry_open_read_only (const char  *path,
                              GError     **error)
 {
-  return registry_new (onb_sqlite_device_store_open_read_only (path, error));
+  return onb_registry_new_for_store (onb_sqlite_device_store_open_read_only (path, error));
 }
 
 guint
