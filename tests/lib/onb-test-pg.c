@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <libpq-fe.h>
 
+#include "onb-test-files.h"
 #include "onb-test-pg.h"
 
 #define START_TIMEOUT_US (60 * G_USEC_PER_SEC)
@@ -231,22 +232,6 @@ onb_test_pg_get_port (OnbTestPg *pg)
   return pg->port;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  if (g_remove (path) != 0 && errno != ENOENT)
-    g_warning ("Could not remove %s: %s", path, g_strerror (errno));
-}
-
 void
 onb_test_pg_stop (OnbTestPg *pg)
 {
@@ -265,7 +250,7 @@ onb_test_pg_stop (OnbTestPg *pg)
       g_error ("PostgreSQL did not stop cleanly:\n%s", log);
     }
   g_clear_object (&pg->server);
-  remove_tree (pg->dir);
+  onb_test_remove_tree (pg->dir);
   g_free (pg->dir);
   g_free (pg->uri);
   g_free (pg);
