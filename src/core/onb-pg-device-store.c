@@ -209,15 +209,43 @@ value_or_null (PGresult *result,
   return PQgetisnull (result, row, column) ? NULL : PQgetvalue (result, row, column);
 }
 
-static OnbRegistryEntry *
-lookup_on (PGconn      *conn,
-           const char  *column,
-           const char  *value,
-           GError     **error)
+/* The shared connection is lost when the server restarts or the network
+ * drops: a read tries once more on a new one. Reads only, so trying again
+ * cannot do anything twice. */
+static PGresult *
+exec_shared (OnbPgDeviceStore   *self,
+             const char         *sql,
+             int                 n_params,
+             const char *const  *params,
+             GError            **error)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT " ENTRY_COLUMNS " FROM onb_devices WHERE %s = $1", column);
-  const char *params[] = { value };
-  PGresult *result = exec (conn, sql, 1, params, error);
+  g_autoptr(GError) local_error = NULL;
+  PGresult *result;
+
+  g_mutex_lock (&self->lock);
+  result = exec (self->conn, sql, n_params, params, &local_error);
+  if (result == NULL && PQstatus (self->conn) == CONNECTION_BAD)
+    {
+      g_debug ("The connection to the shared device list was lost; connecting again");
+      PQreset (self->conn);
+      g_clear_error (&local_error);
+      result = exec (self->conn, sql, n_params, params, &local_error);
+    }
+  g_mutex_unlock (&self->lock);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return result;
+}
+
+static const char *const lookup_sql[] = {
+  [ONB_DEVICE_KEY_DEV_EUI] = "SELECT " ENTRY_COLUMNS " FROM onb_devices WHERE dev_eui = $1",
+  [ONB_DEVICE_KEY_STATIC_TOKEN] = "SELECT " ENTRY_COLUMNS " FROM onb_devices WHERE static_token = $1",
+};
+
+/* The first row of a look-up (freeing @result), or NULL when it has none. */
+static OnbRegistryEntry *
+entry_from_result (PGresult *result)
+{
   g_autoptr(GHashTable) metafields = NULL;
   OnbRegistryEntry *entry;
 
@@ -241,28 +269,18 @@ lookup (OnbDeviceStore  *store,
         const char      *value,
         GError         **error)
 {
-  OnbPgDeviceStore *self = (OnbPgDeviceStore *) store;
-  OnbRegistryEntry *entry;
+  const char *params[] = { value };
 
-  g_mutex_lock (&self->lock);
-  entry = lookup_on (self->conn, key == ONB_DEVICE_KEY_STATIC_TOKEN ? "static_token" : "dev_eui", value, error);
-  g_mutex_unlock (&self->lock);
-  return entry;
+  return entry_from_result (exec_shared ((OnbPgDeviceStore *) store, lookup_sql[key], 1, params, error));
 }
 
 static guint
 count_devices (OnbDeviceStore *store)
 {
-  OnbPgDeviceStore *self = (OnbPgDeviceStore *) store;
-  PGresult *result;
-  guint n = 0;
+  PGresult *result = exec_shared ((OnbPgDeviceStore *) store, "SELECT count(*) FROM onb_devices", 0, NULL, NULL);
+  guint n = result != NULL ? strtoul (PQgetvalue (result, 0, 0), NULL, 10) : 0;
 
-  g_mutex_lock (&self->lock);
-  result = exec (self->conn, "SELECT count(*) FROM onb_devices", 0, NULL, NULL);
-  if (result != NULL)
-    n = strtoul (PQgetvalue (result, 0, 0), NULL, 10);
   PQclear (result);
-  g_mutex_unlock (&self->lock);
   return n;
 }
 
@@ -273,7 +291,9 @@ import_lookup (gpointer     conn,
                const char  *dev_eui,
                GError     **error)
 {
-  return lookup_on (conn, "dev_eui", dev_eui, error);
+  const char *params[] = { dev_eui };
+
+  return entry_from_result (exec (conn, lookup_sql[ONB_DEVICE_KEY_DEV_EUI], 1, params, error));
 }
 
 static char *
@@ -407,16 +427,11 @@ static gint64
 newest_batch (OnbDeviceStore  *store,
               GError         **error)
 {
-  OnbPgDeviceStore *self = (OnbPgDeviceStore *) store;
-  PGresult *result;
-  gint64 id = -1;
+  PGresult *result = exec_shared ((OnbPgDeviceStore *) store, "SELECT coalesce (max (id), 0) FROM onb_batches", 0,
+                                  NULL, error);
+  gint64 id = result != NULL ? g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10) : -1;
 
-  g_mutex_lock (&self->lock);
-  result = exec (self->conn, "SELECT coalesce (max (id), 0) FROM onb_batches", 0, NULL, error);
-  if (result != NULL)
-    id = g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10);
   PQclear (result);
-  g_mutex_unlock (&self->lock);
   return id;
 }
 
@@ -430,19 +445,17 @@ scan_batches (OnbDeviceStore   *store,
   OnbPgDeviceStore *self = (OnbPgDeviceStore *) store;
   g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, batch_id);
   const char *params[] = { id_text };
-  PGresult *result;
+  PGresult *result = batch_id != 0
+    ? exec_shared (self,
+                   "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui, d.device_name, d.metafields "
+                   "FROM onb_batches b LEFT JOIN onb_devices d ON d.batch_id = b.id WHERE b.id = $1 "
+                   "ORDER BY d.file_order",
+                   1, params, error)
+    : exec_shared (self,
+                   "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui, NULL, NULL "
+                   "FROM onb_batches b LEFT JOIN onb_devices d ON d.batch_id = b.id ORDER BY b.id DESC",
+                   0, NULL, error);
 
-  g_mutex_lock (&self->lock);
-  result = batch_id != 0
-    ? exec (self->conn,
-            "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui, d.device_name, d.metafields "
-            "FROM onb_batches b LEFT JOIN onb_devices d ON d.batch_id = b.id WHERE b.id = $1 ORDER BY d.file_order",
-            1, params, error)
-    : exec (self->conn,
-            "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui, NULL, NULL "
-            "FROM onb_batches b LEFT JOIN onb_devices d ON d.batch_id = b.id ORDER BY b.id DESC",
-            0, NULL, error);
-  g_mutex_unlock (&self->lock);
   if (result == NULL)
     return FALSE;
   for (int i = 0; i < PQntuples (result); i++)

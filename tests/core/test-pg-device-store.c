@@ -192,6 +192,37 @@ test_schema_versions (void)
   g_assert_null (store);
 }
 
+/* A restarted server (a station's connection lost) costs nothing: the
+ * next look-up connects again. */
+static void
+test_server_restart (void)
+{
+  g_autoptr(OnbTestPg) pg = onb_test_pg_start ();
+  g_autoptr(OnbRegistry) registry = NULL;
+  g_autoptr(OnbRegistryEntry) entry = NULL;
+  g_autoptr(GPtrArray) batches = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (pg == NULL)
+    return;
+  registry = open_registry (pg);
+  ok = onb_registry_import_data (registry, first, strlen (first), 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+
+  onb_test_pg_restart (pg);
+  entry = onb_registry_lookup (registry, "0018B20000000202", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (onb_registry_entry_get_device_name (entry), ==, "A2");
+
+  onb_test_pg_restart (pg);
+  batches = onb_registry_list_batches (registry, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (batches->len, ==, 1);
+  g_assert_cmpuint (onb_registry_get_n_entries (registry), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -200,5 +231,6 @@ main (int    argc,
   g_test_add_func ("/pg-device-store/import-and-batches", test_import_and_batches);
   g_test_add_func ("/pg-device-store/overlapping-imports", test_overlapping_imports);
   g_test_add_func ("/pg-device-store/schema-versions", test_schema_versions);
+  g_test_add_func ("/pg-device-store/server-restart", test_server_restart);
   return g_test_run ();
 }

@@ -21,6 +21,7 @@
 
 struct _OnbTestPg
 {
+  char *bindir;
   char *dir;        /* the socket, data/ and log */
   char *uri;
   guint port;
@@ -140,6 +141,46 @@ wait_ready (OnbTestPg *pg)
     }
 }
 
+/* Small and fast: no TCP, no fsync (the folder is thrown away), few
+ * connections, so that several servers fit on a 2-core CI machine. */
+static void
+start_server (OnbTestPg *pg)
+{
+  g_autofree char *postgres = g_build_filename (pg->bindir, "postgres", NULL);
+  g_autofree char *data = g_build_filename (pg->dir, "data", NULL);
+  g_autofree char *log = g_build_filename (pg->dir, "log", NULL);
+  g_autofree char *port = g_strdup_printf ("%u", pg->port);
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new (pg, G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  pg->server = g_subprocess_launcher_spawn (launcher, &error, postgres, "-D", data, "-k", pg->dir, "-p", port,
+                                            "-c", "listen_addresses=", "-c", "fsync=off",
+                                            "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                                            "-c", "max_connections=40", "-c", "shared_buffers=16MB",
+                                            "-c", "logging_collector=off", NULL);
+  g_assert_no_error (error);
+  wait_ready (pg);
+}
+
+/* SIGINT: fast shutdown, clients disconnected, a clean checkpoint. */
+static void
+stop_server (OnbTestPg *pg)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (pg->server, SIGINT);
+  g_subprocess_wait (pg->server, NULL, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (pg->server) || g_subprocess_get_exit_status (pg->server) != 0)
+    {
+      g_autofree char *log = read_log (pg);
+
+      g_error ("PostgreSQL did not stop cleanly:\n%s", log);
+    }
+  g_clear_object (&pg->server);
+}
+
 static void
 create_database (OnbTestPg *pg)
 {
@@ -163,10 +204,6 @@ onb_test_pg_start (void)
   const char *bindir = g_getenv ("ONB_TEST_PG_BINDIR");
   g_autofree char *postgres = NULL;
   g_autofree char *initdb = NULL;
-  g_autofree char *data = NULL;
-  g_autofree char *log = NULL;
-  g_autofree char *port = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   OnbTestPg *pg;
 
@@ -194,22 +231,10 @@ onb_test_pg_start (void)
   pg->uri = g_strdup_printf ("postgresql:///" ONB_TEST_PG_DATABASE "?host=%s&port=%u&user=" ONB_TEST_PG_USER,
                              pg->dir, pg->port);
 
+  pg->bindir = g_strdup (bindir);
   run_initdb (pg, bindir);
 
-  data = g_build_filename (pg->dir, "data", NULL);
-  log = g_build_filename (pg->dir, "log", NULL);
-  port = g_strdup_printf ("%u", pg->port);
-  launcher = launcher_new (pg, G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log);
-  /* Small and fast: no TCP, no fsync (the folder is thrown away), few
-   * connections, so that several servers fit on a 2-core CI machine. */
-  pg->server = g_subprocess_launcher_spawn (launcher, &error, postgres, "-D", data, "-k", pg->dir, "-p", port,
-                                            "-c", "listen_addresses=", "-c", "fsync=off",
-                                            "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                                            "-c", "max_connections=40", "-c", "shared_buffers=16MB",
-                                            "-c", "logging_collector=off", NULL);
-  g_assert_no_error (error);
-  wait_ready (pg);
+  start_server (pg);
   create_database (pg);
   return pg;
 }
@@ -233,24 +258,20 @@ onb_test_pg_get_port (OnbTestPg *pg)
 }
 
 void
+onb_test_pg_restart (OnbTestPg *pg)
+{
+  stop_server (pg);
+  start_server (pg);
+}
+
+void
 onb_test_pg_stop (OnbTestPg *pg)
 {
-  g_autoptr(GError) error = NULL;
-
   if (pg == NULL)
     return;
-  /* SIGINT: fast shutdown, clients disconnected, a clean checkpoint. */
-  g_subprocess_send_signal (pg->server, SIGINT);
-  g_subprocess_wait (pg->server, NULL, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_if_exited (pg->server) || g_subprocess_get_exit_status (pg->server) != 0)
-    {
-      g_autofree char *log = read_log (pg);
-
-      g_error ("PostgreSQL did not stop cleanly:\n%s", log);
-    }
-  g_clear_object (&pg->server);
+  stop_server (pg);
   onb_test_remove_tree (pg->dir);
+  g_free (pg->bindir);
   g_free (pg->dir);
   g_free (pg->uri);
   g_free (pg);

@@ -32,6 +32,9 @@ const char *onb_test_pg_get_uri   (OnbTestPg *pg);
 /* The folder of the socket (the URI's host). */
 const char *onb_test_pg_get_host  (OnbTestPg *pg);
 guint       onb_test_pg_get_port  (OnbTestPg *pg);
+/* Stops the server (fast shutdown: its clients lose their connections)
+ * and starts it again on the same socket, with the same data. */
+void        onb_test_pg_restart   (OnbTestPg *pg);
 /* Stops the server, asserts that it stopped cleanly, and removes its
  * folder. NULL is ignored. */
 void        onb_test_pg_stop      (OnbTestPg *pg);
