@@ -192,6 +192,46 @@ test_schema_versions (void)
   g_assert_null (store);
 }
 
+static gpointer
+open_in_thread (gpointer uri)
+{
+  GError *error = NULL;
+  OnbDeviceStore *store = onb_pg_device_store_open (uri, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+/* Stations starting at once on an empty database: one makes the tables,
+ * the others wait for it and find them made. */
+static void
+test_migrate_at_once (void)
+{
+  g_autoptr(OnbTestPg) pg = onb_test_pg_start ();
+  GThread *threads[4];
+  PGconn *conn;
+  PGresult *result;
+
+  if (pg == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("station", open_in_thread, (gpointer) onb_test_pg_get_uri (pg));
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      OnbDeviceStore *store = g_thread_join (threads[i]);
+
+      g_assert_nonnull (store);
+      g_object_unref (store);
+    }
+
+  conn = PQconnectdb (onb_test_pg_get_uri (pg));
+  result = PQexec (conn, "SELECT version FROM onb_schema");
+  g_assert_cmpint (PQntuples (result), ==, 1);
+  g_assert_cmpstr (PQgetvalue (result, 0, 0), ==, G_STRINGIFY (ONB_PG_DEVICE_STORE_SCHEMA_VERSION));
+  PQclear (result);
+  PQfinish (conn);
+}
+
 /* A restarted server (a station's connection lost) costs nothing: the
  * next look-up connects again. */
 static void
@@ -232,5 +272,6 @@ main (int    argc,
   g_test_add_func ("/pg-device-store/overlapping-imports", test_overlapping_imports);
   g_test_add_func ("/pg-device-store/schema-versions", test_schema_versions);
   g_test_add_func ("/pg-device-store/server-restart", test_server_restart);
+  g_test_add_func ("/pg-device-store/migrate-at-once", test_migrate_at_once);
   return g_test_run ();
 }
