@@ -84,7 +84,9 @@ stopped_cb (GObject      *object,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!onb_engine_shutdown_finish (ONB_ENGINE (object), result, &error))
+  /* Cancelled: that is the abandoning engine_stop() asked for. */
+  if (!onb_engine_shutdown_finish (ONB_ENGINE (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_warning ("%s", error->message);
   *(gboolean *) user_data = TRUE;
 }

@@ -34,6 +34,8 @@ struct _OnbBlynkClient
   gint64         blocked_until_us; /* monotonic: after a 429 */
   GHashTable    *templates;        /* template id "TMPL…" → its number (gint64*) */
   GHashTable    *metafields;       /* template number (gint64*) → GHashTable name → gint64* */
+  char          *metafield_cache;  /* the file that keeps them across processes, or NULL */
+  GHashTable    *cached;           /* template numbers (gint64*) whose list came from that file */
 };
 
 /* One request: path segments, query pairs, an optional JSON body. */

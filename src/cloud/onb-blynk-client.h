@@ -133,6 +133,15 @@ GHashTable      *onb_blynk_client_get_metafields_finish    (OnbBlynkClient      
                                                             GAsyncResult         *result,
                                                             GError              **error);
 
+/* Keeps the templates' metafield lists (names and ids, nothing secret) in
+ * the file @path across processes, so the first job of a process writes
+ * its metafields right after the create instead of fetching the list
+ * first. A list read from @path is fetched again when a write with it is
+ * refused or it lacks a name; a file that cannot be read or decoded is
+ * ignored and written anew. */
+void             onb_blynk_client_set_metafield_cache      (OnbBlynkClient       *self,
+                                                            const char           *path);
+
 /* Writes each metafield of @values (name → value, both char*) on the
  * device, all requests concurrently; the first failure is returned after
  * every request has finished. An unknown name is

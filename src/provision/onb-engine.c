@@ -18,6 +18,9 @@
 #include "onb-http-client.h"
 #include "onb-provision-enums.h"
 
+/* Beside registry.sqlite and journal.sqlite: the Blynk templates'
+ * metafield lists (names and ids, nothing secret). */
+#define BLYNK_METAFIELDS_FILE "blynk-metafields.json"
 #define DEFAULT_MIN_DELAY_MS  1000
 #define DEFAULT_MAX_DELAY_MS  (5 * 60 * 1000)
 
@@ -147,6 +150,7 @@ onb_engine_new (OnbConfig      *config,
   g_autofree char *data_dir = NULL;
   g_autofree char *registry_path = NULL;
   g_autofree char *journal_path = NULL;
+  g_autofree char *metafields_path = NULL;
   gint64 max_jobs;
 
   g_return_val_if_fail (ONB_IS_CONFIG (config), NULL);
@@ -164,6 +168,10 @@ onb_engine_new (OnbConfig      *config,
   if (!(self->host.registry = onb_registry_open (registry_path, error)) ||
       !(self->host.journal = onb_journal_open (journal_path, error)))
     return NULL;
+  /* The template's metafield list outlives the process, so a process's
+   * first job does not fetch it after its create. */
+  metafields_path = g_build_filename (data_dir, BLYNK_METAFIELDS_FILE, NULL);
+  onb_blynk_client_set_metafield_cache (self->host.blynk, metafields_path);
 
   self->profile_ids = onb_config_get_profile_ids (config);
   max_jobs = onb_config_get_int (config, "kiosk", "max_jobs", ONB_ENGINE_DEFAULT_MAX_JOBS);

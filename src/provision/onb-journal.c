@@ -70,7 +70,7 @@ struct _OnbJournal
   GAsyncQueue *ops;
   GMutex fault_lock;
   GError *fault;     /* why the last commit failed, when the disk is full or read-only */
-  gint64 fault_time;
+  gint64 fault_time; /* when a commit last failed so, kept after one succeeds */
 };
 
 G_DEFINE_FINAL_TYPE (OnbJournal, onb_journal, G_TYPE_OBJECT)
@@ -622,19 +622,30 @@ op_complete (Op *op)
 }
 
 /* Remembers why commits fail (a full disk, a read-only folder) until one
- * succeeds. */
+ * succeeds, and says so once each way, not once per commit. */
 static void
 record_fault (OnbJournal   *self,
               const GError *error)
 {
+  gboolean was = FALSE;
+  gboolean is = is_fault (error);
+
   g_mutex_lock (&self->fault_lock);
+  was = self->fault != NULL;
   g_clear_error (&self->fault);
-  if (is_fault (error))
+  if (is)
     {
       self->fault = g_error_copy (error);
       self->fault_time = g_get_monotonic_time ();
     }
+
   g_mutex_unlock (&self->fault_lock);
+
+  /* A message, not a warning: the station is fine, only its disk is not. */
+  if (is && !was)
+    g_message ("%s", error->message);
+  else if (was && !is)
+    g_message ("The job journal records again.");
 }
 
 static gpointer
@@ -667,8 +678,22 @@ writer_thread (gpointer data)
           g_mutex_lock (&self->lock);
           if (onb_sqlite_exec_retry (self->db, "BEGIN IMMEDIATE") != SQLITE_OK)
             set_db_error (&error, self->db);
+          /* Each op is all or nothing within the group's transaction: a
+           * claim whose steps do not fit leaves no row behind. */
           for (guint i = 0; error == NULL && i < group->len; i++)
-            run_op (self, group->pdata[i]);
+            {
+              Op *current = group->pdata[i];
+
+              if (sqlite3_exec (self->db, "SAVEPOINT op", NULL, NULL, NULL) != SQLITE_OK)
+                {
+                  set_db_error (&current->error, self->db);
+                  continue;
+                }
+              run_op (self, current);
+              if (current->error != NULL)
+                sqlite3_exec (self->db, "ROLLBACK TO op", NULL, NULL, NULL);
+              sqlite3_exec (self->db, "RELEASE op", NULL, NULL, NULL);
+            }
           if (error == NULL && sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
             {
               set_db_error (&error, self->db);
@@ -895,6 +920,35 @@ onb_journal_set_max_pages (OnbJournal *self,
   g_mutex_lock (&self->lock);
   sqlite3_exec (self->db, sql, NULL, NULL, NULL);
   g_mutex_unlock (&self->lock);
+}
+
+/* A disk that was full a minute ago may be nearly full still: commits
+ * that fit now may not in a moment. */
+#define FAULT_MEMORY_US (60 * G_USEC_PER_SEC)
+
+gboolean
+onb_journal_faulted_lately (OnbJournal *self)
+{
+  gboolean lately;
+
+  g_mutex_lock (&self->fault_lock);
+  lately = self->fault_time != 0 && g_get_monotonic_time () - self->fault_time < FAULT_MEMORY_US;
+  g_mutex_unlock (&self->fault_lock);
+  return lately;
+}
+
+gboolean
+onb_journal_get_fault (OnbJournal  *self,
+                       GError     **error)
+{
+  gboolean fault;
+
+  g_mutex_lock (&self->fault_lock);
+  fault = self->fault != NULL;
+  if (fault)
+    g_propagate_error (error, g_error_copy (self->fault));
+  g_mutex_unlock (&self->fault_lock);
+  return fault;
 }
 
 OnbJournal *

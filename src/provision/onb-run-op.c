@@ -52,7 +52,8 @@ onb_run_is_stopping (OnbRun *run)
 gboolean
 onb_run_may_continue (OnbRun *run)
 {
-  return run->transient == NULL && run->permanent == NULL && !onb_run_is_stopping (run);
+  return run->transient == NULL && run->permanent == NULL && run->phase != ONB_RUN_PHASE_BLOCKED &&
+         !onb_journal_get_fault (run->host->journal, NULL) && !onb_run_is_stopping (run);
 }
 
 gboolean
@@ -107,12 +108,33 @@ committed_cb (GObject      *object,
   g_autoptr(GObject) hold = onb_run_op_end (run);
   g_autoptr(GError) error = NULL;
 
-  if (!onb_journal_save_finish (ONB_JOURNAL (object), result, &error))
+  if (onb_journal_save_finish (ONB_JOURNAL (object), result, &error))
+    g_clear_error (&run->blocked);
+  else if (g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DISK_FULL) ||
+           g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DATA_READ_ONLY))
+    onb_run_block (run, error);
+  else
     {
       g_warning ("Journal write failed: %s", error->message);
       onb_run_set_permanent (run, error);
     }
   onb_run_op_settle (run);
+}
+
+/* The journal cannot record (the journal says so once, in the log): no
+ * step starts, what comes back is kept on the job in memory, and the run
+ * commits it again, later, before it goes on. Nothing is undone for it. */
+void
+onb_run_block (OnbRun       *run,
+               const GError *error)
+{
+  if (run->phase != ONB_RUN_PHASE_BLOCKED)
+    {
+      run->blocked_from = run->phase;
+      run->phase = ONB_RUN_PHASE_BLOCKED;
+    }
+  if (run->blocked == NULL)
+    run->blocked = g_error_copy (error);
 }
 
 static void
@@ -122,9 +144,24 @@ commit_begin (OnbRun *run)
   run->host->funcs->job_changed (run->host, run->job);
 }
 
-/* Commits the job's current state. */
+/* Commits the job's current state. A blocked run only keeps it: its next
+ * try commits everything since. */
 void
 onb_run_commit (OnbRun *run)
+{
+  if (run->phase == ONB_RUN_PHASE_BLOCKED)
+    {
+      run->host->funcs->job_changed (run->host, run->job);
+      return;
+    }
+  commit_begin (run);
+  onb_journal_save_async (run->host->journal, onb_job_to_row (run->job), committed_cb, run);
+}
+
+/* A blocked run's try to commit what it holds; its settle goes on from
+ * there. */
+void
+onb_run_recommit (OnbRun *run)
 {
   commit_begin (run);
   onb_journal_save_async (run->host->journal, onb_job_to_row (run->job), committed_cb, run);

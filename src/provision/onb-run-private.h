@@ -88,6 +88,9 @@ typedef enum
   ONB_RUN_PHASE_UNDOING,    /* a permanent failure: removing what this job made */
   ONB_RUN_PHASE_WAITING,    /* a transient failure: the waiting state is committed, then the backoff */
   ONB_RUN_PHASE_ENDING,     /* onb_run_end(): the last commit is on its way */
+  ONB_RUN_PHASE_BLOCKED,    /* the journal refuses commits (full disk, read-only folder): no step
+                             * starts, outcomes are held in memory and committed again until the
+                             * disk takes them; then back to blocked_from */
 } OnbRunPhase;
 
 /* How a run ends (onb_run_end()). */
@@ -127,7 +130,11 @@ struct _OnbRun
   gboolean holds_slot;          /* counted in host->n_running */
   gboolean resumed;             /* may have run before: look before creating */
   gboolean retry_when_ended;    /* retried while its failure was being committed */
-  guint timer;                  /* the backoff of a waiting run, armed once it is committed */
+  gboolean start_held;          /* its first requests wait for its start commit (the journal failed lately) */
+  guint timer;                  /* the backoff of a waiting run, armed once it is committed; a
+                                 * blocked run's next try to commit */
+  GError *blocked;              /* why the journal refuses this run's commits */
+  OnbRunPhase blocked_from;     /* the phase a blocked run goes back to */
 
   OnbRegistryEntry *entry;
   OnbRegistryEntry *old_entry;  /* replace jobs */
@@ -163,6 +170,8 @@ void        onb_run_end                (OnbRun           *run,
 
 /* onb-run-retry.c */
 void        onb_run_wait               (OnbRun           *run);
+void        onb_run_requeue            (OnbRun           *run);
+void        onb_run_arm_recommit       (OnbRun           *run);
 void        onb_run_arm_retry          (OnbRun           *run);
 void        onb_run_disarm_retry       (OnbRun           *run);
 gboolean    onb_run_retry_now          (OnbRun           *run);
@@ -207,6 +216,9 @@ gboolean    onb_run_is_replace         (OnbRun           *run);
 void        onb_run_set_permanent      (OnbRun           *run,
                                         const GError     *error);
 void        onb_run_commit             (OnbRun           *run);
+void        onb_run_block              (OnbRun           *run,
+                                        const GError     *error);
+void        onb_run_recommit           (OnbRun           *run);
 void        onb_run_release            (OnbRun           *run);
 void        onb_run_step_done          (OnbRun           *run,
                                         OnbJobStep        step,

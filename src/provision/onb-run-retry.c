@@ -47,24 +47,48 @@ onb_run_wait (OnbRun *run)
   onb_run_commit (run);
 }
 
+/* How often a blocked run tries to commit again: soon enough that the
+ * station goes on by itself once there is room. */
+#define RECOMMIT_INTERVAL_MS 1000
+
 /* The job keeps the reason it waited for until its next attempt says
  * otherwise. */
-static void
-requeue (OnbRun *run)
+void
+onb_run_requeue (OnbRun *run)
 {
   onb_job_set_state (run->job, ONB_JOB_STATE_QUEUED, onb_job_get_reason (run->job), onb_job_get_message (run->job));
   run->phase = ONB_RUN_PHASE_QUEUED;
   run->host->funcs->requeue (run->host, run->job);
 }
 
+/* The backoff of a waiting run is over, or a blocked run tries its
+ * commit again. */
 static gboolean
-retry_timeout (gpointer user_data)
+timer_cb (gpointer user_data)
 {
   OnbRun *run = user_data;
 
   run->timer = 0;
-  requeue (run);
+  if (run->phase == ONB_RUN_PHASE_BLOCKED)
+    onb_run_recommit (run);
+  else
+    onb_run_requeue (run);
   return G_SOURCE_REMOVE;
+}
+
+static void
+arm (OnbRun *run,
+     guint   delay_ms)
+{
+  if (run->timer == 0)
+    run->timer = g_timeout_add (delay_ms, timer_cb, run);
+}
+
+/* A blocked run, with nothing in flight, tries its commit again later. */
+void
+onb_run_arm_recommit (OnbRun *run)
+{
+  arm (run, RECOMMIT_INTERVAL_MS);
 }
 
 /* The waiting state is on disk: the backoff starts. */
@@ -73,8 +97,7 @@ onb_run_arm_retry (OnbRun *run)
 {
   gint64 remaining_us = onb_job_get_next_attempt_us (run->job) - g_get_real_time ();
 
-  if (run->timer == 0)
-    run->timer = g_timeout_add ((guint) CLAMP (remaining_us / 1000, 0, G_MAXUINT), retry_timeout, run);
+  arm (run, (guint) CLAMP (remaining_us / 1000, 0, G_MAXUINT));
 }
 
 void
@@ -84,13 +107,14 @@ onb_run_disarm_retry (OnbRun *run)
 }
 
 /* A retry asked for by hand cuts the backoff short. A run whose waiting
- * state is not on disk yet starts its backoff soon; it is not hurried. */
+ * state is not on disk yet starts its backoff soon; it is not hurried; nor
+ * is a blocked one. */
 gboolean
 onb_run_retry_now (OnbRun *run)
 {
-  if (run->timer == 0)
+  if (run->timer == 0 || run->phase == ONB_RUN_PHASE_BLOCKED)
     return FALSE;
   onb_run_disarm_retry (run);
-  requeue (run);
+  onb_run_requeue (run);
   return TRUE;
 }

@@ -22,6 +22,7 @@
 #define BOTH_CHAINS (ONB_RUN_CHAIN_BLYNK | ONB_RUN_CHAIN_TTS)
 
 static void run_react (OnbRun *run);
+static void run_unblock (OnbRun *run);
 
 OnbRun *
 onb_run_new (OnbRunHost *host,
@@ -59,6 +60,7 @@ onb_run_free (OnbRun *run)
   g_clear_error (&run->claim_refused);
   g_free (run->last_reason);
   g_free (run->last_message);
+  g_clear_error (&run->blocked);
   run_clear_failure (run);
   onb_run_clear_answers (run);
   g_free (run);
@@ -158,13 +160,21 @@ run_go (OnbRun *run)
   onb_run_tts_chain (run);
 }
 
-/* Takes a slot and starts a new attempt. */
+/* Takes a slot and starts a new attempt, unless the journal cannot record:
+ * its first requests do not wait for its first commit. */
 void
 onb_run_start (OnbRun *run)
 {
   g_autoptr(GError) error = NULL;
 
   run_take_slot (run);
+  if (onb_journal_get_fault (run->host->journal, &error) || !onb_journal_can_record (run->host->journal, &error))
+    {
+      onb_run_block (run, error);
+      run_react (run);
+      return;
+    }
+
   run->phase = ONB_RUN_PHASE_WORKING;
   run->chains_done = 0;
   run_clear_failure (run);
@@ -194,9 +204,13 @@ onb_run_start (OnbRun *run)
       return;
     }
   /* The job's row was committed when it was claimed, before this; a run
-   * that crashes before this commit lands is resumed, and looks first. */
+   * that crashes before this commit lands is resumed, and looks first.
+   * On a disk that was full a moment ago, that commit may fail: then the
+   * first requests wait for it (run_react()). */
   onb_run_commit (run);
-  run_go (run);
+  run->start_held = onb_journal_faulted_lately (run->host->journal);
+  if (!run->start_held)
+    run_go (run);
   run_react (run);
 }
 
@@ -280,11 +294,22 @@ run_undone (OnbRun *run)
   onb_run_wait (run);
 }
 
+/* The attempt starts again, past the steps already done: the job is
+ * queued for a slot. */
+static void
+run_restart (OnbRun *run)
+{
+  run_free_slot (run);
+  run->resumed = TRUE;
+  onb_run_requeue (run);
+}
+
 /* Nothing of the run is in flight: the phase decides what comes next. */
 static void
 run_settle (OnbRun *run)
 {
   OnbRunHost *host = run->host;
+  g_autoptr(GError) fault = NULL;
 
   switch (run->phase)
     {
@@ -309,6 +334,10 @@ run_settle (OnbRun *run)
     case ONB_RUN_PHASE_QUEUED:
       return;
 
+    case ONB_RUN_PHASE_BLOCKED:
+      run_unblock (run);
+      return;
+
     case ONB_RUN_PHASE_WORKING:
     case ONB_RUN_PHASE_VERIFYING:
     case ONB_RUN_PHASE_UNDOING:
@@ -316,7 +345,13 @@ run_settle (OnbRun *run)
       break;
     }
 
-  if (onb_run_is_stopping (run))
+  /* Another run's commit failed: this one stops too, and holds on. */
+  if (!onb_run_is_stopping (run) && onb_journal_get_fault (host->journal, &fault))
+    {
+      onb_run_block (run, fault);
+      run_unblock (run);
+    }
+  else if (onb_run_is_stopping (run))
     onb_run_end (run, ONB_RUN_HANDED_BACK);
   else if (run->phase == ONB_RUN_PHASE_UNDOING)
     run_undone (run);
@@ -338,6 +373,35 @@ run_settle (OnbRun *run)
       run->phase = ONB_RUN_PHASE_WORKING;
       onb_run_blynk_metafields (run);
     }
+  else
+    /* Nothing in flight, nothing failed, not finished: a step did not
+     * start while the journal could not record. */
+    run_restart (run);
+}
+
+/* A blocked run with nothing in flight: it tries to commit again later,
+ * unless the engine shuts down (what is on disk then is what the next
+ * owner resumes from, looking before it creates). Once its state is on
+ * disk it goes back to where it was; a run whose steps stopped while it
+ * was blocked starts its attempt again, past the steps already done. */
+static void
+run_unblock (OnbRun *run)
+{
+  if (run->blocked != NULL && !run->host->stopping)
+    {
+      onb_run_arm_recommit (run);
+      return;
+    }
+  g_clear_error (&run->blocked);
+  run->phase = run->blocked_from;
+  /* Blocked before it started: it starts again (and looks at the journal
+   * again), or is handed back at shutdown. */
+  if (run->phase == ONB_RUN_PHASE_QUEUED && run->host->stopping)
+    onb_run_end (run, ONB_RUN_HANDED_BACK);
+  else if (run->phase == ONB_RUN_PHASE_QUEUED)
+    run_restart (run);
+  else
+    run_react (run);
 }
 
 /* Called whenever an operation of the run completes (and once a start has
@@ -345,6 +409,12 @@ run_settle (OnbRun *run)
 static void
 run_react (OnbRun *run)
 {
+  if (run->start_held && run->phase == ONB_RUN_PHASE_WORKING && run->in_flight == 0 && onb_run_may_continue (run))
+    {
+      /* The start is on disk: its requests may go. */
+      run->start_held = FALSE;
+      run_go (run);
+    }
   if (run->phase == ONB_RUN_PHASE_WORKING && (run->chains_done & BOTH_CHAINS) == BOTH_CHAINS &&
       onb_run_may_continue (run))
     {

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "onb-batch-chooser.h"
+#include "onb-ui-util.h"
 
 struct _OnbBatchChooser
 {
@@ -130,6 +131,7 @@ onb_batch_chooser_init (OnbBatchChooser *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->drop_down), _("The device list whose progress is shown"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->drop_down), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Device list"), -1);
+  onb_ui_name_inner_buttons (GTK_WIDGET (self->drop_down), _("Device list"));
   gtk_widget_set_parent (GTK_WIDGET (self->drop_down), GTK_WIDGET (self));
   g_signal_connect_swapped (self->drop_down, "notify::selected", G_CALLBACK (on_selected), self);
 }

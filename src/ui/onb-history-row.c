@@ -102,6 +102,7 @@ update (OnbHistoryRow *self)
   OnbJobState state = onb_job_get_state (job);
   g_autofree char *when = g_date_time_format (onb_job_get_created (job), "%x %X");
   g_autofree char *subtitle = NULL;
+  g_autofree char *label = NULL;
   g_autofree char *steps = describe_steps (job);
   const char *message = onb_job_get_message (job);
 
@@ -113,6 +114,12 @@ update (OnbHistoryRow *self)
   /* Translators: DevEUI · state · date and time */
   subtitle = g_strdup_printf (_("%s · %s · %s"), onb_job_get_dev_eui (job), state_words (state), when);
   gtk_label_set_text (self->subtitle, subtitle);
+  /* A screen reader names the row by its device and state. */
+  label = g_strdup_printf (_("%s: %s"), onb_job_get_device_name (job), state_words (state));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, subtitle,
+                                  -1);
   gtk_label_set_text (self->steps, steps);
   gtk_label_set_text (self->message, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->message), message != NULL);

@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "onb-code.h"
@@ -35,6 +36,7 @@ struct _OnbResultCard
   GtkImage       *step_icons[ONB_RESULT_N_STEPS];
   OnbStepState    step_states[ONB_RESULT_N_STEPS];
   OnbResultState  state;
+  char           *summary;
   OnbJob         *job;
 };
 
@@ -112,6 +114,27 @@ step_state_words (OnbStepState state)
     }
 }
 
+/* The lines that are there, as sentences. (transfer full) */
+static char *
+join_lines (const char *dev_eui,
+            const char *why,
+            const char *what_to_do)
+{
+  const char * const lines[] = { dev_eui, why, what_to_do };
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      gsize len = lines[i] != NULL ? strlen (lines[i]) : 0;
+
+      if (len > 0)
+        g_string_append_printf (text, "%s%s%s", text->len > 0 ? " " : "", lines[i],
+                                lines[i][len - 1] == '.' ? "" : ".");
+    }
+
+  return g_string_free (text, FALSE);
+}
+
 static void
 set_line (GtkLabel   *label,
           const char *text)
@@ -120,9 +143,13 @@ set_line (GtkLabel   *label,
   gtk_widget_set_visible (GTK_WIDGET (label), text != NULL && text[0] != '\0');
 }
 
+/* @summary is the outcome in one sentence, as a screen reader says it
+ * ("Done: Soil sensor 03, created in Blynk and The Things Stack"); the
+ * other lines follow as its description. */
 static void
 onb_result_card_show_internal (OnbResultCard  *self,
                                OnbResultState  state,
+                               const char     *summary,
                                const char     *headline,
                                const char     *device_name,
                                const char     *dev_eui,
@@ -145,17 +172,13 @@ onb_result_card_show_internal (OnbResultCard  *self,
   set_line (self->why, why);
   set_line (self->todo, what_to_do);
 
-  /* Screen readers hear the whole answer at once. */
-  description = g_strjoin (". ",
-                           headline != NULL ? headline : "",
-                           device_name != NULL ? device_name : "",
-                           dev_eui != NULL ? dev_eui : "",
-                           why != NULL ? why : "",
-                           what_to_do != NULL ? what_to_do : "",
-                           NULL);
+  description = join_lines (dev_eui, why, what_to_do);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, description,
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, summary,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
                                   -1);
+  g_free (self->summary);
+  self->summary = g_strdup (summary);
 
   if (self->state != state)
     {
@@ -197,20 +220,12 @@ onb_result_card_set_step (OnbResultCard *self,
 
 static void stop_following (OnbResultCard *self);
 
-void
-onb_result_card_show (OnbResultCard  *self,
-                      OnbResultState  state,
-                      const char     *headline,
-                      const char     *device_name,
-                      const char     *dev_eui,
-                      const char     *why,
-                      const char     *what_to_do)
+const char *
+onb_result_card_get_summary (OnbResultCard *self)
 {
-  g_return_if_fail (ONB_IS_RESULT_CARD (self));
-  g_return_if_fail (state <= ONB_RESULT_STATE_FAILED);
+  g_return_val_if_fail (ONB_IS_RESULT_CARD (self), NULL);
 
-  stop_following (self);
-  onb_result_card_show_internal (self, state, headline, device_name, dev_eui, why, what_to_do);
+  return self->summary;
 }
 
 OnbStepState
@@ -309,6 +324,7 @@ update_from_job (OnbResultCard *self)
   const char *name = onb_job_get_device_name (job);
   g_autofree char *eui = g_strdup_printf (_("DevEUI %s"), onb_job_get_dev_eui (job));
   gboolean replace = onb_job_get_kind (job) == ONB_JOB_KIND_REPLACE;
+  g_autofree char *summary = NULL;
 
   onb_result_card_set_step (self, ONB_RESULT_STEP_BLYNK, blynk_state (job));
   onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_IS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_IS));
@@ -321,7 +337,8 @@ update_from_job (OnbResultCard *self)
     {
     case ONB_JOB_STATE_QUEUED:
     case ONB_JOB_STATE_RUNNING:
-      onb_result_card_show_internal (self, ONB_RESULT_STATE_WORKING,
+      summary = g_strdup_printf (replace ? _("Replacing: %s") : _("Creating: %s"), name);
+      onb_result_card_show_internal (self, ONB_RESULT_STATE_WORKING, summary,
                                      replace ? _("Replacing…") : _("Creating…"),
                                      name, eui,
                                      _("Creating the device in Blynk and The Things Stack."),
@@ -329,7 +346,8 @@ update_from_job (OnbResultCard *self)
       break;
 
     case ONB_JOB_STATE_WAITING:
-      onb_result_card_show_internal (self, ONB_RESULT_STATE_QUEUED,
+      summary = g_strdup_printf (_("Queued: %s, retried automatically"), name);
+      onb_result_card_show_internal (self, ONB_RESULT_STATE_QUEUED, summary,
                                      _("Queued"), name, eui,
                                      onb_job_get_message (job),
                                      _("Nothing to do: it is retried automatically. Carry on scanning."));
@@ -337,12 +355,17 @@ update_from_job (OnbResultCard *self)
 
     case ONB_JOB_STATE_DONE:
       if (onb_job_get_already_done (job))
-        onb_result_card_show_internal (self, ONB_RESULT_STATE_SUCCESS,
-                                       _("Already done"), name, eui,
-                                       _("This box was onboarded before. Nothing was created twice."),
-                                       NULL);
-      else
-        onb_result_card_show_internal (self, ONB_RESULT_STATE_SUCCESS,
+        {
+          summary = g_strdup_printf (_("Already done: %s, onboarded before"), name);
+          onb_result_card_show_internal (self, ONB_RESULT_STATE_SUCCESS, summary,
+                                         _("Already done"), name, eui,
+                                         _("This box was onboarded before. Nothing was created twice."),
+                                         NULL);
+          break;
+        }
+      summary = g_strdup_printf (replace ? _("Replaced: %s, now on the new hardware")
+                                         : _("Done: %s, created in Blynk and The Things Stack"), name);
+      onb_result_card_show_internal (self, ONB_RESULT_STATE_SUCCESS, summary,
                                        replace ? _("Replaced") : _("Done"), name, eui,
                                        replace
                                        ? _("The new device is in The Things Stack, and the Blynk device "
@@ -355,7 +378,9 @@ update_from_job (OnbResultCard *self)
       {
         g_autofree char *why = first_sentence (onb_job_get_message (job));
 
-        onb_result_card_show_internal (self, ONB_RESULT_STATE_FAILED,
+        /* Translators: a device name, then why it failed */
+        summary = g_strdup_printf (_("Failed: %s. %s"), name, why != NULL ? why : "");
+        onb_result_card_show_internal (self, ONB_RESULT_STATE_FAILED, summary,
                                        _("Failed"), name, eui, why,
                                        onb_job_get_rollback_incomplete (job)
                                        ? _("Something it made could not be removed again: put the box aside and tell your supervisor; a retry from History finishes or removes it.")
@@ -425,6 +450,7 @@ onb_result_card_show_rejection (OnbResultCard *self,
                                 const GError  *error)
 {
   g_autofree char *why = NULL;
+  g_autofree char *summary = NULL;
 
   g_return_if_fail (ONB_IS_RESULT_CARD (self));
   g_return_if_fail (error != NULL);
@@ -433,7 +459,8 @@ onb_result_card_show_rejection (OnbResultCard *self,
   stop_following (self);
   for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
     onb_result_card_set_step (self, i, ONB_STEP_STATE_SKIPPED);
-  onb_result_card_show_internal (self, ONB_RESULT_STATE_FAILED,
+  summary = g_strdup_printf (_("Rejected: %s"), why);
+  onb_result_card_show_internal (self, ONB_RESULT_STATE_FAILED, summary,
                                  _("Rejected"), NULL, NULL, why, what_to_do (error));
 }
 
@@ -466,6 +493,7 @@ static void
 onb_result_card_dispose (GObject *object)
 {
   stop_following (ONB_RESULT_CARD (object));
+  g_clear_pointer (&ONB_RESULT_CARD (object)->summary, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (object), ONB_TYPE_RESULT_CARD);
 
   G_OBJECT_CLASS (onb_result_card_parent_class)->dispose (object);
@@ -523,9 +551,10 @@ onb_result_card_init (OnbResultCard *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   build_steps (self);
-  onb_result_card_show (self, ONB_RESULT_STATE_IDLE,
-                        _("Ready"), NULL, NULL,
-                        _("Hold a device label under the camera, or scan it with the hand scanner."),
-                        NULL);
+  onb_result_card_show_internal (self, ONB_RESULT_STATE_IDLE,
+                                 _("Ready: hold a device label under the camera, or scan it with the hand scanner"),
+                                 _("Ready"), NULL, NULL,
+                                 _("Hold a device label under the camera, or scan it with the hand scanner."),
+                                 NULL);
 }
 

@@ -32,14 +32,8 @@ typedef enum
 G_DECLARE_FINAL_TYPE (OnbResultCard, onb_result_card, ONB, RESULT_CARD, GtkWidget)
 
 OnbResultState  onb_result_card_get_state  (OnbResultCard  *self);
-/* Every text is already translated; %NULL hides that line. */
-void            onb_result_card_show       (OnbResultCard  *self,
-                                            OnbResultState  state,
-                                            const char     *headline,
-                                            const char     *device_name,
-                                            const char     *dev_eui,
-                                            const char     *why,
-                                            const char     *what_to_do);
+/* The outcome in one sentence, the card's accessible name. */
+const char     *onb_result_card_get_summary (OnbResultCard *self);
 void            onb_result_card_set_step   (OnbResultCard  *self,
                                             OnbResultStep   step,
                                             OnbStepState    state);

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "onb-scan-page.h"
+#include "onb-ui-util.h"
 #include "onb-shift-panel.h"
 
 struct _OnbScanPage
@@ -146,5 +147,6 @@ static void
 onb_scan_page_init (OnbScanPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  onb_ui_name_inner_buttons (GTK_WIDGET (self->camera_choice), _("Camera"));
   onb_scan_page_set_counters (self, 0, 0, 0);
 }

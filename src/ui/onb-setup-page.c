@@ -17,6 +17,7 @@
 #include "onb-connection-check.h"
 #include "onb-setup-page.h"
 #include "onb-tts-client.h"
+#include "onb-ui-util.h"
 
 typedef enum
 {
@@ -33,31 +34,54 @@ typedef struct
   const char *title;        /* N_() */
   FieldKind   kind;
   gboolean    default_on;   /* switches */
+  const char *hint;         /* N_(): where the value comes from, in the consoles' words */
 } FieldSpec;
 
 static const FieldSpec field_specs[] = {
-  { "blynk", "server",             N_("Server address"), FIELD_TEXT },
-  { "blynk", "client_id",          N_("OAuth client ID"), FIELD_TEXT },
-  { "blynk", "client_secret",      N_("OAuth client secret"), FIELD_TEXT },
-  { "blynk", "template_id",        N_("Template ID"), FIELD_TEXT },
-  { "blynk", "owner_id",           N_("Owner user ID"), FIELD_TEXT },
-  { "tts",   "identity_server",    N_("Identity Server address"), FIELD_TEXT },
-  { "tts",   "join_server",        N_("Join Server address"), FIELD_TEXT },
-  { "tts",   "network_server",     N_("Network Server address"), FIELD_TEXT },
-  { "tts",   "application_server", N_("Application Server address"), FIELD_TEXT },
-  { "tts",   "application_id",     N_("Application ID"), FIELD_TEXT },
-  { "tts",   "api_key",            N_("API key"), FIELD_TEXT },
-  { "tts",   "frequency_plan",     N_("Frequency plan"), FIELD_FREQUENCY_PLAN },
-  { "tts",   "lorawan_version",    N_("LoRaWAN version"), FIELD_TEXT },
-  { "tts",   "phy_version",        N_("Regional parameters version"), FIELD_TEXT },
-  { "tts",   "class_b",            N_("Class B"), FIELD_SWITCH, FALSE },
-  { "tts",   "class_c",            N_("Class C"), FIELD_SWITCH, FALSE },
-  { "labels", "profile_ids",       N_("Accepted Profile IDs"), FIELD_TEXT },
-  { "kiosk", "pin",                N_("Setup PIN"), FIELD_TEXT },
-  { "kiosk", "sounds",             N_("Sounds"), FIELD_SWITCH, TRUE },
-  { "kiosk", "camera",             N_("Camera"), FIELD_CAMERA },
-  { "kiosk", "data_dir",           N_("Data folder"), FIELD_TEXT },
-  { "kiosk", "max_jobs",           N_("Jobs at once"), FIELD_TEXT },
+  { "blynk", "server",             N_("Server address"), FIELD_TEXT, FALSE,
+    N_("The address of your Blynk.Console: https://blynk.cloud, your region's (fra1, lon1, ny3, sgp1, blr1 .blynk.cloud) or your white-label host.") },
+  { "blynk", "client_id",          N_("OAuth client ID"), FIELD_TEXT, FALSE,
+    N_("Blynk.Console → Developer Zone → OAuth2: create a client for the Platform API (client credentials) and copy its Client ID.") },
+  { "blynk", "client_secret",      N_("OAuth client secret"), FIELD_TEXT, FALSE,
+    N_("Shown with the Client ID in Blynk.Console → Developer Zone → OAuth2.") },
+  { "blynk", "template_id",        N_("Template ID"), FIELD_TEXT, FALSE,
+    N_("Blynk.Console → Templates → your template: its TMPL… ID. It needs the text metafields Device EUI, Join EUI, Application Key and TheThingsNetwork Device.") },
+  { "blynk", "owner_id",           N_("Owner user ID"), FIELD_TEXT, FALSE,
+    N_("Blynk.Console → Users: the numeric ID of the user who will own the new devices.") },
+  { "tts",   "identity_server",    N_("Identity Server address"), FIELD_TEXT, FALSE,
+    N_("The address of your TTS Console, such as https://eu1.cloud.thethings.network; on The Things Stack Cloud and TTN all four servers are this address.") },
+  { "tts",   "join_server",        N_("Join Server address"), FIELD_TEXT, FALSE,
+    N_("Usually the same address as the Identity Server.") },
+  { "tts",   "network_server",     N_("Network Server address"), FIELD_TEXT, FALSE,
+    N_("Usually the same address as the Identity Server.") },
+  { "tts",   "application_server", N_("Application Server address"), FIELD_TEXT, FALSE,
+    N_("Usually the same address as the Identity Server.") },
+  { "tts",   "application_id",     N_("Application ID"), FIELD_TEXT, FALSE,
+    N_("TTS Console → Applications: the ID of the application the devices go into.") },
+  { "tts",   "api_key",            N_("API key"), FIELD_TEXT, FALSE,
+    N_("TTS Console → your application → API keys → Add API key, with the rights View devices, View device keys, Create devices and Edit device keys; copy the NNSXS.… key, shown only once.") },
+  { "tts",   "frequency_plan",     N_("Frequency plan"), FIELD_FREQUENCY_PLAN, FALSE,
+    N_("The plan of your region, as the TTS Console offers it when you add a device.") },
+  { "tts",   "lorawan_version",    N_("LoRaWAN version"), FIELD_TEXT, FALSE,
+    N_("From the devices' datasheet, such as MAC_V1_0_3 for LoRaWAN 1.0.3.") },
+  { "tts",   "phy_version",        N_("Regional parameters version"), FIELD_TEXT, FALSE,
+    N_("From the devices' datasheet, to go with the LoRaWAN version, such as PHY_V1_0_3_REV_A.") },
+  { "tts",   "class_b",            N_("Class B"), FIELD_SWITCH, FALSE,
+    N_("Only when the devices' datasheet says they support class B.") },
+  { "tts",   "class_c",            N_("Class C"), FIELD_SWITCH, FALSE,
+    N_("Only when the devices' datasheet says they support class C.") },
+  { "labels", "profile_ids",       N_("Accepted Profile IDs"), FIELD_TEXT, FALSE,
+    N_("The Profile ID on your devices' labels (8 hex digits, such as 000AF8BE); several separated by commas; empty accepts any.") },
+  { "kiosk", "pin",                N_("Setup PIN"), FIELD_TEXT, FALSE,
+    N_("6 to 12 digits that are not a run such as 123456 or one digit repeated. Asked for before Setup and before leaving full screen.") },
+  { "kiosk", "sounds",             N_("Sounds"), FIELD_SWITCH, TRUE,
+    N_("A sound for each box: done, queued or failed.") },
+  { "kiosk", "camera",             N_("Camera"), FIELD_CAMERA, FALSE,
+    N_("Cameras plugged in now; the choice can also change on the Scan page.") },
+  { "kiosk", "data_dir",           N_("Data folder"), FIELD_TEXT, FALSE,
+    N_("Where the device list and the job journal are kept. Empty: this user's data folder.") },
+  { "kiosk", "max_jobs",           N_("Jobs at once"), FIELD_TEXT, FALSE,
+    N_("How many devices are created at the same time (1 to 64); 4 suits most networks.") },
 };
 
 typedef struct
@@ -171,7 +195,8 @@ field_set_message (Field      *field,
   else
     gtk_widget_remove_css_class (field->row, "error");
   gtk_accessible_update_property (GTK_ACCESSIBLE (field->row),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message != NULL ? message : "",
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  message != NULL ? message : _(field->spec->hint),
                                   -1);
 }
 
@@ -231,6 +256,33 @@ find_field (OnbSetupPage *self,
   g_return_val_if_reached (NULL);
 }
 
+/* The frequency plan's subtitle: its hint, then what the server said. */
+static void
+set_plan_status (Field      *field,
+                 const char *status)
+{
+  g_autofree char *subtitle = g_strdup_printf ("%s %s", _(field->spec->hint), status);
+
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row), subtitle);
+}
+
+/* A text field's hint, on a line of its own under the field. */
+static GtkWidget *
+new_hint_row (const char *hint)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *label = gtk_label_new (hint);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "field-hint");
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), label);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_focusable (row, FALSE);
+  return row;
+}
+
 static void
 build_field (OnbSetupPage *self,
              Field        *field)
@@ -246,31 +298,31 @@ build_field (OnbSetupPage *self,
       field->toggle = gtk_switch_new ();
       gtk_widget_set_valign (field->toggle, GTK_ALIGN_CENTER);
       adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->toggle);
+      /* The row names the switch (its activatable widget). */
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (field->row), field->toggle);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (field->toggle),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _(spec->title),
-                                      -1);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row), _(spec->hint));
       break;
 
     case FIELD_CAMERA:
       field->row = adw_combo_row_new ();
       adw_combo_row_set_model (ADW_COMBO_ROW (field->row), G_LIST_MODEL (self->camera_names));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row),
-                                   _("Cameras plugged in now; the choice can also change on the Scan page."));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row), _(spec->hint));
       break;
 
     case FIELD_FREQUENCY_PLAN:
       field->plans = gtk_string_list_new (NULL);
       field->row = adw_combo_row_new ();
       adw_combo_row_set_model (ADW_COMBO_ROW (field->row), G_LIST_MODEL (field->plans));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row),
-                                   _("Test the connection to list the plans your server knows."));
+      set_plan_status (field, _("Test the connection to list the plans your server knows."));
       break;
 
     case FIELD_TEXT:
     default:
       if (onb_config_key_is_secret (spec->group, spec->key))
-        field->row = adw_password_entry_row_new ();
+        {
+          field->row = adw_password_entry_row_new ();
+          onb_ui_name_inner_buttons (field->row, _("Show the text"));
+        }
       else
         field->row = adw_entry_row_new ();
       if (g_str_equal (spec->key, "pin") || g_str_equal (spec->key, "owner_id") ||
@@ -294,6 +346,13 @@ build_field (OnbSetupPage *self,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), _(spec->title));
   gtk_widget_set_name (field->row, name);
   adw_preferences_group_add (group_for (self, spec->group), field->row);
+  if (spec->kind == FIELD_TEXT)
+    {
+      adw_preferences_group_add (group_for (self, spec->group), new_hint_row (_(spec->hint)));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (field->row),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _(spec->hint),
+                                      -1);
+    }
 }
 
 /* Never puts a secret in the status line: only the file's path. */
@@ -478,7 +537,7 @@ clear_rows (AdwPreferencesGroup *group,
   g_ptr_array_set_size (rows, 0);
 }
 
-static void
+static GtkWidget *
 add_result_row (AdwPreferencesGroup *group,
                 GPtrArray           *rows,
                 gboolean             ok,
@@ -497,6 +556,7 @@ add_result_row (AdwPreferencesGroup *group,
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), message);
   adw_preferences_group_add (group, row);
   g_ptr_array_add (rows, row);
+  return row;
 }
 
 void
@@ -561,7 +621,7 @@ on_plans_listed (GObject      *object,
   field = find_field (self, "tts", "frequency_plan");
   if (plans == NULL)
     {
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row), error->message);
+      set_plan_status (field, error->message);
       return;
     }
 
@@ -577,7 +637,7 @@ on_plans_listed (GObject      *object,
                                                            "%u plans listed by the server.",
                                                            plans->len),
                                                  plans->len);
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row), subtitle);
+    set_plan_status (field, subtitle);
   }
 }
 
@@ -590,13 +650,60 @@ list_plans (OnbSetupPage *self,
 
   if (tts == NULL)
     {
-      Field *field = find_field (self, "tts", "frequency_plan");
-
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (field->row), error->message);
+      set_plan_status (find_field (self, "tts", "frequency_plan"), error->message);
       return;
     }
 
   onb_tts_client_list_frequency_plans_async (tts, self->cancellable, on_plans_listed, g_object_ref (self));
+}
+
+/* The field a failed connection-test item asks to change. */
+static Field *
+field_to_fix (OnbSetupPage       *self,
+              const OnbCheckItem *item)
+{
+  static const struct { const char *item; const char *group; const char *key; } fixes[] = {
+    { ONB_CHECK_TTS_API_KEY, "tts", "api_key" },
+    { ONB_CHECK_TTS_RIGHTS, "tts", "api_key" },
+    { ONB_CHECK_TTS_APPLICATION, "tts", "application_id" },
+    { ONB_CHECK_TTS_FREQUENCY_PLAN, "tts", "frequency_plan" },
+    { ONB_CHECK_TTS_MAC_PHY, "tts", "lorawan_version" },
+    { ONB_CHECK_BLYNK_CREDENTIALS, "blynk", "client_id" },
+    { ONB_CHECK_BLYNK_TEMPLATE, "blynk", "template_id" },
+    { ONB_CHECK_BLYNK_METAFIELDS, "blynk", "template_id" },
+  };
+  const char *settings_group = NULL;
+
+  if (g_strcmp0 (item->reason, "not-checked") == 0)
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (fixes); i++)
+    if (g_str_equal (item->id, fixes[i].item))
+      return find_field (self, fixes[i].group, fixes[i].key);
+
+  /* A settings item: the first field of that cloud that is wrong or empty. */
+  if (g_str_equal (item->id, ONB_CHECK_TTS_CONFIG))
+    settings_group = "tts";
+  else if (g_str_equal (item->id, ONB_CHECK_BLYNK_CONFIG))
+    settings_group = "blynk";
+  for (guint i = 0; settings_group != NULL && i < G_N_ELEMENTS (self->fields); i++)
+    {
+      Field *field = &self->fields[i];
+      g_autofree char *value = NULL;
+
+      if (!g_str_equal (field->spec->group, settings_group))
+        continue;
+      value = field_get_value (field);
+      if (!field_validate (field) || value == NULL || value[0] == '\0')
+        return field;
+    }
+  return NULL;
+}
+
+static void
+on_fix_clicked (GtkButton *button,
+                Field     *field)
+{
+  gtk_widget_grab_focus (field->row);
 }
 
 static void
@@ -618,7 +725,19 @@ on_check_done (GObject      *object,
     {
       OnbCheckItem *item = g_ptr_array_index (items, i);
 
-      add_result_row (self->check_group, self->result_rows, item->ok, item->title, item->message);
+      GtkWidget *row = add_result_row (self->check_group, self->result_rows, item->ok, item->title, item->message);
+      Field *fix = item->ok ? NULL : field_to_fix (self, item);
+
+      /* The result points at the field to change: one touch goes there. */
+      if (fix != NULL)
+        {
+          g_autofree char *label = g_strdup_printf (_("Fix: %s"), _(fix->spec->title));
+          GtkWidget *button = gtk_button_new_with_label (label);
+
+          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+          g_signal_connect (button, "clicked", G_CALLBACK (on_fix_clicked), fix);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+        }
     }
 
   if (onb_connection_check_all_ok (items))

@@ -23,6 +23,7 @@
 #include "onb-setup-page.h"
 #include "onb-shift-panel.h"
 #include "onb-window.h"
+#include "onb-ui-util.h"
 
 /* Hand scanners send a key every few milliseconds; people need 80 ms or
  * more. A label is never shorter than a DevEUI. */
@@ -35,6 +36,8 @@ struct _OnbWindow
 
   AdwToastOverlay      *toasts;
   AdwHeaderBar         *header_bar;
+  AdwViewSwitcher      *switcher;
+  GtkWidget            *leave_button;
   AdwViewStack         *stack;
   OnbScanPage          *scan_page;
   OnbHistoryPage       *history_page;
@@ -72,6 +75,12 @@ onb_window_toast (OnbWindow  *self,
   g_return_if_fail (ONB_IS_WINDOW (self));
 
   adw_toast_overlay_add_toast (self->toasts, adw_toast_new (message));
+  /* The toast's close button comes without a name. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->toasts));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (child != adw_toast_overlay_get_child (self->toasts))
+      onb_ui_name_inner_buttons (child, _("Dismiss"));
 }
 
 OnbScanPage *
@@ -273,6 +282,26 @@ allow_close (OnbWindow *self)
   gtk_window_close (GTK_WINDOW (self));
 }
 
+/* The supervisor's way out of the kiosk: a normal window that closes
+ * without asking again. */
+static void
+leave_full_screen (OnbWindow *self)
+{
+  self->close_allowed = TRUE;
+  gtk_widget_set_visible (self->leave_button, FALSE);
+  adw_header_bar_set_show_end_title_buttons (self->header_bar, TRUE);
+  adw_header_bar_set_show_start_title_buttons (self->header_bar, TRUE);
+  gtk_window_unfullscreen (GTK_WINDOW (self));
+}
+
+static void
+leave_full_screen_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  ask_pin (ONB_WINDOW (widget), _("Enter the PIN to leave full screen."), leave_full_screen);
+}
+
 static gboolean
 onb_window_close_request (GtkWindow *window)
 {
@@ -324,6 +353,7 @@ on_any_event (GtkEventControllerLegacy *controller,
 
 /* Wide screens get bigger type (style.css, window.large). */
 #define LARGE_WIDTH 1400
+#define WIDE_SWITCHER_WIDTH 1100
 
 static gboolean
 update_size_class (gpointer user_data)
@@ -332,6 +362,10 @@ update_size_class (gpointer user_data)
 
   gboolean large = gtk_widget_get_width (widget) >= LARGE_WIDTH;
 
+  /* Icons over words while six tabs would not fit side by side. */
+  adw_view_switcher_set_policy (ONB_WINDOW (widget)->switcher,
+                                gtk_widget_get_width (widget) >= WIDE_SWITCHER_WIDTH
+                                ? ADW_VIEW_SWITCHER_POLICY_WIDE : ADW_VIEW_SWITCHER_POLICY_NARROW);
   if (large)
     gtk_widget_add_css_class (widget, "large");
   else
@@ -349,8 +383,10 @@ onb_window_size_allocate (GtkWidget *widget,
 {
   GTK_WIDGET_CLASS (onb_window_parent_class)->size_allocate (widget, width, height, baseline);
 
-  /* Only when crossing the line, so the relayout happens once. */
-  if ((width >= LARGE_WIDTH) != gtk_widget_has_css_class (widget, "large"))
+  /* Only when crossing a line, so the relayout happens once. */
+  if ((width >= LARGE_WIDTH) != gtk_widget_has_css_class (widget, "large") ||
+      (width >= WIDE_SWITCHER_WIDTH) != (adw_view_switcher_get_policy (ONB_WINDOW (widget)->switcher) ==
+                                         ADW_VIEW_SWITCHER_POLICY_WIDE))
     g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, update_size_class, g_object_ref (widget), g_object_unref);
 }
 
@@ -634,6 +670,7 @@ setup_for_application (OnbWindow *self)
       /* No window buttons: leaving goes through the PIN. */
       adw_header_bar_set_show_end_title_buttons (self->header_bar, FALSE);
       adw_header_bar_set_show_start_title_buttons (self->header_bar, FALSE);
+      gtk_widget_set_visible (self->leave_button, TRUE);
       gtk_event_controller_set_propagation_phase (legacy, GTK_PHASE_CAPTURE);
       g_signal_connect (legacy, "event", G_CALLBACK (on_any_event), self);
       gtk_widget_add_controller (GTK_WIDGET (self), legacy);
@@ -705,6 +742,8 @@ onb_window_class_init (OnbWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onboarder/Onboarder/onb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, OnbWindow, switcher);
+  gtk_widget_class_bind_template_child (widget_class, OnbWindow, leave_button);
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, scan_page);
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, history_page);
@@ -714,6 +753,7 @@ onb_window_class_init (OnbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, missing_page);
 
   gtk_widget_class_install_action (widget_class, "win.lock-setup", NULL, lock_setup);
+  gtk_widget_class_install_action (widget_class, "win.leave-full-screen", NULL, leave_full_screen_action);
   gtk_widget_class_install_action (widget_class, "win.import-devices", NULL, import_devices);
   gtk_widget_class_install_action (widget_class, "win.replace-device", "s", replace_device);
   gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_action);

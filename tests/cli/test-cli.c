@@ -52,20 +52,32 @@ spawn (const char          *stdin_path,
   return spawn_full (stdin_path, NULL, flags, args);
 }
 
-/* Runs the CLI to the end; returns its exit status, stdout in @out. */
+/* Runs the CLI to the end; returns its exit status, stdout in @out and
+ * stderr in @err. */
+static int
+run_err (char               **out,
+         char               **err,
+         const char * const  *args)
+{
+  g_autoptr(GSubprocess) process = spawn (NULL, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, args);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
+  g_assert_no_error (error);
+  if (out != NULL)
+    *out = g_steal_pointer (&stdout_text);
+  if (err != NULL)
+    *err = g_steal_pointer (&stderr_text);
+  return g_subprocess_get_exit_status (process);
+}
+
 static int
 run (char               **out,
      const char * const  *args)
 {
-  g_autoptr(GSubprocess) process = spawn (NULL, G_SUBPROCESS_FLAGS_STDOUT_PIPE, args);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *stdout_text = NULL;
-
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, NULL, &error);
-  g_assert_no_error (error);
-  if (out != NULL)
-    *out = g_steal_pointer (&stdout_text);
-  return g_subprocess_get_exit_status (process);
+  return run_err (out, NULL, args);
 }
 
 static json_object *
@@ -326,22 +338,25 @@ write_codes (ProvStation *station,
 }
 
 /* provision --timeout with requests under way: the jobs are handed back
- * and reported as the journal has them (queued, owned by nobody), and a
- * later provision finishes them. */
+ * and reported as the journal has them (queued, owned by nobody), with
+ * nothing on stderr, and a later provision finishes them. */
 static void
 test_timeout_hands_back (void)
 {
   g_autofree char *csv = prov_generated_csv (2, 0x180, FALSE);
   g_autoptr(ProvStation) station = NULL;
   g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
   g_autofree char *again = NULL;
   g_autoptr(GPtrArray) jobs = NULL;
   g_auto(GStrv) lines = NULL;
 
   reset_sim ("{\"endpoints\":{\"*\":{\"latency_ms\":3000}}}");
   station = prov_station_new (sim, csv, NULL);
-  g_assert_cmpint (run (&out, (const char *[]) { "provision", "--json", "--timeout", "1", "--config", station->config,
-                                                 "0018B20000000180", "0018B20000000181", NULL }), !=, 0);
+  g_assert_cmpint (run_err (&out, &err, (const char *[]) { "provision", "--json", "--timeout", "1", "--config",
+                                                           station->config, "0018B20000000180", "0018B20000000181",
+                                                           NULL }), ==, 1);
+  g_assert_cmpstr (err, ==, "");
   lines = g_strsplit (out, "\n", -1);
   for (guint i = 0; i < 2; i++)
     {

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "cloud-test.h"
 #include "cloud-test-server.h"
 #include "onb-blynk-client.h"
@@ -98,6 +100,21 @@ set_metafields (OnbBlynkClient  *blynk,
   g_autoptr(GAsyncResult) result = NULL;
 
   onb_blynk_client_set_metafields_async (blynk, device_id, ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN, values, NULL, cloud_test_store_result, &result);
+  return onb_blynk_client_set_metafields_finish (blynk, cloud_test_wait (&result), error);
+}
+
+/* Writes @values with the template's number known, as the engine does
+ * after a create. */
+static gboolean
+set_metafields_of_template (OnbBlynkClient  *blynk,
+                            gint64           device_id,
+                            GHashTable      *values,
+                            GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  onb_blynk_client_set_metafields_async (blynk, device_id, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER, values, NULL,
+                                         cloud_test_store_result, &result);
   return onb_blynk_client_set_metafields_finish (blynk, cloud_test_wait (&result), error);
 }
 
@@ -444,6 +461,74 @@ test_server_errors (Fixture       *f,
 
   device = create_device (f->blynk, "Soil G", &error);
   g_assert_no_error (error);
+}
+
+/* The metafield lists kept in a file: a new client (a new process) writes
+ * right after the create without fetching the list; a list out of date
+ * (an id the template no longer has, a name it lacks) is fetched again. */
+static void
+test_metafield_cache (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, NULL);
+  g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(OnbBlynkDevice) device = NULL;
+  g_autoptr(OnbBlynkDevice) read = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("onb-test-blynk-cache-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "blynk-metafields.json", NULL);
+  g_autofree char *number = g_strdup_printf ("%d", ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
+  const char *stale_lists[] = {
+    /* Every name, "Device EUI" under an id the template does not have. */
+    "{\"TEMPLATE\": [{\"id\": 999, \"name\": \"Device EUI\"}, {\"id\": 2, \"name\": \"Join EUI\"},"
+    " {\"id\": 4, \"name\": \"Application Key\"}, {\"id\": 5, \"name\": \"TheThingsNetwork Device\"}]}",
+    /* "Join EUI" missing. */
+    "{\"TEMPLATE\": [{\"id\": 1, \"name\": \"Device EUI\"}]}",
+    /* Not a file we wrote. */
+    "[1, 2",
+  };
+
+  g_assert_no_error (error);
+  device = create_device (f->blynk, "Soil 0018B20000000111", &error);
+  g_assert_no_error (error);
+  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_DEV_EUI), g_strdup ("0018B20000000111"));
+  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_JOIN_EUI), g_strdup ("70B3D57ED0000010"));
+
+  onb_blynk_client_set_metafield_cache (f->blynk, path);
+  onb_test_assert_ok (set_metafields_of_template (f->blynk, onb_blynk_device_get_id (device), values, &error), error);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_metafields"), ==, 1);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+
+  {
+    g_autoptr(OnbBlynkClient) next = new_client (f->http, config);
+
+    onb_blynk_client_set_metafield_cache (next, path);
+    onb_test_assert_ok (set_metafields_of_template (next, onb_blynk_device_get_id (device), values, &error), error);
+    g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_metafields"), ==, 1);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (stale_lists); i++)
+    {
+      g_autoptr(OnbBlynkClient) next = new_client (f->http, config);
+      g_autoptr(GString) stale = g_string_new (stale_lists[i]);
+
+      g_test_message ("list %u", i);
+      g_string_replace (stale, "TEMPLATE", number, 0);
+      onb_test_assert_ok (g_file_set_contents (path, stale->str, -1, &error), error);
+      onb_blynk_client_set_metafield_cache (next, path);
+      g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_DEV_EUI), g_strdup_printf ("0018B2000000011%u", i));
+      onb_test_assert_ok (set_metafields_of_template (next, onb_blynk_device_get_id (device), values, &error), error);
+      g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_metafields"), ==, 2 + i);
+
+      g_clear_pointer (&read, onb_blynk_device_unref);
+      read = get_device (next, onb_blynk_device_get_id (device), &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (onb_blynk_device_get_metafield (read, ONB_BLYNK_METAFIELD_DEV_EUI), ==,
+                       g_hash_table_lookup (values, ONB_BLYNK_METAFIELD_DEV_EUI));
+    }
+
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 static gint64
@@ -980,6 +1065,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/blynk/device-lifecycle", test_device_lifecycle);
   ADD ("/blynk/unknown-metafield", test_unknown_metafield);
+  ADD ("/blynk/metafield-cache", test_metafield_cache);
   ADD ("/blynk/claim", test_claim);
   ADD ("/blynk/token-refresh-on-401", test_token_refresh);
   ADD ("/blynk/token-expiry", test_token_expiry);

@@ -1,0 +1,362 @@
+#!/usr/bin/python3
+"""A shift on the kiosk, done as a person does it: through the
+accessibility tree (AT-SPI) only, as a screen reader or a tester would,
+with clicks on controls found by role and name, text typed into fields,
+keys through XTEST, and every answer read back in words.
+
+Run by tests/ui/meson.build as
+  xvfb-run-test --size WxH dbus-run-session -- python3 test-a11y.py ONBOARDER OUTDIR
+once per screen size (800x480, the Pi's touch screen, and 1920x1080),
+against the Blynk/TTS simulator, with `onboarder --kiosk`.
+
+Checked on the way, on every page it visits: each control a finger or a
+key acts on has a name (no mnemonic underscore, no widget class name) and
+its role; at 800x480 it is at least 48x48 px and lies inside its window.
+"""
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+
+sys.dont_write_bytecode = True  # nothing written into the source tree
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRCDIR = os.environ.get('G_TEST_SRCDIR', os.path.join(HERE, '..'))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(SRCDIR, 'simulator'))
+
+SKIP = 77
+try:
+    import pyatspi
+except ImportError:
+    print('SKIP: python3-pyatspi is not installed: accessibility test skipped')
+    sys.exit(SKIP)
+
+import kioskatspi as K  # noqa: E402
+from gi.repository import GLib  # noqa: E402
+from kioskatspi import say, wait_for, click, set_text, Failure  # noqa: E402
+import simtest  # noqa: E402
+
+PIN = '482916'
+WRONG_PIN = '482917'
+TOUCH = 48
+LABEL_101 = 'LW:D0:70B3D57ED0000010:0018B20000000101:000AF8BE:S2611A0001:C0B8C'
+LABEL_102 = 'LW:D0:70B3D57ED0000010:0018B20000000102:000AF8BE:S2611A0002:C39FF'
+LABEL_103 = 'URN:DEV:LW:70B3D57ED0000010_0018B20000000103_000AF8BE_S2611A0003'
+
+R = pyatspi
+CLASS_NAME = re.compile(r'^(Gtk|Adw|Onb)[A-Z]')
+
+
+def write_config(path, sim_url, data_dir, application_id):
+    servers = ''.join(f'{k}={sim_url}\n' for k in
+                      ('identity_server', 'join_server', 'network_server', 'application_server'))
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(f'[blynk]\nserver={sim_url}\nclient_id={simtest.CLIENT_ID}\nclient_secret={simtest.CLIENT_SECRET}\n'
+                f'template_id={simtest.TEMPLATE}\nowner_id={simtest.OWNER}\n'
+                f'[tts]\n{servers}application_id={application_id}\napi_key={simtest.KEY}\n'
+                'frequency_plan=EU_863_870_TTN\nlorawan_version=MAC_V1_0_3\nphy_version=PHY_V1_0_3_REV_A\n'
+                '[labels]\nprofile_ids=000AF8BE\n'
+                f'[kiosk]\npin={PIN}\ndata_dir={data_dir}\nsounds=false\n')
+    os.chmod(path, 0o600)
+
+
+class Person:
+    """What a person at the screen does, and what is checked each time a
+    page or a dialog shows."""
+
+    def __init__(self, kiosk, width, height, shots):
+        self.k = kiosk
+        self.width, self.height = width, height
+        self.small = width <= 800
+        self.shots = shots
+
+    # Keys, as a keyboard or a hand scanner sends them -------------------------
+
+    def keys(self, *names):
+        subprocess.run(['xdotool', 'key', '--delay', '30'] + list(names), check=True)
+
+    def type(self, text, delay_ms=60):
+        subprocess.run(['xdotool', 'type', '--delay', str(delay_ms), text], check=True)
+
+    # Checks on what is on screen --------------------------------------------
+
+    def check_controls(self, where, window=None):
+        """Names, roles and, on the small screen, size and place of every
+        control of @window that is on screen now."""
+        window = window or self.k.window()
+        wx, wy, ww, wh = K.extents(window)
+        problems = []
+        for node, clip in K.walk(window, with_clip=True, skip=self.k.hidden_pages()):
+            try:
+                r = K.role(node)
+                if r not in K.CLICKABLE:
+                    continue
+                name = node.name or ''
+                x, y, w, h = K.extents(node)
+            except GLib.Error:
+                continue  # gone while we looked
+            label = f'{node.getRoleName()} "{name}" at {x},{y} {w}x{h}'
+            if not name.strip() or CLASS_NAME.match(name):
+                problems.append(f'{label}: no accessible name')
+            elif '_' in name and r != R.ROLE_TEXT:
+                problems.append(f'{label}: a mnemonic underscore in its name')
+            # In a scrolled pane a control may be half scrolled away.
+            if clip is None and (x < 0 or y < 0 or x + w > ww or y + h > wh):
+                problems.append(f'{label}: outside its window ({ww}x{wh})')
+            if self.small and r != R.ROLE_PAGE_TAB_LIST and (w < TOUCH or h < TOUCH):
+                problems.append(f'{label}: smaller than {TOUCH}x{TOUCH} px')
+        if problems:
+            raise Failure(f'{where}:\n  ' + '\n  '.join(problems))
+        say(f'  {where}: every control named, inside the window'
+            + (f', at least {TOUCH}x{TOUCH} px' if self.small else ''))
+
+    def check_page_named(self, tab_name):
+        """The page under a tab is a named region, not a bare widget."""
+        pages = [n for n in K.walk(self.k.window()) if n.name == tab_name and K.role(n) == R.ROLE_PANEL]
+        if not pages:
+            raise Failure(f'the {tab_name} page has no accessible name "{tab_name}"')
+
+    def tab(self, name):
+        click(self.k.find(R.ROLE_PAGE_TAB, name))
+
+    def show(self, name):
+        """Goes to the page under tab @name and checks it."""
+        self.tab(name)
+        wait_for(f'the {name} page', lambda: self.page_shown(name))
+        self.check_page_named(name)
+        self.check_controls(f'{name} page')
+
+    def page_shown(self, name):
+        tab = self.k.find(R.ROLE_PAGE_TAB, name)
+        return K.states(tab).contains(R.STATE_SELECTED) or K.states(tab).contains(R.STATE_CHECKED)
+
+    def card_says(self, start, root=None, timeout=60):
+        def read():
+            for n in self.k.all(R.ROLE_STATUS_BAR, root=root):
+                if (n.name or '').startswith(start):
+                    return n
+            return None
+        node = wait_for(f'the card to say "{start}…"', read, timeout=timeout)
+        say(f'  card: {node.name}')
+        return node
+
+    # The PIN dialog ---------------------------------------------------------
+
+    def pin_dialog(self):
+        dialog = self.k.window('Enter the PIN')
+        x, y, w, h = K.extents(dialog)
+        if h > self.height or w > self.width:
+            raise Failure(f'the PIN dialog is {w}x{h}, larger than the {self.width}x{self.height} screen')
+        self.check_controls('PIN dialog', dialog)
+        return dialog
+
+    def enter_pin_by_touch(self, pin):
+        dialog = self.pin_dialog()
+        for digit in pin:
+            click(self.k.find(R.ROLE_PUSH_BUTTON, digit, root=dialog))
+        click(self.k.find(R.ROLE_PUSH_BUTTON, 'OK', root=dialog))
+        return dialog
+
+
+def in_view(window, acc):
+    for node, clip in K.walk(window, with_clip=True):
+        if node == acc:
+            return True
+    return False
+
+
+def shift(p, station):
+    k = p.k
+    main = k.window()
+    say(f'== the scan page ({p.width}x{p.height})')
+    p.card_says('Ready')
+    p.check_page_named('Scan')
+    p.check_controls('Scan page')
+
+    say('== Setup is behind the PIN: a wrong PIN, then the right one')
+    p.tab('Setup')
+    dialog = p.pin_dialog()
+    if p.page_shown('Setup'):
+        raise Failure('Setup opened without the PIN')
+    for digit in WRONG_PIN:
+        click(k.find(R.ROLE_PUSH_BUTTON, digit, root=dialog))
+    click(k.find(R.ROLE_PUSH_BUTTON, 'OK', root=dialog))
+    k.find(R.ROLE_LABEL, 'Wrong PIN', root=dialog, prefix=True)
+    if p.page_shown('Setup'):
+        raise Failure('Setup opened with a wrong PIN')
+    p.enter_pin_by_touch(PIN)
+    k.no_window('Enter the PIN')
+    wait_for('the Setup page', lambda: p.page_shown('Setup'))
+    p.check_page_named('Setup')
+    p.check_controls('Setup page')
+
+    say('== fix a setting: Test Connection points at the Application ID')
+    app_id = k.field('Application ID')
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Test Connection'))
+    problem = wait_for('a connection test problem naming the Application ID',
+                       lambda: [n for n in k.all(R.ROLE_PUSH_BUTTON, 'Fix: Application ID', prefix=True)], timeout=40)[0]
+    click(problem)
+    # The field comes into view with the keyboard's focus: typing fixes it.
+    # (GTK 4.8 does not report the focus of an entry row's text.)
+    wait_for('the Application ID field in view', lambda: in_view(main, app_id))
+    p.keys('ctrl+a')
+    p.type('warehouse-sensors')
+    wait_for('the typed Application ID', lambda: K.text_of(app_id) == 'warehouse-sensors')
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Test Connection'))
+    k.find(R.ROLE_LABEL, 'Everything works.', timeout=40)
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Save'))
+    k.find(R.ROLE_LABEL, 'Saved.', prefix=True)
+    say('  Test Connection: "Everything works." after the fix; saved')
+
+    say('== import a device list through the file chooser')
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Import Device List…'))
+    chooser = k.window('Import Device List')
+    # A keyboard user types the path: the location field opens with it.
+    k.find(R.ROLE_PUSH_BUTTON, 'Import', root=chooser)
+    k.focus('Import Device List')
+    p.keys('ctrl+l')
+    location = wait_for('the file chooser\'s location field',
+                        lambda: [n for n in k.all(R.ROLE_TEXT, root=chooser) + k.all(R.ROLE_ENTRY, root=chooser)
+                                 if K.focused(n)][0])
+    set_text(location, station['devices'])
+    wait_for('the typed path', lambda: K.text_of(location) == station['devices'])
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Import', root=chooser))
+    k.no_window('Import Device List')
+    k.find(R.ROLE_LABEL, 'Device list imported.', timeout=40)
+    say('  the list is imported')
+
+    say('== Type Label: a label typed by hand')
+    p.show('Type Label')
+    if p.page_shown('Setup'):
+        raise Failure('Setup stayed open')
+    entry = k.field('Label text')
+    set_text(entry, LABEL_101)
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Provision'))
+    wait_for('the Scan page', lambda: p.page_shown('Scan'))
+    p.card_says('Done: Soil sensor 01, created in Blynk and The Things Stack')
+    steps = [n.name for n in k.all(R.ROLE_PANEL) if re.match(r'^(Blynk|TTS IS|JS|NS|AS|Verified): ', n.name or '')]
+    if len(steps) != 6 or not all(s.endswith(': done') for s in steps):
+        raise Failure(f'the card\'s steps do not all say done: {steps}')
+    say(f'  steps: {", ".join(steps)}')
+
+    say('== a hand scanner (keys faster than anyone types), from the keyboard alone')
+    p.type(LABEL_103, delay_ms=4)
+    p.keys('Return')
+    p.card_says('Done: Soil sensor 03, created in Blynk and The Things Stack')
+
+    say('== Replace: device 01 by device 02')
+    p.show('Replace')
+    old = k.field('1. Old device: scan its label, or type its DevEUI')
+    new = k.field('2. New device: scan its label')
+    set_text(old, '0018B20000000101')
+    set_text(new, LABEL_102)
+    confirm = k.find(R.ROLE_PUSH_BUTTON, 'Confirm Replacement')
+    wait_for('Confirm Replacement to be enabled', lambda: K.sensitive(confirm))
+    click(confirm)
+    p.card_says('Replaced: Soil sensor 01', timeout=60)
+
+    say('== Still to Scan: search and export')
+    p.show('Still to Scan')
+    devices_list = k.find(R.ROLE_LIST, 'Devices still to scan')
+    rows = lambda: [n for n in K.walk(devices_list) if K.role(n) == R.ROLE_LIST_ITEM]  # noqa: E731
+    wait_for('9 devices still to scan', lambda: len(rows()) == 9)
+    unnamed = [n for n in rows() if not n.name]
+    if unnamed:
+        raise Failure(f'{len(unnamed)} rows of Still to Scan have no name')
+    set_text(k.field('Search the list'), 'sensor 07')
+    wait_for('one device for "sensor 07"', lambda: [n.name for n in rows()] == ['Soil sensor 07'])
+    set_text(k.field('Search the list'), '')
+    wait_for('the whole list again', lambda: len(rows()) == 9)
+    export = os.path.join(station['dir'], 'still-to-scan.csv')
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Export CSV…'))
+    chooser = k.window('Export Still to Scan')
+    k.focus('Export Still to Scan')
+    name = wait_for('the file name field', lambda: [n for n in k.all(R.ROLE_TEXT, root=chooser) + k.all(R.ROLE_ENTRY, root=chooser)
+                                                   if K.focused(n)][0])
+    set_text(name, export)
+    wait_for('the typed file name', lambda: K.text_of(name) == export)
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Save', root=chooser))
+    k.no_window('Export Still to Scan')
+    wait_for('the exported file', lambda: os.path.exists(export) and os.path.getsize(export) > 0)
+    with open(export, newline='', encoding='utf-8') as f:
+        exported = list(csv.reader(f))
+    if len(exported) != 10 or exported[0][0] != 'dev_eui':
+        raise Failure(f'the export holds {len(exported)} lines: {exported[:2]}')
+    say(f'  exported {len(exported) - 1} devices to {export}')
+
+    say('== History: search')
+    p.show('History')
+    jobs = k.find(R.ROLE_LIST, 'Jobs, newest first')
+    job_rows = lambda: [n for n in K.walk(jobs) if K.role(n) == R.ROLE_LIST_ITEM]  # noqa: E731
+    wait_for('3 jobs in History', lambda: len(job_rows()) == 3)
+    if any(not n.name for n in job_rows()):
+        raise Failure('a History row has no name')
+    set_text(k.field('Search history'), '0018B20000000103')
+    wait_for('one job for 0018B20000000103', lambda: len(job_rows()) == 1 and 'Soil sensor 03' in job_rows()[0].name)
+    say(f'  found: {job_rows()[0].name}')
+
+    say('== leave full screen with the PIN')
+    p.tab('Scan')
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Leave Full Screen'))
+    dialog = p.pin_dialog()
+    k.focus('Enter the PIN')
+    # From the keyboard: the PIN field has the focus.
+    wait_for('the PIN field to have the focus', lambda: K.focused(k.find(R.ROLE_PASSWORD_TEXT, 'PIN', root=dialog)))
+    p.type(PIN)
+    p.keys('Return')
+    k.no_window('Enter the PIN')
+    close = k.find(R.ROLE_PUSH_BUTTON, 'Close')
+    click(close)
+    wait_for('the kiosk to close', lambda: k.proc.poll() is not None)
+    say(f'  left full screen with the PIN; closed (exit {k.proc.returncode})')
+
+
+def main():
+    onboarder, shots = (os.path.abspath(a) for a in sys.argv[1:3])
+    for program, package in (('xdotool', 'xdotool'),):
+        if not shutil.which(program):
+            print(f'SKIP: {program} is not installed (Debian package {package})')
+            return SKIP
+    width, height = (int(v) for v in os.environ.get('ONB_SCREEN', '800x480').split('x'))
+    sim = simtest.Sim()
+    tmp = tempfile.mkdtemp(prefix='onb-a11y-')
+    kiosk = None
+    try:
+        station = {'dir': tmp, 'devices': os.path.join(SRCDIR, '..', 'data', 'samples', 'devices.csv')}
+        config = os.path.join(tmp, 'onboarder.conf')
+        # A wrong application, for Setup to fix.
+        write_config(config, f'http://127.0.0.1:{sim.port}', os.path.join(tmp, 'data'), 'warehouse-sensorz')
+        env = dict(os.environ)
+        for key in ('NO_AT_BRIDGE', 'GTK_A11Y'):
+            env.pop(key, None)
+        kiosk = K.Kiosk([onboarder, '--kiosk', '--config', config], env, os.path.join(shots, f'a11y-{width}x{height}.log'))
+        shift(Person(kiosk, width, height, shots), station)
+        return 0
+    except Exception as e:  # noqa: B902 (an AT-SPI error is a failure too)
+        say(f'FAIL ({width}x{height}): {e}')
+        if not isinstance(e, Failure):
+            traceback.print_exc()
+        if kiosk is not None and kiosk.proc.poll() is not None:
+            say(f'the kiosk exited with {kiosk.proc.returncode}')
+        if kiosk is not None and kiosk.proc.poll() is None:
+            tree = os.path.join(shots, f'a11y-{width}x{height}-tree.txt')
+            with open(tree, 'w', encoding='utf-8') as out:
+                for window in kiosk.windows():
+                    out.write(f'window {window.name!r} {K.extents(window)}\n')
+                    K.dump(window, out, 1)
+            say(f'what was on screen: {tree}')
+        return 1
+    finally:
+        if kiosk is not None:
+            kiosk.stop()
+        sim.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
