@@ -62,6 +62,17 @@ onb_run_is_replace (OnbRun *run)
   return onb_job_get_kind (run->job) == ONB_JOB_KIND_REPLACE;
 }
 
+/* The TTS device ID the box's Blynk device points at (TheThingsNetwork
+ * Device): ours, or the one Blynk's integration made once it is found
+ * (NULL before). */
+const char *
+onb_run_ttn_device (OnbRun *run)
+{
+  if (!run->blynk_creates)
+    return onb_tts_device_get_device_id (run->tts_device);
+  return onb_job_get_step_remote_id (run->job, ONB_JOB_STEP_TTS_IS);
+}
+
 void
 onb_run_set_permanent (OnbRun       *run,
                        const GError *error)

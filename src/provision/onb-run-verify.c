@@ -127,7 +127,7 @@ static gboolean
 blynk_check (OnbRun  *run,
              GError **error)
 {
-  g_autoptr(GHashTable) expected = onb_run_metafield_values (run->entry, run->tts_device);
+  g_autoptr(GHashTable) expected = onb_run_metafield_values (run, run->entry, onb_run_ttn_device (run));
   GHashTableIter iter;
   gpointer key, value;
 

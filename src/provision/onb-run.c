@@ -114,6 +114,9 @@ run_prepare (OnbRun  *run,
 {
   OnbRegistry *registry = run->host->registry;
 
+  /* A replace makes its new TTS device itself in either mode, as Blynk's
+   * guide says (docs/blynk-api.md, Automated Device Onboarding). */
+  run->blynk_creates = onb_tts_client_get_blynk_creates (run->host->tts) && !onb_run_is_replace (run);
   if (run->entry == NULL &&
       !(run->entry = onb_registry_lookup (registry, onb_job_get_dev_eui (run->job), error)))
     return FALSE;
