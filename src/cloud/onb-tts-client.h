@@ -131,6 +131,19 @@ gboolean       onb_tts_client_verify_device            (OnbTtsClient         *se
                                                         json_object          *end_device,
                                                         GError              **error);
 
+/* The device of this application whose DevEUI and JoinEUI are @device's,
+ * whatever its ID, from the Identity Server's search (onb-tts-search.c):
+ * its record (ids and timestamps), or NULL without an error when the
+ * application has none. Needs only the right to view devices.
+ * (transfer full) */
+void           onb_tts_client_find_by_eui_async        (OnbTtsClient         *self,
+                                                        OnbTtsDevice         *device,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+json_object   *onb_tts_client_find_by_eui_finish       (OnbTtsClient         *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
 /* Deletes from one component; 404 counts as success (already gone). */
 void           onb_tts_client_delete_from_async        (OnbTtsClient         *self,
                                                         OnbTtsComponent       component,

@@ -50,6 +50,11 @@ typedef struct
   /* The job's state, reason or a step changed. */
   void (*job_changed) (OnbRunHost *host,
                        OnbJob     *job);
+  /* Blynk's integration made the TTS device this job meant to make (it
+   * was adopted, and recorded in the journal). */
+  void (*conflict)    (OnbRunHost *host,
+                       OnbJob     *job,
+                       const char *device_id);
   /* A waiting run gave its slot back. */
   void (*slot_freed)  (OnbRunHost *host);
   /* The backoff of a waiting run is over: the job is queued again. */
@@ -131,6 +136,10 @@ struct _OnbRun
   gboolean resumed;             /* may have run before: look before creating */
   gboolean blynk_creates;       /* [tts] created_by = blynk and a new device: Blynk's integration
                                  * makes the TTS device, this run only finds it */
+  gboolean tts_started;         /* the TTS chain of this attempt has started */
+  gint64 blynk_deadline_us;     /* monotonic: when waiting for Blynk's TTS device turns to waiting */
+  guint search_timer;           /* the next search for Blynk's TTS device (holds an operation) */
+  gboolean ttn_written;         /* verify wrote TheThingsNetwork Device itself */
   gboolean retry_when_ended;    /* retried while its failure was being committed */
   gboolean start_held;          /* its first requests wait for its start commit (the journal failed lately) */
   guint timer;                  /* the backoff of a waiting run, armed once it is committed; a
