@@ -24,6 +24,7 @@ struct _OnbBlynkClient
   char          *client_secret;
   char          *template_id;
   gint64         owner_id;
+  char          *metafield_names[ONB_BLYNK_N_ROLES];
 
   char          *access_token;
   guint          token_generation; /* counts tokens received */

@@ -55,6 +55,8 @@ onb_blynk_client_finalize (GObject *object)
   g_free (self->client_id);
   onb_blynk_secret_free (self->client_secret);
   g_free (self->template_id);
+  for (guint i = 0; i < ONB_BLYNK_N_ROLES; i++)
+    g_free (self->metafield_names[i]);
   onb_blynk_secret_free (self->access_token);
   g_ptr_array_unref (self->token_waiters);
   g_hash_table_unref (self->templates);
@@ -86,6 +88,12 @@ onb_blynk_client_new (OnbHttpClient  *http,
                       OnbConfig      *config,
                       GError        **error)
 {
+  static const struct { const char *key; const char *name; } names[ONB_BLYNK_N_ROLES] = {
+    [ONB_BLYNK_ROLE_DEV_EUI]    = { "metafield_dev_eui",    ONB_BLYNK_METAFIELD_DEV_EUI },
+    [ONB_BLYNK_ROLE_JOIN_EUI]   = { "metafield_join_eui",   ONB_BLYNK_METAFIELD_JOIN_EUI },
+    [ONB_BLYNK_ROLE_APP_KEY]    = { "metafield_app_key",    ONB_BLYNK_METAFIELD_APP_KEY },
+    [ONB_BLYNK_ROLE_TTN_DEVICE] = { "metafield_ttn_device", ONB_BLYNK_METAFIELD_TTN_DEVICE },
+  };
   g_autoptr(OnbBlynkClient) self = NULL;
   g_autofree char *owner = NULL;
   gsize len;
@@ -127,6 +135,14 @@ onb_blynk_client_new (OnbHttpClient  *http,
       return NULL;
     }
 
+  for (guint i = 0; i < ONB_BLYNK_N_ROLES; i++)
+    {
+      g_autofree char *name = onb_config_get_string (config, "blynk", names[i].key);
+
+      self->metafield_names[i] = name != NULL && g_strstrip (name)[0] != '\0' ? g_steal_pointer (&name)
+                                                                               : g_strdup (names[i].name);
+    }
+
   return g_steal_pointer (&self);
 }
 
@@ -152,6 +168,16 @@ onb_blynk_client_get_owner_id (OnbBlynkClient *self)
   g_return_val_if_fail (ONB_IS_BLYNK_CLIENT (self), 0);
 
   return self->owner_id;
+}
+
+const char *
+onb_blynk_client_get_metafield_name (OnbBlynkClient *self,
+                                     OnbBlynkRole    role)
+{
+  g_return_val_if_fail (ONB_IS_BLYNK_CLIENT (self), NULL);
+  g_return_val_if_fail (role < ONB_BLYNK_N_ROLES, NULL);
+
+  return self->metafield_names[role];
 }
 
 /* ---- operations ---------------------------------------------------------- */

@@ -34,7 +34,19 @@ G_BEGIN_DECLS
  * device first. */
 #define ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN 0
 
-/* The metafields every device of the template must have. */
+/* The metafields every device of the template must have, by role; the
+ * names are Blynk's defaults (docs/blynk-api.md, "Integration metafields"),
+ * which [blynk] metafield_dev_eui, _join_eui, _app_key and _ttn_device
+ * override for a template whose fields were renamed. */
+typedef enum
+{
+  ONB_BLYNK_ROLE_DEV_EUI,
+  ONB_BLYNK_ROLE_JOIN_EUI,
+  ONB_BLYNK_ROLE_APP_KEY,
+  ONB_BLYNK_ROLE_TTN_DEVICE,
+} OnbBlynkRole;
+#define ONB_BLYNK_N_ROLES (ONB_BLYNK_ROLE_TTN_DEVICE + 1)
+
 #define ONB_BLYNK_METAFIELD_DEV_EUI    "Device EUI"
 #define ONB_BLYNK_METAFIELD_JOIN_EUI   "Join EUI"
 #define ONB_BLYNK_METAFIELD_APP_KEY    "Application Key"
@@ -43,7 +55,8 @@ G_BEGIN_DECLS
 #define ONB_TYPE_BLYNK_CLIENT (onb_blynk_client_get_type ())
 G_DECLARE_FINAL_TYPE (OnbBlynkClient, onb_blynk_client, ONB, BLYNK_CLIENT, GObject)
 
-/* Reads [blynk] server, client_id, client_secret, template_id, owner_id.
+/* Reads [blynk] server, client_id, client_secret, template_id, owner_id
+ * and the metafield_… names.
  * Fails with ONB_CLOUD_ERROR_NOT_CONFIGURED naming the missing key. */
 OnbBlynkClient  *onb_blynk_client_new                      (OnbHttpClient        *http,
                                                             OnbConfig            *config,
@@ -53,6 +66,9 @@ OnbBlynkClient  *onb_blynk_client_new                      (OnbHttpClient       
 const char      *onb_blynk_client_get_server               (OnbBlynkClient       *self);
 const char      *onb_blynk_client_get_template_id          (OnbBlynkClient       *self);
 gint64           onb_blynk_client_get_owner_id             (OnbBlynkClient       *self);
+/* The name of the metafield holding @role in this site's template. */
+const char      *onb_blynk_client_get_metafield_name       (OnbBlynkClient       *self,
+                                                            OnbBlynkRole          role);
 
 /* Gets a fresh access token now (the check's "credentials valid" item);
  * other calls do it on demand. */

@@ -98,11 +98,11 @@ onb_tts_mac_phy_compatible (const char *mac_version,
 
 /* ---- rights ----------------------------------------------------------- */
 
-static const struct { const char *right; const char *label; } needed_rights[] = {
-  { "RIGHT_APPLICATION_DEVICES_READ", N_("View devices in application") },
-  { "RIGHT_APPLICATION_DEVICES_READ_KEYS", N_("View device keys in application") },
-  { "RIGHT_APPLICATION_DEVICES_WRITE", N_("Create devices in application") },
-  { "RIGHT_APPLICATION_DEVICES_WRITE_KEYS", N_("Edit device keys in application") },
+static const struct { const char *right; const char *label; gboolean write; } needed_rights[] = {
+  { "RIGHT_APPLICATION_DEVICES_READ", N_("View devices in application"), FALSE },
+  { "RIGHT_APPLICATION_DEVICES_READ_KEYS", N_("View device keys in application"), FALSE },
+  { "RIGHT_APPLICATION_DEVICES_WRITE", N_("Create devices in application"), TRUE },
+  { "RIGHT_APPLICATION_DEVICES_WRITE_KEYS", N_("Edit device keys in application"), TRUE },
 };
 
 const char *
@@ -131,7 +131,8 @@ json_array_has_string (json_object *array,
 
 char **
 onb_tts_client_missing_rights (OnbTtsClient *self,
-                               json_object  *auth_info)
+                               json_object  *auth_info,
+                               gboolean      writes)
 {
   g_autoptr(GStrvBuilder) missing = g_strv_builder_new ();
   json_object *rights = onb_tts_json_path (auth_info, "api_key.api_key.rights");
@@ -144,7 +145,7 @@ onb_tts_client_missing_rights (OnbTtsClient *self,
   g_return_val_if_fail (ONB_IS_TTS_CLIENT (self), NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (needed_rights); i++)
-    if (other_app || (!all && !json_array_has_string (rights, needed_rights[i].right)))
+    if ((writes || !needed_rights[i].write) && (other_app || (!all && !json_array_has_string (rights, needed_rights[i].right))))
       g_strv_builder_add (missing, needed_rights[i].right);
 
   return g_strv_builder_end (missing);

@@ -26,6 +26,8 @@ struct _OnbTtsClient
   char          *phy_version;
   gboolean       class_b;
   gboolean       class_c;
+  gboolean       blynk_creates;     /* [tts] created_by = blynk */
+  guint          blynk_wait_s;
 };
 
 /* A non-2xx answer as a worded error; any body shape is fine. */

@@ -136,8 +136,30 @@ onb_tts_client_new (OnbHttpClient  *http,
 
   self->class_b = onb_config_get_boolean (config, "tts", "class_b", FALSE);
   self->class_c = onb_config_get_boolean (config, "tts", "class_c", FALSE);
+  {
+    g_autofree char *created_by = onb_config_get_string (config, "tts", "created_by");
+
+    self->blynk_creates = g_strcmp0 (created_by, "blynk") == 0;
+  }
+  self->blynk_wait_s = (guint) onb_config_get_int (config, "tts", "blynk_wait_s", ONB_TTS_BLYNK_WAIT_S_DEFAULT);
 
   return g_steal_pointer (&self);
+}
+
+gboolean
+onb_tts_client_get_blynk_creates (OnbTtsClient *self)
+{
+  g_return_val_if_fail (ONB_IS_TTS_CLIENT (self), FALSE);
+
+  return self->blynk_creates;
+}
+
+guint
+onb_tts_client_get_blynk_wait_s (OnbTtsClient *self)
+{
+  g_return_val_if_fail (ONB_IS_TTS_CLIENT (self), 0);
+
+  return self->blynk_wait_s;
 }
 
 const char *

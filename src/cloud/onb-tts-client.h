@@ -58,6 +58,12 @@ OnbTtsClient  *onb_tts_client_new                      (OnbHttpClient        *ht
                                                         OnbConfig            *config,
                                                         GError              **error);
 const char    *onb_tts_client_get_application_id       (OnbTtsClient         *self);
+/* [tts] created_by = blynk: Blynk's Automated Device Onboarding makes new
+ * devices in TTS (docs/blynk-api.md), Onboarder only finds them, waiting
+ * at most [tts] blynk_wait_s seconds per attempt. */
+#define ONB_TTS_BLYNK_WAIT_S_DEFAULT 120
+gboolean       onb_tts_client_get_blynk_creates        (OnbTtsClient         *self);
+guint          onb_tts_client_get_blynk_wait_s         (OnbTtsClient         *self);
 const char    *onb_tts_client_get_server_url           (OnbTtsClient         *self,
                                                         OnbTtsComponent       component);
 
@@ -125,6 +131,19 @@ gboolean       onb_tts_client_verify_device            (OnbTtsClient         *se
                                                         json_object          *end_device,
                                                         GError              **error);
 
+/* The device of this application whose DevEUI and JoinEUI are @device's,
+ * whatever its ID, from the Identity Server's search (onb-tts-search.c):
+ * its record (ids and timestamps), or NULL without an error when the
+ * application has none. Needs only the right to view devices.
+ * (transfer full) */
+void           onb_tts_client_find_by_eui_async        (OnbTtsClient         *self,
+                                                        OnbTtsDevice         *device,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+json_object   *onb_tts_client_find_by_eui_finish       (OnbTtsClient         *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
 /* Deletes from one component; 404 counts as success (already gone). */
 void           onb_tts_client_delete_from_async        (OnbTtsClient         *self,
                                                         OnbTtsComponent       component,
@@ -158,10 +177,12 @@ json_object   *onb_tts_client_get_auth_info_finish     (OnbTtsClient         *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 /* The rights the provisioning needs that @auth_info lacks for this
- * application, as RIGHT_… names (empty vector when nothing is missing).
- * A key of another application lacks them all. (transfer full) */
+ * application, as RIGHT_… names (empty vector when nothing is missing):
+ * the read rights, and with @writes those that create devices and write
+ * their keys. A key of another application lacks them all. (transfer full) */
 char         **onb_tts_client_missing_rights           (OnbTtsClient         *self,
-                                                        json_object          *auth_info);
+                                                        json_object          *auth_info,
+                                                        gboolean              writes);
 
 /* The console's name of a RIGHT_… value, e.g. "Edit device keys in
  * application" for RIGHT_APPLICATION_DEVICES_WRITE_KEYS (translated); the

@@ -41,6 +41,7 @@ typedef enum
   VALUE_TTS_ID,
   VALUE_PROFILE_IDS,
   VALUE_PIN,
+  VALUE_CHOICE,   /* one of the spec's choices */
 } ValueKind;
 
 typedef struct
@@ -52,6 +53,7 @@ typedef struct
   gboolean required;
   gint64 max;     /* VALUE_NUMBER: largest value (smallest is min); else longest length */
   gint64 min;
+  const char *choices;  /* VALUE_CHOICE: the allowed values, separated by | */
 } KeySpec;
 
 /* Every key Onboarder knows; the names are part of the interface. The
@@ -63,6 +65,10 @@ static const KeySpec keys[] = {
   { "blynk", "client_secret",      VALUE_TOKEN,       TRUE,  TRUE,  1024 },
   { "blynk", "template_id",        VALUE_TEMPLATE_ID, FALSE, TRUE,  64 },
   { "blynk", "owner_id",           VALUE_NUMBER,      FALSE, TRUE,  G_MAXINT32, 1 },
+  { "blynk", "metafield_dev_eui",  VALUE_TEXT,        FALSE, FALSE, 128 },
+  { "blynk", "metafield_join_eui", VALUE_TEXT,        FALSE, FALSE, 128 },
+  { "blynk", "metafield_app_key",  VALUE_TEXT,        FALSE, FALSE, 128 },
+  { "blynk", "metafield_ttn_device", VALUE_TEXT,      FALSE, FALSE, 128 },
   { "tts",   "identity_server",    VALUE_URL,         FALSE, TRUE,  2048 },
   { "tts",   "join_server",        VALUE_URL,         FALSE, TRUE,  2048 },
   { "tts",   "network_server",     VALUE_URL,         FALSE, TRUE,  2048 },
@@ -74,6 +80,8 @@ static const KeySpec keys[] = {
   { "tts",   "phy_version",        VALUE_NAME,        FALSE, TRUE,  64 },
   { "tts",   "class_b",            VALUE_BOOLEAN,     FALSE, FALSE },
   { "tts",   "class_c",            VALUE_BOOLEAN,     FALSE, FALSE },
+  { "tts",   "created_by",         VALUE_CHOICE,      FALSE, FALSE, 0, 0, "onboarder|blynk" },
+  { "tts",   "blynk_wait_s",       VALUE_NUMBER,      FALSE, FALSE, 3600, 1 },
   { "labels", "profile_ids",       VALUE_PROFILE_IDS, FALSE, FALSE, 1024 },
   { "kiosk", "pin",                VALUE_PIN,         TRUE,  FALSE, 12, 4 },
   { "kiosk", "data_dir",           VALUE_TEXT,        FALSE, FALSE, 4096 },
@@ -755,6 +763,19 @@ onb_config_validate_value (const char  *group,
       g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
                    _("%s may hold only letters, digits and _, as in EU_863_870_TTN or MAC_V1_0_3."), shown);
       return FALSE;
+
+    case VALUE_CHOICE:
+      {
+        g_auto(GStrv) choices = g_strsplit (spec->choices, "|", -1);
+        g_autofree char *listed = NULL;
+
+        if (g_strv_contains ((const char * const *) choices, value))
+          return TRUE;
+        listed = g_strjoinv (_(" or "), choices);
+        g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                     _("%s must be %s."), shown, listed);
+        return FALSE;
+      }
 
     case VALUE_TEXT:
     default:

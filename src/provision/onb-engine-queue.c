@@ -104,8 +104,17 @@ host_ended (OnbRunHost *host,
   _onb_engine_maybe_shut_down (self);
 }
 
+static void
+host_conflict (OnbRunHost *host,
+               OnbJob     *job,
+               const char *device_id)
+{
+  g_signal_emit (host->owner, _onb_engine_signals[ONB_ENGINE_SIGNAL_INTEGRATION_CONFLICT], 0, job, device_id);
+}
+
 static const OnbRunHostFuncs host_funcs = {
   .job_changed = host_job_changed,
+  .conflict = host_conflict,
   .slot_freed = host_slot_freed,
   .requeue = host_requeue,
   .ended = host_ended,

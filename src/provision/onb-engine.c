@@ -123,6 +123,9 @@ onb_engine_class_init (OnbEngineClass *klass)
                                        NULL, NULL, G_TYPE_NONE, 1, ONB_TYPE_JOB);
   _onb_engine_signals[ONB_ENGINE_SIGNAL_IDLE] = g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                 G_TYPE_NONE, 0);
+  _onb_engine_signals[ONB_ENGINE_SIGNAL_INTEGRATION_CONFLICT] =
+    g_signal_new ("integration-conflict", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, ONB_TYPE_JOB, G_TYPE_STRING);
 }
 
 static void

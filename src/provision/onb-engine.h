@@ -44,6 +44,10 @@ typedef enum
   ONB_ENGINE_ERROR_OLD_NOT_PROVISIONED, /*< nick=replace-old-not-provisioned >*/
   ONB_ENGINE_ERROR_NEW_ALREADY_USED,    /*< nick=replace-new-already-used >*/
   ONB_ENGINE_ERROR_TOKEN_CLAIMED,       /*< nick=token-claimed-elsewhere >*/  /* static token of another owner */
+  ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED, /*< nick=blynk-not-onboarded >*/  /* [tts] created_by = blynk, and no
+                                                                           * TTS device came: waiting, not failed */
+  ONB_ENGINE_ERROR_TTS_DEVICE_DIFFERS,  /*< nick=tts-device-differs >*/   /* a TTS device someone else made with
+                                                                           * our EUIs holds other keys or settings */
 } OnbEngineError;
 
 #define ONB_ENGINE_ERROR (onb_engine_error_quark ())
@@ -173,6 +177,12 @@ gboolean      onb_engine_export_csv_finish     (OnbEngine          *self,
  *   job-added (OnbJob *job)    a job entered the model
  *   job-changed (OnbJob *job)  its state, reason or a step changed
  *   idle ()                    no job queued, running or waiting
+ *   integration-conflict (OnbJob *job, const char *device_id)
+ *                              [tts] created_by = onboarder, yet Blynk's
+ *                              integration made the job's TTS device too
+ *                              (adopted; onb_journal_get_last_conflict()
+ *                              keeps it): the kiosk says once per shift
+ *                              that Blynk appears to create devices too
  */
 
 G_END_DECLS

@@ -49,9 +49,12 @@ typedef enum
   ONB_JOB_STEP_TTS_AS,           /*< nick=tts-as >*/
   ONB_JOB_STEP_VERIFY,           /*< nick=verify >*/
   ONB_JOB_STEP_TTS_DELETE_OLD,   /*< nick=tts-delete-old >*/   /* replace only, when asked */
+  ONB_JOB_STEP_TTS_BY_BLYNK,     /*< nick=tts-by-blynk >*/     /* [tts] created_by = blynk: the TTS device
+                                                                * Blynk's integration made, found; the
+                                                                * tts-is/js/ns/as steps are skipped then */
 } OnbJobStep;
 
-#define ONB_JOB_N_STEPS (ONB_JOB_STEP_TTS_DELETE_OLD + 1)
+#define ONB_JOB_N_STEPS (ONB_JOB_STEP_TTS_BY_BLYNK + 1)
 
 typedef enum
 {

@@ -44,6 +44,7 @@ typedef enum
   OP_SAVE,
   OP_RELEASE,
   OP_CLAIM_UNFINISHED,
+  OP_CONFLICT,
 } OpKind;
 
 typedef struct
@@ -52,6 +53,7 @@ typedef struct
   GTask *task;
   OnbJobRow *row;
   gint64 id;
+  OnbJournalConflict *conflict;
   OnbJournalClaimFlags flags;
   gpointer result;
   GDestroyNotify result_free;
@@ -120,6 +122,15 @@ static const char schema[] =
   "  reason TEXT,"
   "  message TEXT,"
   "  PRIMARY KEY (job_id, step)"
+  ");"
+  /* Each TTS device a job found made by someone else (Blynk's integration)
+   * when it meant to make it itself: the site's settings disagree with
+   * what its Blynk does (docs/design.md, Who creates the TTS device). */
+  "CREATE TABLE IF NOT EXISTS conflicts ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  at_us INTEGER NOT NULL,"
+  "  dev_eui TEXT NOT NULL,"
+  "  device_id TEXT NOT NULL"
   ");";
 
 #define JOB_COLUMNS "id, dev_eui, kind, state, join_eui, device_name, old_dev_eui, delete_old, source, " \
@@ -625,6 +636,23 @@ run_op (OnbJournal *self,
       op->result_free = (GDestroyNotify) g_ptr_array_unref;
       break;
 
+    case OP_CONFLICT:
+      {
+        sqlite3_stmt *stmt = NULL;
+
+        if (sqlite3_prepare_v2 (db, "INSERT INTO conflicts (at_us, dev_eui, device_id) VALUES (?, ?, ?)", -1,
+                                &stmt, NULL) != SQLITE_OK ||
+            sqlite3_bind_int64 (stmt, 1, op->conflict->at_us) != SQLITE_OK ||
+            sqlite3_bind_text (stmt, 2, op->conflict->dev_eui, -1, SQLITE_STATIC) != SQLITE_OK ||
+            sqlite3_bind_text (stmt, 3, op->conflict->device_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+            sqlite3_step (stmt) != SQLITE_DONE)
+          set_db_error (&op->error, db);
+        else
+          op->result = GINT_TO_POINTER (TRUE);
+        sqlite3_finalize (stmt);
+      }
+      break;
+
     case OP_STOP:
     default:
       break;
@@ -644,6 +672,7 @@ op_complete (Op *op)
     g_task_return_pointer (op->task, op->result, op->result_free);
   g_clear_object (&op->task);
   g_clear_pointer (&op->row, onb_job_row_free);
+  g_clear_pointer (&op->conflict, onb_journal_conflict_free);
   g_free (op);
 }
 
@@ -1221,4 +1250,66 @@ onb_journal_get_device_states (OnbJournal         *self,
   sqlite3_finalize (stmt);
   g_mutex_unlock (&self->lock);
   return rc == SQLITE_DONE ? g_steal_pointer (&states) : NULL;
+}
+
+void
+onb_journal_conflict_free (OnbJournalConflict *conflict)
+{
+  if (conflict == NULL)
+    return;
+  g_free (conflict->dev_eui);
+  g_free (conflict->device_id);
+  g_free (conflict);
+}
+
+void
+onb_journal_record_conflict_async (OnbJournal          *self,
+                                   const char          *dev_eui,
+                                   const char          *device_id,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_CONFLICT;
+  op->conflict = g_new0 (OnbJournalConflict, 1);
+  op->conflict->at_us = g_get_real_time ();
+  op->conflict->dev_eui = g_ascii_strup (dev_eui, -1);
+  op->conflict->device_id = g_strdup (device_id);
+  push_op (self, op, onb_journal_record_conflict_async, callback, user_data);
+}
+
+OnbJournalConflict *
+onb_journal_get_last_conflict (OnbJournal  *self,
+                               guint       *n_conflicts,
+                               GError     **error)
+{
+  OnbJournalConflict *conflict = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (ONB_IS_JOURNAL (self), NULL);
+
+  if (n_conflicts != NULL)
+    *n_conflicts = 0;
+  g_mutex_lock (&self->lock);
+  rc = sqlite3_prepare_v2 (self->db, "SELECT at_us, dev_eui, device_id, (SELECT count(*) FROM conflicts) "
+                                     "FROM conflicts ORDER BY id DESC LIMIT 1", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      conflict = g_new0 (OnbJournalConflict, 1);
+      conflict->at_us = sqlite3_column_int64 (stmt, 0);
+      conflict->dev_eui = g_strdup (text (stmt, 1));
+      conflict->device_id = g_strdup (text (stmt, 2));
+      if (n_conflicts != NULL)
+        *n_conflicts = (guint) sqlite3_column_int64 (stmt, 3);
+    }
+  /* A journal older than the table (opened read-only) has none. */
+  else if (rc != SQLITE_DONE && !(rc == SQLITE_ERROR && strstr (sqlite3_errmsg (self->db), "no such table")))
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->lock);
+  return conflict;
 }

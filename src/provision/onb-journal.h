@@ -73,4 +73,28 @@ OnbDeviceStates *onb_journal_get_device_states (OnbJournal         *self,
                                                 const char * const *dev_euis,
                                                 GError            **error);
 
+/* A TTS device a job found made by Blynk's integration where Onboarder
+ * meant to make it (the EUIs were taken in this application, with the
+ * same keys): adopted, recorded here. */
+typedef struct
+{
+  gint64 at_us;     /* real time */
+  char *dev_eui;
+  char *device_id;  /* the TTS device ID Blynk chose */
+} OnbJournalConflict;
+
+void         onb_journal_conflict_free (OnbJournalConflict *conflict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbJournalConflict, onb_journal_conflict_free)
+/* Recorded by the writer thread; @callback may be NULL. */
+void         onb_journal_record_conflict_async (OnbJournal          *self,
+                                                const char          *dev_eui,
+                                                const char          *device_id,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+/* The newest conflict and how many there are; NULL (and 0) when none.
+ * (transfer full) */
+OnbJournalConflict *onb_journal_get_last_conflict (OnbJournal   *self,
+                                                   guint        *n_conflicts,
+                                                   GError      **error);
+
 G_END_DECLS

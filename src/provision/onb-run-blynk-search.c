@@ -15,23 +15,32 @@
 #include "onb-run-private.h"
 
 /* The values @entry's Blynk device holds: the list's metafields and the
- * keys pointing at @tts_device. (transfer full) */
+ * keys, under the names this site's template gives them, and
+ * TheThingsNetwork Device pointing at @ttn_device (NULL: not written, as
+ * when Blynk makes the TTS device). (transfer full) */
 GHashTable *
-onb_run_metafield_values (OnbRegistryEntry *entry,
-                          OnbTtsDevice     *tts_device)
+onb_run_metafield_values (OnbRun           *run,
+                          OnbRegistryEntry *entry,
+                          const char       *ttn_device)
 {
+  OnbBlynkClient *blynk = run->host->blynk;
   GHashTable *values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  const char *identity[ONB_BLYNK_N_ROLES] = {
+    [ONB_BLYNK_ROLE_DEV_EUI] = onb_registry_entry_get_dev_eui (entry),
+    [ONB_BLYNK_ROLE_JOIN_EUI] = onb_registry_entry_get_join_eui (entry),
+    [ONB_BLYNK_ROLE_APP_KEY] = onb_registry_entry_get_app_key (entry),
+    [ONB_BLYNK_ROLE_TTN_DEVICE] = ttn_device,
+  };
   GHashTableIter iter;
   gpointer key, value;
 
   g_hash_table_iter_init (&iter, onb_registry_entry_get_metafields (entry));
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_hash_table_insert (values, g_strdup (key), g_strdup (value));
-  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_DEV_EUI), g_strdup (onb_registry_entry_get_dev_eui (entry)));
-  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_JOIN_EUI), g_strdup (onb_registry_entry_get_join_eui (entry)));
-  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_APP_KEY), g_strdup (onb_registry_entry_get_app_key (entry)));
-  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_TTN_DEVICE),
-                       g_strdup (onb_tts_device_get_device_id (tts_device)));
+  for (OnbBlynkRole role = 0; role < ONB_BLYNK_N_ROLES; role++)
+    if (identity[role] != NULL)
+      g_hash_table_insert (values, g_strdup (onb_blynk_client_get_metafield_name (blynk, role)),
+                           g_strdup (identity[role]));
   return values;
 }
 
@@ -72,7 +81,7 @@ could_be_ours (Search         *search,
   if (onb_run_is_replace (run))
     return TRUE;
 
-  expected = onb_run_metafield_values (search->entry, run->tts_device);
+  expected = onb_run_metafield_values (run, search->entry, onb_run_ttn_device (run));
   g_hash_table_iter_init (&iter, expected);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {

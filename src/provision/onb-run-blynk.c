@@ -322,7 +322,7 @@ template_metafields_cb (GObject      *object,
     onb_run_step_failed (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
   else if (onb_run_may_continue (run))
     {
-      g_autoptr(GHashTable) values = onb_run_metafield_values (run->entry, run->tts_device);
+      g_autoptr(GHashTable) values = onb_run_metafield_values (run, run->entry, onb_run_ttn_device (run));
 
       /* A claimed device is named after its token: give it our name, by
        * which it is found again. */
@@ -384,7 +384,7 @@ metafields_write (OnbRun *run)
     }
   else
     {
-      g_autoptr(GHashTable) values = onb_run_metafield_values (run->entry, run->tts_device);
+      g_autoptr(GHashTable) values = onb_run_metafield_values (run, run->entry, onb_run_ttn_device (run));
 
       metafields_send (run, values);
     }

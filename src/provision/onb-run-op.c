@@ -62,6 +62,17 @@ onb_run_is_replace (OnbRun *run)
   return onb_job_get_kind (run->job) == ONB_JOB_KIND_REPLACE;
 }
 
+/* The TTS device ID the box's Blynk device points at (TheThingsNetwork
+ * Device): ours, or the one Blynk's integration made once it is found
+ * (NULL before). */
+const char *
+onb_run_ttn_device (OnbRun *run)
+{
+  if (!run->blynk_creates)
+    return onb_tts_device_get_device_id (run->tts_device);
+  return onb_job_get_step_remote_id (run->job, ONB_JOB_STEP_TTS_BY_BLYNK);
+}
+
 void
 onb_run_set_permanent (OnbRun       *run,
                        const GError *error)
@@ -186,7 +197,9 @@ onb_run_step_failed (OnbRun       *run,
                      OnbJobStep    step,
                      const GError *error)
 {
-  gboolean transient = onb_cloud_error_is_transient (error);
+  /* A device Blynk has not made yet may come later: wait, do not fail. */
+  gboolean transient = onb_cloud_error_is_transient (error) ||
+                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;

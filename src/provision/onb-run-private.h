@@ -50,6 +50,11 @@ typedef struct
   /* The job's state, reason or a step changed. */
   void (*job_changed) (OnbRunHost *host,
                        OnbJob     *job);
+  /* Blynk's integration made the TTS device this job meant to make (it
+   * was adopted, and recorded in the journal). */
+  void (*conflict)    (OnbRunHost *host,
+                       OnbJob     *job,
+                       const char *device_id);
   /* A waiting run gave its slot back. */
   void (*slot_freed)  (OnbRunHost *host);
   /* The backoff of a waiting run is over: the job is queued again. */
@@ -129,6 +134,12 @@ struct _OnbRun
   guint in_flight;              /* requests and commits not yet answered */
   gboolean holds_slot;          /* counted in host->n_running */
   gboolean resumed;             /* may have run before: look before creating */
+  gboolean blynk_creates;       /* [tts] created_by = blynk and a new device: Blynk's integration
+                                 * makes the TTS device, this run only finds it */
+  gboolean tts_started;         /* the TTS chain of this attempt has started */
+  gint64 blynk_deadline_us;     /* monotonic: when waiting for Blynk's TTS device turns to waiting */
+  guint search_timer;           /* the next search for Blynk's TTS device (holds an operation) */
+  gboolean ttn_written;         /* verify wrote TheThingsNetwork Device itself */
   gboolean retry_when_ended;    /* retried while its failure was being committed */
   gboolean start_held;          /* its first requests wait for its start commit (the journal failed lately) */
   guint timer;                  /* the backoff of a waiting run, armed once it is committed; a
@@ -190,8 +201,9 @@ void        onb_run_verify             (OnbRun           *run);
 void        onb_run_rollback           (OnbRun           *run);
 
 /* onb-run-blynk-search.c */
-GHashTable     *onb_run_metafield_values   (OnbRegistryEntry *entry,
-                                            OnbTtsDevice     *tts_device);
+GHashTable     *onb_run_metafield_values   (OnbRun           *run,
+                                            OnbRegistryEntry *entry,
+                                            const char       *ttn_device);
 void            onb_run_blynk_search       (OnbRun           *run,
                                             OnbRegistryEntry *entry,
                                             gint64            skip,
@@ -213,6 +225,7 @@ void        onb_run_op_settle          (OnbRun           *run);
 gboolean    onb_run_is_stopping        (OnbRun           *run);
 gboolean    onb_run_may_continue       (OnbRun           *run);
 gboolean    onb_run_is_replace         (OnbRun           *run);
+const char *onb_run_ttn_device         (OnbRun           *run);
 void        onb_run_set_permanent      (OnbRun           *run,
                                         const GError     *error);
 void        onb_run_commit             (OnbRun           *run);

@@ -156,7 +156,7 @@ undo_send (OnbRun  *run,
       break;
     case UNDO_BLYNK_METAFIELDS:
       {
-        g_autoptr(GHashTable) values = onb_run_metafield_values (run->old_entry, run->old_tts_device);
+        g_autoptr(GHashTable) values = onb_run_metafield_values (run, run->old_entry, onb_tts_device_get_device_id (run->old_tts_device));
 
         onb_blynk_client_set_metafields_async (host->blynk, onb_job_get_blynk_device_id (job),
                                                ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN, values,

@@ -8,6 +8,8 @@
  *               box first) wins: ours is deleted, theirs adopted, and our
  *               values written on it before verifying again
  *   delete old  a replace that asked for it deletes the old TTS device
+ *   TTN device  a TTS device Blynk's integration made: the Blynk device
+ *               is pointed at it when Blynk has not done so
  */
 
 #define G_LOG_DOMAIN "onb-engine"
@@ -127,7 +129,7 @@ static gboolean
 blynk_check (OnbRun  *run,
              GError **error)
 {
-  g_autoptr(GHashTable) expected = onb_run_metafield_values (run->entry, run->tts_device);
+  g_autoptr(GHashTable) expected = onb_run_metafield_values (run, run->entry, onb_run_ttn_device (run));
   GHashTableIter iter;
   gpointer key, value;
 
@@ -146,15 +148,124 @@ blynk_check (OnbRun  *run,
   return TRUE;
 }
 
+/* ---- TheThingsNetwork Device of a device Blynk made ---------------------------------- */
+
+static void compare (OnbRun *run);
+
+/* Whether Blynk's integration writes TheThingsNetwork Device back once it
+ * made the TTS device is not documented (docs/blynk-api.md, Automated
+ * Device Onboarding): this is the one place that assumes anything about
+ * it. A field still empty is ours to fill with the device found; one
+ * holding our own eui-… ID (written before Blynk's device was found) is
+ * ours to correct; anything else was written by Blynk or a person, and
+ * verify names it instead. */
+static gboolean
+ttn_device_ours_to_write (OnbRun     *run,
+                          const char *found)
+{
+  g_autofree char *ours = onb_tts_device_id_for_dev_eui (onb_tts_device_get_dev_eui (run->tts_device));
+
+  if (run->ttn_written || onb_run_ttn_device (run) == NULL || g_strcmp0 (found, onb_run_ttn_device (run)) == 0)
+    return FALSE;
+  return found == NULL || found[0] == '\0' || g_strcmp0 (found, ours) == 0;
+}
+
+static void
+ttn_read_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
+  run->answers.blynk_device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (error != NULL)
+    onb_run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
+  else if (onb_run_may_continue (run))
+    compare (run);
+  onb_run_op_settle (run);
+}
+
+static void
+ttn_written_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
+  g_autoptr(GError) error = NULL;
+
+  if (!onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error))
+    onb_run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
+  else if (onb_run_may_continue (run))
+    {
+      /* A metafield write answers nothing: read it back. */
+      onb_run_op_begin (run);
+      onb_blynk_client_get_device_async (run->host->blynk, onb_job_get_blynk_device_id (run->job),
+                                         run->host->cancellable, ttn_read_cb, run);
+    }
+  onb_run_op_settle (run);
+}
+
+/* Points the Blynk device at the TTS device Blynk's integration made, when
+ * Blynk has not. FALSE when there is nothing to write. */
+static gboolean
+ttn_device_fill (OnbRun *run)
+{
+  OnbBlynkClient *blynk = run->host->blynk;
+  const char *name = onb_blynk_client_get_metafield_name (blynk, ONB_BLYNK_ROLE_TTN_DEVICE);
+  g_autoptr(GHashTable) values = NULL;
+
+  if (!ttn_device_ours_to_write (run, onb_blynk_device_get_metafield (run->answers.blynk_device, name)))
+    return FALSE;
+  run->ttn_written = TRUE;
+  values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (values, g_strdup (name), g_strdup (onb_run_ttn_device (run)));
+  onb_run_op_begin (run);
+  onb_blynk_client_set_metafields_async (blynk, onb_job_get_blynk_device_id (run->job),
+                                         run->template_number > 0 ? run->template_number
+                                                                  : ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN,
+                                         values, run->host->cancellable, ttn_written_cb, run);
+  return TRUE;
+}
+
+/* ---- compare --------------------------------------------------------------------------- */
+
+/* A TTS device this job did not make (Blynk's, or another station's) that
+ * does not hold what the list says is a real failure, named on the card. */
+static GError *
+not_ours_differs (OnbRun       *run,
+                  const GError *error)
+{
+  OnbJobStep made_by = run->blynk_creates ? ONB_JOB_STEP_TTS_BY_BLYNK : ONB_JOB_STEP_TTS_IS;
+
+  if (onb_job_get_step_owned (run->job, made_by) || error->domain != ONB_CLOUD_ERROR)
+    return g_error_copy (error);
+  return g_error_new (ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_TTS_DEVICE_DIFFERS,
+                      _("The device “%s” in The Things Stack has this box’s EUIs but was not made by this station, "
+                        "and it does not match the device list: %s Delete it in The Things Stack (or correct the "
+                        "list), then retry."),
+                      onb_tts_device_get_device_id (run->tts_device), error->message);
+}
+
 static void
 compare (OnbRun *run)
 {
   g_autoptr(GError) error = NULL;
 
   for (OnbTtsComponent c = ONB_TTS_COMPONENT_IS; c <= ONB_TTS_COMPONENT_AS && error == NULL; c++)
-    onb_tts_client_verify_device (run->host->tts, c, run->tts_device, run->answers.tts[c], &error);
+    {
+      g_autoptr(GError) differs = NULL;
+
+      if (!onb_tts_client_verify_device (run->host->tts, c, run->tts_device, run->answers.tts[c], &differs))
+        error = not_ours_differs (run, differs);
+    }
 
   if (error == NULL && !onb_run_is_replace (run) && blynk_race_lost (run))
+    return;
+  if (error == NULL && ttn_device_fill (run))
     return;
   if (error == NULL)
     blynk_check (run, &error);

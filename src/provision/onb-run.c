@@ -121,6 +121,14 @@ run_prepare (OnbRun  *run,
       (!onb_run_check_keys (run->host->config, run->entry, error) ||
        !(run->tts_device = tts_device_for (run->entry, error))))
     return FALSE;
+  /* A device Blynk's integration made, adopted by an earlier attempt. */
+  if (g_strcmp0 (onb_job_get_tts_device_id (run->job), onb_tts_device_get_device_id (run->tts_device)) != 0)
+    {
+      OnbTtsDevice *theirs = onb_tts_device_new_with_id (run->tts_device, onb_job_get_tts_device_id (run->job));
+
+      onb_tts_device_unref (run->tts_device);
+      run->tts_device = theirs;
+    }
   if (onb_run_is_replace (run))
     {
       if (run->old_entry == NULL &&
@@ -140,6 +148,20 @@ run_undo (OnbRun *run)
   onb_run_rollback (run);
 }
 
+/* The TTS chain starts beside the Blynk chain; where Blynk's integration
+ * makes the device, once the Blynk metafields are written, since that is
+ * what sets the integration off. */
+static void
+run_tts (OnbRun *run)
+{
+  if (run->tts_started ||
+      (run->blynk_creates &&
+       onb_job_get_step_state (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS) != ONB_STEP_STATE_DONE))
+    return;
+  run->tts_started = TRUE;
+  onb_run_tts_chain (run);
+}
+
 static void
 run_go (OnbRun *run)
 {
@@ -156,8 +178,26 @@ run_go (OnbRun *run)
       run_undo (run);
       return;
     }
+  run->tts_started = FALSE;
   onb_run_blynk_chain (run);
-  onb_run_tts_chain (run);
+  run_tts (run);
+}
+
+/* The steps of the mode this run does not use (docs/design.md, Who
+ * creates the TTS device): those Blynk makes, or the search for Blynk's
+ * device. A step done earlier (the settings changed) stays as it is. */
+static void
+skip_other_mode (OnbRun *run)
+{
+  for (guint s = ONB_JOB_STEP_TTS_IS; s <= ONB_JOB_STEP_TTS_BY_BLYNK; s++)
+    {
+      gboolean by_blynk = s == ONB_JOB_STEP_TTS_BY_BLYNK;
+      OnbStepState state = onb_job_get_step_state (run->job, s);
+
+      if ((s <= ONB_JOB_STEP_TTS_AS || by_blynk) && by_blynk != run->blynk_creates &&
+          (state == ONB_STEP_STATE_PENDING || state == ONB_STEP_STATE_RETRYING))
+        onb_job_set_step (run->job, s, ONB_STEP_STATE_SKIPPED, NULL, NULL);
+    }
 }
 
 /* Takes a slot and starts a new attempt, unless the journal cannot record:
@@ -188,11 +228,15 @@ onb_run_start (OnbRun *run)
   onb_job_set_state (run->job, ONB_JOB_STATE_RUNNING, NULL, NULL);
   /* The creating steps are marked (and counted) before anything is sent:
    * a later run that finds them marked looks before creating again. */
+  /* A replace makes its new TTS device itself in either mode, as Blynk's
+   * guide says (docs/blynk-api.md, Automated Device Onboarding). */
+  run->blynk_creates = onb_tts_client_get_blynk_creates (run->host->tts) && !onb_run_is_replace (run);
+  skip_other_mode (run);
   if (!has_failed_step (run->job))
     {
       if (!onb_run_blynk_device_known (run))
         onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_DEVICE, ONB_STEP_STATE_RUNNING, NULL, NULL);
-      if (onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_IS) != ONB_STEP_STATE_DONE)
+      if (!run->blynk_creates && onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_IS) != ONB_STEP_STATE_DONE)
         onb_job_set_step (run->job, ONB_JOB_STEP_TTS_IS, ONB_STEP_STATE_RUNNING, NULL, NULL);
     }
 
@@ -415,6 +459,8 @@ run_react (OnbRun *run)
       run->start_held = FALSE;
       run_go (run);
     }
+  if (run->phase == ONB_RUN_PHASE_WORKING && !run->start_held && onb_run_may_continue (run))
+    run_tts (run);
   if (run->phase == ONB_RUN_PHASE_WORKING && (run->chains_done & BOTH_CHAINS) == BOTH_CHAINS &&
       onb_run_may_continue (run))
     {

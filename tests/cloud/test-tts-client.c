@@ -601,7 +601,7 @@ test_auth_info_and_plans (Fixture       *f,
       onb_tts_client_get_auth_info_async (tts, NULL, cloud_test_store_result, &result);
       info = onb_tts_client_get_auth_info_finish (tts, cloud_test_wait (&result), &error);
       g_assert_no_error (error);
-      missing = onb_tts_client_missing_rights (tts, info);
+      missing = onb_tts_client_missing_rights (tts, info, TRUE);
       g_assert_cmpuint (g_strv_length (missing), ==, cases[i].n_missing);
     }
 

@@ -95,6 +95,7 @@ test_journal_full (void)
   g_autoptr(ProvStation) station = NULL;
   g_autoptr(OnbEngine) engine = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) held = NULL;
   guint n = 0x500;
 
   reset_sim ();
@@ -102,22 +103,37 @@ test_journal_full (void)
   engine = prov_station_engine (station);
   assert_done (engine, n++);
 
+  /* The disk fills either at a claim (the scan is refused) or at a commit
+   * of a run under way, whose box then holds on: which one depends on how
+   * the rows fall into pages. */
   onb_journal_set_max_pages (engine->host.journal, 1);
-  while (error == NULL)
+  while (error == NULL && held == NULL)
     {
       g_autoptr(OnbJob) job = submit (engine, n++, &error);
 
       g_assert_cmpuint (n, <, 0x500 + 40);
-      if (job != NULL)
-        wait_finished (engine, job);
+      if (job != NULL && !prov_wait_jobs (engine, &job, 1, 5))
+        {
+          g_assert_true (onb_journal_get_fault (engine->host.journal, NULL));
+          g_assert_false (onb_job_is_finished (job));
+          held = g_steal_pointer (&job);
+        }
     }
-  g_test_message ("box %u refused: %s", n - 1 - 0x500, error->message);
-  g_assert_cmpstr (onb_error_get_reason (error), ==, "disk-full");
+  if (error != NULL)
+    {
+      g_test_message ("box %u refused: %s", n - 1 - 0x500, error->message);
+      g_assert_cmpstr (onb_error_get_reason (error), ==, "disk-full");
+    }
   assert_refused (engine, n++, "disk-full");
 
   onb_journal_set_max_pages (engine->host.journal, 0);
   /* The failed commit is believed for a moment only: then one tries again. */
   g_usleep (2100 * G_USEC_PER_SEC / 1000);
+  if (held != NULL)
+    {
+      wait_finished (engine, held);
+      g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (held)), ==, "done");
+    }
   assert_done (engine, n++);
   g_assert_true (prov_wait_jobs (engine, NULL, 0, 60));
 }
