@@ -104,8 +104,14 @@ holder_found_cb (GObject      *object,
           onb_job_set_step_remote (run->job, component_step (c), device_id, ONB_JOB_ADOPTED);
           onb_job_set_step (run->job, component_step (c), ONB_STEP_STATE_DONE, NULL, NULL);
         }
-      onb_journal_record_conflict_async (run->host->journal, onb_job_get_dev_eui (run->job), device_id, NULL, NULL);
-      run->host->funcs->conflict (run->host, run->job, device_id);
+      /* Where Blynk is said to make the devices (a replace, whose new
+       * values set the integration off), this is no surprise. */
+      if (!onb_tts_client_get_blynk_creates (run->host->tts))
+        {
+          onb_journal_record_conflict_async (run->host->journal, onb_job_get_dev_eui (run->job), device_id, NULL,
+                                             NULL);
+          run->host->funcs->conflict (run->host, run->job, device_id);
+        }
       onb_run_step_done (run, ONB_JOB_STEP_TTS_IS, components);
     }
   onb_run_op_settle (run);
