@@ -272,6 +272,21 @@ test_onboarder_integration_on (Fixture       *f,
   g_assert_cmpuint (n_conflicts, ==, f->conflicts->len);
   g_assert_nonnull (last);
   g_assert_true (g_str_has_prefix (last->device_id, "blynk-"));
+
+  /* check names the last one, as a warning. */
+  {
+    const char *argv[] = { g_getenv ("ONB_CLI"), "check", "--json", "--config", f->station->config, NULL };
+    g_autoptr(GSubprocess) cli = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+    g_autofree char *out = NULL;
+    g_autofree char *expected = g_strdup_printf ("“%s”", last->device_id);
+
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (cli, NULL, NULL, &out, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (out, "\"id\":\"blynk-creates-too\""));
+    g_assert_nonnull (strstr (out, "created_by = blynk"));
+    g_assert_nonnull (strstr (out, expected));
+  }
 }
 
 /* The Free plan's import: the first uplink of every device made imports
