@@ -316,9 +316,13 @@ searched_cb (GObject      *object,
     }
   else
     {
-      /* The timer holds an operation, so the run stays in its phase. */
+      /* Every second from the last search's start, so that a device
+       * appearing is found within a second. The timer holds an operation,
+       * so the run stays in its phase. */
+      gint64 since_ms = (g_get_monotonic_time () - run->searched_us) / 1000;
+
       onb_run_op_begin (run);
-      run->search_timer = g_timeout_add (1000, search_again, run);
+      run->search_timer = g_timeout_add (since_ms < 1000 ? 1000 - since_ms : 0, search_again, run);
     }
   onb_run_op_settle (run);
 }
@@ -326,6 +330,7 @@ searched_cb (GObject      *object,
 static void
 search (OnbRun *run)
 {
+  run->searched_us = g_get_monotonic_time ();
   onb_run_op_begin (run);
   onb_tts_client_find_by_eui_async (run->host->tts, run->tts_device, run->host->cancellable, searched_cb, run);
 }
