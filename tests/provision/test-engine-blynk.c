@@ -563,7 +563,7 @@ replace (Fixture            *f,
   g_assert_true (prov_wait_jobs (f->engine, &old_job, 1, 60));
   assert_done (old_job);
   since = log_seq ();
-  job = onb_engine_submit_replace (f->engine, "0018B20000000103", -1, "0018B20000000108", -1, FALSE, "test", &error);
+  job = onb_engine_submit_replace (f->engine, "0018B20000000103", -1, "0018B20000000108", -1, TRUE, "test", &error);
   g_assert_no_error (error);
   g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
   assert_done (job);
@@ -591,6 +591,18 @@ replace (Fixture            *f,
     }
   /* No surprise in Blynk mode: not a conflict. */
   g_assert_cmpuint (f->conflicts->len, ==, 0);
+  /* The old TTS device is deleted only if Onboarder made it. */
+  if (integration_on)
+    {
+      g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_DELETE_OLD), ==, ONB_STEP_STATE_SKIPPED);
+      g_assert_nonnull (strstr (onb_job_get_step_message (job, ONB_JOB_STEP_TTS_DELETE_OLD), "was left"));
+      g_assert_cmpuint (n_tts_records_of (state, "is", "0018B20000000103"), ==, 1);
+    }
+  else
+    {
+      g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_DELETE_OLD), ==, ONB_STEP_STATE_DONE);
+      g_assert_cmpuint (n_tts_records_of (state, "is", "0018B20000000103"), ==, 0);
+    }
 }
 
 static void
