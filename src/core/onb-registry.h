@@ -10,7 +10,6 @@
 #pragma once
 
 #include <glib-object.h>
-#include <sqlite3.h>
 
 #include "onb-batch.h"
 #include "onb-code.h"
@@ -173,24 +172,5 @@ OnbBatch          *onb_registry_get_batch       (OnbRegistry            *self,
                                                  gint64                  batch_id,
                                                  GPtrArray             **devices,
                                                  GError                **error);
-
-/* sqlite3_exec() that waits while another process holds the database
- * (opening a file two processes create at once: SQLite does not call the
- * busy handler for every lock it needs then). Shared with the journal.
- * Returns the SQLite result code. */
-int                onb_sqlite_exec_retry        (sqlite3                *db,
-                                                 const char             *sql);
-/* What a failed SQLite call on @db says about its folder: DISK_FULL,
- * READ_ONLY, else WRITE_FAILED. Shared with the journal. */
-OnbFileError       onb_sqlite_get_fault         (sqlite3                *db);
-/* Opens @path for reading only, never writing a byte: read-only first,
- * then, where SQLite cannot make its shared-memory file (a read-only
- * folder, a full disk), as an immutable file. A missing file reads as an
- * empty database made from @empty_schema in memory. Shared with the journal.
- * Returns the SQLite result code; on failure *@db holds the connection
- * whose message says why (or NULL), for the caller to close. */
-int                onb_sqlite_open_read_only    (const char             *path,
-                                                 const char             *empty_schema,
-                                                 sqlite3               **db);
 
 G_END_DECLS

@@ -16,7 +16,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <signal.h>
@@ -31,8 +30,8 @@
 #include "onb-journal-private.h"
 #include "onb-provision-enums.h"
 #include "onb-registry.h"
+#include "onb-sqlite.h"
 
-#define BUSY_TIMEOUT_MS 30000
 #define MAX_GROUP       128
 
 ONB_DEFINE_ERROR_DOMAIN (onb_journal_error, onb_journal_error_get_type)
@@ -138,26 +137,53 @@ static const char schema[] =
                     "code_kind, reason, message, attempts, blynk_device_id, created_us, updated_us, "     \
                     "started_us, finished_us, next_attempt_us, owner, owner_token"
 
+static void
+describe_error (GError         **error,
+                OnbSqliteStage   stage,
+                const char      *path,
+                const char      *detail)
+{
+  switch (stage)
+    {
+    case ONB_SQLITE_STAGE_FOLDER:
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                   _("The folder “%s” for the job journal cannot be made: %s."), path, detail);
+      break;
+    case ONB_SQLITE_STAGE_FILE:
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                   _("The job journal “%s” cannot be made: %s."), path, detail);
+      break;
+    case ONB_SQLITE_STAGE_DATABASE:
+    default:
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                   _("The job journal cannot be written (%s). Check the disk of the station."), detail);
+      break;
+    }
+}
+
+/* A full disk or a read-only folder get their own codes and one message
+ * each, so that the engine can stop and say why. */
+static const OnbSqliteErrors journal_errors = {
+  .domain = onb_journal_error_quark,
+  .failed_code = ONB_JOURNAL_ERROR_FAILED,
+  .disk_full_code = ONB_JOURNAL_ERROR_DISK_FULL,
+  .read_only_code = ONB_JOURNAL_ERROR_DATA_READ_ONLY,
+  .describe = describe_error,
+};
+
 static gboolean
 set_fault_error (GError       **error,
                  OnbFileError   fault,
                  const char    *path)
 {
-  return onb_file_set_data_fault (error, fault, path, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DISK_FULL,
-                                  ONB_JOURNAL_ERROR_DATA_READ_ONLY);
+  return onb_sqlite_set_fault (&journal_errors, fault, path, error);
 }
 
-/* A full disk or a read-only folder get their own codes and one message
- * each, so that the engine can stop and say why. */
 static void
 set_db_error (GError  **error,
               sqlite3  *db)
 {
-  if (db != NULL && set_fault_error (error, onb_sqlite_get_fault (db), sqlite3_db_filename (db, "main")))
-    return;
-  g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-               _("The job journal cannot be written (%s). Check the disk of the station."),
-               db != NULL ? sqlite3_errmsg (db) : "out of memory");
+  onb_sqlite_set_error (&journal_errors, db, error);
 }
 
 static gboolean
@@ -705,7 +731,7 @@ writer_thread (gpointer data)
           GError *error = NULL;
 
           g_mutex_lock (&self->lock);
-          if (onb_sqlite_exec_retry (self->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+          if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
             set_db_error (&error, self->db);
           /* Each op is all or nothing within the group's transaction: a
            * claim whose steps do not fit leaves no row behind. */
@@ -827,79 +853,26 @@ onb_journal_get_path (OnbJournal *self)
   return self->path;
 }
 
-/* The journal names every device and its history: readable by this user
- * only, whatever the umask (SQLite gives its -wal and -shm files the
- * mode of the database). */
-static gboolean
-make_private (const char  *path,
-              GError     **error)
-{
-  static const char *const suffixes[] = { "", "-wal", "-shm" };
-  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  int saved_errno = errno;
-
-  if (fd < 0 || fchmod (fd, 0600) != 0)
-    {
-      saved_errno = errno;
-      if (fd >= 0)
-        close (fd);
-      if (!set_fault_error (error, onb_file_error_from_errno (saved_errno), path))
-        g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-                     _("The job journal “%s” cannot be made: %s."), path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  close (fd);
-  for (guint i = 1; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *side = g_strconcat (path, suffixes[i], NULL);
-
-      if (g_chmod (side, 0600) != 0 && errno != ENOENT)
-        g_debug ("Could not make %s private: %s", side, g_strerror (errno));
-    }
-  return TRUE;
-}
-
-/* Journals written before claims had tokens. */
+/* Version 1: journals written before claims had tokens. */
 static int
 add_owner_token (sqlite3 *db)
 {
-  sqlite3_stmt *stmt = NULL;
-  gboolean present = sqlite3_prepare_v2 (db, "SELECT owner_token FROM jobs LIMIT 0", -1, &stmt, NULL) == SQLITE_OK;
-
-  sqlite3_finalize (stmt);
-  return present ? SQLITE_OK : onb_sqlite_exec_retry (db, "ALTER TABLE jobs ADD COLUMN owner_token TEXT");
+  return onb_sqlite_add_column (db, "jobs", "owner_token", "TEXT");
 }
 
+static const OnbSqliteMigration migrations[] = { add_owner_token };
+
+/* The journal names every device and its history: onb_sqlite_open() makes
+ * it private. */
 OnbJournal *
 onb_journal_open (const char  *path,
                   GError     **error)
 {
   g_autoptr(OnbJournal) self = g_object_new (ONB_TYPE_JOURNAL, NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
 
   self->path = g_strdup (path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      if (!set_fault_error (error, onb_file_error_from_errno (saved_errno), path))
-        g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-                     _("The folder “%s” for the job journal cannot be made: %s."), dir, g_strerror (saved_errno));
-      return NULL;
-    }
-  if (!make_private (path, error))
+  if (!(self->db = onb_sqlite_open (path, schema, migrations, G_N_ELEMENTS (migrations), &journal_errors, error)))
     return NULL;
-  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                       NULL) != SQLITE_OK ||
-      sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-      onb_sqlite_exec_retry (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
-        != SQLITE_OK ||
-      onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK ||
-      add_owner_token (self->db) != SQLITE_OK)
-    {
-      set_db_error (error, self->db);
-      return NULL;
-    }
   self->writer = g_thread_new ("onb-journal", writer_thread, self);
   return g_steal_pointer (&self);
 }

@@ -61,32 +61,34 @@ onb_run_requeue (OnbRun *run)
   run->host->funcs->requeue (run->host, run->job);
 }
 
+/* The backoff of a waiting run is over, or a blocked run tries its
+ * commit again. */
 static gboolean
-retry_timeout (gpointer user_data)
+timer_cb (gpointer user_data)
 {
   OnbRun *run = user_data;
 
   run->timer = 0;
-  onb_run_requeue (run);
+  if (run->phase == ONB_RUN_PHASE_BLOCKED)
+    onb_run_recommit (run);
+  else
+    onb_run_requeue (run);
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-recommit_timeout (gpointer user_data)
+static void
+arm (OnbRun *run,
+     guint   delay_ms)
 {
-  OnbRun *run = user_data;
-
-  run->timer = 0;
-  onb_run_recommit (run);
-  return G_SOURCE_REMOVE;
+  if (run->timer == 0)
+    run->timer = g_timeout_add (delay_ms, timer_cb, run);
 }
 
 /* A blocked run, with nothing in flight, tries its commit again later. */
 void
 onb_run_arm_recommit (OnbRun *run)
 {
-  if (run->timer == 0)
-    run->timer = g_timeout_add (RECOMMIT_INTERVAL_MS, recommit_timeout, run);
+  arm (run, RECOMMIT_INTERVAL_MS);
 }
 
 /* The waiting state is on disk: the backoff starts. */
@@ -95,8 +97,7 @@ onb_run_arm_retry (OnbRun *run)
 {
   gint64 remaining_us = onb_job_get_next_attempt_us (run->job) - g_get_real_time ();
 
-  if (run->timer == 0)
-    run->timer = g_timeout_add ((guint) CLAMP (remaining_us / 1000, 0, G_MAXUINT), retry_timeout, run);
+  arm (run, (guint) CLAMP (remaining_us / 1000, 0, G_MAXUINT));
 }
 
 void

@@ -442,7 +442,11 @@ run_unblock (OnbRun *run)
     }
   g_clear_error (&run->blocked);
   run->phase = run->blocked_from;
-  if (run->phase == ONB_RUN_PHASE_QUEUED && onb_run_may_continue (run))
+  /* Blocked before it started: it starts again (and looks at the journal
+   * again), or is handed back at shutdown. */
+  if (run->phase == ONB_RUN_PHASE_QUEUED && run->host->stopping)
+    onb_run_end (run, ONB_RUN_HANDED_BACK);
+  else if (run->phase == ONB_RUN_PHASE_QUEUED)
     run_restart (run);
   else
     run_react (run);

@@ -89,6 +89,8 @@ struct _OnbFrameDecoder
   gsize scratch2_size;
   Roi rois[MAX_ROIS];
   guint n_rois;
+  double clean_box[4];   /* live: where the clean symbol last read a code... */
+  guint clean_age;       /* ...frames ago (ROI_FRAMES or more: none) */
   Pass retry;            /* run instead of the next coarse pass... */
   gboolean has_retry;    /* ...when a region of interest missed */
 };
@@ -149,6 +151,7 @@ onb_frame_decoder_set_strategy (OnbFrameDecoder         *self,
   if (self->strategy.full_density == 0 && self->strategy.half_density == 0)
     self->strategy.full_density = 1;
   self->n_rois = 0;
+  self->clean_age = ROI_FRAMES;
   self->has_retry = FALSE;
   self->frame = self->half_step = self->fine_step = self->busy_step = 0;
 }
@@ -535,8 +538,15 @@ scan_clean (OnbFrameDecoder      *self,
 {
   OnbPrepSteps skip = self->strategy.skip_prep;
   g_autoptr(OnbPreparedRegion) region = NULL;
+  const double *box = self->clean_box;
+  guint before = found->len;
 
-  if (skip & ONB_PREP_BINARIZE || candidate->n_finders < 3 || (self->live && !is_strong (candidate)))
+  /* Weak finders too where it read a code lately: a moving, blurred
+   * label's finders are not crossed as often in every frame. */
+  if (skip & ONB_PREP_BINARIZE || candidate->n_finders < 3 ||
+      (self->live && !is_strong (candidate) &&
+       (self->clean_age >= ROI_FRAMES || candidate->x1 < box[0] || candidate->x0 > box[2] ||
+        candidate->y1 < box[1] || candidate->y0 > box[3])))
     return;
   region = onb_prep_rectify (luma, width, height, stride, candidate, CLEAN_PX_PER_MODULE);
   if (candidate->inverted)
@@ -545,6 +555,14 @@ scan_clean (OnbFrameDecoder      *self,
     onb_prep_deblur (region->image, BLUR_MODULES * CLEAN_PX_PER_MODULE, DEBLUR_ITERATIONS);
   onb_prep_binarize (region->image, CLEAN_PX_PER_MODULE);
   scan_image (self, region->image->data, region->image->width, region->image->height, 1, &region->to_frame, found);
+  if (found->len > before)
+    {
+      self->clean_box[0] = candidate->x0;
+      self->clean_box[1] = candidate->y0;
+      self->clean_box[2] = candidate->x1;
+      self->clean_box[3] = candidate->y1;
+      self->clean_age = 0;
+    }
 }
 
 /* Finder patterns located cheaply, then only their regions handed to
@@ -652,6 +670,8 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
       return found;
     }
 
+  if (self->clean_age < ROI_FRAMES)
+    self->clean_age++;
   if (st->candidates)
     scan_candidates (self, luma, width, height, stride, found);
   if (st->roi && self->n_rois > 0)

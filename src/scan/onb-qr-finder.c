@@ -243,14 +243,17 @@ scan_row (const guint8 *luma,
     }
 }
 
-/* Most hits first; ties in the order found (top to bottom). */
+/* Most hits first; among equals the larger (noise's look-alikes are a
+ * pixel or two a module), then in the order found. */
 static int
 compare_hits (gconstpointer a,
               gconstpointer b)
 {
   const OnbQrFinder *fa = a, *fb = b;
 
-  return (fa->hits < fb->hits) - (fa->hits > fb->hits);
+  if (fa->hits != fb->hits)
+    return fa->hits < fb->hits ? 1 : -1;
+  return (fa->module < fb->module) - (fa->module > fb->module);
 }
 
 /* Rows that crossed a candidate's finders, on average: most first. */

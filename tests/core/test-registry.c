@@ -364,7 +364,8 @@ test_old_database (Fixture       *f,
   g_clear_object (&f->registry);
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db,
-                                 "DROP TABLE devices;"
+                                 /* As older versions left it: no user_version. */
+                                 "DROP TABLE devices; PRAGMA user_version = 0;"
                                  "CREATE TABLE devices (dev_eui TEXT PRIMARY KEY, join_eui TEXT NOT NULL,"
                                  " app_key TEXT NOT NULL, static_token TEXT UNIQUE, device_name TEXT,"
                                  " profile_id TEXT, metafields TEXT NOT NULL DEFAULT '',"

@@ -157,6 +157,28 @@ test_journal_full (void)
 
 /* ---- runs in flight when the journal stops recording -------------------------- */
 
+/* Every job done, with one device in each cloud, and nothing deleted. (A
+ * resumed run may send a create again: the cloud's "exists" makes it
+ * adopt its own device.) */
+static void
+assert_done_once (GPtrArray *jobs)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) state = onb_test_sim_get_state (sim, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      OnbJob *job = jobs->pdata[i];
+
+      g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (job)), ==, "done");
+      g_assert_cmpuint (prov_sim_blynk_count (state, onb_job_get_device_name (job)), ==, 1);
+      g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, onb_job_get_tts_device_id (job)));
+    }
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_delete"), ==, 0);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.delete"), ==, 0);
+}
+
 typedef void (*DiskFunc) (gpointer data);
 
 static gboolean
@@ -266,26 +288,16 @@ run_waves (ProvStation *station,
   empty (data);
   g_assert_true (prov_wait_jobs (engine, NULL, 0, 60));
 
-  state = onb_test_sim_get_state (sim, &error);
-  g_assert_no_error (error);
+  assert_done_once (under_way);
   rows = onb_journal_list_jobs (engine->host.journal, NULL, -1, 0, &error);
   g_assert_no_error (error);
-  for (guint i = 0; i < under_way->len; i++)
-    {
-      OnbJob *job = under_way->pdata[i];
-
-      g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (job)), ==, "done");
-      g_assert_cmpuint (prov_sim_blynk_count (state, onb_job_get_device_name (job)), ==, 1);
-      g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, onb_job_get_tts_device_id (job)));
-    }
-  for (guint i = 0; i < refused->len; i++)
-    g_assert_cmpuint (prov_sim_blynk_count (state, onb_job_get_device_name (refused->pdata[i])), ==, 0);
   /* A refused box has no row: its claim was never committed. */
   g_assert_cmpuint (rows->len, ==, 1 + under_way->len);
-  for (guint i = 0; i < rows->len; i++)
-    g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (rows->pdata[i])), ==, "done");
-  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_delete"), ==, 0);
-  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.delete"), ==, 0);
+  assert_done_once (rows);
+  state = onb_test_sim_get_state (sim, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < refused->len; i++)
+    g_assert_cmpuint (prov_sim_blynk_count (state, onb_job_get_device_name (refused->pdata[i])), ==, 0);
 }
 
 static void
@@ -335,7 +347,6 @@ test_shutdown_while_full (void)
   g_autoptr(GCancellable) abandon = g_cancellable_new ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(json_object) state = NULL;
   g_autoptr(GError) error = NULL;
   gboolean succeeded;
 
@@ -372,20 +383,7 @@ test_shutdown_while_full (void)
   g_assert_true (prov_wait_jobs (next, NULL, 0, 60));
   rows = onb_journal_list_jobs (next->host.journal, NULL, -1, 0, &error);
   g_assert_no_error (error);
-  state = onb_test_sim_get_state (sim, &error);
-  g_assert_no_error (error);
-  /* A resumed run may send a create again: the cloud's "exists" makes it
-   * adopt its own device. One device each, nothing deleted. */
-  for (guint i = 0; i < rows->len; i++)
-    {
-      OnbJob *row = rows->pdata[i];
-
-      g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (row)), ==, "done");
-      g_assert_cmpuint (prov_sim_blynk_count (state, onb_job_get_device_name (row)), ==, 1);
-      g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, onb_job_get_tts_device_id (row)));
-    }
-  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_delete"), ==, 0);
-  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.delete"), ==, 0);
+  assert_done_once (rows);
 }
 
 static gboolean
