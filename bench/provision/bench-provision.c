@@ -11,6 +11,14 @@
  *       station's first engine also waits for the Blynk token and, after
  *       the create, for the template's metafield list; a later engine (the
  *       next process of a CLI process per box) only for its token.
+ *   bench-provision blynk      [--latency-ms 50] [--jobs 30] [--delay-ms 2000]
+ *       [tts] created_by = blynk (docs/design.md, Who creates the TTS
+ *       device): with Blynk's integration answering at once, scan →
+ *       verified in L (target ≤ 4 L: create, metafields, the TTS search
+ *       beside the read-back, then JS/NS/AS read back); with the
+ *       integration taking --delay-ms, the time from the device's
+ *       appearing in TTS (the simulator's record of it) to verified
+ *       (target ≤ 1 s: the search runs every second).
  *   bench-provision throughput [--latency-ms 20] [--jobs 1000]
  *       that many queued jobs drained at max_jobs 1, 4 and 16: jobs/s.
  *   bench-provision memory     [--jobs 10000]
@@ -87,10 +95,12 @@ open_engine (Bench *bench)
   return engine;
 }
 
-/* A fresh station directory with @n devices in its registry. */
+/* A fresh station directory with @n devices in its registry; @created_by
+ * NULL for the default. */
 static OnbEngine *
-new_station (Bench *bench,
-             guint  n)
+new_station (Bench      *bench,
+             guint       n,
+             const char *created_by)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GKeyFile) kf = onb_test_sim_new_key_file (bench->sim);
@@ -107,6 +117,8 @@ new_station (Bench *bench,
   die_on_error (g_steal_pointer (&error));
   data_dir = g_build_filename (bench->dir, "data", NULL);
   g_key_file_set_string (kf, "kiosk", "data_dir", data_dir);
+  if (created_by != NULL)
+    g_key_file_set_string (kf, "tts", "created_by", created_by);
   config_path = g_build_filename (bench->dir, "onboarder.conf", NULL);
   g_key_file_save_to_file (kf, config_path, &error);
   die_on_error (g_steal_pointer (&error));
@@ -176,22 +188,33 @@ compare_double (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+typedef struct
+{
+  gint64 monotonic;
+  gint64 real;
+} Verified;
+
 static void
 verified_cb (OnbJob     *job,
              OnbJobStep  step,
-             gint64     *when)
+             Verified   *when)
 {
-  if (step == ONB_JOB_STEP_VERIFY && onb_job_get_step_state (job, step) == ONB_STEP_STATE_DONE && *when == 0)
-    *when = g_get_monotonic_time ();
+  if (step == ONB_JOB_STEP_VERIFY && onb_job_get_step_state (job, step) == ONB_STEP_STATE_DONE && when->monotonic == 0)
+    {
+      when->monotonic = g_get_monotonic_time ();
+      when->real = g_get_real_time ();
+    }
 }
 
-/* Scan → verified of box @index, in units of L; negative when it failed. */
+/* Scan → verified of box @index, in units of L; negative when it failed.
+ * @verified_real (may be NULL) gets the real time of verified, in µs. */
 static double
-time_box (OnbEngine *engine,
-          guint      index,
-          int        latency_ms)
+time_box_at (OnbEngine *engine,
+             guint      index,
+             int        latency_ms,
+             gint64    *verified_real)
 {
-  gint64 verified = 0;
+  Verified verified = { 0 };
   gint64 t0 = g_get_monotonic_time ();
   g_autoptr(OnbJob) job = submit (engine, index);
 
@@ -205,7 +228,28 @@ time_box (OnbEngine *engine,
       g_printerr ("job %u failed: %s\n", index, onb_job_get_message (job));
       return -1;
     }
-  return (double) (verified - t0) / 1000.0 / latency_ms;
+  if (verified_real != NULL)
+    *verified_real = verified.real;
+  return (double) (verified.monotonic - t0) / 1000.0 / MAX (latency_ms, 1);
+}
+
+static double
+time_box (OnbEngine *engine,
+          guint      index,
+          int        latency_ms)
+{
+  return time_box_at (engine, index, latency_ms, NULL);
+}
+
+/* Median and p95 of @values, sorted in place. */
+static void
+median_p95 (GArray *values,
+            double *median,
+            double *p95)
+{
+  g_array_sort (values, compare_double);
+  *median = g_array_index (values, double, values->len / 2);
+  *p95 = g_array_index (values, double, MIN (values->len - 1, (guint) (values->len * 0.95)));
 }
 
 static int
@@ -219,7 +263,7 @@ run_latency (Bench *bench,
   double first, next_first, median, p95;
 
   set_latency (bench, latency_ms);
-  engine = new_station (bench, n_jobs + 2);
+  engine = new_station (bench, n_jobs + 2, NULL);
   start (engine);
 
   /* The first box of a station's first engine also fetches the Blynk token
@@ -245,13 +289,102 @@ run_latency (Bench *bench,
   if ((next_first = time_box (next, n_jobs + 1, latency_ms)) < 0)
     return 1;
 
-  g_array_sort (times, compare_double);
-  median = g_array_index (times, double, times->len / 2);
-  p95 = g_array_index (times, double, MIN (times->len - 1, (guint) (times->len * 0.95)));
+  median_p95 (times, &median, &p95);
   printf ("latency: L = %d ms, %u boxes one at a time, scan -> verified: median %.2f L (%.0f ms), p95 %.2f L (%.0f ms); "
           "first box of the station's first engine %.2f L (%.0f ms), of a later engine %.2f L (%.0f ms)\n",
           latency_ms, n_jobs, median, median * latency_ms, p95, p95 * latency_ms, first, first * latency_ms,
           next_first, next_first * latency_ms);
+  return 0;
+}
+
+static void
+set_integration (Bench      *bench,
+                 const char *settings)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = g_strdup_printf ("{\"template_id\":\"" ONB_TEST_SIM_BLYNK_TEMPLATE_ID "\",%s}", settings);
+  g_autofree char *answer = onb_test_sim_admin (bench->sim, "POST", "/_admin/blynk/integration", body, NULL, &error);
+
+  die_on_error (g_steal_pointer (&error));
+}
+
+/* When Blynk's integration made the TTS device of @dev_eui, in µs of real
+ * time; 0 when it did not. */
+static gint64
+created_at (Bench      *bench,
+            const char *dev_eui)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) state = onb_test_sim_get_state (bench->sim, &error);
+  json_object *created = NULL;
+
+  die_on_error (g_steal_pointer (&error));
+  json_object_object_get_ex (json_object_object_get (json_object_object_get (state, "blynk"), "integration"),
+                             "created", &created);
+  for (size_t i = 0; created != NULL && i < json_object_array_length (created); i++)
+    {
+      json_object *entry = json_object_array_get_idx (created, i);
+
+      if (g_ascii_strcasecmp (json_object_get_string (json_object_object_get (entry, "dev_eui")), dev_eui) == 0)
+        return (gint64) (json_object_get_double (json_object_object_get (entry, "at_ms")) * 1000);
+    }
+  return 0;
+}
+
+static int
+run_blynk (Bench *bench,
+           int    latency_ms,
+           guint  n_jobs,
+           int    delay_ms)
+{
+  g_autoptr(OnbEngine) engine = NULL;
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) after = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree char *delayed = g_strdup_printf ("\"enabled\":true,\"device_id_scheme\":\"blynk-{blynk_id}\","
+                                              "\"delay_s\":%g", delay_ms / 1000.0);
+  double median, p95;
+
+  set_latency (bench, latency_ms);
+  set_integration (bench, "\"enabled\":true,\"device_id_scheme\":\"blynk-{blynk_id}\",\"delay_s\":0");
+  engine = new_station (bench, 2 * n_jobs + 1, "blynk");
+  start (engine);
+  /* The first box also fetches the token and the metafield list. */
+  if (time_box (engine, 2 * n_jobs, latency_ms) < 0)
+    return 1;
+  for (guint i = 0; i < n_jobs; i++)
+    {
+      double units = time_box (engine, i, latency_ms);
+
+      if (units < 0)
+        return 1;
+      g_array_append_val (times, units);
+    }
+  median_p95 (times, &median, &p95);
+  printf ("blynk: L = %d ms, integration at once, %u boxes one at a time, scan -> verified: median %.2f L (%.0f ms), "
+          "p95 %.2f L (%.0f ms)\n", latency_ms, n_jobs, median, median * latency_ms, p95, p95 * latency_ms);
+  fflush (stdout);
+
+  set_integration (bench, delayed);
+  for (guint i = n_jobs; i < 2 * n_jobs; i++)
+    {
+      g_autofree char *dev_eui = g_strdup_printf ("0018B2%010X", i + 1);
+      gint64 verified = 0;
+      gint64 appeared;
+      double seconds;
+
+      if (time_box_at (engine, i, latency_ms, &verified) < 0)
+        return 1;
+      if ((appeared = created_at (bench, dev_eui)) == 0)
+        {
+          g_printerr ("Blynk's integration did not make %s\n", dev_eui);
+          return 1;
+        }
+      seconds = (verified - appeared) / 1e6;
+      g_array_append_val (after, seconds);
+    }
+  median_p95 (after, &median, &p95);
+  printf ("blynk: L = %d ms, integration after %d ms, %u boxes one at a time, device in TTS -> verified: "
+          "median %.2f s, p95 %.2f s\n", latency_ms, delay_ms, n_jobs, median, p95);
   return 0;
 }
 
@@ -270,7 +403,7 @@ run_throughput (Bench *bench,
       guint done = 0;
 
       set_latency (bench, latency_ms);
-      engine = new_station (bench, n_jobs);
+      engine = new_station (bench, n_jobs, NULL);
       onb_engine_set_max_jobs (engine, levels[l]);
       start (engine);
 
@@ -308,7 +441,7 @@ run_memory (Bench *bench,
   guint batch = 100;
 
   set_latency (bench, 0);
-  engine = new_station (bench, n_jobs);
+  engine = new_station (bench, n_jobs, NULL);
   onb_engine_set_max_jobs (engine, 16);
   start (engine);
 
@@ -331,13 +464,14 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("latency|throughput|memory");
+  g_autoptr(GOptionContext) context = g_option_context_new ("latency|blynk|throughput|memory");
   g_autoptr(GError) error = NULL;
-  int latency_ms = -1, jobs = 0, status = 2;
+  int latency_ms = -1, jobs = 0, delay_ms = 2000, status = 2;
   Bench bench = { 0 };
   const GOptionEntry entries[] = {
     { "latency-ms", 0, 0, G_OPTION_ARG_INT, &latency_ms, "Simulator latency per request", "MS" },
     { "jobs", 0, 0, G_OPTION_ARG_INT, &jobs, "Number of jobs", "N" },
+    { "delay-ms", 0, 0, G_OPTION_ARG_INT, &delay_ms, "blynk: how long Blynk's integration takes, the second time", "MS" },
     { NULL }
   };
 
@@ -353,6 +487,8 @@ main (int    argc,
 
   if (g_str_equal (argv[1], "latency"))
     status = run_latency (&bench, latency_ms >= 0 ? latency_ms : 50, jobs > 0 ? jobs : 30);
+  else if (g_str_equal (argv[1], "blynk"))
+    status = run_blynk (&bench, latency_ms >= 0 ? latency_ms : 50, jobs > 0 ? jobs : 30, delay_ms);
   else if (g_str_equal (argv[1], "throughput"))
     status = run_throughput (&bench, latency_ms >= 0 ? latency_ms : 20, jobs > 0 ? jobs : 1000);
   else if (g_str_equal (argv[1], "memory"))

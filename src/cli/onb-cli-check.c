@@ -10,6 +10,7 @@
 #include "onb-cli-private.h"
 #include "onb-connection-check.h"
 #include "onb-error.h"
+#include "onb-journal.h"
 
 static void
 store_result (GObject      *object,
@@ -41,26 +42,68 @@ print_item (const OnbCheckItem *item,
     }
 }
 
-/* A warning does not fail the check: the station works, but is not safe. */
+/* A warning does not fail the check: the station works, but is not safe,
+ * or not set up as its clouds behave. */
 static void
-print_warning (gboolean      json,
-               const GError *warning)
+print_warning (gboolean    json,
+               const char *id,
+               const char *title,
+               const char *reason,
+               const char *message)
 {
   if (json)
     {
       g_autoptr(json_object) object = json_object_new_object ();
 
-      onb_cli_json_add_string (object, "id", "config-permissions");
-      onb_cli_json_add_string (object, "title", _("Configuration file"));
+      onb_cli_json_add_string (object, "id", id);
+      onb_cli_json_add_string (object, "title", title);
       json_object_object_add (object, "ok", json_object_new_boolean (TRUE));
       json_object_object_add (object, "warning", json_object_new_boolean (TRUE));
-      onb_cli_json_add_string (object, "reason", onb_error_get_reason (warning));
-      onb_cli_json_add_string (object, "message", warning->message);
+      onb_cli_json_add_string (object, "reason", reason);
+      onb_cli_json_add_string (object, "message", message);
       onb_cli_print_json (object);
     }
   else
     /* TRANSLATORS: a check list line like "ok"/"FAILED", for a warning */
-    g_print ("%-6s %s: %s\n", _("WARN"), _("Configuration file"), warning->message);
+    g_print ("%-6s %s: %s\n", _("WARN"), title, message);
+}
+
+/* The last time Blynk's integration had made a TTS device this station
+ * meant to make ([tts] created_by = onboarder): the site's Blynk creates
+ * devices too (docs/design.md, Who creates the TTS device). */
+static void
+print_last_conflict (OnbConfig *config,
+                     gboolean   json)
+{
+  g_autofree char *created_by = onb_config_get_string (config, "tts", "created_by");
+  g_autofree char *data_dir = onb_config_get_data_dir (config);
+  g_autofree char *path = onb_journal_default_path (data_dir);
+  g_autoptr(OnbJournal) journal = NULL;
+  g_autoptr(OnbJournalConflict) last = NULL;
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *at = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  if (g_strcmp0 (created_by, "blynk") == 0 || !g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
+  if (!(journal = onb_journal_open_read_only (path, &error)) ||
+      !(last = onb_journal_get_last_conflict (journal, &n, &error)))
+    {
+      if (error != NULL)
+        g_debug ("No conflict read from the journal: %s", error->message);
+      return;
+    }
+  when = g_date_time_new_from_unix_local (last->at_us / G_USEC_PER_SEC);
+  at = g_date_time_format (when, "%Y-%m-%d %H:%M");
+  message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "Blynk appears to create devices in The Things Stack too: on %s, the device of box %s was already there as “%s”, made by Blynk (%u time in all). Onboarder adopted it. If Blynk’s Automated Device Onboarding is on for this template (PRO plan), set [tts] created_by = blynk.",
+                                          "Blynk appears to create devices in The Things Stack too: on %s, the device of box %s was already there as “%s”, made by Blynk (%u times in all). Onboarder adopted it. If Blynk’s Automated Device Onboarding is on for this template (PRO plan), set [tts] created_by = blynk.",
+                                          n),
+                             at, last->dev_eui, last->device_id, n);
+  print_warning (json, "blynk-creates-too", _("Who creates the devices in The Things Stack"), "blynk-creates-too",
+                 message);
 }
 
 int
@@ -94,7 +137,8 @@ onb_cli_check (int    argc,
 
   if (!onb_config_check_permissions (config, &error))
     {
-      print_warning (json, error);
+      print_warning (json, "config-permissions", _("Configuration file"), onb_error_get_reason (error),
+                     error->message);
       g_clear_error (&error);
     }
 
@@ -109,6 +153,7 @@ onb_cli_check (int    argc,
 
   for (guint i = 0; i < items->len; i++)
     print_item (g_ptr_array_index (items, i), json);
+  print_last_conflict (config, json);
 
   return onb_connection_check_all_ok (items) ? ONB_CLI_EXIT_OK : ONB_CLI_EXIT_FAILED;
 }

@@ -265,6 +265,8 @@ part_done (OnbRun *run)
                                      run->host->cancellable, read_back_cb, run);
 }
 
+static void metafields_send (OnbRun *run, GHashTable *values);
+
 static void
 metafields_set_cb (GObject      *object,
                    GAsyncResult *result,
@@ -276,6 +278,12 @@ metafields_set_cb (GObject      *object,
 
   if (!onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error))
     onb_run_step_failed (run, ONB_JOB_STEP_BLYNK_METAFIELDS, error);
+  else if (run->metafields_last != NULL && onb_run_may_continue (run))
+    {
+      g_autoptr(GHashTable) last = g_steal_pointer (&run->metafields_last);
+
+      metafields_send (run, last);
+    }
   else
     onb_run_step_done (run, ONB_JOB_STEP_BLYNK_METAFIELDS, part_done);
   onb_run_op_settle (run);
@@ -386,6 +394,21 @@ metafields_write (OnbRun *run)
     {
       g_autoptr(GHashTable) values = onb_run_metafield_values (run, run->entry, onb_run_ttn_device (run));
 
+      /* A replace changes a device Blynk's integration watches: its new
+       * Device EUI goes last, so the integration never sees it beside the
+       * old key (docs/design.md, Who creates the TTS device). */
+      if (onb_run_is_replace (run))
+        {
+          const char *name = onb_blynk_client_get_metafield_name (run->host->blynk, ONB_BLYNK_ROLE_DEV_EUI);
+          gpointer key, value;
+
+          g_clear_pointer (&run->metafields_last, g_hash_table_unref);
+          if (g_hash_table_steal_extended (values, name, &key, &value))
+            {
+              run->metafields_last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+              g_hash_table_insert (run->metafields_last, key, value);
+            }
+        }
       metafields_send (run, values);
     }
 }

@@ -139,7 +139,9 @@ struct _OnbRun
   gboolean tts_started;         /* the TTS chain of this attempt has started */
   gint64 blynk_deadline_us;     /* monotonic: when waiting for Blynk's TTS device turns to waiting */
   guint search_timer;           /* the next search for Blynk's TTS device (holds an operation) */
+  gint64 searched_us;           /* monotonic: when the last search was sent */
   gboolean ttn_written;         /* verify wrote TheThingsNetwork Device itself */
+  GHashTable *metafields_last;  /* a replace's metafield written after the others (its Device EUI) */
   gboolean retry_when_ended;    /* retried while its failure was being committed */
   gboolean start_held;          /* its first requests wait for its start commit (the journal failed lately) */
   guint timer;                  /* the backoff of a waiting run, armed once it is committed; a

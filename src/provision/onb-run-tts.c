@@ -104,8 +104,14 @@ holder_found_cb (GObject      *object,
           onb_job_set_step_remote (run->job, component_step (c), device_id, ONB_JOB_ADOPTED);
           onb_job_set_step (run->job, component_step (c), ONB_STEP_STATE_DONE, NULL, NULL);
         }
-      onb_journal_record_conflict_async (run->host->journal, onb_job_get_dev_eui (run->job), device_id, NULL, NULL);
-      run->host->funcs->conflict (run->host, run->job, device_id);
+      /* Where Blynk is said to make the devices (a replace, whose new
+       * values set the integration off), this is no surprise. */
+      if (!onb_tts_client_get_blynk_creates (run->host->tts))
+        {
+          onb_journal_record_conflict_async (run->host->journal, onb_job_get_dev_eui (run->job), device_id, NULL,
+                                             NULL);
+          run->host->funcs->conflict (run->host, run->job, device_id);
+        }
       onb_run_step_done (run, ONB_JOB_STEP_TTS_IS, components);
     }
   onb_run_op_settle (run);
@@ -310,9 +316,13 @@ searched_cb (GObject      *object,
     }
   else
     {
-      /* The timer holds an operation, so the run stays in its phase. */
+      /* Every second from the last search's start, so that a device
+       * appearing is found within a second. The timer holds an operation,
+       * so the run stays in its phase. */
+      gint64 since_ms = (g_get_monotonic_time () - run->searched_us) / 1000;
+
       onb_run_op_begin (run);
-      run->search_timer = g_timeout_add (1000, search_again, run);
+      run->search_timer = g_timeout_add (since_ms < 1000 ? 1000 - since_ms : 0, search_again, run);
     }
   onb_run_op_settle (run);
 }
@@ -320,6 +330,7 @@ searched_cb (GObject      *object,
 static void
 search (OnbRun *run)
 {
+  run->searched_us = g_get_monotonic_time ();
   onb_run_op_begin (run);
   onb_tts_client_find_by_eui_async (run->host->tts, run->tts_device, run->host->cancellable, searched_cb, run);
 }

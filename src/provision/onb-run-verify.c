@@ -52,6 +52,52 @@ old_deleted_cb (GObject      *object,
   onb_run_op_settle (run);
 }
 
+/* The old device is found by its EUIs: Onboarder deletes it only under the
+ * ID it gives the devices it makes; one Blynk's integration made is left,
+ * with words. */
+static void
+old_found_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) record = NULL;
+  json_object *ids = NULL;
+  json_object *id = NULL;
+  const char *ours = onb_tts_device_get_device_id (run->old_tts_device);
+  const char *found = NULL;
+
+  record = onb_tts_client_find_by_eui_finish (ONB_TTS_CLIENT (object), result, &error);
+  if (record != NULL && json_object_object_get_ex (record, "ids", &ids) &&
+      json_object_object_get_ex (ids, "device_id", &id))
+    found = json_object_get_string (id);
+  if (error != NULL)
+    onb_run_step_failed (run, ONB_JOB_STEP_TTS_DELETE_OLD, error);
+  else if (found == NULL)
+    {
+      /* Already gone. */
+      onb_job_set_step (run->job, ONB_JOB_STEP_TTS_DELETE_OLD, ONB_STEP_STATE_DONE, NULL, NULL);
+      onb_run_chain_done (run, ONB_RUN_CHAIN_VERIFY);
+    }
+  else if (g_strcmp0 (found, ours) != 0)
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("The old device “%s” in The Things Stack was not made by Onboarder (Blynk made it), so "
+                           "it was left. Delete it in The Things Stack console if it is no longer needed."), found);
+
+      onb_job_set_step (run->job, ONB_JOB_STEP_TTS_DELETE_OLD, ONB_STEP_STATE_SKIPPED, "old-not-ours", message);
+      onb_run_chain_done (run, ONB_RUN_CHAIN_VERIFY);
+    }
+  else if (onb_run_may_continue (run))
+    {
+      onb_run_op_begin (run);
+      onb_tts_client_delete_async (run->host->tts, ours, run->host->cancellable, old_deleted_cb, run);
+    }
+  onb_run_op_settle (run);
+}
+
 static void
 verified (OnbRun *run)
 {
@@ -65,8 +111,7 @@ verified (OnbRun *run)
   onb_job_set_step (run->job, ONB_JOB_STEP_TTS_DELETE_OLD, ONB_STEP_STATE_RUNNING, NULL, NULL);
   onb_run_commit (run);
   onb_run_op_begin (run);
-  onb_tts_client_delete_async (run->host->tts, onb_tts_device_get_device_id (run->old_tts_device),
-                               run->host->cancellable, old_deleted_cb, run);
+  onb_tts_client_find_by_eui_async (run->host->tts, run->old_tts_device, run->host->cancellable, old_found_cb, run);
 }
 
 /* ---- the race loser ------------------------------------------------------------------ */

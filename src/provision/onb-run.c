@@ -58,6 +58,7 @@ onb_run_free (OnbRun *run)
   g_clear_pointer (&run->tts_device, onb_tts_device_unref);
   g_clear_pointer (&run->old_tts_device, onb_tts_device_unref);
   g_clear_error (&run->claim_refused);
+  g_clear_pointer (&run->metafields_last, g_hash_table_unref);
   g_free (run->last_reason);
   g_free (run->last_message);
   g_clear_error (&run->blocked);
@@ -148,14 +149,17 @@ run_undo (OnbRun *run)
   onb_run_rollback (run);
 }
 
-/* The TTS chain starts beside the Blynk chain; where Blynk's integration
- * makes the device, once the Blynk metafields are written, since that is
- * what sets the integration off. */
+/* The TTS chain starts beside the Blynk chain, except after the Blynk
+ * metafields are written: where Blynk's integration makes the device
+ * (those writes set it off), and for a replace, whose old Blynk device
+ * must point at the new TTS device before that device can join, as
+ * Blynk's guide orders it (docs/blynk-api.md, Automated Device
+ * Onboarding). */
 static void
 run_tts (OnbRun *run)
 {
   if (run->tts_started ||
-      (run->blynk_creates &&
+      ((run->blynk_creates || onb_run_is_replace (run)) &&
        onb_job_get_step_state (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS) != ONB_STEP_STATE_DONE))
     return;
   run->tts_started = TRUE;

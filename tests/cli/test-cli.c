@@ -467,14 +467,20 @@ test_two_stations (void)
     }
 }
 
-/* The crash test: 50 boxes (half TR005, half static tokens), the CLI killed with SIGKILL at random moments
- * and restarted until it finishes; some trials with injected faults. */
+/* The crash test: @n boxes from @first (half TR005, half static tokens),
+ * the CLI killed with SIGKILL at random moments and restarted until it
+ * finishes; some trials with injected faults. @extra: settings of the
+ * station; @integration: Blynk's TTS integration for the template
+ * (simulator/README.md), or NULL. */
 static void
-test_crash (void)
+crash_trials (guint               first,
+              guint               n,
+              guint               trials,
+              const char * const *extra,
+              const char         *integration)
 {
   gboolean succeeded;
-  g_autofree char *csv = prov_generated_csv (50, 0x300, TRUE);
-  guint trials = g_test_slow () ? 40 : 20;
+  g_autofree char *csv = prov_generated_csv (n, first, TRUE);
   guint trials_interrupted = 0;
 
   for (guint trial = 0; trial < trials; trial++)
@@ -498,8 +504,18 @@ test_crash (void)
       else
         faults = g_strdup ("{}");
       reset_sim (faults);
-      station = prov_station_new (sim, csv, NULL);
-      codes = write_codes (station, 50, 0x300, TRUE);
+      if (integration != NULL)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autofree char *answer = NULL;
+          guint status = 0;
+
+          answer = onb_test_sim_admin (sim, "POST", "/_admin/blynk/integration", integration, &status, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (status, ==, 200);
+        }
+      station = prov_station_new (sim, csv, extra);
+      codes = write_codes (station, n, first, TRUE);
 
       for (guint attempt = 0; !finished; attempt++)
         {
@@ -526,7 +542,7 @@ test_crash (void)
           if (g_subprocess_get_if_signaled (process))
             {
               g_autoptr(GPtrArray) so_far = journal_jobs (station);
-              guint unfinished = 50 - so_far->len;
+              guint unfinished = n - so_far->len;
 
               for (guint i = 0; i < so_far->len; i++)
                 unfinished += !onb_job_is_finished (so_far->pdata[i]);
@@ -545,7 +561,15 @@ test_crash (void)
 
       state = sim_state ();
       jobs = journal_jobs (station);
-      assert_each_once (state, jobs, 50);
+      assert_each_once (state, jobs, n);
+      /* Where Blynk makes the TTS devices, Onboarder wrote none. */
+      if (integration != NULL)
+        {
+          const char *writes[] = { "tts.is.create", "tts.js.set", "tts.ns.set", "tts.as.set", "tts.is.delete" };
+
+          for (guint w = 0; w < G_N_ELEMENTS (writes); w++)
+            g_assert_cmpint (onb_test_sim_get_count (sim, writes[w]), ==, 0);
+        }
       g_test_message ("trial %u: %u of %u kills interrupted work, faults %s, %d Blynk creates", trial, interrupted,
                       kills, faults, onb_test_sim_get_count (sim, "blynk.device_create"));
       trials_interrupted += interrupted > 0;
@@ -554,6 +578,24 @@ test_crash (void)
    * kills are random in time, so most trials, not all, must cut work. */
   g_test_message ("%u of %u trials had work cut by a kill", trials_interrupted, trials);
   g_assert_cmpuint (trials_interrupted, >=, trials / 2);
+}
+
+static void
+test_crash (void)
+{
+  crash_trials (0x300, 50, g_test_slow () ? 40 : 20, NULL, NULL);
+}
+
+/* The same where Blynk's integration makes the TTS devices: still each
+ * box once in each cloud, and no TTS write by Onboarder. */
+static void
+test_crash_blynk (void)
+{
+  static const char * const blynk_mode[] = { "tts.created_by=blynk", NULL };
+
+  crash_trials (0x300, 30, g_test_slow () ? 12 : 4, blynk_mode,
+                "{\"template_id\":\"" ONB_TEST_SIM_BLYNK_TEMPLATE_ID "\",\"enabled\":true,"
+                "\"device_id_scheme\":\"blynk-{blynk_id}\",\"delay_s\":0.2}");
 }
 
 int
@@ -578,6 +620,7 @@ main (int    argc,
   g_test_add_func ("/cli/two-processes-one-journal", test_two_processes_one_journal);
   g_test_add_func ("/cli/two-stations", test_two_stations);
   g_test_add_func ("/cli/crash", test_crash);
+  g_test_add_func ("/cli/crash-blynk", test_crash_blynk);
 
   status = g_test_run ();
   onb_test_sim_stop (sim);

@@ -124,6 +124,71 @@ test_each_item_says_what_to_change (void)
   g_assert_nonnull (strstr (item->message, "TheThingsNetwork Device"));
 }
 
+/* A template whose key field was renamed: the check names the missing
+ * field and lists the template's; with the name set, it passes. */
+static void
+test_renamed_metafield (void)
+{
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) renamed = NULL;
+  OnbCheckItem *item;
+
+  onb_test_sim_reset (sim, NULL);
+  config = cloud_test_config (sim, "blynk", "template_id", ONB_TEST_SIM_BLYNK_TEMPLATE_APPKEY, NULL);
+  items = run_check (config);
+  item = find_item (items, ONB_CHECK_BLYNK_METAFIELDS);
+  g_assert_false (item->ok);
+  g_assert_cmpstr (item->reason, ==, "metafields-missing");
+  g_assert_nonnull (strstr (item->message, "lacks the metafields “Application Key”"));
+  g_assert_nonnull (strstr (item->message, "“AppKey”"));
+  g_assert_nonnull (strstr (item->message, "metafield_app_key"));
+
+  onb_config_set_string (config, "blynk", "metafield_app_key", "AppKey");
+  renamed = run_check (config);
+  item = find_item (renamed, ONB_CHECK_BLYNK_METAFIELDS);
+  g_assert_true (item->ok);
+  g_assert_nonnull (strstr (item->message, "“AppKey”"));
+}
+
+/* Where Blynk makes the TTS devices, a key that may only read is enough;
+ * the check says what replacing hardware needs on top. */
+static void
+test_rights_per_mode (void)
+{
+  g_autoptr(OnbConfig) onboarder = NULL;
+  g_autoptr(OnbConfig) blynk = NULL;
+  g_autoptr(OnbConfig) blynk_full = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) blynk_items = NULL;
+  g_autoptr(GPtrArray) full_items = NULL;
+  OnbCheckItem *item;
+
+  onb_test_sim_reset (sim, NULL);
+  onboarder = cloud_test_config (sim, "tts", "api_key", ONB_TEST_SIM_TTS_API_KEY_READ_ONLY, NULL);
+  items = run_check (onboarder);
+  item = find_item (items, ONB_CHECK_TTS_RIGHTS);
+  g_assert_false (item->ok);
+  g_assert_nonnull (strstr (item->message, "Create devices in application"));
+
+  /* The simulator's read-only key may view devices, not their keys, which
+   * verify reads: only that is missing. */
+  blynk = cloud_test_config (sim, "tts", "api_key", ONB_TEST_SIM_TTS_API_KEY_READ_ONLY, "tts", "created_by", "blynk",
+                             NULL);
+  blynk_items = run_check (blynk);
+  item = find_item (blynk_items, ONB_CHECK_TTS_RIGHTS);
+  g_assert_false (item->ok);
+  g_assert_nonnull (strstr (item->message, "View device keys in application"));
+  g_assert_null (strstr (item->message, "Create devices in application"));
+  g_assert_null (strstr (item->message, "Edit device keys in application"));
+
+  blynk_full = cloud_test_config (sim, "tts", "created_by", "blynk", NULL);
+  full_items = run_check (blynk_full);
+  item = find_item (full_items, ONB_CHECK_TTS_RIGHTS);
+  g_assert_true (item->ok);
+  g_assert_nonnull (strstr (item->message, "replacing hardware"));
+}
+
 /* A redirect to a host outside the configured one's domain: refused, so
  * the check fails and names the host; a user:password@ part of the
  * server address never shows. */
@@ -388,6 +453,8 @@ main (int   argc,
   g_test_add_func ("/check/unknown-template", test_unknown_template);
   g_test_add_func ("/check/each-item-says-what-to-change", test_each_item_says_what_to_change);
   g_test_add_func ("/check/dependent-items", test_dependent_items);
+  g_test_add_func ("/check/renamed-metafield", test_renamed_metafield);
+  g_test_add_func ("/check/rights-per-mode", test_rights_per_mode);
   g_test_add_func ("/check/blynk-foreign-redirect", test_blynk_foreign_redirect);
   g_test_add_func ("/check/cli", test_cli);
   g_test_add_func ("/check/cli-bad-settings", test_cli_bad_settings);

@@ -272,6 +272,21 @@ test_onboarder_integration_on (Fixture       *f,
   g_assert_cmpuint (n_conflicts, ==, f->conflicts->len);
   g_assert_nonnull (last);
   g_assert_true (g_str_has_prefix (last->device_id, "blynk-"));
+
+  /* check names the last one, as a warning. */
+  {
+    const char *argv[] = { g_getenv ("ONB_CLI"), "check", "--json", "--config", f->station->config, NULL };
+    g_autoptr(GSubprocess) cli = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+    g_autofree char *out = NULL;
+    g_autofree char *expected = g_strdup_printf ("“%s”", last->device_id);
+
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (cli, NULL, NULL, &out, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (out, "\"id\":\"blynk-creates-too\""));
+    g_assert_nonnull (strstr (out, "created_by = blynk"));
+    g_assert_nonnull (strstr (out, expected));
+  }
 }
 
 /* The Free plan's import: the first uplink of every device made imports
@@ -480,6 +495,130 @@ test_blynk_other_key (Fixture       *f,
   g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000105"));
 }
 
+/* ---- replacing hardware ----------------------------------------------------------- */
+
+/* The last sequence number of the request log. */
+static gint64
+log_seq (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) log = onb_test_sim_get_request_log (sim, &error);
+  size_t n;
+
+  g_assert_no_error (error);
+  n = json_object_array_length (log);
+  return n > 0 ? json_object_get_int64 (json_object_object_get (json_object_array_get_idx (log, n - 1), "seq")) : 0;
+}
+
+/* The end of the last Blynk metafield write and the start of the first TTS
+ * write of the log after @since, in ms. */
+static void
+log_order (gint64  since,
+           double *last_metafield_end,
+           double *first_tts_write)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) log = onb_test_sim_get_request_log (sim, &error);
+
+  g_assert_no_error (error);
+  *last_metafield_end = 0;
+  *first_tts_write = G_MAXDOUBLE;
+  for (size_t i = 0; i < json_object_array_length (log); i++)
+    {
+      json_object *entry = json_object_array_get_idx (log, i);
+      const char *method = json_object_get_string (json_object_object_get (entry, "method"));
+      const char *path = json_object_get_string (json_object_object_get (entry, "path"));
+
+      if (json_object_get_int64 (json_object_object_get (entry, "seq")) <= since)
+        continue;
+      if (g_str_has_prefix (path, "/api/v1/organization/device/metafield") && g_str_equal (method, "POST"))
+        *last_metafield_end = MAX (*last_metafield_end, json_object_get_double (json_object_object_get (entry, "end_ms")));
+      else if (g_str_has_prefix (path, "/api/v3/") && !g_str_equal (method, "GET"))
+        *first_tts_write = MIN (*first_tts_write, json_object_get_double (json_object_object_get (entry, "start_ms")));
+    }
+}
+
+/* As Blynk's guide orders it: the old Blynk device points at the new
+ * hardware before its TTS device exists; in Blynk mode too, Onboarder
+ * makes that device, and one the integration makes in reaction is
+ * adopted, not owned. */
+static void
+replace (Fixture            *f,
+         const char * const *extra,
+         gboolean            integration_on)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv = prov_sample_csv ();
+  g_autoptr(OnbJob) old_job = NULL;
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(json_object) state = NULL;
+  json_object *device;
+  double metafields_end, tts_start;
+  gint64 since;
+
+  if (integration_on)
+    integration (ONB_TEST_SIM_BLYNK_TEMPLATE_ID, "\"enabled\":true,\"device_id_scheme\":\"blynk-{blynk_id}-{dev_eui}\"");
+  start_station (f, csv, extra);
+  old_job = submit (f->engine, "0018B20000000103");
+  g_assert_true (prov_wait_jobs (f->engine, &old_job, 1, 60));
+  assert_done (old_job);
+  since = log_seq ();
+  job = onb_engine_submit_replace (f->engine, "0018B20000000103", -1, "0018B20000000108", -1, TRUE, "test", &error);
+  g_assert_no_error (error);
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  assert_done (job);
+
+  log_order (since, &metafields_end, &tts_start);
+  g_assert_cmpfloat (metafields_end, >, 0);
+  if (!integration_on)
+    g_assert_cmpfloat (metafields_end, <=, tts_start);
+  state = sim_state ();
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
+  g_assert_cmpuint (n_tts_records_of (state, "is", "0018B20000000108"), ==, 1);
+  g_assert_cmpuint (n_tts_records_of (state, "js", "0018B20000000108"), ==, 1);
+  device = prov_sim_blynk_device (state, "Soil sensor 03");
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "Device EUI"), ==, "0018B20000000108");
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "TheThingsNetwork Device"), ==, onb_job_get_tts_device_id (job));
+  if (integration_on)
+    {
+      g_assert_true (g_str_has_prefix (onb_job_get_tts_device_id (job), "blynk-"));
+      g_assert_false (onb_job_get_step_owned (job, ONB_JOB_STEP_TTS_IS));
+    }
+  else
+    {
+      g_assert_cmpstr (onb_job_get_tts_device_id (job), ==, "eui-0018b20000000108");
+      g_assert_true (onb_job_get_step_owned (job, ONB_JOB_STEP_TTS_IS));
+    }
+  /* No surprise in Blynk mode: not a conflict. */
+  g_assert_cmpuint (f->conflicts->len, ==, 0);
+  /* The old TTS device is deleted only if Onboarder made it. */
+  if (integration_on)
+    {
+      g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_DELETE_OLD), ==, ONB_STEP_STATE_SKIPPED);
+      g_assert_nonnull (strstr (onb_job_get_step_message (job, ONB_JOB_STEP_TTS_DELETE_OLD), "was left"));
+      g_assert_cmpuint (n_tts_records_of (state, "is", "0018B20000000103"), ==, 1);
+    }
+  else
+    {
+      g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_DELETE_OLD), ==, ONB_STEP_STATE_DONE);
+      g_assert_cmpuint (n_tts_records_of (state, "is", "0018B20000000103"), ==, 0);
+    }
+}
+
+static void
+test_replace_onboarder (Fixture       *f,
+                        gconstpointer  data)
+{
+  replace (f, NULL, FALSE);
+}
+
+static void
+test_replace_blynk (Fixture       *f,
+                    gconstpointer  data)
+{
+  replace (f, blynk_mode, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -502,6 +641,8 @@ main (int   argc,
   ADD ("/engine-blynk/blynk/slow", test_blynk_slow);
   ADD ("/engine-blynk/blynk/off", test_blynk_off);
   ADD ("/engine-blynk/blynk/other-key", test_blynk_other_key);
+  ADD ("/engine-blynk/replace/onboarder", test_replace_onboarder);
+  ADD ("/engine-blynk/replace/blynk", test_replace_blynk);
 #undef ADD
 
   status = g_test_run ();
