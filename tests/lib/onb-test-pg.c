@@ -2,7 +2,6 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
