@@ -55,11 +55,16 @@ static const char *const migrations[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == ONB_PG_DEVICE_STORE_SCHEMA_VERSION);
 
+/* Only the primary message of a failed statement: its DETAIL may quote
+ * the row, keys and tokens included. */
 static void
-set_conn_error (GError  **error,
-                PGconn   *conn)
+set_conn_error (GError         **error,
+                PGconn          *conn,
+                const PGresult  *result)
 {
-  g_autofree char *detail = g_strchomp (g_strdup (conn != NULL ? PQerrorMessage (conn) : "out of memory"));
+  const char *primary = result != NULL ? PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  g_autofree char *detail = g_strchomp (g_strdup (primary != NULL ? primary
+                                                  : conn != NULL ? PQerrorMessage (conn) : "out of memory"));
 
   g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
                _("The shared device list cannot be used (%s). Check the database server and the network."),
@@ -82,7 +87,7 @@ exec (PGconn             *conn,
 
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
     return result;
-  set_conn_error (error, conn);
+  set_conn_error (error, conn, result);
   PQclear (result);
   return NULL;
 }
@@ -112,7 +117,7 @@ connect_to (const char  *uri,
 
   if (PQstatus (conn) != CONNECTION_OK)
     {
-      set_conn_error (error, conn);
+      set_conn_error (error, conn, NULL);
       g_clear_pointer (&conn, PQfinish);
     }
   return conn;

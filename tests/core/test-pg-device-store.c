@@ -235,6 +235,34 @@ test_station_role (void)
   g_assert_cmpuint (onb_registry_get_n_entries (owner), ==, 2);
 }
 
+/* A statement the server refuses says why without quoting the row: its
+ * AppKey and token are secrets. */
+static void
+test_error_keeps_secrets (void)
+{
+  g_autoptr(OnbTestPg) pg = onb_test_pg_start ();
+  g_autoptr(OnbRegistry) registry = NULL;
+  g_autoptr(GError) error = NULL;
+  PGconn *conn;
+  gboolean ok;
+
+  if (pg == NULL)
+    return;
+  registry = open_registry (pg);
+  conn = PQconnectdb (onb_test_pg_get_uri (pg));
+  run_sql (conn, "ALTER TABLE onb_devices ADD CONSTRAINT no_tokens CHECK (static_token IS NULL)");
+  PQfinish (conn);
+
+  ok = onb_registry_import_data (registry, first, strlen (first), 0, NULL, &error);
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE);
+  g_assert_false (ok);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "no_tokens"));
+  g_assert_null (strstr (error->message, "2B7E151628AED2A6ABF7158809CF4F3C"));
+  g_assert_null (strstr (error->message, "sqr_"));
+  g_assert_cmpuint (onb_registry_get_n_entries (registry), ==, 0);
+}
+
 static gpointer
 open_in_thread (gpointer uri)
 {
@@ -317,5 +345,6 @@ main (int    argc,
   g_test_add_func ("/pg-device-store/server-restart", test_server_restart);
   g_test_add_func ("/pg-device-store/migrate-at-once", test_migrate_at_once);
   g_test_add_func ("/pg-device-store/station-role", test_station_role);
+  g_test_add_func ("/pg-device-store/error-keeps-secrets", test_error_keeps_secrets);
   return g_test_run ();
 }
