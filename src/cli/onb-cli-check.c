@@ -10,6 +10,7 @@
 #include "onb-cli-private.h"
 #include "onb-connection-check.h"
 #include "onb-error.h"
+#include "onb-pin-guard.h"
 
 static void
 store_result (GObject      *object,
@@ -63,6 +64,54 @@ print_warning (gboolean      json,
     g_print ("%-6s %s: %s\n", _("WARN"), _("Configuration file"), warning->message);
 }
 
+/* The kiosk's record of wrong PINs: how many, the last one, and whether a
+ * wait survives a restart; a warning, never a failure, and only when
+ * there is something to say. */
+static void
+print_pin_attempts (gboolean   json,
+                    OnbConfig *config)
+{
+  g_autofree char *data_dir = onb_config_get_data_dir (config);
+  g_autoptr(OnbPinGuard) guard = onb_pin_guard_new (data_dir);
+  GPtrArray *failures = onb_pin_guard_get_failures (guard);
+  gboolean memory_only = onb_pin_guard_get_memory_only (guard);
+  g_autofree char *last = NULL;
+  g_autofree char *counted = NULL;
+  g_autofree char *message = NULL;
+
+  if (failures->len == 0 && !memory_only)
+    return;
+  if (failures->len > 0)
+    {
+      last = g_date_time_format_iso8601 (g_ptr_array_index (failures, failures->len - 1));
+      counted = g_strdup_printf (ngettext ("%u wrong PIN on record, the last at %s.",
+                                           "%u wrong PINs on record, the last at %s.",
+                                           failures->len), failures->len, last);
+    }
+  message = g_strdup_printf ("%s%s",
+                             counted != NULL ? counted : _("No wrong PIN on record."),
+                             memory_only
+                             ? _(" The data folder cannot be written: a wait after wrong PINs is kept in "
+                                 "memory only and ends when the kiosk restarts.")
+                             : "");
+  if (json)
+    {
+      g_autoptr(json_object) object = json_object_new_object ();
+
+      onb_cli_json_add_string (object, "id", "pin-attempts");
+      onb_cli_json_add_string (object, "title", _("Kiosk PIN"));
+      json_object_object_add (object, "ok", json_object_new_boolean (TRUE));
+      json_object_object_add (object, "warning", json_object_new_boolean (TRUE));
+      json_object_object_add (object, "failed_attempts", json_object_new_int ((int) failures->len));
+      onb_cli_json_add_string (object, "last_failed_attempt", last);
+      json_object_object_add (object, "memory_only", json_object_new_boolean (memory_only));
+      onb_cli_json_add_string (object, "message", message);
+      onb_cli_print_json (object);
+    }
+  else
+    g_print ("%-6s %s: %s\n", _("WARN"), _("Kiosk PIN"), message);
+}
+
 int
 onb_cli_check (int    argc,
                char **argv)
@@ -101,6 +150,8 @@ onb_cli_check (int    argc,
       print_warning (json, error);
       g_clear_error (&error);
     }
+
+  print_pin_attempts (json, config);
 
   http = onb_http_client_new (config);
   onb_connection_check_async (http, config, NULL, store_result, &result);
