@@ -456,10 +456,10 @@ setup_body (OnbApplication *app,
   WAIT_FOR (find_pin_dialog () != NULL, 10);
   g_assert_cmpstr (onb_window_get_visible_page (window), !=, "setup");
   dialog = find_pin_dialog ();
-  onb_pin_dialog_enter (dialog, "0000");
+  onb_pin_dialog_enter (dialog, "482917");
   g_assert_cmpstr (onb_pin_dialog_get_message (dialog), !=, "");
   g_assert_cmpstr (onb_window_get_visible_page (window), !=, "setup");
-  onb_pin_dialog_enter (dialog, "4321");
+  onb_pin_dialog_enter (dialog, "482916");
   g_assert_cmpstr (onb_window_get_visible_page (window), ==, "setup");
   g_assert_true (onb_window_get_setup_unlocked (window));
   WAIT_FOR (find_pin_dialog () == NULL, 10);
@@ -540,7 +540,7 @@ test_setup (void)
   Station station = { NULL };
   const char *args[] = { "--config", NULL, NULL };
 
-  station_setup (&station, "4321");
+  station_setup (&station, "482916");
   args[1] = station.config_path;
   run_app (args, setup_body, &station);
   station_teardown (&station);
@@ -799,9 +799,9 @@ kiosk_body (OnbApplication *app,
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
 
   dialog = find_pin_dialog ();
-  onb_pin_dialog_enter (dialog, "1111");
+  onb_pin_dialog_enter (dialog, "111111");
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
-  onb_pin_dialog_enter (dialog, "4321");
+  onb_pin_dialog_enter (dialog, "482916");
   WAIT_FOR (gtk_application_get_active_window (GTK_APPLICATION (app)) == NULL, 10);
 }
 
@@ -811,7 +811,7 @@ test_kiosk (void)
   Station station = { NULL };
   const char *args[] = { "--kiosk", "--config", NULL, NULL };
 
-  station_setup (&station, "4321");
+  station_setup (&station, "482916");
   args[2] = station.config_path;
   run_app (args, kiosk_body, &station);
   station_teardown (&station);
