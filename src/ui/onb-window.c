@@ -374,7 +374,7 @@ update_size_class (gpointer user_data)
     gtk_widget_add_css_class (widget, "large");
   else
     gtk_widget_remove_css_class (widget, "large");
-  onb_shift_panel_set_large (onb_scan_page_get_shift_panel (ONB_WINDOW (widget)->scan_page), large);
+  onb_scan_page_set_large (ONB_WINDOW (widget)->scan_page, large);
 
   return G_SOURCE_REMOVE;
 }

@@ -128,7 +128,13 @@ class Kiosk:
         self.proc = subprocess.Popen(argv, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._tabs = None
         self.app = wait_for('the kiosk on the accessibility bus', self._find_app, timeout=120, step=0.5)
-        self.focus()
+        # Full screen is the window manager's job, and Xvfb has none: the
+        # test gives the kiosk's window the whole screen, as one would.
+        wid = self.focus()
+        screen = subprocess.run(['xdotool', 'getdisplaygeometry'], capture_output=True, text=True).stdout.split()
+        subprocess.run(['xdotool', 'windowmove', wid, '0', '0', 'windowsize', wid] + screen, check=True)
+        wait_for('the kiosk to fill the screen',
+                 lambda: extents(self.window())[2] >= int(screen[0]) - 10, timeout=30)
 
     def focus(self, title=None):
         """Keyboard focus to the kiosk's window called @title, else its
@@ -149,6 +155,7 @@ class Kiosk:
             return max(sizes)[1] if sizes else None
         wid = wait_for(f'the window "{title}" on the X screen', window, timeout=60)
         subprocess.run(['xdotool', 'windowfocus', '--sync', wid], check=True)
+        return wid
 
     def _find_app(self):
         desktop = pyatspi.Registry.getDesktop(0)

@@ -171,6 +171,28 @@ def in_view(window, acc):
     return False
 
 
+def wide_scan_page(p):
+    """1920x1080: the card as tall as its words, the last boxes under it
+    in letters no smaller than the card's step labels."""
+    k = p.k
+    card = k.find(R.ROLE_STATUS_BAR, None)
+    steps = k.find(R.ROLE_PANEL, 'Steps', root=card)
+    cx, cy, cw, ch = K.extents(card)
+    sx, sy, sw, sh = K.extents(steps)
+    if cy + ch > sy + sh + 48:
+        raise Failure(f'the card reaches {cy + ch - (sy + sh)} px below its steps: it is taller than its content')
+    step_label = [n for n in K.walk(steps) if K.role(n) == R.ROLE_LABEL and n.name == 'Blynk'][0]
+    boxes = wait_for('two of the last boxes', lambda: [n for n in k.all(R.ROLE_PANEL)
+                                                       if re.match(r'^Soil sensor \d+: Done, ', n.name or '')][:8])
+    for box in boxes:
+        name = [n for n in K.walk(box) if K.role(n) == R.ROLE_LABEL and (n.name or '').startswith('Soil sensor')][0]
+        if K.extents(name)[3] < K.extents(step_label)[3]:
+            raise Failure(f'"{name.name}" is {K.extents(name)[3]} px tall, smaller than the step label\'s '
+                          f'{K.extents(step_label)[3]} px')
+    say(f'  the card ends {cy + ch - (sy + sh)} px under its steps; {len(boxes)} last boxes, '
+        f'names {K.extents(name)[3]} px tall, step labels {K.extents(step_label)[3]} px')
+
+
 def shift(p, station):
     k = p.k
     main = k.window()
@@ -266,6 +288,9 @@ def shift(p, station):
         except Failure:
             if attempt == 2:
                 raise
+
+    if not p.small:
+        wide_scan_page(p)
 
     say('== Replace: device 01 by device 02')
     p.show('Replace')
