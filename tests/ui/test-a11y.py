@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
 sys.dont_write_bytecode = True  # nothing written into the source tree
@@ -146,6 +147,44 @@ class Person:
         say(f'  card: {node.name}')
         return node
 
+    def tab_through(self, where, window, title=None, order=None):
+        """Tab from control to control, as a keyboard user does, until the
+        focus comes round again: every button and tab of @window is
+        reached, in reading order (top to bottom, then left to right in a
+        row) or in the @order of names given. GTK 4.8 does not report the
+        focus of a text field's text, so fields are left out; typing into
+        them is tried elsewhere."""
+        fields = (R.ROLE_TEXT, R.ROLE_ENTRY, R.ROLE_PASSWORD_TEXT)
+        self.k.focus(title)
+        seen = []
+        for _ in range(40):
+            self.keys('Tab')
+            time.sleep(0.1)
+            now = [n for n in K.walk(window) if K.states(n).contains(R.STATE_FOCUSED) and K.role(n) not in fields]
+            if not now:
+                continue
+            key = (now[0].name, K.extents(now[0]))
+            if seen and key == seen[0]:
+                break
+            if key not in seen:
+                seen.append(key)
+        skip = self.k.hidden_pages()
+        wanted = {(n.name, K.extents(n)) for n in K.walk(window, skip=skip)
+                  if K.role(n) in (R.ROLE_PUSH_BUTTON, R.ROLE_PAGE_TAB, R.ROLE_TOGGLE_BUTTON, R.ROLE_CHECK_BOX)
+                  and K.sensitive(n)}
+        missed = sorted(name for name, _ in wanted - set(seen))
+        if missed:
+            raise Failure(f'{where}: Tab never reaches {missed} (it went {[n for n, _ in seen]})')
+        # The round starts where the focus happened to be: read it from the
+        # first control of the order, or the one nearest the top left.
+        rows = [(e[1] // 24, e[0]) for _, e in seen]
+        first = [n for n, _ in seen].index(order[0]) if order else rows.index(min(rows))
+        seen = seen[first:] + seen[:first]
+        rows = rows[first:] + rows[:first]
+        if (order and [n for n, _ in seen] != order) or (not order and rows != sorted(rows)):
+            raise Failure(f'{where}: Tab goes out of reading order: {[(n, e[:2]) for n, e in seen]}')
+        say(f'  {where}: Tab reaches every control in reading order: {", ".join(n for n, _ in seen)}')
+
     # The PIN dialog ---------------------------------------------------------
 
     def pin_dialog(self):
@@ -200,12 +239,16 @@ def shift(p, station):
     p.card_says('Ready')
     p.check_page_named('Scan')
     p.check_controls('Scan page')
+    p.tab_through('Scan page', main)
 
     say('== Setup is behind the PIN: a wrong PIN, then the right one')
     p.tab('Setup')
     dialog = p.pin_dialog()
     if p.page_shown('Setup'):
         raise Failure('Setup opened without the PIN')
+    # The words' column (the PIN, Cancel), then the keypad row by row.
+    p.tab_through('PIN dialog', dialog, 'Enter the PIN',
+                  order=['Cancel', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'Delete last digit', '0', 'OK'])
     for digit in WRONG_PIN:
         click(k.find(R.ROLE_PUSH_BUTTON, digit, root=dialog))
     click(k.find(R.ROLE_PUSH_BUTTON, 'OK', root=dialog))
