@@ -772,6 +772,8 @@ scanner_body (OnbApplication *app,
   g_assert_cmpint (onb_test_sim_get_count (station->sim, "blynk.device_create"), ==, 1);
   for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
     g_assert_cmpint (onb_result_card_get_step (card, i), ==, ONB_STEP_STATE_DONE);
+  /* What a screen reader says of it. */
+  g_assert_cmpstr (onb_result_card_get_summary (card), ==, "Done: Soil sensor 01, created in Blynk and The Things Stack");
 
   /* Someone typing at human speed outside a text field is not a scan. */
   g_assert_false (type_keys (keys, "0018B20000000103", 90));
