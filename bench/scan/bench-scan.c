@@ -1,17 +1,21 @@
 /* bench-scan.c: Onboarder's frame decoder against plain zbar and zxing-cpp
  *
- *   bench-scan detect [CODES [CATEGORY]]   reads per category, time to hit
+ *   bench-scan detect [--wasm READS] [CODES [CATEGORY]]
+ *                                          reads per category, time to hit
  *   bench-scan cost [RUNS]                 wall time per frame
  *   bench-scan decode MODE CATEGORY N      decode one corpus frame N times,
  *                                          for callgrind (MODE: plain, zxing, live)
  *   bench-scan live SECONDS                the full pipeline at 1280×720 30 fps
- *   bench-scan dump DIR [CODES [CATEGORY]] the corpus as PGM files, to look at
+ *   bench-scan dump DIR [CODES [CATEGORY]] the corpus as image files (PGM, or
+ *                                          JPEG as sent), to look at and for
+ *                                          zxing-wasm (zxing-wasm-peer.mjs)
  *
  * The corpus is drawn in memory (tests/scan/synth-frame.c), deterministic.
  * "plain" is zbar as it comes: zbar_scan_image() with its default
  * configuration on the whole frame. "zxing" is zxing-cpp's ReadBarcodes,
  * QR only, its defaults, and once more on the inverted frame when that
- * found nothing. "still" and "live" are OnbFrameDecoder as OnbScanner uses
+ * found nothing. "zxing3" is zxing-cpp 3 as zxing-wasm, run by node on the
+ * dumped frames (zxing-wasm-peer.mjs, run.sh), its reads handed in. "still" and "live" are OnbFrameDecoder as OnbScanner uses
  * it for images and for video: live, a source shows the empty scene for a
  * few frames, then the label (still, or moving a few pixels per frame);
  * a code is accepted, as OnbScanner does, when 2 frames agree.
@@ -23,6 +27,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <sys/resource.h>
@@ -34,6 +39,9 @@
 #include "synth-frame.h"
 #ifdef HAVE_ZXING
 #include "zxing-peer.h"
+#endif
+#ifdef HAVE_JPEG
+#include "jpeg-frame.h"
 #endif
 
 #define LIVE_FRAMES  30   /* 1 s of 30 fps video with the label */
@@ -54,6 +62,13 @@ typedef struct
   double noise;           /* Gaussian noise σ up to this, grey levels */
   gboolean glare;
   gboolean inverted;
+  gboolean upright;       /* angle 0 (else ±3°, or what rotate/turn say) */
+  double turn;            /* angle drawn within ±turn degrees */
+  guint8 levels_lo;       /* the scene mapped onto lo..hi (hi 0: not) */
+  guint8 levels_hi;
+  double noise_sigma;     /* Gaussian noise of exactly this σ */
+  int jpeg_quality;       /* each frame through JPEG at this quality (0: none) */
+  double contrast;        /* the label printed at this fraction of black on white (0: 1) */
 } Spec;
 
 static const Spec specs[] = {
@@ -76,6 +91,18 @@ static const Spec specs[] = {
   { "scene-720p", 1280, 720, 2.5, 6, 1 },
   { "scene-1080p", 1920, 1080, 3, 8, 1 },
   { "two-codes", 1280, 720, 3, 5, 2 },
+  /* A small code on a big box held far away, a hand that moves, a cheap
+   * camera: a clean label scaled down to 1.5 px per module; blur of half
+   * a module (σ 3 px at 6 px per module); a rough JPEG frame (3 px per
+   * module, up to ±25°, blur 0.27 module, 153 grey levels, noise σ 7.5,
+   * quality 75); and a harder one: blur a third of a module, the label's
+   * own contrast cut to 60 % as well, quality 60. */
+  { "scaled-1.5", 1280, 720, 1.5, 1.5, 1, .upright = TRUE },
+  { "blur-half", 1280, 720, 6, 6, 1, .blur = 0.5, .upright = TRUE },
+  { "jpeg-rough", 1280, 720, 3, 3, 1, .blur = 0.27, .turn = 25, .levels_lo = 51, .levels_hi = 204,
+    .noise_sigma = 7.5, .jpeg_quality = 75 },
+  { "hard", 1280, 720, 3, 3, 1, .blur = 1 / 3.0, .turn = 25, .levels_lo = 51, .levels_hi = 204,
+    .noise_sigma = 7.5, .jpeg_quality = 60, .contrast = 0.6 },
   { "empty-720p", 1280, 720, 0, 0, 0 },
   { "empty-1080p", 1920, 1080, 0, 0, 0 },
 };
@@ -92,7 +119,8 @@ typedef struct
   gboolean vertical;
   guint32 seed;
   OnbGreyImage *clean;    /* the scene before what the camera does */
-  OnbGreyImage *empty;    /* the scene as the camera sees it, no label */
+  OnbGreyImage *seen;     /* the scene as the camera sees it, no label */
+  OnbGreyImage *empty;    /* the same as it arrives (through JPEG if the category says) */
 } Sample;
 
 static void
@@ -110,8 +138,29 @@ apply_camera (const Sample *sample,
       synth_levels (image, 0, 63);
       synth_noise (image, 2, rand);
     }
+  if (sample->spec->levels_hi > 0)
+    synth_levels (image, sample->spec->levels_lo, sample->spec->levels_hi);
   if (sample->noise > 0)
     synth_noise (image, sample->noise, rand);
+}
+
+#ifdef HAVE_JPEG
+#define HAVE_JPEG_CATEGORIES TRUE
+#else
+#define HAVE_JPEG_CATEGORIES FALSE
+#endif
+
+/* What the camera sends: @frame through JPEG when the category says so
+ * (replaced by the decoded image). Returns: the file, or NULL. */
+static GBytes *
+encode_frame (const Sample *sample,
+              OnbGreyImage *frame)
+{
+#ifdef HAVE_JPEG
+  if (sample->spec->jpeg_quality > 0)
+    return jpeg_frame_round_trip (frame, sample->spec->jpeg_quality);
+#endif
+  return NULL;
 }
 
 static void
@@ -144,6 +193,10 @@ sample_init (Sample     *sample,
       label->inverted = spec->inverted;
       if (spec->rotate)
         label->angle = angles[g_rand_int_range (rand, 0, G_N_ELEMENTS (angles))];
+      else if (spec->turn > 0)
+        label->angle = g_rand_double_range (rand, -spec->turn, spec->turn);
+      else if (spec->upright)
+        label->angle = 0;
       else if (spec->far_edge > 0)
         label->angle = g_rand_double_range (rand, -15, 15) + (g_rand_boolean (rand) ? 180 : 0);
       else
@@ -152,6 +205,11 @@ sample_init (Sample     *sample,
         {
           label->ink = 97;
           label->paper = 158;
+        }
+      else if (spec->contrast > 0)
+        {
+          label->ink = (guint8) lround (255 * (1 - spec->contrast) / 2);
+          label->paper = (guint8) lround (255 * (1 + spec->contrast) / 2);
         }
       side = synth_label_side (label);
       extent = side * 0.72;
@@ -170,11 +228,15 @@ sample_init (Sample     *sample,
     }
   if (spec->noise > 0)
     sample->noise = g_rand_double_range (rand, spec->noise / 2, spec->noise);
+  if (spec->noise_sigma > 0)
+    sample->noise = spec->noise_sigma;
   if (spec->glare)
     sample->glare_strength = g_rand_double_range (rand, 150, 255);
 
-  sample->empty = onb_grey_image_crop (sample->clean->data, sample->clean->width, 0, 0, spec->width, spec->height);
-  apply_camera (sample, sample->empty, sample->seed);
+  sample->seen = onb_grey_image_crop (sample->clean->data, sample->clean->width, 0, 0, spec->width, spec->height);
+  apply_camera (sample, sample->seen, sample->seed);
+  sample->empty = onb_grey_image_crop (sample->seen->data, spec->width, 0, 0, spec->width, spec->height);
+  g_bytes_unref (encode_frame (sample, sample->empty));
 }
 
 static void
@@ -183,23 +245,29 @@ sample_clear (Sample *sample)
   for (guint k = 0; k < G_N_ELEMENTS (sample->payloads); k++)
     g_free (sample->payloads[k]);
   g_clear_pointer (&sample->clean, onb_grey_image_free);
+  g_clear_pointer (&sample->seen, onb_grey_image_free);
   g_clear_pointer (&sample->empty, onb_grey_image_free);
 }
 
 /* The frame @t frames after the label appeared (moved by @t steps): only
- * a window around the labels is drawn again. */
+ * a window around the labels is drawn again. @file: (out) (optional): the
+ * frame's JPEG file when the category has one. */
 static OnbGreyImage *
-sample_render (const Sample *sample,
-               guint         t)
+sample_render_file (const Sample *sample,
+                    guint         t,
+                    GBytes      **file)
 {
   const Spec *spec = sample->spec;
-  OnbGreyImage *frame = onb_grey_image_crop (sample->empty->data, spec->width, 0, 0, spec->width, spec->height);
+  OnbGreyImage *frame = onb_grey_image_crop (sample->seen->data, spec->width, 0, 0, spec->width, spec->height);
   double pad = 3 * MAX (sample->blur, sample->motion) + 8, minx = G_MAXDOUBLE, miny = G_MAXDOUBLE, maxx = 0, maxy = 0;
   guint x0, y0, x1, y1, border = (guint) ceil (3 * MAX (sample->blur, sample->motion)) + 2;
   g_autoptr(OnbGreyImage) window = NULL;
 
   if (spec->n_labels == 0)
-    return frame;
+    {
+      g_bytes_unref (encode_frame (sample, frame));
+      return frame;
+    }
 
   for (guint k = 0; k < spec->n_labels; k++)
     {
@@ -240,7 +308,22 @@ sample_render (const Sample *sample,
     memcpy (frame->data + (gsize) y * spec->width + x0 + border,
             window->data + (gsize) (y - y0) * window->width + border,
             x1 - x0 > 2 * border ? x1 - x0 - 2 * border : 0);
+  {
+    GBytes *encoded = encode_frame (sample, frame);
+
+    if (file != NULL)
+      *file = encoded;
+    else
+      g_clear_pointer (&encoded, g_bytes_unref);
+  }
   return frame;
+}
+
+static OnbGreyImage *
+sample_render (const Sample *sample,
+               guint         t)
+{
+  return sample_render_file (sample, t, NULL);
 }
 
 typedef GPtrArray *(*DecodeFunc) (gpointer decoder, const OnbGreyImage *frame);
@@ -318,8 +401,62 @@ payload_index (const Sample *sample,
   return -1;
 }
 
-enum { PLAIN, ZXING, STILL, LIVE, MOVING, N_COLUMNS };
-static const char *const column_names[] = { "plain", "zxing+inv", "ours-still", "ours-live", "moving" };
+enum { PLAIN, ZXING, WASM, STILL, LIVE, MOVING, N_COLUMNS };
+static const char *const column_names[] = { "plain", "zxing+inv", "zxing3", "ours-still", "ours-live", "moving" };
+
+/* A frame's name in dumps and in zxing-wasm's reads: category-index. */
+static char *
+frame_name (const Spec *spec,
+            guint       index)
+{
+  return g_strdup_printf ("%s-%02u", spec->name, index);
+}
+
+/* The JPEG categories need libjpeg at build time. */
+static gboolean
+spec_available (const Spec *spec)
+{
+  return spec->jpeg_quality == 0 || HAVE_JPEG_CATEGORIES;
+}
+
+/* zxing-wasm's reads, written by zxing-wasm-peer.mjs: a line per frame,
+ * its name and the payloads read in hex, separated by spaces.
+ * Returns: (element-type utf8 GPtrArray): frame name -> payloads (GBytes). */
+static GHashTable *
+load_wasm_reads (const char *path)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTable *reads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    {
+      g_printerr ("zxing-wasm's reads not loaded: %s\n", error->message);
+      exit (2);
+    }
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], " ", -1);
+      GPtrArray *payloads;
+
+      if (fields[0] == NULL || fields[0][0] == '\0')
+        continue;
+      payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+      for (guint k = 1; fields[k] != NULL; k++)
+        {
+          gsize n = strlen (fields[k]) / 2;
+          guint8 *bytes = g_malloc (n);
+
+          for (gsize b = 0; b < n; b++)
+            bytes[b] = (guint8) (g_ascii_xdigit_value (fields[k][2 * b]) << 4 | g_ascii_xdigit_value (fields[k][2 * b + 1]));
+          g_ptr_array_add (payloads, g_bytes_new_take (bytes, n));
+        }
+      g_hash_table_replace (reads, g_strdup (fields[0]), payloads);
+    }
+  return reads;
+}
 
 typedef struct
 {
@@ -425,7 +562,8 @@ percentiles (GArray *hits,
 
 static int
 cmd_detect (guint       codes,
-            const char *only)
+            const char *only,
+            GHashTable *wasm_reads)
 {
   zbar_image_scanner_t *plain = zbar_image_scanner_create ();
   g_autoptr(OnbFrameDecoder) still = onb_frame_decoder_new (FALSE);
@@ -448,6 +586,11 @@ cmd_detect (guint       codes,
 
       if (only != NULL && !g_str_has_prefix (spec->name, only))
         continue;
+      if (!spec_available (spec))
+        {
+          printf ("%-15s (not drawn: the benchmark was built without libjpeg; install libjpeg-dev)\n", spec->name);
+          continue;
+        }
       tally.hit[0] = g_array_new (FALSE, FALSE, sizeof (guint));
       tally.hit[1] = g_array_new (FALSE, FALSE, sizeof (guint));
 
@@ -468,6 +611,14 @@ cmd_detect (guint       codes,
             count_reads (&tally, ZXING, &sample, b);
             count_reads (&tally, STILL, &sample, c);
           }
+          if (wasm_reads != NULL)
+            {
+              g_autofree char *name = frame_name (spec, i);
+              GPtrArray *d = g_hash_table_lookup (wasm_reads, name);
+
+              if (d != NULL)
+                count_reads (&tally, WASM, &sample, d);
+            }
           run_live (&tally, &sample, FALSE);
           if (spec->n_labels > 0)
             run_live (&tally, &sample, TRUE);
@@ -476,19 +627,23 @@ cmd_detect (guint       codes,
 
       percentiles (tally.hit[0], &still_med, &still_p95);
       percentiles (tally.hit[1], &moving_med, &moving_p95);
-      best = MAX (tally.read[PLAIN], tally.read[ZXING]);
+      best = MAX (MAX (tally.read[PLAIN], tally.read[ZXING]), tally.read[WASM]);
       met = tally.read[STILL] >= best && tally.read[LIVE] >= best && tally.empty_reads == 0;
       /* No wrong payload from ours (plain zbar's own are shown, not judged). */
       for (guint c = STILL; c < N_COLUMNS; c++)
         met = met && tally.wrong[c] == 0;
+      /* Time to hit, in each motion case read at 90 % or more. */
       if (tally.codes > 0 && tally.read[LIVE] * 10 >= tally.codes * 9)
         met = met && still_med <= 3 && still_p95 <= 6;
+      if (tally.codes > 0 && tally.read[MOVING] * 10 >= tally.codes * 9)
+        met = met && moving_med <= 3 && moving_p95 <= 6;
 
       printf ("%-15s %5u", spec->name, tally.codes);
       for (guint c = 0; c < N_COLUMNS; c++)
         {
-          g_autofree char *cell = tally.wrong[c] ? g_strdup_printf ("%u [%u]", tally.read[c], tally.wrong[c])
-                                                 : g_strdup_printf ("%u", tally.read[c]);
+          g_autofree char *cell = (c == WASM && wasm_reads == NULL) ? g_strdup ("-")
+                                  : tally.wrong[c] ? g_strdup_printf ("%u [%u]", tally.read[c], tally.wrong[c])
+                                                   : g_strdup_printf ("%u", tally.read[c]);
 
           printf (" %10s", cell);
           total.read[c] += tally.read[c];
@@ -514,8 +669,9 @@ cmd_detect (guint       codes,
     printf (" %10u", total.read[c]);
   printf (" %6u\n", total.empty_reads);
   printf ("(hit: frames with the label up to the accepted one, median / 95th percentile of the codes read;\n"
-          " 2 is the least: the scanner accepts a code seen in 2 frames.%s)\n",
-          HAVE_PEER ? "" : " zxing-cpp not found at build time: its column is empty");
+          " 2 is the least: the scanner accepts a code seen in 2 frames.%s%s)\n",
+          HAVE_PEER ? "" : " zxing-cpp not found at build time: its column is empty.",
+          wasm_reads != NULL ? "" : " No zxing-wasm reads given (--wasm FILE): its column is empty.");
 
   zbar_image_scanner_destroy (plain);
   return status;
@@ -654,17 +810,27 @@ cmd_dump (const char *dir,
           const char *only)
 {
   for (guint s = 0; s < G_N_ELEMENTS (specs); s++)
-    for (guint i = 0; i < codes && (only == NULL || g_str_has_prefix (specs[s].name, only)); i++)
+    for (guint i = 0; i < codes && (only == NULL || g_str_has_prefix (specs[s].name, only)) && spec_available (&specs[s]); i++)
       {
         Sample sample;
         g_autoptr(OnbGreyImage) frame = NULL;
-        g_autofree char *name = g_strdup_printf ("%s-%02u.pgm", specs[s].name, i);
-        g_autofree char *path = g_build_filename (dir, name, NULL);
+        g_autoptr(GBytes) file = NULL;
+        g_autofree char *stem = frame_name (&specs[s], i);
+        g_autofree char *name = NULL;
+        g_autofree char *path = NULL;
         g_autoptr(GError) error = NULL;
+        gboolean written;
 
         sample_init (&sample, &specs[s], i);
-        frame = sample_render (&sample, 0);
-        if (!write_pgm (path, frame, &error))
+        frame = sample_render_file (&sample, 0, &file);
+        /* A JPEG frame as the camera sent it, the others as they are. */
+        name = g_strconcat (stem, file != NULL ? ".jpg" : ".pgm", NULL);
+        path = g_build_filename (dir, name, NULL);
+        if (file != NULL)
+          written = g_file_set_contents (path, g_bytes_get_data (file, NULL), (gssize) g_bytes_get_size (file), &error);
+        else
+          written = write_pgm (path, frame, &error);
+        if (!written)
           {
             g_printerr ("%s\n", error->message);
             return 2;
@@ -799,10 +965,20 @@ int
 main (int    argc,
       char **argv)
 {
+  g_autoptr(GHashTable) wasm_reads = NULL;
+
   gst_init (&argc, &argv);
 
+  if (argc >= 4 && g_str_equal (argv[1], "detect") && g_str_equal (argv[2], "--wasm"))
+    {
+      wasm_reads = load_wasm_reads (argv[3]);
+      /* "detect" moved over the option: argv[1..] as without it. */
+      argv[3] = argv[1];
+      argv += 2;
+      argc -= 2;
+    }
   if (argc >= 2 && g_str_equal (argv[1], "detect"))
-    return cmd_detect (argc >= 3 ? (guint) atoi (argv[2]) : CODES, argc >= 4 ? argv[3] : NULL);
+    return cmd_detect (argc >= 3 ? (guint) atoi (argv[2]) : CODES, argc >= 4 ? argv[3] : NULL, wasm_reads);
   if (argc >= 2 && g_str_equal (argv[1], "cost"))
     return cmd_cost (argc >= 3 ? (guint) atoi (argv[2]) : 34);
   if (argc >= 5 && g_str_equal (argv[1], "decode"))
@@ -812,7 +988,7 @@ main (int    argc,
   if (argc >= 3 && g_str_equal (argv[1], "dump"))
     return cmd_dump (argv[2], argc >= 4 ? (guint) atoi (argv[3]) : 2, argc >= 5 ? argv[4] : NULL);
 
-  g_printerr ("Usage: bench-scan detect [CODES [CATEGORY]] | cost [RUNS] | decode plain|zxing|live CATEGORY N"
+  g_printerr ("Usage: bench-scan detect [--wasm READS] [CODES [CATEGORY]] | cost [RUNS] | decode plain|zxing|live CATEGORY N"
               " | live SECONDS | dump DIR [CODES [CATEGORY]]\n");
   return 2;
 }

@@ -1,15 +1,41 @@
 #!/bin/sh
 # Scanner benchmark: reads per category and time to hit, cost per frame
 # (wall time and callgrind instructions) and the live pipeline; Onboarder's
-# decoder side by side with plain zbar and zxing-cpp (when built with it).
+# decoder side by side with plain zbar, zxing-cpp (when built with it) and
+# zxing-cpp 3 as zxing-wasm (when npm and node are there).
 #   bench/scan/run.sh BENCH_SCAN [CODES_PER_CATEGORY]
 set -u
 bench=$1
 codes=${2:-50}
+here=$(cd "$(dirname "$0")" && pwd)
+
+# zxing-wasm is the benchmark's peer only: installed from npm into this
+# git-ignored folder, never a dependency of the build, tests or product.
+peer=$here/zxing-wasm
+wasm_args=
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  if [ ! -d "$peer/node_modules/zxing-wasm" ]; then
+    mkdir -p "$peer"
+    (cd "$peer" && npm install --no-audit --no-fund zxing-wasm@3 >/dev/null) ||
+      echo "(zxing-wasm could not be installed from npm: its column stays empty)"
+  fi
+  if [ -d "$peer/node_modules/zxing-wasm" ]; then
+    frames=$(mktemp -d)
+    reads=$(mktemp)
+    "$bench" dump "$frames" "$codes" &&
+      node "$here/zxing-wasm-peer.mjs" "$peer" "$frames" >"$reads" &&
+      wasm_args="--wasm $reads"
+    rm -rf "$frames"
+  fi
+else
+  echo "(node or npm not found: zxing-wasm's column stays empty)"
+fi
 
 echo "== Reads per category, time to hit ($codes codes per category) =="
 # zbar's databar decoder (plain zbar has every symbology) prints warnings.
-"$bench" detect "$codes" 2>/dev/null || echo "(a category misses a target: see the last column)"
+# shellcheck disable=SC2086
+"$bench" detect $wasm_args "$codes" 2>/dev/null || echo "(a category misses a target: see the last column)"
+[ -n "${reads:-}" ] && rm -f "$reads"
 
 echo
 echo "== Cost per frame (wall time) =="

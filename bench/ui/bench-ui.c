@@ -113,12 +113,12 @@ poll_progress (gpointer user_data)
     {
       g_print ("rss_kib_after_%u_labels %ld (done %u, queued %u, failed %u)\n",
                bench->next_report, rss_kib ("VmRSS:"),
-               done, onb_engine_get_n_queued (engine), failed);
+               done, onb_engine_get_n_unfinished (engine), failed);
       bench->next_report += 250;
     }
 
   /* The belt has gone round once and every job has finished. */
-  if (shown > bench->n_labels && onb_engine_get_n_queued (engine) == 0)
+  if (shown > bench->n_labels && onb_engine_get_n_unfinished (engine) == 0)
     {
       double minutes = (g_get_monotonic_time () - bench->t_first_label) / 60e6;
 

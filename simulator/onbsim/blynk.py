@@ -86,6 +86,8 @@ class Blynk:
         self.claim_answer = blynk.get('claim_answer', 'device')
         if self.claim_answer not in CLAIM_ANSWERS:
             raise ValueError('blynk.claim_answer must be one of %s' % ', '.join(CLAIM_ANSWERS))
+        # Called with the device after each metafield write (the TTS integration).
+        self.on_metafields = None
         self.reset()
 
     def reset(self):
@@ -399,6 +401,8 @@ class Blynk:
             raise blynk_error(400, TEXT_METAFIELD_INVALID, reason='metafield_too_long')
         device['metafields'][field_id] = value
         device['updated_at'] = int(time.time() * 1000)
+        if self.on_metafields:
+            self.on_metafields(device)
         return 204, None
 
     # --- static tokens ------------------------------------------------------

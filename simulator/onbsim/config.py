@@ -4,6 +4,10 @@ import copy
 import json
 import os
 
+from .claiming import check_claiming
+from .integration import DEFAULT_FIELDS, check_settings
+from .repository import check_profiles
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_NAME = 'simulator-config.json'
 
@@ -66,8 +70,33 @@ def validate(config):
     for fp in tts.get('frequency_plans', []):
         if fp.get('band_id') not in bands:
             raise ValueError('frequency plan %s names unknown band %r' % (fp.get('id'), fp.get('band_id')))
+    check_profiles(tts.get('device_repository', {}).get('profiles', []), bands)
+    check_claiming(tts.get('claiming', {}))
     blynk = config.get('blynk', {})
     templates = {t['template_id'] for t in blynk.get('templates', [])}
+    for template in blynk.get('templates', []):
+        integration = template.get('ttn_integration')
+        if integration is None:
+            continue
+        where = 'template %s: ttn_integration' % template.get('template_id')
+        unknown = sorted(set(integration) - {'application_id', 'api_key', 'metafields', 'import_on_uplink',
+                                             'automated_onboarding'})
+        if unknown:
+            raise ValueError('%s: unknown key %r' % (where, unknown[0]))
+        if set(integration.get('metafields', {})) - set(DEFAULT_FIELDS):
+            raise ValueError('%s: metafields may only name %s' % (where, ', '.join(DEFAULT_FIELDS)))
+        if 'api_key' in integration and not any(k.get('key') == integration['api_key'] for k in tts.get('api_keys', [])):
+            raise ValueError('%s: api_key is not one of tts.api_keys' % where)
+        if integration.get('application_id') not in apps:
+            raise ValueError('%s names unknown application %r' % (where, integration.get('application_id')))
+        check_settings(dict(integration.get('automated_onboarding', {}),
+                            **({'import_on_uplink': integration['import_on_uplink']}
+                               if 'import_on_uplink' in integration else {})), where)
+        names = {mf.get('name') for mf in template.get('metafields', [])}
+        fields = dict(DEFAULT_FIELDS, **integration.get('metafields', {}))
+        missing = [fields[role] for role in ('dev_eui', 'join_eui', 'app_key') if fields[role] not in names]
+        if 'automated_onboarding' in integration and missing:
+            raise ValueError('%s: the template has no metafield %s' % (where, ', '.join(missing)))
     for token in blynk.get('static_tokens', []):
         if token.get('template_id') not in templates:
             raise ValueError('static token names unknown template %r' % token.get('template_id'))

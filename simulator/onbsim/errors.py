@@ -4,7 +4,7 @@ import json
 import secrets
 
 # gRPC code -> HTTP status, as grpc-gateway maps them.
-GRPC_HTTP = {3: 400, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 13: 500, 14: 503, 16: 401}
+GRPC_HTTP = {3: 400, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 13: 500, 14: 503, 16: 401}
 
 
 class ApiError(Exception):

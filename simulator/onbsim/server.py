@@ -17,8 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import config as configmod
 from .blynk import Blynk
+from .claiming import ClaimingServer
 from .errors import ApiError, blynk_error, encode, tts_decode_error, tts_error
 from .faults import FaultError, Faults
+from .integration import Integration
+from .repository import DeviceRepository
 from .tts import TTS
 
 LOOPBACK = '127.0.0.1'
@@ -155,15 +158,21 @@ class Simulator:
         self.lock = threading.RLock()
         self.stop_event = threading.Event()
         self.tts = TTS(config)
+        self.repository = DeviceRepository(config, self.tts)
+        self.claiming = ClaimingServer(config, self.tts)
         self.blynk = Blynk(config)
+        self.ports = {}
+        self.integration = Integration(config, self.tts, self.blynk, self.lock, self.internal_call,
+                                       lambda: '%s:%d' % (LOOPBACK, self.ports.get('main', 0)))
+        self.blynk.on_metafields = self.integration.metafields_changed
         self.start_faults = faults_spec
         self.faults = Faults(faults_spec)
         self.start_blynk_settings = self.blynk.settings()
         self.routes = []
-        for method, pattern, endpoint, handler in self.tts.routes() + self.blynk.routes():
+        for method, pattern, endpoint, handler in (self.tts.routes() + self.repository.routes()
+                                              + self.claiming.routes() + self.blynk.routes()):
             self.routes.append((method, re.compile(pattern + '$'), endpoint, handler))
         self.listeners = {}
-        self.ports = {}
         self.connections = {}
         self.network_down = False
         self.network_timer = None
@@ -253,6 +262,15 @@ class Simulator:
             raise blynk_error(405, 'Method not allowed.', reason='method_not_allowed')
         raise blynk_error(404, 'Not found.', reason='no_route')
 
+    def internal_call(self, method, path, body, key):
+        """A request of the simulated clouds themselves (Blynk's
+        integration): the same handlers and rules, but never faulted,
+        counted or logged. Raises ApiError when refused."""
+        req = Request(method, path, {'Authorization': 'Bearer ' + key, 'Content-Type': 'application/json'},
+                      json.dumps(body).encode('utf-8'))
+        _, fn, kwargs = self.route(req)
+        return fn(req, **kwargs)
+
     def fault_error(self, endpoint, action, retry_after):
         headers = {'Retry-After': str(retry_after)} if action in ('429', '503') else {}
         if endpoint.startswith('tts'):
@@ -309,7 +327,9 @@ class Simulator:
             if action in ('500', '503', '429', '403'):
                 raise self.fault_error(endpoint, action, retry_after)
             with self.lock:
-                status, body = fn(req, **kwargs)
+                # A handler answers (status, body) or (status, body, headers).
+                status, body, *extra = fn(req, **kwargs)
+                headers = extra[0] if extra else {}
                 answer_delay = self.faults.answer_delay(endpoint)
             if answer_delay > 0:
                 entry['delay_ms'] += round(answer_delay * 1000.0, 3)
@@ -336,8 +356,8 @@ class Simulator:
             return {
                 'ports': dict(self.ports),
                 'network_down': self.network_down,
-                'tts': self.tts.describe(),
-                'blynk': self.blynk.describe(),
+                'tts': dict(self.tts.describe(), claims=self.claiming.describe()),
+                'blynk': dict(self.blynk.describe(), integration=self.integration.describe()),
                 'counts': dict(self.counts),
                 'rejected': list(self.rejected),
                 'log': [dict(e) for e in self.log],
@@ -348,7 +368,9 @@ class Simulator:
         self.set_network(self.start_faults.get('network_down', False), keep=keep)
         with self.lock:
             self.tts.reset()
+            self.claiming.reset()
             self.blynk.reset()
+            self.integration.reset()
             self.blynk.apply_settings(self.start_blynk_settings)
             self.faults.set(self.start_faults)
             self.clear_stats()
@@ -396,6 +418,16 @@ class Simulator:
                 with self.lock:
                     self.blynk.apply_settings(body.get('blynk', {}))
                     result = {'blynk': self.blynk.settings()}
+            elif key == ('GET', '/_admin/blynk/integration'):
+                with self.lock:
+                    result = self.integration.describe()
+            elif key == ('POST', '/_admin/blynk/integration'):
+                with self.lock:
+                    self.integration.configure(body)
+                    result = self.integration.describe()
+            elif key == ('POST', '/_admin/tts/uplink'):
+                with self.lock:
+                    result = self.integration.uplink(body)
             elif key == ('POST', '/_admin/blynk/expire-tokens'):
                 with self.lock:
                     self.blynk.expire_tokens()

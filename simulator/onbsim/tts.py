@@ -4,6 +4,7 @@ strict as the real servers."""
 
 import copy
 import datetime
+import json
 import re
 
 from .errors import tts_decode_error, tts_error
@@ -77,6 +78,18 @@ REGISTRY_NAMESPACE = {'js': 'pkg/joinserver', 'ns': 'pkg/networkserver/redis',
                       'as': 'pkg/applicationserver/redis'}
 KEY_PATHS = ('root_keys',)
 
+# SearchEndDevicesRequest's "contains" fields and their max_len rules.
+SEARCH_CONTAINS = {'query': 50, 'id_contains': 50, 'name_contains': 50, 'description_contains': 50,
+                   'dev_eui_contains': 16, 'join_eui_contains': 16, 'dev_addr_contains': 8}
+SEARCH_PATHS = {'id_contains': 'ids.device_id', 'name_contains': 'name',
+                'description_contains': 'description', 'dev_eui_contains': 'ids.dev_eui',
+                'join_eui_contains': 'ids.join_eui', 'dev_addr_contains': 'ids.dev_addr'}
+SEARCH_ORDERS = ['', 'device_id', '-device_id', 'join_eui', '-join_eui', 'dev_eui', '-dev_eui', 'name',
+                 '-name', 'description', '-description', 'created_at', '-created_at', 'last_seen_at',
+                 '-last_seen_at']
+# grpc-gateway's spelling of a map entry in a query: attributes_contain[key]=value.
+ATTRIBUTE_PARAM_RE = re.compile(r'^attributes_contain\[(.*)\]$')
+
 R_INFO = 'RIGHT_APPLICATION_INFO'
 R_READ = 'RIGHT_APPLICATION_DEVICES_READ'
 R_READ_KEYS = 'RIGHT_APPLICATION_DEVICES_READ_KEYS'
@@ -89,8 +102,30 @@ def now_rfc3339():
 
 
 def validation_error(field, reason):
-    return tts_error(3, 'pkg/ttnpb', 'validation', 'invalid `{field}`: {reason}',
+    # The validator's field errors become pkg/errors:validation
+    # (lorawan-stack pkg/errors/validation.go, conversion.go).
+    return tts_error(3, 'pkg/errors', 'validation', 'invalid `{field}`: {reason}',
                      {'field': field, 'reason': reason})
+
+
+def embedded_validation_error(field, inner_field, reason):
+    """A rule of a nested message: the generated validators name the outer
+    field ("embedded message failed validation") and keep the inner error
+    as the cause, which ErrorDetails carries as `cause`."""
+    error = validation_error(field, 'embedded message failed validation')
+    cause = validation_error(inner_field, reason).body['details'][0]
+    del cause['@type']
+    error.body['details'][0]['cause'] = cause
+    return error
+
+
+def id_problem(value):
+    """What is wrong with an entity ID (3-36 characters, the ID pattern), or None."""
+    if not 3 <= len(value) <= 36:
+        return 'value length must be between 3 and 36 runes, inclusive'
+    if not DEVICE_ID_RE.match(value):
+        return 'value does not match regex pattern "%s"' % DEVICE_ID_RE.pattern
+    return None
 
 
 def field_value_error(component, field):
@@ -161,6 +196,20 @@ def decode_string(value, field):
     if not isinstance(value, str):
         raise tts_decode_error('invalid value for string field %s: %s' % (field, repr(value)))
     return value
+
+
+def parse_uint(value, parameter):
+    """A uint32 in a path or query; grpc-gateway refuses what does not
+    parse before the request reaches the server (code 3, no details)."""
+    if not value.isdigit() or int(value) >= 1 << 32:
+        raise tts_decode_error('type mismatch, parameter: %s, error: strconv.ParseUint: parsing %s: invalid syntax'
+                               % (parameter, json.dumps(value)))
+    return int(value)
+
+
+def query_uint(req, name):
+    value = req.query_one(name)
+    return parse_uint(value, name) if value else 0
 
 
 def decode_end_device(dev):
@@ -262,6 +311,9 @@ class TTS:
     def reset(self):
         # (application_id, device_id) -> stored end device, per component.
         self.records = {'is': {}, 'js': {}, 'ns': {}, 'as': {}}
+        # DevEUIs ever written to the cluster's Join Server: a claimed
+        # device must never appear here.
+        self.js_written = set()
 
     def routes(self):
         app = r'(?P<app>[^/]+)'
@@ -272,6 +324,7 @@ class TTS:
             ('GET', r'/api/v3/configuration/frequency-plans', 'tts.frequency_plans', self.frequency_plans),
             ('GET', r'/api/v3/applications/%s' % app, 'tts.is.application', self.get_application),
             ('GET', r'/api/v3/applications/%s/devices' % app, 'tts.is.list', self.is_list),
+            ('GET', r'/api/v3/search/applications/%s/devices' % app, 'tts.is.search', self.is_search),
             ('POST', r'/api/v3/applications/%s/devices' % app, 'tts.is.create', self.is_create),
             ('GET', r'/api/v3/applications/%s/devices/%s' % (app, dev), 'tts.is.get', self.is_get),
             ('PUT', r'/api/v3/applications/%s/devices/%s' % (app, dev), 'tts.is.update', self.is_update),
@@ -282,8 +335,10 @@ class TTS:
         ]
 
     def describe(self):
-        return {c: {'%s/%s' % k: encode_device(v) for k, v in records.items()}
-                for c, records in self.records.items()}
+        state = {c: {'%s/%s' % k: encode_device(v) for k, v in records.items()}
+                 for c, records in self.records.items()}
+        state['js_written'] = sorted(self.js_written)
+        return state
 
     # --- authentication and rights ---------------------------------------
 
@@ -325,11 +380,15 @@ class TTS:
             return tts_error(5, 'pkg/joinserver', 'device_not_found', 'device not found')
         return tts_error(5, 'pkg/redis', 'not_found', 'entity not found')
 
-    def check_device_id(self, dev_id, field):
-        if not 3 <= len(dev_id) <= 36:
-            raise validation_error(field, 'value length must be between 3 and 36 runes, inclusive')
-        if not DEVICE_ID_RE.match(dev_id):
-            raise validation_error(field, 'value does not match regex pattern "%s"' % DEVICE_ID_RE.pattern)
+    def check_device_id(self, dev_id, field, embedded_in=None):
+        """An ID's field rules; @embedded_in: the field of the request whose
+        message holds it (the server then names that field, the ID's own
+        error being the cause)."""
+        reason = id_problem(dev_id)
+        if reason is not None:
+            if embedded_in:
+                raise embedded_validation_error(embedded_in, field, reason)
+            raise validation_error(field, reason)
 
     def check_is_fields(self, dev):
         for field in ('network_server_address', 'application_server_address', 'join_server_address'):
@@ -410,6 +469,67 @@ class TTS:
         self.require(req, app, R_READ)
         devices = [self.project('is', r, []) for (a, _), r in sorted(self.records['is'].items()) if a == app]
         return 200, {'end_devices': devices}
+
+    def is_search(self, req, app):
+        """EndDeviceRegistrySearch.SearchEndDevices. Field rules from
+        SearchEndDevicesRequest; matching as lorawan-stack's bunstore
+        (entity_search.go) does it: each condition ANDed, ILIKE '%value%'
+        (substring, any case); the answer as registry_search.go builds it:
+        ids, created_at, updated_at and the masked fields, total in
+        X-Total-Count."""
+        conditions = {}
+        for field, limit in SEARCH_CONTAINS.items():
+            value = req.query_one(field)
+            if value is None or value == '':
+                continue
+            if len(value) > limit:
+                raise validation_error(field, 'value length must be at most %d runes' % limit)
+            conditions[field] = value.lower()
+        attributes = {}
+        for name, values in req.query.items():
+            match = ATTRIBUTE_PARAM_RE.match(name)
+            if match and values and values[0]:
+                key = match.group(1)
+                if len(key) > 36 or not DEVICE_ID_RE.match(key):
+                    raise validation_error('attributes_contain', 'invalid key `%s`' % key)
+                if len(values[0]) > 50:
+                    raise validation_error('attributes_contain', 'value length must be at most 50 runes')
+                attributes[key] = values[0].lower()
+        if len(attributes) > 10:
+            raise validation_error('attributes_contain', 'value must contain no more than 10 pair(s)')
+        order = req.query_one('order') or ''
+        if order not in SEARCH_ORDERS:
+            raise validation_error('order', 'value must be in list %s' % ' '.join(SEARCH_ORDERS))
+        limit = query_uint(req, 'limit')
+        if limit > 1000:
+            raise validation_error('limit', 'value must be less than or equal to 1000')
+        page = max(query_uint(req, 'page'), 1)
+        paths = self.query_field_mask(req)
+        self.check_forbidden('is', paths)
+        self.require(req, app, R_READ)
+
+        def text(record, path):
+            return str(get_path(record, path) or '').lower()
+
+        def matches(record):
+            if 'query' in conditions and not any(
+                    conditions['query'] in text(record, p)
+                    for p in ('ids.device_id', 'name', 'description', 'ids.dev_eui', 'ids.join_eui')):
+                return False
+            if any(conditions[f] not in text(record, p) for f, p in SEARCH_PATHS.items() if f in conditions):
+                return False
+            have = record.get('attributes', {})
+            return all(k in have and v in have[k].lower() for k, v in attributes.items())
+
+        found = [r for (a, _), r in self.records['is'].items() if a == app and matches(r)]
+        key = order.lstrip('-') or 'device_id'
+        found.sort(key=lambda r: (text(r, 'ids.' + key) if key in ('device_id', 'dev_eui', 'join_eui')
+                                  else text(r, key)), reverse=order.startswith('-'))
+        total = len(found)
+        if limit:
+            found = found[(page - 1) * limit:page * limit]
+        answer = {'end_devices': [self.project('is', r, paths) for r in found]} if found else {}
+        return 200, answer, {'X-Total-Count': str(total)}
 
     def is_create(self, req, app):
         body = req.json()
@@ -525,6 +645,8 @@ class TTS:
             merged['created_at'] = now
         merged['updated_at'] = now
         self.records[component][(app, dev)] = merged
+        if component == 'js':
+            self.js_written.add(merged['ids'].get('dev_eui'))
         return 200, self.project(component, merged, paths)
 
     def check_js(self, dev, paths, body_ids, creating):

@@ -56,35 +56,33 @@ onb_cli_batches (int    argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(OnbConfig) config = NULL;
   g_autoptr(OnbRegistry) registry = NULL;
   g_autoptr(OnbDeviceStates) states = NULL;
   g_autoptr(GPtrArray) batches = NULL;
   g_autofree char *config_path = NULL;
   gboolean json = FALSE;
-  int status;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per batch"), NULL },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file"), N_("FILE") },
     { NULL }
   };
 
   context = g_option_context_new (_("— every imported device list, newest first, with what is done, to do and "
                                     "failed"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
-    return status;
+  onb_cli_add_config_option (context, &config_path);
+  if (!onb_cli_parse_options (context, &argc, &argv))
+    return ONB_CLI_EXIT_USAGE;
   if (argc > 1)
     {
       g_printerr ("%s\n", _("This command takes no arguments."));
       return ONB_CLI_EXIT_USAGE;
     }
 
-  if (!onb_cli_open_batches (config_path, -1, &registry, NULL, NULL, &states, &error) ||
+  if (!(config = onb_cli_load_config (config_path, FALSE, &error)) ||
+      !onb_cli_open_batches (config, 0, &registry, NULL, NULL, &states, &error) ||
       !(batches = onb_registry_list_batches (registry, states, &error)))
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_REJECTED;
-    }
+    return onb_cli_fail (json, error);
   for (guint i = 0; i < batches->len; i++)
     print_batch (batches->pdata[i], json);
   return ONB_CLI_EXIT_OK;

@@ -119,7 +119,6 @@ onb_cli_check (int    argc,
   g_autofree char *config_path = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file (default: the kiosk's)"), N_("FILE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per line: id, title, ok, reason, message"), NULL },
     { NULL }
   };
@@ -129,21 +128,18 @@ onb_cli_check (int    argc,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GPtrArray) items = NULL;
   g_autoptr(GError) error = NULL;
-  int exit_code;
 
   g_option_context_set_summary (context,
                                 _("Checks, item by item, that The Things Stack and Blynk accept this station's settings.\n"
                                   "Exits with 0 only when every item passes."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((exit_code = onb_cli_parse_options (context, &argc, &argv)) >= 0)
-    return exit_code;
+  onb_cli_add_config_option (context, &config_path);
+  if (!onb_cli_parse_options (context, &argc, &argv))
+    return ONB_CLI_EXIT_USAGE;
 
   config = onb_cli_load_config (config_path, TRUE, &error);
   if (config == NULL)
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_REJECTED;
-    }
+    return onb_cli_fail (json, error);
 
   if (!onb_config_check_permissions (config, &error))
     {
@@ -160,13 +156,10 @@ onb_cli_check (int    argc,
 
   items = onb_connection_check_finish (result, &error);
   if (items == NULL)
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_REJECTED;
-    }
+    return onb_cli_fail (json, error);
 
   for (guint i = 0; i < items->len; i++)
     print_item (g_ptr_array_index (items, i), json);
 
-  return onb_connection_check_all_ok (items) ? ONB_CLI_EXIT_OK : ONB_CLI_EXIT_REJECTED;
+  return onb_connection_check_all_ok (items) ? ONB_CLI_EXIT_OK : ONB_CLI_EXIT_FAILED;
 }

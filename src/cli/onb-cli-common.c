@@ -9,29 +9,48 @@
 
 #include "onb-cli-private.h"
 #include "onb-error.h"
+#include "onb-file.h"
 #include "onb-journal.h"
 #include "onb-registry.h"
 
 /**
+ * onb_cli_add_config_option:
+ *
+ * `-c/--config FILE`, which every command takes. main() moves it there
+ * when it is given before the command.
+ */
+void
+onb_cli_add_config_option (GOptionContext  *context,
+                           char           **config_path)
+{
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, config_path,
+      N_("Configuration file (default: $ONBOARDER_CONFIG, else the user's, else /etc/onboarder/onboarder.conf)"),
+      N_("FILE") },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+}
+
+/**
  * onb_cli_parse_options:
  *
- * Returns: -1 when the command should go on, else the exit code (a usage
- *   error is reported on stderr with a hint).
+ * Returns: %FALSE after telling the user (with a hint) what was wrong with
+ *   the command line; the command then exits with %ONB_CLI_EXIT_USAGE.
  */
-int
+gboolean
 onb_cli_parse_options (GOptionContext   *context,
                        int              *argc,
                        char           ***argv)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      g_printerr ("%s\n%s\n", error->message, _("Run with --help to see the options."));
-      return ONB_CLI_EXIT_USAGE;
-    }
+  if (g_option_context_parse (context, argc, argv, &error))
+    return TRUE;
 
-  return -1;
+  g_printerr ("%s\n%s\n", error->message, _("Run with --help to see the options."));
+  return FALSE;
 }
 
 /**
@@ -96,6 +115,34 @@ onb_cli_json_add_string (json_object *object,
   json_object_object_add (object, key, value != NULL ? json_object_new_string (value) : NULL);
 }
 
+/**
+ * onb_cli_fail:
+ *
+ * Prints @error and returns the exit code it calls for: a configuration
+ * that cannot be used, or an output file that is not a regular file, is
+ * %ONB_CLI_EXIT_USAGE; everything else (a cloud, a full disk, a read-only
+ * folder) %ONB_CLI_EXIT_FAILED.
+ */
+int
+onb_cli_fail (gboolean      json,
+              const GError *error)
+{
+  onb_cli_print_error (json, error);
+  if (error->domain == ONB_CONFIG_ERROR || g_error_matches (error, ONB_FILE_ERROR, ONB_FILE_ERROR_NOT_REGULAR))
+    return ONB_CLI_EXIT_USAGE;
+  return ONB_CLI_EXIT_FAILED;
+}
+
+/* The station's disk is full or its data folder read-only: nothing more
+ * can be recorded, so nothing more is sent. */
+gboolean
+onb_cli_is_station_fault (const GError *error)
+{
+  const char *reason = onb_error_get_reason (error);
+
+  return g_str_equal (reason, "disk-full") || g_str_equal (reason, "data-read-only");
+}
+
 void
 onb_cli_print_error (gboolean      json,
                      const GError *error)
@@ -150,14 +197,16 @@ onb_cli_read_lines (GInputStream    *stream,
 
 /**
  * onb_cli_open_batches:
- * @batch_id: the batch whose devices are wanted, 0 for the newest, or -1
- *   for every batch (then @batch and @devices are left alone)
+ * @batch_id: the batch whose devices are wanted (0: the newest); unused
+ *   without @batch
+ * @batch: (nullable): where the batch goes; %NULL for the device states of
+ *   every batch (then @devices is left alone too)
  *
  * Opens the station's registry and reads the journal's device states, as
  * `batches` and `missing` need them: the same two queries as the kiosk.
  */
 gboolean
-onb_cli_open_batches (const char       *config_path,
+onb_cli_open_batches (OnbConfig        *config,
                       gint64            batch_id,
                       OnbRegistry     **registry,
                       OnbBatch        **batch,
@@ -165,26 +214,20 @@ onb_cli_open_batches (const char       *config_path,
                       OnbDeviceStates **states,
                       GError          **error)
 {
-  g_autoptr(OnbConfig) config = NULL;
   g_autoptr(OnbJournal) journal = NULL;
   g_autofree const char **dev_euis = NULL;
-  g_autofree char *data_dir = NULL;
-  g_autofree char *registry_path = NULL;
-  g_autofree char *journal_path = NULL;
+  g_autofree char *data_dir = onb_config_get_data_dir (config);
+  g_autofree char *registry_path = onb_registry_default_path (data_dir);
+  g_autofree char *journal_path = onb_journal_default_path (data_dir);
 
-  if (!(config = onb_cli_load_config (config_path, FALSE, error)))
+  if (!(*registry = onb_registry_open_read_only (registry_path, error)))
     return FALSE;
-  data_dir = onb_config_get_data_dir (config);
-  registry_path = onb_registry_default_path (data_dir);
-  journal_path = onb_journal_default_path (data_dir);
-  if (!(*registry = onb_registry_open (registry_path, error)))
-    return FALSE;
-  if (batch_id >= 0)
+  if (batch != NULL)
     {
       if (!(*batch = onb_registry_get_batch (*registry, batch_id, devices, error)))
         return FALSE;
       dev_euis = onb_batch_devices_get_dev_euis (*devices);
     }
-  return (journal = onb_journal_open (journal_path, error)) != NULL &&
+  return (journal = onb_journal_open_read_only (journal_path, error)) != NULL &&
          (*states = onb_journal_get_device_states (journal, dev_euis, error)) != NULL;
 }

@@ -21,17 +21,17 @@ onb_cli_export (int    argc,
   g_autofree char *csv_path = NULL;
   g_autofree char *data_dir = NULL;
   g_autofree char *path = NULL;
-  int status;
   const GOptionEntry entries[] = {
-    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv_path, N_("Write the CSV to FILE"), N_("FILE") },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file"), N_("FILE") },
+    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv_path, N_("Write the CSV to FILE; “-”: to standard output"),
+      N_("FILE") },
     { NULL }
   };
 
   context = g_option_context_new (_("— one row per job, with times, outcome and reason (no secrets)"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
-    return status;
+  onb_cli_add_config_option (context, &config_path);
+  if (!onb_cli_parse_options (context, &argc, &argv))
+    return ONB_CLI_EXIT_USAGE;
   if (argc > 1 || csv_path == NULL)
     {
       g_printerr ("%s\n", _("Give the file to write with --csv FILE."));
@@ -39,16 +39,10 @@ onb_cli_export (int    argc,
     }
 
   if (!(config = onb_cli_load_config (config_path, FALSE, &error)))
-    {
-      onb_cli_print_error (FALSE, error);
-      return ONB_CLI_EXIT_USAGE;
-    }
+    return onb_cli_fail (FALSE, error);
   data_dir = onb_config_get_data_dir (config);
   path = onb_journal_default_path (data_dir);
-  if (!(journal = onb_journal_open (path, &error)) || !onb_journal_export_csv (journal, csv_path, &error))
-    {
-      onb_cli_print_error (FALSE, error);
-      return ONB_CLI_EXIT_REJECTED;
-    }
+  if (!(journal = onb_journal_open_read_only (path, &error)) || !onb_journal_export_csv (journal, csv_path, &error))
+    return onb_cli_fail (FALSE, error);
   return ONB_CLI_EXIT_OK;
 }

@@ -71,19 +71,18 @@ onb_cli_import (int    argc,
   g_autofree char *data_dir = NULL;
   g_autofree char *registry_path = NULL;
   gboolean json = FALSE, replace = FALSE;
-  int status;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the report as one JSON object"), NULL },
     { "replace", 0, 0, G_OPTION_ARG_NONE, &replace,
       N_("Overwrite devices already in the list with other values"), NULL },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file"), N_("FILE") },
     { NULL }
   };
 
   context = g_option_context_new (_("FILE — import the manufacturer's device list (all rows or none)"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
-    return status;
+  onb_cli_add_config_option (context, &config_path);
+  if (!onb_cli_parse_options (context, &argc, &argv))
+    return ONB_CLI_EXIT_USAGE;
   if (argc != 2)
     {
       g_printerr ("%s\n", _("Give exactly one CSV file."));
@@ -91,20 +90,14 @@ onb_cli_import (int    argc,
     }
 
   if (!(config = onb_cli_load_config (config_path, FALSE, &error)))
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_USAGE;
-    }
+    return onb_cli_fail (json, error);
   data_dir = onb_config_get_data_dir (config);
   registry_path = onb_registry_default_path (data_dir);
   if (!(registry = onb_registry_open (registry_path, &error)))
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_REJECTED;
-    }
+    return onb_cli_fail (json, error);
 
   onb_registry_import_file (registry, argv[1], replace ? ONB_REGISTRY_IMPORT_REPLACE : ONB_REGISTRY_IMPORT_NONE,
                             &report, &error);
   print_report (argv[1], report, error, json);
-  return error != NULL ? ONB_CLI_EXIT_REJECTED : ONB_CLI_EXIT_OK;
+  return error != NULL ? ONB_CLI_EXIT_FAILED : ONB_CLI_EXIT_OK;
 }

@@ -24,7 +24,7 @@ onb_cli_jobs (int    argc,
   g_autofree char *data_dir = NULL;
   g_autofree char *path = NULL;
   gboolean json = FALSE;
-  int limit = 0, state = -1, status;
+  int limit = 0, state = -1;
   const GOptionEntry entries[] = {
     { "state", 0, 0, G_OPTION_ARG_STRING, &state_name,
       N_("Only jobs in this state (queued, running, waiting, done, failed)"), N_("STATE") },
@@ -32,14 +32,14 @@ onb_cli_jobs (int    argc,
       N_("TEXT") },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("At most N jobs, newest first"), N_("N") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per job"), NULL },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file"), N_("FILE") },
     { NULL }
   };
 
   context = g_option_context_new (_("— list the jobs of the journal, newest first"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
-    return status;
+  onb_cli_add_config_option (context, &config_path);
+  if (!onb_cli_parse_options (context, &argc, &argv))
+    return ONB_CLI_EXIT_USAGE;
   if (argc > 1 || limit < 0 || (state_name != NULL && (state = onb_job_state_from_string (state_name)) < 0))
     {
       g_printerr ("%s\n", _("Unknown arguments; the states are queued, running, waiting, done and failed."));
@@ -47,18 +47,12 @@ onb_cli_jobs (int    argc,
     }
 
   if (!(config = onb_cli_load_config (config_path, FALSE, &error)))
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_USAGE;
-    }
+    return onb_cli_fail (json, error);
   data_dir = onb_config_get_data_dir (config);
   path = onb_journal_default_path (data_dir);
-  if (!(journal = onb_journal_open (path, &error)) ||
+  if (!(journal = onb_journal_open_read_only (path, &error)) ||
       !(jobs = onb_journal_list_jobs (journal, query, state, limit, &error)))
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_REJECTED;
-    }
+    return onb_cli_fail (json, error);
 
   for (guint i = 0; i < jobs->len; i++)
     onb_cli_print_job (jobs->pdata[i], json);

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "onb-cli-private.h"
+#include "onb-file.h"
 
 static void
 print_device (const OnbBatchDevice *device,
@@ -41,6 +42,7 @@ onb_cli_missing (int    argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(OnbConfig) config = NULL;
   g_autoptr(OnbRegistry) registry = NULL;
   g_autoptr(OnbDeviceStates) states = NULL;
   g_autoptr(GPtrArray) missing = NULL;
@@ -49,40 +51,36 @@ onb_cli_missing (int    argc,
   g_autofree char *csv_path = NULL;
   gboolean json = FALSE;
   gint64 batch_id = 0;
-  int status;
   const GOptionEntry entries[] = {
     { "batch", 0, 0, G_OPTION_ARG_INT64, &batch_id, N_("This batch (see “batches”); default the newest"),
       N_("ID") },
-    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv_path, N_("Also write the list as CSV to FILE (no secrets)"),
-      N_("FILE") },
+    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv_path,
+      N_("Also write the list as CSV to FILE (no secrets); “-”: only the CSV, to standard output"), N_("FILE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per device"), NULL },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file"), N_("FILE") },
     { NULL }
   };
 
   context = g_option_context_new (_("— the devices of a batch that are not done yet, with the last failure"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
-    return status;
+  onb_cli_add_config_option (context, &config_path);
+  if (!onb_cli_parse_options (context, &argc, &argv))
+    return ONB_CLI_EXIT_USAGE;
   if (argc > 1 || batch_id < 0)
     {
       g_printerr ("%s\n", _("This command takes no arguments but its options; --batch takes a batch number."));
       return ONB_CLI_EXIT_USAGE;
     }
 
-  if (!onb_cli_open_batches (config_path, batch_id, &registry, &batch, &missing, &states, &error))
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_REJECTED;
-    }
+  if (!(config = onb_cli_load_config (config_path, FALSE, &error)) ||
+      !onb_cli_open_batches (config, batch_id, &registry, &batch, &missing, &states, &error))
+    return onb_cli_fail (json, error);
   onb_batch_apply_states (batch, missing, states);
 
   if (csv_path != NULL && !onb_missing_devices_write_csv (missing, csv_path, &error))
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_REJECTED;
-    }
+    return onb_cli_fail (json, error);
 
+  if (g_strcmp0 (csv_path, ONB_FILE_STDOUT) == 0)
+    return ONB_CLI_EXIT_OK;
   for (guint i = 0; i < missing->len; i++)
     print_device (missing->pdata[i], batch->id, json);
   return ONB_CLI_EXIT_OK;

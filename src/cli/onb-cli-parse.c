@@ -147,20 +147,19 @@ onb_cli_parse (int    argc,
   g_autofree char *profile_ids = NULL;
   gboolean use_stdin = FALSE;
   ParseState state = { 0 };
-  int status;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &state.json, N_("One JSON object per code"), NULL },
     { "profile-ids", 0, 0, G_OPTION_ARG_STRING, &profile_ids,
       N_("Accepted Profile IDs, comma separated (default: the configured ones)"), N_("ID[,ID…]") },
     { "stdin", 0, 0, G_OPTION_ARG_NONE, &use_stdin, N_("Read one payload per line from standard input"), NULL },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file"), N_("FILE") },
     { NULL }
   };
 
   context = g_option_context_new (_("CODE… — classify and check label codes"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
-    return status;
+  onb_cli_add_config_option (context, &config_path);
+  if (!onb_cli_parse_options (context, &argc, &argv))
+    return ONB_CLI_EXIT_USAGE;
 
   if (!onb_cli_check_codes_or_stdin (argc, use_stdin))
     return ONB_CLI_EXIT_USAGE;
@@ -189,10 +188,7 @@ onb_cli_parse (int    argc,
       g_autoptr(OnbConfig) config = onb_cli_load_config (config_path, FALSE, &error);
 
       if (config == NULL)
-        {
-          onb_cli_print_error (FALSE, error);
-          return ONB_CLI_EXIT_USAGE;
-        }
+        return onb_cli_fail (state.json, error);
       state.profile_ids = onb_config_get_profile_ids (config);
     }
 
@@ -204,7 +200,7 @@ onb_cli_parse (int    argc,
         {
           g_printerr (_("Could not read standard input: %s\n"), error->message);
           g_strfreev (state.profile_ids);
-          return ONB_CLI_EXIT_USAGE;
+          return ONB_CLI_EXIT_FAILED;
         }
     }
   else
@@ -214,5 +210,5 @@ onb_cli_parse (int    argc,
     }
 
   g_strfreev (state.profile_ids);
-  return state.rejected > 0 ? ONB_CLI_EXIT_REJECTED : ONB_CLI_EXIT_OK;
+  return state.rejected > 0 ? ONB_CLI_EXIT_FAILED : ONB_CLI_EXIT_OK;
 }

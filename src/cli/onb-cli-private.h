@@ -10,19 +10,22 @@
 
 G_BEGIN_DECLS
 
-/* Exit codes shared by every command. */
+/* Exit codes, the same in every command (README, onboarder-cli(1)). */
 typedef enum
 {
-  ONB_CLI_EXIT_OK = 0,       /* everything accepted / done */
-  ONB_CLI_EXIT_REJECTED = 1, /* at least one item rejected or failed */
-  ONB_CLI_EXIT_USAGE = 2,    /* bad command line */
+  ONB_CLI_EXIT_OK = 0,     /* everything done, accepted or passed */
+  ONB_CLI_EXIT_FAILED = 1, /* the work failed: a code, row, job or check was refused or failed, a
+                            * cloud failed, the disk is full, the data folder is read-only */
+  ONB_CLI_EXIT_USAGE = 2,  /* a wrong command line or configuration */
 } OnbCliExit;
 
 typedef gboolean (*OnbCliLineFunc) (const char *line,
                                     gsize       length,
                                     gpointer    user_data);
 
-int         onb_cli_parse_options   (GOptionContext   *context,
+void        onb_cli_add_config_option (GOptionContext *context,
+                                       char          **config_path);
+gboolean    onb_cli_parse_options   (GOptionContext   *context,
                                      int              *argc,
                                      char           ***argv);
 gboolean    onb_cli_check_codes_or_stdin (int            argc,
@@ -33,6 +36,9 @@ OnbConfig  *onb_cli_load_config     (const char       *path,
 void        onb_cli_print_json      (json_object      *object);
 void        onb_cli_print_error     (gboolean          json,
                                      const GError     *error);
+int         onb_cli_fail            (gboolean          json,
+                                     const GError     *error);
+gboolean    onb_cli_is_station_fault (const GError    *error);
 void        onb_cli_json_add_string (json_object      *object,
                                      const char       *key,
                                      const char       *value);
@@ -42,7 +48,7 @@ gboolean    onb_cli_read_lines      (GInputStream     *stream,
                                      GError          **error);
 
 /* The registry, a batch and the journal's device states (batches, missing). */
-gboolean    onb_cli_open_batches    (const char       *config_path,
+gboolean    onb_cli_open_batches    (OnbConfig        *config,
                                      gint64            batch_id,
                                      OnbRegistry     **registry,
                                      OnbBatch        **batch,
@@ -58,15 +64,16 @@ int         onb_cli_parse           (int               argc,
 /* Options of every command that runs the job engine. */
 typedef struct
 {
-  char *config_path;
-  int   max_jobs;
-  int   timeout_s;
-  int   retry_min_ms;
-  int   retry_max_ms;
+  char  *config_path;
+  int    max_jobs;
+  double timeout_s;  /* 0: none */
+  int    retry_min_ms;
+  int    retry_max_ms;
 } OnbCliEngineOptions;
 
 void         onb_cli_add_engine_options     (GOptionContext      *context,
                                              OnbCliEngineOptions *options);
+gboolean     onb_cli_check_timeout          (double               timeout_s);
 void         onb_cli_engine_options_clear   (OnbCliEngineOptions *options);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (OnbCliEngineOptions, onb_cli_engine_options_clear)
 OnbEngine   *onb_cli_engine_start           (OnbConfig                 *config,
@@ -75,7 +82,7 @@ OnbEngine   *onb_cli_engine_start           (OnbConfig                 *config,
 /* FALSE when @timeout_s (0: none) ran out first. */
 gboolean     onb_cli_engine_wait            (OnbEngine           *engine,
                                              GPtrArray           *jobs,
-                                             guint                timeout_s);
+                                             double               timeout_s);
 void         onb_cli_engine_wait_journaled  (OnbEngine           *engine,
                                              GPtrArray           *jobs);
 json_object *onb_cli_job_to_json            (OnbJob              *job);

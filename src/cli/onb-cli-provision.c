@@ -84,7 +84,9 @@ stopped_cb (GObject      *object,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!onb_engine_shutdown_finish (ONB_ENGINE (object), result, &error))
+  /* Cancelled: that is the abandoning engine_stop() asked for. */
+  if (!onb_engine_shutdown_finish (ONB_ENGINE (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_warning ("%s", error->message);
   *(gboolean *) user_data = TRUE;
 }
@@ -107,10 +109,10 @@ engine_stop (OnbEngine *engine)
 gboolean
 onb_cli_engine_wait (OnbEngine *engine,
                      GPtrArray *jobs,
-                     guint      timeout_s)
+                     double     timeout_s)
 {
   gboolean timed_out = FALSE;
-  guint source = timeout_s > 0 ? g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out) : 0;
+  guint source = timeout_s > 0 ? g_timeout_add ((guint) (timeout_s * 1000), timeout_cb, &timed_out) : 0;
 
   while (!timed_out && !all_finished (engine, jobs))
     g_main_context_iteration (NULL, TRUE);
@@ -214,7 +216,7 @@ onb_cli_jobs_exit_status (GPtrArray *jobs)
 {
   for (guint i = 0; i < jobs->len; i++)
     if (onb_job_get_state (jobs->pdata[i]) != ONB_JOB_STATE_DONE)
-      return ONB_CLI_EXIT_REJECTED;
+      return ONB_CLI_EXIT_FAILED;
   return ONB_CLI_EXIT_OK;
 }
 
@@ -226,6 +228,7 @@ typedef struct
   GPtrArray *jobs;
   gboolean json;
   guint rejected;
+  gboolean station_fault; /* the disk is full or read-only: the rest is not sent either */
 } ProvisionState;
 
 static gboolean
@@ -259,7 +262,9 @@ submit_one (const char *data,
       else
         printf (_("REJECTED %s\n         %s\n"), g_utf8_validate (trimmed, -1, NULL) ? trimmed : "?",
                 error->message);
-      return TRUE;
+      /* One message for the condition, not one per code. */
+      state->station_fault = onb_cli_is_station_fault (error);
+      return !state->station_fault;
     }
   if (!g_ptr_array_find (state->jobs, job, NULL))
     g_ptr_array_add (state->jobs, g_steal_pointer (&job));
@@ -271,22 +276,34 @@ onb_cli_add_engine_options (GOptionContext      *context,
                             OnbCliEngineOptions *options)
 {
   const GOptionEntry entries[] = {
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &options->config_path, N_("Configuration file"), N_("FILE") },
     { "max-jobs", 0, 0, G_OPTION_ARG_INT, &options->max_jobs,
       N_("Jobs in flight at once (default: [kiosk] max_jobs, else 4)"), N_("N") },
-    { "timeout", 0, 0, G_OPTION_ARG_INT, &options->timeout_s,
-      N_("Give up waiting after this many seconds (jobs stay queued)"), N_("SECONDS") },
+    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &options->timeout_s,
+      N_("Give up waiting after this many seconds, such as 90 or 2.5 (jobs stay queued)"), N_("SECONDS") },
     /* For tests and benchmarks: backoff bounds. */
     { "retry-min-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->retry_min_ms, NULL, NULL },
     { "retry-max-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->retry_max_ms, NULL, NULL },
     { NULL }
   };
-  GOptionGroup *group = g_option_group_new ("engine", _("Job engine options"), _("Show the job engine options"),
-                                            NULL, NULL);
 
-  g_option_group_add_entries (group, entries);
-  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
-  g_option_context_add_group (context, group);
+  /* In the main group, so that the command's --help lists them. */
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  onb_cli_add_config_option (context, &options->config_path);
+}
+
+/**
+ * onb_cli_check_timeout:
+ *
+ * Returns: %FALSE, after saying so, when --timeout (seconds, decimals
+ *   allowed; 0 for none) is negative or too large to wait for.
+ */
+gboolean
+onb_cli_check_timeout (double timeout_s)
+{
+  if (timeout_s >= 0 && timeout_s <= G_MAXUINT / 1000)
+    return TRUE;
+  g_printerr (_("--timeout takes seconds from 0 (no limit) to %u, such as 90 or 2.5.\n"), G_MAXUINT / 1000);
+  return FALSE;
 }
 
 void
@@ -305,9 +322,8 @@ onb_cli_provision (int    argc,
   g_autoptr(OnbEngine) engine = NULL;
   g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_object_unref);
   g_auto(OnbCliEngineOptions) options = { 0 };
-  gboolean json = FALSE, use_stdin = FALSE, wait = TRUE, no_wait = FALSE;
+  gboolean json = FALSE, use_stdin = FALSE, wait = FALSE, no_wait = FALSE;
   ProvisionState state = { 0 };
-  int status;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per code"), NULL },
     { "stdin", 0, 0, G_OPTION_ARG_NONE, &use_stdin, N_("Read one code per line from standard input"), NULL },
@@ -320,18 +336,20 @@ onb_cli_provision (int    argc,
   context = g_option_context_new (_("CODE… — create devices in Blynk and The Things Stack"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   onb_cli_add_engine_options (context, &options);
-  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
-    return status;
-
-  if (!onb_cli_check_codes_or_stdin (argc, use_stdin))
+  if (!onb_cli_parse_options (context, &argc, &argv))
     return ONB_CLI_EXIT_USAGE;
+
+  if (!onb_cli_check_codes_or_stdin (argc, use_stdin) || !onb_cli_check_timeout (options.timeout_s))
+    return ONB_CLI_EXIT_USAGE;
+  if (wait && no_wait)
+    {
+      g_printerr ("%s\n", _("Give --wait or --no-wait, not both."));
+      return ONB_CLI_EXIT_USAGE;
+    }
 
   if (!(config = onb_cli_load_config (options.config_path, TRUE, &error)) ||
       !(engine = onb_cli_engine_start (config, &options, &error)))
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_USAGE;
-    }
+    return onb_cli_fail (json, error);
 
   state.engine = engine;
   state.jobs = jobs;
@@ -343,12 +361,14 @@ onb_cli_provision (int    argc,
       if (!onb_cli_read_lines (in, submit_one, &state, &error))
         {
           g_printerr (_("Could not read standard input: %s\n"), error->message);
-          return ONB_CLI_EXIT_USAGE;
+          return ONB_CLI_EXIT_FAILED;
         }
     }
   else
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc && !state.station_fault; i++)
       submit_one (argv[i], strlen (argv[i]), &state);
+  if (state.station_fault)
+    g_printerr ("%s\n", _("The codes after it were not sent either."));
 
   if (no_wait)
     onb_cli_engine_wait_journaled (engine, jobs);
@@ -359,6 +379,6 @@ onb_cli_provision (int    argc,
     onb_cli_print_job (jobs->pdata[i], json);
 
   if (state.rejected > 0)
-    return ONB_CLI_EXIT_REJECTED;
+    return ONB_CLI_EXIT_FAILED;
   return no_wait ? ONB_CLI_EXIT_OK : onb_cli_jobs_exit_status (jobs);
 }

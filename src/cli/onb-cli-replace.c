@@ -21,7 +21,6 @@ onb_cli_replace (int    argc,
   g_auto(OnbCliEngineOptions) options = { 0 };
   gboolean json = FALSE, delete_old = FALSE;
   OnbJob *job;
-  int status;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the job as JSON"), NULL },
     { "delete-old", 0, 0, G_OPTION_ARG_NONE, &delete_old,
@@ -32,8 +31,10 @@ onb_cli_replace (int    argc,
   context = g_option_context_new (_("OLD_CODE NEW_CODE — move a device's Blynk history to new hardware"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   onb_cli_add_engine_options (context, &options);
-  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
-    return status;
+  if (!onb_cli_parse_options (context, &argc, &argv))
+    return ONB_CLI_EXIT_USAGE;
+  if (!onb_cli_check_timeout (options.timeout_s))
+    return ONB_CLI_EXIT_USAGE;
   if (argc != 3)
     {
       g_printerr ("%s\n", _("Give the old device's code, then the new one's."));
@@ -42,18 +43,12 @@ onb_cli_replace (int    argc,
 
   if (!(config = onb_cli_load_config (options.config_path, TRUE, &error)) ||
       !(engine = onb_cli_engine_start (config, &options, &error)))
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_USAGE;
-    }
+    return onb_cli_fail (json, error);
 
   job = onb_engine_submit_replace (engine, argv[1], strlen (argv[1]), argv[2], strlen (argv[2]), delete_old, "cli",
                                    &error);
   if (job == NULL)
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_REJECTED;
-    }
+    return onb_cli_fail (json, error);
   g_ptr_array_add (jobs, job);
   onb_cli_engine_wait (engine, jobs, options.timeout_s);
   onb_cli_print_job (job, json);

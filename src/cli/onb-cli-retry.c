@@ -21,7 +21,7 @@ onb_cli_retry (int    argc,
   g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_object_unref);
   g_auto(OnbCliEngineOptions) options = { 0 };
   gboolean json = FALSE;
-  int status;
+  gint64 id = 0;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per job"), NULL },
     { NULL }
@@ -30,38 +30,32 @@ onb_cli_retry (int    argc,
   context = g_option_context_new (_("[JOB] — run a failed job again, or every failed and unfinished job"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   onb_cli_add_engine_options (context, &options);
-  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
-    return status;
+  if (!onb_cli_parse_options (context, &argc, &argv))
+    return ONB_CLI_EXIT_USAGE;
+  if (!onb_cli_check_timeout (options.timeout_s))
+    return ONB_CLI_EXIT_USAGE;
   if (argc > 2)
     {
       g_printerr ("%s\n", _("Give at most one job number."));
+      return ONB_CLI_EXIT_USAGE;
+    }
+  if (argc == 2 && (!g_ascii_string_to_signed (argv[1], 10, 1, G_MAXINT64, &id, NULL)))
+    {
+      g_printerr (_("“%s” is not a job number.\n"), argv[1]);
       return ONB_CLI_EXIT_USAGE;
     }
 
   /* Starting the engine already resumes every unfinished job. */
   if (!(config = onb_cli_load_config (options.config_path, TRUE, &error)) ||
       !(engine = onb_cli_engine_start (config, &options, &error)))
-    {
-      onb_cli_print_error (json, error);
-      return ONB_CLI_EXIT_USAGE;
-    }
+    return onb_cli_fail (json, error);
 
-  if (argc == 2)
+  if (id > 0)
     {
-      char *end = NULL;
-      gint64 id = g_ascii_strtoll (argv[1], &end, 10);
       OnbJob *job;
 
-      if (end == argv[1] || *end != '\0' || id <= 0)
-        {
-          g_printerr (_("“%s” is not a job number.\n"), argv[1]);
-          return ONB_CLI_EXIT_USAGE;
-        }
       if (!(job = onb_engine_retry (engine, id, &error)))
-        {
-          onb_cli_print_error (json, error);
-          return ONB_CLI_EXIT_REJECTED;
-        }
+        return onb_cli_fail (json, error);
       g_ptr_array_add (jobs, job);
     }
   else
@@ -74,10 +68,7 @@ onb_cli_retry (int    argc,
 
       if (!(journal = onb_journal_open (path, &error)) ||
           !(failed = onb_journal_list_jobs (journal, NULL, ONB_JOB_STATE_FAILED, 0, &error)))
-        {
-          onb_cli_print_error (json, error);
-          return ONB_CLI_EXIT_REJECTED;
-        }
+        return onb_cli_fail (json, error);
       for (guint i = 0; i < failed->len; i++)
         {
           OnbJob *job = onb_engine_retry (engine, onb_job_get_id (failed->pdata[i]), NULL);

@@ -139,7 +139,9 @@ on_code_detected (OnbScanner *scanner,
     state->n_rejected++;
   print_hit (state, hit, rejection);
 
-  if (state->max_codes > 0 && state->n_codes >= state->max_codes)
+  /* A full disk or read-only data folder: say it once and stop scanning. */
+  if ((state->max_codes > 0 && state->n_codes >= state->max_codes) ||
+      (engine_error != NULL && onb_cli_is_station_fault (engine_error)))
     g_main_loop_quit (state->loop);
 }
 
@@ -236,7 +238,6 @@ onb_cli_scan (int    argc,
   int hold_off = -1;
   guint sigint_id, sigterm_id;
   ScanState state = { 0 };
-  int status;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &state.json, N_("One JSON object per code"), NULL },
     { "provision", 0, 0, G_OPTION_ARG_NONE, &provision,
@@ -244,35 +245,35 @@ onb_cli_scan (int    argc,
     { "uri", 0, 0, G_OPTION_ARG_STRING, &uri, N_("Scan a video file or stream"), N_("URI") },
     { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline,
       N_("Scan the video of a GStreamer pipeline (gst-launch syntax)"), N_("DESCRIPTION") },
-    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout, N_("Stop after this many seconds"), N_("SECONDS") },
+    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout, N_("Stop after this many seconds, such as 90 or 2.5"),
+      N_("SECONDS") },
     { "max-codes", 0, 0, G_OPTION_ARG_INT, &max_codes, N_("Stop after this many codes"), N_("N") },
     { "hold-off", 0, 0, G_OPTION_ARG_INT, &hold_off,
       N_("Milliseconds a code must be out of sight before it counts again (default 3000)"), N_("MS") },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file"), N_("FILE") },
     { NULL }
   };
 
   context = g_option_context_new (_("[IMAGE…] — read label codes from images, a video or a pipeline"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((status = onb_cli_parse_options (context, &argc, &argv)) >= 0)
-    return status;
+  onb_cli_add_config_option (context, &config_path);
+  if (!onb_cli_parse_options (context, &argc, &argv))
+    return ONB_CLI_EXIT_USAGE;
 
   if ((argc > 1) + (uri != NULL) + (pipeline != NULL) != 1)
     {
       g_printerr ("%s\n", _("Give images, or --uri, or --pipeline (exactly one of them)."));
       return ONB_CLI_EXIT_USAGE;
     }
-  if (timeout < 0 || max_codes < 0 || hold_off < -1)
+  if (!onb_cli_check_timeout (timeout))
+    return ONB_CLI_EXIT_USAGE;
+  if (max_codes < 0 || hold_off < -1)
     {
-      g_printerr ("%s\n", _("--timeout, --max-codes and --hold-off cannot be negative."));
+      g_printerr ("%s\n", _("--max-codes and --hold-off cannot be negative."));
       return ONB_CLI_EXIT_USAGE;
     }
 
   if ((config = onb_cli_load_config (config_path, provision, &error)) == NULL)
-    {
-      onb_cli_print_error (state.json, error);
-      return ONB_CLI_EXIT_USAGE;
-    }
+    return onb_cli_fail (state.json, error);
   profile_ids = onb_config_get_profile_ids (config);
 
   if (provision)
@@ -280,10 +281,7 @@ onb_cli_scan (int    argc,
       OnbCliEngineOptions options = { .config_path = config_path };
 
       if ((engine = onb_cli_engine_start (config, &options, &error)) == NULL)
-        {
-          onb_cli_print_error (state.json, error);
-          return ONB_CLI_EXIT_USAGE;
-        }
+        return onb_cli_fail (state.json, error);
       state.engine = engine;
       state.jobs = jobs;
     }
@@ -336,13 +334,13 @@ onb_cli_scan (int    argc,
 
   if (engine != NULL)
     {
-      onb_cli_engine_wait (engine, jobs, timeout > 0 ? (guint) timeout + 1 : 0);
+      onb_cli_engine_wait (engine, jobs, timeout > 0 ? timeout + 1 : 0);
       for (guint i = 0; i < jobs->len; i++)
         onb_cli_print_job (jobs->pdata[i], state.json);
       if (onb_cli_jobs_exit_status (jobs) != ONB_CLI_EXIT_OK)
-        return ONB_CLI_EXIT_REJECTED;
+        return ONB_CLI_EXIT_FAILED;
     }
 
   return state.n_codes > 0 && state.n_rejected == 0 && state.n_failed == 0 ? ONB_CLI_EXIT_OK
-                                                                            : ONB_CLI_EXIT_REJECTED;
+                                                                            : ONB_CLI_EXIT_FAILED;
 }

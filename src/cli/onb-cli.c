@@ -6,6 +6,7 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "onb-cli-private.h"
@@ -35,10 +36,43 @@ static const OnbCliCommand commands[] = {
 static void
 print_usage (FILE *stream)
 {
-  fprintf (stream, "%s\n\n%s\n", _("Usage: onboarder-cli COMMAND [OPTIONS…]"), _("Commands:"));
+  fprintf (stream, "%s\n\n%s\n", _("Usage: onboarder-cli [-c FILE] COMMAND [OPTIONS…]"), _("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (stream, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
-  fprintf (stream, "\n%s\n", _("Run “onboarder-cli COMMAND --help” for the options of a command."));
+  fprintf (stream, "\n%s\n%s\n", _("Run “onboarder-cli COMMAND --help” for the options of a command."),
+           _("-c, --config FILE may come before or after the command."));
+}
+
+/* Moves `-c FILE`, `--config FILE` and `--config=FILE` given
+ * before the command to just after it, where every command's parser reads
+ * them. %FALSE when such an option lacks its file or a command after it. */
+static gboolean
+hoist_config_option (int    argc,
+                     char **argv)
+{
+  int command = 1;
+  char *name;
+
+  while (command < argc)
+    {
+      const char *arg = argv[command];
+
+      if (g_str_equal (arg, "-c") || g_str_equal (arg, "--config"))
+        command += 2;
+      else if (g_str_has_prefix (arg, "--config="))
+        command += 1;
+      else
+        break;
+    }
+  if (command == 1)
+    return TRUE;
+  if (command >= argc || argv[command][0] == '-')
+    return FALSE;
+
+  name = argv[command];
+  memmove (&argv[2], &argv[1], (command - 1) * sizeof (char *));
+  argv[1] = name;
+  return TRUE;
 }
 
 int
@@ -54,6 +88,13 @@ main (int    argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("onboarder-cli");
+
+  if (!hoist_config_option (argc, argv))
+    {
+      g_printerr ("%s\n", _("-c/--config takes a file and must be followed by a command."));
+      print_usage (stderr);
+      return ONB_CLI_EXIT_USAGE;
+    }
 
   if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
       g_str_equal (argv[1], "help"))

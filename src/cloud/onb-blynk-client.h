@@ -1,6 +1,7 @@
 /* onb-blynk-client.h: Blynk Platform API, OAuth2 (docs/design.md, The clouds)
  *
- * Speaks what ref/blynk-api.md documents (examples: tests/fixtures/blynk/).
+ * Speaks what docs/blynk-api.md describes (examples: tests/fixtures/blynk/);
+ * the transport is onb-blynk-call.c, the operations onb-blynk-client.c.
  * The client-credentials access token is cached, refreshed shortly before
  * `expires_in` runs out and once more when a request gets a 401. A
  * redirect from the wrong regional host is followed, over HTTPS and only
@@ -25,7 +26,27 @@
 
 G_BEGIN_DECLS
 
-/* The metafields every device of the template must have. */
+/* Names: a template's id is its "TMPL…" text (as in [blynk] template_id
+ * and the create call); its number is the numeric id the metafield calls
+ * take, found with resolve_template or on a device read. */
+
+/* set_metafields: the template's number is unknown, read it from the
+ * device first. */
+#define ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN 0
+
+/* The metafields every device of the template must have, by role; the
+ * names are Blynk's defaults (docs/blynk-api.md, "Integration metafields"),
+ * which [blynk] metafield_dev_eui, _join_eui, _app_key and _ttn_device
+ * override for a template whose fields were renamed. */
+typedef enum
+{
+  ONB_BLYNK_ROLE_DEV_EUI,
+  ONB_BLYNK_ROLE_JOIN_EUI,
+  ONB_BLYNK_ROLE_APP_KEY,
+  ONB_BLYNK_ROLE_TTN_DEVICE,
+} OnbBlynkRole;
+#define ONB_BLYNK_N_ROLES (ONB_BLYNK_ROLE_TTN_DEVICE + 1)
+
 #define ONB_BLYNK_METAFIELD_DEV_EUI    "Device EUI"
 #define ONB_BLYNK_METAFIELD_JOIN_EUI   "Join EUI"
 #define ONB_BLYNK_METAFIELD_APP_KEY    "Application Key"
@@ -34,7 +55,8 @@ G_BEGIN_DECLS
 #define ONB_TYPE_BLYNK_CLIENT (onb_blynk_client_get_type ())
 G_DECLARE_FINAL_TYPE (OnbBlynkClient, onb_blynk_client, ONB, BLYNK_CLIENT, GObject)
 
-/* Reads [blynk] server, client_id, client_secret, template_id, owner_id.
+/* Reads [blynk] server, client_id, client_secret, template_id, owner_id
+ * and the metafield_… names.
  * Fails with ONB_CLOUD_ERROR_NOT_CONFIGURED naming the missing key. */
 OnbBlynkClient  *onb_blynk_client_new                      (OnbHttpClient        *http,
                                                             OnbConfig            *config,
@@ -44,6 +66,9 @@ OnbBlynkClient  *onb_blynk_client_new                      (OnbHttpClient       
 const char      *onb_blynk_client_get_server               (OnbBlynkClient       *self);
 const char      *onb_blynk_client_get_template_id          (OnbBlynkClient       *self);
 gint64           onb_blynk_client_get_owner_id             (OnbBlynkClient       *self);
+/* The name of the metafield holding @role in this site's template. */
+const char      *onb_blynk_client_get_metafield_name       (OnbBlynkClient       *self,
+                                                            OnbBlynkRole          role);
 
 /* Gets a fresh access token now (the check's "credentials valid" item);
  * other calls do it on demand. */
@@ -97,13 +122,14 @@ OnbBlynkStaticToken *onb_blynk_client_find_static_token_finish (OnbBlynkClient  
                                                             GAsyncResult         *result,
                                                             GError              **error);
 
-/* The numeric id of a "TMPL…" template, needed by the metafield calls:
+/* The number of the template whose id is @template_id ("TMPL…"), needed
+ * by the metafield calls:
  * the entry of the organisation's template list
  * (`GET /api/v1/organization/templates`, paged) whose `templateIds` holds
  * it. Every template read is cached. ONB_CLOUD_ERROR_NOT_FOUND (and -1)
  * when the organisation has no such template. */
 void             onb_blynk_client_resolve_template_async   (OnbBlynkClient       *self,
-                                                            const char           *template_code,
+                                                            const char           *template_id,
                                                             GCancellable         *cancellable,
                                                             GAsyncReadyCallback   callback,
                                                             gpointer              user_data);
@@ -111,11 +137,11 @@ gint64           onb_blynk_client_resolve_template_finish  (OnbBlynkClient      
                                                             GAsyncResult         *result,
                                                             GError              **error);
 
-/* Metafield name → id of a template (numeric id), fetched once per template
+/* Metafield name → id of the template numbered @template_number, fetched once per template
  * and cached. Keys are names (char*), values metafield ids (gint64*).
  * (transfer container) */
 void             onb_blynk_client_get_metafields_async     (OnbBlynkClient       *self,
-                                                            gint64                template_id,
+                                                            gint64                template_number,
                                                             GCancellable         *cancellable,
                                                             GAsyncReadyCallback   callback,
                                                             gpointer              user_data);
@@ -123,16 +149,26 @@ GHashTable      *onb_blynk_client_get_metafields_finish    (OnbBlynkClient      
                                                             GAsyncResult         *result,
                                                             GError              **error);
 
+/* Keeps the templates' metafield lists (names and ids, nothing secret) in
+ * the file @path across processes, so the first job of a process writes
+ * its metafields right after the create instead of fetching the list
+ * first. A list read from @path is fetched again when a write with it is
+ * refused or it lacks a name; a file that cannot be read or decoded is
+ * ignored and written anew. */
+void             onb_blynk_client_set_metafield_cache      (OnbBlynkClient       *self,
+                                                            const char           *path);
+
 /* Writes each metafield of @values (name → value, both char*) on the
  * device, all requests concurrently; the first failure is returned after
  * every request has finished. An unknown name is
  * ONB_CLOUD_ERROR_INVALID_REQUEST naming it, and nothing is written. The
- * device's template id is looked up (get_device) when @template_id is 0.
+ * device's template number is read (get_device) when @template_number is
+ * ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN.
  * Blynk answers each write 204 without a body: verify by reading the
  * device back (onb_blynk_device_get_metafield()). */
 void             onb_blynk_client_set_metafields_async     (OnbBlynkClient       *self,
                                                             gint64                device_id,
-                                                            gint64                template_id,
+                                                            gint64                template_number,
                                                             GHashTable           *values,
                                                             GCancellable         *cancellable,
                                                             GAsyncReadyCallback   callback,

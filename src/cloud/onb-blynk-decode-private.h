@@ -3,8 +3,8 @@
  * Every decoder takes whatever JSON the server sent (any type, NULL for an
  * empty or non-JSON body), checks each type and size before use and fails
  * with ONB_CLOUD_ERROR_BAD_RESPONSE ("bad-response") in words that name
- * the answer and what is wrong with it. Shapes: ref/blynk-api.md, copied
- * into tests/fixtures/blynk/. No I/O: the fuzz target calls these directly.
+ * the answer and what is wrong with it. Shapes: docs/blynk-api.md, examples
+ * in tests/fixtures/blynk/. No I/O: the fuzz target calls these directly.
  */
 #pragma once
 

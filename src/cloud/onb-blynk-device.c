@@ -13,11 +13,11 @@ struct _OnbBlynkDevice
 {
   json_object *json;
   gint64       id;
-  gint64       template_id;
+  gint64       template_number;
   gint64       owner_id;
   const char  *name;          /* all strings point into json */
   const char  *token;
-  const char  *template_code;
+  const char  *template_id;
   gboolean     has_metafields;
   GHashTable  *metafields;    /* name → value, both into json */
 };
@@ -93,7 +93,7 @@ onb_blynk_device_new_from_json (json_object  *json,
 
   if (!onb_blynk_json_int (json, "id", TRUE, 1, G_MAXINT64, &self->id, what, error) ||
       !onb_blynk_json_string (json, "name", TRUE, &self->name, what, error) ||
-      !onb_blynk_json_int (json, "templateId", TRUE, 1, G_MAXINT64, &self->template_id, what, error))
+      !onb_blynk_json_int (json, "templateId", TRUE, 1, G_MAXINT64, &self->template_number, what, error))
     return NULL;
 
   /* The optional members: absent is fine, another type is not. */
@@ -102,7 +102,7 @@ onb_blynk_device_new_from_json (json_object  *json,
     onb_blynk_json_int (json, "ownerUserId", FALSE, 0, G_MAXINT64, &self->owner_id, what, &local_error);
   if (local_error == NULL &&
       onb_blynk_json_member (json, "hardwareInfo", json_type_object, FALSE, &hardware, what, &local_error))
-    onb_blynk_json_string (hardware, "templateId", FALSE, &self->template_code, what, &local_error);
+    onb_blynk_json_string (hardware, "templateId", FALSE, &self->template_id, what, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -165,19 +165,19 @@ onb_blynk_device_get_token (OnbBlynkDevice *self)
 }
 
 gint64
-onb_blynk_device_get_template_id (OnbBlynkDevice *self)
+onb_blynk_device_get_template_number (OnbBlynkDevice *self)
 {
   g_return_val_if_fail (self != NULL, 0);
 
-  return self->template_id;
+  return self->template_number;
 }
 
 const char *
-onb_blynk_device_get_template_code (OnbBlynkDevice *self)
+onb_blynk_device_get_template_id (OnbBlynkDevice *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return self->template_code;
+  return self->template_id;
 }
 
 gint64

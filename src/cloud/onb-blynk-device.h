@@ -28,10 +28,11 @@ gint64           onb_blynk_device_get_id          (OnbBlynkDevice  *self);
 const char      *onb_blynk_device_get_name        (OnbBlynkDevice  *self);
 /* The device's auth token, NULL when the server did not send one. */
 const char      *onb_blynk_device_get_token       (OnbBlynkDevice  *self);
-/* The numeric template id (`templateId`). */
-gint64           onb_blynk_device_get_template_id (OnbBlynkDevice  *self);
-/* The template's "TMPL…" code (`hardwareInfo.templateId`), or NULL. */
-const char      *onb_blynk_device_get_template_code (OnbBlynkDevice *self);
+/* The template's number (the device object's numeric `templateId`), which
+ * the metafield calls take. */
+gint64           onb_blynk_device_get_template_number (OnbBlynkDevice *self);
+/* The template's id, "TMPL…" (`hardwareInfo.templateId`), or NULL. */
+const char      *onb_blynk_device_get_template_id     (OnbBlynkDevice *self);
 /* `ownerUserId`, or 0 when the answer names no owner. */
 gint64           onb_blynk_device_get_owner_id    (OnbBlynkDevice  *self);
 /* TRUE when the answer carried `metaFieldValues` (a single-device read);

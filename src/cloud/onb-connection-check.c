@@ -174,11 +174,22 @@ auth_info_cb (GObject      *object,
     }
   else
     {
-      g_auto(GStrv) missing = onb_tts_client_missing_rights (check->tts, info);
+      gboolean blynk_creates = onb_tts_client_get_blynk_creates (check->tts);
+      /* Where Blynk makes the devices, Onboarder only reads them: writes
+       * serve replacing hardware alone (docs/design.md, Who creates the
+       * TTS device). */
+      g_auto(GStrv) missing = onb_tts_client_missing_rights (check->tts, info, !blynk_creates);
+      g_auto(GStrv) missing_writes = onb_tts_client_missing_rights (check->tts, info, TRUE);
 
       set_item (check, ITEM_TTS_API_KEY, TRUE, NULL, _("The Things Stack accepts the key."));
-      if (missing[0] == NULL)
+      if (missing[0] == NULL && !blynk_creates)
         set_item (check, ITEM_TTS_RIGHTS, TRUE, NULL, _("The key may create devices and write and read their keys."));
+      else if (missing[0] == NULL && missing_writes[0] == NULL)
+        set_item (check, ITEM_TTS_RIGHTS, TRUE, NULL,
+                  _("The key may read devices and their keys, which is all new boxes need while Blynk creates the devices; it may also create devices for replacing hardware."));
+      else if (missing[0] == NULL)
+        set_item (check, ITEM_TTS_RIGHTS, TRUE, NULL,
+                  _("The key may read devices and their keys, which is all new boxes need while Blynk creates the devices. Replacing hardware needs a key that may also create devices and edit their keys; without one, replacing is refused and old devices are not deleted."));
       else
         {
           g_autoptr(GString) list = g_string_new (NULL);
@@ -320,15 +331,13 @@ metafields_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  static const char * const needed[] = {
-    ONB_BLYNK_METAFIELD_DEV_EUI, ONB_BLYNK_METAFIELD_JOIN_EUI,
-    ONB_BLYNK_METAFIELD_APP_KEY, ONB_BLYNK_METAFIELD_TTN_DEVICE,
-  };
   GTask *task = user_data;
   Check *check = g_task_get_task_data (task);
   g_autoptr(GHashTable) map = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) missing = g_string_new (NULL);
+  g_autoptr(GString) has = g_string_new (NULL);
+  g_autoptr(GList) names = NULL;
 
   map = onb_blynk_client_get_metafields_finish (check->blynk, result, &error);
   if (map == NULL)
@@ -338,17 +347,29 @@ metafields_cb (GObject      *object,
       return;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (needed); i++)
-    if (!g_hash_table_contains (map, needed[i]))
-      g_string_append_printf (missing, "%s“%s”", missing->len > 0 ? ", " : "", needed[i]);
+  for (OnbBlynkRole role = 0; role < ONB_BLYNK_N_ROLES; role++)
+    {
+      const char *name = onb_blynk_client_get_metafield_name (check->blynk, role);
+
+      if (!g_hash_table_contains (map, name))
+        g_string_append_printf (missing, "%s“%s”", missing->len > 0 ? ", " : "", name);
+    }
+  names = g_list_sort (g_hash_table_get_keys (map), (GCompareFunc) g_strcmp0);
+  for (GList *l = names; l != NULL; l = l->next)
+    g_string_append_printf (has, "%s“%s”", has->len > 0 ? ", " : "", (const char *) l->data);
 
   if (missing->len == 0)
-    set_item (check, ITEM_BLYNK_METAFIELDS, TRUE, NULL, _("The template has the four metafields Onboarder fills in."));
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("The template has the four metafields Onboarder fills in. It has %s."), has->str);
+
+      set_item (check, ITEM_BLYNK_METAFIELDS, TRUE, NULL, message);
+    }
   else
     {
       g_autofree char *message =
-        g_strdup_printf (_("The template lacks the metafields %s. Add them (type Text) to the template in Blynk.Console."),
-                         missing->str);
+        g_strdup_printf (_("The template lacks the metafields %s; it has %s. Add them (type Text) to the template in Blynk.Console, or, if the template calls them otherwise, name its fields in [blynk] metafield_dev_eui, metafield_join_eui, metafield_app_key and metafield_ttn_device."),
+                         missing->str, has->len > 0 ? has->str : _("none"));
 
       set_item (check, ITEM_BLYNK_METAFIELDS, FALSE, "metafields-missing", message);
     }

@@ -9,7 +9,9 @@
  * The job engine records each step, so each is callable on its own:
  *   create_is → set(JS), set(NS), set(AS) concurrently → get(...) to verify;
  *   rollback: delete (AS, NS, JS, then IS; 404 counts as done).
- * onb_tts_client_create_device_async() chains the whole creation.
+ * Paths, bodies and field masks: docs/tts-api.md. What `check` and the
+ * setup page ask (rights, application, frequency plans, MAC/PHY pairs) is
+ * in onb-tts-check.c.
  */
 #pragma once
 
@@ -56,20 +58,14 @@ OnbTtsClient  *onb_tts_client_new                      (OnbHttpClient        *ht
                                                         OnbConfig            *config,
                                                         GError              **error);
 const char    *onb_tts_client_get_application_id       (OnbTtsClient         *self);
+/* [tts] created_by = blynk: Blynk's Automated Device Onboarding makes new
+ * devices in TTS (docs/blynk-api.md), Onboarder only finds them, waiting
+ * at most [tts] blynk_wait_s seconds per attempt. */
+#define ONB_TTS_BLYNK_WAIT_S_DEFAULT 120
+gboolean       onb_tts_client_get_blynk_creates        (OnbTtsClient         *self);
+guint          onb_tts_client_get_blynk_wait_s         (OnbTtsClient         *self);
 const char    *onb_tts_client_get_server_url           (OnbTtsClient         *self,
                                                         OnbTtsComponent       component);
-
-/* Whole creation: IS, then JS/NS/AS concurrently. An IS "already-exists"
- * (same device ID and EUIs in this application) is adopted and the
- * component records are (re)written, so calling it again is harmless. */
-void           onb_tts_client_create_device_async      (OnbTtsClient         *self,
-                                                        OnbTtsDevice         *device,
-                                                        GCancellable         *cancellable,
-                                                        GAsyncReadyCallback   callback,
-                                                        gpointer              user_data);
-gboolean       onb_tts_client_create_device_finish     (OnbTtsClient         *self,
-                                                        GAsyncResult         *result,
-                                                        GError              **error);
 
 /* Step 1: `POST {is}/api/v3/applications/{app}/devices`. A 409 is looked
  * into: ONB_CLOUD_ERROR_ALREADY_EXISTS when this application already holds
@@ -105,8 +101,8 @@ gboolean       onb_tts_client_set_finish               (OnbTtsClient         *se
                                                         json_object         **out_record,
                                                         GError              **error);
 
-/* The JSON body step 1 or 2 sends for @component (for tests and `--json`
- * dry runs; holds the keys, do not log it). (transfer full) */
+/* The JSON body step 1 or 2 sends for @component (holds the keys, do not
+ * log it). (transfer full) */
 json_object   *onb_tts_client_build_body               (OnbTtsClient         *self,
                                                         OnbTtsComponent       component,
                                                         OnbTtsDevice         *device,
@@ -135,6 +131,19 @@ gboolean       onb_tts_client_verify_device            (OnbTtsClient         *se
                                                         json_object          *end_device,
                                                         GError              **error);
 
+/* The device of this application whose DevEUI and JoinEUI are @device's,
+ * whatever its ID, from the Identity Server's search (onb-tts-search.c):
+ * its record (ids and timestamps), or NULL without an error when the
+ * application has none. Needs only the right to view devices.
+ * (transfer full) */
+void           onb_tts_client_find_by_eui_async        (OnbTtsClient         *self,
+                                                        OnbTtsDevice         *device,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+json_object   *onb_tts_client_find_by_eui_finish       (OnbTtsClient         *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
 /* Deletes from one component; 404 counts as success (already gone). */
 void           onb_tts_client_delete_from_async        (OnbTtsClient         *self,
                                                         OnbTtsComponent       component,
@@ -157,6 +166,8 @@ gboolean       onb_tts_client_delete_finish            (OnbTtsClient         *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
+/* ---- for `check` and the setup page (onb-tts-check.c) ---- */
+
 /* `GET {is}/api/v3/auth_info`. (transfer full) */
 void           onb_tts_client_get_auth_info_async      (OnbTtsClient         *self,
                                                         GCancellable         *cancellable,
@@ -166,10 +177,12 @@ json_object   *onb_tts_client_get_auth_info_finish     (OnbTtsClient         *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 /* The rights the provisioning needs that @auth_info lacks for this
- * application, as RIGHT_… names (empty vector when nothing is missing).
- * A key of another application lacks them all. (transfer full) */
+ * application, as RIGHT_… names (empty vector when nothing is missing):
+ * the read rights, and with @writes those that create devices and write
+ * their keys. A key of another application lacks them all. (transfer full) */
 char         **onb_tts_client_missing_rights           (OnbTtsClient         *self,
-                                                        json_object          *auth_info);
+                                                        json_object          *auth_info,
+                                                        gboolean              writes);
 
 /* The console's name of a RIGHT_… value, e.g. "Edit device keys in
  * application" for RIGHT_APPLICATION_DEVICES_WRITE_KEYS (translated); the

@@ -102,6 +102,24 @@ onb_tts_device_new (const char  *dev_eui,
 }
 
 OnbTtsDevice *
+onb_tts_device_new_with_id (OnbTtsDevice *self,
+                            const char   *device_id)
+{
+  OnbTtsDevice *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (device_id != NULL, NULL);
+
+  copy = g_atomic_rc_box_new0 (OnbTtsDevice);
+  copy->device_id = g_strdup (device_id);
+  copy->dev_eui = g_strdup (self->dev_eui);
+  copy->join_eui = g_strdup (self->join_eui);
+  copy->app_key = g_strdup (self->app_key);
+  copy->nwk_key = g_strdup (self->nwk_key);
+  return copy;
+}
+
+OnbTtsDevice *
 onb_tts_device_ref (OnbTtsDevice *self)
 {
   g_return_val_if_fail (self != NULL, NULL);

@@ -24,9 +24,14 @@ OnbTtsDevice  *onb_tts_device_new             (const char    *dev_eui,
                                                const char    *app_key,
                                                const char    *nwk_key,
                                                GError       **error);
+/* The same EUIs and keys under another device ID: a device made by
+ * someone else (Blynk's integration) that this box's job adopts. */
+OnbTtsDevice  *onb_tts_device_new_with_id     (OnbTtsDevice  *self,
+                                               const char    *device_id);
 OnbTtsDevice  *onb_tts_device_ref             (OnbTtsDevice  *self);
 void           onb_tts_device_unref           (OnbTtsDevice  *self);
-/* "eui-<dev eui in lower case>", the TTS device ID. */
+/* "eui-<dev eui in lower case>", the TTS device ID (unless made with
+ * onb_tts_device_new_with_id()). */
 const char    *onb_tts_device_get_device_id   (OnbTtsDevice  *self);
 const char    *onb_tts_device_get_dev_eui     (OnbTtsDevice  *self);
 const char    *onb_tts_device_get_join_eui    (OnbTtsDevice  *self);

@@ -8,6 +8,7 @@
 
 #include "onb-batch.h"
 #include "onb-csv.h"
+#include "onb-file.h"
 
 struct _OnbDeviceStates
 {
@@ -228,5 +229,5 @@ onb_missing_devices_write_csv (GPtrArray   *devices,
   g_autoptr(GString) out = g_string_new (NULL);
 
   onb_missing_devices_to_csv (devices, out);
-  return g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  return onb_file_write (path, out->str, out->len, ONB_FILE_WRITE_NONE, error);
 }

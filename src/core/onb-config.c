@@ -5,7 +5,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -13,6 +16,7 @@
 #include "onb-config.h"
 #include "onb-core-enums.h"
 #include "onb-error.h"
+#include "onb-file.h"
 
 ONB_DEFINE_ERROR_DOMAIN (onb_config_error, onb_config_error_get_type)
 
@@ -37,6 +41,7 @@ typedef enum
   VALUE_TTS_ID,
   VALUE_PROFILE_IDS,
   VALUE_PIN,
+  VALUE_CHOICE,   /* one of the spec's choices */
 } ValueKind;
 
 typedef struct
@@ -48,6 +53,7 @@ typedef struct
   gboolean required;
   gint64 max;     /* VALUE_NUMBER: largest value (smallest is min); else longest length */
   gint64 min;
+  const char *choices;  /* VALUE_CHOICE: the allowed values, separated by | */
 } KeySpec;
 
 /* Every key Onboarder knows; the names are part of the interface. The
@@ -59,6 +65,10 @@ static const KeySpec keys[] = {
   { "blynk", "client_secret",      VALUE_TOKEN,       TRUE,  TRUE,  1024 },
   { "blynk", "template_id",        VALUE_TEMPLATE_ID, FALSE, TRUE,  64 },
   { "blynk", "owner_id",           VALUE_NUMBER,      FALSE, TRUE,  G_MAXINT32, 1 },
+  { "blynk", "metafield_dev_eui",  VALUE_TEXT,        FALSE, FALSE, 128 },
+  { "blynk", "metafield_join_eui", VALUE_TEXT,        FALSE, FALSE, 128 },
+  { "blynk", "metafield_app_key",  VALUE_TEXT,        FALSE, FALSE, 128 },
+  { "blynk", "metafield_ttn_device", VALUE_TEXT,      FALSE, FALSE, 128 },
   { "tts",   "identity_server",    VALUE_URL,         FALSE, TRUE,  2048 },
   { "tts",   "join_server",        VALUE_URL,         FALSE, TRUE,  2048 },
   { "tts",   "network_server",     VALUE_URL,         FALSE, TRUE,  2048 },
@@ -70,6 +80,8 @@ static const KeySpec keys[] = {
   { "tts",   "phy_version",        VALUE_NAME,        FALSE, TRUE,  64 },
   { "tts",   "class_b",            VALUE_BOOLEAN,     FALSE, FALSE },
   { "tts",   "class_c",            VALUE_BOOLEAN,     FALSE, FALSE },
+  { "tts",   "created_by",         VALUE_CHOICE,      FALSE, FALSE, 0, 0, "onboarder|blynk" },
+  { "tts",   "blynk_wait_s",       VALUE_NUMBER,      FALSE, FALSE, 3600, 1 },
   { "labels", "profile_ids",       VALUE_PROFILE_IDS, FALSE, FALSE, 1024 },
   { "kiosk", "pin",                VALUE_PIN,         TRUE,  FALSE, 12, 4 },
   { "kiosk", "data_dir",           VALUE_TEXT,        FALSE, FALSE, 4096 },
@@ -154,30 +166,232 @@ onb_config_default_path (void)
   return g_steal_pointer (&user);
 }
 
+/* Far above any real configuration; a larger "configuration" is some
+ * other file. */
+#define MAX_FILE_SIZE (1024 * 1024)
+
+static gboolean
+read_file (const char  *path,
+           char       **contents,
+           gsize       *length,
+           GError     **error)
+{
+  g_autofree char *data = NULL;
+  struct stat st;
+  gssize n;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  int saved_errno = errno;
+
+  if (fd < 0 && saved_errno == ENOENT)
+    {
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_NOT_FOUND,
+                   _("No configuration at %s. Open Setup on the kiosk, or pass --config FILE."), path);
+      return FALSE;
+    }
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_UNREADABLE,
+                   _("The configuration %s cannot be read: %s"), path, g_strerror (fd < 0 ? saved_errno : errno));
+      if (fd >= 0)
+        close (fd);
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode) || st.st_size > MAX_FILE_SIZE)
+    {
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_UNREADABLE,
+                   _("The configuration %s is not a configuration file: it is not a regular file of at most 1 MB."),
+                   path);
+      close (fd);
+      return FALSE;
+    }
+
+  data = g_malloc (st.st_size + 1);
+  *length = 0;
+  while ((n = read (fd, data + *length, st.st_size - *length)) > 0 || (n < 0 && errno == EINTR))
+    *length += MAX (n, 0);
+  saved_errno = errno;
+  close (fd);
+  if (n < 0)
+    {
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_UNREADABLE,
+                   _("The configuration %s cannot be read: %s"), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  data[*length] = '\0';
+  *contents = g_steal_pointer (&data);
+  return TRUE;
+}
+
+static gboolean
+is_known_group (const char *group)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (g_str_equal (keys[i].group, group))
+      return TRUE;
+  return FALSE;
+}
+
+/* Names a key or section in a message only when Onboarder knows it:
+ * whatever else a file holds might be a line of some other file. */
+static char *
+shown_key (const char *group,
+           const char *key)
+{
+  if (group != NULL && key != NULL && find_key (group, key) != NULL)
+    return g_strdup_printf ("[%s] %s", group, key);
+  if (group != NULL && key != NULL && is_known_group (group))
+    return g_strdup_printf (_("an unknown key of [%s]"), group);
+  if (key != NULL)
+    return g_strdup (_("a key"));
+  if (group != NULL && is_known_group (group))
+    return g_strdup_printf ("[%s]", group);
+  return g_strdup (_("a section"));
+}
+
+typedef struct
+{
+  const char *path;
+  guint line;
+} Scan;
+
+G_GNUC_PRINTF (4, 5)
+static gboolean
+scan_error (Scan         *scan,
+            GError      **error,
+            int           code,
+            const char   *format,
+            ...)
+{
+  g_autofree char *what = NULL;
+  va_list args;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  /* TRANSLATORS: file, line number, what is wrong there */
+  g_set_error (error, ONB_CONFIG_ERROR, code, _("The configuration %s, line %u: %s"), scan->path, scan->line, what);
+  return FALSE;
+}
+
+/**
+ * scan_key_file:
+ *
+ * Reads the file's lines before GKeyFile does, because GKeyFile quietly
+ * cuts a value at a NUL, drops a value that is not UTF-8, keeps the last
+ * of two equal keys or sections, and quotes a bad line in its errors.
+ * Messages name the file, the line and what is wrong, never the line.
+ */
+static gboolean
+scan_key_file (const char  *path,
+               const char  *data,
+               gsize        length,
+               GError     **error)
+{
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) keys_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = NULL;
+  Scan scan = { path, 0 };
+  const char *end = data + length;
+
+  for (const char *line = data; line < end; )
+    {
+      const char *eol = memchr (line, '\n', end - line);
+      gsize len = (eol != NULL ? eol : end) - line;
+      g_autofree char *text = NULL;
+      const char *equals;
+
+      scan.line++;
+      if (memchr (line, '\0', len) != NULL)
+        return scan_error (&scan, error, ONB_CONFIG_ERROR_INVALID_VALUE,
+                           _("it holds a NUL byte, which no setting may contain. Type the line again."));
+      text = g_strstrip (g_strndup (line, len));
+      line = eol != NULL ? eol + 1 : end;
+
+      if (text[0] == '\0' || text[0] == '#')
+        {
+          if (!g_utf8_validate (text, -1, NULL))
+            return scan_error (&scan, error, ONB_CONFIG_ERROR_INVALID_VALUE,
+                               _("a comment holds text that is not UTF-8. Save the file as UTF-8."));
+          continue;
+        }
+
+      if (text[0] == '[')
+        {
+          gsize text_len = strlen (text);
+
+          if (text[text_len - 1] != ']' || text_len < 3)
+            return scan_error (&scan, error, ONB_CONFIG_ERROR_UNREADABLE,
+                               _("a section must be written as [name], such as [blynk]."));
+          text[text_len - 1] = '\0';
+          g_free (group);
+          group = g_strdup (text + 1);
+          if (!g_utf8_validate (group, -1, NULL))
+            return scan_error (&scan, error, ONB_CONFIG_ERROR_INVALID_VALUE,
+                               _("the name of a section is not UTF-8 text."));
+          if (!g_hash_table_add (groups, g_strdup (group)))
+            {
+              g_autofree char *shown = shown_key (group, NULL);
+
+              return scan_error (&scan, error, ONB_CONFIG_ERROR_INVALID_VALUE,
+                                 _("%s appears a second time. Keep one of them, with every key once."), shown);
+            }
+          continue;
+        }
+
+      if ((equals = strchr (text, '=')) == NULL)
+        return scan_error (&scan, error, ONB_CONFIG_ERROR_UNREADABLE,
+                           _("the line is neither a [section], a key=value nor a # comment."));
+      {
+        g_autofree char *key = g_strstrip (g_strndup (text, equals - text));
+        g_autofree char *group_key = NULL;
+        g_autofree char *shown = NULL;
+
+        if (!g_utf8_validate (key, -1, NULL))
+          return scan_error (&scan, error, ONB_CONFIG_ERROR_INVALID_VALUE,
+                             _("the name of a key is not UTF-8 text."));
+        shown = shown_key (group, key);
+        if (group == NULL)
+          return scan_error (&scan, error, ONB_CONFIG_ERROR_UNREADABLE,
+                             _("%s comes before any [section]."), shown);
+        if (!g_utf8_validate (equals + 1, -1, NULL))
+          return scan_error (&scan, error, ONB_CONFIG_ERROR_INVALID_VALUE,
+                             _("%s holds text that is not UTF-8. Type it again."), shown);
+        group_key = g_strdup_printf ("%s\n%s", group, key);
+        if (!g_hash_table_add (keys_seen, g_steal_pointer (&group_key)))
+          return scan_error (&scan, error, ONB_CONFIG_ERROR_INVALID_VALUE,
+                             _("%s is given a second time. Keep only one of them."), shown);
+      }
+    }
+
+  return TRUE;
+}
+
 /**
  * onb_config_load:
  * @path: (nullable): the file, or %NULL for onb_config_default_path()
  *
  * Returns: (transfer full): the configuration, or %NULL with @error set.
+ *   No message ever quotes the file: it may be any file the user can read.
  */
 OnbConfig *
 onb_config_load (const char  *path,
                  GError     **error)
 {
   g_autoptr(OnbConfig) self = onb_config_new ();
-  g_autoptr(GError) local_error = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
 
   self->path = path != NULL ? g_strdup (path) : onb_config_default_path ();
 
-  if (!g_key_file_load_from_file (self->keyfile, self->path, G_KEY_FILE_KEEP_COMMENTS, &local_error))
+  if (!read_file (self->path, &data, &length, error) ||
+      !scan_key_file (self->path, data, length, error))
+    return NULL;
+
+  if (!g_key_file_load_from_data (self->keyfile, data, length, G_KEY_FILE_KEEP_COMMENTS, NULL))
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_NOT_FOUND,
-                     _("No configuration at %s. Open Setup on the kiosk, or pass --config FILE."),
-                     self->path);
-      else
-        g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_UNREADABLE,
-                     _("The configuration %s cannot be read: %s"), self->path, local_error->message);
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_UNREADABLE,
+                   _("The configuration %s is not a configuration file of [sections] and key=value lines."),
+                   self->path);
       return NULL;
     }
 
@@ -222,9 +436,7 @@ onb_config_save (OnbConfig   *self,
   dir = g_path_get_dirname (self->path);
 
   if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      !g_file_set_contents_full (self->path, data, length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, &local_error))
+      !onb_file_write (self->path, data, length, ONB_FILE_WRITE_PRIVATE, &local_error))
     {
       g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_WRITE_FAILED,
                    _("The configuration could not be saved to %s: %s"), self->path,
@@ -551,6 +763,19 @@ onb_config_validate_value (const char  *group,
       g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
                    _("%s may hold only letters, digits and _, as in EU_863_870_TTN or MAC_V1_0_3."), shown);
       return FALSE;
+
+    case VALUE_CHOICE:
+      {
+        g_auto(GStrv) choices = g_strsplit (spec->choices, "|", -1);
+        g_autofree char *listed = NULL;
+
+        if (g_strv_contains ((const char * const *) choices, value))
+          return TRUE;
+        listed = g_strjoinv (_(" or "), choices);
+        g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                     _("%s must be %s."), shown, listed);
+        return FALSE;
+      }
 
     case VALUE_TEXT:
     default:

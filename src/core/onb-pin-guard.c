@@ -10,7 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -169,7 +169,7 @@ load (OnbPinGuard  *self,
       return FALSE;
     }
 
-  /* An empty file is the one a probe for writing left behind. */
+  /* An empty record: no wrong PIN yet. */
   if (!g_key_file_has_group (keyfile, GROUP))
     return TRUE;
   if (!read_number (self, keyfile, "wrong_in_a_row", ONB_PIN_ATTEMPTS_PER_WAIT - 1, &value, error))
@@ -237,21 +237,18 @@ save (OnbPinGuard *self)
   self->memory_only = error != NULL;
 }
 
-/* Whether the record can be written, without changing it: a missing one
- * is created empty (which reads as "no wrong PINs"). */
+/* Whether the record can be written, without writing anything: `check`
+ * and History only look. (A read-only mount says no even to root.) */
 static gboolean
 can_write (const char *path)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  int fd;
 
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    return TRUE;  /* made with the data folder, on the first wrong PIN */
-  fd = g_open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return FALSE;
-  g_close (fd, NULL);
-  return TRUE;
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return g_access (path, W_OK) == 0;
+  if (g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return g_access (dir, W_OK) == 0;
+  return TRUE;  /* made with the data folder, on the first wrong PIN */
 }
 
 OnbPinGuard *

@@ -1,32 +1,25 @@
 /* onb-registry.c: the manufacturer's device list, in SQLite (docs/design.md, The device list)
  *
- * An import validates the whole file first and only then writes, in one
- * transaction: a half-imported list would make some boxes "unknown" for
- * no visible reason.
+ * What an import reads and checks is in onb-registry-import.c; here are
+ * the entries, the SQL, and the one transaction an import writes in.
  */
 
 #define G_LOG_DOMAIN "onb-registry"
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <sqlite3.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
 #include "onb-batch.h"
 #include "onb-core-enums.h"
 #include "onb-csv.h"
 #include "onb-error.h"
-#include "onb-registry.h"
+#include "onb-registry-private.h"
+#include "onb-sqlite.h"
 
 ONB_DEFINE_ERROR_DOMAIN (onb_registry_error, onb_registry_error_get_type)
-
-#define BUSY_TIMEOUT_MS 10000
 
 struct _OnbRegistryEntry
 {
@@ -140,10 +133,8 @@ empty_to_null (const char *text)
   return text != NULL && *text != '\0' ? g_strdup (text) : NULL;
 }
 
-/* Metafields are stored as a printed GVariant a{ss}, sorted, so two
- * imports of the same row compare equal as text. */
-static char *
-metafields_serialize (GHashTable *metafields)
+char *
+onb_registry_metafields_serialize (GHashTable *metafields)
 {
   GList *names = g_list_sort (g_hash_table_get_keys (metafields), (GCompareFunc) strcmp);
   GVariantBuilder builder;
@@ -192,15 +183,15 @@ make_blynk_name (const char *device_name,
   return g_strconcat ("eui-", lower, NULL);
 }
 
-static OnbRegistryEntry *
-entry_new (const char *dev_eui,
-           const char *join_eui,
-           const char *app_key,
-           const char *nwk_key,
-           const char *static_token,
-           const char *device_name,
-           const char *profile_id,
-           GHashTable *metafields)
+OnbRegistryEntry *
+onb_registry_entry_new (const char *dev_eui,
+                        const char *join_eui,
+                        const char *app_key,
+                        const char *nwk_key,
+                        const char *static_token,
+                        const char *device_name,
+                        const char *profile_id,
+                        GHashTable *metafields)
 {
   OnbRegistryEntry *self = g_new0 (OnbRegistryEntry, 1);
 
@@ -241,28 +232,41 @@ onb_registry_init (OnbRegistry *self)
 }
 
 static void
+describe_error (GError         **error,
+                OnbSqliteStage   stage,
+                const char      *path,
+                const char      *detail)
+{
+  switch (stage)
+    {
+    case ONB_SQLITE_STAGE_FOLDER:
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                   _("The folder “%s” for the device list cannot be made: %s."), path, detail);
+      break;
+    case ONB_SQLITE_STAGE_FILE:
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                   _("The device list database “%s” cannot be made private to this station: %s."), path, detail);
+      break;
+    case ONB_SQLITE_STAGE_DATABASE:
+    default:
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                   _("The device list database cannot be used (%s). Check the disk of the station."), detail);
+      break;
+    }
+}
+
+static const OnbSqliteErrors registry_errors = {
+  .domain = onb_registry_error_quark,
+  .failed_code = ONB_REGISTRY_ERROR_DATABASE,
+  .disk_full_code = ONB_REGISTRY_ERROR_DISK_FULL,
+  .read_only_code = ONB_REGISTRY_ERROR_DATA_READ_ONLY,
+  .describe = describe_error,
+};
+static void
 set_db_error (GError  **error,
               sqlite3  *db)
 {
-  g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-               _("The device list database cannot be used (%s). Check the disk of the station."),
-               db != NULL ? sqlite3_errmsg (db) : "out of memory");
-}
-
-int
-onb_sqlite_exec_retry (sqlite3    *db,
-                       const char *sql)
-{
-  int rc;
-
-  for (guint i = 0; i < 200; i++)
-    {
-      rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
-      if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
-        break;
-      g_usleep (50 * 1000);
-    }
-  return rc;
+  onb_sqlite_set_error (&registry_errors, db, error);
 }
 
 char *
@@ -271,82 +275,35 @@ onb_registry_default_path (const char *data_dir)
   return g_build_filename (data_dir, "registry.sqlite", NULL);
 }
 
-static gboolean
-has_column (sqlite3    *db,
-            const char *column)
+/* Version 1: databases made before user_version was kept lack the nwk_key
+ * (LoRaWAN 1.1) and batch_id columns, and rows imported before batches
+ * existed become one batch, so that every device belongs to one. */
+static int
+migrate_batches (sqlite3 *db)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM devices LIMIT 0", column);
-  sqlite3_stmt *stmt = NULL;
-  gboolean found = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK;
+  int rc;
 
-  sqlite3_finalize (stmt);
-  return found;
+  if ((rc = onb_sqlite_add_column (db, "devices", "nwk_key", "TEXT")) != SQLITE_OK ||
+      (rc = onb_sqlite_add_column (db, "devices", "batch_id", "INTEGER")) != SQLITE_OK)
+    return rc;
+  return sqlite3_exec (db,
+                       "INSERT INTO batches (file_name, imported_at, n_rows)"
+                       "  SELECT NULL, min(imported_at), count(*) FROM devices WHERE batch_id IS NULL"
+                       "  HAVING count(*) > 0;"
+                       "UPDATE devices SET batch_id = last_insert_rowid() WHERE batch_id IS NULL;"
+                       "CREATE INDEX IF NOT EXISTS devices_by_batch ON devices (batch_id, dev_eui);",
+                       NULL, NULL, NULL);
 }
 
-/* Databases made by older versions lack the nwk_key (LoRaWAN 1.1) and
- * batch_id columns. Another process opening the same file may add one
- * first: look again. */
-static gboolean
-add_column (sqlite3    *db,
-            const char *column,
-            const char *type)
-{
-  g_autofree char *sql = g_strdup_printf ("ALTER TABLE devices ADD COLUMN %s %s", column, type);
+static const OnbSqliteMigration migrations[] = { migrate_batches };
 
-  return has_column (db, column) || onb_sqlite_exec_retry (db, sql) == SQLITE_OK || has_column (db, column);
-}
-
-/* Rows imported before batches existed become one batch, so that every
- * device belongs to one. */
-static const char migrate_batches[] =
-  "BEGIN IMMEDIATE;"
-  "INSERT INTO batches (file_name, imported_at, n_rows)"
-  "  SELECT NULL, min(imported_at), count(*) FROM devices WHERE batch_id IS NULL HAVING count(*) > 0;"
-  "UPDATE devices SET batch_id = last_insert_rowid() WHERE batch_id IS NULL;"
-  "CREATE INDEX IF NOT EXISTS devices_by_batch ON devices (batch_id, dev_eui);"
-  "COMMIT;";
-
-/* The file holds every AppKey and static token: only its owner may read it,
- * whatever the umask (SQLite gives the -wal and -shm files the mode of the
- * database). A file an older version made with the umask's mode is
- * tightened too. */
-static gboolean
-create_private_file (const char  *path,
-                     GError     **error)
-{
-  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  struct stat st;
-
-  if (fd < 0 || fstat (fd, &st) != 0 || ((st.st_mode & 0077) != 0 && fchmod (fd, 0600) != 0))
-    {
-      int saved_errno = errno;
-
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-                   _("The device list database “%s” cannot be made private to this station: %s."),
-                   path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  close (fd);
-  return TRUE;
-}
-
+/* The file holds every AppKey and static token: onb_sqlite_open() makes
+ * it private. */
 static sqlite3 *
-open_connection (const char  *path,
-                 GError     **error)
+open_database (const char  *path,
+               GError     **error)
 {
-  sqlite3 *db = NULL;
-
-  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                       NULL) != SQLITE_OK ||
-      sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-      onb_sqlite_exec_retry (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") != SQLITE_OK)
-    {
-      set_db_error (error, db);
-      g_clear_pointer (&db, sqlite3_close);
-    }
-  return db;
+  return onb_sqlite_open (path, schema, migrations, G_N_ELEMENTS (migrations), &registry_errors, error);
 }
 
 OnbRegistry *
@@ -354,29 +311,25 @@ onb_registry_open (const char  *path,
                    GError     **error)
 {
   g_autoptr(OnbRegistry) self = g_object_new (ONB_TYPE_REGISTRY, NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-                   _("The folder “%s” for the device list cannot be made: %s."), dir, g_strerror (saved_errno));
-      return NULL;
-    }
 
   self->path = g_strdup (path);
-  if (!create_private_file (path, error) || !(self->db = open_connection (path, error)))
+  if (!(self->db = open_database (path, error)))
     return NULL;
-  if (onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK ||
-      !add_column (self->db, "nwk_key", "TEXT") ||
-      !add_column (self->db, "batch_id", "INTEGER") ||
-      onb_sqlite_exec_retry (self->db, migrate_batches) != SQLITE_OK)
+  return g_steal_pointer (&self);
+}
+
+OnbRegistry *
+onb_registry_open_read_only (const char  *path,
+                             GError     **error)
+{
+  g_autoptr(OnbRegistry) self = g_object_new (ONB_TYPE_REGISTRY, NULL);
+
+  self->path = g_strdup (path);
+  if (onb_sqlite_open_read_only (path, schema, &self->db) != SQLITE_OK)
     {
       set_db_error (error, self->db);
       return NULL;
     }
-
   return g_steal_pointer (&self);
 }
 
@@ -409,7 +362,7 @@ entry_from_row (sqlite3_stmt *stmt)
 {
   g_autoptr(GHashTable) metafields = metafields_parse (column_text (stmt, 7));
 
-  return entry_new (column_text (stmt, 0), column_text (stmt, 1), column_text (stmt, 2), column_text (stmt, 3),
+  return onb_registry_entry_new (column_text (stmt, 0), column_text (stmt, 1), column_text (stmt, 2), column_text (stmt, 3),
                     column_text (stmt, 4), column_text (stmt, 5), column_text (stmt, 6), metafields);
 }
 
@@ -536,460 +489,6 @@ onb_registry_resolve (OnbRegistry    *self,
 
 /* Import */
 
-void
-onb_import_report_free (OnbImportReport *report)
-{
-  if (report == NULL)
-    return;
-  g_ptr_array_unref (report->problems);
-  g_free (report);
-}
-
-static void
-import_problem_free (OnbImportProblem *problem)
-{
-  g_free (problem->column);
-  g_free (problem->reason);
-  g_free (problem->message);
-  g_free (problem);
-}
-
-static OnbImportReport *
-import_report_new (void)
-{
-  OnbImportReport *report = g_new0 (OnbImportReport, 1);
-
-  report->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) import_problem_free);
-  return report;
-}
-
-OnbImportReport *
-onb_import_report_copy (const OnbImportReport *report)
-{
-  OnbImportReport *copy = import_report_new ();
-
-  copy->n_rows = report->n_rows;
-  copy->n_added = report->n_added;
-  copy->n_unchanged = report->n_unchanged;
-  copy->n_replaced = report->n_replaced;
-  copy->batch_id = report->batch_id;
-  for (guint i = 0; i < report->problems->len; i++)
-    {
-      const OnbImportProblem *problem = report->problems->pdata[i];
-      OnbImportProblem *dup = g_new0 (OnbImportProblem, 1);
-
-      dup->row = problem->row;
-      dup->column = g_strdup (problem->column);
-      dup->reason = g_strdup (problem->reason);
-      dup->message = g_strdup (problem->message);
-      g_ptr_array_add (copy->problems, dup);
-    }
-  return copy;
-}
-
-G_DEFINE_BOXED_TYPE (OnbImportReport, onb_import_report, onb_import_report_copy, onb_import_report_free)
-
-G_GNUC_PRINTF (5, 6)
-static void
-add_problem (OnbImportReport *report,
-             guint            row,
-             const char      *column,
-             const char      *reason,
-             const char      *format,
-             ...)
-{
-  OnbImportProblem *problem = g_new0 (OnbImportProblem, 1);
-  va_list args;
-
-  va_start (args, format);
-  problem->row = row;
-  problem->column = g_strdup (column);
-  problem->reason = g_strdup (reason);
-  problem->message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_ptr_array_add (report->problems, problem);
-}
-
-typedef enum
-{
-  COLUMN_DEV_EUI,
-  COLUMN_JOIN_EUI,
-  COLUMN_APP_KEY,
-  COLUMN_NWK_KEY,
-  COLUMN_STATIC_TOKEN,
-  COLUMN_DEVICE_NAME,
-  COLUMN_PROFILE_ID,
-  N_KNOWN_COLUMNS,
-  COLUMN_METAFIELD = N_KNOWN_COLUMNS,
-} Column;
-
-/* Header names, compared in lower case without spaces, '_' or '-'. */
-static const struct
-{
-  Column column;
-  const char *name;
-} aliases[] = {
-  { COLUMN_DEV_EUI, "deviceeui" },
-  { COLUMN_DEV_EUI, "deveui" },
-  { COLUMN_JOIN_EUI, "joineui" },
-  { COLUMN_JOIN_EUI, "appeui" },
-  { COLUMN_APP_KEY, "applicationkey" },
-  { COLUMN_APP_KEY, "appkey" },
-  { COLUMN_NWK_KEY, "networkkey" },
-  { COLUMN_NWK_KEY, "nwkkey" },
-  { COLUMN_STATIC_TOKEN, "statictoken" },
-  { COLUMN_DEVICE_NAME, "devicename" },
-  { COLUMN_PROFILE_ID, "profileid" },
-};
-
-static Column
-column_for_header (const char *header)
-{
-  g_autoptr(GString) folded = g_string_new (NULL);
-
-  for (const char *c = header; *c; c++)
-    if (*c != ' ' && *c != '_' && *c != '-' && *c != '\t')
-      g_string_append_c (folded, g_ascii_tolower (*c));
-
-  for (guint i = 0; i < G_N_ELEMENTS (aliases); i++)
-    if (g_str_equal (folded->str, aliases[i].name))
-      return aliases[i].column;
-  return COLUMN_METAFIELD;
-}
-
-static const char *
-column_title (Column column)
-{
-  static const char *titles[] = { "Device EUI", "Join EUI", "Application Key", "Network Key",
-                                  "Static Token",
-                                  "Device Name", "Profile ID" };
-  return titles[column];
-}
-
-/* Names and metafield values go to Blynk as they are: found at import, a
- * value Blynk would refuse (a name over 255 characters) or that breaks
- * its one-line text (a line break from a spreadsheet cell) is named by its
- * row, not discovered box by box at provisioning. The value itself may be
- * huge or unprintable and is not repeated. */
-static gboolean
-check_text (OnbImportReport *report,
-            guint            row,
-            const char      *header,
-            const char      *value,
-            const char      *too_long_reason)
-{
-  glong n_chars = 0;
-
-  for (const char *c = value; *c != '\0'; c = g_utf8_next_char (c), n_chars++)
-    if (g_unichar_iscntrl (g_utf8_get_char (c)))
-      {
-        add_problem (report, row, header, "control-character",
-                     _("Row %u: the “%s” value holds a line break or another control character. "
-                       "Put it on one line."), row, header);
-        return FALSE;
-      }
-  if (n_chars > ONB_REGISTRY_MAX_TEXT_CHARS)
-    {
-      add_problem (report, row, header, too_long_reason,
-                   _("Row %u: the “%s” value has %ld characters; at most %u are allowed."),
-                   row, header, n_chars, ONB_REGISTRY_MAX_TEXT_CHARS);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Checks one cell; returns the normalised value, or NULL after adding a
- * problem. Empty optional cells come back as "". */
-static char *
-check_cell (OnbImportReport *report,
-            guint            row,
-            Column           column,
-            const char      *header,
-            const char      *raw)
-{
-  g_autofree char *value = g_strstrip (g_strdup (raw));
-  g_autoptr(GError) error = NULL;
-
-  switch (column)
-    {
-    case COLUMN_DEV_EUI:
-      if (!onb_hex_is_valid (value, 16) || strspn (value, "0") == 16)
-        {
-          add_problem (report, row, header, "bad-dev-eui",
-                       _("Row %u: the Device EUI “%s” is not 16 hexadecimal digits (and must not be all zero)."),
-                       row, value);
-          return NULL;
-        }
-      return g_ascii_strup (value, -1);
-
-    case COLUMN_JOIN_EUI:
-      if (!onb_hex_is_valid (value, 16))
-        {
-          add_problem (report, row, header, "bad-join-eui",
-                       _("Row %u: the Join EUI “%s” is not 16 hexadecimal digits."), row, value);
-          return NULL;
-        }
-      return g_ascii_strup (value, -1);
-
-    case COLUMN_APP_KEY:
-      /* The value is a secret: never repeat it. */
-      if (!onb_hex_is_valid (value, 32))
-        {
-          add_problem (report, row, header, "bad-app-key",
-                       _("Row %u: the Application Key is not 32 hexadecimal digits."), row);
-          return NULL;
-        }
-      return g_ascii_strup (value, -1);
-
-    case COLUMN_NWK_KEY:
-      /* Optional (LoRaWAN 1.1 only), and as secret as the AppKey. */
-      if (*value != '\0' && !onb_hex_is_valid (value, 32))
-        {
-          add_problem (report, row, header, "bad-nwk-key",
-                       _("Row %u: the Network Key is not 32 hexadecimal digits."), row);
-          return NULL;
-        }
-      return g_ascii_strup (value, -1);
-
-    case COLUMN_STATIC_TOKEN:
-      if (*value != '\0')
-        {
-          g_autoptr(OnbCode) code = onb_code_parse (value, -1, NULL);
-
-          if (code == NULL || onb_code_get_kind (code) != ONB_CODE_KIND_BLYNK_STATIC_TOKEN)
-            {
-              add_problem (report, row, header, "malformed-token",
-                           _("Row %u: the Static Token is not a Blynk static token (sqr_ and 32 characters)."),
-                           row);
-              return NULL;
-            }
-          return g_strdup (onb_code_get_static_token (code));
-        }
-      return g_steal_pointer (&value);
-
-    case COLUMN_PROFILE_ID:
-      if (*value != '\0')
-        {
-          char *id = onb_profile_id_normalize (value, &error);
-
-          if (id == NULL)
-            add_problem (report, row, header, "bad-profile-id",
-                         _("Row %u: the Profile ID “%s” is not 8 hexadecimal digits (such as 000AF8BE)."),
-                         row, value);
-          return id;
-        }
-      return g_steal_pointer (&value);
-
-    case COLUMN_DEVICE_NAME:
-      return check_text (report, row, header, value, "name-too-long") ? g_steal_pointer (&value) : NULL;
-
-    case COLUMN_METAFIELD:
-    default:
-      return check_text (report, row, header, value, "value-too-long") ? g_steal_pointer (&value) : NULL;
-    }
-}
-
-typedef struct
-{
-  guint row;
-  OnbRegistryEntry *entry;
-  char *metafields_text;
-} ImportRow;
-
-static void
-import_row_free (ImportRow *row)
-{
-  g_clear_pointer (&row->entry, onb_registry_entry_unref);
-  g_free (row->metafields_text);
-  g_free (row);
-}
-
-static gboolean
-same_entry (OnbRegistryEntry *a,
-            const char       *a_metafields,
-            OnbRegistryEntry *b)
-{
-  g_autofree char *b_metafields = metafields_serialize (b->metafields);
-
-  return g_str_equal (a->join_eui, b->join_eui) && g_str_equal (a->app_key, b->app_key) &&
-         g_strcmp0 (a->nwk_key, b->nwk_key) == 0 &&
-         g_strcmp0 (a->static_token, b->static_token) == 0 &&
-         g_strcmp0 (a->device_name, b->device_name) == 0 &&
-         g_strcmp0 (a->profile_id, b->profile_id) == 0 &&
-         g_str_equal (a_metafields, b_metafields);
-}
-
-/* The DevEUI holding @value in @column, other than @dev_eui, or NULL. */
-static char *
-other_owner (sqlite3     *db,
-             const char  *column,
-             const char  *value,
-             const char  *dev_eui)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT dev_eui FROM devices WHERE %s = ? AND dev_eui != ?", column);
-  sqlite3_stmt *stmt = NULL;
-  char *owner = NULL;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, value, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, dev_eui, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    owner = g_strdup (column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return owner;
-}
-
-/* g_autofree on an array would free only its first element. */
-static void
-values_clear (char **values)
-{
-  for (guint i = 0; i < N_KNOWN_COLUMNS; i++)
-    g_clear_pointer (&values[i], g_free);
-}
-
-/* Parses and checks every row; collects problems into @report. */
-static GPtrArray *
-validate_rows (sqlite3         *db,
-               GPtrArray       *csv,
-               OnbImportReport *report)
-{
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) import_row_free);
-  g_autoptr(GHashTable) seen_eui = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) seen_token = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) seen_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  const OnbCsvRow *header = csv->pdata[0];
-  g_autofree Column *columns = g_new0 (Column, header->n_fields);
-  int known[N_KNOWN_COLUMNS];
-
-  for (guint i = 0; i < N_KNOWN_COLUMNS; i++)
-    known[i] = -1;
-
-  for (guint i = 0; i < header->n_fields; i++)
-    {
-      const char *name = g_strstrip (header->fields[i]);
-
-      columns[i] = column_for_header (name);
-      if (*name == '\0')
-        add_problem (report, 1, NULL, "empty-header",
-                     _("Row 1: column %u has no name. Every column needs a header."), i + 1);
-      else if (columns[i] != COLUMN_METAFIELD && known[columns[i]] >= 0)
-        add_problem (report, 1, name, "duplicate-column",
-                     _("Row 1: there are two “%s” columns."), column_title (columns[i]));
-      else if (columns[i] != COLUMN_METAFIELD)
-        known[columns[i]] = i;
-      for (guint j = 0; columns[i] == COLUMN_METAFIELD && j < i; j++)
-        if (columns[j] == COLUMN_METAFIELD && g_str_equal (header->fields[j], name))
-          add_problem (report, 1, name, "duplicate-column", _("Row 1: there are two “%s” columns."), name);
-    }
-  for (Column c = COLUMN_DEV_EUI; c <= COLUMN_APP_KEY; c++)
-    if (known[c] < 0)
-      add_problem (report, 1, column_title (c), "missing-column",
-                   _("Row 1: the column “%s” is missing. The first line must name the columns, "
-                     "such as: Device EUI,Join EUI,Application Key."), column_title (c));
-  if (report->problems->len > 0)
-    return NULL;
-
-  report->n_rows = csv->len - 1;
-  for (guint r = 1; r < csv->len; r++)
-    {
-      const OnbCsvRow *line = csv->pdata[r];
-      char *values[N_KNOWN_COLUMNS] = { NULL };
-      g_autoptr(GHashTable) metafields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-      guint problems_before = report->problems->len;
-      ImportRow *row;
-
-      if (line->n_fields != header->n_fields)
-        {
-          add_problem (report, line->row, NULL, "wrong-field-count",
-                       _("Row %u has %u values but the header names %u columns."),
-                       line->row, line->n_fields, header->n_fields);
-          continue;
-        }
-
-      for (guint i = 0; i < line->n_fields; i++)
-        {
-          char *value = check_cell (report, line->row, columns[i], header->fields[i], line->fields[i]);
-
-          if (value == NULL)
-            continue;
-          if (columns[i] == COLUMN_METAFIELD)
-            {
-              if (*value != '\0')
-                g_hash_table_insert (metafields, g_strdup (header->fields[i]), value);
-              else
-                g_free (value);
-            }
-          else
-            values[columns[i]] = value;
-        }
-      if (report->problems->len > problems_before)
-        {
-          values_clear (values);
-          continue;
-        }
-
-      row = g_new0 (ImportRow, 1);
-      row->row = line->row;
-      row->entry = entry_new (values[COLUMN_DEV_EUI], values[COLUMN_JOIN_EUI], values[COLUMN_APP_KEY],
-                              values[COLUMN_NWK_KEY], values[COLUMN_STATIC_TOKEN], values[COLUMN_DEVICE_NAME],
-                              values[COLUMN_PROFILE_ID], metafields);
-      row->metafields_text = metafields_serialize (metafields);
-      values_clear (values);
-
-      if (g_hash_table_contains (seen_eui, row->entry->dev_eui))
-        add_problem (report, row->row, "Device EUI", "duplicate-dev-eui",
-                     _("Row %u: the Device EUI %s is also on row %u."), row->row, row->entry->dev_eui,
-                     GPOINTER_TO_UINT (g_hash_table_lookup (seen_eui, row->entry->dev_eui)));
-      else
-        g_hash_table_insert (seen_eui, g_strdup (row->entry->dev_eui), GUINT_TO_POINTER (row->row));
-
-      if (row->entry->static_token != NULL && g_hash_table_contains (seen_token, row->entry->static_token))
-        add_problem (report, row->row, "Static Token", "duplicate-token",
-                     _("Row %u: the same Static Token is also on row %u."), row->row,
-                     GPOINTER_TO_UINT (g_hash_table_lookup (seen_token, row->entry->static_token)));
-      else if (row->entry->static_token != NULL)
-        g_hash_table_insert (seen_token, g_strdup (row->entry->static_token), GUINT_TO_POINTER (row->row));
-
-      /* The Blynk device is found again by its name: names must be unique
-       * (a name made from the DevEUI is when the DevEUI is). */
-      if (row->entry->device_name != NULL && g_hash_table_contains (seen_name, row->entry->blynk_name))
-        add_problem (report, row->row, "Device Name", "duplicate-name",
-                     _("Row %u: the Device Name “%s” is also on row %u. Each device needs its own name."),
-                     row->row, row->entry->blynk_name,
-                     GPOINTER_TO_UINT (g_hash_table_lookup (seen_name, row->entry->blynk_name)));
-      else
-        g_hash_table_insert (seen_name, g_strdup (row->entry->blynk_name), GUINT_TO_POINTER (row->row));
-
-      g_ptr_array_add (rows, row);
-    }
-
-  /* Tokens and names already stored for another device. */
-  for (guint i = 0; i < rows->len && report->problems->len == 0; i++)
-    {
-      ImportRow *row = rows->pdata[i];
-      g_autofree char *token_owner = NULL;
-      g_autofree char *name_owner = NULL;
-
-      if (row->entry->static_token != NULL &&
-          (token_owner = other_owner (db, "static_token", row->entry->static_token, row->entry->dev_eui)) &&
-          !g_hash_table_contains (seen_eui, token_owner))
-        add_problem (report, row->row, "Static Token", "duplicate-token",
-                     _("Row %u: this Static Token already belongs to device %s in the stored list."),
-                     row->row, token_owner);
-      if (row->entry->device_name != NULL &&
-          (name_owner = other_owner (db, "device_name", row->entry->device_name, row->entry->dev_eui)) &&
-          !g_hash_table_contains (seen_eui, name_owner))
-        add_problem (report, row->row, "Device Name", "duplicate-name",
-                     _("Row %u: the Device Name “%s” already belongs to device %s in the stored list."),
-                     row->row, row->entry->device_name, name_owner);
-    }
-
-  if (report->problems->len > 0)
-    return NULL;
-  return g_steal_pointer (&rows);
-}
-
 /* Writes @rows as batch @file_name; *batch_id is set to the new batch. */
 static gboolean
 store_rows (sqlite3     *db,
@@ -1023,7 +522,7 @@ store_rows (sqlite3     *db,
 
   for (guint i = 0; i < rows->len; i++)
     {
-      ImportRow *row = rows->pdata[i];
+      OnbImportRow *row = rows->pdata[i];
       OnbRegistryEntry *e = row->entry;
 
       sqlite3_reset (stmt);
@@ -1049,6 +548,41 @@ failed:
   return FALSE;
 }
 
+static OnbRegistryEntry *
+import_lookup (gpointer     db,
+               const char  *dev_eui,
+               GError     **error)
+{
+  return lookup_by (db, "dev_eui", dev_eui, error);
+}
+
+/* The DevEUI holding @value as its token or name, other than @dev_eui. */
+static char *
+import_other_owner (gpointer    db,
+                    gboolean    token,
+                    const char *value,
+                    const char *dev_eui)
+{
+  const char *sql = token ? "SELECT dev_eui FROM devices WHERE static_token = ? AND dev_eui != ?"
+                          : "SELECT dev_eui FROM devices WHERE device_name = ? AND dev_eui != ?";
+  sqlite3_stmt *stmt = NULL;
+  char *owner = NULL;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, value, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, dev_eui, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    owner = g_strdup (column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return owner;
+}
+
+static const OnbImportStore import_store = {
+  .lookup = import_lookup,
+  .other_owner = import_other_owner,
+};
+
 /* @name: the batch's file name, or NULL. */
 static gboolean
 import_batch (OnbRegistry             *self,
@@ -1059,99 +593,35 @@ import_batch (OnbRegistry             *self,
               OnbImportReport        **report_out,
               GError                 **error)
 {
-  g_autoptr(OnbImportReport) report = import_report_new ();
-  g_autoptr(GPtrArray) csv = NULL;
+  g_autoptr(OnbImportReport) report = onb_import_report_new ();
   g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GPtrArray) to_store = g_ptr_array_new ();
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) to_store = NULL;
   sqlite3 *db = NULL;
   gboolean ok = FALSE;
-  guint n_conflicts = 0;
 
   g_return_val_if_fail (ONB_IS_REGISTRY (self), FALSE);
 
-  /* Parsed before the write lock is taken: a large file does not hold up
-   * other imports, and a broken one opens nothing. */
-  csv = onb_csv_parse (data, length, &local_error);
-  if (csv == NULL)
-    {
-      add_problem (report, onb_csv_error_get_row (local_error), NULL, onb_error_get_reason (local_error), "%s", local_error->message);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      goto out;
-    }
+  /* Parsed and checked before the write lock is taken: a large file does
+   * not hold up other imports, and a broken one opens nothing. */
+  if (!(rows = onb_import_parse (data, length, report, error)))
+    goto out;
 
   /* A connection of its own: look-ups (the scan on the main thread) on
    * self->db then see the list before or after this transaction, never
    * rows that may still be rolled back. */
-  if (!(db = open_connection (self->path, error)))
+  if (!(db = open_database (self->path, error)))
     goto out;
 
-  /* Validation reads the stored rows: hold the write lock from the start
-   * so another import cannot slip in between. */
-  if (onb_sqlite_exec_retry (db, "BEGIN IMMEDIATE") != SQLITE_OK)
+  /* The checks against the stored rows hold the write lock from the
+   * start, so another import cannot slip in between. */
+  if (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
     {
       set_db_error (error, db);
       goto out;
     }
 
-  rows = validate_rows (db, csv, report);
-  if (rows == NULL)
-    {
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_INVALID_FILE,
-                   g_dngettext (GETTEXT_PACKAGE, "The file has %u problem; nothing was imported.",
-                                "The file has %u problems; nothing was imported.", report->problems->len),
-                   report->problems->len);
-      goto rollback;
-    }
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      ImportRow *row = rows->pdata[i];
-      g_autoptr(OnbRegistryEntry) stored = lookup_by (db, "dev_eui", row->entry->dev_eui, &local_error);
-
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          goto rollback;
-        }
-      if (stored == NULL)
-        {
-          report->n_added++;
-          g_ptr_array_add (to_store, row);
-        }
-      else if (same_entry (row->entry, row->metafields_text, stored))
-        {
-          /* Written again all the same: it now belongs to this batch. */
-          report->n_unchanged++;
-          g_ptr_array_add (to_store, row);
-        }
-      else if (flags & ONB_REGISTRY_IMPORT_REPLACE)
-        {
-          report->n_replaced++;
-          g_ptr_array_add (to_store, row);
-        }
-      else
-        {
-          n_conflicts++;
-          add_problem (report, row->row, NULL, "conflict",
-                       _("Row %u: device %s is already in the list with other values. "
-                         "Import with “replace” to overwrite it."), row->row, row->entry->dev_eui);
-        }
-    }
-
-  if (n_conflicts > 0)
-    {
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_CONFLICT,
-                   g_dngettext (GETTEXT_PACKAGE,
-                                "%u device is already in the list with other values; nothing was imported.",
-                                "%u devices are already in the list with other values; nothing was imported.",
-                                n_conflicts),
-                   n_conflicts);
-      report->n_added = report->n_unchanged = report->n_replaced = 0;
-      goto rollback;
-    }
-
-  if (!store_rows (db, name, report->n_rows, to_store, &report->batch_id, error))
+  if (!(to_store = onb_import_check_stored (rows, &import_store, db, flags, report, error)) ||
+      !store_rows (db, name, report->n_rows, to_store, &report->batch_id, error))
     goto rollback;
 
   if (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -1182,83 +652,6 @@ onb_registry_import_data (OnbRegistry             *self,
   return import_batch (self, NULL, data, length, flags, report, error);
 }
 
-/* Reads a device list without trusting the path: a FIFO must not block
- * (O_NONBLOCK), a device such as /dev/zero must not be read without end,
- * and a list is never larger than ONB_REGISTRY_MAX_FILE_SIZE. */
-static char *
-read_list_file (const char  *path,
-                gsize       *length,
-                GError     **error)
-{
-  g_autofree char *display = g_filename_display_name (path);
-  g_autofree char *data = NULL;
-  struct stat st;
-  gsize filled = 0;
-  int fd;
-
-  fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
-  if (fd < 0 || fstat (fd, &st) != 0)
-    {
-      int saved_errno = errno;
-
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_FILE_UNREADABLE,
-                   _("The device list “%s” cannot be opened: %s."), display, g_strerror (saved_errno));
-      return NULL;
-    }
-
-  if (S_ISDIR (st.st_mode))
-    g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NOT_A_FILE,
-                 _("“%s” is a folder, not a device list. Choose the CSV file inside it."), display);
-  else if (!S_ISREG (st.st_mode))
-    g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NOT_A_FILE,
-                 _("“%s” is not a file but a device, pipe or socket. Save the device list as a CSV file "
-                   "and import that file."), display);
-  else if (st.st_size > ONB_REGISTRY_MAX_FILE_SIZE)
-    g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_FILE_TOO_LARGE,
-                 _("The device list “%s” is larger than %u MB. Split it into smaller files and import "
-                   "them one by one."), display, ONB_REGISTRY_MAX_FILE_SIZE / (1024 * 1024));
-  if (!S_ISREG (st.st_mode) || st.st_size > ONB_REGISTRY_MAX_FILE_SIZE)
-    {
-      close (fd);
-      return NULL;
-    }
-
-  /* One byte more than allowed tells a file that grew past the limit. */
-  data = g_malloc ((gsize) st.st_size + 2);
-  while (filled <= (gsize) st.st_size)
-    {
-      gssize n = read (fd, data + filled, (gsize) st.st_size + 1 - filled);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved_errno = errno;
-
-          close (fd);
-          g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_FILE_UNREADABLE,
-                       _("The device list “%s” cannot be read: %s."), display, g_strerror (saved_errno));
-          return NULL;
-        }
-      if (n == 0)
-        break;
-      filled += n;
-    }
-  close (fd);
-  if (filled > (gsize) st.st_size)
-    {
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_FILE_UNREADABLE,
-                   _("The device list “%s” changed while it was read. Import it again when it is "
-                     "complete."), display);
-      return NULL;
-    }
-  data[filled] = '\0';
-  *length = filled;
-  return g_steal_pointer (&data);
-}
-
 gboolean
 onb_registry_import_file (OnbRegistry             *self,
                           const char              *path,
@@ -1272,10 +665,10 @@ onb_registry_import_file (OnbRegistry             *self,
 
   g_return_val_if_fail (ONB_IS_REGISTRY (self), FALSE);
 
-  if (!(data = read_list_file (path, &length, error)))
+  if (!(data = onb_import_read_file (path, &length, error)))
     {
       if (report != NULL)
-        *report = import_report_new ();
+        *report = onb_import_report_new ();
       return FALSE;
     }
   return import_batch (self, name, data, length, flags, report, error);

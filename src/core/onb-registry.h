@@ -10,10 +10,10 @@
 #pragma once
 
 #include <glib-object.h>
-#include <sqlite3.h>
 
 #include "onb-batch.h"
 #include "onb-code.h"
+#include "onb-file.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +30,8 @@ typedef enum
   ONB_REGISTRY_ERROR_FILE_UNREADABLE,   /*< nick=file-unreadable >*/
   ONB_REGISTRY_ERROR_NO_BATCH,          /*< nick=no-batch >*/        /* nothing imported yet */
   ONB_REGISTRY_ERROR_UNKNOWN_BATCH,     /*< nick=unknown-batch >*/
+  ONB_REGISTRY_ERROR_DISK_FULL,         /*< nick=disk-full >*/
+  ONB_REGISTRY_ERROR_DATA_READ_ONLY,    /*< nick=data-read-only >*/
 } OnbRegistryError;
 
 /* The largest device list a file import reads (64 MB: about 300,000 rows). */
@@ -112,6 +114,10 @@ G_DECLARE_FINAL_TYPE (OnbRegistry, onb_registry, ONB, REGISTRY, GObject)
  * mode 0600, whatever the umask. */
 OnbRegistry       *onb_registry_open            (const char             *path,
                                                  GError                **error);
+/* For reading only (batches, missing): works on a read-only data folder
+ * and a full disk; writes nothing, so imports fail. */
+OnbRegistry       *onb_registry_open_read_only  (const char             *path,
+                                                 GError                **error);
 /* "<data_dir>/registry.sqlite" (transfer full) */
 char              *onb_registry_default_path    (const char             *data_dir);
 guint              onb_registry_get_n_entries   (OnbRegistry            *self);
@@ -166,12 +172,5 @@ OnbBatch          *onb_registry_get_batch       (OnbRegistry            *self,
                                                  gint64                  batch_id,
                                                  GPtrArray             **devices,
                                                  GError                **error);
-
-/* sqlite3_exec() that waits while another process holds the database
- * (opening a file two processes create at once: SQLite does not call the
- * busy handler for every lock it needs then). Shared with the journal.
- * Returns the SQLite result code. */
-int                onb_sqlite_exec_retry        (sqlite3                *db,
-                                                 const char             *sql);
 
 G_END_DECLS

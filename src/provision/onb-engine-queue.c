@@ -2,144 +2,129 @@
  *
  * A job runs only in the engine whose journal claim holds its row
  * (docs/design.md, "Claims"); rows another owner holds are followed until
- * they finish or their owner is gone. Runs take one of max_jobs slots; a
- * waiting run gives its slot back once its waiting state is committed,
- * and only then starts its backoff.
+ * they finish or their owner is gone. Claimed jobs wait in the pending
+ * queue for one of max_jobs slots. This file is the runs' host: it hears
+ * when a run frees its slot, is queued again after its backoff, or has
+ * ended.
  */
 
 #define G_LOG_DOMAIN "onb-engine"
 
 #include "config.h"
 
-#include "onb-cloud-error.h"
 #include "onb-engine-private.h"
-#include "onb-error.h"
 
 #define FOLLOW_INTERVAL_MS 1000
 
-/* ---- slots ------------------------------------------------------------------------ */
+/* ---- the pending queue -------------------------------------------------------- */
 
-void
-run_take_slot (Run *run)
+static OnbRun *
+run_for (OnbEngine *self,
+         OnbJob    *job)
 {
-  g_return_if_fail (!run->holds_slot);
-  run->holds_slot = TRUE;
-  run->engine->n_running++;
-}
+  OnbRun *run = g_hash_table_lookup (self->runs, job);
 
-void
-run_free_slot (Run *run)
-{
-  if (!run->holds_slot)
-    return;
-  run->holds_slot = FALSE;
-  run->engine->n_running--;
-}
-
-void
-onb_engine_pump (OnbEngine *self)
-{
-  while (!self->stopping && self->n_running < self->max_jobs && !g_queue_is_empty (&self->pending))
+  if (run == NULL)
     {
-      OnbJob *job = g_queue_pop_head (&self->pending);
-      Run *run = g_hash_table_lookup (self->runs, job);
-
-      if (run == NULL)
-        {
-          run = run_new (self, job);
-          run->resumed = g_hash_table_remove (self->resumed, job);
-          g_hash_table_insert (self->runs, job, run);
-        }
-      run_take_slot (run);
-      run_start (run);
+      run = onb_run_new (&self->host, job);
+      run->resumed = g_hash_table_remove (self->resumed, job);
+      g_hash_table_insert (self->runs, job, run);
     }
-  onb_engine_update_counters (self);
+  return run;
 }
 
 void
-onb_engine_enqueue (OnbEngine *self,
-                    OnbJob    *job)
+_onb_engine_pump (OnbEngine *self)
+{
+  while (!self->host.stopping && self->host.n_running < self->max_jobs && !g_queue_is_empty (&self->pending))
+    onb_run_start (run_for (self, g_queue_pop_head (&self->pending)));
+  _onb_engine_update_counters (self);
+}
+
+void
+_onb_engine_enqueue (OnbEngine *self,
+                     OnbJob    *job)
 {
   if (onb_job_get_state (job) != ONB_JOB_STATE_QUEUED)
     onb_job_set_state (job, ONB_JOB_STATE_QUEUED, NULL, NULL);
   g_queue_push_tail (&self->pending, job);
-  onb_engine_emit_job_changed (self, job);
-  onb_engine_pump (self);
+  _onb_engine_emit_job_changed (self, job);
+  _onb_engine_pump (self);
 }
 
-/* ---- backoff -------------------------------------------------------------------- */
-
-static guint
-backoff_ms (OnbEngine *self,
-            guint      attempts,
-            gint64     retry_after_s)
-{
-  guint64 delay = self->min_delay_ms;
-
-  for (guint i = 1; i < attempts && delay < self->max_delay_ms; i++)
-    delay *= 2;
-  delay = MIN (delay, self->max_delay_ms);
-  /* "Equal jitter": half fixed, half random, so stations drift apart. */
-  delay = delay / 2 + g_random_int_range (0, (gint32) MAX (1, delay / 2 + 1));
-  if (retry_after_s > 0)
-    delay = MAX (delay, (guint64) retry_after_s * 1000);
-  return (guint) delay;
-}
-
-/* A transient failure: the job waits. Its backoff starts once this state
- * is on disk (run_settle() calls run_arm_retry() then), so a short backoff
- * never restarts a run that still holds its slot. */
+/* A job claimed here that will not run (shutdown): its row is released. */
 void
-run_wait (Run *run)
+_onb_engine_hand_back (OnbEngine *self,
+                       OnbJob    *job)
 {
-  guint delay = backoff_ms (run->engine, onb_job_get_attempts (run->job),
-                            onb_cloud_error_get_retry_after (run->transient));
+  onb_run_end (run_for (self, job), ONB_RUN_HANDED_BACK);
+}
 
-  onb_job_set_state (run->job, ONB_JOB_STATE_WAITING, onb_error_get_reason (run->transient),
-                     run->transient->message);
-  onb_job_set_next_attempt (run->job, g_get_real_time () + (gint64) delay * 1000);
-  g_clear_error (&run->transient);
-  run_commit (run, NULL);
+/* ---- the runs' host ------------------------------------------------------------- */
+
+static void
+host_job_changed (OnbRunHost *host,
+                  OnbJob     *job)
+{
+  _onb_engine_emit_job_changed (ONB_ENGINE (host->owner), job);
 }
 
 static void
-requeue (Run *run)
+host_slot_freed (OnbRunHost *host)
 {
-  OnbEngine *self = run->engine;
-
-  onb_job_set_state (run->job, ONB_JOB_STATE_QUEUED, onb_job_get_reason (run->job), onb_job_get_message (run->job));
-  onb_engine_emit_job_changed (self, run->job);
-  g_queue_push_tail (&self->pending, run->job);
-  onb_engine_pump (self);
+  _onb_engine_pump (ONB_ENGINE (host->owner));
 }
 
-static gboolean
-retry_timeout (gpointer user_data)
+static void
+host_requeue (OnbRunHost *host,
+              OnbJob     *job)
 {
-  Run *run = user_data;
+  OnbEngine *self = ONB_ENGINE (host->owner);
 
-  run->timer = 0;
-  requeue (run);
-  return G_SOURCE_REMOVE;
+  _onb_engine_emit_job_changed (self, job);
+  g_queue_push_tail (&self->pending, job);
+  _onb_engine_pump (self);
 }
+
+static void
+host_ended (OnbRunHost *host,
+            OnbRun     *run)
+{
+  OnbEngine *self = ONB_ENGINE (host->owner);
+  gboolean finished = onb_job_is_finished (run->job);
+  g_autoptr(OnbJob) retry = run->retry_when_ended && !host->stopping ? g_object_ref (run->job) : NULL;
+
+  g_hash_table_remove (self->runs, run->job);
+  if (retry != NULL)
+    _onb_engine_claim_for_retry (self, retry);
+  if (finished)
+    _onb_engine_trim_model (self);
+  _onb_engine_update_counters (self);
+  _onb_engine_pump (self);
+  _onb_engine_maybe_shut_down (self);
+}
+
+static void
+host_conflict (OnbRunHost *host,
+               OnbJob     *job,
+               const char *device_id)
+{
+  g_signal_emit (host->owner, _onb_engine_signals[ONB_ENGINE_SIGNAL_INTEGRATION_CONFLICT], 0, job, device_id);
+}
+
+static const OnbRunHostFuncs host_funcs = {
+  .job_changed = host_job_changed,
+  .conflict = host_conflict,
+  .slot_freed = host_slot_freed,
+  .requeue = host_requeue,
+  .ended = host_ended,
+};
 
 void
-run_arm_retry (Run *run)
+_onb_engine_init_host (OnbEngine *self)
 {
-  gint64 remaining_us = onb_job_get_next_attempt_us (run->job) - g_get_real_time ();
-
-  if (run->timer == 0)
-    run->timer = g_timeout_add ((guint) CLAMP (remaining_us / 1000, 0, G_MAXUINT), retry_timeout, run);
-}
-
-gboolean
-run_retry_now (Run *run)
-{
-  if (run->timer == 0)
-    return FALSE;
-  g_clear_handle_id (&run->timer, g_source_remove);
-  requeue (run);
-  return TRUE;
+  self->host.funcs = &host_funcs;
+  self->host.owner = G_OBJECT (self);
 }
 
 /* ---- claims --------------------------------------------------------------------- */
@@ -165,32 +150,6 @@ journal_call_new (OnbEngine *self,
 }
 
 static void
-handed_back_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  JournalCall *call = user_data;
-  g_autoptr(OnbEngine) self = call->engine;
-  g_autoptr(OnbJob) job = call->job;
-  g_autoptr(GError) error = NULL;
-
-  g_free (call);
-  self->n_journal_calls--;
-  /* Not released: the row frees itself when this process ends. */
-  if (!onb_journal_save_finish (ONB_JOURNAL (object), result, &error))
-    g_warning ("Could not hand job %" G_GINT64_FORMAT " back: %s", onb_job_get_id (job), error->message);
-  onb_engine_maybe_shut_down (self);
-}
-
-/* A job claimed but never run here: its row is released as it is. */
-void
-onb_engine_hand_back (OnbEngine *self,
-                      OnbJob    *job)
-{
-  onb_journal_release_async (self->journal, onb_job_to_row (job), handed_back_cb, journal_call_new (self, job));
-}
-
-static void
 claim_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
@@ -206,11 +165,11 @@ claim_cb (GObject      *object,
   claim = onb_journal_claim_finish (ONB_JOURNAL (object), result, &error);
   if (claim == NULL)
     {
+      OnbRun *run = run_for (self, job);
+
       g_ptr_array_remove (self->followed, job);
-      onb_job_set_state (job, ONB_JOB_STATE_FAILED, onb_error_get_reason (error), error->message);
-      onb_engine_emit_job_changed (self, job);
-      onb_engine_update_counters (self);
-      onb_engine_maybe_shut_down (self);
+      onb_run_set_permanent (run, error);
+      onb_run_end (run, ONB_RUN_NOT_CLAIMED);
       return;
     }
 
@@ -220,49 +179,49 @@ claim_cb (GObject      *object,
     case ONB_JOURNAL_CLAIM_RESUMED:
     case ONB_JOURNAL_CLAIM_NEW:
       g_ptr_array_remove (self->followed, job);
-      if (self->stopping)
-        onb_engine_hand_back (self, job);
+      if (self->host.stopping)
+        _onb_engine_hand_back (self, job);
       else
         {
           if (claim->claim == ONB_JOURNAL_CLAIM_RESUMED)
             g_hash_table_add (self->resumed, g_object_ref (job));
-          onb_engine_enqueue (self, job);
+          _onb_engine_enqueue (self, job);
         }
       break;
 
     case ONB_JOURNAL_CLAIM_ALREADY_DONE:
       if (!g_ptr_array_remove (self->followed, job))
         onb_job_set_already_done (job, onb_job_get_state (job) == ONB_JOB_STATE_DONE);
-      onb_engine_emit_job_changed (self, job);
+      _onb_engine_emit_job_changed (self, job);
       break;
 
     case ONB_JOURNAL_CLAIM_FOREIGN:
     default:
-      onb_engine_emit_job_changed (self, job);
-      if (!self->stopping)
+      _onb_engine_emit_job_changed (self, job);
+      if (!self->host.stopping)
         follow (self, job);
       break;
     }
-  onb_engine_update_counters (self);
-  onb_engine_maybe_shut_down (self);
+  _onb_engine_update_counters (self);
+  _onb_engine_maybe_shut_down (self);
 }
 
 /* A new scan: its DevEUI's row is found or made, and claimed (a failed
  * one is queued again). */
 void
-onb_engine_claim_new (OnbEngine *self,
-                      OnbJob    *job)
+_onb_engine_claim_new (OnbEngine *self,
+                       OnbJob    *job)
 {
-  onb_journal_claim_async (self->journal, onb_job_to_row (job), ONB_JOURNAL_CLAIM_REQUEUE_FAILED, claim_cb,
+  onb_journal_claim_async (self->host.journal, onb_job_to_row (job), ONB_JOURNAL_CLAIM_REQUEUE_FAILED, claim_cb,
                            journal_call_new (self, job));
 }
 
-/* A retry of a failed job. */
+/* A failed job is claimed again for a retry. */
 void
-onb_engine_claim_failed (OnbEngine *self,
-                         OnbJob    *job)
+_onb_engine_claim_for_retry (OnbEngine *self,
+                             OnbJob    *job)
 {
-  onb_journal_claim_id_async (self->journal, onb_job_get_id (job), ONB_JOURNAL_CLAIM_REQUEUE_FAILED, claim_cb,
+  onb_journal_claim_id_async (self->host.journal, onb_job_get_id (job), ONB_JOURNAL_CLAIM_REQUEUE_FAILED, claim_cb,
                               journal_call_new (self, job));
 }
 
@@ -279,7 +238,7 @@ follow_tick (gpointer user_data)
     {
       OnbJob *job = self->followed->pdata[i];
 
-      onb_journal_claim_id_async (self->journal, onb_job_get_id (job), ONB_JOURNAL_CLAIM_DEFAULT, claim_cb,
+      onb_journal_claim_id_async (self->host.journal, onb_job_get_id (job), ONB_JOURNAL_CLAIM_DEFAULT, claim_cb,
                                   journal_call_new (self, job));
     }
   if (self->followed->len == 0)
@@ -301,7 +260,7 @@ follow (OnbEngine *self,
 }
 
 void
-onb_engine_stop_following (OnbEngine *self)
+_onb_engine_stop_following (OnbEngine *self)
 {
   g_clear_handle_id (&self->follow_source, g_source_remove);
   g_ptr_array_set_size (self->followed, 0);

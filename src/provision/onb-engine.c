@@ -1,9 +1,9 @@
-/* onb-engine.c: the job engine's object: submit, retry, shutdown, the model
+/* onb-engine.c: the job engine's object: submit, retry, shutdown, history
  *
  * A scan becomes a job here (parsed, checked, found in the device list),
  * is claimed in the journal and queued (onb-engine-queue.c) and run
- * (onb-run*.c). The model holds this session's jobs and the unfinished
- * ones. See docs/design.md.
+ * (onb-run*.c); the model is onb-engine-model.c. See docs/design.md and,
+ * for how the files call each other, onb-run-private.h.
  */
 
 #define G_LOG_DOMAIN "onb-engine"
@@ -18,138 +18,16 @@
 #include "onb-http-client.h"
 #include "onb-provision-enums.h"
 
-ONB_DEFINE_ERROR_DOMAIN (onb_engine_error, onb_engine_error_get_type)
-
-/* Finished jobs kept in the model; older ones are history (journal). */
-#define MAX_FINISHED_IN_MODEL 200
+/* Beside registry.sqlite and journal.sqlite: the Blynk templates'
+ * metafield lists (names and ids, nothing secret). */
+#define BLYNK_METAFIELDS_FILE "blynk-metafields.json"
 #define DEFAULT_MIN_DELAY_MS  1000
 #define DEFAULT_MAX_DELAY_MS  (5 * 60 * 1000)
 
 G_DEFINE_FINAL_TYPE (OnbEngine, onb_engine, G_TYPE_OBJECT)
 
-enum {
-  PROP_0,
-  PROP_N_DONE,
-  PROP_N_FAILED,
-  PROP_N_QUEUED,
-  PROP_MAX_JOBS,
-  N_PROPS
-};
-
-enum {
-  JOB_ADDED,
-  JOB_CHANGED,
-  IDLE,
-  N_SIGNALS
-};
-
-static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
-
-/* ---- the model ------------------------------------------------------------------ */
-
-void
-onb_engine_emit_job_changed (OnbEngine *self,
-                             OnbJob    *job)
-{
-  g_signal_emit (self, signals[JOB_CHANGED], 0, job);
-}
-
-void
-onb_engine_update_counters (OnbEngine *self)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
-  guint done = 0, failed = 0, queued = 0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(OnbJob) job = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
-
-      switch (onb_job_get_state (job))
-        {
-        case ONB_JOB_STATE_DONE: done++; break;
-        case ONB_JOB_STATE_FAILED: failed++; break;
-        case ONB_JOB_STATE_QUEUED:
-        case ONB_JOB_STATE_RUNNING:
-        case ONB_JOB_STATE_WAITING:
-        default:
-          queued++;
-          break;
-        }
-    }
-  /* Counters of the shift: trimmed finished jobs still count. */
-  done += self->n_trimmed_done;
-  failed += self->n_trimmed_failed;
-  if (done != self->n_done)
-    {
-      self->n_done = done;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_DONE]);
-    }
-  if (failed != self->n_failed)
-    {
-      self->n_failed = failed;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
-    }
-  if (queued != self->n_queued)
-    {
-      self->n_queued = queued;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_QUEUED]);
-      if (queued == 0)
-        g_signal_emit (self, signals[IDLE], 0);
-    }
-}
-
-static void
-model_add (OnbEngine *self,
-           OnbJob    *job)
-{
-  g_list_store_insert (self->jobs, 0, job);
-  g_hash_table_insert (self->by_dev_eui, g_strdup (onb_job_get_dev_eui (job)), job);
-  g_signal_emit (self, signals[JOB_ADDED], 0, job);
-}
-
-void
-onb_engine_trim_model (OnbEngine *self)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
-  guint n_finished = 0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(OnbJob) job = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
-
-      if (onb_job_is_finished (job))
-        n_finished++;
-    }
-  for (guint i = n; i > 0 && n_finished > MAX_FINISHED_IN_MODEL; i--)
-    {
-      g_autoptr(OnbJob) job = g_list_model_get_item (G_LIST_MODEL (self->jobs), i - 1);
-
-      if (onb_job_is_finished (job))
-        {
-          if (onb_job_get_state (job) == ONB_JOB_STATE_DONE)
-            self->n_trimmed_done++;
-          else
-            self->n_trimmed_failed++;
-          g_hash_table_remove (self->by_dev_eui, onb_job_get_dev_eui (job));
-          g_list_store_remove (self->jobs, i - 1);
-          n_finished--;
-        }
-    }
-}
-
-/* A LoRaWAN 1.1 row without its NwkKey would only fail at the Join
- * Server, after the device was created in the Identity Server: refuse it
- * before anything is sent. */
-gboolean
-onb_engine_check_keys (OnbEngine         *self,
-                       OnbRegistryEntry  *entry,
-                       GError           **error)
-{
-  g_autofree char *lorawan_version = onb_config_get_string (self->config, "tts", "lorawan_version");
-
-  return onb_registry_entry_check_keys (entry, lorawan_version, error);
-}
+GParamSpec *_onb_engine_properties[ONB_ENGINE_N_PROPS];
+guint _onb_engine_signals[ONB_ENGINE_N_SIGNALS];
 
 /* ---- GObject -------------------------------------------------------------------- */
 
@@ -158,8 +36,8 @@ onb_engine_dispose (GObject *object)
 {
   OnbEngine *self = (OnbEngine *) object;
 
-  g_cancellable_cancel (self->cancellable);
-  onb_engine_stop_following (self);
+  g_cancellable_cancel (self->host.cancellable);
+  _onb_engine_stop_following (self);
   g_queue_clear (&self->pending);
   G_OBJECT_CLASS (onb_engine_parent_class)->dispose (object);
 }
@@ -174,13 +52,13 @@ onb_engine_finalize (GObject *object)
   g_clear_pointer (&self->resumed, g_hash_table_unref);
   g_clear_pointer (&self->by_dev_eui, g_hash_table_unref);
   g_clear_object (&self->jobs);
-  g_clear_object (&self->tts);
-  g_clear_object (&self->blynk);
+  g_clear_object (&self->host.tts);
+  g_clear_object (&self->host.blynk);
   g_clear_object (&self->http);
-  g_clear_object (&self->registry);
-  g_clear_object (&self->journal);
-  g_clear_object (&self->config);
-  g_clear_object (&self->cancellable);
+  g_clear_object (&self->host.registry);
+  g_clear_object (&self->host.journal);
+  g_clear_object (&self->host.config);
+  g_clear_object (&self->host.cancellable);
   g_strfreev (self->profile_ids);
   G_OBJECT_CLASS (onb_engine_parent_class)->finalize (object);
 }
@@ -195,10 +73,10 @@ onb_engine_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_N_DONE: g_value_set_uint (value, self->n_done); break;
-    case PROP_N_FAILED: g_value_set_uint (value, self->n_failed); break;
-    case PROP_N_QUEUED: g_value_set_uint (value, self->n_queued); break;
-    case PROP_MAX_JOBS: g_value_set_uint (value, self->max_jobs); break;
+    case ONB_ENGINE_PROP_N_DONE: g_value_set_uint (value, self->n_done); break;
+    case ONB_ENGINE_PROP_N_FAILED: g_value_set_uint (value, self->n_failed); break;
+    case ONB_ENGINE_PROP_N_UNFINISHED: g_value_set_uint (value, self->n_unfinished); break;
+    case ONB_ENGINE_PROP_MAX_JOBS: g_value_set_uint (value, self->max_jobs); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -214,7 +92,7 @@ onb_engine_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_MAX_JOBS: onb_engine_set_max_jobs (self, g_value_get_uint (value)); break;
+    case ONB_ENGINE_PROP_MAX_JOBS: onb_engine_set_max_jobs (self, g_value_get_uint (value)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -231,19 +109,23 @@ onb_engine_class_init (OnbEngineClass *klass)
   object_class->get_property = onb_engine_get_property;
   object_class->set_property = onb_engine_set_property;
 
-  properties[PROP_N_DONE] = g_param_spec_uint ("n-done", NULL, NULL, 0, G_MAXUINT, 0, ro);
-  properties[PROP_N_FAILED] = g_param_spec_uint ("n-failed", NULL, NULL, 0, G_MAXUINT, 0, ro);
-  properties[PROP_N_QUEUED] = g_param_spec_uint ("n-queued", NULL, NULL, 0, G_MAXUINT, 0, ro);
-  properties[PROP_MAX_JOBS] = g_param_spec_uint ("max-jobs", NULL, NULL, 1, 256, ONB_ENGINE_DEFAULT_MAX_JOBS,
+  _onb_engine_properties[ONB_ENGINE_PROP_N_DONE] = g_param_spec_uint ("n-done", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  _onb_engine_properties[ONB_ENGINE_PROP_N_FAILED] = g_param_spec_uint ("n-failed", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  _onb_engine_properties[ONB_ENGINE_PROP_N_UNFINISHED] = g_param_spec_uint ("n-unfinished", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  _onb_engine_properties[ONB_ENGINE_PROP_MAX_JOBS] = g_param_spec_uint ("max-jobs", NULL, NULL, 1, ONB_ENGINE_MAX_MAX_JOBS,
+                                                 ONB_ENGINE_DEFAULT_MAX_JOBS,
                                                  G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  g_object_class_install_properties (object_class, ONB_ENGINE_N_PROPS, _onb_engine_properties);
 
-  signals[JOB_ADDED] = g_signal_new ("job-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+  _onb_engine_signals[ONB_ENGINE_SIGNAL_JOB_ADDED] = g_signal_new ("job-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                      NULL, G_TYPE_NONE, 1, ONB_TYPE_JOB);
-  signals[JOB_CHANGED] = g_signal_new ("job-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+  _onb_engine_signals[ONB_ENGINE_SIGNAL_JOB_CHANGED] = g_signal_new ("job-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                        NULL, NULL, G_TYPE_NONE, 1, ONB_TYPE_JOB);
-  signals[IDLE] = g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+  _onb_engine_signals[ONB_ENGINE_SIGNAL_IDLE] = g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                 G_TYPE_NONE, 0);
+  _onb_engine_signals[ONB_ENGINE_SIGNAL_INTEGRATION_CONFLICT] =
+    g_signal_new ("integration-conflict", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, ONB_TYPE_JOB, G_TYPE_STRING);
 }
 
 static void
@@ -251,14 +133,15 @@ onb_engine_init (OnbEngine *self)
 {
   self->jobs = g_list_store_new (ONB_TYPE_JOB);
   self->by_dev_eui = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->runs = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) run_free);
+  self->runs = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) onb_run_free);
   self->followed = g_ptr_array_new_with_free_func (g_object_unref);
   self->resumed = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
-  self->cancellable = g_cancellable_new ();
+  self->host.cancellable = g_cancellable_new ();
   self->max_jobs = ONB_ENGINE_DEFAULT_MAX_JOBS;
-  self->min_delay_ms = DEFAULT_MIN_DELAY_MS;
-  self->max_delay_ms = DEFAULT_MAX_DELAY_MS;
+  self->host.min_delay_ms = DEFAULT_MIN_DELAY_MS;
+  self->host.max_delay_ms = DEFAULT_MAX_DELAY_MS;
   g_queue_init (&self->pending);
+  _onb_engine_init_host (self);
 }
 
 OnbEngine *
@@ -270,27 +153,32 @@ onb_engine_new (OnbConfig      *config,
   g_autofree char *data_dir = NULL;
   g_autofree char *registry_path = NULL;
   g_autofree char *journal_path = NULL;
+  g_autofree char *metafields_path = NULL;
   gint64 max_jobs;
 
   g_return_val_if_fail (ONB_IS_CONFIG (config), NULL);
   g_return_val_if_fail (ONB_IS_HTTP_CLIENT (http), NULL);
 
-  self->config = g_object_ref (config);
+  self->host.config = g_object_ref (config);
   self->http = g_object_ref (http);
-  if (!(self->tts = onb_tts_client_new (self->http, config, error)) ||
-      !(self->blynk = onb_blynk_client_new (self->http, config, error)))
+  if (!(self->host.tts = onb_tts_client_new (self->http, config, error)) ||
+      !(self->host.blynk = onb_blynk_client_new (self->http, config, error)))
     return NULL;
 
   data_dir = onb_config_get_data_dir (config);
   registry_path = onb_registry_default_path (data_dir);
   journal_path = onb_journal_default_path (data_dir);
-  if (!(self->registry = onb_registry_open (registry_path, error)) ||
-      !(self->journal = onb_journal_open (journal_path, error)))
+  if (!(self->host.registry = onb_registry_open (registry_path, error)) ||
+      !(self->host.journal = onb_journal_open (journal_path, error)))
     return NULL;
+  /* The template's metafield list outlives the process, so a process's
+   * first job does not fetch it after its create. */
+  metafields_path = g_build_filename (data_dir, BLYNK_METAFIELDS_FILE, NULL);
+  onb_blynk_client_set_metafield_cache (self->host.blynk, metafields_path);
 
   self->profile_ids = onb_config_get_profile_ids (config);
   max_jobs = onb_config_get_int (config, "kiosk", "max_jobs", ONB_ENGINE_DEFAULT_MAX_JOBS);
-  self->max_jobs = CLAMP (max_jobs, 1, 256);
+  self->max_jobs = CLAMP (max_jobs, 1, ONB_ENGINE_MAX_MAX_JOBS);
   return g_steal_pointer (&self);
 }
 
@@ -298,7 +186,7 @@ OnbRegistry *
 onb_engine_get_registry (OnbEngine *self)
 {
   g_return_val_if_fail (ONB_IS_ENGINE (self), NULL);
-  return self->registry;
+  return self->host.registry;
 }
 
 static void
@@ -324,11 +212,11 @@ start_cb (GObject      *object,
       if (g_hash_table_contains (self->by_dev_eui, row->dev_eui))
         continue;
       job = onb_job_new_from_row (row);
-      model_add (self, job);
+      _onb_engine_model_add (self, job);
       g_hash_table_add (self->resumed, g_object_ref (job));
-      onb_engine_enqueue (self, job);
+      _onb_engine_enqueue (self, job);
     }
-  onb_engine_update_counters (self);
+  _onb_engine_update_counters (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -344,7 +232,7 @@ onb_engine_start_async (OnbEngine           *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, onb_engine_start_async);
-  onb_journal_claim_unfinished_async (self->journal, start_cb, task);
+  onb_journal_claim_unfinished_async (self->host.journal, start_cb, task);
 }
 
 gboolean
@@ -361,22 +249,7 @@ static void
 cancel_requests (GCancellable *cancellable,
                  OnbEngine    *self)
 {
-  g_cancellable_cancel (self->cancellable);
-}
-
-void
-onb_engine_maybe_shut_down (OnbEngine *self)
-{
-  g_autoptr(GTask) task = NULL;
-
-  if (self->shutdown_task == NULL || g_hash_table_size (self->runs) > 0 || self->n_journal_calls > 0)
-    return;
-  task = g_steal_pointer (&self->shutdown_task);
-  if (self->shutdown_cancelled_id != 0)
-    g_cancellable_disconnect (g_task_get_cancellable (task), self->shutdown_cancelled_id);
-  self->shutdown_cancelled_id = 0;
-  onb_engine_update_counters (self);
-  g_task_return_boolean (task, TRUE);
+  g_cancellable_cancel (self->host.cancellable);
 }
 
 void
@@ -385,15 +258,15 @@ onb_engine_shutdown_async (OnbEngine           *self,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GPtrArray) idle_runs = g_ptr_array_new ();
+  g_autoptr(GPtrArray) idle_jobs = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer value;
   OnbJob *job;
 
   g_return_if_fail (ONB_IS_ENGINE (self));
-  g_return_if_fail (!self->stopping);
+  g_return_if_fail (!self->host.stopping);
 
-  self->stopping = TRUE;
+  self->host.stopping = TRUE;
   self->shutdown_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->shutdown_task, onb_engine_shutdown_async);
   /* Cancelling the shutdown cancels the requests in flight instead of
@@ -401,28 +274,21 @@ onb_engine_shutdown_async (OnbEngine           *self,
   if (cancellable != NULL)
     self->shutdown_cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (cancel_requests), self, NULL);
 
-  onb_engine_stop_following (self);
-  /* Jobs waiting for a slot: nothing of theirs is in flight. */
+  _onb_engine_stop_following (self);
+  /* Jobs waiting for a slot, and runs waiting out their backoff: nothing
+   * of theirs is in flight. Running ones are handed back once their
+   * requests are answered and committed (onb-run.c). */
   while ((job = g_queue_pop_head (&self->pending)) != NULL)
-    {
-      Run *run = g_hash_table_lookup (self->runs, job);
-
-      if (run != NULL)
-        g_ptr_array_add (idle_runs, run);
-      else
-        onb_engine_hand_back (self, job);
-    }
-  /* Runs waiting out their backoff; running ones are handed back by
-   * run_settle() once their requests are answered and committed. */
+    g_ptr_array_add (idle_jobs, job);
   g_hash_table_iter_init (&iter, self->runs);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((Run *) value)->timer != 0)
-      g_ptr_array_add (idle_runs, value);
-  for (guint i = 0; i < idle_runs->len; i++)
-    run_hand_back_idle (idle_runs->pdata[i]);
+    if (((OnbRun *) value)->timer != 0)
+      g_ptr_array_add (idle_jobs, ((OnbRun *) value)->job);
+  for (guint i = 0; i < idle_jobs->len; i++)
+    _onb_engine_hand_back (self, idle_jobs->pdata[i]);
 
-  onb_engine_update_counters (self);
-  onb_engine_maybe_shut_down (self);
+  _onb_engine_update_counters (self);
+  _onb_engine_maybe_shut_down (self);
 }
 
 gboolean
@@ -450,7 +316,7 @@ resolve_payload (OnbEngine   *self,
 
   if (code == NULL || !onb_code_check_profile (code, (const char * const *) self->profile_ids, error))
     return NULL;
-  if (!(entry = onb_registry_resolve (self->registry, code, error)) || !onb_engine_check_keys (self, entry, error))
+  if (!(entry = onb_registry_resolve (self->host.registry, code, error)) || !onb_run_check_keys (self->host.config, entry, error))
     return NULL;
   /* Bare DevEUIs and tokens carry no Profile ID: the list's row says. */
   profile_id = onb_registry_entry_get_profile_id (entry);
@@ -475,7 +341,9 @@ onb_engine_submit_payload (OnbEngine   *self,
 
   g_return_val_if_fail (ONB_IS_ENGINE (self), NULL);
 
-  if (!(entry = resolve_payload (self, data, length, &code, error)))
+  /* Nothing is sent that could not be recorded. */
+  if (!(entry = resolve_payload (self, data, length, &code, error)) ||
+      !onb_journal_can_record (self->host.journal, error))
     return NULL;
 
   job = g_hash_table_lookup (self->by_dev_eui, onb_registry_entry_get_dev_eui (entry));
@@ -486,17 +354,17 @@ onb_engine_submit_payload (OnbEngine   *self,
       if (onb_job_get_state (job) == ONB_JOB_STATE_DONE)
         {
           onb_job_set_already_done (job, TRUE);
-          onb_engine_emit_job_changed (self, job);
+          _onb_engine_emit_job_changed (self, job);
         }
       return g_object_ref (job);
     }
 
-  job = onb_job_new (ONB_JOB_KIND_PROVISION, onb_registry_entry_get_dev_eui (entry),
-                     onb_registry_entry_get_join_eui (entry), onb_registry_entry_get_blynk_name (entry), NULL,
-                     FALSE, source, onb_code_kind_to_string (onb_code_get_kind (code)));
-  model_add (self, job);
-  onb_engine_claim_new (self, job);
-  onb_engine_update_counters (self);
+  job = onb_job_new_provision (onb_registry_entry_get_dev_eui (entry), onb_registry_entry_get_join_eui (entry),
+                               onb_registry_entry_get_blynk_name (entry), source,
+                               onb_code_kind_to_string (onb_code_get_kind (code)));
+  _onb_engine_model_add (self, job);
+  _onb_engine_claim_new (self, job);
+  _onb_engine_update_counters (self);
   return job;
 }
 
@@ -525,10 +393,11 @@ onb_engine_submit_replace (OnbEngine   *self,
   {
     g_autoptr(OnbCode) old_code = onb_code_parse (old_data, old_length, error);
 
-    if (old_code == NULL || !(old_entry = onb_registry_resolve (self->registry, old_code, error)))
+    if (old_code == NULL || !(old_entry = onb_registry_resolve (self->host.registry, old_code, error)))
       return NULL;
   }
-  if (!(new_entry = resolve_payload (self, new_data, new_length, &code, error)))
+  if (!(new_entry = resolve_payload (self, new_data, new_length, &code, error)) ||
+      !onb_journal_can_record (self->host.journal, error))
     return NULL;
 
   if (g_str_equal (onb_registry_entry_get_dev_eui (old_entry), onb_registry_entry_get_dev_eui (new_entry)))
@@ -540,13 +409,13 @@ onb_engine_submit_replace (OnbEngine   *self,
     }
 
   /* One error each: a failed first look-up must not be overwritten. */
-  old_row = onb_journal_lookup_dev_eui (self->journal, onb_registry_entry_get_dev_eui (old_entry), &old_error);
+  old_row = onb_journal_lookup_dev_eui (self->host.journal, onb_registry_entry_get_dev_eui (old_entry), &old_error);
   if (old_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&old_error));
       return NULL;
     }
-  new_row = onb_journal_lookup_dev_eui (self->journal, onb_registry_entry_get_dev_eui (new_entry), &new_error);
+  new_row = onb_journal_lookup_dev_eui (self->host.journal, onb_registry_entry_get_dev_eui (new_entry), &new_error);
   if (new_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&new_error));
@@ -571,13 +440,13 @@ onb_engine_submit_replace (OnbEngine   *self,
   if ((job = g_hash_table_lookup (self->by_dev_eui, onb_registry_entry_get_dev_eui (new_entry))) != NULL)
     return g_object_ref (job);
 
-  job = onb_job_new (ONB_JOB_KIND_REPLACE, onb_registry_entry_get_dev_eui (new_entry),
-                     onb_registry_entry_get_join_eui (new_entry), onb_registry_entry_get_blynk_name (old_entry),
-                     onb_registry_entry_get_dev_eui (old_entry), delete_old_tts, source,
-                     onb_code_kind_to_string (onb_code_get_kind (code)));
-  model_add (self, job);
-  onb_engine_claim_new (self, job);
-  onb_engine_update_counters (self);
+  job = onb_job_new_replace (onb_registry_entry_get_dev_eui (new_entry), onb_registry_entry_get_join_eui (new_entry),
+                             onb_registry_entry_get_blynk_name (old_entry), onb_registry_entry_get_dev_eui (old_entry),
+                             delete_old_tts ? ONB_JOB_DELETE_OLD_TTS : ONB_JOB_KEEP_OLD_TTS, source,
+                             onb_code_kind_to_string (onb_code_get_kind (code)));
+  _onb_engine_model_add (self, job);
+  _onb_engine_claim_new (self, job);
+  _onb_engine_update_counters (self);
   return job;
 }
 
@@ -587,14 +456,14 @@ onb_engine_retry (OnbEngine  *self,
                   GError    **error)
 {
   OnbJob *job;
-  Run *run;
+  OnbRun *run;
 
   g_return_val_if_fail (ONB_IS_ENGINE (self), NULL);
 
   job = onb_engine_lookup_job (self, job_id);
   if (job == NULL)
     {
-      g_autoptr(OnbJob) stored = onb_journal_get_job (self->journal, job_id, error);
+      g_autoptr(OnbJob) stored = onb_journal_get_job (self->host.journal, job_id, error);
 
       if (stored == NULL)
         return NULL;
@@ -603,7 +472,7 @@ onb_engine_retry (OnbEngine  *self,
       else
         {
           job = stored;
-          model_add (self, job);
+          _onb_engine_model_add (self, job);
         }
     }
 
@@ -611,18 +480,18 @@ onb_engine_retry (OnbEngine  *self,
     {
     case ONB_JOB_STATE_FAILED:
       /* A failure whose last commit has not landed is claimed again once
-       * it has (run_settle()), so the two runs never overlap. */
+       * its run has ended, so the two runs never overlap. */
       if ((run = g_hash_table_lookup (self->runs, job)) != NULL)
-        run->retry_when_settled = TRUE;
+        run->retry_when_ended = TRUE;
       else
-        onb_engine_claim_failed (self, job);
+        _onb_engine_claim_for_retry (self, job);
       break;
 
     case ONB_JOB_STATE_WAITING:
       /* A run whose waiting state is not on disk yet starts its backoff
        * soon; it is not hurried. */
       if ((run = g_hash_table_lookup (self->runs, job)) != NULL)
-        run_retry_now (run);
+        onb_run_retry_now (run);
       break;
 
     case ONB_JOB_STATE_QUEUED:
@@ -634,7 +503,7 @@ onb_engine_retry (OnbEngine  *self,
                    onb_job_state_to_string (onb_job_get_state (job)));
       return NULL;
     }
-  onb_engine_update_counters (self);
+  _onb_engine_update_counters (self);
   return g_object_ref (job);
 }
 
@@ -663,7 +532,7 @@ onb_engine_lookup_job (OnbEngine *self,
 
 guint onb_engine_get_n_done (OnbEngine *self) { return self->n_done; }
 guint onb_engine_get_n_failed (OnbEngine *self) { return self->n_failed; }
-guint onb_engine_get_n_queued (OnbEngine *self) { return self->n_queued; }
+guint onb_engine_get_n_unfinished (OnbEngine *self) { return self->n_unfinished; }
 guint onb_engine_get_max_jobs (OnbEngine *self) { return self->max_jobs; }
 
 gboolean
@@ -681,12 +550,12 @@ onb_engine_set_max_jobs (OnbEngine *self,
 {
   g_return_if_fail (ONB_IS_ENGINE (self));
 
-  max_jobs = CLAMP (max_jobs, 1, 256);
+  max_jobs = CLAMP (max_jobs, 1, ONB_ENGINE_MAX_MAX_JOBS);
   if (max_jobs == self->max_jobs)
     return;
   self->max_jobs = max_jobs;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_JOBS]);
-  onb_engine_pump (self);
+  g_object_notify_by_pspec (G_OBJECT (self), _onb_engine_properties[ONB_ENGINE_PROP_MAX_JOBS]);
+  _onb_engine_pump (self);
 }
 
 void
@@ -696,8 +565,8 @@ onb_engine_set_retry_delays (OnbEngine *self,
 {
   g_return_if_fail (ONB_IS_ENGINE (self));
 
-  self->min_delay_ms = MAX (1, min_ms);
-  self->max_delay_ms = MAX (self->min_delay_ms, max_ms);
+  self->host.min_delay_ms = MAX (1, min_ms);
+  self->host.max_delay_ms = MAX (self->host.min_delay_ms, max_ms);
 }
 
 typedef struct
@@ -725,7 +594,7 @@ history_thread (GTask        *task,
   OnbEngine *self = source_object;
   HistoryData *data = task_data;
   GError *error = NULL;
-  g_autoptr(GPtrArray) jobs = onb_journal_list_jobs (self->journal, data->query, data->state, data->limit, &error);
+  g_autoptr(GPtrArray) jobs = onb_journal_list_jobs (self->host.journal, data->query, data->state, data->limit, &error);
   GListStore *store;
 
   if (jobs == NULL)
@@ -779,7 +648,7 @@ export_thread (GTask        *task,
   HistoryData *data = task_data;
   GError *error = NULL;
 
-  if (onb_journal_export_csv (self->journal, data->path, &error))
+  if (onb_journal_export_csv (self->host.journal, data->path, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);

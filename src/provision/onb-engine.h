@@ -44,12 +44,18 @@ typedef enum
   ONB_ENGINE_ERROR_OLD_NOT_PROVISIONED, /*< nick=replace-old-not-provisioned >*/
   ONB_ENGINE_ERROR_NEW_ALREADY_USED,    /*< nick=replace-new-already-used >*/
   ONB_ENGINE_ERROR_TOKEN_CLAIMED,       /*< nick=token-claimed-elsewhere >*/  /* static token of another owner */
+  ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED, /*< nick=blynk-not-onboarded >*/  /* [tts] created_by = blynk, and no
+                                                                           * TTS device came: waiting, not failed */
+  ONB_ENGINE_ERROR_TTS_DEVICE_DIFFERS,  /*< nick=tts-device-differs >*/   /* a TTS device someone else made with
+                                                                           * our EUIs holds other keys or settings */
 } OnbEngineError;
 
 #define ONB_ENGINE_ERROR (onb_engine_error_quark ())
 GQuark onb_engine_error_quark (void);
 
 #define ONB_ENGINE_DEFAULT_MAX_JOBS 4
+/* The bound of max-jobs (and of [kiosk] max_jobs). */
+#define ONB_ENGINE_MAX_MAX_JOBS     256
 
 #define ONB_TYPE_ENGINE (onb_engine_get_type ())
 G_DECLARE_FINAL_TYPE (OnbEngine, onb_engine, ONB, ENGINE, GObject)
@@ -126,11 +132,11 @@ OnbJob       *onb_engine_retry               (OnbEngine            *self,
 GListModel   *onb_engine_get_jobs            (OnbEngine            *self);
 OnbJob       *onb_engine_lookup_job          (OnbEngine            *self,
                                               gint64                job_id);
-/* Counters of the model: done, failed, and queued (queued + running +
- * waiting). Also properties n-done, n-failed, n-queued. */
+/* Counters of the model: done, failed, and unfinished (queued, running or
+ * waiting). Also properties n-done, n-failed, n-unfinished. */
 guint         onb_engine_get_n_done          (OnbEngine            *self);
 guint         onb_engine_get_n_failed        (OnbEngine            *self);
-guint         onb_engine_get_n_queued        (OnbEngine            *self);
+guint         onb_engine_get_n_unfinished    (OnbEngine            *self);
 /* TRUE while anything is left to do or to commit: jobs queued, running
  * or waiting, scans not yet journaled, jobs of other processes followed.
  * A finished job's last commit may land just after it shows done; wait
@@ -145,8 +151,8 @@ void          onb_engine_set_retry_delays    (OnbEngine            *self,
                                               guint                 max_ms);
 
 /* The whole journal, newest first: @query matches DevEUI, device name or
- * reason (substring, any case; NULL for all), @state filters (-1 for
- * all). A GListModel of OnbJob snapshots. */
+ * reason (substring, any case; NULL for all), @state filters
+ * (ONB_JOB_STATE_ANY for all). A GListModel of OnbJob snapshots. */
 void          onb_engine_search_history_async  (OnbEngine          *self,
                                                 const char         *query,
                                                 int                 state,
@@ -171,6 +177,12 @@ gboolean      onb_engine_export_csv_finish     (OnbEngine          *self,
  *   job-added (OnbJob *job)    a job entered the model
  *   job-changed (OnbJob *job)  its state, reason or a step changed
  *   idle ()                    no job queued, running or waiting
+ *   integration-conflict (OnbJob *job, const char *device_id)
+ *                              [tts] created_by = onboarder, yet Blynk's
+ *                              integration made the job's TTS device too
+ *                              (adopted; onb_journal_get_last_conflict()
+ *                              keeps it): the kiosk says once per shift
+ *                              that Blynk appears to create devices too
  */
 
 G_END_DECLS

@@ -43,12 +43,27 @@ typedef struct
 void         onb_job_row_free          (OnbJobRow    *row);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbJobRow, onb_job_row_free)
 
-OnbJob      *onb_job_new               (OnbJobKind    kind,
-                                        const char   *dev_eui,
+/* What a replace does with the old device's TTS record. */
+typedef enum
+{
+  ONB_JOB_KEEP_OLD_TTS,
+  ONB_JOB_DELETE_OLD_TTS,
+} OnbJobOldTts;
+
+/* A new device: @source is free text ("camera", "cli"), @code_kind what
+ * the label was. */
+OnbJob      *onb_job_new_provision     (const char   *dev_eui,
+                                        const char   *join_eui,
+                                        const char   *device_name,
+                                        const char   *source,
+                                        const char   *code_kind);
+/* A hardware swap: the new device @dev_eui takes over the Blynk device
+ * @device_name of @old_dev_eui. */
+OnbJob      *onb_job_new_replace       (const char   *dev_eui,
                                         const char   *join_eui,
                                         const char   *device_name,
                                         const char   *old_dev_eui,
-                                        gboolean      delete_old,
+                                        OnbJobOldTts  old_tts,
                                         const char   *source,
                                         const char   *code_kind);
 OnbJob      *onb_job_new_from_row      (const OnbJobRow *row);
@@ -81,9 +96,17 @@ void         onb_job_set_step          (OnbJob       *self,
                                         OnbStepState  state,
                                         const char   *reason,
                                         const char   *message);
+/* Who made a step's remote record. */
+typedef enum
+{
+  ONB_JOB_ADOPTED,  /* another run, station or the old device of a replace: never removed */
+  ONB_JOB_MADE,     /* this job: a rollback removes it */
+} OnbJobOrigin;
+
+/* The remote record a step made or adopted (NULL: none any more). */
 void         onb_job_set_step_remote   (OnbJob       *self,
                                         OnbJobStep    step,
                                         const char   *remote_id,
-                                        gboolean      owned);
+                                        OnbJobOrigin  origin);
 
 G_END_DECLS

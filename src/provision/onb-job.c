@@ -178,7 +178,7 @@ onb_job_get_property (GObject    *object,
     case PROP_DEV_EUI: g_value_set_string (value, self->row.dev_eui); break;
     case PROP_JOIN_EUI: g_value_set_string (value, self->row.join_eui); break;
     case PROP_DEVICE_NAME: g_value_set_string (value, self->row.device_name); break;
-    case PROP_TTS_DEVICE_ID: g_value_set_string (value, self->tts_device_id); break;
+    case PROP_TTS_DEVICE_ID: g_value_set_string (value, onb_job_get_tts_device_id (self)); break;
     case PROP_BLYNK_DEVICE_ID: g_value_set_int64 (value, self->row.blynk_device_id); break;
     case PROP_OLD_DEV_EUI: g_value_set_string (value, self->row.old_dev_eui); break;
     case PROP_SOURCE: g_value_set_string (value, self->row.source); break;
@@ -243,15 +243,15 @@ onb_job_init (OnbJob *self)
 {
 }
 
-OnbJob *
-onb_job_new (OnbJobKind  kind,
-             const char *dev_eui,
-             const char *join_eui,
-             const char *device_name,
-             const char *old_dev_eui,
-             gboolean    delete_old,
-             const char *source,
-             const char *code_kind)
+static OnbJob *
+job_new (OnbJobKind    kind,
+         const char   *dev_eui,
+         const char   *join_eui,
+         const char   *device_name,
+         const char   *old_dev_eui,
+         OnbJobOldTts  old_tts,
+         const char   *source,
+         const char   *code_kind)
 {
   OnbJob *self = g_object_new (ONB_TYPE_JOB, NULL);
 
@@ -261,17 +261,42 @@ onb_job_new (OnbJobKind  kind,
   self->row.join_eui = g_ascii_strup (join_eui, -1);
   self->row.device_name = g_strdup (device_name);
   self->row.old_dev_eui = old_dev_eui != NULL ? g_ascii_strup (old_dev_eui, -1) : NULL;
-  self->row.delete_old = delete_old;
+  self->row.delete_old = old_tts == ONB_JOB_DELETE_OLD_TTS;
   self->row.source = g_strdup (source);
   self->row.code_kind = g_strdup (code_kind);
   self->row.created_us = self->row.updated_us = g_get_real_time ();
   self->tts_device_id = g_strconcat ("eui-", dev_eui, NULL);
   for (char *c = self->tts_device_id; *c; c++)
     *c = g_ascii_tolower (*c);
-  if (kind != ONB_JOB_KIND_REPLACE || !delete_old)
+  if (kind != ONB_JOB_KIND_REPLACE || old_tts != ONB_JOB_DELETE_OLD_TTS)
     self->row.steps[ONB_JOB_STEP_TTS_DELETE_OLD].state = ONB_STEP_STATE_SKIPPED;
   sync_times (self);
   return self;
+}
+
+OnbJob *
+onb_job_new_provision (const char *dev_eui,
+                       const char *join_eui,
+                       const char *device_name,
+                       const char *source,
+                       const char *code_kind)
+{
+  return job_new (ONB_JOB_KIND_PROVISION, dev_eui, join_eui, device_name, NULL, ONB_JOB_KEEP_OLD_TTS, source,
+                  code_kind);
+}
+
+OnbJob *
+onb_job_new_replace (const char   *dev_eui,
+                     const char   *join_eui,
+                     const char   *device_name,
+                     const char   *old_dev_eui,
+                     OnbJobOldTts  old_tts,
+                     const char   *source,
+                     const char   *code_kind)
+{
+  g_return_val_if_fail (old_dev_eui != NULL, NULL);
+
+  return job_new (ONB_JOB_KIND_REPLACE, dev_eui, join_eui, device_name, old_dev_eui, old_tts, source, code_kind);
 }
 
 OnbJob *
@@ -337,7 +362,16 @@ OnbJobState onb_job_get_state (OnbJob *self) { return self->row.state; }
 const char *onb_job_get_dev_eui (OnbJob *self) { return self->row.dev_eui; }
 const char *onb_job_get_join_eui (OnbJob *self) { return self->row.join_eui; }
 const char *onb_job_get_device_name (OnbJob *self) { return self->row.device_name; }
-const char *onb_job_get_tts_device_id (OnbJob *self) { return self->tts_device_id; }
+/* The device Blynk's integration made, once found or adopted; else ours. */
+const char *
+onb_job_get_tts_device_id (OnbJob *self)
+{
+  const char *found = self->row.steps[ONB_JOB_STEP_TTS_BY_BLYNK].remote_id;
+
+  if (found == NULL)
+    found = self->row.steps[ONB_JOB_STEP_TTS_IS].remote_id;
+  return found != NULL ? found : self->tts_device_id;
+}
 gint64 onb_job_get_blynk_device_id (OnbJob *self) { return self->row.blynk_device_id; }
 const char *onb_job_get_old_dev_eui (OnbJob *self) { return self->row.old_dev_eui; }
 const char *onb_job_get_source (OnbJob *self) { return self->row.source; }
@@ -461,16 +495,20 @@ onb_job_set_step (OnbJob       *self,
 }
 
 void
-onb_job_set_step_remote (OnbJob     *self,
-                         OnbJobStep  step,
-                         const char *remote_id,
-                         gboolean    owned)
+onb_job_set_step_remote (OnbJob       *self,
+                         OnbJobStep    step,
+                         const char   *remote_id,
+                         OnbJobOrigin  origin)
 {
   OnbJobStepRow *s = STEP (self, step);
+  /* @remote_id may be this very string (onb_job_get_tts_device_id()). */
+  char *copy = g_strdup (remote_id);
 
   g_free (s->remote_id);
-  s->remote_id = g_strdup (remote_id);
-  s->owned = owned;
+  s->remote_id = copy;
+  s->owned = origin == ONB_JOB_MADE;
+  if (step == ONB_JOB_STEP_TTS_IS || step == ONB_JOB_STEP_TTS_BY_BLYNK)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TTS_DEVICE_ID]);
   g_signal_emit (self, signals[STEP_CHANGED], 0, step);
 }
 
@@ -515,6 +553,7 @@ onb_job_step_get_title (OnbJobStep step)
     case ONB_JOB_STEP_TTS_AS: return _("TTS AS");
     case ONB_JOB_STEP_VERIFY: return _("Verified");
     case ONB_JOB_STEP_TTS_DELETE_OLD: return _("Old TTS device removed");
+    case ONB_JOB_STEP_TTS_BY_BLYNK: return _("TTS (by Blynk)");
     default: return NULL;
     }
 }

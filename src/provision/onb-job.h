@@ -30,6 +30,9 @@ typedef enum
   ONB_JOB_STATE_FAILED,  /*< nick=failed >*/   /* permanent failure, rolled back; see reason */
 } OnbJobState;
 
+/* A filter of job states (history, jobs): every state. */
+#define ONB_JOB_STATE_ANY (-1)
+
 /* The reason of a failed job whose undo was refused: something it made is
  * still in a cloud (its step stays done; the message says what). A retry
  * goes on from there. */
@@ -46,9 +49,12 @@ typedef enum
   ONB_JOB_STEP_TTS_AS,           /*< nick=tts-as >*/
   ONB_JOB_STEP_VERIFY,           /*< nick=verify >*/
   ONB_JOB_STEP_TTS_DELETE_OLD,   /*< nick=tts-delete-old >*/   /* replace only, when asked */
+  ONB_JOB_STEP_TTS_BY_BLYNK,     /*< nick=tts-by-blynk >*/     /* [tts] created_by = blynk: the TTS device
+                                                                * Blynk's integration made, found; the
+                                                                * tts-is/js/ns/as steps are skipped then */
 } OnbJobStep;
 
-#define ONB_JOB_N_STEPS (ONB_JOB_STEP_TTS_DELETE_OLD + 1)
+#define ONB_JOB_N_STEPS (ONB_JOB_STEP_TTS_BY_BLYNK + 1)
 
 typedef enum
 {

@@ -75,6 +75,22 @@ GPtrArray         *onb_journal_claim_unfinished_finish (OnbJournal          *sel
                                                         GAsyncResult        *result,
                                                         GError             **error);
 
+/* Whether the last commit failed because the disk is full or the folder
+ * read-only, however long ago (until a commit succeeds), and why. Runs
+ * start no step meanwhile: a step's requests do not wait for its commit. */
+gboolean           onb_journal_get_fault          (OnbJournal          *self,
+                                                   GError             **error);
+
+/* Whether a commit failed so in the last minute: a run then sends its
+ * first requests only once its start is on disk. */
+gboolean           onb_journal_faulted_lately     (OnbJournal          *self);
+
+/* For tests: the file may grow to @n_pages database pages and no further
+ * (SQLite's max_page_count, never below its size), as a full disk would
+ * stop it; 0 lifts the limit. */
+void               onb_journal_set_max_pages      (OnbJournal          *self,
+                                                   guint                n_pages);
+
 /* Done row of a DevEUI (for re-provisioning), NULL when none. */
 OnbJobRow         *onb_journal_lookup_dev_eui     (OnbJournal          *self,
                                                    const char          *dev_eui,

@@ -16,8 +16,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -25,12 +25,13 @@
 #include <glib/gstdio.h>
 
 #include "onb-csv.h"
+#include "onb-file.h"
 #include "onb-error.h"
 #include "onb-journal-private.h"
 #include "onb-provision-enums.h"
 #include "onb-registry.h"
+#include "onb-sqlite.h"
 
-#define BUSY_TIMEOUT_MS 30000
 #define MAX_GROUP       128
 
 ONB_DEFINE_ERROR_DOMAIN (onb_journal_error, onb_journal_error_get_type)
@@ -43,6 +44,7 @@ typedef enum
   OP_SAVE,
   OP_RELEASE,
   OP_CLAIM_UNFINISHED,
+  OP_CONFLICT,
 } OpKind;
 
 typedef struct
@@ -51,6 +53,7 @@ typedef struct
   GTask *task;
   OnbJobRow *row;
   gint64 id;
+  OnbJournalConflict *conflict;
   OnbJournalClaimFlags flags;
   gpointer result;
   GDestroyNotify result_free;
@@ -66,6 +69,9 @@ struct _OnbJournal
   GMutex lock;
   GThread *writer;
   GAsyncQueue *ops;
+  GMutex fault_lock;
+  GError *fault;     /* why the last commit failed, when the disk is full or read-only */
+  gint64 fault_time; /* when a commit last failed so, kept after one succeeds */
 };
 
 G_DEFINE_FINAL_TYPE (OnbJournal, onb_journal, G_TYPE_OBJECT)
@@ -116,6 +122,15 @@ static const char schema[] =
   "  reason TEXT,"
   "  message TEXT,"
   "  PRIMARY KEY (job_id, step)"
+  ");"
+  /* Each TTS device a job found made by someone else (Blynk's integration)
+   * when it meant to make it itself: the site's settings disagree with
+   * what its Blynk does (docs/design.md, Who creates the TTS device). */
+  "CREATE TABLE IF NOT EXISTS conflicts ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  at_us INTEGER NOT NULL,"
+  "  dev_eui TEXT NOT NULL,"
+  "  device_id TEXT NOT NULL"
   ");";
 
 #define JOB_COLUMNS "id, dev_eui, kind, state, join_eui, device_name, old_dev_eui, delete_old, source, " \
@@ -123,12 +138,59 @@ static const char schema[] =
                     "started_us, finished_us, next_attempt_us, owner, owner_token"
 
 static void
+describe_error (GError         **error,
+                OnbSqliteStage   stage,
+                const char      *path,
+                const char      *detail)
+{
+  switch (stage)
+    {
+    case ONB_SQLITE_STAGE_FOLDER:
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                   _("The folder “%s” for the job journal cannot be made: %s."), path, detail);
+      break;
+    case ONB_SQLITE_STAGE_FILE:
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                   _("The job journal “%s” cannot be made: %s."), path, detail);
+      break;
+    case ONB_SQLITE_STAGE_DATABASE:
+    default:
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                   _("The job journal cannot be written (%s). Check the disk of the station."), detail);
+      break;
+    }
+}
+
+/* A full disk or a read-only folder get their own codes and one message
+ * each, so that the engine can stop and say why. */
+static const OnbSqliteErrors journal_errors = {
+  .domain = onb_journal_error_quark,
+  .failed_code = ONB_JOURNAL_ERROR_FAILED,
+  .disk_full_code = ONB_JOURNAL_ERROR_DISK_FULL,
+  .read_only_code = ONB_JOURNAL_ERROR_DATA_READ_ONLY,
+  .describe = describe_error,
+};
+
+static gboolean
+set_fault_error (GError       **error,
+                 OnbFileError   fault,
+                 const char    *path)
+{
+  return onb_sqlite_set_fault (&journal_errors, fault, path, error);
+}
+
+static void
 set_db_error (GError  **error,
               sqlite3  *db)
 {
-  g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-               _("The job journal cannot be written (%s). Check the disk of the station."),
-               db != NULL ? sqlite3_errmsg (db) : "out of memory");
+  onb_sqlite_set_error (&journal_errors, db, error);
+}
+
+static gboolean
+is_fault (const GError *error)
+{
+  return g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DISK_FULL) ||
+         g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DATA_READ_ONLY);
 }
 
 static int
@@ -574,6 +636,23 @@ run_op (OnbJournal *self,
       op->result_free = (GDestroyNotify) g_ptr_array_unref;
       break;
 
+    case OP_CONFLICT:
+      {
+        sqlite3_stmt *stmt = NULL;
+
+        if (sqlite3_prepare_v2 (db, "INSERT INTO conflicts (at_us, dev_eui, device_id) VALUES (?, ?, ?)", -1,
+                                &stmt, NULL) != SQLITE_OK ||
+            sqlite3_bind_int64 (stmt, 1, op->conflict->at_us) != SQLITE_OK ||
+            sqlite3_bind_text (stmt, 2, op->conflict->dev_eui, -1, SQLITE_STATIC) != SQLITE_OK ||
+            sqlite3_bind_text (stmt, 3, op->conflict->device_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+            sqlite3_step (stmt) != SQLITE_DONE)
+          set_db_error (&op->error, db);
+        else
+          op->result = GINT_TO_POINTER (TRUE);
+        sqlite3_finalize (stmt);
+      }
+      break;
+
     case OP_STOP:
     default:
       break;
@@ -593,7 +672,35 @@ op_complete (Op *op)
     g_task_return_pointer (op->task, op->result, op->result_free);
   g_clear_object (&op->task);
   g_clear_pointer (&op->row, onb_job_row_free);
+  g_clear_pointer (&op->conflict, onb_journal_conflict_free);
   g_free (op);
+}
+
+/* Remembers why commits fail (a full disk, a read-only folder) until one
+ * succeeds, and says so once each way, not once per commit. */
+static void
+record_fault (OnbJournal   *self,
+              const GError *error)
+{
+  gboolean was = FALSE;
+  gboolean is = is_fault (error);
+
+  g_mutex_lock (&self->fault_lock);
+  was = self->fault != NULL;
+  g_clear_error (&self->fault);
+  if (is)
+    {
+      self->fault = g_error_copy (error);
+      self->fault_time = g_get_monotonic_time ();
+    }
+
+  g_mutex_unlock (&self->fault_lock);
+
+  /* A message, not a warning: the station is fine, only its disk is not. */
+  if (is && !was)
+    g_message ("%s", error->message);
+  else if (was && !is)
+    g_message ("The job journal records again.");
 }
 
 static gpointer
@@ -624,16 +731,39 @@ writer_thread (gpointer data)
           GError *error = NULL;
 
           g_mutex_lock (&self->lock);
-          if (onb_sqlite_exec_retry (self->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+          if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
             set_db_error (&error, self->db);
+          /* Each op is all or nothing within the group's transaction: a
+           * claim whose steps do not fit leaves no row behind. */
           for (guint i = 0; error == NULL && i < group->len; i++)
-            run_op (self, group->pdata[i]);
+            {
+              Op *current = group->pdata[i];
+
+              if (sqlite3_exec (self->db, "SAVEPOINT op", NULL, NULL, NULL) != SQLITE_OK)
+                {
+                  set_db_error (&current->error, self->db);
+                  continue;
+                }
+              run_op (self, current);
+              if (current->error != NULL)
+                sqlite3_exec (self->db, "ROLLBACK TO op", NULL, NULL, NULL);
+              sqlite3_exec (self->db, "RELEASE op", NULL, NULL, NULL);
+            }
           if (error == NULL && sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
             {
               set_db_error (&error, self->db);
               sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
             }
           g_mutex_unlock (&self->lock);
+
+          /* Known before any caller hears of the failure. */
+          {
+            const GError *fault = error;
+
+            for (guint i = 0; !is_fault (fault) && i < group->len; i++)
+              fault = ((Op *) group->pdata[i])->error;
+            record_fault (self, fault);
+          }
 
           for (guint i = 0; i < group->len; i++)
             {
@@ -685,6 +815,8 @@ onb_journal_finalize (GObject *object)
   g_mutex_unlock (&live_lock);
   g_free (self->token);
   g_mutex_clear (&self->lock);
+  g_clear_error (&self->fault);
+  g_mutex_clear (&self->fault_lock);
   g_free (self->path);
   G_OBJECT_CLASS (onb_journal_parent_class)->finalize (object);
 }
@@ -699,6 +831,7 @@ static void
 onb_journal_init (OnbJournal *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->fault_lock);
   self->ops = g_async_queue_new ();
   self->token = g_uuid_string_random ();
   g_mutex_lock (&live_lock);
@@ -720,78 +853,120 @@ onb_journal_get_path (OnbJournal *self)
   return self->path;
 }
 
-/* The journal names every device and its history: readable by this user
- * only, whatever the umask (SQLite gives its -wal and -shm files the
- * mode of the database). */
-static gboolean
-make_private (const char  *path,
-              GError     **error)
-{
-  static const char *const suffixes[] = { "", "-wal", "-shm" };
-  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  int saved_errno = errno;
-
-  if (fd < 0 || fchmod (fd, 0600) != 0)
-    {
-      saved_errno = errno;
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-                   _("The job journal “%s” cannot be made: %s."), path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  close (fd);
-  for (guint i = 1; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *side = g_strconcat (path, suffixes[i], NULL);
-
-      if (g_chmod (side, 0600) != 0 && errno != ENOENT)
-        g_debug ("Could not make %s private: %s", side, g_strerror (errno));
-    }
-  return TRUE;
-}
-
-/* Journals written before claims had tokens. */
+/* Version 1: journals written before claims had tokens. */
 static int
 add_owner_token (sqlite3 *db)
 {
-  sqlite3_stmt *stmt = NULL;
-  gboolean present = sqlite3_prepare_v2 (db, "SELECT owner_token FROM jobs LIMIT 0", -1, &stmt, NULL) == SQLITE_OK;
-
-  sqlite3_finalize (stmt);
-  return present ? SQLITE_OK : onb_sqlite_exec_retry (db, "ALTER TABLE jobs ADD COLUMN owner_token TEXT");
+  return onb_sqlite_add_column (db, "jobs", "owner_token", "TEXT");
 }
 
+static const OnbSqliteMigration migrations[] = { add_owner_token };
+
+/* The journal names every device and its history: onb_sqlite_open() makes
+ * it private. */
 OnbJournal *
 onb_journal_open (const char  *path,
                   GError     **error)
 {
   g_autoptr(OnbJournal) self = g_object_new (ONB_TYPE_JOURNAL, NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
 
   self->path = g_strdup (path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-                   _("The folder “%s” for the job journal cannot be made: %s."), dir, g_strerror (saved_errno));
-      return NULL;
-    }
-  if (!make_private (path, error))
+  if (!(self->db = onb_sqlite_open (path, schema, migrations, G_N_ELEMENTS (migrations), &journal_errors, error)))
     return NULL;
-  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                       NULL) != SQLITE_OK ||
-      sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-      onb_sqlite_exec_retry (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
-        != SQLITE_OK ||
-      onb_sqlite_exec_retry (self->db, schema) != SQLITE_OK ||
-      add_owner_token (self->db) != SQLITE_OK)
+  self->writer = g_thread_new ("onb-journal", writer_thread, self);
+  return g_steal_pointer (&self);
+}
+
+/* A failed commit is believed this long: then a new one may try again,
+ * since space may have come back meanwhile. */
+#define FAULT_HOLD_US (2 * G_USEC_PER_SEC)
+/* Less free space than this counts as a full disk: a commit needs a few
+ * pages, and the write-ahead log grows by them until its checkpoint. */
+#define MIN_FREE_BYTES (256 * 1024)
+
+gboolean
+onb_journal_can_record (OnbJournal  *self,
+                        GError     **error)
+{
+  g_autofree char *dir = NULL;
+  OnbFileError fault = ONB_FILE_ERROR_WRITE_FAILED;
+  struct statvfs st;
+
+  g_return_val_if_fail (ONB_IS_JOURNAL (self), FALSE);
+
+  g_mutex_lock (&self->fault_lock);
+  if (self->fault != NULL && g_get_monotonic_time () - self->fault_time < FAULT_HOLD_US)
     {
-      set_db_error (error, self->db);
+      g_propagate_error (error, g_error_copy (self->fault));
+      g_mutex_unlock (&self->fault_lock);
+      return FALSE;
+    }
+  g_mutex_unlock (&self->fault_lock);
+
+  dir = g_path_get_dirname (self->path);
+  if (statvfs (dir, &st) == 0 && (st.f_flag & ST_RDONLY) != 0)
+    fault = ONB_FILE_ERROR_READ_ONLY;
+  else if ((guint64) st.f_bavail * st.f_frsize < MIN_FREE_BYTES)
+    fault = ONB_FILE_ERROR_DISK_FULL;
+  if (fault == ONB_FILE_ERROR_WRITE_FAILED && access (dir, W_OK) != 0)
+    fault = onb_file_error_from_errno (errno);
+  return !set_fault_error (error, fault, self->path);
+}
+
+void
+onb_journal_set_max_pages (OnbJournal *self,
+                           guint       n_pages)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA max_page_count = %u", n_pages > 0 ? n_pages : G_MAXINT32);
+
+  g_mutex_lock (&self->lock);
+  sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+  g_mutex_unlock (&self->lock);
+}
+
+/* A disk that was full a minute ago may be nearly full still: commits
+ * that fit now may not in a moment. */
+#define FAULT_MEMORY_US (60 * G_USEC_PER_SEC)
+
+gboolean
+onb_journal_faulted_lately (OnbJournal *self)
+{
+  gboolean lately;
+
+  g_mutex_lock (&self->fault_lock);
+  lately = self->fault_time != 0 && g_get_monotonic_time () - self->fault_time < FAULT_MEMORY_US;
+  g_mutex_unlock (&self->fault_lock);
+  return lately;
+}
+
+gboolean
+onb_journal_get_fault (OnbJournal  *self,
+                       GError     **error)
+{
+  gboolean fault;
+
+  g_mutex_lock (&self->fault_lock);
+  fault = self->fault != NULL;
+  if (fault)
+    g_propagate_error (error, g_error_copy (self->fault));
+  g_mutex_unlock (&self->fault_lock);
+  return fault;
+}
+
+OnbJournal *
+onb_journal_open_read_only (const char  *path,
+                            GError     **error)
+{
+  g_autoptr(OnbJournal) self = g_object_new (ONB_TYPE_JOURNAL, NULL);
+
+  self->path = g_strdup (path);
+  if (onb_sqlite_open_read_only (path, schema, &self->db) != SQLITE_OK)
+    {
+      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
+                   _("The job journal “%s” cannot be read (%s). Check the disk of the station."), path,
+                   self->db != NULL ? sqlite3_errmsg (self->db) : g_strerror (ENOMEM));
       return NULL;
     }
-  self->writer = g_thread_new ("onb-journal", writer_thread, self);
   return g_steal_pointer (&self);
 }
 
@@ -967,6 +1142,18 @@ iso_time (GDateTime *time)
   return time != NULL ? g_date_time_format_iso8601 (time) : g_strdup ("");
 }
 
+/* "is=done;js=done;…" */
+static char *
+steps_summary (OnbJob *job)
+{
+  GString *steps = g_string_new (NULL);
+
+  for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
+    g_string_append_printf (steps, "%s%s=%s", s > 0 ? ";" : "", onb_job_step_to_string (s),
+                            onb_step_state_to_string (onb_job_get_step_state (job, s)));
+  return g_string_free (steps, FALSE);
+}
+
 gboolean
 onb_journal_export_csv (OnbJournal  *self,
                         const char  *path,
@@ -995,35 +1182,21 @@ onb_journal_export_csv (OnbJournal  *self,
       g_autofree char *created = iso_time (onb_job_get_created (job));
       g_autofree char *updated = iso_time (onb_job_get_updated (job));
       g_autofree char *finished = iso_time (onb_job_get_finished (job));
-      g_autoptr(GString) steps = g_string_new (NULL);
-      const char *fields[G_N_ELEMENTS (header)];
+      g_autofree char *steps = steps_summary (job);
+      /* In the order of the header. */
+      const char *fields[] = {
+        id, enum_to_nick (ONB_TYPE_JOB_KIND, onb_job_get_kind (job)), onb_job_get_dev_eui (job),
+        onb_job_get_join_eui (job), onb_job_get_device_name (job), onb_job_get_old_dev_eui (job),
+        onb_job_get_source (job), onb_job_get_code_kind (job), onb_job_state_to_string (onb_job_get_state (job)),
+        onb_job_get_reason (job), onb_job_get_message (job), attempts, blynk_id, onb_job_get_tts_device_id (job),
+        created, updated, finished, steps,
+      };
 
-      for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
-        g_string_append_printf (steps, "%s%s=%s", s > 0 ? ";" : "", onb_job_step_to_string (s),
-                                onb_step_state_to_string (onb_job_get_step_state (job, s)));
-
-      fields[0] = id;
-      fields[1] = enum_to_nick (ONB_TYPE_JOB_KIND, onb_job_get_kind (job));
-      fields[2] = onb_job_get_dev_eui (job);
-      fields[3] = onb_job_get_join_eui (job);
-      fields[4] = onb_job_get_device_name (job);
-      fields[5] = onb_job_get_old_dev_eui (job);
-      fields[6] = onb_job_get_source (job);
-      fields[7] = onb_job_get_code_kind (job);
-      fields[8] = onb_job_state_to_string (onb_job_get_state (job));
-      fields[9] = onb_job_get_reason (job);
-      fields[10] = onb_job_get_message (job);
-      fields[11] = attempts;
-      fields[12] = blynk_id;
-      fields[13] = onb_job_get_tts_device_id (job);
-      fields[14] = created;
-      fields[15] = updated;
-      fields[16] = finished;
-      fields[17] = steps->str;
+      G_STATIC_ASSERT (G_N_ELEMENTS (fields) == G_N_ELEMENTS (header));
       onb_csv_append_row (out, fields, G_N_ELEMENTS (fields));
     }
 
-  return g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  return onb_file_write (path, out->str, out->len, ONB_FILE_WRITE_NONE, error);
 }
 
 /* ---- batch progress: each device's latest job state, in one query ---- */
@@ -1077,4 +1250,66 @@ onb_journal_get_device_states (OnbJournal         *self,
   sqlite3_finalize (stmt);
   g_mutex_unlock (&self->lock);
   return rc == SQLITE_DONE ? g_steal_pointer (&states) : NULL;
+}
+
+void
+onb_journal_conflict_free (OnbJournalConflict *conflict)
+{
+  if (conflict == NULL)
+    return;
+  g_free (conflict->dev_eui);
+  g_free (conflict->device_id);
+  g_free (conflict);
+}
+
+void
+onb_journal_record_conflict_async (OnbJournal          *self,
+                                   const char          *dev_eui,
+                                   const char          *device_id,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_CONFLICT;
+  op->conflict = g_new0 (OnbJournalConflict, 1);
+  op->conflict->at_us = g_get_real_time ();
+  op->conflict->dev_eui = g_ascii_strup (dev_eui, -1);
+  op->conflict->device_id = g_strdup (device_id);
+  push_op (self, op, onb_journal_record_conflict_async, callback, user_data);
+}
+
+OnbJournalConflict *
+onb_journal_get_last_conflict (OnbJournal  *self,
+                               guint       *n_conflicts,
+                               GError     **error)
+{
+  OnbJournalConflict *conflict = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (ONB_IS_JOURNAL (self), NULL);
+
+  if (n_conflicts != NULL)
+    *n_conflicts = 0;
+  g_mutex_lock (&self->lock);
+  rc = sqlite3_prepare_v2 (self->db, "SELECT at_us, dev_eui, device_id, (SELECT count(*) FROM conflicts) "
+                                     "FROM conflicts ORDER BY id DESC LIMIT 1", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      conflict = g_new0 (OnbJournalConflict, 1);
+      conflict->at_us = sqlite3_column_int64 (stmt, 0);
+      conflict->dev_eui = g_strdup (text (stmt, 1));
+      conflict->device_id = g_strdup (text (stmt, 2));
+      if (n_conflicts != NULL)
+        *n_conflicts = (guint) sqlite3_column_int64 (stmt, 3);
+    }
+  /* A journal older than the table (opened read-only) has none. */
+  else if (rc != SQLITE_DONE && !(rc == SQLITE_ERROR && strstr (sqlite3_errmsg (self->db), "no such table")))
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->lock);
+  return conflict;
 }

@@ -19,6 +19,8 @@ typedef enum
 {
   ONB_JOURNAL_ERROR_FAILED,        /*< nick=journal-failed >*/  /* the database cannot be read or written */
   ONB_JOURNAL_ERROR_JOB_NOT_FOUND, /*< nick=job-not-found >*/
+  ONB_JOURNAL_ERROR_DISK_FULL,     /*< nick=disk-full >*/       /* nothing more can be recorded */
+  ONB_JOURNAL_ERROR_DATA_READ_ONLY, /*< nick=data-read-only >*/ /* the data folder cannot be written */
 } OnbJournalError;
 
 #define ONB_JOURNAL_ERROR (onb_journal_error_quark ())
@@ -30,6 +32,16 @@ G_DECLARE_FINAL_TYPE (OnbJournal, onb_journal, ONB, JOURNAL, GObject)
 /* Creates the file (mode 0600) when missing. */
 OnbJournal  *onb_journal_open          (const char   *path,
                                         GError      **error);
+/* For reading only (jobs, export, batches, missing): works on a read-only
+ * data folder and a full disk, and writes nothing. */
+OnbJournal  *onb_journal_open_read_only (const char  *path,
+                                         GError     **error);
+/* Whether a commit can succeed now, cheaply (no write): %FALSE with
+ * DISK_FULL or DATA_READ_ONLY when a commit failed for that a moment ago,
+ * or the folder is read-only or nearly full. New work asks first, so that
+ * nothing is sent that could not be recorded. */
+gboolean     onb_journal_can_record     (OnbJournal  *self,
+                                         GError     **error);
 /* "<data_dir>/journal.sqlite" (transfer full) */
 char        *onb_journal_default_path  (const char   *data_dir);
 const char  *onb_journal_get_path      (OnbJournal   *self);
@@ -60,5 +72,29 @@ gboolean     onb_journal_export_csv    (OnbJournal   *self,
 OnbDeviceStates *onb_journal_get_device_states (OnbJournal         *self,
                                                 const char * const *dev_euis,
                                                 GError            **error);
+
+/* A TTS device a job found made by Blynk's integration where Onboarder
+ * meant to make it (the EUIs were taken in this application, with the
+ * same keys): adopted, recorded here. */
+typedef struct
+{
+  gint64 at_us;     /* real time */
+  char *dev_eui;
+  char *device_id;  /* the TTS device ID Blynk chose */
+} OnbJournalConflict;
+
+void         onb_journal_conflict_free (OnbJournalConflict *conflict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbJournalConflict, onb_journal_conflict_free)
+/* Recorded by the writer thread; @callback may be NULL. */
+void         onb_journal_record_conflict_async (OnbJournal          *self,
+                                                const char          *dev_eui,
+                                                const char          *device_id,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+/* The newest conflict and how many there are; NULL (and 0) when none.
+ * (transfer full) */
+OnbJournalConflict *onb_journal_get_last_conflict (OnbJournal   *self,
+                                                   guint        *n_conflicts,
+                                                   GError      **error);
 
 G_END_DECLS

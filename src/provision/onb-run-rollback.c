@@ -15,7 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "onb-cloud-error.h"
-#include "onb-engine-private.h"
+#include "onb-run-private.h"
 #include "onb-error.h"
 
 typedef enum
@@ -27,12 +27,12 @@ typedef enum
 
 typedef struct
 {
-  Run *run;
+  OnbRun *run;
   Undo undo;
 } UndoCall;
 
 static void
-undone (Run  *run,
+undone (OnbRun  *run,
         Undo  undo)
 {
   OnbJob *job = run->job;
@@ -44,13 +44,13 @@ undone (Run  *run,
         {
           if (onb_job_get_step_state (job, s) == ONB_STEP_STATE_DONE)
             onb_job_set_step (job, s, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
-          onb_job_set_step_remote (job, s, NULL, FALSE);
+          onb_job_set_step_remote (job, s, NULL, ONB_JOB_ADOPTED);
         }
       break;
 
     case UNDO_BLYNK_DEVICE:
       onb_job_set_step (job, ONB_JOB_STEP_BLYNK_DEVICE, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
-      onb_job_set_step_remote (job, ONB_JOB_STEP_BLYNK_DEVICE, NULL, FALSE);
+      onb_job_set_step_remote (job, ONB_JOB_STEP_BLYNK_DEVICE, NULL, ONB_JOB_ADOPTED);
       if (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_METAFIELDS) == ONB_STEP_STATE_DONE)
         onb_job_set_step (job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
       onb_job_set_blynk_device_id (job, 0);
@@ -65,7 +65,7 @@ undone (Run  *run,
 
 /* What is left behind, in words for the result card and the supervisor. */
 static void
-left_behind (Run          *run,
+left_behind (OnbRun       *run,
              Undo          undo,
              const GError *error)
 {
@@ -103,8 +103,8 @@ undo_cb (GObject      *object,
          gpointer      user_data)
 {
   UndoCall *call = user_data;
-  Run *run = call->run;
-  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  OnbRun *run = call->run;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
   Undo undo = call->undo;
   g_autoptr(GError) error = NULL;
   gboolean ok;
@@ -135,52 +135,50 @@ undo_cb (GObject      *object,
     }
   else
     left_behind (run, undo, error);
-  run_settle (run);
+  onb_run_op_settle (run);
 }
 
 static void
-undo_send (Run  *run,
+undo_send (OnbRun  *run,
            Undo  undo)
 {
-  OnbEngine *self = run->engine;
+  OnbRunHost *host = run->host;
   OnbJob *job = run->job;
   UndoCall *call = g_new0 (UndoCall, 1);
 
   call->run = run;
   call->undo = undo;
-  run_begin_op (run);
+  onb_run_op_begin (run);
   switch (undo)
     {
     case UNDO_TTS_DEVICE:
-      onb_tts_client_delete_async (self->tts, onb_job_get_tts_device_id (job), self->cancellable, undo_cb, call);
+      onb_tts_client_delete_async (host->tts, onb_job_get_tts_device_id (job), host->cancellable, undo_cb, call);
       break;
     case UNDO_BLYNK_METAFIELDS:
       {
-        g_autoptr(GHashTable) values = run_metafield_values (run->old_entry, run->old_tts_device);
+        g_autoptr(GHashTable) values = onb_run_metafield_values (run, run->old_entry, onb_tts_device_get_device_id (run->old_tts_device));
 
-        onb_blynk_client_set_metafields_async (self->blynk, onb_job_get_blynk_device_id (job), 0, values,
-                                               self->cancellable, undo_cb, call);
+        onb_blynk_client_set_metafields_async (host->blynk, onb_job_get_blynk_device_id (job),
+                                               ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN, values,
+                                               host->cancellable, undo_cb, call);
       }
       break;
     case UNDO_BLYNK_DEVICE:
     default:
-      onb_blynk_client_delete_device_async (self->blynk, onb_job_get_blynk_device_id (job), self->cancellable,
+      onb_blynk_client_delete_device_async (host->blynk, onb_job_get_blynk_device_id (job), host->cancellable,
                                             undo_cb, call);
       break;
     }
 }
 
-/* Sends the undos side by side; run_settle() fails the job once they are
- * all answered. */
+/* Sends the undos side by side; onb-run.c fails the job once they are all
+ * answered (or none was needed). */
 void
-run_rollback (Run *run)
+onb_run_rollback (OnbRun *run)
 {
   OnbJob *job = run->job;
 
-  run->rolling_back = TRUE;
-  g_clear_error (&run->transient);
-
-  if (run_is_replace (run))
+  if (onb_run_is_replace (run))
     {
       /* Point the old Blynk device back at the old TTS device. */
       if (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_METAFIELDS) == ONB_STEP_STATE_DONE)
@@ -191,6 +189,4 @@ run_rollback (Run *run)
 
   if (onb_job_get_step_owned (job, ONB_JOB_STEP_TTS_IS))
     undo_send (run, UNDO_TTS_DEVICE);
-
-  run_settle (run);
 }

@@ -8,6 +8,8 @@
  *               box first) wins: ours is deleted, theirs adopted, and our
  *               values written on it before verifying again
  *   delete old  a replace that asked for it deletes the old TTS device
+ *   TTN device  a TTS device Blynk's integration made: the Blynk device
+ *               is pointed at it when Blynk has not done so
  */
 
 #define G_LOG_DOMAIN "onb-engine"
@@ -17,7 +19,7 @@
 #include <glib/gi18n.h>
 
 #include "onb-cloud-error.h"
-#include "onb-engine-private.h"
+#include "onb-run-private.h"
 
 /* What a read-back of verify fetches. */
 typedef enum
@@ -36,47 +38,48 @@ old_deleted_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  Run *run = user_data;
-  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
   g_autoptr(GError) error = NULL;
 
   if (onb_tts_client_delete_finish (ONB_TTS_CLIENT (object), result, &error))
     {
       onb_job_set_step (run->job, ONB_JOB_STEP_TTS_DELETE_OLD, ONB_STEP_STATE_DONE, NULL, NULL);
-      run_finish (run, ONB_JOB_STATE_DONE);
+      onb_run_chain_done (run, ONB_RUN_CHAIN_VERIFY);
     }
   else
-    run_step_failed (run, ONB_JOB_STEP_TTS_DELETE_OLD, error);
-  run_settle (run);
+    onb_run_step_failed (run, ONB_JOB_STEP_TTS_DELETE_OLD, error);
+  onb_run_op_settle (run);
 }
 
 static void
-verified (Run *run)
+verified (OnbRun *run)
 {
   OnbStepState delete_old = onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_DELETE_OLD);
 
   if (delete_old == ONB_STEP_STATE_SKIPPED || delete_old == ONB_STEP_STATE_DONE)
     {
-      run_finish (run, ONB_JOB_STATE_DONE);
+      onb_run_chain_done (run, ONB_RUN_CHAIN_VERIFY);
       return;
     }
   onb_job_set_step (run->job, ONB_JOB_STEP_TTS_DELETE_OLD, ONB_STEP_STATE_RUNNING, NULL, NULL);
-  run_commit (run, NULL);
-  run_begin_op (run);
-  onb_tts_client_delete_async (run->engine->tts, onb_tts_device_get_device_id (run->old_tts_device),
-                               run->engine->cancellable, old_deleted_cb, run);
+  onb_run_commit (run);
+  onb_run_op_begin (run);
+  onb_tts_client_delete_async (run->host->tts, onb_tts_device_get_device_id (run->old_tts_device),
+                               run->host->cancellable, old_deleted_cb, run);
 }
 
 /* ---- the race loser ------------------------------------------------------------------ */
 
 static void
-loser_adopted (Run *run)
+loser_adopted (OnbRun *run)
 {
-  /* Write our values on the winner too, then verify again. */
+  /* Write our values on the winner too, then verify again, once this is
+   * committed. */
   onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_PENDING, NULL, NULL);
   onb_job_set_step (run->job, ONB_JOB_STEP_VERIFY, ONB_STEP_STATE_PENDING, NULL, NULL);
-  run->blynk_done = FALSE;
-  run_commit (run, run_blynk_metafields);
+  onb_run_chain_reopen (run, ONB_RUN_CHAIN_BLYNK);
+  onb_run_commit (run);
 }
 
 static void
@@ -84,23 +87,23 @@ loser_deleted_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  Run *run = user_data;
-  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
   g_autoptr(GError) error = NULL;
 
   if (!onb_blynk_client_delete_device_finish (ONB_BLYNK_CLIENT (object), result, &error))
-    run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
+    onb_run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
   else
     loser_adopted (run);
-  run_settle (run);
+  onb_run_op_settle (run);
 }
 
 /* Another station made the same device first (the lowest id wins
  * everywhere): use theirs and remove ours. FALSE when we won. */
 static gboolean
-blynk_race_lost (Run *run)
+blynk_race_lost (OnbRun *run)
 {
-  OnbBlynkDevice *winner = run_blynk_winner (run->answers.blynk_namesakes);
+  OnbBlynkDevice *winner = onb_run_blynk_winner (run->answers.blynk_namesakes);
   gint64 ours = onb_job_get_blynk_device_id (run->job);
   gboolean owned = onb_job_get_step_owned (run->job, ONB_JOB_STEP_BLYNK_DEVICE);
 
@@ -108,11 +111,11 @@ blynk_race_lost (Run *run)
     return FALSE;
 
   g_debug ("Blynk device %" G_GINT64_FORMAT " lost to %" G_GINT64_FORMAT, ours, onb_blynk_device_get_id (winner));
-  run_blynk_adopted (run, winner);
+  onb_run_blynk_record_device (run, winner, ONB_JOB_ADOPTED);
   if (owned)
     {
-      run_begin_op (run);
-      onb_blynk_client_delete_device_async (run->engine->blynk, ours, run->engine->cancellable, loser_deleted_cb,
+      onb_run_op_begin (run);
+      onb_blynk_client_delete_device_async (run->host->blynk, ours, run->host->cancellable, loser_deleted_cb,
                                             run);
     }
   else
@@ -123,10 +126,10 @@ blynk_race_lost (Run *run)
 /* ---- compare --------------------------------------------------------------------------- */
 
 static gboolean
-blynk_check (Run     *run,
+blynk_check (OnbRun  *run,
              GError **error)
 {
-  g_autoptr(GHashTable) expected = run_metafield_values (run->entry, run->tts_device);
+  g_autoptr(GHashTable) expected = onb_run_metafield_values (run, run->entry, onb_run_ttn_device (run));
   GHashTableIter iter;
   gpointer key, value;
 
@@ -145,22 +148,131 @@ blynk_check (Run     *run,
   return TRUE;
 }
 
+/* ---- TheThingsNetwork Device of a device Blynk made ---------------------------------- */
+
+static void compare (OnbRun *run);
+
+/* Whether Blynk's integration writes TheThingsNetwork Device back once it
+ * made the TTS device is not documented (docs/blynk-api.md, Automated
+ * Device Onboarding): this is the one place that assumes anything about
+ * it. A field still empty is ours to fill with the device found; one
+ * holding our own eui-… ID (written before Blynk's device was found) is
+ * ours to correct; anything else was written by Blynk or a person, and
+ * verify names it instead. */
+static gboolean
+ttn_device_ours_to_write (OnbRun     *run,
+                          const char *found)
+{
+  g_autofree char *ours = onb_tts_device_id_for_dev_eui (onb_tts_device_get_dev_eui (run->tts_device));
+
+  if (run->ttn_written || onb_run_ttn_device (run) == NULL || g_strcmp0 (found, onb_run_ttn_device (run)) == 0)
+    return FALSE;
+  return found == NULL || found[0] == '\0' || g_strcmp0 (found, ours) == 0;
+}
+
 static void
-compare (Run *run)
+ttn_read_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
+  run->answers.blynk_device = onb_blynk_client_get_device_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (error != NULL)
+    onb_run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
+  else if (onb_run_may_continue (run))
+    compare (run);
+  onb_run_op_settle (run);
+}
+
+static void
+ttn_written_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
+  g_autoptr(GError) error = NULL;
+
+  if (!onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error))
+    onb_run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
+  else if (onb_run_may_continue (run))
+    {
+      /* A metafield write answers nothing: read it back. */
+      onb_run_op_begin (run);
+      onb_blynk_client_get_device_async (run->host->blynk, onb_job_get_blynk_device_id (run->job),
+                                         run->host->cancellable, ttn_read_cb, run);
+    }
+  onb_run_op_settle (run);
+}
+
+/* Points the Blynk device at the TTS device Blynk's integration made, when
+ * Blynk has not. FALSE when there is nothing to write. */
+static gboolean
+ttn_device_fill (OnbRun *run)
+{
+  OnbBlynkClient *blynk = run->host->blynk;
+  const char *name = onb_blynk_client_get_metafield_name (blynk, ONB_BLYNK_ROLE_TTN_DEVICE);
+  g_autoptr(GHashTable) values = NULL;
+
+  if (!ttn_device_ours_to_write (run, onb_blynk_device_get_metafield (run->answers.blynk_device, name)))
+    return FALSE;
+  run->ttn_written = TRUE;
+  values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (values, g_strdup (name), g_strdup (onb_run_ttn_device (run)));
+  onb_run_op_begin (run);
+  onb_blynk_client_set_metafields_async (blynk, onb_job_get_blynk_device_id (run->job),
+                                         run->template_number > 0 ? run->template_number
+                                                                  : ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN,
+                                         values, run->host->cancellable, ttn_written_cb, run);
+  return TRUE;
+}
+
+/* ---- compare --------------------------------------------------------------------------- */
+
+/* A TTS device this job did not make (Blynk's, or another station's) that
+ * does not hold what the list says is a real failure, named on the card. */
+static GError *
+not_ours_differs (OnbRun       *run,
+                  const GError *error)
+{
+  OnbJobStep made_by = run->blynk_creates ? ONB_JOB_STEP_TTS_BY_BLYNK : ONB_JOB_STEP_TTS_IS;
+
+  if (onb_job_get_step_owned (run->job, made_by) || error->domain != ONB_CLOUD_ERROR)
+    return g_error_copy (error);
+  return g_error_new (ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_TTS_DEVICE_DIFFERS,
+                      _("The device “%s” in The Things Stack has this box’s EUIs but was not made by this station, "
+                        "and it does not match the device list: %s Delete it in The Things Stack (or correct the "
+                        "list), then retry."),
+                      onb_tts_device_get_device_id (run->tts_device), error->message);
+}
+
+static void
+compare (OnbRun *run)
 {
   g_autoptr(GError) error = NULL;
 
   for (OnbTtsComponent c = ONB_TTS_COMPONENT_IS; c <= ONB_TTS_COMPONENT_AS && error == NULL; c++)
-    onb_tts_client_verify_device (run->engine->tts, c, run->tts_device, run->answers.tts[c], &error);
+    {
+      g_autoptr(GError) differs = NULL;
 
-  if (error == NULL && !run_is_replace (run) && blynk_race_lost (run))
+      if (!onb_tts_client_verify_device (run->host->tts, c, run->tts_device, run->answers.tts[c], &differs))
+        error = not_ours_differs (run, differs);
+    }
+
+  if (error == NULL && !onb_run_is_replace (run) && blynk_race_lost (run))
+    return;
+  if (error == NULL && ttn_device_fill (run))
     return;
   if (error == NULL)
     blynk_check (run, &error);
 
   if (error != NULL)
     {
-      run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
+      onb_run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
       return;
     }
   /* Committed together with the job's end. */
@@ -172,18 +284,18 @@ compare (Run *run)
 
 typedef struct
 {
-  Run *run;
+  OnbRun *run;
   Read read;
 } ReadCall;
 
 static void
-read_done (Run          *run,
+read_done (OnbRun       *run,
            const GError *error)
 {
   if (error != NULL)
-    run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
+    onb_run_step_failed (run, ONB_JOB_STEP_VERIFY, error);
   /* The last read-back decides. */
-  if (--run->reads_left == 0 && run_may_continue (run))
+  if (--run->reads_left == 0 && onb_run_may_continue (run))
     compare (run);
 }
 
@@ -193,8 +305,8 @@ read_cb (GObject      *object,
          gpointer      user_data)
 {
   ReadCall *call = user_data;
-  Run *run = call->run;
-  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
+  OnbRun *run = call->run;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
   g_autoptr(GError) error = NULL;
 
   switch (call->read)
@@ -212,11 +324,11 @@ read_cb (GObject      *object,
     }
   g_free (call);
   read_done (run, error);
-  run_settle (run);
+  onb_run_op_settle (run);
 }
 
 static void
-namesakes_read (Run          *run,
+namesakes_read (OnbRun       *run,
                 GPtrArray    *devices,
                 const GError *error)
 {
@@ -226,7 +338,7 @@ namesakes_read (Run          *run,
 }
 
 static ReadCall *
-read_call_new (Run  *run,
+read_call_new (OnbRun  *run,
                Read  read)
 {
   ReadCall *call = g_new0 (ReadCall, 1);
@@ -234,31 +346,31 @@ read_call_new (Run  *run,
   call->run = run;
   call->read = read;
   run->reads_left++;
-  run_begin_op (run);
+  onb_run_op_begin (run);
   return call;
 }
 
 void
-run_verify (Run *run)
+onb_run_verify (OnbRun *run)
 {
-  OnbEngine *self = run->engine;
+  OnbRunHost *host = run->host;
 
   onb_job_set_step (run->job, ONB_JOB_STEP_VERIFY, ONB_STEP_STATE_RUNNING, NULL, NULL);
-  run_commit (run, NULL);
+  onb_run_commit (run);
 
   run->reads_left = 0;
   for (OnbTtsComponent c = ONB_TTS_COMPONENT_IS; c <= ONB_TTS_COMPONENT_AS; c++)
     if (run->answers.tts[c] == NULL)
-      onb_tts_client_get_async (self->tts, c, onb_tts_device_get_device_id (run->tts_device), self->cancellable,
+      onb_tts_client_get_async (host->tts, c, onb_tts_device_get_device_id (run->tts_device), host->cancellable,
                                 read_cb, read_call_new (run, (Read) c));
   /* Read at the end of the Blynk chain, unless that chain was done before. */
   if (run->answers.blynk_device == NULL)
-    onb_blynk_client_get_device_async (self->blynk, onb_job_get_blynk_device_id (run->job), self->cancellable,
+    onb_blynk_client_get_device_async (host->blynk, onb_job_get_blynk_device_id (run->job), host->cancellable,
                                        read_cb, read_call_new (run, READ_BLYNK_DEVICE));
-  if (!run_is_replace (run) && run->answers.blynk_namesakes == NULL)
+  if (!onb_run_is_replace (run) && run->answers.blynk_namesakes == NULL)
     {
       run->reads_left++;
-      run_blynk_search (run, run->entry, onb_job_get_blynk_device_id (run->job), namesakes_read);
+      onb_run_blynk_search (run, run->entry, onb_job_get_blynk_device_id (run->job), namesakes_read);
     }
   if (run->reads_left == 0)
     compare (run);

@@ -1,10 +1,14 @@
-/* onb-run.c: one run of a job, and the one place where it settles
+/* onb-run.c: a run's phases, and the one place where it ends
  *
- * A run counts its operations in flight (cloud requests and journal
- * commits). The chains go on only while nothing has failed and the engine
- * is not shutting down; whenever an operation completes, run_settle()
- * looks at what the run has come to once nothing is in flight. See
- * docs/design.md, "Settling a run".
+ * A run goes queued → working (the Blynk and TTS chains) → verifying →
+ * ending; a permanent failure goes through undoing, a transient one
+ * through waiting and back to queued. Whenever an operation completes,
+ * run_react() looks at what the run has come to: it starts verify as soon
+ * as both chains are done and ends the run as soon as verify is, without
+ * waiting for commits; every other change of phase waits until nothing is
+ * in flight (run_settle()). Every run ends in onb_run_end(): done, failed,
+ * handed back at shutdown, or refused by the journal's claim. See
+ * docs/design.md, "A run".
  */
 
 #define G_LOG_DOMAIN "onb-engine"
@@ -13,32 +17,28 @@
 
 #include <glib/gi18n.h>
 
-#include "onb-cloud-error.h"
-#include "onb-engine-private.h"
-#include "onb-error.h"
+#include "onb-run-private.h"
 
-Run *
-run_new (OnbEngine *engine,
-         OnbJob    *job)
+#define BOTH_CHAINS (ONB_RUN_CHAIN_BLYNK | ONB_RUN_CHAIN_TTS)
+
+static void run_react (OnbRun *run);
+static void run_unblock (OnbRun *run);
+
+OnbRun *
+onb_run_new (OnbRunHost *host,
+             OnbJob     *job)
 {
-  Run *run = g_new0 (Run, 1);
+  OnbRun *run = g_new0 (OnbRun, 1);
 
-  run->engine = engine;
+  run->host = host;
   run->job = g_object_ref (job);
+  run->phase = ONB_RUN_PHASE_QUEUED;
+  run->react = run_react;
   return run;
 }
 
-void
-run_clear_answers (Run *run)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (run->answers.tts); i++)
-    g_clear_pointer (&run->answers.tts[i], json_object_put);
-  g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
-  g_clear_pointer (&run->answers.blynk_namesakes, g_ptr_array_unref);
-}
-
 static void
-run_clear_failure (Run *run)
+run_clear_failure (OnbRun *run)
 {
   g_clear_error (&run->transient);
   g_clear_error (&run->permanent);
@@ -46,13 +46,12 @@ run_clear_failure (Run *run)
   g_clear_pointer (&run->fail_message, g_free);
   if (run->left_behind != NULL)
     g_string_free (g_steal_pointer (&run->left_behind), TRUE);
-  run->rolling_back = FALSE;
 }
 
 void
-run_free (Run *run)
+onb_run_free (OnbRun *run)
 {
-  g_clear_handle_id (&run->timer, g_source_remove);
+  onb_run_disarm_retry (run);
   g_clear_object (&run->job);
   g_clear_pointer (&run->entry, onb_registry_entry_unref);
   g_clear_pointer (&run->old_entry, onb_registry_entry_unref);
@@ -61,179 +60,29 @@ run_free (Run *run)
   g_clear_error (&run->claim_refused);
   g_free (run->last_reason);
   g_free (run->last_message);
+  g_clear_error (&run->blocked);
   run_clear_failure (run);
-  run_clear_answers (run);
+  onb_run_clear_answers (run);
   g_free (run);
 }
 
-/* Every operation in flight holds the engine, so a callback never finds
- * it finalized. */
-void
-run_begin_op (Run *run)
-{
-  run->in_flight++;
-  g_object_ref (run->engine);
-}
-
-/* Ends an operation and returns its hold on the engine (transfer full):
- * the callback drops it when it returns. */
-OnbEngine *
-run_end_op_take_hold (Run *run)
-{
-  run->in_flight--;
-  return run->engine;
-}
-
-gboolean
-run_may_continue (Run *run)
-{
-  return run->transient == NULL && run->permanent == NULL && !run->engine->stopping &&
-         !g_cancellable_is_cancelled (run->engine->cancellable);
-}
-
-gboolean
-run_is_replace (Run *run)
-{
-  return onb_job_get_kind (run->job) == ONB_JOB_KIND_REPLACE;
-}
-
-void
-run_set_permanent (Run          *run,
-                   const GError *error)
-{
-  if (run->permanent != NULL)
-    return;
-  run->permanent = g_error_copy (error);
-  g_free (run->fail_reason);
-  run->fail_reason = g_strdup (onb_error_get_reason (error));
-  g_free (run->fail_message);
-  run->fail_message = g_strdup (error->message);
-}
-
-/* ---- commits ------------------------------------------------------------------- */
-
-typedef struct
-{
-  Run *run;
-  RunFunc then;
-} CommitData;
+/* ---- slots ------------------------------------------------------------------------ */
 
 static void
-committed_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+run_take_slot (OnbRun *run)
 {
-  CommitData *data = user_data;
-  Run *run = data->run;
-  g_autoptr(OnbEngine) hold = run_end_op_take_hold (run);
-  RunFunc then = data->then;
-  g_autoptr(GError) error = NULL;
-
-  g_free (data);
-  if (!onb_journal_save_finish (ONB_JOURNAL (object), result, &error))
-    {
-      g_warning ("Journal write failed: %s", error->message);
-      run_set_permanent (run, error);
-    }
-  else if (then != NULL && run_may_continue (run))
-    then (run);
-  run_settle (run);
+  g_return_if_fail (!run->holds_slot);
+  run->holds_slot = TRUE;
+  run->host->n_running++;
 }
 
-static CommitData *
-commit_data_new (Run     *run,
-                 RunFunc  then)
-{
-  CommitData *data = g_new0 (CommitData, 1);
-
-  data->run = run;
-  data->then = then;
-  run_begin_op (run);
-  onb_engine_emit_job_changed (run->engine, run->job);
-  return data;
-}
-
-/* Commits the job's current state, then calls @then (unless the run must
- * stop meanwhile). */
-void
-run_commit (Run     *run,
-            RunFunc  then)
-{
-  CommitData *data = commit_data_new (run, then);
-
-  onb_journal_save_async (run->engine->journal, onb_job_to_row (run->job), committed_cb, data);
-}
-
-/* Shutdown: the job's state goes to the journal with its row released,
- * so the next owner (a new engine, another process) resumes it. */
 static void
-run_hand_back (Run *run)
+run_free_slot (OnbRun *run)
 {
-  CommitData *data;
-
-  g_clear_handle_id (&run->timer, g_source_remove);
-  run->handing_back = TRUE;
-  if (onb_job_get_state (run->job) == ONB_JOB_STATE_RUNNING)
-    onb_job_set_state (run->job, ONB_JOB_STATE_QUEUED, run->last_reason, run->last_message);
-  data = commit_data_new (run, NULL);
-  onb_journal_release_async (run->engine->journal, onb_job_to_row (run->job), committed_cb, data);
-}
-
-void
-run_hand_back_idle (Run *run)
-{
-  g_return_if_fail (run->in_flight == 0);
-  run_free_slot (run);
-  run_hand_back (run);
-}
-
-/* ---- steps --------------------------------------------------------------------- */
-
-/* Records a failed step; the run settles once nothing is in flight. A
- * request cancelled by a shutdown records nothing: the step stays running
- * in the journal, so its next runner looks before it creates. */
-void
-run_step_failed (Run          *run,
-                 OnbJobStep    step,
-                 const GError *error)
-{
-  gboolean transient = onb_cloud_error_is_transient (error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!run->holds_slot)
     return;
-  onb_job_set_step (run->job, step, transient ? ONB_STEP_STATE_RETRYING : ONB_STEP_STATE_FAILED,
-                    onb_error_get_reason (error), error->message);
-  if (transient && run->transient == NULL)
-    run->transient = g_error_copy (error);
-  else if (!transient)
-    run_set_permanent (run, error);
-  run_commit (run, NULL);
-}
-
-/* The outcome is committed right away, but the next request does not wait
- * for that commit: only the job's row is committed before anything is
- * sent, and a resumed run checks the clouds before creating, so a lost
- * outcome is found again rather than repeated (docs/design.md, "What is
- * committed when"). */
-void
-run_step_done (Run        *run,
-               OnbJobStep  step,
-               RunFunc     next)
-{
-  onb_job_set_step (run->job, step, ONB_STEP_STATE_DONE, NULL, NULL);
-  run_commit (run, NULL);
-  if (next != NULL && run_may_continue (run))
-    next (run);
-}
-
-/* Marks one chain (Blynk or TTS) finished; verify waits for both. */
-void
-run_chain_done (Run      *run,
-                gboolean *chain)
-{
-  *chain = TRUE;
-  if (run->blynk_done && run->tts_done && run_may_continue (run))
-    run_verify (run);
+  run->holds_slot = FALSE;
+  run->host->n_running--;
 }
 
 /* ---- starting ------------------------------------------------------------------ */
@@ -255,32 +104,32 @@ tts_device_for (OnbRegistryEntry  *entry,
                              onb_registry_entry_get_app_key (entry), onb_registry_entry_get_nwk_key (entry), error);
 }
 
-/* A device to create must have every key its LoRaWAN version needs; one
- * that is only deleted (the old device of a replace) need not. */
-static OnbTtsDevice *
-tts_device_to_create (OnbEngine         *self,
-                      OnbRegistryEntry  *entry,
-                      GError           **error)
-{
-  if (!onb_engine_check_keys (self, entry, error))
-    return NULL;
-  return tts_device_for (entry, error);
-}
-
 /* The registry rows and TTS devices a job needs; they hold keys, so they
- * are looked up for each run instead of being journaled. */
+ * are looked up for each run instead of being journaled. A device to
+ * create must have every key its LoRaWAN version needs; one that is only
+ * deleted (the old device of a replace) need not. */
 static gboolean
-run_prepare (Run     *run,
+run_prepare (OnbRun  *run,
              GError **error)
 {
-  OnbRegistry *registry = run->engine->registry;
+  OnbRegistry *registry = run->host->registry;
 
   if (run->entry == NULL &&
       !(run->entry = onb_registry_lookup (registry, onb_job_get_dev_eui (run->job), error)))
     return FALSE;
-  if (run->tts_device == NULL && !(run->tts_device = tts_device_to_create (run->engine, run->entry, error)))
+  if (run->tts_device == NULL &&
+      (!onb_run_check_keys (run->host->config, run->entry, error) ||
+       !(run->tts_device = tts_device_for (run->entry, error))))
     return FALSE;
-  if (run_is_replace (run))
+  /* A device Blynk's integration made, adopted by an earlier attempt. */
+  if (g_strcmp0 (onb_job_get_tts_device_id (run->job), onb_tts_device_get_device_id (run->tts_device)) != 0)
+    {
+      OnbTtsDevice *theirs = onb_tts_device_new_with_id (run->tts_device, onb_job_get_tts_device_id (run->job));
+
+      onb_tts_device_unref (run->tts_device);
+      run->tts_device = theirs;
+    }
+  if (onb_run_is_replace (run))
     {
       if (run->old_entry == NULL &&
           !(run->old_entry = onb_registry_lookup (registry, onb_job_get_old_dev_eui (run->job), error)))
@@ -292,7 +141,29 @@ run_prepare (Run     *run,
 }
 
 static void
-run_go (Run *run)
+run_undo (OnbRun *run)
+{
+  run->phase = ONB_RUN_PHASE_UNDOING;
+  g_clear_error (&run->transient);
+  onb_run_rollback (run);
+}
+
+/* The TTS chain starts beside the Blynk chain; where Blynk's integration
+ * makes the device, once the Blynk metafields are written, since that is
+ * what sets the integration off. */
+static void
+run_tts (OnbRun *run)
+{
+  if (run->tts_started ||
+      (run->blynk_creates &&
+       onb_job_get_step_state (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS) != ONB_STEP_STATE_DONE))
+    return;
+  run->tts_started = TRUE;
+  onb_run_tts_chain (run);
+}
+
+static void
+run_go (OnbRun *run)
 {
   if (has_failed_step (run->job))
     {
@@ -304,20 +175,48 @@ run_go (Run *run)
             run->fail_reason = g_strdup (onb_job_get_step_reason (run->job, s));
             run->fail_message = g_strdup (onb_job_get_step_message (run->job, s));
           }
-      run_rollback (run);
+      run_undo (run);
       return;
     }
-  run_blynk_chain (run);
-  run_tts_chain (run);
+  run->tts_started = FALSE;
+  onb_run_blynk_chain (run);
+  run_tts (run);
 }
 
+/* The steps of the mode this run does not use (docs/design.md, Who
+ * creates the TTS device): those Blynk makes, or the search for Blynk's
+ * device. A step done earlier (the settings changed) stays as it is. */
+static void
+skip_other_mode (OnbRun *run)
+{
+  for (guint s = ONB_JOB_STEP_TTS_IS; s <= ONB_JOB_STEP_TTS_BY_BLYNK; s++)
+    {
+      gboolean by_blynk = s == ONB_JOB_STEP_TTS_BY_BLYNK;
+      OnbStepState state = onb_job_get_step_state (run->job, s);
+
+      if ((s <= ONB_JOB_STEP_TTS_AS || by_blynk) && by_blynk != run->blynk_creates &&
+          (state == ONB_STEP_STATE_PENDING || state == ONB_STEP_STATE_RETRYING))
+        onb_job_set_step (run->job, s, ONB_STEP_STATE_SKIPPED, NULL, NULL);
+    }
+}
+
+/* Takes a slot and starts a new attempt, unless the journal cannot record:
+ * its first requests do not wait for its first commit. */
 void
-run_start (Run *run)
+onb_run_start (OnbRun *run)
 {
   g_autoptr(GError) error = NULL;
 
-  run->blynk_done = run->tts_done = FALSE;
-  run->handing_back = FALSE;
+  run_take_slot (run);
+  if (onb_journal_get_fault (run->host->journal, &error) || !onb_journal_can_record (run->host->journal, &error))
+    {
+      onb_run_block (run, error);
+      run_react (run);
+      return;
+    }
+
+  run->phase = ONB_RUN_PHASE_WORKING;
+  run->chains_done = 0;
   run_clear_failure (run);
   onb_job_begin_attempt (run->job);
   /* Kept off the running job (they would read as current), so a job handed
@@ -329,120 +228,247 @@ run_start (Run *run)
   onb_job_set_state (run->job, ONB_JOB_STATE_RUNNING, NULL, NULL);
   /* The creating steps are marked (and counted) before anything is sent:
    * a later run that finds them marked looks before creating again. */
+  /* A replace makes its new TTS device itself in either mode, as Blynk's
+   * guide says (docs/blynk-api.md, Automated Device Onboarding). */
+  run->blynk_creates = onb_tts_client_get_blynk_creates (run->host->tts) && !onb_run_is_replace (run);
+  skip_other_mode (run);
   if (!has_failed_step (run->job))
     {
-      if (!run_blynk_device_known (run))
+      if (!onb_run_blynk_device_known (run))
         onb_job_set_step (run->job, ONB_JOB_STEP_BLYNK_DEVICE, ONB_STEP_STATE_RUNNING, NULL, NULL);
-      if (onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_IS) != ONB_STEP_STATE_DONE)
+      if (!run->blynk_creates && onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_IS) != ONB_STEP_STATE_DONE)
         onb_job_set_step (run->job, ONB_JOB_STEP_TTS_IS, ONB_STEP_STATE_RUNNING, NULL, NULL);
     }
 
   if (!run_prepare (run, &error))
     {
       /* The registry row went away (re-import): nothing can be sent. */
-      run_set_permanent (run, error);
-      run_commit (run, NULL);
+      onb_run_set_permanent (run, error);
+      onb_run_commit (run);
       return;
     }
   /* The job's row was committed when it was claimed, before this; a run
-   * that crashes before this commit lands is resumed, and looks first. */
-  run_commit (run, NULL);
-  run_go (run);
+   * that crashes before this commit lands is resumed, and looks first.
+   * On a disk that was full a moment ago, that commit may fail: then the
+   * first requests wait for it (run_react()). */
+  onb_run_commit (run);
+  run->start_held = onb_journal_faulted_lately (run->host->journal);
+  if (!run->start_held)
+    run_go (run);
+  run_react (run);
 }
 
-/* ---- settling ------------------------------------------------------------------ */
+/* ---- ending -------------------------------------------------------------------- */
 
-void
-run_finish (Run         *run,
-            OnbJobState  state)
+static void
+run_set_failed (OnbRun *run)
 {
-  if (state == ONB_JOB_STATE_FAILED && run->left_behind != NULL)
+  if (run->left_behind != NULL)
     {
       g_autofree char *message =
         g_strdup_printf (_("%s Undoing what it made failed too: %s"),
                          run->fail_message != NULL ? run->fail_message : "", run->left_behind->str);
 
-      onb_job_set_state (run->job, state, ONB_JOB_REASON_ROLLBACK_INCOMPLETE, g_strstrip (message));
+      onb_job_set_state (run->job, ONB_JOB_STATE_FAILED, ONB_JOB_REASON_ROLLBACK_INCOMPLETE,
+                         g_strstrip (message));
     }
-  else if (state == ONB_JOB_STATE_FAILED)
-    onb_job_set_state (run->job, state, run->fail_reason, run->fail_message);
   else
-    onb_job_set_state (run->job, state, NULL, NULL);
-  run->rolling_back = FALSE;
-  /* The last commit of the job: the run ends when it is on disk. */
-  run_commit (run, NULL);
+    onb_job_set_state (run->job, ONB_JOB_STATE_FAILED, run->fail_reason, run->fail_message);
 }
 
-static void
-run_remove (Run *run)
-{
-  OnbEngine *self = run->engine;
-  gboolean finished = onb_job_is_finished (run->job);
-  g_autoptr(OnbJob) retry = run->retry_when_settled && !self->stopping ? g_object_ref (run->job) : NULL;
+static void run_settle (OnbRun *run);
 
-  run_free_slot (run);
-  g_hash_table_remove (self->runs, run->job);
-  if (retry != NULL)
-    onb_engine_claim_failed (self, retry);
-  if (finished)
-    onb_engine_trim_model (self);
-  onb_engine_update_counters (self);
-  onb_engine_pump (self);
-  onb_engine_maybe_shut_down (self);
-}
-
-/* Called whenever an operation of the run completes. Once nothing is in
- * flight, the run comes to one of these ends:
- *   - finished (done or failed) and its last commit landed: removed;
- *   - handed back at shutdown and its release landed: removed;
- *   - waiting, and its waiting state landed: the slot goes to another box
- *     and the backoff starts (or, shutting down, the row is handed back);
- *   - shutting down: handed back (queued, row released);
- *   - undoing: failed when the undo is complete (or the undo waits for
- *     the network);
- *   - a permanent failure: undone first;
- *   - a transient failure: waiting, committed before its backoff starts.
- * The run must not be touched after this returns. */
+/* Every run ends here. The job gets its last state, which is committed (a
+ * hand-back releases the row with it); the host frees the run once that
+ * commit and everything else in flight is answered. @run must not be
+ * touched after this returns. */
 void
-run_settle (Run *run)
+onb_run_end (OnbRun        *run,
+             OnbRunOutcome  outcome)
 {
-  OnbEngine *self = run->engine;
-  OnbJobState state = onb_job_get_state (run->job);
-
-  if (run->in_flight > 0)
-    return;
-
-  if (onb_job_is_finished (run->job) || run->handing_back)
-    run_remove (run);
-  else if (state == ONB_JOB_STATE_WAITING)
+  run->phase = ONB_RUN_PHASE_ENDING;
+  switch (outcome)
     {
+    case ONB_RUN_DONE:
+      onb_job_set_state (run->job, ONB_JOB_STATE_DONE, NULL, NULL);
+      onb_run_commit (run);
+      break;
+
+    case ONB_RUN_FAILED:
+      run_set_failed (run);
+      onb_run_commit (run);
+      break;
+
+    case ONB_RUN_HANDED_BACK:
+      onb_run_disarm_retry (run);
       run_free_slot (run);
-      if (self->stopping)
-        run_hand_back (run);
+      if (onb_job_get_state (run->job) == ONB_JOB_STATE_RUNNING)
+        onb_job_set_state (run->job, ONB_JOB_STATE_QUEUED, run->last_reason, run->last_message);
+      onb_run_release (run);
+      break;
+
+    case ONB_RUN_NOT_CLAIMED:
+    default:
+      /* No row of ours to commit to. */
+      run_set_failed (run);
+      run->host->funcs->job_changed (run->host, run->job);
+      break;
+    }
+  if (run->in_flight == 0)
+    run_settle (run);
+}
+
+/* ---- phases -------------------------------------------------------------------- */
+
+/* The undo is over: failed, unless it waits for the network. The failed
+ * step stays recorded, so the next run goes on undoing. */
+static void
+run_undone (OnbRun *run)
+{
+  g_autoptr(GError) transient = g_steal_pointer (&run->transient);
+
+  if (transient == NULL)
+    {
+      onb_run_end (run, ONB_RUN_FAILED);
+      return;
+    }
+  run_clear_failure (run);
+  run->transient = g_steal_pointer (&transient);
+  run->phase = ONB_RUN_PHASE_WAITING;
+  onb_run_wait (run);
+}
+
+/* The attempt starts again, past the steps already done: the job is
+ * queued for a slot. */
+static void
+run_restart (OnbRun *run)
+{
+  run_free_slot (run);
+  run->resumed = TRUE;
+  onb_run_requeue (run);
+}
+
+/* Nothing of the run is in flight: the phase decides what comes next. */
+static void
+run_settle (OnbRun *run)
+{
+  OnbRunHost *host = run->host;
+  g_autoptr(GError) fault = NULL;
+
+  switch (run->phase)
+    {
+    case ONB_RUN_PHASE_ENDING:
+      run_free_slot (run);
+      host->funcs->ended (host, run);
+      return;
+
+    case ONB_RUN_PHASE_WAITING:
+      /* The waiting state is on disk: the slot goes to another box and
+       * the backoff starts, unless the engine is shutting down. */
+      run_free_slot (run);
+      if (host->stopping)
+        onb_run_end (run, ONB_RUN_HANDED_BACK);
       else
         {
-          onb_engine_pump (self);
-          run_arm_retry (run);
+          host->funcs->slot_freed (host);
+          onb_run_arm_retry (run);
         }
-    }
-  else if (state != ONB_JOB_STATE_RUNNING)
-    return;
-  else if (self->stopping || g_cancellable_is_cancelled (self->cancellable))
-    run_hand_back (run);
-  else if (run->rolling_back && run->transient != NULL)
-    {
-      /* The undo waits for the network; the failed step stays recorded,
-       * so the next run goes on undoing. */
-      g_autoptr(GError) transient = g_steal_pointer (&run->transient);
+      return;
 
-      run_clear_failure (run);
-      run->transient = g_steal_pointer (&transient);
-      run_wait (run);
+    case ONB_RUN_PHASE_QUEUED:
+      return;
+
+    case ONB_RUN_PHASE_BLOCKED:
+      run_unblock (run);
+      return;
+
+    case ONB_RUN_PHASE_WORKING:
+    case ONB_RUN_PHASE_VERIFYING:
+    case ONB_RUN_PHASE_UNDOING:
+    default:
+      break;
     }
-  else if (run->rolling_back)
-    run_finish (run, ONB_JOB_STATE_FAILED);
+
+  /* Another run's commit failed: this one stops too, and holds on. */
+  if (!onb_run_is_stopping (run) && onb_journal_get_fault (host->journal, &fault))
+    {
+      onb_run_block (run, fault);
+      run_unblock (run);
+    }
+  else if (onb_run_is_stopping (run))
+    onb_run_end (run, ONB_RUN_HANDED_BACK);
+  else if (run->phase == ONB_RUN_PHASE_UNDOING)
+    run_undone (run);
   else if (run->permanent != NULL)
-    run_rollback (run);
+    {
+      run_undo (run);
+      if (run->in_flight == 0)
+        run_undone (run);
+    }
   else if (run->transient != NULL)
-    run_wait (run);
+    {
+      run->phase = ONB_RUN_PHASE_WAITING;
+      onb_run_wait (run);
+    }
+  else if (run->phase == ONB_RUN_PHASE_VERIFYING && !(run->chains_done & ONB_RUN_CHAIN_BLYNK))
+    {
+      /* A race loser adopted the winner: our values go on it, then verify
+       * runs again. */
+      run->phase = ONB_RUN_PHASE_WORKING;
+      onb_run_blynk_metafields (run);
+    }
+  else
+    /* Nothing in flight, nothing failed, not finished: a step did not
+     * start while the journal could not record. */
+    run_restart (run);
+}
+
+/* A blocked run with nothing in flight: it tries to commit again later,
+ * unless the engine shuts down (what is on disk then is what the next
+ * owner resumes from, looking before it creates). Once its state is on
+ * disk it goes back to where it was; a run whose steps stopped while it
+ * was blocked starts its attempt again, past the steps already done. */
+static void
+run_unblock (OnbRun *run)
+{
+  if (run->blocked != NULL && !run->host->stopping)
+    {
+      onb_run_arm_recommit (run);
+      return;
+    }
+  g_clear_error (&run->blocked);
+  run->phase = run->blocked_from;
+  /* Blocked before it started: it starts again (and looks at the journal
+   * again), or is handed back at shutdown. */
+  if (run->phase == ONB_RUN_PHASE_QUEUED && run->host->stopping)
+    onb_run_end (run, ONB_RUN_HANDED_BACK);
+  else if (run->phase == ONB_RUN_PHASE_QUEUED)
+    run_restart (run);
+  else
+    run_react (run);
+}
+
+/* Called whenever an operation of the run completes (and once a start has
+ * sent its first requests). The run must not be touched after. */
+static void
+run_react (OnbRun *run)
+{
+  if (run->start_held && run->phase == ONB_RUN_PHASE_WORKING && run->in_flight == 0 && onb_run_may_continue (run))
+    {
+      /* The start is on disk: its requests may go. */
+      run->start_held = FALSE;
+      run_go (run);
+    }
+  if (run->phase == ONB_RUN_PHASE_WORKING && !run->start_held && onb_run_may_continue (run))
+    run_tts (run);
+  if (run->phase == ONB_RUN_PHASE_WORKING && (run->chains_done & BOTH_CHAINS) == BOTH_CHAINS &&
+      onb_run_may_continue (run))
+    {
+      run->phase = ONB_RUN_PHASE_VERIFYING;
+      onb_run_verify (run);
+    }
+  if (run->phase == ONB_RUN_PHASE_VERIFYING && (run->chains_done & ONB_RUN_CHAIN_VERIFY))
+    onb_run_end (run, ONB_RUN_DONE);
+  else if (run->in_flight == 0)
+    run_settle (run);
 }

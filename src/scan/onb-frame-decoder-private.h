@@ -25,6 +25,8 @@ typedef enum
   ONB_PREP_UPSCALE = 1 << 0,
   ONB_PREP_RECTIFY = 1 << 1,
   ONB_PREP_SHARPEN = 1 << 2,
+  ONB_PREP_BINARIZE = 1 << 3,   /* the clean symbol: rectified finely, binarised */
+  ONB_PREP_DEBLUR = 1 << 4,     /* its blur undone first */
 } OnbPrepSteps;
 
 typedef struct

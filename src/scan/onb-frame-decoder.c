@@ -10,7 +10,10 @@
  *    they point at go to zbar, prepared for what is wrong with them
  *    (onb-region-prep.c): enlarged when the modules are too small for
  *    zbar's line scanner, rectified from the finders when the label is at
- *    an angle, sharpened when the finders' edges are soft;
+ *    an angle, sharpened when the finders' edges are soft; and when
+ *    that reads nothing, redrawn clean (rectified at 6 px per module and
+ *    binarised against its surroundings: noise and JPEG blocks; a blur
+ *    of half a module undone first when the finders are soft);
  *  - still images: that, then every coarse pass on the one frame
  *    (2×2-averaged and full resolution, normal and inverted);
  *  - live video: one coarse pass per frame (skipped on most frames while
@@ -42,6 +45,16 @@
 /* Finder-pattern search: every other row, the best few candidates. */
 #define FINDER_ROW_STEP  2
 #define MAX_CANDIDATES   3
+
+/* A clean symbol for zbar: resampled at this many pixels per module (so
+ * its edges fall between pixels where they are, not where the camera's
+ * grid put them), deblurred when the finders are soft, then binarised. */
+#define CLEAN_PX_PER_MODULE  6
+/* Finders this soft: a blur of about half a module, undone on the clean
+ * symbol before it is binarised (a Gaussian is what lenses do). */
+#define BLURRED_SOFTNESS     0.25
+#define BLUR_MODULES         0.45
+#define DEBLUR_ITERATIONS    5
 
 /* A coarse pass: the half-resolution frame, one full-resolution tile, or
  * (tile == WHOLE_FRAME) the full-resolution frame. */
@@ -76,6 +89,8 @@ struct _OnbFrameDecoder
   gsize scratch2_size;
   Roi rois[MAX_ROIS];
   guint n_rois;
+  double clean_box[4];   /* live: where the clean symbol last read a code... */
+  guint clean_age;       /* ...frames ago (ROI_FRAMES or more: none) */
   Pass retry;            /* run instead of the next coarse pass... */
   gboolean has_retry;    /* ...when a region of interest missed */
 };
@@ -136,6 +151,7 @@ onb_frame_decoder_set_strategy (OnbFrameDecoder         *self,
   if (self->strategy.full_density == 0 && self->strategy.half_density == 0)
     self->strategy.full_density = 1;
   self->n_rois = 0;
+  self->clean_age = ROI_FRAMES;
   self->has_retry = FALSE;
   self->frame = self->half_step = self->fine_step = self->busy_step = 0;
 }
@@ -447,6 +463,16 @@ is_tilted (const OnbQrCandidate *candidate)
           (turn > 15 && turn < 75));
 }
 
+static double
+softness_of (const OnbQrCandidate *candidate)
+{
+  double softness = 0;
+
+  for (guint i = 0; i < candidate->n_finders; i++)
+    softness += candidate->finders[i].softness / candidate->n_finders;
+  return softness;
+}
+
 /* The region of a candidate, prepared for what is wrong with it. */
 static OnbPreparedRegion *
 prepare_candidate (OnbFrameDecoder      *self,
@@ -458,10 +484,7 @@ prepare_candidate (OnbFrameDecoder      *self,
 {
   OnbPrepSteps skip = self->strategy.skip_prep;
   OnbPreparedRegion *region;
-  double softness = 0;
-
-  for (guint i = 0; i < candidate->n_finders; i++)
-    softness += candidate->finders[i].softness / candidate->n_finders;
+  double softness = softness_of (candidate);
 
   if (!(skip & ONB_PREP_RECTIFY) && is_tilted (candidate))
     region = onb_prep_rectify (luma, width, height, stride, candidate, 3);
@@ -483,6 +506,65 @@ prepare_candidate (OnbFrameDecoder      *self,
   return region;
 }
 
+static void
+invert_image (OnbGreyImage *image)
+{
+  for (gsize p = 0; p < (gsize) image->width * image->height; p++)
+    image->data[p] = 255 - image->data[p];
+}
+
+/* Each finder crossed by two rows or more: a printed code's finders are,
+ * noise's look-alikes rarely. */
+static gboolean
+is_strong (const OnbQrCandidate *candidate)
+{
+  for (guint i = 0; i < candidate->n_finders; i++)
+    if (candidate->finders[i].hits < 2)
+      return FALSE;
+  return TRUE;
+}
+
+/* A candidate its prepared region did not read: noise, JPEG blocks or
+ * blur break zbar's edge detector, so the code is redrawn clean. A
+ * costlier region (6 px per module), so live only for strong finders. */
+static void
+scan_clean (OnbFrameDecoder      *self,
+            const guint8         *luma,
+            guint                 width,
+            guint                 height,
+            gsize                 stride,
+            const OnbQrCandidate *candidate,
+            GPtrArray            *found)
+{
+  OnbPrepSteps skip = self->strategy.skip_prep;
+  g_autoptr(OnbPreparedRegion) region = NULL;
+  const double *box = self->clean_box;
+  guint before = found->len;
+
+  /* Weak finders too where it read a code lately: a moving, blurred
+   * label's finders are not crossed as often in every frame. */
+  if (skip & ONB_PREP_BINARIZE || candidate->n_finders < 3 ||
+      (self->live && !is_strong (candidate) &&
+       (self->clean_age >= ROI_FRAMES || candidate->x1 < box[0] || candidate->x0 > box[2] ||
+        candidate->y1 < box[1] || candidate->y0 > box[3])))
+    return;
+  region = onb_prep_rectify (luma, width, height, stride, candidate, CLEAN_PX_PER_MODULE);
+  if (candidate->inverted)
+    invert_image (region->image);
+  if (!(skip & ONB_PREP_DEBLUR) && softness_of (candidate) > BLURRED_SOFTNESS)
+    onb_prep_deblur (region->image, BLUR_MODULES * CLEAN_PX_PER_MODULE, DEBLUR_ITERATIONS);
+  onb_prep_binarize (region->image, CLEAN_PX_PER_MODULE);
+  scan_image (self, region->image->data, region->image->width, region->image->height, 1, &region->to_frame, found);
+  if (found->len > before)
+    {
+      self->clean_box[0] = candidate->x0;
+      self->clean_box[1] = candidate->y0;
+      self->clean_box[2] = candidate->x1;
+      self->clean_box[3] = candidate->y1;
+      self->clean_age = 0;
+    }
+}
+
 /* Finder patterns located cheaply, then only their regions handed to
  * zbar, each prepared for what is wrong with it. */
 static void
@@ -500,6 +582,7 @@ scan_candidates (OnbFrameDecoder *self,
       const OnbQrCandidate *candidate = &g_array_index (candidates, OnbQrCandidate, i);
       g_autoptr(OnbPreparedRegion) region = NULL;
       OnbGreyImage *image;
+      guint before;
 
       if (symbol_in_box (found, candidate->x0, candidate->y0, candidate->x1, candidate->y1))
         continue;
@@ -508,9 +591,11 @@ scan_candidates (OnbFrameDecoder *self,
         continue;
       image = region->image;
       if (candidate->inverted)
-        for (gsize p = 0; p < (gsize) image->width * image->height; p++)
-          image->data[p] = 255 - image->data[p];
+        invert_image (image);
+      before = found->len;
       scan_image (self, image->data, image->width, image->height, 1, &region->to_frame, found);
+      if (found->len == before)
+        scan_clean (self, luma, width, height, stride, candidate, found);
     }
 }
 
@@ -585,6 +670,8 @@ onb_frame_decoder_decode (OnbFrameDecoder *self,
       return found;
     }
 
+  if (self->clean_age < ROI_FRAMES)
+    self->clean_age++;
   if (st->candidates)
     scan_candidates (self, luma, width, height, stride, found);
   if (st->roi && self->n_rois > 0)

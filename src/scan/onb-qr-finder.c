@@ -16,7 +16,8 @@
 #include "onb-qr-finder.h"
 
 #define WINDOW       12     /* half-width of the moving average, pixels */
-#define MAX_FINDERS  40
+#define MAX_FINDERS  40     /* grouped into codes: the most often crossed */
+#define MAX_SEEN     256    /* kept while looking: noise makes look-alikes */
 #define MAX_RUNS_ROW 4096
 #define MIN_CONTRAST 20     /* grey levels between a finder's centre and its ring */
 
@@ -27,16 +28,17 @@ finder_ratio (const guint *r,
               double      *module)
 {
   guint total = r[0] + r[1] + r[2] + r[3] + r[4];
-  double m = total / 7.0;
 
+  /* In integers (it runs at every run of every row looked at): a module
+   * m = total / 7, r[i] within 0.4–1.9 m, the centre within 1.9–4.6 m. */
   if (total < 7)
     return FALSE;
   for (guint i = 0; i < 5; i++)
-    if (i != 2 && (r[i] < 0.4 * m || r[i] > 1.9 * m))
+    if (i != 2 && (70 * r[i] < 4 * total || 70 * r[i] > 19 * total))
       return FALSE;
-  if (r[2] < 1.9 * m || r[2] > 4.6 * m)
+  if (70 * r[2] < 19 * total || 70 * r[2] > 46 * total)
     return FALSE;
-  *module = m;
+  *module = total / 7.0;
   return TRUE;
 }
 
@@ -146,8 +148,35 @@ add_finder (GArray            *finders,
           return;
         }
     }
-  if (finders->len < MAX_FINDERS)
+  if (finders->len == MAX_SEEN)
+    {
+      /* Full of look-alikes (noise, JPEG blocks): those crossed once that
+       * the rows have passed are done, drop them. */
+      guint kept = 0;
+
+      for (guint i = 0; i < finders->len; i++)
+        {
+          const OnbQrFinder *f = &g_array_index (finders, OnbQrFinder, i);
+
+          if (f->hits > 1 || f->y + 4 * f->module > found->y)
+            g_array_index (finders, OnbQrFinder, kept++) = *f;
+        }
+      g_array_set_size (finders, kept);
+    }
+  if (finders->len < MAX_SEEN)
     g_array_append_val (finders, *found);
+}
+
+/* Below the mean of the pixels within WINDOW of it. */
+static inline gboolean
+is_dark (const guint8 *row,
+         const guint  *sums,
+         guint         width,
+         guint         x)
+{
+  guint a = x > WINDOW ? x - WINDOW : 0, b = MIN (width, x + WINDOW + 1);
+
+  return row[x] * (b - a) < sums[b] - sums[a];
 }
 
 static void
@@ -162,29 +191,35 @@ scan_row (const guint8 *luma,
           GArray       *finders)
 {
   const guint8 *row = luma + (gsize) y * stride;
-  guint n_runs = 0;
-  gboolean dark = FALSE;
+  guint n_runs = 1, end = width;
+  gboolean dark;
 
   /* Prefix sums for the moving average. */
   sums[0] = 0;
   for (guint x = 0; x < width; x++)
     sums[x + 1] = sums[x] + row[x];
 
-  for (guint x = 0; x < width; x++)
+  /* Where a pixel's darkness changes, a run starts; their lengths after. */
+  dark = is_dark (row, sums, width, 0);
+  starts[0] = 0;
+  for (guint x = 1; x < width; x++)
     {
-      guint a = x > WINDOW ? x - WINDOW : 0, b = MIN (width, x + WINDOW + 1);
-      gboolean d = row[x] * (b - a) < sums[b] - sums[a];
+      gboolean d = x > WINDOW && x + WINDOW < width ? row[x] * (2 * WINDOW + 1) < sums[x + WINDOW + 1] - sums[x - WINDOW]
+                                                    : is_dark (row, sums, width, x);
 
-      if (x == 0 || d != dark)
+      if (d != dark)
         {
           if (n_runs == MAX_RUNS_ROW)
-            break;
-          starts[n_runs] = x;
-          runs[n_runs++] = 0;
+            {
+              end = x;
+              break;
+            }
+          starts[n_runs++] = x;
           dark = d;
         }
-      runs[n_runs - 1]++;
     }
+  for (guint i = 0; i < n_runs; i++)
+    runs[i] = (i + 1 < n_runs ? starts[i + 1] : end) - starts[i];
 
   for (guint i = 0; i + 5 <= n_runs; i++)
     {
@@ -206,6 +241,37 @@ scan_row (const guint8 *luma,
       if (check_column (luma, stride, height, cx, y, threshold, dark_centre, module, &finder))
         add_finder (finders, &finder);
     }
+}
+
+/* Most hits first; among equals the larger (noise's look-alikes are a
+ * pixel or two a module), then in the order found. */
+static int
+compare_hits (gconstpointer a,
+              gconstpointer b)
+{
+  const OnbQrFinder *fa = a, *fb = b;
+
+  if (fa->hits != fb->hits)
+    return fa->hits < fb->hits ? 1 : -1;
+  return (fa->module < fb->module) - (fa->module > fb->module);
+}
+
+/* Rows that crossed a candidate's finders, on average: most first. */
+static int
+compare_crossings (gconstpointer a,
+                   gconstpointer b)
+{
+  const OnbQrCandidate *ca = a, *cb = b;
+  guint ha = 0, hb = 0;
+
+  for (guint i = 0; i < ca->n_finders; i++)
+    ha += ca->finders[i].hits;
+  for (guint i = 0; i < cb->n_finders; i++)
+    hb += cb->finders[i].hits;
+  /* ha / na against hb / nb, in integers. */
+  ha *= cb->n_finders;
+  hb *= ca->n_finders;
+  return (ha < hb) - (ha > hb);
 }
 
 static double
@@ -265,13 +331,22 @@ onb_qr_find_candidates (const guint8 *luma,
   g_autofree guint *sums = g_new (guint, width + 1);
   g_autofree guint *runs = g_new (guint, MAX_RUNS_ROW);
   g_autofree guint *starts = g_new (guint, MAX_RUNS_ROW);
-  g_autofree gboolean *used = NULL;
+  g_autofree gboolean *used = NULL;      /* a triple's corner */
+  g_autofree gboolean *in_triple = NULL; /* in a triple or a pair already */
 
   row_step = MAX (row_step, 1);
   for (guint y = row_step / 2; y < height; y += row_step)
     scan_row (luma, stride, width, height, y, sums, runs, starts, finders);
 
+  /* Sensor noise and JPEG blocks make finder look-alikes crossed by one
+   * row; a printed finder is crossed by several. */
+  if (finders->len > MAX_FINDERS)
+    {
+      g_array_sort (finders, compare_hits);
+      g_array_set_size (finders, MAX_FINDERS);
+    }
   used = g_new0 (gboolean, finders->len);
+  in_triple = g_new0 (gboolean, finders->len);
   /* Greedy: the best-shaped corner first. */
   while (candidates->len < max_candidates)
     {
@@ -301,7 +376,11 @@ onb_qr_find_candidates (const guint8 *luma,
       if (best == G_MAXDOUBLE)
         break;
 
-      used[bc] = used[ba] = used[bb] = TRUE;
+      /* Only the corner is taken: a look-alike in a code's data can make
+       * a neater corner with two real finders than the real one (under
+       * perspective), and those two are then the legs of the next. */
+      used[bc] = TRUE;
+      in_triple[bc] = in_triple[ba] = in_triple[bb] = TRUE;
       candidate.finders[0] = g_array_index (finders, OnbQrFinder, bc);
       candidate.finders[1] = g_array_index (finders, OnbQrFinder, ba);
       candidate.finders[2] = g_array_index (finders, OnbQrFinder, bb);
@@ -333,17 +412,17 @@ onb_qr_find_candidates (const guint8 *luma,
 
   /* Two finders of one code (the third lost to glare or blur): the code
    * lies on one side of them or the other; look at both. */
-  for (guint a = 0; a < finders->len && candidates->len < max_candidates; a++)
-    for (guint b = a + 1; b < finders->len && candidates->len < max_candidates; b++)
+  for (guint a = 0, pairs = 0; a < finders->len && pairs < max_candidates; a++)
+    for (guint b = a + 1; b < finders->len && pairs < max_candidates; b++)
       {
         const OnbQrFinder *fa = &g_array_index (finders, OnbQrFinder, a), *fb = &g_array_index (finders, OnbQrFinder, b);
         double d = dist (fa, fb), m = MIN (fa->module, fb->module);
         OnbQrCandidate candidate = { G_MAXDOUBLE, G_MAXDOUBLE, -G_MAXDOUBLE, -G_MAXDOUBLE };
 
-        if (used[a] || used[b] || fa->inverted != fb->inverted || MAX (fa->module, fb->module) > 2.3 * m ||
+        if (in_triple[a] || in_triple[b] || fa->inverted != fb->inverted || MAX (fa->module, fb->module) > 2.3 * m ||
             d < 10 * m || d > 60 * m || (fa->hits < 2 && fb->hits < 2))
           continue;
-        used[a] = used[b] = TRUE;
+        in_triple[a] = in_triple[b] = TRUE;
         candidate.finders[0] = *fa;
         candidate.finders[1] = *fb;
         candidate.n_finders = 2;
@@ -352,7 +431,14 @@ onb_qr_find_candidates (const guint8 *luma,
         add_bounds (&candidate, fa, d + 9 * m);
         add_bounds (&candidate, fb, d + 9 * m);
         g_array_append_val (candidates, candidate);
+        pairs++;
       }
+
+  /* The best crossed first (a triple of noise's look-alikes can be
+   * neater than a printed code's pair), in the order above when even. */
+  g_array_sort (candidates, compare_crossings);
+  if (candidates->len > max_candidates)
+    g_array_set_size (candidates, max_candidates);
 
   for (guint i = 0; i < candidates->len; i++)
     {

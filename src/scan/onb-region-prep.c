@@ -16,6 +16,9 @@
 /* At most 1024 pixels a side: a wrong candidate costs little. */
 #define MAX_SIDE 1024
 
+/* Grey levels below its surroundings for a pixel to be dark. */
+#define BINARIZE_MARGIN 6
+
 void
 onb_prepared_region_free (OnbPreparedRegion *region)
 {
@@ -182,4 +185,111 @@ onb_prep_sharpen (OnbGreyImage *image,
 
         image->data[(gsize) y * w + x] = (guint8) CLAMP (v, 0, 255);
       }
+}
+
+void
+onb_prep_binarize (OnbGreyImage *image,
+                   double        px_per_module)
+{
+  guint w = image->width, h = image->height, r = MAX (2, (guint) lround (4 * px_per_module));
+  g_autofree guint16 *smooth = NULL;
+  g_autofree guint32 *integral = NULL;
+
+  if (w < 3 || h < 3)
+    return;
+  /* Sums of 3×3: sensor noise and JPEG ringing averaged over about a
+   * module before a pixel is called dark or light. */
+  smooth = g_new (guint16, (gsize) w * h);
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      {
+        guint sum = 0;
+
+        for (int dy = -1; dy <= 1; dy++)
+          for (int dx = -1; dx <= 1; dx++)
+            sum += image->data[(gsize) CLAMP ((int) y + dy, 0, (int) h - 1) * w + CLAMP ((int) x + dx, 0, (int) w - 1)];
+        smooth[(gsize) y * w + x] = (guint16) sum;
+      }
+  integral = g_new0 (guint32, (gsize) (w + 1) * (h + 1));
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0, row = 0; x < w; x++)
+      {
+        row += smooth[(gsize) y * w + x];
+        integral[(gsize) (y + 1) * (w + 1) + x + 1] = integral[(gsize) y * (w + 1) + x + 1] + row;
+      }
+  /* Dark: clearly below the mean of about 8 modules around it (a label
+   * lit unevenly is still split right); a plain quiet zone, whose noise
+   * stays near its mean, stays light. */
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      {
+        guint x0 = x > r ? x - r : 0, y0 = y > r ? y - r : 0, x1 = MIN (w, x + r + 1), y1 = MIN (h, y + r + 1);
+        guint64 sum = (guint64) integral[(gsize) y1 * (w + 1) + x1] - integral[(gsize) y0 * (w + 1) + x1] -
+                      integral[(gsize) y1 * (w + 1) + x0] + integral[(gsize) y0 * (w + 1) + x0];
+        guint64 n = (guint64) (x1 - x0) * (y1 - y0);
+
+        image->data[(gsize) y * w + x] = (guint64) smooth[(gsize) y * w + x] * n + (guint64) BINARIZE_MARGIN * 9 * n < sum ? 0 : 255;
+      }
+}
+
+/* @kernel (2 @radius + 1 taps) along the rows (or columns) of @in, into @out. */
+static void
+gauss_pass (const float *in,
+            float       *out,
+            guint        w,
+            guint        h,
+            const float *kernel,
+            int          radius,
+            gboolean     vertical)
+{
+  guint len = vertical ? h : w, lines = vertical ? w : h;
+  gsize step = vertical ? w : 1, line_step = vertical ? 1 : w;
+
+  for (guint l = 0; l < lines; l++)
+    for (guint i = 0; i < len; i++)
+      {
+        float sum = 0;
+
+        for (int k = -radius; k <= radius; k++)
+          sum += kernel[k + radius] * in[l * line_step + CLAMP ((int) i + k, 0, (int) len - 1) * step];
+        out[l * line_step + i * step] = sum;
+      }
+}
+
+void
+onb_prep_deblur (OnbGreyImage *image,
+                 double        sigma,
+                 guint         iterations)
+{
+  guint w = image->width, h = image->height;
+  gsize size = (gsize) w * h;
+  int radius = (int) ceil (2.5 * sigma);
+  g_autofree float *kernel = NULL, *observed = NULL, *estimate = NULL, *tmp = NULL, *blurred = NULL;
+  float total = 0;
+
+  if (sigma <= 0 || w < 3 || h < 3)
+    return;
+  kernel = g_new (float, 2 * radius + 1);
+  for (int k = -radius; k <= radius; k++)
+    total += kernel[k + radius] = (float) exp (-k * k / (2 * sigma * sigma));
+  for (int k = 0; k <= 2 * radius; k++)
+    kernel[k] /= total;
+  observed = g_new (float, size);
+  estimate = g_new (float, size);
+  tmp = g_new (float, size);
+  blurred = g_new (float, size);
+  for (gsize p = 0; p < size; p++)
+    observed[p] = estimate[p] = image->data[p];
+
+  /* Van Cittert: the estimate corrected by what blurring it fails to
+   * explain, kept within grey levels (which is what stops the ringing). */
+  for (guint it = 0; it < iterations; it++)
+    {
+      gauss_pass (estimate, tmp, w, h, kernel, radius, FALSE);
+      gauss_pass (tmp, blurred, w, h, kernel, radius, TRUE);
+      for (gsize p = 0; p < size; p++)
+        estimate[p] = CLAMP (estimate[p] + (observed[p] - blurred[p]), 0, 255);
+    }
+  for (gsize p = 0; p < size; p++)
+    image->data[p] = (guint8) (estimate[p] + 0.5f);
 }

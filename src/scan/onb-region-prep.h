@@ -2,8 +2,11 @@
  *
  * Each step fixes one thing a camera does to a label: modules too small
  * for zbar's line scanner (upscale), a label at an angle (rectify from the
- * three finder centres), blur (sharpen). No contrast stretch: zbar's edge
- * detector reads labels of 12 grey levels as well as of 255.
+ * three finder centres), blur (sharpen), and for what those leave unread,
+ * sensor noise and JPEG blocks (binarize a finely rectified code), a blur
+ * of half a module (deblur it first). No
+ * contrast stretch: zbar's edge detector reads labels of 12 grey levels as
+ * well as of 255.
  */
 #pragma once
 
@@ -41,6 +44,17 @@ OnbPreparedRegion *onb_prep_rectify         (const guint8         *luma,
 /* Unsharp mask: edges steepened by @amount (1: doubled). */
 void               onb_prep_sharpen         (OnbGreyImage         *image,
                                              double                amount);
+
+/* Black and white by the mean around each pixel (@px_per_module sets
+ * its reach): a noisy or JPEG-blocked label made clean for zbar. */
+void               onb_prep_binarize        (OnbGreyImage         *image,
+                                             double                px_per_module);
+
+/* A Gaussian blur of σ @sigma pixels undone, as far as @iterations of
+ * Van Cittert's method go (a few: noise grows with each). */
+void               onb_prep_deblur          (OnbGreyImage         *image,
+                                             double                sigma,
+                                             guint                 iterations);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbPreparedRegion, onb_prepared_region_free)
 

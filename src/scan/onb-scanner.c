@@ -62,6 +62,7 @@ typedef struct
   GDestroyNotify destroy;
 } Preview;
 
+/* One camera pipeline and its worker thread, from start to stop. */
 typedef struct
 {
   gatomicrefcount ref_count;
@@ -74,7 +75,7 @@ typedef struct
   gint got_frame;        /* atomic */
   gboolean still;
   gboolean live;
-} Run;
+} CameraRun;
 
 struct _OnbScanner
 {
@@ -84,7 +85,7 @@ struct _OnbScanner
   OnbScanSource *source;
   OnbScannerState state;
   GError *error;
-  Run *run;
+  CameraRun *run;
   gboolean wanted;         /* started and not stopped by the caller */
   gboolean seen_frames;    /* frames arrived since start: a later failure is an unplug */
   guint retry_id;
@@ -147,15 +148,15 @@ preview_unref (Preview *preview)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Preview, preview_unref)
 
-static Run *
-run_ref (Run *run)
+static CameraRun *
+camera_run_ref (CameraRun *run)
 {
   g_atomic_ref_count_inc (&run->ref_count);
   return run;
 }
 
 static void
-run_unref (Run *run)
+camera_run_unref (CameraRun *run)
 {
   if (g_atomic_ref_count_dec (&run->ref_count))
     {
@@ -196,7 +197,7 @@ typedef enum
 typedef struct
 {
   OnbScanner *scanner;
-  Run *run;
+  CameraRun *run;
   NoticeKind kind;
   OnbScanHit *hit;
 } Notice;
@@ -207,7 +208,7 @@ notice_free (gpointer data)
   Notice *notice = data;
 
   g_object_unref (notice->scanner);
-  run_unref (notice->run);
+  camera_run_unref (notice->run);
   g_clear_pointer (&notice->hit, onb_scan_hit_unref);
   g_free (notice);
 }
@@ -257,7 +258,7 @@ notice_dispatch (gpointer data)
 
 /* Takes @hit, which only NOTICE_HIT carries. */
 static void
-post_notice (Run        *run,
+post_notice (CameraRun  *run,
              NoticeKind  kind,
              OnbScanHit *hit)
 {
@@ -265,7 +266,7 @@ post_notice (Run        *run,
   GSource *source = g_idle_source_new ();
 
   notice->scanner = g_object_ref (run->scanner);
-  notice->run = run_ref (run);
+  notice->run = camera_run_ref (run);
   notice->kind = kind;
   notice->hit = hit;
 
@@ -279,7 +280,7 @@ post_notice (Run        *run,
 }
 
 static void
-first_frame (Run *run)
+first_frame (CameraRun *run)
 {
   if (g_atomic_int_compare_and_exchange (&run->got_frame, FALSE, TRUE))
     post_notice (run, NOTICE_FIRST_FRAME, NULL);
@@ -338,7 +339,7 @@ forget_old_tracks (OnbScanner *self,
 /* ---- Worker thread ---- */
 
 static void
-scan_sample (Run             *run,
+scan_sample (CameraRun       *run,
              OnbFrameDecoder *decoder,
              GstSample       *sample)
 {
@@ -384,7 +385,7 @@ scan_sample (Run             *run,
 static gpointer
 worker_main (gpointer data)
 {
-  Run *run = data;
+  CameraRun *run = data;
   g_autoptr(OnbFrameDecoder) decoder = onb_frame_decoder_new (!run->still);
   gint64 last_frame = 0;
 
@@ -417,7 +418,7 @@ worker_main (gpointer data)
         }
     }
 
-  run_unref (run);
+  camera_run_unref (run);
   return NULL;
 }
 
@@ -427,7 +428,7 @@ static GstFlowReturn
 on_preview_sample (GstAppSink *sink,
                    gpointer    user_data)
 {
-  Run *run = user_data;
+  CameraRun *run = user_data;
   OnbScanner *self = run->scanner;
   g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
   g_autoptr(Preview) preview = NULL;
@@ -643,7 +644,7 @@ build_branch (GstBin      *pipeline,
 
 static gboolean on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data);
 
-static Run *
+static CameraRun *
 build_run (OnbScanner       *self,
            OnbScannerState  *state,
            GError          **error)
@@ -651,7 +652,7 @@ build_run (OnbScanner       *self,
   g_autoptr(GstElement) pipeline = NULL;
   g_autoptr(GstBus) bus = NULL;
   GstElement *source, *tee, *scan_sink, *preview_sink;
-  Run *run;
+  CameraRun *run;
   gboolean live = onb_scan_source_is_live (self->source);
 
   if ((source = make_source (self, state, error)) == NULL)
@@ -678,7 +679,7 @@ build_run (OnbScanner       *self,
     return NULL;
   g_object_set (scan_sink, "sync", FALSE, NULL);
 
-  run = g_new0 (Run, 1);
+  run = g_new0 (CameraRun, 1);
   g_atomic_ref_count_init (&run->ref_count);
   run->scanner = self;
   run->still = onb_scan_source_is_still (self->source);
@@ -693,7 +694,7 @@ build_run (OnbScanner       *self,
       if ((preview_sink = build_branch (GST_BIN (pipeline), tee, PREVIEW_CAPS, TRUE, error)) == NULL)
         {
           g_mutex_unlock (&self->lock);
-          run_unref (run);
+          camera_run_unref (run);
           return NULL;
         }
       /* A live source already comes at its pace: waiting for the clock
@@ -709,19 +710,19 @@ build_run (OnbScanner       *self,
   run->pipeline = g_steal_pointer (&pipeline);
   bus = gst_element_get_bus (run->pipeline);
   run->bus_source = gst_bus_create_watch (bus);
-  g_source_set_callback (run->bus_source, (GSourceFunc) (GCallback) on_bus_message, run_ref (run),
-                         (GDestroyNotify) run_unref);
+  g_source_set_callback (run->bus_source, (GSourceFunc) (GCallback) on_bus_message, camera_run_ref (run),
+                         (GDestroyNotify) camera_run_unref);
   g_source_attach (run->bus_source, self->context);
 
   return run;
 }
 
-/* ---- Run lifecycle (main thread) ---- */
+/* ---- Camera run lifecycle (main thread) ---- */
 
 static void
 stop_run (OnbScanner *self)
 {
-  Run *run = g_steal_pointer (&self->run);
+  CameraRun *run = g_steal_pointer (&self->run);
 
   if (run == NULL)
     return;
@@ -732,7 +733,7 @@ stop_run (OnbScanner *self)
     g_thread_join (g_steal_pointer (&run->worker));
   g_source_destroy (run->bus_source);
   g_clear_pointer (&run->bus_source, g_source_unref);
-  run_unref (run);
+  camera_run_unref (run);
 }
 
 static gboolean
@@ -836,7 +837,7 @@ on_bus_message (GstBus     *bus,
                 GstMessage *message,
                 gpointer    user_data)
 {
-  Run *run = user_data;
+  CameraRun *run = user_data;
   OnbScanner *self = run->scanner;
 
   if (self->run != run)
@@ -869,7 +870,7 @@ start_run (OnbScanner *self)
 {
   g_autoptr(GError) error = NULL;
   OnbScannerState failed_state;
-  Run *run;
+  CameraRun *run;
 
   g_assert (self->run == NULL);
 
@@ -902,7 +903,7 @@ start_run (OnbScanner *self)
       g_debug ("Pipeline refused to start");
     }
 
-  run->worker = g_thread_new ("onb-scan-worker", worker_main, run_ref (run));
+  run->worker = g_thread_new ("onb-scan-worker", worker_main, camera_run_ref (run));
 }
 
 static void

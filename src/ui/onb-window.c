@@ -501,7 +501,7 @@ update_counters (OnbWindow *self)
   else
     onb_scan_page_set_counters (self->scan_page,
                                 onb_engine_get_n_done (self->engine),
-                                onb_engine_get_n_queued (self->engine),
+                                onb_engine_get_n_unfinished (self->engine),
                                 onb_engine_get_n_failed (self->engine));
 }
 
@@ -620,7 +620,7 @@ on_engine_changed (OnbWindow *self)
   if (engine != NULL)
     {
       g_signal_connect_swapped (engine, "notify::n-done", G_CALLBACK (update_counters), self);
-      g_signal_connect_swapped (engine, "notify::n-queued", G_CALLBACK (update_counters), self);
+      g_signal_connect_swapped (engine, "notify::n-unfinished", G_CALLBACK (update_counters), self);
       g_signal_connect_swapped (engine, "notify::n-failed", G_CALLBACK (update_counters), self);
       g_signal_connect_swapped (engine, "job-changed", G_CALLBACK (on_job_changed), self);
       /* A job shows done just before its last commit lands: read the

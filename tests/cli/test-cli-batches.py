@@ -11,22 +11,8 @@ import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.environ["G_TEST_SRCDIR"], "simulator"))
-import simtest  # noqa: E402
-
-CLI = os.environ["ONBOARDER_CLI"]
-JOIN_EUI = "70B3D57ED0000010"
-APP_KEY = "2B7E151628AED2A6ABF7158809CF4F3C"
-
-
-def eui(n):
-    return "0018B2000014%04X" % n
-
-
-def device_list(numbers):
-    rows = ["Device EUI,Join EUI,Application Key,Device Name,Serial Number"]
-    rows += ["%s,%s,%s,Pallet box %d,SN-%04d" % (eui(n), JOIN_EUI, APP_KEY, n, n) for n in numbers]
-    return "\n".join(rows) + "\n"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clitest import APP_KEY, CLI, JOIN_EUI, device_list, eui, simtest, write_station_config  # noqa: E402
 
 
 class BatchesTest(unittest.TestCase):
@@ -35,18 +21,7 @@ class BatchesTest(unittest.TestCase):
         cls.sim = simtest.Sim()
         cls.tmp = tempfile.TemporaryDirectory(prefix="onb-batches-")
         cls.config = os.path.join(cls.tmp.name, "onboarder.conf")
-        url = "http://127.0.0.1:%d" % cls.sim.port
-        with open(cls.config, "w") as f:
-            f.write("[blynk]\nserver=%s\nclient_id=%s\nclient_secret=%s\ntemplate_id=%s\nowner_id=%d\n"
-                    % (url, simtest.CLIENT_ID, simtest.CLIENT_SECRET, simtest.TEMPLATE, simtest.OWNER))
-            f.write("[tts]\n")
-            for server in ("identity_server", "join_server", "network_server", "application_server"):
-                f.write("%s=%s\n" % (server, url))
-            f.write("application_id=%s\napi_key=%s\nfrequency_plan=EU_863_870_TTN\n"
-                    "lorawan_version=MAC_V1_0_3\nphy_version=PHY_V1_0_3_REV_A\n" % (simtest.APP, simtest.KEY))
-            f.write("[labels]\nprofile_ids=000AF8BE\n[kiosk]\npin=1234\ndata_dir=%s\n"
-                    % os.path.join(cls.tmp.name, "data"))
-        os.chmod(cls.config, 0o600)
+        write_station_config(cls.config, cls.sim, os.path.join(cls.tmp.name, "data"))
 
     @classmethod
     def tearDownClass(cls):

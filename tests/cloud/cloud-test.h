@@ -4,7 +4,10 @@
 #include <gio/gio.h>
 
 #include "onb-config.h"
+#include "onb-cloud-error.h"
 #include "onb-http-client.h"
+#include "onb-tts-client.h"
+#include "onb-test-assert.h"
 #include "onb-test-sim.h"
 
 /* Longer than any request of a test may take, so a hang fails loudly. */
@@ -115,4 +118,45 @@ cloud_test_entry_ms (json_object *entry,
   g_assert_true (json_object_object_get_ex (entry, field, &value));
 
   return json_object_get_double (value);
+}
+
+/* A whole TTS device the way the job engine makes it: IS (an
+ * "already-exists" of this very device adopted), then JS, NS and AS side
+ * by side; the first error once all are answered. */
+static inline gboolean
+cloud_test_tts_create_device (OnbTtsClient  *tts,
+                              OnbTtsDevice  *device,
+                              GError       **error)
+{
+  g_autoptr(GAsyncResult) created = NULL;
+  GAsyncResult *set[ONB_TTS_COMPONENT_AS + 1] = { NULL, };
+  GError *first = NULL;
+
+  onb_tts_client_create_is_async (tts, device, NULL, cloud_test_store_result, &created);
+  if (!onb_tts_client_create_is_finish (tts, cloud_test_wait (&created), NULL, &first) &&
+      !g_error_matches (first, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_ALREADY_EXISTS))
+    {
+      g_propagate_error (error, first);
+      return FALSE;
+    }
+  g_clear_error (&first);
+
+  for (OnbTtsComponent c = ONB_TTS_COMPONENT_JS; c <= ONB_TTS_COMPONENT_AS; c++)
+    onb_tts_client_set_async (tts, c, device, NULL, cloud_test_store_result, &set[c]);
+  for (OnbTtsComponent c = ONB_TTS_COMPONENT_JS; c <= ONB_TTS_COMPONENT_AS; c++)
+    {
+      GError *set_error = NULL;
+
+      if (!onb_tts_client_set_finish (tts, cloud_test_wait (&set[c]), NULL, &set_error) && first == NULL)
+        first = set_error;
+      else
+        g_clear_error (&set_error);
+      g_object_unref (set[c]);
+    }
+  if (first != NULL)
+    {
+      g_propagate_error (error, first);
+      return FALSE;
+    }
+  return TRUE;
 }

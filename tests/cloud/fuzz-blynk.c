@@ -52,7 +52,7 @@ check_device (json_object *json)
     }
 
   g_assert (onb_blynk_device_get_id (device) > 0);
-  g_assert (onb_blynk_device_get_template_id (device) > 0);
+  g_assert (onb_blynk_device_get_template_number (device) > 0);
   g_assert (g_utf8_validate (onb_blynk_device_get_name (device), -1, NULL));
   g_assert (onb_blynk_device_get_owner_id (device) >= 0);
   (void) onb_blynk_device_get_metafield (device, "Device EUI");

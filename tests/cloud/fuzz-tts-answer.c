@@ -99,7 +99,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     }
 
   {
-    g_auto(GStrv) missing = onb_tts_client_missing_rights (client (), json);
+    g_auto(GStrv) missing = onb_tts_client_missing_rights (client (), json, TRUE);
     g_autoptr(GPtrArray) plans = onb_tts_decode_frequency_plans (json, &error);
 
     g_assert (missing != NULL);

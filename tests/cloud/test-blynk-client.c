@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "cloud-test.h"
 #include "cloud-test-server.h"
 #include "onb-blynk-client.h"
@@ -97,7 +99,22 @@ set_metafields (OnbBlynkClient  *blynk,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  onb_blynk_client_set_metafields_async (blynk, device_id, 0, values, NULL, cloud_test_store_result, &result);
+  onb_blynk_client_set_metafields_async (blynk, device_id, ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN, values, NULL, cloud_test_store_result, &result);
+  return onb_blynk_client_set_metafields_finish (blynk, cloud_test_wait (&result), error);
+}
+
+/* Writes @values with the template's number known, as the engine does
+ * after a create. */
+static gboolean
+set_metafields_of_template (OnbBlynkClient  *blynk,
+                            gint64           device_id,
+                            GHashTable      *values,
+                            GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  onb_blynk_client_set_metafields_async (blynk, device_id, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER, values, NULL,
+                                         cloud_test_store_result, &result);
   return onb_blynk_client_set_metafields_finish (blynk, cloud_test_wait (&result), error);
 }
 
@@ -152,8 +169,8 @@ test_device_lifecycle (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (onb_blynk_device_get_id (device), >, 0);
   g_assert_cmpstr (onb_blynk_device_get_name (device), ==, "Soil 0018B20000000101");
-  g_assert_cmpint (onb_blynk_device_get_template_id (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
-  g_assert_cmpstr (onb_blynk_device_get_template_code (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
+  g_assert_cmpint (onb_blynk_device_get_template_number (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
+  g_assert_cmpstr (onb_blynk_device_get_template_id (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
   g_assert_nonnull (onb_blynk_device_get_token (device));
 
   /* The four metafields written concurrently (each takes 300 ms). */
@@ -163,8 +180,7 @@ test_device_lifecycle (Fixture       *f,
   g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_JOIN_EUI), g_strdup ("70B3D57ED0000010"));
   g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_APP_KEY), g_strdup ("2B7E151628AED2A6ABF7158809CF4F3C"));
   g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_TTN_DEVICE), g_strdup ("eui-0018b20000000101"));
-  g_assert_true (set_metafields (f->blynk, onb_blynk_device_get_id (device), values, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (set_metafields (f->blynk, onb_blynk_device_get_id (device), values, &error), error);
   g_assert_cmpuint (onb_blynk_device_get_owner_id (device), ==, ONB_TEST_SIM_BLYNK_OWNER_ID);
   g_assert_false (onb_blynk_device_has_metafields (device));
 
@@ -196,10 +212,8 @@ test_device_lifecycle (Fixture       *f,
   g_assert_cmpint (onb_blynk_device_get_id (g_ptr_array_index (found, 0)), ==, onb_blynk_device_get_id (read));
 
   /* Delete, and again: already gone is success. */
-  g_assert_true (delete_device (f->blynk, onb_blynk_device_get_id (read), &error));
-  g_assert_no_error (error);
-  g_assert_true (delete_device (f->blynk, onb_blynk_device_get_id (read), &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (delete_device (f->blynk, onb_blynk_device_get_id (read), &error), error);
+  onb_test_assert_ok (delete_device (f->blynk, onb_blynk_device_get_id (read), &error), error);
   gone = get_device (f->blynk, onb_blynk_device_get_id (read), &error);
   g_assert_null (gone);
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND);
@@ -245,8 +259,8 @@ test_claim (Fixture       *f,
 
   device = claim (f->blynk, STATIC_TOKEN "+4711", ONB_TEST_SIM_BLYNK_OWNER_ID, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (onb_blynk_device_get_template_code (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
-  g_assert_cmpint (onb_blynk_device_get_template_id (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
+  g_assert_cmpstr (onb_blynk_device_get_template_id (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
+  g_assert_cmpint (onb_blynk_device_get_template_number (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
   g_assert_cmpint (onb_blynk_device_get_owner_id (device), ==, ONB_TEST_SIM_BLYNK_OWNER_ID);
 
   /* The list now names the device and its owner. */
@@ -286,7 +300,7 @@ test_claim_empty_answer (Fixture       *f,
   device = claim (f->blynk, STATIC_TOKEN, ONB_TEST_SIM_BLYNK_OWNER_ID, &error);
   g_assert_no_error (error);
   g_assert_cmpint (onb_blynk_device_get_owner_id (device), ==, ONB_TEST_SIM_BLYNK_OWNER_ID);
-  g_assert_cmpstr (onb_blynk_device_get_template_code (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
+  g_assert_cmpstr (onb_blynk_device_get_template_id (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
   g_assert_true (onb_blynk_device_has_metafields (device));
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.static_tokens"), ==, 1);
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_get"), ==, 1);
@@ -449,6 +463,74 @@ test_server_errors (Fixture       *f,
   g_assert_no_error (error);
 }
 
+/* The metafield lists kept in a file: a new client (a new process) writes
+ * right after the create without fetching the list; a list out of date
+ * (an id the template no longer has, a name it lacks) is fetched again. */
+static void
+test_metafield_cache (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, NULL);
+  g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(OnbBlynkDevice) device = NULL;
+  g_autoptr(OnbBlynkDevice) read = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("onb-test-blynk-cache-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "blynk-metafields.json", NULL);
+  g_autofree char *number = g_strdup_printf ("%d", ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
+  const char *stale_lists[] = {
+    /* Every name, "Device EUI" under an id the template does not have. */
+    "{\"TEMPLATE\": [{\"id\": 999, \"name\": \"Device EUI\"}, {\"id\": 2, \"name\": \"Join EUI\"},"
+    " {\"id\": 4, \"name\": \"Application Key\"}, {\"id\": 5, \"name\": \"TheThingsNetwork Device\"}]}",
+    /* "Join EUI" missing. */
+    "{\"TEMPLATE\": [{\"id\": 1, \"name\": \"Device EUI\"}]}",
+    /* Not a file we wrote. */
+    "[1, 2",
+  };
+
+  g_assert_no_error (error);
+  device = create_device (f->blynk, "Soil 0018B20000000111", &error);
+  g_assert_no_error (error);
+  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_DEV_EUI), g_strdup ("0018B20000000111"));
+  g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_JOIN_EUI), g_strdup ("70B3D57ED0000010"));
+
+  onb_blynk_client_set_metafield_cache (f->blynk, path);
+  onb_test_assert_ok (set_metafields_of_template (f->blynk, onb_blynk_device_get_id (device), values, &error), error);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_metafields"), ==, 1);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+
+  {
+    g_autoptr(OnbBlynkClient) next = new_client (f->http, config);
+
+    onb_blynk_client_set_metafield_cache (next, path);
+    onb_test_assert_ok (set_metafields_of_template (next, onb_blynk_device_get_id (device), values, &error), error);
+    g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_metafields"), ==, 1);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (stale_lists); i++)
+    {
+      g_autoptr(OnbBlynkClient) next = new_client (f->http, config);
+      g_autoptr(GString) stale = g_string_new (stale_lists[i]);
+
+      g_test_message ("list %u", i);
+      g_string_replace (stale, "TEMPLATE", number, 0);
+      onb_test_assert_ok (g_file_set_contents (path, stale->str, -1, &error), error);
+      onb_blynk_client_set_metafield_cache (next, path);
+      g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_DEV_EUI), g_strdup_printf ("0018B2000000011%u", i));
+      onb_test_assert_ok (set_metafields_of_template (next, onb_blynk_device_get_id (device), values, &error), error);
+      g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_metafields"), ==, 2 + i);
+
+      g_clear_pointer (&read, onb_blynk_device_unref);
+      read = get_device (next, onb_blynk_device_get_id (device), &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (onb_blynk_device_get_metafield (read, ONB_BLYNK_METAFIELD_DEV_EUI), ==,
+                       g_hash_table_lookup (values, ONB_BLYNK_METAFIELD_DEV_EUI));
+    }
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static gint64
 resolve_template (OnbBlynkClient  *blynk,
                   const char      *code,
@@ -475,10 +557,12 @@ test_resolve_template (Fixture       *f,
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_list"), ==, 1);
 
   /* The other templates of the listing are cached with it. */
-  g_assert_cmpint (resolve_template (f->blynk, "TMPLs3cNdT2pQ", &error), ==, 102);
+  number = resolve_template (f->blynk, "TMPLs3cNdT2pQ", &error);
   g_assert_no_error (error);
-  g_assert_cmpint (resolve_template (f->blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, &error), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
+  g_assert_cmpint (number, ==, 102);
+  number = resolve_template (f->blynk, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, &error);
   g_assert_no_error (error);
+  g_assert_cmpint (number, ==, ONB_TEST_SIM_BLYNK_TEMPLATE_NUMBER);
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.template_list"), ==, 1);
 
   number = resolve_template (f->blynk, "TMPLnoSuchTmpl", &error);
@@ -541,8 +625,8 @@ test_documented_examples (void)
   device = onb_blynk_device_new_from_json (device_json, &error);
   g_assert_no_error (error);
   g_assert_cmpint (onb_blynk_device_get_id (device), ==, 1);
-  g_assert_cmpint (onb_blynk_device_get_template_id (device), ==, 353);
-  g_assert_cmpstr (onb_blynk_device_get_template_code (device), ==, "TMPL0NqfCLjWX");
+  g_assert_cmpint (onb_blynk_device_get_template_number (device), ==, 353);
+  g_assert_cmpstr (onb_blynk_device_get_template_id (device), ==, "TMPL0NqfCLjWX");
   g_assert_cmpint (onb_blynk_device_get_owner_id (device), ==, 879);
   g_assert_cmpstr (onb_blynk_device_get_name (device), ==, "My awesome device");
   g_assert_cmpstr (onb_blynk_device_get_token (device), ==, "ObArJM-PmArETx2gCEQxYqRri8CidcdL");
@@ -554,14 +638,12 @@ test_documented_examples (void)
   g_assert_cmpstr (onb_blynk_device_get_metafield (got, "Serial Number"), ==, "SN:123");
   g_assert_cmpuint (g_hash_table_size (onb_blynk_device_get_metafields (got)), ==, 1);
 
-  g_assert_true (onb_blynk_decode_page (page_json, ONB_BLYNK_PAGE_SIZE, &content, &total, "p", &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_blynk_decode_page (page_json, ONB_BLYNK_PAGE_SIZE, &content, &total, "p", &error), error);
   g_assert_cmpint (total, ==, 1);
   g_assert_cmpuint (json_object_array_length (content), ==, 1);
 
   g_assert_true (onb_blynk_decode_page (templates_json, ONB_BLYNK_PAGE_SIZE, &content, &total, "p", &error));
-  g_assert_true (onb_blynk_decode_template (json_object_array_get_idx (content, 0), &id, &codes, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_blynk_decode_template (json_object_array_get_idx (content, 0), &id, &codes, &error), error);
   g_assert_cmpint (id, ==, 604);
   g_assert_cmpstrv (codes, ((const char * const[]) { "TMPL84aMXD6vd", NULL }));
 
@@ -926,6 +1008,7 @@ test_paging (void)
   g_autoptr(GPtrArray) found = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *last_token = g_strdup_printf ("sqr_z%031d", 129);
+  gint64 number;
   const guint n_devices = 230;
 
   g_string_append (extra, "{\"id\": 101, \"template_id\": \"TMPL4pXgRt1Kz\", \"name\": \"Soil\", "
@@ -945,8 +1028,9 @@ test_paging (void)
   blynk = new_client (http, config);
 
   /* The template and the token sit on the second page of 100. */
-  g_assert_cmpint (resolve_template (blynk, "TMPLpage0129", &error), ==, 1129);
+  number = resolve_template (blynk, "TMPLpage0129", &error);
   g_assert_no_error (error);
+  g_assert_cmpint (number, ==, 1129);
   g_assert_cmpint (onb_test_sim_get_count (big, "blynk.template_list"), ==, 2);
 
   entry = find_token (blynk, last_token, &error);
@@ -981,6 +1065,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/blynk/device-lifecycle", test_device_lifecycle);
   ADD ("/blynk/unknown-metafield", test_unknown_metafield);
+  ADD ("/blynk/metafield-cache", test_metafield_cache);
   ADD ("/blynk/claim", test_claim);
   ADD ("/blynk/token-refresh-on-401", test_token_refresh);
   ADD ("/blynk/token-expiry", test_token_expiry);

@@ -256,8 +256,7 @@ write_config (GKeyFile   *kf,
   g_autoptr(GError) error = NULL;
   char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
 
-  g_assert_true (g_key_file_save_to_file (kf, path, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (g_key_file_save_to_file (kf, path, &error), error);
   g_chmod (path, mode);
 
   return path;
@@ -299,7 +298,8 @@ test_cli_bad_settings (void)
       g_test_message ("[%s] %s", cases[i].group, cases[i].key);
       g_key_file_set_value (kf, cases[i].group, cases[i].key, cases[i].value);
       path = write_config (kf, "onb-test-check-setting.conf", 0600);
-      g_assert_cmpint (run_cli (path, TRUE, &out), ==, 1);
+      /* A configuration that cannot be used is exit 2, as in every command. */
+      g_assert_cmpint (run_cli (path, TRUE, &out), ==, 2);
       answer = json_tokener_parse (out);
       g_assert_nonnull (answer);
       g_assert_cmpstr (json_object_get_string (json_object_object_get (answer, "reason")), ==, "config-invalid-value");

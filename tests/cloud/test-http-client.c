@@ -74,8 +74,7 @@ test_check_url (void)
   g_assert_true (onb_http_client_check_url (http, "https://eu1.cloud.thethings.network", &error));
   g_assert_true (onb_http_client_check_url (http, "http://127.0.0.1:8080/x", &error));
   g_assert_true (onb_http_client_check_url (http, "http://localhost:1", &error));
-  g_assert_true (onb_http_client_check_url (http, "http://[::1]:1/", &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_http_client_check_url (http, "http://[::1]:1/", &error), error);
 
   g_assert_false (onb_http_client_check_url (http, "http://fra1.blynk.cloud", &error));
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INSECURE_URL);
@@ -93,8 +92,7 @@ test_check_url (void)
   onb_config_set_boolean (config, "cloud", "allow_insecure_http", TRUE);
   lax = onb_http_client_new (config);
   g_assert_true (onb_http_client_get_allow_insecure_http (lax));
-  g_assert_true (onb_http_client_check_url (lax, "http://fra1.blynk.cloud", &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_http_client_check_url (lax, "http://fra1.blynk.cloud", &error), error);
 }
 
 static void

@@ -57,9 +57,7 @@ tts_flow (OnbConfig     *config,
   g_autoptr(json_object) js = NULL;
   g_autoptr(GError) error = NULL;
 
-  onb_tts_client_create_device_async (tts, device, NULL, cloud_test_store_result, &result);
-  g_assert_true (onb_tts_client_create_device_finish (tts, cloud_test_wait (&result), &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (cloud_test_tts_create_device (tts, device, &error), error);
 
   /* The read-back carries the keys. */
   g_clear_object (&result);
@@ -77,8 +75,7 @@ tts_flow (OnbConfig     *config,
 
   g_clear_object (&result);
   onb_tts_client_delete_async (tts, onb_tts_device_get_device_id (device), NULL, cloud_test_store_result, &result);
-  g_assert_true (onb_tts_client_delete_finish (tts, cloud_test_wait (&result), &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_tts_client_delete_finish (tts, cloud_test_wait (&result), &error), error);
 }
 
 static void
@@ -87,13 +84,11 @@ tts_wrong_key (OnbConfig     *config,
 {
   g_autoptr(OnbTtsClient) tts = NULL;
   g_autoptr(OnbTtsDevice) device = onb_tts_device_new ("0018B20000000998", "70B3D57ED0000010", APP_KEY, NULL, NULL);
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
   onb_config_set_string (config, "tts", "api_key", WRONG_KEY);
   tts = onb_tts_client_new (http, config, NULL);
-  onb_tts_client_create_device_async (tts, device, NULL, cloud_test_store_result, &result);
-  g_assert_false (onb_tts_client_create_device_finish (tts, cloud_test_wait (&result), &error));
+  g_assert_false (cloud_test_tts_create_device (tts, device, &error));
   log_error (error);
 }
 
@@ -134,9 +129,8 @@ blynk_flow (OnbConfig     *config,
   g_hash_table_insert (values, (gpointer) ONB_BLYNK_METAFIELD_APP_KEY, (gpointer) APP_KEY);
   g_hash_table_insert (values, (gpointer) ONB_BLYNK_METAFIELD_DEV_EUI, (gpointer) "0018B20000000999");
   g_clear_object (&result);
-  onb_blynk_client_set_metafields_async (blynk, onb_blynk_device_get_id (created), 0, values, NULL, cloud_test_store_result, &result);
-  g_assert_true (onb_blynk_client_set_metafields_finish (blynk, cloud_test_wait (&result), &error));
-  g_assert_no_error (error);
+  onb_blynk_client_set_metafields_async (blynk, onb_blynk_device_get_id (created), ONB_BLYNK_TEMPLATE_NUMBER_UNKNOWN, values, NULL, cloud_test_store_result, &result);
+  onb_test_assert_ok (onb_blynk_client_set_metafields_finish (blynk, cloud_test_wait (&result), &error), error);
 
   /* A revoked token is renewed: the 401 path. */
   onb_test_sim_expire_blynk_tokens (sim_for_flow, NULL);

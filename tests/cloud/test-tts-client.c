@@ -61,17 +61,6 @@ fixture_tear_down (Fixture       *f,
 }
 
 static gboolean
-create_device (OnbTtsClient  *tts,
-               OnbTtsDevice  *device,
-               GError       **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  onb_tts_client_create_device_async (tts, device, NULL, cloud_test_store_result, &result);
-  return onb_tts_client_create_device_finish (tts, cloud_test_wait (&result), error);
-}
-
-static gboolean
 create_is (OnbTtsClient  *tts,
            OnbTtsDevice  *device,
            GError       **error)
@@ -158,8 +147,7 @@ test_create_success (Fixture       *f,
   g_autoptr(json_object) js = NULL;
   g_autoptr(json_object) ns = NULL;
 
-  g_assert_true (create_device (f->tts, f->device, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (cloud_test_tts_create_device (f->tts, f->device, &error), error);
 
   for (guint i = 0; i < G_N_ELEMENTS (components); i++)
     {
@@ -188,8 +176,7 @@ test_create_success (Fixture       *f,
       g_autoptr(json_object) read = get_component (f->tts, c, DEV_ID, &error);
 
       g_assert_no_error (error);
-      g_assert_true (onb_tts_client_verify_device (f->tts, c, f->device, read, &error));
-      g_assert_no_error (error);
+      onb_test_assert_ok (onb_tts_client_verify_device (f->tts, c, f->device, read, &error), error);
     }
 }
 
@@ -205,8 +192,7 @@ test_concurrent_components (Fixture       *f,
   onb_test_sim_set_faults (sim, "{\"endpoints\": {\"tts\": {\"latency_ms\": 300}}}", &error);
   g_assert_no_error (error);
 
-  g_assert_true (create_device (f->tts, f->device, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (cloud_test_tts_create_device (f->tts, f->device, &error), error);
 
   is_entries = cloud_test_log_entries (sim, "tts.is.create");
   g_assert_cmpuint (is_entries->len, ==, 1);
@@ -236,8 +222,7 @@ test_already_exists (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (create_device (f->tts, f->device, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (cloud_test_tts_create_device (f->tts, f->device, &error), error);
 
   /* The same box again: "already there", not a conflict... */
   g_assert_false (create_is (f->tts, f->device, &error));
@@ -248,8 +233,7 @@ test_already_exists (Fixture       *f,
   g_clear_error (&error);
 
   /* ...and the whole creation adopts it. */
-  g_assert_true (create_device (f->tts, f->device, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (cloud_test_tts_create_device (f->tts, f->device, &error), error);
 }
 
 /* Each write answers with the device as the server stored it, and that
@@ -263,22 +247,18 @@ test_answers_verify (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   onb_tts_client_create_is_async (f->tts, f->device, NULL, cloud_test_store_result, &result);
-  g_assert_true (onb_tts_client_create_is_finish (f->tts, cloud_test_wait (&result), &record, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_tts_client_create_is_finish (f->tts, cloud_test_wait (&result), &record, &error), error);
   g_assert_nonnull (record);
-  g_assert_true (onb_tts_client_verify_device (f->tts, ONB_TTS_COMPONENT_IS, f->device, record, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_tts_client_verify_device (f->tts, ONB_TTS_COMPONENT_IS, f->device, record, &error), error);
 
   for (OnbTtsComponent c = ONB_TTS_COMPONENT_JS; c <= ONB_TTS_COMPONENT_AS; c++)
     {
       g_clear_object (&result);
       g_clear_pointer (&record, json_object_put);
       onb_tts_client_set_async (f->tts, c, f->device, NULL, cloud_test_store_result, &result);
-      g_assert_true (onb_tts_client_set_finish (f->tts, cloud_test_wait (&result), &record, &error));
-      g_assert_no_error (error);
+      onb_test_assert_ok (onb_tts_client_set_finish (f->tts, cloud_test_wait (&result), &record, &error), error);
       g_assert_nonnull (record);
-      g_assert_true (onb_tts_client_verify_device (f->tts, c, f->device, record, &error));
-      g_assert_no_error (error);
+      onb_test_assert_ok (onb_tts_client_verify_device (f->tts, c, f->device, record, &error), error);
     }
   /* The NS answer holds what NS stored, not an echo of ids only. */
   g_clear_pointer (&record, json_object_put);
@@ -305,8 +285,7 @@ test_conflict_look_fails (Fixture       *f,
   };
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (create_device (f->tts, f->device, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (cloud_test_tts_create_device (f->tts, f->device, &error), error);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -343,8 +322,7 @@ test_euis_taken_elsewhere (Fixture       *f,
                                     "tts", "api_key", ONB_TEST_SIM_TTS_API_KEY_OTHER_APP,
                                     NULL);
   other = new_client (f->http, other_config);
-  g_assert_true (create_is (other, f->device, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (create_is (other, f->device, &error), error);
 
   g_assert_false (create_is (f->tts, f->device, &error));
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_EUIS_TAKEN);
@@ -355,7 +333,7 @@ test_euis_taken_elsewhere (Fixture       *f,
   g_clear_error (&error);
 
   /* The whole creation stops at IS: nothing on JS/NS/AS. */
-  g_assert_false (create_device (f->tts, f->device, &error));
+  g_assert_false (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_EUIS_TAKEN);
   g_assert_cmpint (onb_test_sim_get_count (sim, "tts.js.set"), ==, 0);
 }
@@ -368,7 +346,7 @@ test_unauthorized (Fixture       *f,
   g_autoptr(OnbTtsClient) tts = new_client (f->http, config);
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (create_device (tts, f->device, &error));
+  g_assert_false (cloud_test_tts_create_device (tts, f->device, &error));
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_UNAUTHORIZED);
   g_assert_cmpuint (onb_cloud_error_get_http_status (error), ==, 401);
   g_assert_cmpstr (onb_cloud_error_get_server_name (error), ==, "token_not_found");
@@ -384,8 +362,7 @@ test_forbidden_keys (Fixture       *f,
   g_autoptr(OnbTtsClient) tts = new_client (f->http, config);
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (create_is (tts, f->device, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (create_is (tts, f->device, &error), error);
   g_assert_false (set_component (tts, ONB_TTS_COMPONENT_JS, f->device, &error));
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_FORBIDDEN);
   g_assert_cmpstr (onb_cloud_error_get_server_name (error), ==, "insufficient_application_rights");
@@ -394,8 +371,7 @@ test_forbidden_keys (Fixture       *f,
   g_clear_error (&error);
 
   /* NS and AS need no key rights. */
-  g_assert_true (set_component (tts, ONB_TTS_COMPONENT_NS, f->device, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (set_component (tts, ONB_TTS_COMPONENT_NS, f->device, &error), error);
 }
 
 static void
@@ -428,16 +404,12 @@ test_not_found_and_delete (Fixture       *f,
   g_clear_error (&error);
 
   /* Deleting what is not there is fine (rollback of a half-made device). */
-  g_assert_true (delete_device (f->tts, DEV_ID, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (delete_device (f->tts, DEV_ID, &error), error);
 
-  g_assert_true (create_device (f->tts, f->device, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (cloud_test_tts_create_device (f->tts, f->device, &error), error);
   onb_test_sim_reset (sim, NULL);
-  g_assert_true (create_device (f->tts, f->device, &error));
-  g_assert_no_error (error);
-  g_assert_true (delete_device (f->tts, DEV_ID, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (cloud_test_tts_create_device (f->tts, f->device, &error), error);
+  onb_test_assert_ok (delete_device (f->tts, DEV_ID, &error), error);
 
   g_assert_null (sim_record ("is"));
   g_assert_null (sim_record ("js"));
@@ -475,7 +447,7 @@ expect_radio_error (Fixture    *f,
   g_autoptr(GError) error = NULL;
 
   onb_test_sim_reset (sim, NULL);
-  g_assert_false (create_device (tts, f->device, &error));
+  g_assert_false (cloud_test_tts_create_device (tts, f->device, &error));
   g_assert_error (error, ONB_CLOUD_ERROR, code);
   if (server_name != NULL)
     g_assert_cmpstr (onb_cloud_error_get_server_name (error), ==, server_name);
@@ -513,8 +485,7 @@ test_lorawan_1_1_and_class_c (Fixture       *f,
   g_assert_cmpint (onb_test_sim_get_count (sim, "tts.js.set"), ==, 0);
   g_clear_error (&error);
 
-  g_assert_true (create_device (tts, device, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (cloud_test_tts_create_device (tts, device, &error), error);
   js = sim_record ("js");
   g_assert_cmpstr (str_at (js, "root_keys.nwk_key.key"), ==, NWK_KEY);
   ns = sim_record ("ns");
@@ -525,8 +496,7 @@ test_lorawan_1_1_and_class_c (Fixture       *f,
   read = get_component (tts, ONB_TTS_COMPONENT_NS, DEV_ID, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (str_at (read, "lorawan_phy_version"), ==, "PHY_V1_1_REV_B");
-  g_assert_true (onb_tts_client_verify_device (tts, ONB_TTS_COMPONENT_NS, device, read, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_tts_client_verify_device (tts, ONB_TTS_COMPONENT_NS, device, read, &error), error);
   /* ...and a device with other keys does not verify on JS. */
   g_clear_pointer (&read, json_object_put);
   read = get_component (tts, ONB_TTS_COMPONENT_JS, DEV_ID, &error);
@@ -595,15 +565,14 @@ test_network_down (Fixture       *f,
   onb_test_sim_set_network_down (sim, TRUE, &error);
   g_assert_no_error (error);
 
-  g_assert_false (create_device (f->tts, f->device, &error));
+  g_assert_false (cloud_test_tts_create_device (f->tts, f->device, &error));
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_CONNECTION_REFUSED);
   g_assert_true (onb_cloud_error_is_transient (error));
   g_clear_error (&error);
 
   onb_test_sim_set_network_down (sim, FALSE, &error);
   g_assert_no_error (error);
-  g_assert_true (create_device (f->tts, f->device, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (cloud_test_tts_create_device (f->tts, f->device, &error), error);
 }
 
 static void
@@ -632,7 +601,7 @@ test_auth_info_and_plans (Fixture       *f,
       onb_tts_client_get_auth_info_async (tts, NULL, cloud_test_store_result, &result);
       info = onb_tts_client_get_auth_info_finish (tts, cloud_test_wait (&result), &error);
       g_assert_no_error (error);
-      missing = onb_tts_client_missing_rights (tts, info);
+      missing = onb_tts_client_missing_rights (tts, info, TRUE);
       g_assert_cmpuint (g_strv_length (missing), ==, cases[i].n_missing);
     }
 

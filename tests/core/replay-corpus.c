@@ -11,12 +11,13 @@
 #include "fuzz-code.h"
 
 #ifndef FUZZ_CORPUS
-#define FUZZ_CORPUS "core/corpus"
+#define FUZZ_CORPUS "core/corpus/code"
 #endif
 
 static void
 test_replay (gconstpointer data)
 {
+  gboolean succeeded;
   const char *dir_path = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDir) dir = g_dir_open (dir_path, 0, &error);
@@ -30,7 +31,9 @@ test_replay (gconstpointer data)
       g_autofree char *contents = NULL;
       gsize length;
 
-      g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+      succeeded = g_file_get_contents (path, &contents, &length, &error);
+      g_assert_no_error (error);
+      g_assert_true (succeeded);
       g_test_message ("%s", name);
       LLVMFuzzerTestOneInput ((const guint8 *) contents, length);
       count++;

@@ -172,6 +172,7 @@ test_static_token_fields (void)
 static void
 test_profile_check (void)
 {
+  gboolean succeeded;
   const char *accepted[] = { "000AF8BE", "000A0002", NULL };
   const char *none[] = { NULL };
   g_autoptr(GError) error = NULL;
@@ -179,11 +180,18 @@ test_profile_check (void)
   g_autoptr(OnbCode) other = onb_code_parse ("LW:D0:70B3D57ED0000010:0018B20000000106:000A0001", -1, NULL);
   g_autoptr(OnbCode) token = onb_code_parse (TOKEN, -1, NULL);
 
-  g_assert_true (onb_code_check_profile (ok, accepted, &error));
-  g_assert_true (onb_code_check_profile (other, NULL, &error));
-  g_assert_true (onb_code_check_profile (other, none, &error));
-  g_assert_true (onb_code_check_profile (token, accepted, &error));
+  succeeded = onb_code_check_profile (ok, accepted, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
+  succeeded = onb_code_check_profile (other, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
+  succeeded = onb_code_check_profile (other, none, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
+  succeeded = onb_code_check_profile (token, accepted, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
 
   g_assert_false (onb_code_check_profile (other, accepted, &error));
   g_assert_error (error, ONB_CODE_ERROR, ONB_CODE_ERROR_PROFILE_MISMATCH);

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "onb-config.h"
 #include "onb-error.h"
@@ -12,6 +13,7 @@
 static void
 test_round_trip (void)
 {
+  gboolean succeeded;
   g_autofree char *dir = g_dir_make_tmp ("onb-config-XXXXXX", NULL);
   g_autofree char *sub = g_build_filename (dir, "sub", NULL);
   g_autofree char *path = g_build_filename (sub, "onboarder.conf", NULL);
@@ -25,8 +27,9 @@ test_round_trip (void)
   onb_config_set_string (config, "tts", "api_key", "NNSXS.SECRET");
   onb_config_set_string (config, "labels", "profile_ids", "000af8be, 000A0001;bogus");
   onb_config_set_boolean (config, "tts", "class_b", TRUE);
-  g_assert_true (onb_config_save (config, path, &error));
+  succeeded = onb_config_save (config, path, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
 
   /* The file holds secrets: only its owner may read it. */
   g_assert_cmpint (g_stat (path, &st), ==, 0);
@@ -150,6 +153,7 @@ test_lengths (void)
 static void
 test_check_values (void)
 {
+  gboolean succeeded;
   g_autofree char *dir = g_dir_make_tmp ("onb-config-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "onboarder.conf", NULL);
   g_autoptr(OnbConfig) config = NULL;
@@ -165,8 +169,9 @@ test_check_values (void)
   g_clear_error (&error);
 
   onb_config_set_string (config, "cloud", "timeout_ms", "5000");
-  g_assert_true (onb_config_check_values (config, &error));
+  succeeded = onb_config_check_values (config, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
 
   g_unlink (path);
   g_rmdir (dir);
@@ -176,6 +181,7 @@ test_check_values (void)
 static void
 test_permissions (void)
 {
+  gboolean succeeded;
   g_autofree char *dir = g_dir_make_tmp ("onb-config-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "onboarder.conf", NULL);
   g_autoptr(OnbConfig) config = NULL;
@@ -184,7 +190,9 @@ test_permissions (void)
   g_assert_true (g_file_set_contents (path, "[tts]\napplication_id=warehouse-sensors\n", -1, NULL));
   g_chmod (path, 0644);
   config = onb_config_load (path, &error);
-  g_assert_true (onb_config_check_permissions (config, &error));
+  succeeded = onb_config_check_permissions (config, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_clear_object (&config);
 
   g_assert_true (g_file_set_contents (path, "[tts]\napi_key=NNSXS.SECRET\n", -1, NULL));
@@ -197,9 +205,111 @@ test_permissions (void)
   g_clear_error (&error);
 
   g_chmod (path, 0600);
-  g_assert_true (onb_config_check_permissions (config, &error));
+  succeeded = onb_config_check_permissions (config, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
 
   g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A line that must never appear in an error: it stands for a line of
+ * some other file the user can read, such as /etc/shadow. */
+#define SECRET_LINE "root:$6$Secr3tHash$AbCdEfGh:19000:0:99999:7:::"
+
+static void
+test_strict_and_quiet (void)
+{
+  static const struct { const char *name, *text; gsize length; const char *reason, *says; } cases[] = {
+#define CASE(name, text, reason, says) { name, text, sizeof (text) - 1, reason, says }
+    CASE ("nul", "[blynk]\nserver=https://fra1.blynk.cloud\nclient_secret=abc\0def\n",
+          "config-invalid-value", "line 3: it holds a NUL byte"),
+    CASE ("utf8-value", "[blynk]\ntemplate_id=TMPL\xff\xfe\n",
+          "config-invalid-value", "line 2: [blynk] template_id holds text that is not UTF-8"),
+    CASE ("utf8-key", "[blynk]\nserver=https://fra1.blynk.cloud\ntempl\xff" "ate_id=TMPL1\n",
+          "config-invalid-value", "line 3: the name of a key is not UTF-8"),
+    CASE ("utf8-section", "[bly\xc3nk]\nserver=https://fra1.blynk.cloud\n",
+          "config-invalid-value", "line 1: the name of a section is not UTF-8"),
+    CASE ("utf8-comment", "# caf\xe9\n[blynk]\n",
+          "config-invalid-value", "line 1: a comment holds text that is not UTF-8"),
+    CASE ("duplicate-key", "[blynk]\nclient_secret=one\nowner_id=1\nclient_secret=two\n",
+          "config-invalid-value", "line 4: [blynk] client_secret is given a second time"),
+    CASE ("repeated-section", "[blynk]\nowner_id=1\n[tts]\napi_key=x\n[blynk]\nclient_id=y\n",
+          "config-invalid-value", "line 5: [blynk] appears a second time"),
+    CASE ("not-a-key-file", "[blynk]\nowner_id=1\n" SECRET_LINE "\n",
+          "config-unreadable", "line 3: the line is neither"),
+    CASE ("key-before-section", "password=" SECRET_LINE "\n[blynk]\n",
+          "config-unreadable", "line 1: a key comes before any [section]"),
+    CASE ("unknown-duplicate", "[x]\n" SECRET_LINE "=1\n" SECRET_LINE "=2\n",
+          "config-invalid-value", "line 3: a key is given a second time"),
+    CASE ("crlf", "[blynk]\r\nowner_id=1\r\n", NULL, NULL),
+#undef CASE
+  };
+  g_autofree char *dir = g_dir_make_tmp ("onb-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "onboarder.conf", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OnbConfig) config = NULL;
+      gboolean succeeded;
+
+      g_test_message ("%s", cases[i].name);
+      succeeded = g_file_set_contents (path, cases[i].text, cases[i].length, &error);
+      g_assert_no_error (error);
+      g_assert_true (succeeded);
+      config = onb_config_load (path, &error);
+      if (cases[i].reason == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (onb_config_get_int (config, "blynk", "owner_id", 0), ==, 1);
+          continue;
+        }
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_null (config);
+      g_assert_cmpstr (onb_error_get_reason (error), ==, cases[i].reason);
+      g_assert_nonnull (strstr (error->message, path));
+      g_assert_nonnull (strstr (error->message, cases[i].says));
+      g_assert_null (strstr (error->message, "Secr3t"));
+      g_assert_null (strstr (error->message, "root:"));
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+    }
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* --config on a link to a file like /etc/shadow, or on a device. */
+static void
+test_other_files (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("onb-config-XXXXXX", NULL);
+  g_autofree char *shadow = g_build_filename (dir, "shadow", NULL);
+  g_autofree char *link = g_build_filename (dir, "onboarder.conf", NULL);
+  const char *paths[] = { link, "/dev/zero", dir };
+  gboolean succeeded;
+
+  succeeded = g_file_set_contents (shadow, SECRET_LINE "\ndaemon:*:19000:0:99999:7:::\n", -1, NULL);
+  g_assert_true (succeeded);
+  g_assert_cmpint (symlink (shadow, link), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OnbConfig) config = onb_config_load (paths[i], &error);
+
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_null (config);
+      g_assert_cmpstr (onb_error_get_reason (error), ==, "config-unreadable");
+      g_assert_nonnull (strstr (error->message, paths[i]));
+      g_assert_null (strstr (error->message, "Secr3t"));
+      g_assert_null (strstr (error->message, "root:"));
+    }
+
+  g_unlink (link);
+  g_unlink (shadow);
   g_rmdir (dir);
 }
 
@@ -215,6 +325,8 @@ main (int    argc,
   g_test_add_func ("/config/lengths", test_lengths);
   g_test_add_func ("/config/check-values", test_check_values);
   g_test_add_func ("/config/permissions", test_permissions);
+  g_test_add_func ("/config/strict-and-quiet", test_strict_and_quiet);
+  g_test_add_func ("/config/other-files", test_other_files);
 
   return g_test_run ();
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "onb-error.h"
@@ -139,7 +140,9 @@ test_memory_only (void)
 {
   g_autoptr(OnbPinGuard) guard = onb_pin_guard_new ("/proc");
 
-  g_assert_true (onb_pin_guard_get_memory_only (guard));
+  /* Root may pass the look before writing, but not the write. */
+  if (getuid () != 0)
+    g_assert_true (onb_pin_guard_get_memory_only (guard));
   g_test_expect_message ("onb-pin-guard", G_LOG_LEVEL_WARNING, "*lasts only until Onboarder restarts*");
   fail (guard, 5);
   g_test_assert_expected_messages ();

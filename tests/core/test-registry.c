@@ -114,13 +114,15 @@ static void
 test_import_seed_and_lookup (Fixture       *f,
                              gconstpointer  data)
 {
+  gboolean succeeded;
   g_autoptr(GError) error = NULL;
   g_autoptr(OnbImportReport) report = NULL;
   g_autoptr(OnbRegistryEntry) entry = NULL;
   g_autoptr(OnbCode) code = NULL;
 
-  g_assert_true (onb_registry_import_data (f->registry, seed, strlen (seed), 0, &report, &error));
+  succeeded = onb_registry_import_data (f->registry, seed, strlen (seed), 0, &report, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_assert_cmpuint (report->n_rows, ==, 1);
   g_assert_cmpuint (report->n_added, ==, 1);
   g_assert_cmpuint (onb_registry_get_n_entries (f->registry), ==, 1);
@@ -153,6 +155,7 @@ static void
 test_import_aliases_and_metafields (Fixture       *f,
                                     gconstpointer  data)
 {
+  gboolean succeeded;
   const char *csv =
     "\xEF\xBB\xBF" "deveui,AppEUI,app_key,Static Token,Device Name,PROFILE ID,Serial Number,Empty\r\n"
     "0018b20000000109,70b3d57ed0000010,2f1b8aaf5fad4e05d311f04badbfb8e9,"
@@ -163,8 +166,9 @@ test_import_aliases_and_metafields (Fixture       *f,
   g_autoptr(OnbCode) code = NULL;
   GHashTable *metafields;
 
-  g_assert_true (onb_registry_import_data (f->registry, csv, strlen (csv), 0, &report, &error));
+  succeeded = onb_registry_import_data (f->registry, csv, strlen (csv), 0, &report, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
 
   code = onb_code_parse ("sqr_GFshG0g3fh85hW0xUxPPCRsxu176w33v+4711", -1, &error);
   g_assert_no_error (error);
@@ -242,6 +246,7 @@ static void
 test_reimport_and_conflict (Fixture       *f,
                             gconstpointer  data)
 {
+  gboolean succeeded;
   const char *changed =
     "DevEUI,JoinEUI,AppKey\n"
     "0018B20000000101,70B3D57ED0000010,00000000000000000000000000000001\n"
@@ -250,9 +255,12 @@ test_reimport_and_conflict (Fixture       *f,
   g_autoptr(OnbImportReport) report = NULL;
   g_autoptr(OnbRegistryEntry) entry = NULL;
 
-  g_assert_true (onb_registry_import_data (f->registry, seed, strlen (seed), 0, NULL, &error));
-  g_assert_true (onb_registry_import_data (f->registry, seed, strlen (seed), 0, &report, &error));
+  succeeded = onb_registry_import_data (f->registry, seed, strlen (seed), 0, NULL, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
+  succeeded = onb_registry_import_data (f->registry, seed, strlen (seed), 0, &report, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_assert_cmpuint (report->n_unchanged, ==, 1);
   g_assert_cmpuint (report->n_added, ==, 0);
   g_clear_pointer (&report, onb_import_report_free);
@@ -264,9 +272,10 @@ test_reimport_and_conflict (Fixture       *f,
   g_clear_pointer (&report, onb_import_report_free);
   g_clear_error (&error);
 
-  g_assert_true (onb_registry_import_data (f->registry, changed, strlen (changed), ONB_REGISTRY_IMPORT_REPLACE,
-                                           &report, &error));
+  succeeded = onb_registry_import_data (f->registry, changed, strlen (changed), ONB_REGISTRY_IMPORT_REPLACE,
+                                        &report, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_assert_cmpuint (report->n_replaced, ==, 1);
   g_assert_cmpuint (report->n_added, ==, 1);
   entry = onb_registry_lookup (f->registry, "0018B20000000101", &error);
@@ -277,6 +286,7 @@ static void
 test_network_key (Fixture       *f,
                   gconstpointer  data)
 {
+  gboolean succeeded;
   const char *bad =
     "Device EUI,Join EUI,Application Key,NwkKey\n"
     "0018B20000000101,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,0A1B2C3D4E5F60718293A4B5C6D7E8F9\n"
@@ -302,8 +312,9 @@ test_network_key (Fixture       *f,
   g_clear_pointer (&report, onb_import_report_free);
   g_clear_error (&error);
 
-  g_assert_true (onb_registry_import_data (f->registry, good, strlen (good), 0, &report, &error));
+  succeeded = onb_registry_import_data (f->registry, good, strlen (good), 0, &report, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_assert_cmpuint (report->n_added, ==, 2);
   g_clear_pointer (&report, onb_import_report_free);
   entry = onb_registry_lookup (f->registry, "0018B20000000101", &error);
@@ -311,11 +322,14 @@ test_network_key (Fixture       *f,
   g_assert_cmpstr (onb_registry_entry_get_nwk_key (entry), ==, "0A1B2C3D4E5F60718293A4B5C6D7E8F9");
   /* A key column, not a Blynk metafield. */
   g_assert_cmpuint (g_hash_table_size (onb_registry_entry_get_metafields (entry)), ==, 0);
-  g_assert_true (onb_registry_entry_check_keys (entry, "MAC_V1_1", &error));
+  succeeded = onb_registry_entry_check_keys (entry, "MAC_V1_1", &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
   entry_10 = onb_registry_lookup (f->registry, "0018B20000000102", &error);
   g_assert_null (onb_registry_entry_get_nwk_key (entry_10));
-  g_assert_true (onb_registry_entry_check_keys (entry_10, "MAC_V1_0_3", &error));
+  succeeded = onb_registry_entry_check_keys (entry_10, "MAC_V1_0_3", &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_assert_false (onb_registry_entry_check_keys (entry_10, "MAC_V1_1", &error));
   g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_MISSING_NWK_KEY);
   g_assert_cmpstr (onb_error_get_reason (error), ==, "missing-network-key");
@@ -327,7 +341,9 @@ test_network_key (Fixture       *f,
   g_assert_true (report_has (report, 2, "conflict"));
   g_clear_pointer (&report, onb_import_report_free);
   g_clear_error (&error);
-  g_assert_true (onb_registry_import_data (f->registry, good, strlen (good), 0, &report, &error));
+  succeeded = onb_registry_import_data (f->registry, good, strlen (good), 0, &report, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_assert_cmpuint (report->n_unchanged, ==, 2);
 }
 
@@ -336,6 +352,7 @@ static void
 test_old_database (Fixture       *f,
                    gconstpointer  data)
 {
+  gboolean succeeded;
   const char *with_key =
     "Device EUI,Join EUI,Application Key,NetworkKey\n"
     "0018B20000000102,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,0A1B2C3D4E5F60718293A4B5C6D7E8F9\n";
@@ -347,7 +364,8 @@ test_old_database (Fixture       *f,
   g_clear_object (&f->registry);
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db,
-                                 "DROP TABLE devices;"
+                                 /* As older versions left it: no user_version. */
+                                 "DROP TABLE devices; PRAGMA user_version = 0;"
                                  "CREATE TABLE devices (dev_eui TEXT PRIMARY KEY, join_eui TEXT NOT NULL,"
                                  " app_key TEXT NOT NULL, static_token TEXT UNIQUE, device_name TEXT,"
                                  " profile_id TEXT, metafields TEXT NOT NULL DEFAULT '',"
@@ -373,8 +391,9 @@ test_old_database (Fixture       *f,
   g_assert_cmpuint (((OnbBatch *) batches->pdata[0])->n_devices, ==, 1);
   g_clear_pointer (&batches, g_ptr_array_unref);
 
-  g_assert_true (onb_registry_import_data (f->registry, with_key, strlen (with_key), 0, NULL, &error));
+  succeeded = onb_registry_import_data (f->registry, with_key, strlen (with_key), 0, NULL, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
   entry = onb_registry_lookup (f->registry, "0018B20000000102", &error);
   g_assert_cmpstr (onb_registry_entry_get_nwk_key (entry), ==, "0A1B2C3D4E5F60718293A4B5C6D7E8F9");
   batches = onb_registry_list_batches (f->registry, NULL, &error);
@@ -388,6 +407,7 @@ static void
 test_batches (Fixture       *f,
               gconstpointer  data)
 {
+  gboolean succeeded;
   const char *first =
     "Device EUI,Join EUI,Application Key,Device Name,Serial Number\n"
     "0018B20000000201,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C,A1,SN-1\n"
@@ -414,13 +434,17 @@ test_batches (Fixture       *f,
   g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NO_BATCH);
   g_clear_error (&error);
 
-  g_assert_true (g_file_set_contents (path, first, -1, &error));
-  g_assert_true (onb_registry_import_file (f->registry, path, 0, &report, &error));
+  succeeded = g_file_set_contents (path, first, -1, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
+  succeeded = onb_registry_import_file (f->registry, path, 0, &report, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_assert_cmpint (report->batch_id, >, 0);
   g_clear_pointer (&report, onb_import_report_free);
-  g_assert_true (onb_registry_import_data (f->registry, second, strlen (second), 0, &report, &error));
+  succeeded = onb_registry_import_data (f->registry, second, strlen (second), 0, &report, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
 
   onb_device_states_add (states, "0018B20000000201", ONB_DEVICE_PROGRESS_DONE, NULL, NULL);
   onb_device_states_add (states, "0018B20000000202", ONB_DEVICE_PROGRESS_FAILED, "euis-taken", "Taken.");
@@ -500,12 +524,14 @@ static void
 test_sample_list (Fixture       *f,
                   gconstpointer  data)
 {
+  gboolean succeeded;
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "samples", "devices.csv", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(OnbImportReport) report = NULL;
 
-  g_assert_true (onb_registry_import_file (f->registry, path, 0, &report, &error));
+  succeeded = onb_registry_import_file (f->registry, path, 0, &report, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_assert_cmpuint (report->n_added, ==, 12);
   g_assert_cmpuint (onb_registry_get_n_entries (f->registry), ==, 12);
 }
@@ -640,6 +666,7 @@ static void
 test_import_blynk_refuses (Fixture       *f,
                            gconstpointer  data)
 {
+  gboolean succeeded;
   g_autofree char *longest = g_strnfill (ONB_REGISTRY_MAX_TEXT_CHARS, 'n');
   g_autofree char *too_long = g_strnfill (ONB_REGISTRY_MAX_TEXT_CHARS + 1, 'n');
   g_autofree char *bad = g_strdup_printf ("Device EUI,Join EUI,Application Key,Device Name,Location\n"
@@ -679,8 +706,9 @@ test_import_blynk_refuses (Fixture       *f,
 
   g_clear_error (&error);
   g_clear_pointer (&report, onb_import_report_free);
-  g_assert_true (onb_registry_import_data (f->registry, good, strlen (good), 0, &report, &error));
+  succeeded = onb_registry_import_data (f->registry, good, strlen (good), 0, &report, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_assert_cmpuint (report->n_added, ==, 2);
 }
 
@@ -698,6 +726,7 @@ static void
 test_private_file (Fixture       *f,
                    gconstpointer  data)
 {
+  gboolean succeeded;
   g_autofree char *fresh = g_build_filename (f->dir, "fresh.sqlite", NULL);
   g_autofree char *wal = g_strconcat (fresh, "-wal", NULL);
   g_autoptr(OnbRegistry) registry = NULL;
@@ -707,8 +736,9 @@ test_private_file (Fixture       *f,
   registry = onb_registry_open (fresh, &error);
   umask (old_umask);
   g_assert_no_error (error);
-  g_assert_true (onb_registry_import_data (registry, seed, strlen (seed), 0, NULL, &error));
+  succeeded = onb_registry_import_data (registry, seed, strlen (seed), 0, NULL, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_assert_cmpuint (file_mode (fresh), ==, 0600);
   g_assert_cmpuint (file_mode (wal), ==, 0600);
   g_clear_object (&registry);

@@ -107,3 +107,32 @@ char        *onb_test_sim_write_config         (OnbTestSim   *sim,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbTestSim, onb_test_sim_stop)
 
 G_END_DECLS
+
+/* More of the default configuration: the templates connected to the TTS
+ * integration (simulator/README.md, "Blynk's The Things Stack integration")
+ * and the Device Repository's profiles, as labels print their Profile IDs. */
+#define ONB_TEST_SIM_BLYNK_TEMPLATE_APPKEY          "TMPLq7RnAmEd2"
+#define ONB_TEST_SIM_BLYNK_TEMPLATE_APPKEY_NUMBER   103
+#define ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C         "TMPLx5DoorC2k"
+#define ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C_NUMBER  104
+/* EU868, MAC_V1_0_3 / RP001_V1_0_3_REV_A, class A: ONB_TEST_SIM_PROFILE_ID. */
+/* EU868, MAC_V1_0_4 / RP002_V1_0_1, class C. */
+#define ONB_TEST_SIM_PROFILE_ID_CLASS_C             "000AF8BF"
+/* US915 (band US_902_928), MAC_V1_0_2 / RP001_V1_0_2_REV_B. */
+#define ONB_TEST_SIM_PROFILE_ID_US915               "000A1234"
+/* Known, but the answer names no band. */
+#define ONB_TEST_SIM_PROFILE_ID_NO_BAND             "000AFFFF"
+/* Unknown to the repository: 404 end_device_profile_not_found. */
+#define ONB_TEST_SIM_PROFILE_ID_UNKNOWN             "000A0001"
+
+/* The Device Claiming Server's external Join Server (simulator/README.md,
+ * "Device Claiming Server"): devices DEV_EUI_FIRST upwards (32 of them)
+ * with JoinEUI CLAIM_JOIN_EUI and owner token "OT" + DevEUI. */
+#define ONB_TEST_SIM_CLAIM_JOIN_EUI                 "EC656E0000000101"
+#define ONB_TEST_SIM_CLAIM_DEV_EUI_FIRST            "0018B2000000C101"
+#define ONB_TEST_SIM_CLAIM_DEVICE_COUNT             32
+#define ONB_TEST_SIM_CLAIM_OWNER_TOKEN_PREFIX       "OT"
+#define ONB_TEST_SIM_CLAIM_HOME_NET_ID              "000013"
+/* Claimed by another network: every claim is device_access_denied. */
+#define ONB_TEST_SIM_CLAIM_DEV_EUI_ELSEWHERE        "0018B2000000C1FF"
+#define ONB_TEST_SIM_CLAIM_OWNER_TOKEN_ELSEWHERE    "OTCLAIMEDELSEWHERE"

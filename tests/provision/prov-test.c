@@ -33,16 +33,17 @@ prov_station_new (OnbTestSim         *sim,
       g_key_file_set_string (kf, gk[0], gk[1], kv[1]);
     }
   station->config = g_build_filename (station->dir, "onboarder.conf", NULL);
-  g_assert_true (g_key_file_save_to_file (kf, station->config, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (g_key_file_save_to_file (kf, station->config, &error), error);
 
   station->csv = g_build_filename (station->dir, "devices.csv", NULL);
   g_assert_true (g_file_set_contents (station->csv, csv, -1, &error));
+  /* Where the configuration says, @extra included. */
+  g_free (data_dir);
+  data_dir = g_key_file_get_string (kf, "kiosk", "data_dir", NULL);
   registry_path = onb_registry_default_path (data_dir);
   registry = onb_registry_open (registry_path, &error);
   g_assert_no_error (error);
-  g_assert_true (onb_registry_import_file (registry, station->csv, ONB_REGISTRY_IMPORT_NONE, &report, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_registry_import_file (registry, station->csv, ONB_REGISTRY_IMPORT_NONE, &report, &error), error);
   return station;
 }
 
@@ -93,8 +94,7 @@ started_cb (GObject      *object,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (onb_engine_start_finish (ONB_ENGINE (object), result, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_engine_start_finish (ONB_ENGINE (object), result, &error), error);
   *(gboolean *) user_data = TRUE;
 }
 

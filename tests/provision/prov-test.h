@@ -6,6 +6,7 @@
 
 #include "onb-engine.h"
 #include "onb-http-request.h" /* json_object autoptr */
+#include "onb-test-assert.h"
 #include "onb-test-sim.h"
 
 G_BEGIN_DECLS

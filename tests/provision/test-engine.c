@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "cloud-test.h"
 #include "onb-blynk-client.h"
 #include "onb-cloud-error.h"
 #include "onb-error.h"
@@ -28,8 +29,7 @@ fixture_set_up (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *csv = prov_sample_csv ();
 
-  g_assert_true (onb_test_sim_reset (sim, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_test_sim_reset (sim, &error), error);
   f->station = prov_station_new (sim, csv, data);
   f->engine = prov_station_engine (f->station);
 }
@@ -111,7 +111,7 @@ test_happy_path (Fixture       *f,
   g_assert_cmpstr (onb_job_get_tts_device_id (job), ==, "eui-0018b20000000101");
   g_assert_cmpint (onb_job_get_blynk_device_id (job), >, 0);
   g_assert_cmpuint (onb_engine_get_n_done (f->engine), ==, 1);
-  g_assert_cmpuint (onb_engine_get_n_queued (f->engine), ==, 0);
+  g_assert_cmpuint (onb_engine_get_n_unfinished (f->engine), ==, 0);
 
   state = sim_state ();
   record = prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000101");
@@ -261,8 +261,7 @@ test_token_refresh_over_shift (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (onb_test_sim_set_settings (sim, "{\"blynk\": {\"token_lifetime_s\": 2}}", &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_test_sim_set_settings (sim, "{\"blynk\": {\"token_lifetime_s\": 2}}", &error), error);
   for (guint i = 1; i <= 6; i++)
     {
       g_autofree char *code = g_strdup_printf ("LW:D0:70B3D57ED0000010:0018B2000000010%u:000AF8BE", i);
@@ -275,8 +274,7 @@ test_token_refresh_over_shift (Fixture       *f,
     }
   /* About 6 s of shift with 2 s tokens: at least three logins. */
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.token"), >=, 3);
-  g_assert_true (onb_test_sim_set_settings (sim, "{\"blynk\": {\"token_lifetime_s\": 300}}", &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_test_sim_set_settings (sim, "{\"blynk\": {\"token_lifetime_s\": 300}}", &error), error);
 }
 
 /* ---- static tokens claimed exactly once -------------------------------------------- */
@@ -563,7 +561,6 @@ test_euis_taken_rolls_back_blynk (Fixture       *f,
   g_autoptr(OnbTtsDevice) device = NULL;
   g_autoptr(OnbJob) job = NULL;
   g_autoptr(json_object) state = NULL;
-  g_autoptr(GAsyncResult) created = NULL;
 
   /* Another team's application already holds these EUIs. */
   onb_config_set_string (other, "tts", "application_id", ONB_TEST_SIM_TTS_OTHER_APP_ID);
@@ -572,9 +569,7 @@ test_euis_taken_rolls_back_blynk (Fixture       *f,
   g_assert_no_error (error);
   device = onb_tts_device_new ("0018B20000000104", "70B3D57ED0000010", "111E01485652FE8A810B90EB9283BCF5", NULL,
                                &error);
-  onb_tts_client_create_device_async (tts, device, NULL, prov_store_result, &created);
-  g_assert_true (onb_tts_client_create_device_finish (tts, prov_wait_result (&created), &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (cloud_test_tts_create_device (tts, device, &error), error);
 
   /* IS answers late, so the Blynk device exists when TTS says no. */
   g_assert_true (onb_test_sim_set_faults (sim, "{\"endpoints\":{\"tts.is.create\":{\"latency_ms\":300}}}", &error));
@@ -650,7 +645,7 @@ test_network_down_then_back (Fixture       *f,
 
   /* Scans are accepted and wait in the queue. */
   g_assert_true (prov_wait_until (all_waiting, &(JobList) { jobs, G_N_ELEMENTS (codes) }, 30));
-  g_assert_cmpuint (onb_engine_get_n_queued (f->engine), ==, G_N_ELEMENTS (codes));
+  g_assert_cmpuint (onb_engine_get_n_unfinished (f->engine), ==, G_N_ELEMENTS (codes));
   g_assert_cmpstr (onb_job_get_reason (jobs[0]), ==, "connection-refused");
   g_assert_nonnull (onb_job_get_next_attempt (jobs[0]));
 
@@ -759,8 +754,7 @@ export_cb (GObject      *object,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (onb_engine_export_csv_finish (ONB_ENGINE (object), result, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_engine_export_csv_finish (ONB_ENGINE (object), result, &error), error);
   *(gboolean *) user_data = TRUE;
 }
 
@@ -819,9 +813,8 @@ test_lorawan_1_1 (Fixture       *f,
   g_autoptr(json_object) state = NULL;
   json_object *record;
 
-  g_assert_true (onb_registry_import_data (onb_engine_get_registry (f->engine), csv, strlen (csv),
-                                           ONB_REGISTRY_IMPORT_REPLACE, NULL, &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_registry_import_data (onb_engine_get_registry (f->engine), csv, strlen (csv),
+                                                ONB_REGISTRY_IMPORT_REPLACE, NULL, &error), error);
 
   refused = onb_engine_submit_payload (f->engine, "0018B20000000102", -1, "test", &error);
   g_assert_null (refused);
@@ -932,8 +925,7 @@ test_reload_one_runner (Fixture       *f,
 
   /* What onb_application_reload() does. */
   onb_engine_shutdown_async (f->engine, NULL, prov_store_result, &stopped);
-  g_assert_true (onb_engine_shutdown_finish (f->engine, prov_wait_result (&stopped), &error));
-  g_assert_no_error (error);
+  onb_test_assert_ok (onb_engine_shutdown_finish (f->engine, prov_wait_result (&stopped), &error), error);
   g_clear_object (&stopped);
   g_assert_false (onb_engine_get_busy (f->engine));
   for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)

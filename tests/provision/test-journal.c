@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -58,8 +59,7 @@ open_journal (Fixture *f)
 static OnbJobRow *
 new_row (const char *dev_eui)
 {
-  g_autoptr(OnbJob) job = onb_job_new (ONB_JOB_KIND_PROVISION, dev_eui, "70B3D57ED0000010", "Journal sensor", NULL,
-                                       FALSE, "test", "dev-eui");
+  g_autoptr(OnbJob) job = onb_job_new_provision (dev_eui, "70B3D57ED0000010", "Journal sensor", "test", "dev-eui");
 
   return onb_job_to_row (job);
 }
@@ -284,6 +284,75 @@ test_mode_0600 (Fixture       *f,
   umask (old_umask);
 }
 
+/* A journal that cannot grow (SQLite's max_page_count, as a full disk):
+ * the failing commit says disk-full with the folder, can_record() says so
+ * at once, and both recover when there is room again. */
+static void
+test_disk_full (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(OnbJournal) journal = open_journal (f);
+  g_autoptr(GError) error = NULL;
+  gboolean can;
+  guint n = 0;
+
+  can = onb_journal_can_record (journal, &error);
+  g_assert_no_error (error);
+  g_assert_true (can);
+
+  onb_journal_set_max_pages (journal, 1);
+  while (error == NULL)
+    {
+      g_autofree char *dev_eui = g_strdup_printf ("0018B200%08X", n++);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(OnbJournalClaimResult) answer = NULL;
+
+      g_assert_cmpuint (n, <, 10000);
+      onb_journal_claim_async (journal, new_row (dev_eui), ONB_JOURNAL_CLAIM_DEFAULT, prov_store_result, &result);
+      answer = onb_journal_claim_finish (journal, prov_wait_result (&result), &error);
+    }
+  g_test_message ("%u rows, then: %s", n - 1, error->message);
+  g_assert_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DISK_FULL);
+  g_assert_nonnull (strstr (error->message, f->dir));
+  g_assert_nonnull (strstr (error->message, "disk is full"));
+  g_clear_error (&error);
+
+  can = onb_journal_can_record (journal, &error);
+  g_assert_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DISK_FULL);
+  g_assert_false (can);
+  g_clear_error (&error);
+
+  /* Room again: the next commit succeeds and clears the fault. */
+  onb_journal_set_max_pages (journal, 0);
+  g_assert_cmpint (claim (journal, new_row ("0018B200FFFFFFFF"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
+                   ONB_JOURNAL_CLAIM_NEW);
+  can = onb_journal_can_record (journal, &error);
+  g_assert_no_error (error);
+  g_assert_true (can);
+}
+
+/* Not root (root may write anyway): a folder of mode 0555. */
+static void
+test_read_only_folder (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(OnbJournal) journal = open_journal (f);
+  g_autoptr(GError) error = NULL;
+  gboolean can;
+
+  if (geteuid () == 0)
+    {
+      g_test_skip ("root writes into a folder of mode 0555; test-cli-files uses a read-only mount");
+      return;
+    }
+  g_assert_cmpint (g_chmod (f->dir, 0555), ==, 0);
+  can = onb_journal_can_record (journal, &error);
+  g_chmod (f->dir, 0700);
+  g_assert_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DATA_READ_ONLY);
+  g_assert_false (can);
+  g_assert_nonnull (strstr (error->message, f->dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -295,6 +364,8 @@ main (int    argc,
   ADD ("/journal/claim-finished", test_claim_finished);
   ADD ("/journal/crash-safe-commits", test_crash_safe_commits);
   ADD ("/journal/mode-0600", test_mode_0600);
+  ADD ("/journal/disk-full", test_disk_full);
+  ADD ("/journal/read-only-folder", test_read_only_folder);
 #undef ADD
 
   return g_test_run ();

@@ -67,7 +67,7 @@ class Devices(SimTestCase):
         for bad in ('size=0', 'size=101', 'size=x', 'page=-1'):
             self.assertBlynkError(self.sim.blynk('GET', '/devices?' + bad), 400)
         templates = self.sim.blynk('GET', '/templates?size=1')[1]
-        self.assertEqual((len(templates['content']), templates['totalElements']), (1, 2))
+        self.assertEqual((len(templates['content']), templates['totalElements']), (1, 4))
         self.assertBlynkError(self.sim.blynk('GET', '/search/devices?query=' + 'x' * 256), 400)
 
     def test_template_list(self):

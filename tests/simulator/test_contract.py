@@ -1,8 +1,14 @@
 """Contract: every Blynk call the client makes, sent to the simulator, must
-answer what Blynk's documentation shows (tests/fixtures/blynk/, copied from
-the reference): the documented status, and the documented example's shape,
+answer what Blynk's documentation shows (tests/fixtures/blynk/, as
+docs/blynk-api.md records it): the documented status, and the documented example's shape,
 field by field and type by type. A bare array where a page is documented,
 a body where 204 is documented or a text where a number is documented fails.
+
+The Things Stack's reference documents messages, not example answers: the
+answers of every TTS route Onboarder calls are checked against the
+reference's messages (tests/fixtures/tts/messages.json): no field the
+message lacks, each of the message's JSON type, hex values in the form of
+the reference's examples.
 """
 
 import json
@@ -171,6 +177,113 @@ class Contract(SimTestCase):
                 400, 'The provided value for metafield is invalid.')
         failure('POST', '/device/metafield', {'deviceId': device['id'] + 999, 'metaFieldId': field['id'], 'newValue': 'x'},
                 404, 'Device with identifier %d is not found or belong to another organization.' % (device['id'] + 999))
+
+
+TTS_FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures', 'tts', 'messages.json')
+with open(TTS_FIXTURES, encoding='utf-8') as _f:
+    TTS = json.load(_f)
+
+
+def hex_pattern(example):
+    """A documented hex example's form: its length, upper case."""
+    if all(c in '0123456789ABCDEF' for c in example):
+        return len(example)
+    return None
+
+
+def off_message(message, answer, path='$'):
+    """Where @answer strays from the reference's @message: a field the
+    message does not have, a JSON type other than the reference's, or a
+    hex value in another form than the reference's example (EUIs, NetID)."""
+    fields = TTS['messages'][message]
+    examples = TTS['examples'].get(message, {})
+    if kind(answer) != 'object':
+        return ['%s: %s where the reference has message %s' % (path, kind(answer), message)]
+    found = []
+    for key, value in answer.items():
+        where = '%s.%s' % (path, key)
+        if key not in fields:
+            found.append('%s: not a field of %s' % (where, message))
+            continue
+        found += off_kind(fields[key], value, where)
+        length = hex_pattern(examples[key]) if key in examples else None
+        if length and not (isinstance(value, str) and len(value) == length and hex_pattern(value)):
+            found.append('%s: %r is not like the documented %r' % (where, value, examples[key]))
+    return found
+
+
+def off_kind(expected, value, where):
+    if isinstance(expected, dict) and 'message' in expected:
+        return off_message(expected['message'], value, where)
+    if isinstance(expected, dict) and 'array' in expected:
+        if kind(value) != 'array':
+            return ['%s: %s where the reference has an array' % (where, kind(value))]
+        return [f for i, item in enumerate(value) for f in off_kind(expected['array'], item, '%s[%d]' % (where, i))]
+    wanted = {'integer': ('integer',), 'number': ('integer', 'number')}.get(expected, (expected,))
+    if kind(value) not in wanted:
+        return ['%s: %s where the reference has %s' % (where, kind(value), expected)]
+    return []
+
+
+class TTSComparator(unittest.TestCase):
+    def test_catches(self):
+        ids = {'device_id': 'dev', 'application_ids': {'application_id': 'app'}, 'dev_eui': '70B3D57ED000ABCD'}
+        self.assertEqual(off_message('EndDeviceIdentifiers', ids), [])
+        self.assertTrue(off_message('EndDeviceIdentifiers', dict(ids, devEui='70B3D57ED000ABCD')))   # not a field
+        self.assertTrue(off_message('EndDeviceIdentifiers', dict(ids, dev_eui='70b3d57ed000abcd')))  # lower case
+        self.assertTrue(off_message('EndDeviceIdentifiers', dict(ids, application_ids='app')))       # not a message
+        self.assertTrue(off_message('GetInfoByJoinEUIResponse', {'supports_claiming': 'true'}))      # text for bool
+        self.assertTrue(off_message('EndDeviceTemplate', {'field_mask': 'version_ids'}))             # marshaled as {"paths"}
+        self.assertTrue(off_message('EndDevices', {'end_devices': {}}))
+
+
+class TTSContract(SimTestCase):
+    """Every answer of the routes Onboarder calls, against the reference's
+    messages (tests/fixtures/tts/messages.json)."""
+
+    def assertMessage(self, result, message, status=200):
+        self.assertEqual(result[0], status, result[1])
+        self.assertEqual(off_message(message, result[1]), [], json.dumps(result[1])[:500])
+        return result[1]
+
+    def test_device_components(self):
+        self.assertEqual(self.sim.register(), [200, 200, 200, 200])
+        masks = {'': 'network_server_address,application_server_address,join_server_address',
+                 '/js': 'network_server_address,application_server_address,root_keys',
+                 '/ns': 'frequency_plan_id,lorawan_version,lorawan_phy_version,supports_join,supports_class_b,'
+                        'supports_class_c',
+                 '/as': 'ids'}
+        for prefix, mask in masks.items():
+            self.assertMessage(self.sim.tts('GET', '%s/applications/warehouse-sensors/devices/eui-0018b20000000101'
+                                                   '?field_mask=%s' % (prefix, mask)), 'EndDevice')
+
+    def test_search(self):
+        self.assertEqual(self.sim.register(), [200, 200, 200, 200])
+        found = self.assertMessage(self.sim.tts('GET', '/search/applications/warehouse-sensors/devices'
+                                                       '?dev_eui_contains=0018B20000000101&field_mask=name'), 'EndDevices')
+        self.assertEqual(len(found['end_devices']), 1)
+        self.assertMessage(self.sim.tts('GET', '/search/applications/warehouse-sensors/devices?dev_eui_contains=FF'),
+                           'EndDevices')
+
+    def test_device_repository(self):
+        for profile in ('63678', '63679', '4660', '65535'):
+            answer = self.assertMessage(self.sim.tts('GET', '/dr/vendors/10/profiles/%s/template' % profile),
+                                        'EndDeviceTemplate')
+            for field in ('lorawan_version', 'lorawan_phy_version', 'version_ids'):
+                self.assertIn(field, answer['end_device'])
+
+    def test_claiming(self):
+        eui, join = '0018B2000000C101', 'EC656E0000000101'
+        info = self.assertMessage(self.sim.tts('POST', '/edcs/claim/info', {'join_eui': join}),
+                                  'GetInfoByJoinEUIResponse')
+        self.assertEqual(info['supports_claiming'], True)
+        self.assertMessage(self.sim.tts('POST', '/edcs/claim', {
+            'authenticated_identifiers': {'join_eui': join, 'dev_eui': eui, 'authentication_code': 'OT' + eui},
+            'target_application_ids': {'application_id': 'warehouse-sensors'}, 'target_device_id': 'claimed'}),
+            'EndDeviceIdentifiers')
+        self.assertEqual(self.sim.is_create(eui, join, device_id='claimed')[0], 200)
+        self.assertMessage(self.sim.tts('GET', '/edcs/claim/warehouse-sensors/devices/claimed'), 'GetClaimStatusResponse')
+        self.assertEqual(self.sim.tts('DELETE', '/edcs/claim/warehouse-sensors/devices/claimed'), (200, {}))
 
 
 if __name__ == '__main__':

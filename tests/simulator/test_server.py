@@ -101,7 +101,11 @@ class Lifecycle(unittest.TestCase):
         for args in (['--extra-config', '{"blynk": {"static_tokens": [{"token": "sqr_x", "template_id": "TMPLnone"}]}}'],
                      ['--extra-config', 'not json'],
                      ['--config', '/nonexistent.json'],
-                     ['--faults', '{"endpoints": {"*": {"p_500": 5}}}']):
+                     ['--faults', '{"endpoints": {"*": {"p_500": 5}}}'],
+                     ['--extra-config', '{"tts": {"device_repository": {"profiles": [{"vendor_id": 0}]}}}'],
+                     ['--extra-config', '{"tts": {"claiming": {"join_servers": [{"join_eui_prefixes": ["EC656E/24"]}]}}}'],
+                     ['--extra-config', '{"tts": {"claiming": {"devices": [{"dev_eui": "0018B2000000C101", '
+                                        '"join_eui": "EC656E0000000101", "owner_token": "lower"}]}}}']):
             proc = subprocess.run([sys.executable, SCRIPT] + args, capture_output=True, text=True, timeout=20)
             self.assertEqual(proc.returncode, 2, args)
             self.assertIn('bad configuration', proc.stderr)

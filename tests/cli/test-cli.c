@@ -1,5 +1,5 @@
-/* test-cli.c: onboarder-cli import/provision/jobs/export as processes,
- * several at once, and killed at random moments */
+/* test-cli.c: onboarder-cli import/provision/replace/jobs/export as
+ * processes, several at once, and killed at random moments */
 
 #include "config.h"
 
@@ -14,7 +14,7 @@ static OnbTestSim *sim;
 static const char *
 cli_path (void)
 {
-  const char *cli = g_getenv ("ONB_CLI");
+  const char *cli = g_getenv ("ONBOARDER_CLI");
 
   g_assert_nonnull (cli);
   return cli;
@@ -52,20 +52,32 @@ spawn (const char          *stdin_path,
   return spawn_full (stdin_path, NULL, flags, args);
 }
 
-/* Runs the CLI to the end; returns its exit status, stdout in @out. */
+/* Runs the CLI to the end; returns its exit status, stdout in @out and
+ * stderr in @err. */
+static int
+run_err (char               **out,
+         char               **err,
+         const char * const  *args)
+{
+  g_autoptr(GSubprocess) process = spawn (NULL, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, args);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
+  g_assert_no_error (error);
+  if (out != NULL)
+    *out = g_steal_pointer (&stdout_text);
+  if (err != NULL)
+    *err = g_steal_pointer (&stderr_text);
+  return g_subprocess_get_exit_status (process);
+}
+
 static int
 run (char               **out,
      const char * const  *args)
 {
-  g_autoptr(GSubprocess) process = spawn (NULL, G_SUBPROCESS_FLAGS_STDOUT_PIPE, args);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *stdout_text = NULL;
-
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, NULL, &error);
-  g_assert_no_error (error);
-  if (out != NULL)
-    *out = g_steal_pointer (&stdout_text);
-  return g_subprocess_get_exit_status (process);
+  return run_err (out, NULL, args);
 }
 
 static json_object *
@@ -82,10 +94,14 @@ static void
 reset_sim (const char *faults)
 {
   g_autoptr(GError) error = NULL;
+  gboolean succeeded;
 
-  g_assert_true (onb_test_sim_reset (sim, &error));
-  g_assert_true (onb_test_sim_set_faults (sim, faults, &error));
+  succeeded = onb_test_sim_reset (sim, &error);
   g_assert_no_error (error);
+  g_assert_true (succeeded);
+  succeeded = onb_test_sim_set_faults (sim, faults, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
 }
 
 static GPtrArray *
@@ -117,6 +133,7 @@ count_lines (const char *text)
 static void
 test_import (void)
 {
+  gboolean succeeded;
   g_autofree char *csv = prov_sample_csv ();
   g_autoptr(ProvStation) station = NULL;
   g_autofree char *out = NULL;
@@ -137,10 +154,12 @@ test_import (void)
   g_clear_pointer (&out, g_free);
 
   changed_path = g_build_filename (station->dir, "changed.csv", NULL);
-  g_assert_true (g_file_set_contents (changed_path,
-                                      "DevEUI,AppEUI,AppKey\r\n"
-                                      "0018B20000000101,70B3D57ED0000010,00000000000000000000000000000001\r\n",
-                                      -1, &error));
+  succeeded = g_file_set_contents (changed_path,
+                                   "DevEUI,AppEUI,AppKey\r\n"
+                                   "0018B20000000101,70B3D57ED0000010,00000000000000000000000000000001\r\n",
+                                   -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (succeeded);
   g_assert_cmpint (run (&out, (const char *[]) { "import", "--json", "--config", station->config, changed_path, NULL }),
                    ==, 1);
   report = json_tokener_parse (out);
@@ -206,16 +225,62 @@ test_provision_jobs_export (void)
   g_assert_nonnull (strstr (out, "job-not-failed"));
 }
 
+/* replace as a process: refusals first (exit 1 with the engine's reason,
+ * exit 2 for a wrong command line), then the swap itself. */
+static void
+test_replace (void)
+{
+  g_autofree char *csv = prov_sample_csv ();
+  g_autoptr(ProvStation) station = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(json_object) job = NULL;
+  g_autoptr(json_object) state = NULL;
+  json_object *device;
+
+  reset_sim ("{}");
+  station = prov_station_new (sim, csv, NULL);
+  g_assert_cmpint (run (NULL, (const char *[]) { "replace", "--config", station->config, "0018B20000000103", NULL }),
+                   ==, 2);
+  g_assert_cmpint (run (&out, (const char *[]) { "replace", "--json", "--config", station->config,
+                                                 "0018B20000000103", "0018B20000000108", NULL }), ==, 1);
+  g_assert_nonnull (strstr (out, "replace-old-not-provisioned"));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (run (NULL, (const char *[]) { "provision", "-c", station->config, "0018B20000000103", NULL }),
+                   ==, 0);
+  g_assert_cmpint (run (&out, (const char *[]) { "-c", station->config, "replace", "--json", "--delete-old",
+                                                 "--timeout", "60.5", "0018B20000000103", "0018B20000000108",
+                                                 NULL }), ==, 0);
+  job = json_tokener_parse (out);
+  g_assert_nonnull (job);
+  g_assert_cmpstr (prov_json_path (job, "kind"), ==, "replace");
+  g_assert_cmpstr (prov_json_path (job, "state"), ==, "done");
+  g_assert_cmpstr (prov_json_path (job, "old_dev_eui"), ==, "0018B20000000103");
+  g_assert_cmpstr (prov_json_path (job, "dev_eui"), ==, "0018B20000000108");
+
+  state = sim_state ();
+  /* One Blynk device, the old one, now pointing at the new hardware; the
+   * old TTS device is gone (--delete-old). */
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
+  device = prov_sim_blynk_device (state, "Soil sensor 03");
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "Device EUI"), ==, "0018B20000000108");
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "TheThingsNetwork Device"), ==, "eui-0018b20000000108");
+  g_assert_nonnull (prov_sim_tts_record (state, "js", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000108"));
+  g_assert_null (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000103"));
+}
+
 static void
 wait_all (GSubprocess **processes,
           guint         n)
 {
+  gboolean succeeded;
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(GError) error = NULL;
 
-      g_assert_true (g_subprocess_wait (processes[i], NULL, &error));
+      succeeded = g_subprocess_wait (processes[i], NULL, &error);
       g_assert_no_error (error);
+      g_assert_true (succeeded);
       g_assert_true (g_subprocess_get_if_exited (processes[i]));
       g_assert_cmpint (g_subprocess_get_exit_status (processes[i]), ==, 0);
     }
@@ -273,22 +338,25 @@ write_codes (ProvStation *station,
 }
 
 /* provision --timeout with requests under way: the jobs are handed back
- * and reported as the journal has them (queued, owned by nobody), and a
- * later provision finishes them. */
+ * and reported as the journal has them (queued, owned by nobody), with
+ * nothing on stderr, and a later provision finishes them. */
 static void
 test_timeout_hands_back (void)
 {
   g_autofree char *csv = prov_generated_csv (2, 0x180, FALSE);
   g_autoptr(ProvStation) station = NULL;
   g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
   g_autofree char *again = NULL;
   g_autoptr(GPtrArray) jobs = NULL;
   g_auto(GStrv) lines = NULL;
 
   reset_sim ("{\"endpoints\":{\"*\":{\"latency_ms\":3000}}}");
   station = prov_station_new (sim, csv, NULL);
-  g_assert_cmpint (run (&out, (const char *[]) { "provision", "--json", "--timeout", "1", "--config", station->config,
-                                                 "0018B20000000180", "0018B20000000181", NULL }), !=, 0);
+  g_assert_cmpint (run_err (&out, &err, (const char *[]) { "provision", "--json", "--timeout", "1", "--config",
+                                                           station->config, "0018B20000000180", "0018B20000000181",
+                                                           NULL }), ==, 1);
+  g_assert_cmpstr (err, ==, "");
   lines = g_strsplit (out, "\n", -1);
   for (guint i = 0; i < 2; i++)
     {
@@ -404,6 +472,7 @@ test_two_stations (void)
 static void
 test_crash (void)
 {
+  gboolean succeeded;
   g_autofree char *csv = prov_generated_csv (50, 0x300, TRUE);
   guint trials = g_test_slow () ? 40 : 20;
   guint trials_interrupted = 0;
@@ -449,7 +518,9 @@ test_crash (void)
               g_usleep (g_rand_int_range (rand, 20, 400) * 1000);
               g_subprocess_force_exit (process);
             }
-          g_assert_true (g_subprocess_wait (process, NULL, &error));
+          succeeded = g_subprocess_wait (process, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_true (succeeded);
           /* A kill counts when it landed while work was left: the process
            * died of it, with jobs of the journal unfinished. */
           if (g_subprocess_get_if_signaled (process))
@@ -502,6 +573,7 @@ main (int    argc,
 
   g_test_add_func ("/cli/import", test_import);
   g_test_add_func ("/cli/provision-jobs-export", test_provision_jobs_export);
+  g_test_add_func ("/cli/replace", test_replace);
   g_test_add_func ("/cli/timeout-hands-back", test_timeout_hands_back);
   g_test_add_func ("/cli/two-processes-one-journal", test_two_processes_one_journal);
   g_test_add_func ("/cli/two-stations", test_two_stations);

@@ -1,0 +1,247 @@
+/* onb-run-op.c: the operation API the chains use
+ *
+ * A run counts its operations in flight (cloud requests and journal
+ * commits); each holds the host's owner, so a callback never finds the
+ * engine finalized. Every callback ends with onb_run_op_settle(), which
+ * hands the run to onb-run.c to decide what comes next. Steps and chains
+ * are recorded here; what they lead to is decided there.
+ */
+
+#define G_LOG_DOMAIN "onb-engine"
+
+#include "config.h"
+
+#include "onb-cloud-error.h"
+#include "onb-error.h"
+#include "onb-provision-enums.h"
+#include "onb-run-private.h"
+
+/* The engine's error domain lives at the bottom of the engine's files:
+ * runs raise it too. */
+ONB_DEFINE_ERROR_DOMAIN (onb_engine_error, onb_engine_error_get_type)
+
+void
+onb_run_op_begin (OnbRun *run)
+{
+  run->in_flight++;
+  g_object_ref (run->host->owner);
+}
+
+/* Ends an operation and returns its hold on the owner (transfer full): the
+ * callback drops it when it returns. */
+GObject *
+onb_run_op_end (OnbRun *run)
+{
+  run->in_flight--;
+  return run->host->owner;
+}
+
+/* The last call of every callback. The run must not be touched after. */
+void
+onb_run_op_settle (OnbRun *run)
+{
+  run->react (run);
+}
+
+gboolean
+onb_run_is_stopping (OnbRun *run)
+{
+  return run->host->stopping || g_cancellable_is_cancelled (run->host->cancellable);
+}
+
+gboolean
+onb_run_may_continue (OnbRun *run)
+{
+  return run->transient == NULL && run->permanent == NULL && run->phase != ONB_RUN_PHASE_BLOCKED &&
+         !onb_journal_get_fault (run->host->journal, NULL) && !onb_run_is_stopping (run);
+}
+
+gboolean
+onb_run_is_replace (OnbRun *run)
+{
+  return onb_job_get_kind (run->job) == ONB_JOB_KIND_REPLACE;
+}
+
+/* The TTS device ID the box's Blynk device points at (TheThingsNetwork
+ * Device): ours, or the one Blynk's integration made once it is found
+ * (NULL before). */
+const char *
+onb_run_ttn_device (OnbRun *run)
+{
+  if (!run->blynk_creates)
+    return onb_tts_device_get_device_id (run->tts_device);
+  return onb_job_get_step_remote_id (run->job, ONB_JOB_STEP_TTS_BY_BLYNK);
+}
+
+void
+onb_run_set_permanent (OnbRun       *run,
+                       const GError *error)
+{
+  if (run->permanent != NULL)
+    return;
+  run->permanent = g_error_copy (error);
+  g_free (run->fail_reason);
+  run->fail_reason = g_strdup (onb_error_get_reason (error));
+  g_free (run->fail_message);
+  run->fail_message = g_strdup (error->message);
+}
+
+/* A LoRaWAN 1.1 row without its NwkKey would only fail at the Join
+ * Server, after the device was created in the Identity Server: refused
+ * before anything is sent. */
+gboolean
+onb_run_check_keys (OnbConfig         *config,
+                    OnbRegistryEntry  *entry,
+                    GError           **error)
+{
+  g_autofree char *lorawan_version = onb_config_get_string (config, "tts", "lorawan_version");
+
+  return onb_registry_entry_check_keys (entry, lorawan_version, error);
+}
+
+void
+onb_run_clear_answers (OnbRun *run)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (run->answers.tts); i++)
+    g_clear_pointer (&run->answers.tts[i], json_object_put);
+  g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
+  g_clear_pointer (&run->answers.blynk_namesakes, g_ptr_array_unref);
+}
+
+/* ---- commits ------------------------------------------------------------------- */
+
+static void
+committed_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
+  g_autoptr(GError) error = NULL;
+
+  if (onb_journal_save_finish (ONB_JOURNAL (object), result, &error))
+    g_clear_error (&run->blocked);
+  else if (g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DISK_FULL) ||
+           g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DATA_READ_ONLY))
+    onb_run_block (run, error);
+  else
+    {
+      g_warning ("Journal write failed: %s", error->message);
+      onb_run_set_permanent (run, error);
+    }
+  onb_run_op_settle (run);
+}
+
+/* The journal cannot record (the journal says so once, in the log): no
+ * step starts, what comes back is kept on the job in memory, and the run
+ * commits it again, later, before it goes on. Nothing is undone for it. */
+void
+onb_run_block (OnbRun       *run,
+               const GError *error)
+{
+  if (run->phase != ONB_RUN_PHASE_BLOCKED)
+    {
+      run->blocked_from = run->phase;
+      run->phase = ONB_RUN_PHASE_BLOCKED;
+    }
+  if (run->blocked == NULL)
+    run->blocked = g_error_copy (error);
+}
+
+static void
+commit_begin (OnbRun *run)
+{
+  onb_run_op_begin (run);
+  run->host->funcs->job_changed (run->host, run->job);
+}
+
+/* Commits the job's current state. A blocked run only keeps it: its next
+ * try commits everything since. */
+void
+onb_run_commit (OnbRun *run)
+{
+  if (run->phase == ONB_RUN_PHASE_BLOCKED)
+    {
+      run->host->funcs->job_changed (run->host, run->job);
+      return;
+    }
+  commit_begin (run);
+  onb_journal_save_async (run->host->journal, onb_job_to_row (run->job), committed_cb, run);
+}
+
+/* A blocked run's try to commit what it holds; its settle goes on from
+ * there. */
+void
+onb_run_recommit (OnbRun *run)
+{
+  commit_begin (run);
+  onb_journal_save_async (run->host->journal, onb_job_to_row (run->job), committed_cb, run);
+}
+
+/* Commits the job's current state with its row released, so the next
+ * owner (a new engine, another process) resumes it. */
+void
+onb_run_release (OnbRun *run)
+{
+  commit_begin (run);
+  onb_journal_release_async (run->host->journal, onb_job_to_row (run->job), committed_cb, run);
+}
+
+/* ---- steps and chains ----------------------------------------------------------- */
+
+/* Records a failed step; the run settles once nothing is in flight. A
+ * request cancelled by a shutdown records nothing: the step stays running
+ * in the journal, so its next runner looks before it creates. */
+void
+onb_run_step_failed (OnbRun       *run,
+                     OnbJobStep    step,
+                     const GError *error)
+{
+  /* A device Blynk has not made yet may come later: wait, do not fail. */
+  gboolean transient = onb_cloud_error_is_transient (error) ||
+                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  onb_job_set_step (run->job, step, transient ? ONB_STEP_STATE_RETRYING : ONB_STEP_STATE_FAILED,
+                    onb_error_get_reason (error), error->message);
+  if (transient && run->transient == NULL)
+    run->transient = g_error_copy (error);
+  else if (!transient)
+    onb_run_set_permanent (run, error);
+  onb_run_commit (run);
+}
+
+/* The outcome is committed right away, but the next request does not wait
+ * for that commit: only the job's row is committed before anything is
+ * sent, and a resumed run checks the clouds before creating, so a lost
+ * outcome is found again rather than repeated (docs/design.md, "What is
+ * committed when"). */
+void
+onb_run_step_done (OnbRun     *run,
+                   OnbJobStep  step,
+                   OnbRunFunc  next)
+{
+  onb_job_set_step (run->job, step, ONB_STEP_STATE_DONE, NULL, NULL);
+  onb_run_commit (run);
+  if (next != NULL && onb_run_may_continue (run))
+    next (run);
+}
+
+/* A chain finished; onb-run.c starts verify once Blynk and TTS both have,
+ * and ends the run once verify has. */
+void
+onb_run_chain_done (OnbRun       *run,
+                    OnbRunChains  chain)
+{
+  run->chains_done |= chain;
+}
+
+/* A chain must run again (a race loser writes on the winner): it starts
+ * over once everything in flight is answered. */
+void
+onb_run_chain_reopen (OnbRun       *run,
+                      OnbRunChains  chain)
+{
+  run->chains_done &= ~chain;
+}
