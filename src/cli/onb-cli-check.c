@@ -42,6 +42,20 @@ print_item (const OnbCheckItem *item,
     }
 }
 
+/* A warning's line for --json: it does not fail the check. */
+static json_object *
+new_warning_object (const char *id,
+                    const char *title)
+{
+  json_object *object = json_object_new_object ();
+
+  onb_cli_json_add_string (object, "id", id);
+  onb_cli_json_add_string (object, "title", title);
+  json_object_object_add (object, "ok", json_object_new_boolean (TRUE));
+  json_object_object_add (object, "warning", json_object_new_boolean (TRUE));
+  return object;
+}
+
 /* A warning does not fail the check: the station works, but is not safe. */
 static void
 print_warning (gboolean      json,
@@ -49,12 +63,8 @@ print_warning (gboolean      json,
 {
   if (json)
     {
-      g_autoptr(json_object) object = json_object_new_object ();
+      g_autoptr(json_object) object = new_warning_object ("config-permissions", _("Configuration file"));
 
-      onb_cli_json_add_string (object, "id", "config-permissions");
-      onb_cli_json_add_string (object, "title", _("Configuration file"));
-      json_object_object_add (object, "ok", json_object_new_boolean (TRUE));
-      json_object_object_add (object, "warning", json_object_new_boolean (TRUE));
       onb_cli_json_add_string (object, "reason", onb_error_get_reason (warning));
       onb_cli_json_add_string (object, "message", warning->message);
       onb_cli_print_json (object);
@@ -96,12 +106,8 @@ print_pin_attempts (gboolean   json,
                              : "");
   if (json)
     {
-      g_autoptr(json_object) object = json_object_new_object ();
+      g_autoptr(json_object) object = new_warning_object ("pin-attempts", _("Kiosk PIN"));
 
-      onb_cli_json_add_string (object, "id", "pin-attempts");
-      onb_cli_json_add_string (object, "title", _("Kiosk PIN"));
-      json_object_object_add (object, "ok", json_object_new_boolean (TRUE));
-      json_object_object_add (object, "warning", json_object_new_boolean (TRUE));
       json_object_object_add (object, "failed_attempts", json_object_new_int ((int) failures->len));
       onb_cli_json_add_string (object, "last_failed_attempt", last);
       json_object_object_add (object, "memory_only", json_object_new_boolean (memory_only));

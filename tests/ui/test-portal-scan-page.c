@@ -25,17 +25,21 @@
 
 #define LABEL "LW:D0:70B3D57ED0000010:0018B20000000101:000AF8BE"
 
+/* The first visible widget under @root that is a @type and, if @text is
+ * given, a label saying @text. */
 static GtkWidget *
-find_visible (GtkWidget *root,
-              GType      type)
+find_visible (GtkWidget  *root,
+              GType       type,
+              const char *text)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && gtk_widget_get_visible (root))
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && gtk_widget_get_visible (root) &&
+      (text == NULL || g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0))
     return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_visible (child, type);
+      GtkWidget *found = find_visible (child, type, text);
 
       if (found != NULL)
         return found;
@@ -88,24 +92,6 @@ count_light_and_dark (GtkWidget *window,
   *dark = *dark * 1000 / n;
 }
 
-static GtkWidget *
-find_label (GtkWidget  *root,
-            const char *text)
-{
-  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 scanner_denied (gconstpointer data)
 {
@@ -135,7 +121,7 @@ run_body (gpointer user_data)
 
   /* The Scan page, in words. */
   g_assert_cmpstr (onb_window_get_visible_page (window), ==, "scan");
-  status = find_visible (GTK_WIDGET (onb_window_get_scan_page (window)), ADW_TYPE_STATUS_PAGE);
+  status = find_visible (GTK_WIDGET (onb_window_get_scan_page (window)), ADW_TYPE_STATUS_PAGE, NULL);
   g_assert_nonnull (status);
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "Camera Not Allowed");
   g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)),
@@ -153,7 +139,7 @@ run_body (gpointer user_data)
 
     /* Once the words were the theme's dark text on the black preview: a
      * person saw a blank page. */
-    count_light_and_dark (GTK_WIDGET (window), find_label (status, "Camera Not Allowed"), &light, &dark);
+    count_light_and_dark (GTK_WIDGET (window), find_visible (status, GTK_TYPE_LABEL, "Camera Not Allowed"), &light, &dark);
     g_test_message ("Camera Not Allowed: %u ‰ light, %u ‰ dark pixels", light, dark);
     g_assert_cmpuint (dark, >, 300);
     g_assert_cmpuint (light, >, 50);
