@@ -84,6 +84,15 @@ LEAVES = {pyatspi.ROLE_PAGE_TAB, pyatspi.ROLE_PUSH_BUTTON, pyatspi.ROLE_TOGGLE_B
           pyatspi.ROLE_IMAGE, pyatspi.ROLE_CHECK_BOX, pyatspi.ROLE_PROGRESS_BAR}
 
 
+def is_named(acc, name, role_):
+    """Whether @acc has @name and @role_; False for a node that went away
+    after a walk found it (a list being refilled)."""
+    try:
+        return acc.name == name and role(acc) == role_
+    except GLib.Error:
+        return False
+
+
 def walk(acc, with_clip=False, skip=frozenset()):
     """Every node under @acc (itself included) that is on screen; a node
     with empty extents hides its subtree. With @with_clip, yields (node,

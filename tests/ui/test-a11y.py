@@ -119,7 +119,7 @@ class Person:
 
     def check_page_named(self, tab_name):
         """The page under a tab is a named region, not a bare widget."""
-        pages = [n for n in K.walk(self.k.window()) if n.name == tab_name and K.role(n) == R.ROLE_PANEL]
+        pages = [n for n in K.walk(self.k.window()) if K.is_named(n, tab_name, R.ROLE_PANEL)]
         if not pages:
             raise Failure(f'the {tab_name} page has no accessible name "{tab_name}"')
 
