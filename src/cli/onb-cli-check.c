@@ -11,6 +11,7 @@
 #include "onb-connection-check.h"
 #include "onb-error.h"
 #include "onb-journal.h"
+#include "onb-pin-guard.h"
 
 static void
 store_result (GObject      *object,
@@ -42,6 +43,20 @@ print_item (const OnbCheckItem *item,
     }
 }
 
+/* A warning's line for --json: it does not fail the check. */
+static json_object *
+new_warning_object (const char *id,
+                    const char *title)
+{
+  json_object *object = json_object_new_object ();
+
+  onb_cli_json_add_string (object, "id", id);
+  onb_cli_json_add_string (object, "title", title);
+  json_object_object_add (object, "ok", json_object_new_boolean (TRUE));
+  json_object_object_add (object, "warning", json_object_new_boolean (TRUE));
+  return object;
+}
+
 /* A warning does not fail the check: the station works, but is not safe,
  * or not set up as its clouds behave. */
 static void
@@ -53,12 +68,8 @@ print_warning (gboolean    json,
 {
   if (json)
     {
-      g_autoptr(json_object) object = json_object_new_object ();
+      g_autoptr(json_object) object = new_warning_object (id, title);
 
-      onb_cli_json_add_string (object, "id", id);
-      onb_cli_json_add_string (object, "title", title);
-      json_object_object_add (object, "ok", json_object_new_boolean (TRUE));
-      json_object_object_add (object, "warning", json_object_new_boolean (TRUE));
       onb_cli_json_add_string (object, "reason", reason);
       onb_cli_json_add_string (object, "message", message);
       onb_cli_print_json (object);
@@ -106,6 +117,50 @@ print_last_conflict (OnbConfig *config,
                  message);
 }
 
+/* The kiosk's record of wrong PINs: how many, the last one, and whether a
+ * wait survives a restart; a warning, never a failure, and only when
+ * there is something to say. */
+static void
+print_pin_attempts (gboolean   json,
+                    OnbConfig *config)
+{
+  g_autofree char *data_dir = onb_config_get_data_dir (config);
+  g_autoptr(OnbPinGuard) guard = onb_pin_guard_new (data_dir);
+  GPtrArray *failures = onb_pin_guard_get_failures (guard);
+  gboolean memory_only = onb_pin_guard_get_memory_only (guard);
+  g_autofree char *last = NULL;
+  g_autofree char *counted = NULL;
+  g_autofree char *message = NULL;
+
+  if (failures->len == 0 && !memory_only)
+    return;
+  if (failures->len > 0)
+    {
+      last = g_date_time_format_iso8601 (g_ptr_array_index (failures, failures->len - 1));
+      counted = g_strdup_printf (ngettext ("%u wrong PIN on record, the last at %s.",
+                                           "%u wrong PINs on record, the last at %s.",
+                                           failures->len), failures->len, last);
+    }
+  message = g_strdup_printf ("%s%s",
+                             counted != NULL ? counted : _("No wrong PIN on record."),
+                             memory_only
+                             ? _(" The data folder cannot be written: a wait after wrong PINs is kept in "
+                                 "memory only and ends when the kiosk restarts.")
+                             : "");
+  if (json)
+    {
+      g_autoptr(json_object) object = new_warning_object ("pin-attempts", _("Kiosk PIN"));
+
+      json_object_object_add (object, "failed_attempts", json_object_new_int ((int) failures->len));
+      onb_cli_json_add_string (object, "last_failed_attempt", last);
+      json_object_object_add (object, "memory_only", json_object_new_boolean (memory_only));
+      onb_cli_json_add_string (object, "message", message);
+      onb_cli_print_json (object);
+    }
+  else
+    g_print ("%-6s %s: %s\n", _("WARN"), _("Kiosk PIN"), message);
+}
+
 int
 onb_cli_check (int    argc,
                char **argv)
@@ -141,6 +196,8 @@ onb_cli_check (int    argc,
                      error->message);
       g_clear_error (&error);
     }
+
+  print_pin_attempts (json, config);
 
   http = onb_http_client_new (config);
   onb_connection_check_async (http, config, NULL, store_result, &result);

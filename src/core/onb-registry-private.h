@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include "onb-device-store.h"
 #include "onb-registry.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,12 @@ OnbRegistryEntry *onb_registry_entry_new          (const char  *dev_eui,
 /* Metafields as stored: a printed GVariant a{ss}, sorted, so that two
  * imports of the same row compare equal as text. (transfer full) */
 char             *onb_registry_metafields_serialize (GHashTable *metafields);
+/* The other way; a malformed text gives no metafields. (transfer full) */
+GHashTable       *onb_registry_metafields_parse     (const char *text);
+
+/* A registry over @store (transfer full), for stores the public
+ * constructors do not open yet. */
+OnbRegistry      *onb_registry_new_for_store      (OnbDeviceStore *store);
 
 /* One checked row of a device list. */
 typedef struct

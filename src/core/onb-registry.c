@@ -1,7 +1,8 @@
-/* onb-registry.c: the manufacturer's device list, in SQLite (docs/design.md, The device list)
+/* onb-registry.c: the manufacturer's device list (docs/design.md, The device list)
  *
- * What an import reads and checks is in onb-registry-import.c; here are
- * the entries, the SQL, and the one transaction an import writes in.
+ * The entries, and what the engine, the CLI and the kiosk ask of the list,
+ * written once over an OnbDeviceStore that keeps the rows (and all the
+ * SQL). What an import reads and checks is in onb-registry-import.c.
  */
 
 #define G_LOG_DOMAIN "onb-registry"
@@ -9,7 +10,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <sqlite3.h>
 #include <glib/gi18n.h>
 
 #include "onb-batch.h"
@@ -17,7 +17,7 @@
 #include "onb-csv.h"
 #include "onb-error.h"
 #include "onb-registry-private.h"
-#include "onb-sqlite.h"
+#include "onb-sqlite-device-store.h"
 
 ONB_DEFINE_ERROR_DOMAIN (onb_registry_error, onb_registry_error_get_type)
 
@@ -40,32 +40,10 @@ G_DEFINE_BOXED_TYPE (OnbRegistryEntry, onb_registry_entry, onb_registry_entry_re
 struct _OnbRegistry
 {
   GObject parent_instance;
-  char *path;
-  sqlite3 *db; /* look-ups; an import writes through a connection of its own */
+  OnbDeviceStore *store;
 };
 
 G_DEFINE_FINAL_TYPE (OnbRegistry, onb_registry, G_TYPE_OBJECT)
-
-static const char schema[] =
-  "CREATE TABLE IF NOT EXISTS devices ("
-  "  dev_eui TEXT PRIMARY KEY,"
-  "  join_eui TEXT NOT NULL,"
-  "  app_key TEXT NOT NULL,"
-  "  nwk_key TEXT,"
-  "  static_token TEXT UNIQUE,"
-  "  device_name TEXT,"
-  "  profile_id TEXT,"
-  "  metafields TEXT NOT NULL DEFAULT '',"
-  "  imported_at INTEGER NOT NULL,"
-  "  batch_id INTEGER"
-  ");"
-  "CREATE INDEX IF NOT EXISTS devices_by_name ON devices (device_name);"
-  "CREATE TABLE IF NOT EXISTS batches ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  file_name TEXT,"
-  "  imported_at INTEGER NOT NULL,"
-  "  n_rows INTEGER NOT NULL"
-  ");";
 
 /* Entries */
 
@@ -151,8 +129,8 @@ onb_registry_metafields_serialize (GHashTable *metafields)
   return g_variant_print (variant, FALSE);
 }
 
-static GHashTable *
-metafields_parse (const char *text)
+GHashTable *
+onb_registry_metafields_parse (const char *text)
 {
   GHashTable *metafields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GVariant) variant = NULL;
@@ -215,8 +193,7 @@ onb_registry_finalize (GObject *object)
 {
   OnbRegistry *self = (OnbRegistry *) object;
 
-  g_clear_pointer (&self->db, sqlite3_close);
-  g_free (self->path);
+  g_clear_object (&self->store);
   G_OBJECT_CLASS (onb_registry_parent_class)->finalize (object);
 }
 
@@ -231,166 +208,44 @@ onb_registry_init (OnbRegistry *self)
 {
 }
 
-static void
-describe_error (GError         **error,
-                OnbSqliteStage   stage,
-                const char      *path,
-                const char      *detail)
-{
-  switch (stage)
-    {
-    case ONB_SQLITE_STAGE_FOLDER:
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-                   _("The folder “%s” for the device list cannot be made: %s."), path, detail);
-      break;
-    case ONB_SQLITE_STAGE_FILE:
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-                   _("The device list database “%s” cannot be made private to this station: %s."), path, detail);
-      break;
-    case ONB_SQLITE_STAGE_DATABASE:
-    default:
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-                   _("The device list database cannot be used (%s). Check the disk of the station."), detail);
-      break;
-    }
-}
-
-static const OnbSqliteErrors registry_errors = {
-  .domain = onb_registry_error_quark,
-  .failed_code = ONB_REGISTRY_ERROR_DATABASE,
-  .disk_full_code = ONB_REGISTRY_ERROR_DISK_FULL,
-  .read_only_code = ONB_REGISTRY_ERROR_DATA_READ_ONLY,
-  .describe = describe_error,
-};
-static void
-set_db_error (GError  **error,
-              sqlite3  *db)
-{
-  onb_sqlite_set_error (&registry_errors, db, error);
-}
-
 char *
 onb_registry_default_path (const char *data_dir)
 {
   return g_build_filename (data_dir, "registry.sqlite", NULL);
 }
 
-/* Version 1: databases made before user_version was kept lack the nwk_key
- * (LoRaWAN 1.1) and batch_id columns, and rows imported before batches
- * existed become one batch, so that every device belongs to one. */
-static int
-migrate_batches (sqlite3 *db)
+OnbRegistry *
+onb_registry_new_for_store (OnbDeviceStore *store)
 {
-  int rc;
+  OnbRegistry *self;
 
-  if ((rc = onb_sqlite_add_column (db, "devices", "nwk_key", "TEXT")) != SQLITE_OK ||
-      (rc = onb_sqlite_add_column (db, "devices", "batch_id", "INTEGER")) != SQLITE_OK)
-    return rc;
-  return sqlite3_exec (db,
-                       "INSERT INTO batches (file_name, imported_at, n_rows)"
-                       "  SELECT NULL, min(imported_at), count(*) FROM devices WHERE batch_id IS NULL"
-                       "  HAVING count(*) > 0;"
-                       "UPDATE devices SET batch_id = last_insert_rowid() WHERE batch_id IS NULL;"
-                       "CREATE INDEX IF NOT EXISTS devices_by_batch ON devices (batch_id, dev_eui);",
-                       NULL, NULL, NULL);
-}
-
-static const OnbSqliteMigration migrations[] = { migrate_batches };
-
-/* The file holds every AppKey and static token: onb_sqlite_open() makes
- * it private. */
-static sqlite3 *
-open_database (const char  *path,
-               GError     **error)
-{
-  return onb_sqlite_open (path, schema, migrations, G_N_ELEMENTS (migrations), &registry_errors, error);
+  if (store == NULL)
+    return NULL;
+  self = g_object_new (ONB_TYPE_REGISTRY, NULL);
+  self->store = store;
+  return self;
 }
 
 OnbRegistry *
 onb_registry_open (const char  *path,
                    GError     **error)
 {
-  g_autoptr(OnbRegistry) self = g_object_new (ONB_TYPE_REGISTRY, NULL);
-
-  self->path = g_strdup (path);
-  if (!(self->db = open_database (path, error)))
-    return NULL;
-  return g_steal_pointer (&self);
+  return onb_registry_new_for_store (onb_sqlite_device_store_open (path, error));
 }
 
 OnbRegistry *
 onb_registry_open_read_only (const char  *path,
                              GError     **error)
 {
-  g_autoptr(OnbRegistry) self = g_object_new (ONB_TYPE_REGISTRY, NULL);
-
-  self->path = g_strdup (path);
-  if (onb_sqlite_open_read_only (path, schema, &self->db) != SQLITE_OK)
-    {
-      set_db_error (error, self->db);
-      return NULL;
-    }
-  return g_steal_pointer (&self);
+  return onb_registry_new_for_store (onb_sqlite_device_store_open_read_only (path, error));
 }
 
 guint
 onb_registry_get_n_entries (OnbRegistry *self)
 {
-  sqlite3_stmt *stmt = NULL;
-  guint n = 0;
-
   g_return_val_if_fail (ONB_IS_REGISTRY (self), 0);
 
-  if (sqlite3_prepare_v2 (self->db, "SELECT count(*) FROM devices", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    n = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  return n;
-}
-
-static const char *
-column_text (sqlite3_stmt *stmt,
-             int           column)
-{
-  return (const char *) sqlite3_column_text (stmt, column);
-}
-
-#define ENTRY_COLUMNS "dev_eui, join_eui, app_key, nwk_key, static_token, device_name, profile_id, metafields"
-
-static OnbRegistryEntry *
-entry_from_row (sqlite3_stmt *stmt)
-{
-  g_autoptr(GHashTable) metafields = metafields_parse (column_text (stmt, 7));
-
-  return onb_registry_entry_new (column_text (stmt, 0), column_text (stmt, 1), column_text (stmt, 2), column_text (stmt, 3),
-                    column_text (stmt, 4), column_text (stmt, 5), column_text (stmt, 6), metafields);
-}
-
-/* Returns NULL without an error when there is no such row. */
-static OnbRegistryEntry *
-lookup_by (sqlite3      *db,
-           const char   *column,
-           const char   *value,
-           GError      **error)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT " ENTRY_COLUMNS " FROM devices WHERE %s = ?", column);
-  sqlite3_stmt *stmt = NULL;
-  OnbRegistryEntry *entry = NULL;
-  int rc;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_db_error (error, db);
-      return NULL;
-    }
-  sqlite3_bind_text (stmt, 1, value, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    entry = entry_from_row (stmt);
-  else if (rc != SQLITE_DONE)
-    set_db_error (error, db);
-  sqlite3_finalize (stmt);
-  return entry;
+  return onb_device_store_count_devices (self->store);
 }
 
 static void
@@ -415,7 +270,7 @@ onb_registry_lookup (OnbRegistry  *self,
   g_return_val_if_fail (dev_eui != NULL, NULL);
 
   upper = g_ascii_strup (dev_eui, -1);
-  entry = lookup_by (self->db, "dev_eui", upper, &local_error);
+  entry = onb_device_store_lookup (self->store, ONB_DEVICE_KEY_DEV_EUI, upper, &local_error);
   if (entry == NULL && local_error == NULL)
     {
       g_autofree char *what = g_strdup_printf (_("(DevEUI %s)"), upper);
@@ -448,7 +303,7 @@ onb_registry_lookup_token (OnbRegistry  *self,
   g_return_val_if_fail (token != NULL, NULL);
 
   key = token_key (token);
-  entry = lookup_by (self->db, "static_token", key, &local_error);
+  entry = onb_device_store_lookup (self->store, ONB_DEVICE_KEY_STATIC_TOKEN, key, &local_error);
   if (entry == NULL && local_error == NULL)
     set_unknown_device (error, _("(a Blynk static token)"));
   else if (local_error != NULL)
@@ -489,100 +344,6 @@ onb_registry_resolve (OnbRegistry    *self,
 
 /* Import */
 
-/* Writes @rows as batch @file_name; *batch_id is set to the new batch. */
-static gboolean
-store_rows (sqlite3     *db,
-            const char  *file_name,
-            guint        n_rows,
-            GPtrArray   *rows,
-            gint64      *batch_id,
-            GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-
-  if (rows->len == 0)
-    return TRUE;
-
-  if (sqlite3_prepare_v2 (db, "INSERT INTO batches (file_name, imported_at, n_rows) VALUES (?, ?, ?)", -1,
-                          &stmt, NULL) != SQLITE_OK)
-    goto failed;
-  sqlite3_bind_text (stmt, 1, file_name, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, now);
-  sqlite3_bind_int64 (stmt, 3, n_rows);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    goto failed;
-  *batch_id = sqlite3_last_insert_rowid (db);
-  g_clear_pointer (&stmt, sqlite3_finalize);
-
-  if (sqlite3_prepare_v2 (db,
-                          "INSERT OR REPLACE INTO devices (" ENTRY_COLUMNS ", imported_at, batch_id) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
-    goto failed;
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      OnbImportRow *row = rows->pdata[i];
-      OnbRegistryEntry *e = row->entry;
-
-      sqlite3_reset (stmt);
-      sqlite3_bind_text (stmt, 1, e->dev_eui, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, e->join_eui, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, e->app_key, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 4, e->nwk_key, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 5, e->static_token, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 6, e->device_name, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 7, e->profile_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 8, row->metafields_text, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 9, now);
-      sqlite3_bind_int64 (stmt, 10, *batch_id);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        goto failed;
-    }
-  sqlite3_finalize (stmt);
-  return TRUE;
-
-failed:
-  set_db_error (error, db);
-  sqlite3_finalize (stmt);
-  return FALSE;
-}
-
-static OnbRegistryEntry *
-import_lookup (gpointer     db,
-               const char  *dev_eui,
-               GError     **error)
-{
-  return lookup_by (db, "dev_eui", dev_eui, error);
-}
-
-/* The DevEUI holding @value as its token or name, other than @dev_eui. */
-static char *
-import_other_owner (gpointer    db,
-                    gboolean    token,
-                    const char *value,
-                    const char *dev_eui)
-{
-  const char *sql = token ? "SELECT dev_eui FROM devices WHERE static_token = ? AND dev_eui != ?"
-                          : "SELECT dev_eui FROM devices WHERE device_name = ? AND dev_eui != ?";
-  sqlite3_stmt *stmt = NULL;
-  char *owner = NULL;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, value, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, dev_eui, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    owner = g_strdup (column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return owner;
-}
-
-static const OnbImportStore import_store = {
-  .lookup = import_lookup,
-  .other_owner = import_other_owner,
-};
-
 /* @name: the batch's file name, or NULL. */
 static gboolean
 import_batch (OnbRegistry             *self,
@@ -595,47 +356,14 @@ import_batch (OnbRegistry             *self,
 {
   g_autoptr(OnbImportReport) report = onb_import_report_new ();
   g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GPtrArray) to_store = NULL;
-  sqlite3 *db = NULL;
-  gboolean ok = FALSE;
+  gboolean ok;
 
   g_return_val_if_fail (ONB_IS_REGISTRY (self), FALSE);
 
-  /* Parsed and checked before the write lock is taken: a large file does
+  /* Parsed and checked before the store's transaction: a large file does
    * not hold up other imports, and a broken one opens nothing. */
-  if (!(rows = onb_import_parse (data, length, report, error)))
-    goto out;
-
-  /* A connection of its own: look-ups (the scan on the main thread) on
-   * self->db then see the list before or after this transaction, never
-   * rows that may still be rolled back. */
-  if (!(db = open_database (self->path, error)))
-    goto out;
-
-  /* The checks against the stored rows hold the write lock from the
-   * start, so another import cannot slip in between. */
-  if (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-    {
-      set_db_error (error, db);
-      goto out;
-    }
-
-  if (!(to_store = onb_import_check_stored (rows, &import_store, db, flags, report, error)) ||
-      !store_rows (db, name, report->n_rows, to_store, &report->batch_id, error))
-    goto rollback;
-
-  if (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-    {
-      set_db_error (error, db);
-      goto rollback;
-    }
-  ok = TRUE;
-  goto out;
-
-rollback:
-  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-out:
-  g_clear_pointer (&db, sqlite3_close);
+  rows = onb_import_parse (data, length, report, error);
+  ok = rows != NULL && onb_device_store_import (self->store, name, rows, flags, report, error);
   if (report_out != NULL)
     *report_out = g_steal_pointer (&report);
   return ok;
@@ -676,57 +404,56 @@ onb_registry_import_file (OnbRegistry             *self,
 
 /* Batches */
 
+typedef struct
+{
+  GPtrArray       *batches;
+  OnbDeviceStates *states;
+} ListBatches;
+
+/* One pass over the devices; the journal's states are a hash look-up
+ * each. */
+static void
+count_batch_row (const OnbBatchRow *row,
+                 gpointer           user_data)
+{
+  ListBatches *list = user_data;
+  OnbBatch *batch = list->batches->len > 0 ? g_ptr_array_index (list->batches, list->batches->len - 1) : NULL;
+  const OnbDeviceState *state;
+
+  if (batch == NULL || batch->id != row->batch_id)
+    {
+      batch = g_new0 (OnbBatch, 1);
+      batch->id = row->batch_id;
+      batch->file_name = g_strdup (row->file_name);
+      batch->imported_at = row->imported_at;
+      batch->n_rows = row->n_rows;
+      g_ptr_array_add (list->batches, batch);
+    }
+  if (row->dev_eui == NULL)
+    return;
+  batch->n_devices++;
+  state = list->states != NULL ? onb_device_states_lookup (list->states, row->dev_eui) : NULL;
+  if (state != NULL && state->progress == ONB_DEVICE_PROGRESS_DONE)
+    batch->n_done++;
+  else if (state != NULL && state->progress == ONB_DEVICE_PROGRESS_FAILED)
+    batch->n_failed++;
+  else
+    batch->n_to_do++;
+}
+
 GPtrArray *
 onb_registry_list_batches (OnbRegistry      *self,
                            OnbDeviceStates  *states,
-                           GError      **error)
+                           GError          **error)
 {
   g_autoptr(GPtrArray) batches = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_batch_free);
-  sqlite3_stmt *stmt = NULL;
-  OnbBatch *batch = NULL;
-  int rc;
+  ListBatches list = { batches, states };
 
   g_return_val_if_fail (ONB_IS_REGISTRY (self), NULL);
 
-  /* One pass over the devices; the journal's states are a hash look-up
-   * each. */
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui "
-                          "FROM batches b LEFT JOIN devices d ON d.batch_id = b.id ORDER BY b.id DESC",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_db_error (error, self->db);
-      return NULL;
-    }
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *dev_eui = column_text (stmt, 4);
-      const OnbDeviceState *state;
-
-      if (batch == NULL || batch->id != sqlite3_column_int64 (stmt, 0))
-        {
-          batch = g_new0 (OnbBatch, 1);
-          batch->id = sqlite3_column_int64 (stmt, 0);
-          batch->file_name = g_strdup (column_text (stmt, 1));
-          batch->imported_at = sqlite3_column_int64 (stmt, 2);
-          batch->n_rows = sqlite3_column_int (stmt, 3);
-          g_ptr_array_add (batches, batch);
-        }
-      if (dev_eui == NULL)
-        continue;
-      batch->n_devices++;
-      state = states != NULL ? onb_device_states_lookup (states, dev_eui) : NULL;
-      if (state != NULL && state->progress == ONB_DEVICE_PROGRESS_DONE)
-        batch->n_done++;
-      else if (state != NULL && state->progress == ONB_DEVICE_PROGRESS_FAILED)
-        batch->n_failed++;
-      else
-        batch->n_to_do++;
-    }
-  if (rc != SQLITE_DONE)
-    set_db_error (error, self->db);
-  sqlite3_finalize (stmt);
-  return rc == SQLITE_DONE ? g_steal_pointer (&batches) : NULL;
+  if (!onb_device_store_scan_batches (self->store, 0, count_batch_row, &list, error))
+    return NULL;
+  return g_steal_pointer (&batches);
 }
 
 /* The serial number printed on the label, as the list gives it in a
@@ -740,7 +467,7 @@ serial_from_metafields (const char *text)
 
   if (text == NULL || strstr (text, "erial") == NULL)
     return NULL;
-  metafields = metafields_parse (text);
+  metafields = onb_registry_metafields_parse (text);
   g_hash_table_iter_init (&iter, metafields);
   while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
     {
@@ -756,31 +483,35 @@ serial_from_metafields (const char *text)
   return NULL;
 }
 
-static gint64
-newest_batch (OnbRegistry  *self,
-              GError      **error)
+typedef struct
 {
-  sqlite3_stmt *stmt = NULL;
-  gint64 id = 0;
-  int rc;
+  OnbBatch  *batch;
+  GPtrArray *devices;
+} GetBatch;
 
-  if (sqlite3_prepare_v2 (self->db, "SELECT max(id) FROM batches", -1, &stmt, NULL) != SQLITE_OK)
+static void
+add_batch_device (const OnbBatchRow *row,
+                  gpointer           user_data)
+{
+  GetBatch *get = user_data;
+  OnbBatchDevice *device;
+
+  if (get->batch == NULL)
     {
-      set_db_error (error, self->db);
-      return -1;
+      get->batch = g_new0 (OnbBatch, 1);
+      get->batch->id = row->batch_id;
+      get->batch->file_name = g_strdup (row->file_name);
+      get->batch->imported_at = row->imported_at;
+      get->batch->n_rows = row->n_rows;
     }
-  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    id = sqlite3_column_int64 (stmt, 0);
-  else
-    set_db_error (error, self->db);
-  sqlite3_finalize (stmt);
-  if (rc == SQLITE_ROW && id == 0)
-    {
-      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NO_BATCH,
-                   _("No device list has been imported yet. Import the manufacturer's list first."));
-      return -1;
-    }
-  return rc == SQLITE_ROW ? id : -1;
+  if (row->dev_eui == NULL)
+    return;
+
+  device = g_new0 (OnbBatchDevice, 1);
+  device->dev_eui = g_strdup (row->dev_eui);
+  device->device_name = make_blynk_name (row->device_name, row->dev_eui);
+  device->serial = serial_from_metafields (row->metafields);
+  g_ptr_array_add (get->devices, device);
 }
 
 OnbBatch *
@@ -790,53 +521,24 @@ onb_registry_get_batch (OnbRegistry  *self,
                         GError      **error)
 {
   g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_batch_device_free);
+  GetBatch get = { NULL, devices };
   g_autoptr(OnbBatch) batch = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  gboolean scanned;
 
   g_return_val_if_fail (ONB_IS_REGISTRY (self), NULL);
 
-  if (batch_id <= 0 && (batch_id = newest_batch (self, error)) < 0)
+  if (batch_id <= 0 && (batch_id = onb_device_store_newest_batch (self->store, error)) < 0)
     return NULL;
-
-  /* One query: the batch row joins in so that an unknown batch is told
-   * from an empty one; file order is rowid order. */
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui, d.device_name, "
-                          "d.metafields FROM batches b LEFT JOIN devices d ON d.batch_id = b.id "
-                          "WHERE b.id = ? ORDER BY d.rowid",
-                          -1, &stmt, NULL) != SQLITE_OK)
+  if (batch_id == 0)
     {
-      set_db_error (error, self->db);
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NO_BATCH,
+                   _("No device list has been imported yet. Import the manufacturer's list first."));
       return NULL;
     }
-  sqlite3_bind_int64 (stmt, 1, batch_id);
-  for (rc = sqlite3_step (stmt); rc == SQLITE_ROW; rc = sqlite3_step (stmt))
-    {
-      const char *dev_eui = column_text (stmt, 4);
-      OnbBatchDevice *device;
 
-      if (batch == NULL)
-        {
-          batch = g_new0 (OnbBatch, 1);
-          batch->id = sqlite3_column_int64 (stmt, 0);
-          batch->file_name = g_strdup (column_text (stmt, 1));
-          batch->imported_at = sqlite3_column_int64 (stmt, 2);
-          batch->n_rows = sqlite3_column_int (stmt, 3);
-        }
-      if (dev_eui == NULL)
-        continue;
-
-      device = g_new0 (OnbBatchDevice, 1);
-      device->dev_eui = g_strdup (dev_eui);
-      device->device_name = make_blynk_name (column_text (stmt, 5), dev_eui);
-      device->serial = serial_from_metafields (column_text (stmt, 6));
-      g_ptr_array_add (devices, device);
-    }
-  if (rc != SQLITE_DONE)
-    set_db_error (error, self->db);
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
+  scanned = onb_device_store_scan_batches (self->store, batch_id, add_batch_device, &get, error);
+  batch = get.batch;
+  if (!scanned)
     return NULL;
   if (batch == NULL)
     {

@@ -32,6 +32,8 @@ typedef enum
   ONB_REGISTRY_ERROR_UNKNOWN_BATCH,     /*< nick=unknown-batch >*/
   ONB_REGISTRY_ERROR_DISK_FULL,         /*< nick=disk-full >*/
   ONB_REGISTRY_ERROR_DATA_READ_ONLY,    /*< nick=data-read-only >*/
+  ONB_REGISTRY_ERROR_IMPORT_BUSY,       /*< nick=import-busy >*/     /* another import holds the shared list */
+  ONB_REGISTRY_ERROR_SCHEMA_TOO_NEW,    /*< nick=schema-too-new >*/  /* set up by a newer Onboarder */
 } OnbRegistryError;
 
 /* The largest device list a file import reads (64 MB: about 300,000 rows). */

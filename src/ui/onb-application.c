@@ -38,6 +38,7 @@ struct _OnbApplication
   int                demo_interval;
   gboolean           kiosk;
   gboolean           demo_mode;
+  gboolean           configured;   /* a configuration file was found */
 
   GSettings         *settings;
   OnbConfig         *config;
@@ -90,6 +91,14 @@ onb_application_get_kiosk (OnbApplication *self)
   g_return_val_if_fail (ONB_IS_APPLICATION (self), FALSE);
 
   return self->kiosk;
+}
+
+gboolean
+onb_application_get_configured (OnbApplication *self)
+{
+  g_return_val_if_fail (ONB_IS_APPLICATION (self), FALSE);
+
+  return self->configured;
 }
 
 gboolean
@@ -528,6 +537,7 @@ load_config (OnbApplication *self,
 
   g_clear_object (&self->config);
   self->config = onb_config_load (path, &error);
+  self->configured = self->config != NULL;
   if (self->config == NULL)
     {
       /* No file yet: start empty, Setup saves it where it belongs. */
@@ -615,6 +625,29 @@ on_demo_started (GObject      *object,
   onb_application_import_devices_async (self, devices, on_demo_imported, g_object_ref (self));
 }
 
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+
+  return G_SOURCE_REMOVE;
+}
+
+void
+onb_application_start_demo (OnbApplication *self)
+{
+  g_return_if_fail (ONB_IS_APPLICATION (self));
+  g_return_if_fail (self->demo == NULL);
+
+  self->demo_mode = TRUE;
+  self->demo = onb_demo_new ();
+  onb_demo_start_async (self->demo, NULL, on_demo_started, g_object_ref (self));
+  /* Killed from a terminal or a session manager, the demo still quits
+   * through shutdown, which removes its temporary folder. */
+  g_unix_signal_add (SIGTERM, on_quit_signal, self);
+  g_unix_signal_add (SIGINT, on_quit_signal, self);
+}
+
 /* GApplication ------------------------------------------------------------- */
 
 static int
@@ -639,14 +672,6 @@ onb_application_handle_local_options (GApplication *application,
   return -1;
 }
 
-static gboolean
-on_quit_signal (gpointer user_data)
-{
-  g_application_quit (G_APPLICATION (user_data));
-
-  return G_SOURCE_REMOVE;
-}
-
 static void
 onb_application_activate (GApplication *application)
 {
@@ -667,13 +692,7 @@ onb_application_activate (GApplication *application)
       self->window = onb_window_new (self);
       g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
       gtk_window_present (GTK_WINDOW (self->window));
-
-      self->demo = onb_demo_new ();
-      onb_demo_start_async (self->demo, NULL, on_demo_started, g_object_ref (self));
-      /* Killed from a terminal or a session manager, the demo still quits
-       * through shutdown, which removes its temporary folder. */
-      g_unix_signal_add (SIGTERM, on_quit_signal, self);
-      g_unix_signal_add (SIGINT, on_quit_signal, self);
+      onb_application_start_demo (self);
       return;
     }
 
@@ -684,7 +703,8 @@ onb_application_activate (GApplication *application)
   g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
   onb_application_reload (self);
   gtk_window_present (GTK_WINDOW (self->window));
-  if (self->engine == NULL)
+  /* A configuration that does not work yet: Setup is where to start. */
+  if (self->configured && self->engine == NULL)
     onb_window_show_page (self->window, "setup");
   start_scanning (self);
 }

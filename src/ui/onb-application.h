@@ -18,6 +18,11 @@ G_DECLARE_FINAL_TYPE (OnbApplication, onb_application, ONB, APPLICATION, AdwAppl
 OnbApplication *onb_application_new               (void);
 gboolean        onb_application_get_kiosk         (OnbApplication  *self);
 gboolean        onb_application_get_demo          (OnbApplication  *self);
+/* FALSE on a first start: no configuration file was found. */
+gboolean        onb_application_get_configured    (OnbApplication  *self);
+/* The demo in this window: the built-in simulator, the sample list and
+ * the conveyor, in place of the configuration. */
+void            onb_application_start_demo        (OnbApplication  *self);
 OnbConfig      *onb_application_get_config        (OnbApplication  *self);
 /* Where Setup saves: --config, else where it was loaded from (nullable). */
 const char     *onb_application_get_config_path   (OnbApplication  *self);

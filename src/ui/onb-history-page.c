@@ -28,8 +28,10 @@ struct _OnbHistoryPage
   GtkStack       *stack;
   GtkListBox     *list;
   AdwStatusPage  *empty;
+  GtkLabel       *pin_attempts;
 
   OnbEngine      *engine;
+  OnbPinGuard    *pin_guard;
   GSettings      *settings;
   GCancellable   *cancellable;
   guint           refresh_source;
@@ -224,10 +226,48 @@ onb_history_page_set_engine (OnbHistoryPage *self,
     onb_history_page_refresh (self);
 }
 
+/* The supervisor sees who tried the PIN, and when. */
+static void
+update_pin_attempts (OnbHistoryPage *self)
+{
+  GPtrArray *failures = self->pin_guard != NULL ? onb_pin_guard_get_failures (self->pin_guard) : NULL;
+  g_autofree char *last = NULL;
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->pin_attempts), failures != NULL && failures->len > 0);
+  if (failures == NULL || failures->len == 0)
+    return;
+
+  {
+    g_autoptr(GDateTime) local = g_date_time_to_local (g_ptr_array_index (failures, failures->len - 1));
+
+    last = g_date_time_format (local, "%x %X");
+  }
+  text = g_strdup_printf (ngettext ("%u wrong PIN on record, the last on %s.%s",
+                                    "%u wrong PINs on record, the last on %s.%s",
+                                    failures->len),
+                          failures->len, last,
+                          onb_pin_guard_get_memory_only (self->pin_guard)
+                          ? _(" They cannot be stored in the data folder: a wait ends when Onboarder restarts.")
+                          : "");
+  gtk_label_set_text (self->pin_attempts, text);
+}
+
+void
+onb_history_page_set_pin_guard (OnbHistoryPage *self,
+                                OnbPinGuard    *guard)
+{
+  g_return_if_fail (ONB_IS_HISTORY_PAGE (self));
+
+  g_set_object (&self->pin_guard, guard);
+  update_pin_attempts (self);
+}
+
 static void
 onb_history_page_map (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (onb_history_page_parent_class)->map (widget);
+  update_pin_attempts (ONB_HISTORY_PAGE (widget));
 
   onb_history_page_refresh (ONB_HISTORY_PAGE (widget));
 }
@@ -241,6 +281,7 @@ onb_history_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   onb_history_page_set_engine (self, NULL);
+  g_clear_object (&self->pin_guard);
   g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (self), ONB_TYPE_HISTORY_PAGE);
 
@@ -262,6 +303,7 @@ onb_history_page_class_init (OnbHistoryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnbHistoryPage, stack);
   gtk_widget_class_bind_template_child (widget_class, OnbHistoryPage, list);
   gtk_widget_class_bind_template_child (widget_class, OnbHistoryPage, empty);
+  gtk_widget_class_bind_template_child (widget_class, OnbHistoryPage, pin_attempts);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_export_clicked);
   gtk_widget_class_install_action (widget_class, "history.retry", "x", retry_job);

@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "onb-engine.h"
+#include "onb-pin-guard.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +16,9 @@ void onb_history_page_set_engine (OnbHistoryPage *self,
 /* Where the last search is remembered. */
 void onb_history_page_set_settings (OnbHistoryPage *self,
                                     GSettings      *settings);
+/* Shows the wrong PINs on @guard's record. */
+void onb_history_page_set_pin_guard (OnbHistoryPage *self,
+                                     OnbPinGuard    *guard);
 /* Runs the search now instead of after the typing pause (tests). */
 void onb_history_page_refresh    (OnbHistoryPage *self);
 

@@ -22,6 +22,8 @@ struct _OnbPinDialog
   GtkGrid          *keypad;
 
   char             *pin;
+  OnbPinGuard      *guard;
+  guint             countdown_id;
 };
 
 G_DEFINE_FINAL_TYPE (OnbPinDialog, onb_pin_dialog, ADW_TYPE_WINDOW)
@@ -49,21 +51,69 @@ pin_equal (const char *expected,
   return diff == 0;
 }
 
+/* While the guard asks to wait: the keypad is off and the message counts
+ * down, once a second. */
+static gboolean
+update_wait (gpointer user_data)
+{
+  OnbPinDialog *self = user_data;
+  guint wait = onb_pin_guard_get_wait (self->guard);
+
+  /* Key by key: GTK 4.8 tells a screen reader only a widget's own state. */
+  for (GtkWidget *key = gtk_widget_get_first_child (GTK_WIDGET (self->keypad));
+       key != NULL;
+       key = gtk_widget_get_next_sibling (key))
+    gtk_widget_set_sensitive (key, wait == 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->entry), wait == 0);
+  if (wait == 0)
+    {
+      gtk_label_set_text (self->message, _("Try again."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+      self->countdown_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  {
+    g_autofree char *text = g_strdup_printf (ngettext ("Too many wrong PINs. Wait %u second, then try again.",
+                                                       "Too many wrong PINs. Wait %u seconds, then try again.",
+                                                       wait),
+                                             wait);
+
+    gtk_label_set_text (self->message, text);
+  }
+  if (self->countdown_id == 0)
+    self->countdown_id = g_timeout_add_seconds (1, update_wait, self);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 check (OnbPinDialog *self)
 {
   const char *typed = gtk_editable_get_text (GTK_EDITABLE (self->entry));
 
+  /* Keys typed while waiting (a hardware keyboard) count for nothing. */
+  if (onb_pin_guard_get_wait (self->guard) > 0)
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->entry), "");
+      return;
+    }
 
   if (pin_equal (self->pin, typed))
     {
+      onb_pin_guard_record_success (self->guard);
       g_signal_emit (self, signals[UNLOCKED], 0);
       gtk_window_close (GTK_WINDOW (self));
       return;
     }
 
-  gtk_label_set_text (self->message, _("Wrong PIN. Try again, or ask your supervisor."));
+  onb_pin_guard_record_failure (self->guard);
   gtk_editable_set_text (GTK_EDITABLE (self->entry), "");
+  if (onb_pin_guard_get_wait (self->guard) > 0)
+    {
+      update_wait (self);
+      return;
+    }
+  gtk_label_set_text (self->message, _("Wrong PIN. Try again, or ask your supervisor."));
   gtk_widget_grab_focus (GTK_WIDGET (self->entry));
 }
 
@@ -147,11 +197,22 @@ onb_pin_dialog_get_message (OnbPinDialog *self)
 }
 
 static void
+onb_pin_dialog_dispose (GObject *object)
+{
+  OnbPinDialog *self = ONB_PIN_DIALOG (object);
+
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+
+  G_OBJECT_CLASS (onb_pin_dialog_parent_class)->dispose (object);
+}
+
+static void
 onb_pin_dialog_finalize (GObject *object)
 {
   OnbPinDialog *self = ONB_PIN_DIALOG (object);
 
   g_clear_pointer (&self->pin, g_free);
+  g_clear_object (&self->guard);
 
   G_OBJECT_CLASS (onb_pin_dialog_parent_class)->finalize (object);
 }
@@ -162,6 +223,7 @@ onb_pin_dialog_class_init (OnbPinDialogClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->dispose = onb_pin_dialog_dispose;
   object_class->finalize = onb_pin_dialog_finalize;
 
   signals[UNLOCKED] = g_signal_new ("unlocked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -184,19 +246,24 @@ onb_pin_dialog_init (OnbPinDialog *self)
 }
 
 OnbPinDialog *
-onb_pin_dialog_new (GtkWindow  *parent,
-                    const char *pin,
-                    const char *reason)
+onb_pin_dialog_new (GtkWindow   *parent,
+                    const char  *pin,
+                    OnbPinGuard *guard,
+                    const char  *reason)
 {
   OnbPinDialog *self;
 
   g_return_val_if_fail (pin != NULL, NULL);
+  g_return_val_if_fail (ONB_IS_PIN_GUARD (guard), NULL);
 
   self = g_object_new (ONB_TYPE_PIN_DIALOG,
                        "transient-for", parent,
                        NULL);
   self->pin = g_strdup (pin);
+  self->guard = g_object_ref (guard);
   gtk_label_set_text (self->reason, reason);
+  if (onb_pin_guard_get_wait (guard) > 0)
+    update_wait (self);
 
   return self;
 }

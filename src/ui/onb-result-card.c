@@ -218,8 +218,6 @@ onb_result_card_set_step (OnbResultCard *self,
   gtk_widget_set_tooltip_text (box, description);
 }
 
-static void stop_following (OnbResultCard *self);
-
 const char *
 onb_result_card_get_summary (OnbResultCard *self)
 {

@@ -119,6 +119,19 @@ onb_scan_page_dispose (GObject *object)
   G_OBJECT_CLASS (onb_scan_page_parent_class)->dispose (object);
 }
 
+void
+onb_scan_page_set_large (OnbScanPage *self,
+                         gboolean     large)
+{
+  g_return_if_fail (ONB_IS_SCAN_PAGE (self));
+
+  /* On a wide screen the card is as tall as its words and the last boxes
+   * take the rest; on 800×480 the card has all the room there is. */
+  gtk_widget_set_vexpand (GTK_WIDGET (self->result_card), !large);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->shift_panel), large);
+  onb_shift_panel_set_large (self->shift_panel, large);
+}
+
 static void
 onb_scan_page_class_init (OnbScanPageClass *klass)
 {

@@ -27,4 +27,8 @@ void           onb_scan_page_set_camera_problem (OnbScanPage *self,
                                                  const char  *title,
                                                  const char  *description);
 
+/* Wide screens: the card as tall as its content, the last boxes below. */
+void              onb_scan_page_set_large           (OnbScanPage   *self,
+                                                     gboolean       large);
+
 G_END_DECLS

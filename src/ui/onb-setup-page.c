@@ -16,6 +16,7 @@
 #include "onb-camera-monitor.h"
 #include "onb-connection-check.h"
 #include "onb-setup-page.h"
+#include "onb-pin-guard.h"
 #include "onb-tts-client.h"
 #include "onb-ui-util.h"
 
@@ -118,6 +119,7 @@ struct _OnbSetupPage
   OnbHttpClient         *http;
   GCancellable          *cancellable;
   gboolean               plans_listed;
+  gboolean               kiosk;
 
   /* The camera choice: names shown, ids stored (NULL: automatic). */
   OnbCameraMonitor      *cameras;
@@ -209,6 +211,11 @@ field_validate (Field *field)
   field->valid = onb_config_validate_value (field->spec->group, field->spec->key,
                                             value != NULL && value[0] != '\0' ? value : NULL,
                                             &error);
+  /* A kiosk's PIN keeps people out of Setup: one anyone would guess is
+   * refused, as it is at start. */
+  if (field->valid && field->page->kiosk &&
+      g_str_equal (field->spec->group, "kiosk") && g_str_equal (field->spec->key, "pin"))
+    field->valid = onb_pin_check_strength (value, &error);
   field_set_message (field, error != NULL ? error->message : NULL);
   return field->valid;
 }
@@ -270,7 +277,9 @@ set_plan_status (Field      *field,
 static GtkWidget *
 new_hint_row (const char *hint)
 {
-  GtkWidget *row = gtk_list_box_row_new ();
+  /* A preferences row, so the group lists it with the fields (other
+   * widgets go below the list). */
+  GtkWidget *row = adw_preferences_row_new ();
   GtkWidget *label = gtk_label_new (hint);
 
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
@@ -784,6 +793,15 @@ onb_setup_page_map (GtkWidget *widget)
       self->plans_listed = TRUE;
       list_plans (self, config);
     }
+}
+
+void
+onb_setup_page_set_kiosk (OnbSetupPage *self,
+                          gboolean      kiosk)
+{
+  g_return_if_fail (ONB_IS_SETUP_PAGE (self));
+
+  self->kiosk = kiosk;
 }
 
 void

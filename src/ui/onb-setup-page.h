@@ -19,10 +19,15 @@ void          onb_setup_page_set_config     (OnbSetupPage  *self,
                                              OnbConfig     *config,
                                              const char    *path);
 void          onb_setup_page_set_http_client (OnbSetupPage *self,
-                                             OnbHttpClient *http);/* Shows an import's row-numbered report (@report may be %NULL when the
+                                             OnbHttpClient *http);
+/* Shows an import's row-numbered report (@report may be %NULL when the
  * file could not be read at all). */
 void          onb_setup_page_show_import_report (OnbSetupPage          *self,
                                                  const OnbImportReport *report,
                                                  const GError          *error);
+
+/* In kiosk mode Save refuses a PIN anyone would guess. */
+void          onb_setup_page_set_kiosk       (OnbSetupPage *self,
+                                             gboolean      kiosk);
 
 G_END_DECLS

@@ -123,6 +123,15 @@ show_job (RecentRow *row,
   gtk_label_set_text (row->name, name != NULL ? name : "");
   gtk_label_set_text (row->dev_eui, onb_job_get_dev_eui (job));
   gtk_label_set_text (row->time, time);
+  {
+    /* Translators: one of the last boxes: name: state, DevEUI, time */
+    g_autofree char *description = g_strdup_printf (_("%s: %s, %s, %s"), name != NULL ? name : "", word,
+                                                    onb_job_get_dev_eui (job), time);
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (row->box),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, description,
+                                    -1);
+  }
 }
 
 void

@@ -38,6 +38,8 @@ struct _OnbWindow
   AdwHeaderBar         *header_bar;
   AdwViewSwitcher      *switcher;
   GtkWidget            *leave_button;
+  GtkStack             *outer;
+  AdwStatusPage        *weak_pin_page;
   AdwViewStack         *stack;
   OnbScanPage          *scan_page;
   OnbHistoryPage       *history_page;
@@ -47,6 +49,7 @@ struct _OnbWindow
   OnbMissingPage       *missing_page;
 
   OnbEngine            *engine;
+  OnbPinGuard          *pin_guard;
   OnbBatchModel        *batch_model;
   OnbCameraMonitor     *cameras;
   GtkStringList        *camera_names;
@@ -58,6 +61,7 @@ struct _OnbWindow
   char                 *previous_page;
   gboolean              setup_unlocked;
   gboolean              close_allowed;
+  gboolean              setting_up;   /* "Set Up" chosen on the first page */
 };
 
 G_DEFINE_FINAL_TYPE (OnbWindow, onb_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -216,7 +220,7 @@ ask_pin (OnbWindow    *self,
       return;
     }
 
-  dialog = onb_pin_dialog_new (GTK_WINDOW (self), pin, reason);
+  dialog = onb_pin_dialog_new (GTK_WINDOW (self), pin, self->pin_guard, reason);
   g_signal_connect_object (dialog, "unlocked", G_CALLBACK (unlocked), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -370,7 +374,7 @@ update_size_class (gpointer user_data)
     gtk_widget_add_css_class (widget, "large");
   else
     gtk_widget_remove_css_class (widget, "large");
-  onb_shift_panel_set_large (onb_scan_page_get_shift_panel (ONB_WINDOW (widget)->scan_page), large);
+  onb_scan_page_set_large (ONB_WINDOW (widget)->scan_page, large);
 
   return G_SOURCE_REMOVE;
 }
@@ -391,6 +395,62 @@ onb_window_size_allocate (GtkWidget *widget,
 }
 
 /* Pages -------------------------------------------------------------------- */
+
+/* The first page without a configuration, the PIN's page in a kiosk whose
+ * PIN anyone could guess, else the station's pages. */
+static void
+update_outer_page (OnbWindow *self)
+{
+  OnbApplication *app = get_app (self);
+  g_autofree char *pin = get_pin (self);
+  g_autoptr(GError) error = NULL;
+  const char *page = "main";
+
+  if (!onb_application_get_configured (app) && !onb_application_get_demo (app) && !self->setting_up)
+    page = "welcome";
+  /* The demo's simulated station has nothing to keep people out of. */
+  else if (onb_application_get_kiosk (app) && onb_application_get_configured (app) &&
+           !onb_application_get_demo (app) && !onb_pin_check_strength (pin, &error))
+    {
+      g_autofree char *words = g_strdup_printf (_("%s Set it as [kiosk] pin in %s (over SSH, as the "
+                                                  "user the kiosk runs as), then restart Onboarder."),
+                                                error->message, onb_application_get_config_path (app));
+
+      adw_status_page_set_description (self->weak_pin_page, words);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->weak_pin_page),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, words,
+                                      -1);
+      g_warning ("%s", words);
+      page = "weak-pin";
+    }
+
+  gtk_stack_set_visible_child_name (self->outer, page);
+  /* The page tabs only where they lead somewhere. */
+  gtk_widget_set_visible (GTK_WIDGET (self->switcher), g_str_equal (page, "main"));
+}
+
+static void
+try_simulator (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  OnbWindow *self = ONB_WINDOW (widget);
+
+  onb_application_start_demo (get_app (self));
+  update_outer_page (self);
+}
+
+static void
+set_up (GtkWidget  *widget,
+        const char *action_name,
+        GVariant   *parameter)
+{
+  OnbWindow *self = ONB_WINDOW (widget);
+
+  self->setting_up = TRUE;
+  update_outer_page (self);
+  adw_view_stack_set_visible_child_name (self->stack, "setup");
+}
 
 static void
 on_manual_submit (OnbWindow  *self,
@@ -571,6 +631,17 @@ on_engine_changed (OnbWindow *self)
   update_batch_model (self);
   update_camera_choice (self);
 
+  /* The record of wrong PINs lives in the data folder, which a reload
+   * may have moved. */
+  {
+    g_autofree char *data_dir = onb_config_get_data_dir (onb_application_get_config (app));
+
+    g_clear_object (&self->pin_guard);
+    self->pin_guard = onb_pin_guard_new (data_dir);
+    onb_history_page_set_pin_guard (self->history_page, self->pin_guard);
+  }
+  update_outer_page (self);
+
   onb_history_page_set_engine (self->history_page, engine);
   onb_replace_page_set_engine (self->replace_page, engine);
   onb_setup_page_set_config (self->setup_page, onb_application_get_config (app),
@@ -637,6 +708,7 @@ import_devices (GtkWidget  *widget,
   OnbWindow *self = ONB_WINDOW (widget);
   GtkFileChooserNative *dialog;
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autoptr(GFile) home = g_file_new_for_path (g_get_home_dir ());
 
   if (onb_application_get_engine (get_app (self)) == NULL)
     {
@@ -650,6 +722,8 @@ import_devices (GtkWidget  *widget,
   gtk_file_filter_add_mime_type (filter, "text/csv");
   gtk_file_filter_add_pattern (filter, "*.csv");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  /* A folder, not GTK's recent files, where a typed path is not taken. */
+  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), home, NULL);
   g_signal_connect (dialog, "response", G_CALLBACK (on_import_file_chosen), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -662,6 +736,7 @@ setup_for_application (OnbWindow *self)
 
   g_signal_connect_object (app, "engine-changed", G_CALLBACK (on_engine_changed), self, G_CONNECT_SWAPPED);
   onb_history_page_set_settings (self->history_page, onb_application_get_settings (app));
+  onb_setup_page_set_kiosk (self->setup_page, onb_application_get_kiosk (app));
 
   if (onb_application_get_kiosk (app))
     {
@@ -698,6 +773,7 @@ onb_window_dispose (GObject *object)
   if (self->engine != NULL)
     g_signal_handlers_disconnect_by_data (self->engine, self);
   g_clear_object (&self->engine);
+  g_clear_object (&self->pin_guard);
   g_clear_object (&self->batch_model);
   if (self->cameras != NULL)
     g_signal_handlers_disconnect_by_data (self->cameras, self);
@@ -744,6 +820,8 @@ onb_window_class_init (OnbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, switcher);
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, leave_button);
+  gtk_widget_class_bind_template_child (widget_class, OnbWindow, outer);
+  gtk_widget_class_bind_template_child (widget_class, OnbWindow, weak_pin_page);
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, scan_page);
   gtk_widget_class_bind_template_child (widget_class, OnbWindow, history_page);
@@ -754,6 +832,8 @@ onb_window_class_init (OnbWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.lock-setup", NULL, lock_setup);
   gtk_widget_class_install_action (widget_class, "win.leave-full-screen", NULL, leave_full_screen_action);
+  gtk_widget_class_install_action (widget_class, "win.try-simulator", NULL, try_simulator);
+  gtk_widget_class_install_action (widget_class, "win.set-up", NULL, set_up);
   gtk_widget_class_install_action (widget_class, "win.import-devices", NULL, import_devices);
   gtk_widget_class_install_action (widget_class, "win.replace-device", "s", replace_device);
   gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_action);

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "onb-sqlite.h"
+#include "onb-test-files.h"
 
 #define N_PROCESSES 8
 
@@ -42,21 +43,6 @@ add_b (sqlite3 *db)
 }
 
 static const OnbSqliteMigration migrations[] = { add_b };
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_assert_cmpint (g_remove (path), ==, 0);
-}
 
 static gint64
 query_int (sqlite3    *db,
@@ -120,7 +106,7 @@ test_open_at_once (void)
       g_assert_cmpint (query_int (db, "PRAGMA busy_timeout"), ==, ONB_SQLITE_BUSY_TIMEOUT_MS);
       sqlite3_close (db);
     }
-  remove_tree (dir);
+  onb_test_remove_tree (dir);
 }
 
 /* A file made before user_version was kept (version 0, with the column
@@ -164,7 +150,7 @@ test_versions (void)
   g_assert_nonnull (strstr (error->message, "already exists"));
   g_clear_error (&error);
 
-  remove_tree (dir);
+  onb_test_remove_tree (dir);
 }
 
 int

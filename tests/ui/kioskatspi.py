@@ -65,6 +65,15 @@ def on_screen(acc):
     return states(acc).contains(pyatspi.STATE_VISIBLE) and w > 0 and h > 0
 
 
+def has_place(acc):
+    """False for a GtkStackPage: it has no place of its own, its child has."""
+    try:
+        acc.queryComponent()
+        return True
+    except (NotImplementedError, GLib.Error):
+        return False
+
+
 def role(acc):
     return acc.getRole()
 
@@ -92,12 +101,8 @@ def walk(acc, with_clip=False, skip=frozenset()):
             if node is not acc:
                 if skip and node.name in skip and role(node) == pyatspi.ROLE_PANEL:
                     continue
-                try:
-                    node.queryComponent()
-                    if not on_screen(node):
-                        continue
-                except NotImplementedError:
-                    pass  # a GtkStackPage: no place of its own
+                if has_place(node) and not on_screen(node):
+                    continue
         except GLib.Error:
             continue  # gone while we looked
         x, y, w, h = extents(node)
@@ -123,7 +128,13 @@ class Kiosk:
         self.proc = subprocess.Popen(argv, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._tabs = None
         self.app = wait_for('the kiosk on the accessibility bus', self._find_app, timeout=120, step=0.5)
-        self.focus()
+        # Full screen is the window manager's job, and Xvfb has none: the
+        # test gives the kiosk's window the whole screen, as one would.
+        wid = self.focus()
+        screen = subprocess.run(['xdotool', 'getdisplaygeometry'], capture_output=True, text=True).stdout.split()
+        subprocess.run(['xdotool', 'windowmove', wid, '0', '0', 'windowsize', wid] + screen, check=True)
+        wait_for('the kiosk to fill the screen',
+                 lambda: extents(self.window())[2] >= int(screen[0]) - 10, timeout=30)
 
     def focus(self, title=None):
         """Keyboard focus to the kiosk's window called @title, else its
@@ -144,6 +155,7 @@ class Kiosk:
             return max(sizes)[1] if sizes else None
         wid = wait_for(f'the window "{title}" on the X screen', window, timeout=60)
         subprocess.run(['xdotool', 'windowfocus', '--sync', wid], check=True)
+        return wid
 
     def _find_app(self):
         desktop = pyatspi.Registry.getDesktop(0)
@@ -178,9 +190,9 @@ class Kiosk:
             return None
         return wait_for(f'the window "{name}"', find, timeout=20)
 
-    def no_window(self, name):
+    def no_window(self, name, timeout=20):
         wait_for(f'the window "{name}" to close',
-                 lambda: all(w.name != name for w in self.windows()), timeout=20)
+                 lambda: all(w.name != name for w in self.windows()), timeout=timeout)
         self.focus()
 
     # Controls ---------------------------------------------------------------
@@ -247,7 +259,7 @@ def plain_name(acc):
 def dump(root, out, depth=0):
     """What is on screen under @root, one node a line, for a failure's log."""
     for node in root:
-        if node is None or not on_screen(node):
+        if node is None or (has_place(node) and not on_screen(node)):
             continue
         out.write('  ' * depth + f'[{node.getRoleName()}] {node.name!r} {extents(node)}\n')
         dump(node, out, depth + 1)

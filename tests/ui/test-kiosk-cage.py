@@ -45,7 +45,7 @@ SRCDIR = os.environ.get('G_TEST_SRCDIR', os.path.join(HERE, '..'))
 sys.path.insert(0, os.path.join(SRCDIR, 'simulator'))
 
 SKIP = 77
-PIN = '4321'
+PIN = '482916'
 SUCCESS_RGB = (0x26, 0xa2, 0x69)  # .result-card.success in src/ui/style.css
 
 

@@ -249,11 +249,101 @@ import_samples (OnbApplication *app)
 
 typedef struct
 {
-  char *headline[ONB_RESULT_STATE_FAILED + 1];
-  char *device[ONB_RESULT_STATE_FAILED + 1];
-  char *eui[ONB_RESULT_STATE_FAILED + 1];
-  char *why[ONB_RESULT_STATE_FAILED + 1];
+  char   *headline[ONB_RESULT_STATE_FAILED + 1];
+  char   *device[ONB_RESULT_STATE_FAILED + 1];
+  char   *eui[ONB_RESULT_STATE_FAILED + 1];
+  char   *why[ONB_RESULT_STATE_FAILED + 1];
+  GBytes *grey[ONB_RESULT_STATE_FAILED + 1];   /* the card, drawn in high contrast */
+  int     width[ONB_RESULT_STATE_FAILED + 1];
+  int     height[ONB_RESULT_STATE_FAILED + 1];
+  OnbResultCard *card;
+  OnbResultState last;       /* the state seen at the last tick */
+  guint   draw_id;
 } Seen;
+
+static GskRenderNode *snapshot_widget (GtkWidget *widget);
+
+/* libadwaita 1.2 hears of GNOME's high-contrast setting only through the
+ * desktop's settings portal (which needs a desktop session) or an X
+ * settings daemon. Its own tests set what it believes with these calls,
+ * which the library exports without a header. */
+typedef struct _AdwSettings AdwSettings;
+AdwSettings *adw_settings_get_default (void);
+void adw_settings_start_override (AdwSettings *self);
+void adw_settings_end_override (AdwSettings *self);
+void adw_settings_override_high_contrast (AdwSettings *self,
+                                          gboolean     high_contrast);
+
+static void
+set_high_contrast (gboolean on)
+{
+  AdwSettings *settings = adw_settings_get_default ();
+
+  if (on)
+    {
+      adw_settings_start_override (settings);
+      adw_settings_override_high_contrast (settings, TRUE);
+    }
+  else
+    adw_settings_end_override (settings);
+}
+
+/* @widget as GTK draws it, one grey byte a pixel: what is left of the
+ * card for a person who does not see its colours. */
+static GBytes *
+draw_grey (GtkWidget *widget,
+           int       *width,
+           int       *height)
+{
+  g_autoptr(GskRenderNode) node = snapshot_widget (widget);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree guchar *pixels = NULL;
+  guchar *grey;
+
+  *width = gtk_widget_get_width (widget);
+  *height = gtk_widget_get_height (widget);
+  if (node == NULL || *width <= 0 || *height <= 0)
+    return NULL;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, *width, *height));
+  pixels = g_malloc ((gsize) *width * *height * 4);
+  gdk_texture_download (texture, pixels, (gsize) *width * 4);
+  grey = g_malloc ((gsize) *width * *height);
+  for (gsize i = 0; i < (gsize) *width * *height; i++)
+    grey[i] = (pixels[i * 4] + pixels[i * 4 + 1] + pixels[i * 4 + 2]) / 3;
+  return g_bytes_new_take (grey, (gsize) *width * *height);
+}
+
+/* A state that lasted a whole tick has been drawn: keep its picture. */
+static gboolean
+draw_card_state (gpointer user_data)
+{
+  Seen *seen = user_data;
+  OnbResultState state = onb_result_card_get_state (seen->card);
+
+  if (state == seen->last && seen->grey[state] == NULL)
+    seen->grey[state] = draw_grey (GTK_WIDGET (seen->card), &seen->width[state], &seen->height[state]);
+  seen->last = state;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Per mille of the pixels two grey pictures of the card disagree on. */
+static guint
+grey_difference (Seen           *seen,
+                 OnbResultState  a,
+                 OnbResultState  b)
+{
+  const guchar *pa = g_bytes_get_data (seen->grey[a], NULL);
+  const guchar *pb = g_bytes_get_data (seen->grey[b], NULL);
+  int width = MIN (seen->width[a], seen->width[b]);
+  int height = MIN (seen->height[a], seen->height[b]);
+  guint64 differ = 0;
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      differ += ABS ((int) pa[y * seen->width[a] + x] - (int) pb[y * seen->width[b] + x]) > 40;
+  return differ * 1000 / ((guint64) width * height);
+}
 
 static void
 on_card_state (OnbResultCard *card,
@@ -309,14 +399,13 @@ resize_window (GtkWindow *window,
 }
 
 static GskRenderNode *
-snapshot_window (GtkWindow *window)
+snapshot_widget (GtkWidget *widget)
 {
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
 
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
-                          gtk_widget_get_width (GTK_WIDGET (window)),
-                          gtk_widget_get_height (GTK_WIDGET (window)));
+                          gtk_widget_get_width (widget), gtk_widget_get_height (widget));
   return gtk_snapshot_to_node (snapshot);
 }
 
@@ -333,7 +422,7 @@ write_png (GtkWindow  *window,
   GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
 
   /* A window just mapped again draws nothing until its first frame. */
-  for (guint i = 0; i < 100 && (node = snapshot_window (window)) == NULL; i++)
+  for (guint i = 0; i < 100 && (node = snapshot_widget (GTK_WIDGET (window))) == NULL; i++)
     spin (100);
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
@@ -365,11 +454,40 @@ demo_body (OnbApplication *app,
   OnbResultCard *card = scan_card (app);
   OnbWindow *window = get_window (app);
 
+  /* The answers arrive under GNOME's high-contrast setting. */
+  set_high_contrast (TRUE);
+  WAIT_FOR (adw_style_manager_get_high_contrast (adw_style_manager_get_default ()), 10);
   g_signal_connect (card, "notify::state", G_CALLBACK (on_card_state), seen);
-  WAIT_FOR (seen->headline[ONB_RESULT_STATE_SUCCESS] != NULL &&
+  /* Each answer drawn once it is on screen (a frame after it changed). */
+  seen->card = card;
+  seen->draw_id = g_timeout_add (100, draw_card_state, seen);
+  WAIT_FOR (seen->grey[ONB_RESULT_STATE_SUCCESS] != NULL &&
+            seen->grey[ONB_RESULT_STATE_QUEUED] != NULL &&
+            seen->grey[ONB_RESULT_STATE_FAILED] != NULL &&
+            seen->headline[ONB_RESULT_STATE_SUCCESS] != NULL &&
             seen->headline[ONB_RESULT_STATE_QUEUED] != NULL &&
             seen->headline[ONB_RESULT_STATE_FAILED] != NULL, DEMO_TIMEOUT_S);
+  g_clear_handle_id (&seen->draw_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (card, seen);
+  set_high_contrast (FALSE);
+
+  /* In high contrast, and without their colours, the three answers still
+   * look different: icon, headline, words, outline. */
+  {
+    OnbResultState states[] = { ONB_RESULT_STATE_SUCCESS, ONB_RESULT_STATE_QUEUED, ONB_RESULT_STATE_FAILED };
+
+    for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+      g_assert_nonnull (seen->grey[states[i]]);
+    for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+      for (guint j = i + 1; j < G_N_ELEMENTS (states); j++)
+        {
+          guint differ = grey_difference (seen, states[i], states[j]);
+
+          g_test_message ("high contrast, in grey: %s and %s differ in %u ‰ of the card",
+                          seen->headline[states[i]], seen->headline[states[j]], differ);
+          g_assert_cmpuint (differ, >, 30);
+        }
+  }
 
   /* Green: the device, by name and DevEUI. */
   g_assert_cmpstr (seen->device[ONB_RESULT_STATE_SUCCESS], !=, "");
@@ -382,6 +500,11 @@ demo_body (OnbApplication *app,
   g_assert_cmpuint (onb_sound_player_get_n_played (onb_application_get_sound_player (app)), >=, 3);
 
   save_screenshot (GTK_WINDOW (window), card, 800, 480);
+  /* The wide screen shows the last boxes: as many as the demo's labels
+   * make devices (seven), of the eight it has room for. */
+  resize_window (GTK_WINDOW (window), 1920, 1080);
+  WAIT_FOR (onb_shift_panel_get_n_recent (onb_scan_page_get_shift_panel (onb_window_get_scan_page (window))) >= 6,
+            DEMO_TIMEOUT_S);
   save_screenshot (GTK_WINDOW (window), card, 1920, 1080);
 }
 
@@ -399,6 +522,7 @@ test_demo (void)
       g_free (seen.device[i]);
       g_free (seen.eui[i]);
       g_free (seen.why[i]);
+      g_clear_pointer (&seen.grey[i], g_bytes_unref);
     }
 }
 
@@ -456,10 +580,10 @@ setup_body (OnbApplication *app,
   WAIT_FOR (find_pin_dialog () != NULL, 10);
   g_assert_cmpstr (onb_window_get_visible_page (window), !=, "setup");
   dialog = find_pin_dialog ();
-  onb_pin_dialog_enter (dialog, "0000");
+  onb_pin_dialog_enter (dialog, "482917");
   g_assert_cmpstr (onb_pin_dialog_get_message (dialog), !=, "");
   g_assert_cmpstr (onb_window_get_visible_page (window), !=, "setup");
-  onb_pin_dialog_enter (dialog, "4321");
+  onb_pin_dialog_enter (dialog, "482916");
   g_assert_cmpstr (onb_window_get_visible_page (window), ==, "setup");
   g_assert_true (onb_window_get_setup_unlocked (window));
   WAIT_FOR (find_pin_dialog () == NULL, 10);
@@ -540,7 +664,7 @@ test_setup (void)
   Station station = { NULL };
   const char *args[] = { "--config", NULL, NULL };
 
-  station_setup (&station, "4321");
+  station_setup (&station, "482916");
   args[1] = station.config_path;
   run_app (args, setup_body, &station);
   station_teardown (&station);
@@ -648,6 +772,8 @@ scanner_body (OnbApplication *app,
   g_assert_cmpint (onb_test_sim_get_count (station->sim, "blynk.device_create"), ==, 1);
   for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
     g_assert_cmpint (onb_result_card_get_step (card, i), ==, ONB_STEP_STATE_DONE);
+  /* What a screen reader says of it. */
+  g_assert_cmpstr (onb_result_card_get_summary (card), ==, "Done: Soil sensor 01, created in Blynk and The Things Stack");
 
   /* Someone typing at human speed outside a text field is not a scan. */
   g_assert_false (type_keys (keys, "0018B20000000103", 90));
@@ -799,9 +925,9 @@ kiosk_body (OnbApplication *app,
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
 
   dialog = find_pin_dialog ();
-  onb_pin_dialog_enter (dialog, "1111");
+  onb_pin_dialog_enter (dialog, "111111");
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
-  onb_pin_dialog_enter (dialog, "4321");
+  onb_pin_dialog_enter (dialog, "482916");
   WAIT_FOR (gtk_application_get_active_window (GTK_APPLICATION (app)) == NULL, 10);
 }
 
@@ -811,7 +937,7 @@ test_kiosk (void)
   Station station = { NULL };
   const char *args[] = { "--kiosk", "--config", NULL, NULL };
 
-  station_setup (&station, "4321");
+  station_setup (&station, "482916");
   args[2] = station.config_path;
   run_app (args, kiosk_body, &station);
   station_teardown (&station);

@@ -4,8 +4,10 @@
  * configuration (pointing at the simulator) that says camera=portal; the
  * portal's "Turn On Camera?" dialog is answered "Deny Access" with
  * xdotool; the Scan page then says so in the operator's words, while the
- * scanner reports camera-permission-denied. A screenshot of the screen is
- * kept in the build directory (portal-denied-scan-page.png).
+ * scanner reports camera-permission-denied. The words must be readable
+ * where they are drawn, over the black preview: light text there, as the
+ * window draws it. A screenshot of the screen is kept in the build
+ * directory (portal-denied-scan-page.png).
  */
 
 #include "config.h"
@@ -23,22 +25,71 @@
 
 #define LABEL "LW:D0:70B3D57ED0000010:0018B20000000101:000AF8BE"
 
+/* The first visible widget under @root that is a @type and, if @text is
+ * given, a label saying @text. */
 static GtkWidget *
-find_visible (GtkWidget *root,
-              GType      type)
+find_visible (GtkWidget  *root,
+              GType       type,
+              const char *text)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && gtk_widget_get_visible (root))
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && gtk_widget_get_visible (root) &&
+      (text == NULL || g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0))
     return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_visible (child, type);
+      GtkWidget *found = find_visible (child, type, text);
 
       if (found != NULL)
         return found;
     }
   return NULL;
+}
+
+/* How many pixels of @widget, as @window draws it, are light (text) and
+ * how many dark (the preview behind it), in per mille. */
+static void
+count_light_and_dark (GtkWidget *window,
+                      GtkWidget *widget,
+                      guint     *light,
+                      guint     *dark)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree guchar *pixels = NULL;
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+  graphene_rect_t bounds;
+  guint n = 0;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, window, &bounds));
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  pixels = g_malloc ((gsize) width * height * 4);
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+
+  *light = *dark = 0;
+  for (int y = MAX (0, (int) bounds.origin.y); y < MIN (height, (int) (bounds.origin.y + bounds.size.height)); y++)
+    for (int x = MAX (0, (int) bounds.origin.x); x < MIN (width, (int) (bounds.origin.x + bounds.size.width)); x++)
+      {
+        /* Cairo's ARGB32: B, G, R, A in memory on little-endian machines;
+         * the three channels count alike here. */
+        const guchar *p = pixels + ((gsize) y * width + x) * 4;
+        guint luma = (p[0] + p[1] + p[2]) / 3;
+
+        *light += luma > 200;
+        *dark += luma < 60;
+        n++;
+      }
+  g_assert_cmpuint (n, >, 0);
+  *light = *light * 1000 / n;
+  *dark = *dark * 1000 / n;
 }
 
 static gboolean
@@ -56,7 +107,7 @@ run_body (gpointer user_data)
   OnbWindow *window = ONB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   GtkWidget *status;
   const GError *error;
-  g_autofree char *shot = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "scan",
+  g_autofree char *shot = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "ui",
                                             "portal-denied-scan-page.png", NULL);
   const char *import[] = { "import", "-window", "root", shot, NULL };
 
@@ -70,7 +121,7 @@ run_body (gpointer user_data)
 
   /* The Scan page, in words. */
   g_assert_cmpstr (onb_window_get_visible_page (window), ==, "scan");
-  status = find_visible (GTK_WIDGET (onb_window_get_scan_page (window)), ADW_TYPE_STATUS_PAGE);
+  status = find_visible (GTK_WIDGET (onb_window_get_scan_page (window)), ADW_TYPE_STATUS_PAGE, NULL);
   g_assert_nonnull (status);
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "Camera Not Allowed");
   g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)),
@@ -83,6 +134,16 @@ run_body (gpointer user_data)
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (10 * 1000);
   g_assert_true (gtk_widget_get_mapped (status));
+  {
+    guint light, dark;
+
+    /* Once the words were the theme's dark text on the black preview: a
+     * person saw a blank page. */
+    count_light_and_dark (GTK_WIDGET (window), find_visible (status, GTK_TYPE_LABEL, "Camera Not Allowed"), &light, &dark);
+    g_test_message ("Camera Not Allowed: %u ‰ light, %u ‰ dark pixels", light, dark);
+    g_assert_cmpuint (dark, >, 300);
+    g_assert_cmpuint (light, >, 50);
+  }
   g_spawn_sync (NULL, (char **) import, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
   g_test_message ("Screenshot: %s", shot);
 

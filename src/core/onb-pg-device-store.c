@@ -1,0 +1,487 @@
+/* onb-pg-device-store.c: the device list in a PostgreSQL database several stations share */
+
+#define G_LOG_DOMAIN "onb-registry"
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <libpq-fe.h>
+#include <glib/gi18n.h>
+
+#include "onb-pg-device-store.h"
+#include "onb-registry-private.h"
+
+/* The advisory lock of migrations: one station migrates at a time. */
+#define LOCK_MIGRATE 1330528769
+
+struct _OnbPgDeviceStore
+{
+  GObject parent_instance;
+  char *uri;
+  GMutex lock; /* libpq connections serve one thread at a time */
+  PGconn *conn; /* look-ups; an import works on a connection of its own */
+};
+
+static void device_store_iface_init (OnbDeviceStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OnbPgDeviceStore, onb_pg_device_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (ONB_TYPE_DEVICE_STORE, device_store_iface_init))
+
+/* Migrations by version: [0] makes version 1, and so on. */
+static const char *const migrations[] = {
+  "CREATE TABLE onb_batches ("
+  "  id bigserial PRIMARY KEY,"
+  "  file_name text,"
+  "  imported_at bigint NOT NULL,"
+  "  n_rows integer NOT NULL"
+  ");"
+  "CREATE SEQUENCE onb_device_order;"
+  "CREATE TABLE onb_devices ("
+  "  dev_eui text PRIMARY KEY,"
+  "  join_eui text NOT NULL,"
+  "  app_key text NOT NULL,"
+  "  nwk_key text,"
+  "  static_token text UNIQUE,"
+  "  device_name text,"
+  "  profile_id text,"
+  "  metafields text NOT NULL DEFAULT '',"
+  "  imported_at bigint NOT NULL,"
+  "  batch_id bigint NOT NULL REFERENCES onb_batches (id),"
+  "  file_order bigint NOT NULL DEFAULT nextval('onb_device_order')"
+  ");"
+  "CREATE INDEX onb_devices_by_name ON onb_devices (device_name);"
+  "CREATE INDEX onb_devices_by_batch ON onb_devices (batch_id, file_order);",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == ONB_PG_DEVICE_STORE_SCHEMA_VERSION);
+
+static void
+set_conn_error (GError  **error,
+                PGconn   *conn)
+{
+  g_autofree char *detail = g_strchomp (g_strdup (conn != NULL ? PQerrorMessage (conn) : "out of memory"));
+
+  g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+               _("The shared device list cannot be used (%s). Check the database server and the network."),
+               detail);
+}
+
+/* Runs @sql with @n_params text parameters (none: @sql may be several
+ * statements); NULL (and @error set) unless the result is what a command
+ * or a query gives. (transfer full) */
+static PGresult *
+exec (PGconn             *conn,
+      const char         *sql,
+      int                 n_params,
+      const char *const  *params,
+      GError            **error)
+{
+  PGresult *result = n_params == 0 ? PQexec (conn, sql) : PQexecParams (conn, sql, n_params, NULL, params, NULL,
+                                                                        NULL, 0);
+  ExecStatusType status = PQresultStatus (result);
+
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+    return result;
+  set_conn_error (error, conn);
+  PQclear (result);
+  return NULL;
+}
+
+static gboolean
+exec_command (PGconn      *conn,
+              const char  *sql,
+              GError     **error)
+{
+  PGresult *result = exec (conn, sql, 0, NULL, error);
+
+  PQclear (result);
+  return result != NULL;
+}
+
+static void
+rollback (PGconn *conn)
+{
+  PQclear (PQexec (conn, "ROLLBACK"));
+}
+
+static PGconn *
+connect_to (const char  *uri,
+            GError     **error)
+{
+  PGconn *conn = PQconnectdb (uri);
+
+  if (PQstatus (conn) != CONNECTION_OK)
+    {
+      set_conn_error (error, conn);
+      g_clear_pointer (&conn, PQfinish);
+    }
+  return conn;
+}
+
+/* One station migrates at a time (the advisory lock); the others wait,
+ * then find the schema up to date. */
+static gboolean
+migrate (PGconn  *conn,
+         GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  PGresult *result = NULL;
+  long version = 0;
+
+  if (!exec_command (conn, "BEGIN", error))
+    return FALSE;
+  if (!exec_command (conn, "SELECT pg_advisory_xact_lock (" G_STRINGIFY (LOCK_MIGRATE) ")", &local_error) ||
+      !exec_command (conn, "CREATE TABLE IF NOT EXISTS onb_schema ("
+                           "  one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+                           "  version integer NOT NULL)", &local_error) ||
+      !(result = exec (conn, "SELECT version FROM onb_schema", 0, NULL, &local_error)))
+    goto failed;
+  if (PQntuples (result) == 1)
+    version = strtol (PQgetvalue (result, 0, 0), NULL, 10);
+  g_clear_pointer (&result, PQclear);
+
+  if (version > ONB_PG_DEVICE_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (&local_error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_SCHEMA_TOO_NEW,
+                   _("The shared database was set up by a newer Onboarder (its version %ld; this station knows "
+                     "up to %d). Update Onboarder on this station."),
+                   version, ONB_PG_DEVICE_STORE_SCHEMA_VERSION);
+      goto failed;
+    }
+  for (long i = version; i < ONB_PG_DEVICE_STORE_SCHEMA_VERSION; i++)
+    if (!exec_command (conn, migrations[i], &local_error))
+      goto failed;
+  if (version < ONB_PG_DEVICE_STORE_SCHEMA_VERSION &&
+      !exec_command (conn, "INSERT INTO onb_schema (version) VALUES (" G_STRINGIFY (ONB_PG_DEVICE_STORE_SCHEMA_VERSION)
+                           ") ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version", &local_error))
+    goto failed;
+  if (exec_command (conn, "COMMIT", &local_error))
+    return TRUE;
+
+failed:
+  rollback (conn);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+static void
+onb_pg_device_store_finalize (GObject *object)
+{
+  OnbPgDeviceStore *self = (OnbPgDeviceStore *) object;
+
+  g_clear_pointer (&self->conn, PQfinish);
+  g_mutex_clear (&self->lock);
+  g_free (self->uri);
+  G_OBJECT_CLASS (onb_pg_device_store_parent_class)->finalize (object);
+}
+
+static void
+onb_pg_device_store_class_init (OnbPgDeviceStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = onb_pg_device_store_finalize;
+}
+
+static void
+onb_pg_device_store_init (OnbPgDeviceStore *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+OnbDeviceStore *
+onb_pg_device_store_open (const char  *uri,
+                          GError     **error)
+{
+  g_autoptr(OnbPgDeviceStore) self = g_object_new (ONB_TYPE_PG_DEVICE_STORE, NULL);
+
+  self->uri = g_strdup (uri);
+  if (!(self->conn = connect_to (uri, error)) || !migrate (self->conn, error))
+    return NULL;
+  return ONB_DEVICE_STORE (g_steal_pointer (&self));
+}
+
+#define ENTRY_COLUMNS "dev_eui, join_eui, app_key, nwk_key, static_token, device_name, profile_id, metafields"
+
+static const char *
+value_or_null (PGresult *result,
+               int       row,
+               int       column)
+{
+  return PQgetisnull (result, row, column) ? NULL : PQgetvalue (result, row, column);
+}
+
+/* The shared connection is lost when the server restarts or the network
+ * drops: a read tries once more on a new one. Reads only, so trying again
+ * cannot do anything twice. */
+static PGresult *
+exec_shared (OnbPgDeviceStore   *self,
+             const char         *sql,
+             int                 n_params,
+             const char *const  *params,
+             GError            **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  PGresult *result;
+
+  g_mutex_lock (&self->lock);
+  result = exec (self->conn, sql, n_params, params, &local_error);
+  if (result == NULL && PQstatus (self->conn) == CONNECTION_BAD)
+    {
+      g_debug ("The connection to the shared device list was lost; connecting again");
+      PQreset (self->conn);
+      g_clear_error (&local_error);
+      result = exec (self->conn, sql, n_params, params, &local_error);
+    }
+  g_mutex_unlock (&self->lock);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return result;
+}
+
+static const char *const lookup_sql[] = {
+  [ONB_DEVICE_KEY_DEV_EUI] = "SELECT " ENTRY_COLUMNS " FROM onb_devices WHERE dev_eui = $1",
+  [ONB_DEVICE_KEY_STATIC_TOKEN] = "SELECT " ENTRY_COLUMNS " FROM onb_devices WHERE static_token = $1",
+};
+
+/* The first row of a look-up (freeing @result), or NULL when it has none. */
+static OnbRegistryEntry *
+entry_from_result (PGresult *result)
+{
+  g_autoptr(GHashTable) metafields = NULL;
+  OnbRegistryEntry *entry;
+
+  if (result == NULL || PQntuples (result) == 0)
+    {
+      PQclear (result);
+      return NULL;
+    }
+  metafields = onb_registry_metafields_parse (value_or_null (result, 0, 7));
+  entry = onb_registry_entry_new (value_or_null (result, 0, 0), value_or_null (result, 0, 1),
+                                  value_or_null (result, 0, 2), value_or_null (result, 0, 3),
+                                  value_or_null (result, 0, 4), value_or_null (result, 0, 5),
+                                  value_or_null (result, 0, 6), metafields);
+  PQclear (result);
+  return entry;
+}
+
+static OnbRegistryEntry *
+lookup (OnbDeviceStore  *store,
+        OnbDeviceKey     key,
+        const char      *value,
+        GError         **error)
+{
+  const char *params[] = { value };
+
+  return entry_from_result (exec_shared ((OnbPgDeviceStore *) store, lookup_sql[key], 1, params, error));
+}
+
+static guint
+count_devices (OnbDeviceStore *store)
+{
+  PGresult *result = exec_shared ((OnbPgDeviceStore *) store, "SELECT count(*) FROM onb_devices", 0, NULL, NULL);
+  guint n = result != NULL ? strtoul (PQgetvalue (result, 0, 0), NULL, 10) : 0;
+
+  PQclear (result);
+  return n;
+}
+
+/* Import */
+
+static OnbRegistryEntry *
+import_lookup (gpointer     conn,
+               const char  *dev_eui,
+               GError     **error)
+{
+  const char *params[] = { dev_eui };
+
+  return entry_from_result (exec (conn, lookup_sql[ONB_DEVICE_KEY_DEV_EUI], 1, params, error));
+}
+
+static char *
+import_other_owner (gpointer    conn,
+                    gboolean    token,
+                    const char *value,
+                    const char *dev_eui)
+{
+  const char *params[] = { value, dev_eui };
+  PGresult *result = exec (conn, token ? "SELECT dev_eui FROM onb_devices WHERE static_token = $1 AND dev_eui <> $2"
+                                       : "SELECT dev_eui FROM onb_devices WHERE device_name = $1 AND dev_eui <> $2",
+                           2, params, NULL);
+  char *owner = result != NULL && PQntuples (result) > 0 ? g_strdup (PQgetvalue (result, 0, 0)) : NULL;
+
+  PQclear (result);
+  return owner;
+}
+
+static const OnbImportStore import_store = {
+  .lookup = import_lookup,
+  .other_owner = import_other_owner,
+};
+
+static gboolean
+store_rows (PGconn      *conn,
+            const char  *file_name,
+            guint        n_rows,
+            GPtrArray   *rows,
+            gint64      *batch_id,
+            GError     **error)
+{
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / G_USEC_PER_SEC);
+  g_autofree char *n_rows_text = g_strdup_printf ("%u", n_rows);
+  const char *batch_params[] = { file_name, now, n_rows_text };
+  g_autofree char *batch_text = NULL;
+  PGresult *result;
+
+  if (rows->len == 0)
+    return TRUE;
+
+  result = exec (conn, "INSERT INTO onb_batches (file_name, imported_at, n_rows) VALUES ($1, $2, $3) RETURNING id",
+                 3, batch_params, error);
+  if (result == NULL)
+    return FALSE;
+  batch_text = g_strdup (PQgetvalue (result, 0, 0));
+  *batch_id = g_ascii_strtoll (batch_text, NULL, 10);
+  PQclear (result);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      OnbImportRow *row = rows->pdata[i];
+      OnbRegistryEntry *e = row->entry;
+      const char *params[] = {
+        onb_registry_entry_get_dev_eui (e), onb_registry_entry_get_join_eui (e),
+        onb_registry_entry_get_app_key (e), onb_registry_entry_get_nwk_key (e),
+        onb_registry_entry_get_static_token (e), onb_registry_entry_get_device_name (e),
+        onb_registry_entry_get_profile_id (e), row->metafields_text, now, batch_text,
+      };
+
+      /* A device imported again moves to the end of this batch, as in
+       * the file. */
+      result = exec (conn,
+                     "INSERT INTO onb_devices (" ENTRY_COLUMNS ", imported_at, batch_id) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                     "ON CONFLICT (dev_eui) DO UPDATE SET join_eui = $2, app_key = $3, nwk_key = $4, "
+                     "static_token = $5, device_name = $6, profile_id = $7, metafields = $8, imported_at = $9, "
+                     "batch_id = $10, file_order = nextval('onb_device_order')",
+                     G_N_ELEMENTS (params), params, error);
+      if (result == NULL)
+        return FALSE;
+      PQclear (result);
+    }
+  return TRUE;
+}
+
+/* Another import at any station holds the import lock until its
+ * transaction ends: this one is refused rather than queued, so that the
+ * worker who started it knows at once and nothing is half imported. */
+static gboolean
+take_import_lock (PGconn  *conn,
+                  GError **error)
+{
+  PGresult *result = exec (conn, "SELECT pg_try_advisory_xact_lock (" G_STRINGIFY (ONB_PG_DEVICE_STORE_IMPORT_LOCK) ")", 0, NULL, error);
+  gboolean taken = result != NULL && g_str_equal (PQgetvalue (result, 0, 0), "t");
+
+  if (result != NULL && !taken)
+    g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_IMPORT_BUSY,
+                 _("Another device list is being imported right now (at this or another station); nothing was "
+                   "imported. Import this list again when that import has finished."));
+  PQclear (result);
+  return taken;
+}
+
+static gboolean
+import_rows (OnbDeviceStore          *store,
+             const char              *file_name,
+             GPtrArray               *rows,
+             OnbRegistryImportFlags   flags,
+             OnbImportReport         *report,
+             GError                 **error)
+{
+  OnbPgDeviceStore *self = (OnbPgDeviceStore *) store;
+  g_autoptr(GPtrArray) to_store = NULL;
+  PGconn *conn;
+  gboolean ok = FALSE;
+
+  /* A connection of its own: look-ups meanwhile see the list before or
+   * after this transaction. */
+  if (!(conn = connect_to (self->uri, error)))
+    return FALSE;
+  if (!exec_command (conn, "BEGIN", error))
+    goto out;
+  if (take_import_lock (conn, error) &&
+      (to_store = onb_import_check_stored (rows, &import_store, conn, flags, report, error)) &&
+      store_rows (conn, file_name, report->n_rows, to_store, &report->batch_id, error) &&
+      exec_command (conn, "COMMIT", error))
+    ok = TRUE;
+  else
+    {
+      rollback (conn);
+      report->batch_id = 0;
+    }
+out:
+  PQfinish (conn);
+  return ok;
+}
+
+/* Batches */
+
+static gint64
+newest_batch (OnbDeviceStore  *store,
+              GError         **error)
+{
+  PGresult *result = exec_shared ((OnbPgDeviceStore *) store, "SELECT coalesce (max (id), 0) FROM onb_batches", 0,
+                                  NULL, error);
+  gint64 id = result != NULL ? g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10) : -1;
+
+  PQclear (result);
+  return id;
+}
+
+static gboolean
+scan_batches (OnbDeviceStore   *store,
+              gint64            batch_id,
+              OnbBatchRowFunc   func,
+              gpointer          user_data,
+              GError          **error)
+{
+  OnbPgDeviceStore *self = (OnbPgDeviceStore *) store;
+  g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, batch_id);
+  const char *params[] = { id_text };
+  PGresult *result = batch_id != 0
+    ? exec_shared (self,
+                   "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui, d.device_name, d.metafields "
+                   "FROM onb_batches b LEFT JOIN onb_devices d ON d.batch_id = b.id WHERE b.id = $1 "
+                   "ORDER BY d.file_order",
+                   1, params, error)
+    : exec_shared (self,
+                   "SELECT b.id, b.file_name, b.imported_at, b.n_rows, d.dev_eui, NULL, NULL "
+                   "FROM onb_batches b LEFT JOIN onb_devices d ON d.batch_id = b.id ORDER BY b.id DESC",
+                   0, NULL, error);
+
+  if (result == NULL)
+    return FALSE;
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      OnbBatchRow row = {
+        .batch_id = g_ascii_strtoll (PQgetvalue (result, i, 0), NULL, 10),
+        .file_name = value_or_null (result, i, 1),
+        .imported_at = g_ascii_strtoll (PQgetvalue (result, i, 2), NULL, 10),
+        .n_rows = strtoul (PQgetvalue (result, i, 3), NULL, 10),
+        .dev_eui = value_or_null (result, i, 4),
+        .device_name = value_or_null (result, i, 5),
+        .metafields = value_or_null (result, i, 6),
+      };
+
+      func (&row, user_data);
+    }
+  PQclear (result);
+  return TRUE;
+}
+
+static void
+device_store_iface_init (OnbDeviceStoreInterface *iface)
+{
+  iface->lookup = lookup;
+  iface->count_devices = count_devices;
+  iface->import = import_rows;
+  iface->newest_batch = newest_batch;
+  iface->scan_batches = scan_batches;
+}
