@@ -55,11 +55,16 @@ static const char *const migrations[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == ONB_PG_DEVICE_STORE_SCHEMA_VERSION);
 
+/* Only the primary message of a failed statement: its DETAIL may quote
+ * the row, keys and tokens included. */
 static void
-set_conn_error (GError  **error,
-                PGconn   *conn)
+set_conn_error (GError         **error,
+                PGconn          *conn,
+                const PGresult  *result)
 {
-  g_autofree char *detail = g_strchomp (g_strdup (conn != NULL ? PQerrorMessage (conn) : "out of memory"));
+  const char *primary = result != NULL ? PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  g_autofree char *detail = g_strchomp (g_strdup (primary != NULL ? primary
+                                                  : conn != NULL ? PQerrorMessage (conn) : "out of memory"));
 
   g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
                _("The shared device list cannot be used (%s). Check the database server and the network."),
@@ -82,7 +87,7 @@ exec (PGconn             *conn,
 
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
     return result;
-  set_conn_error (error, conn);
+  set_conn_error (error, conn, result);
   PQclear (result);
   return NULL;
 }
@@ -112,10 +117,46 @@ connect_to (const char  *uri,
 
   if (PQstatus (conn) != CONNECTION_OK)
     {
-      set_conn_error (error, conn);
+      set_conn_error (error, conn, NULL);
       g_clear_pointer (&conn, PQfinish);
     }
   return conn;
+}
+
+/* The first value of @sql's answer, as a number; -1 on error. */
+static long
+query_long (PGconn      *conn,
+            const char  *sql,
+            GError     **error)
+{
+  PGresult *result = exec (conn, sql, 0, NULL, error);
+  long value = -1;
+
+  if (result != NULL)
+    value = PQntuples (result) > 0 ? strtol (PQgetvalue (result, 0, 0), NULL, 10) : 0;
+  PQclear (result);
+  return value;
+}
+
+/* The schema's version; 0 before Onboarder made its tables. A station's
+ * role may not create anything: ask before touching. */
+static long
+schema_version (PGconn  *conn,
+                GError **error)
+{
+  long exists = query_long (conn, "SELECT (to_regclass ('onb_schema') IS NOT NULL)::int", error);
+
+  return exists <= 0 ? exists : query_long (conn, "SELECT version FROM onb_schema", error);
+}
+
+/* Only the role that owns the schema (the owner role) changes tables;
+ * station roles only use them. */
+static long
+may_migrate (PGconn  *conn,
+             GError **error)
+{
+  return query_long (conn, "SELECT pg_has_role (current_user, n.nspowner, 'USAGE')::int "
+                           "FROM pg_namespace n WHERE n.nspname = current_schema ()", error);
 }
 
 /* One station migrates at a time (the advisory lock); the others wait,
@@ -125,20 +166,13 @@ migrate (PGconn  *conn,
          GError **error)
 {
   g_autoptr(GError) local_error = NULL;
-  PGresult *result = NULL;
-  long version = 0;
+  long version;
 
   if (!exec_command (conn, "BEGIN", error))
     return FALSE;
   if (!exec_command (conn, "SELECT pg_advisory_xact_lock (" G_STRINGIFY (LOCK_MIGRATE) ")", &local_error) ||
-      !exec_command (conn, "CREATE TABLE IF NOT EXISTS onb_schema ("
-                           "  one boolean PRIMARY KEY DEFAULT true CHECK (one),"
-                           "  version integer NOT NULL)", &local_error) ||
-      !(result = exec (conn, "SELECT version FROM onb_schema", 0, NULL, &local_error)))
+      (version = schema_version (conn, &local_error)) < 0)
     goto failed;
-  if (PQntuples (result) == 1)
-    version = strtol (PQgetvalue (result, 0, 0), NULL, 10);
-  g_clear_pointer (&result, PQclear);
 
   if (version > ONB_PG_DEVICE_STORE_SCHEMA_VERSION)
     {
@@ -147,6 +181,26 @@ migrate (PGconn  *conn,
                      "up to %d). Update Onboarder on this station."),
                    version, ONB_PG_DEVICE_STORE_SCHEMA_VERSION);
       goto failed;
+    }
+  if (version < ONB_PG_DEVICE_STORE_SCHEMA_VERSION)
+    {
+      long owner = may_migrate (conn, &local_error);
+
+      if (owner < 0)
+        goto failed;
+      if (owner == 0)
+        {
+          g_set_error (&local_error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_SCHEMA_TOO_OLD,
+                       _("The shared database's tables are older than this station (their version %ld; it needs "
+                         "%d), and this station's database role may not update them. Ask whoever runs the "
+                         "database to update them with the owner role."),
+                       version, ONB_PG_DEVICE_STORE_SCHEMA_VERSION);
+          goto failed;
+        }
+      if (!exec_command (conn, "CREATE TABLE IF NOT EXISTS onb_schema ("
+                               "  one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+                               "  version integer NOT NULL)", &local_error))
+        goto failed;
     }
   for (long i = version; i < ONB_PG_DEVICE_STORE_SCHEMA_VERSION; i++)
     if (!exec_command (conn, migrations[i], &local_error))

@@ -20,8 +20,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (OnbPgDeviceStore, onb_pg_device_store, ONB, PG_DEVICE_STORE, GObject)
 
 /* Connects to @uri (a libpq connection URI) and brings the schema up to
- * date, or refuses one newer than this build knows (SCHEMA_TOO_NEW).
- * (transfer full) */
+ * date when its role owns the database schema (the owner role); a station
+ * role only uses the tables: an older schema is refused (SCHEMA_TOO_OLD),
+ * as is one newer than this build knows (SCHEMA_TOO_NEW). A station role
+ * needs SELECT, INSERT and UPDATE on the onb_ tables and USAGE on their
+ * sequences. (transfer full) */
 OnbDeviceStore *onb_pg_device_store_open (const char  *uri,
                                           GError     **error);
 

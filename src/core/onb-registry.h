@@ -34,6 +34,7 @@ typedef enum
   ONB_REGISTRY_ERROR_DATA_READ_ONLY,    /*< nick=data-read-only >*/
   ONB_REGISTRY_ERROR_IMPORT_BUSY,       /*< nick=import-busy >*/     /* another import holds the shared list */
   ONB_REGISTRY_ERROR_SCHEMA_TOO_NEW,    /*< nick=schema-too-new >*/  /* set up by a newer Onboarder */
+  ONB_REGISTRY_ERROR_SCHEMA_TOO_OLD,    /*< nick=schema-too-old >*/  /* older, and this role may not migrate */
 } OnbRegistryError;
 
 /* The largest device list a file import reads (64 MB: about 300,000 rows). */

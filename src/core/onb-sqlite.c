@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -154,11 +155,24 @@ onb_sqlite_open (const char                *path,
 {
   g_autofree char *dir = g_path_get_dirname (path);
   sqlite3 *db = NULL;
+  int dir_fd;
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
+  if (g_mkdir_with_parents (dir, 0700) != 0 ||
+      (dir_fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0)
     return set_errno_error (errors, ONB_SQLITE_STAGE_FOLDER, dir, errno, error), NULL;
+  /* Two processes making a new file at once can meet where SQLite answers
+   * "locked" at once instead of calling its busy handler (both hold a
+   * shared lock and want to write, as when switching the file to WAL):
+   * openings in one folder take turns, waiting in the kernel. Locking the
+   * folder, not the file: closing a descriptor of the file would drop
+   * SQLite's own locks on it. */
+  while (flock (dir_fd, LOCK_EX) != 0 && errno == EINTR)
+    ;
   if (!make_private (path, errors, error))
-    return NULL;
+    {
+      close (dir_fd);
+      return NULL;
+    }
   if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                        NULL) != SQLITE_OK ||
       sqlite3_busy_timeout (db, ONB_SQLITE_BUSY_TIMEOUT_MS) != SQLITE_OK ||
@@ -169,6 +183,7 @@ onb_sqlite_open (const char                *path,
       onb_sqlite_set_error (errors, db, error);
       g_clear_pointer (&db, sqlite3_close);
     }
+  close (dir_fd);
   return db;
 }
 

@@ -51,8 +51,8 @@ typedef int (*OnbSqliteMigration) (sqlite3 *db);
 /* Opens (creating it and its folder when missing) the database at @path
  * for reading and writing: the file is made (or tightened to) mode 0600,
  * whatever the umask, since it holds secrets or the history of devices.
- * Then, in one IMMEDIATE transaction (so that processes opening a new file
- * at once take turns): @schema (CREATE … IF NOT EXISTS statements: new
+ * Openings in one folder take turns (a lock on the folder), and then, in
+ * one IMMEDIATE transaction: @schema (CREATE … IF NOT EXISTS statements: new
  * tables appear in files of any version), then each of @migrations from
  * the file's PRAGMA user_version on, then user_version = @n_migrations. A
  * file from a newer version is left as it is. (transfer full) */

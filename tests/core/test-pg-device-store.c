@@ -192,6 +192,77 @@ test_schema_versions (void)
   g_assert_null (store);
 }
 
+/* A station role may use the tables but not make or change them: on an
+ * empty database it is refused with words until the owner role has made
+ * them; then it looks up and imports. */
+static void
+test_station_role (void)
+{
+  g_autoptr(OnbTestPg) pg = onb_test_pg_start ();
+  g_autofree char *station_uri = NULL;
+  g_autoptr(OnbRegistry) owner = NULL;
+  g_autoptr(OnbRegistry) station = NULL;
+  g_autoptr(GError) error = NULL;
+  OnbDeviceStore *store;
+  PGconn *conn;
+  gboolean ok;
+
+  if (pg == NULL)
+    return;
+  station_uri = g_strdup_printf ("postgresql:///" ONB_TEST_PG_DATABASE "?host=%s&port=%u&user=station",
+                                 onb_test_pg_get_host (pg), onb_test_pg_get_port (pg));
+  conn = PQconnectdb (onb_test_pg_get_uri (pg));
+  run_sql (conn, "CREATE ROLE station LOGIN");
+
+  store = onb_pg_device_store_open (station_uri, &error);
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_SCHEMA_TOO_OLD);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "schema-too-old");
+  g_assert_nonnull (strstr (error->message, "owner role"));
+  g_assert_null (store);
+  g_clear_error (&error);
+
+  owner = open_registry (pg);
+  run_sql (conn, "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO station;"
+                 "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO station");
+  PQfinish (conn);
+
+  store = onb_pg_device_store_open (station_uri, &error);
+  g_assert_no_error (error);
+  station = onb_registry_new_for_store (store);
+  ok = onb_registry_import_data (station, first, strlen (first), 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_assert_cmpuint (onb_registry_get_n_entries (owner), ==, 2);
+}
+
+/* A statement the server refuses says why without quoting the row: its
+ * AppKey and token are secrets. */
+static void
+test_error_keeps_secrets (void)
+{
+  g_autoptr(OnbTestPg) pg = onb_test_pg_start ();
+  g_autoptr(OnbRegistry) registry = NULL;
+  g_autoptr(GError) error = NULL;
+  PGconn *conn;
+  gboolean ok;
+
+  if (pg == NULL)
+    return;
+  registry = open_registry (pg);
+  conn = PQconnectdb (onb_test_pg_get_uri (pg));
+  run_sql (conn, "ALTER TABLE onb_devices ADD CONSTRAINT no_tokens CHECK (static_token IS NULL)");
+  PQfinish (conn);
+
+  ok = onb_registry_import_data (registry, first, strlen (first), 0, NULL, &error);
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE);
+  g_assert_false (ok);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "no_tokens"));
+  g_assert_null (strstr (error->message, "2B7E151628AED2A6ABF7158809CF4F3C"));
+  g_assert_null (strstr (error->message, "sqr_"));
+  g_assert_cmpuint (onb_registry_get_n_entries (registry), ==, 0);
+}
+
 static gpointer
 open_in_thread (gpointer uri)
 {
@@ -273,5 +344,7 @@ main (int    argc,
   g_test_add_func ("/pg-device-store/schema-versions", test_schema_versions);
   g_test_add_func ("/pg-device-store/server-restart", test_server_restart);
   g_test_add_func ("/pg-device-store/migrate-at-once", test_migrate_at_once);
+  g_test_add_func ("/pg-device-store/station-role", test_station_role);
+  g_test_add_func ("/pg-device-store/error-keeps-secrets", test_error_keeps_secrets);
   return g_test_run ();
 }
