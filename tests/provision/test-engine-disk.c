@@ -91,13 +91,17 @@ typedef struct
   OnbJournal *journal;
 } Held;
 
-/* The job finished, or holds on because the journal cannot record. */
+/* The job finished, or its run holds on because the journal cannot
+ * record. A job whose claim meets the full disk is not held: it ends
+ * refused, so a fault alone does not answer while the job is queued. */
 static gboolean
 finished_or_held (gconstpointer data)
 {
   const Held *held = data;
 
-  return onb_job_is_finished (held->job) || onb_journal_get_fault (held->journal, NULL);
+  return onb_job_is_finished (held->job) ||
+         (onb_job_get_state (held->job) == ONB_JOB_STATE_RUNNING &&
+          onb_journal_get_fault (held->journal, NULL));
 }
 
 /* Without privileges: the journal may not grow (SQLite's max_page_count).
@@ -134,6 +138,13 @@ test_journal_full (void)
           g_assert_true (prov_wait_until (finished_or_held, &wait, 60));
           if (!onb_job_is_finished (job))
             held = g_steal_pointer (&job);
+          else if (onb_job_get_state (job) == ONB_JOB_STATE_FAILED)
+            {
+              /* Its claim met the full disk: refused, nothing sent. */
+              g_assert_cmpstr (onb_job_get_reason (job), ==, "disk-full");
+              g_set_error_literal (&error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DISK_FULL,
+                                   onb_job_get_message (job));
+            }
         }
     }
   if (error != NULL)
