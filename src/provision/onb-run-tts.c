@@ -264,8 +264,8 @@ not_onboarded (OnbRun *run)
 
   return g_error_new (ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED,
                       _("Blynk has not created the device in The Things Stack after %s: is Automated Device "
-                        "Onboarding on for template %s, connected to the application “%s”? Onboarder looks "
-                        "again later."),
+                        "Onboarding on for template %s, connected to the application “%s”? (Blynk cannot create "
+                        "it there if another application holds these EUIs.) Onboarder looks again later."),
                       after, onb_blynk_client_get_template_id (run->host->blynk),
                       onb_tts_client_get_application_id (run->host->tts));
 }

@@ -36,6 +36,8 @@ typedef struct
   FieldKind   kind;
   gboolean    default_on;   /* switches */
   const char *hint;         /* N_(): where the value comes from, in the consoles' words */
+  const char *on_value;     /* switches of a two-value key: its value when on, and when off */
+  const char *off_value;    /*   (NULL: true and false) */
 } FieldSpec;
 
 static const FieldSpec field_specs[] = {
@@ -71,6 +73,9 @@ static const FieldSpec field_specs[] = {
     N_("Only when the devices' datasheet says they support class B.") },
   { "tts",   "class_c",            N_("Class C"), FIELD_SWITCH, FALSE,
     N_("Only when the devices' datasheet says they support class C.") },
+  { "tts",   "created_by",         N_("Blynk creates the devices"), FIELD_SWITCH, FALSE,
+    N_("Does Blynk create your devices in The Things Stack (Automated Device Onboarding, PRO plan)? Then Onboarder fills in the Blynk device and waits for the device Blynk makes; the API key needs only to view devices and their keys."),
+    "blynk", "onboarder" },
   { "labels", "profile_ids",       N_("Accepted Profile IDs"), FIELD_TEXT, FALSE,
     N_("The Profile ID on your devices' labels (8 hex digits, such as 000AF8BE); several separated by commas; empty accepts any.") },
   { "kiosk", "pin",                N_("Setup PIN"), FIELD_TEXT, FALSE,
@@ -156,6 +161,9 @@ field_get_value (Field *field)
   switch (field->spec->kind)
     {
     case FIELD_SWITCH:
+      if (field->spec->on_value != NULL)
+        return g_strdup (gtk_switch_get_active (GTK_SWITCH (field->toggle)) ? field->spec->on_value
+                                                                           : field->spec->off_value);
       return g_strdup (gtk_switch_get_active (GTK_SWITCH (field->toggle)) ? "true" : "false");
 
     case FIELD_FREQUENCY_PLAN:
@@ -437,8 +445,10 @@ onb_setup_page_set_config (OnbSetupPage *self,
         {
         case FIELD_SWITCH:
           gtk_switch_set_active (GTK_SWITCH (field->toggle),
-                                 onb_config_get_boolean (config, field->spec->group, field->spec->key,
-                                                         field->spec->default_on));
+                                 field->spec->on_value != NULL
+                                   ? g_strcmp0 (value, field->spec->on_value) == 0
+                                   : onb_config_get_boolean (config, field->spec->group, field->spec->key,
+                                                             field->spec->default_on));
           break;
 
         case FIELD_FREQUENCY_PLAN:

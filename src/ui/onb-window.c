@@ -55,6 +55,7 @@ struct _OnbWindow
   GtkStringList        *camera_names;
   GPtrArray            *camera_ids;   /* NULL entry: the demo conveyor */
   gboolean              updating_cameras;
+  gboolean              blynk_notice_shown; /* once per shift: Blynk creates devices too */
 
   GString              *wedge;
   gint64                wedge_last;
@@ -608,6 +609,22 @@ on_job_changed (OnbWindow *self)
     onb_batch_model_reload (self->batch_model, FALSE);
 }
 
+/* Blynk's integration made a TTS device this station meant to make: said
+ * once per shift (this window's life), in a supervisor's words; `check`
+ * names the last one. */
+static void
+on_integration_conflict (OnbWindow  *self,
+                         OnbJob     *job,
+                         const char *device_id)
+{
+  if (self->blynk_notice_shown)
+    return;
+  self->blynk_notice_shown = TRUE;
+  onb_window_toast (self, _("Blynk appears to create devices in The Things Stack too. Nothing was lost: Onboarder "
+                            "used Blynk’s device. If Blynk creates this site’s devices, turn on “Blynk creates the "
+                            "devices” in Setup."));
+}
+
 static void
 on_engine_changed (OnbWindow *self)
 {
@@ -623,6 +640,7 @@ on_engine_changed (OnbWindow *self)
       g_signal_connect_swapped (engine, "notify::n-unfinished", G_CALLBACK (update_counters), self);
       g_signal_connect_swapped (engine, "notify::n-failed", G_CALLBACK (update_counters), self);
       g_signal_connect_swapped (engine, "job-changed", G_CALLBACK (on_job_changed), self);
+      g_signal_connect_swapped (engine, "integration-conflict", G_CALLBACK (on_integration_conflict), self);
       /* A job shows done just before its last commit lands: read the
        * journal again once everything is committed. */
       g_signal_connect_swapped (engine, "idle", G_CALLBACK (on_job_changed), self);

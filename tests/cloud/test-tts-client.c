@@ -236,6 +236,50 @@ test_already_exists (Fixture       *f,
   onb_test_assert_ok (cloud_test_tts_create_device (f->tts, f->device, &error), error);
 }
 
+static json_object *
+find_by_eui (OnbTtsClient  *tts,
+             OnbTtsDevice  *device,
+             GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  onb_tts_client_find_by_eui_async (tts, device, NULL, cloud_test_store_result, &result);
+  return onb_tts_client_find_by_eui_finish (tts, cloud_test_wait (&result), error);
+}
+
+/* The IS search finds a device by its EUIs whatever its ID, only with both
+ * EUIs equal; none is answered `{}`, which is no error. */
+static void
+test_find_by_eui (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbTtsDevice) other_join = onb_tts_device_new (DEV_EUI, "70B3D57ED0000011", APP_KEY, NULL, &error);
+  g_autoptr(OnbTtsDevice) renamed = NULL;
+  g_autoptr(json_object) none = NULL;
+  g_autoptr(json_object) found = NULL;
+  g_autoptr(json_object) not_this = NULL;
+
+  g_assert_no_error (error);
+  none = find_by_eui (f->tts, f->device, &error);
+  g_assert_no_error (error);
+  g_assert_null (none);
+
+  renamed = onb_tts_device_new_with_id (f->device, "made-by-blynk-7");
+  g_assert_cmpstr (onb_tts_device_get_app_key (renamed), ==, APP_KEY);
+  onb_test_assert_ok (cloud_test_tts_create_device (f->tts, renamed, &error), error);
+  found = find_by_eui (f->tts, f->device, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (found);
+  g_assert_cmpstr (str_at (found, "ids.device_id"), ==, "made-by-blynk-7");
+  g_assert_cmpstr (str_at (found, "ids.dev_eui"), ==, DEV_EUI);
+
+  not_this = find_by_eui (f->tts, other_join, &error);
+  g_assert_no_error (error);
+  g_assert_null (not_this);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.search"), ==, 3);
+}
+
 /* Each write answers with the device as the server stored it, and that
  * answer verifies like a read-back (the engine then reads nothing back). */
 static void
@@ -718,6 +762,46 @@ test_hostile_answers (void)
     }
 }
 
+/* Search answers of the wrong shape: a worded error, or no match; never a
+ * device without an ID or with other EUIs. */
+static void
+test_hostile_search (void)
+{
+  static const struct { const char *body; gboolean fails; } cases[] = {
+    { "{\"end_devices\":{}}", TRUE },
+    { "{\"end_devices\":\"eui\"}", TRUE },
+    { "[]", TRUE },
+    { "{\"end_devices\":null}", FALSE },
+    { "{\"end_devices\":[1,null,\"x\",{}]}", FALSE },
+    { "{\"end_devices\":[{\"ids\":{\"device_id\":7,\"dev_eui\":\"" DEV_EUI "\",\"join_eui\":\"" JOIN_EUI "\"}}]}", FALSE },
+    { "{\"end_devices\":[{\"ids\":{\"device_id\":\"\",\"dev_eui\":\"" DEV_EUI "\",\"join_eui\":\"" JOIN_EUI "\"}}]}", FALSE },
+    { "{\"end_devices\":[{\"ids\":{\"device_id\":\"x\",\"dev_eui\":\"" DEV_EUI "FF\",\"join_eui\":\"" JOIN_EUI "\"}}]}", FALSE },
+    { "{\"end_devices\":[{\"ids\":{\"device_id\":\"x\",\"dev_eui\":\"" DEV_EUI "\",\"join_eui\":[]}}]}", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *raw = raw_response ("200 OK", cases[i].body);
+      g_autoptr(TestServer) server = test_server_new (raw);
+      g_autoptr(OnbHttpClient) http = onb_http_client_new (NULL);
+      g_autoptr(OnbTtsClient) tts = canned_client (http, server);
+      g_autoptr(OnbTtsDevice) device = onb_tts_device_new (DEV_EUI, JOIN_EUI, APP_KEY, NULL, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(json_object) found = NULL;
+
+      g_test_message ("%s", cases[i].body);
+      found = find_by_eui (tts, device, &error);
+      g_assert_null (found);
+      if (cases[i].fails)
+        {
+          g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE);
+          g_assert_cmpuint (strlen (error->message), >, 20);
+        }
+      else
+        g_assert_no_error (error);
+    }
+}
+
 /* A server's message is quoted, never a megabyte of it, and only valid UTF-8. */
 static void
 test_huge_error_message (void)
@@ -893,12 +977,14 @@ main (int   argc,
   g_test_add_func ("/tts/decoded-errors", test_decoded_errors);
   g_test_add_func ("/tts/hostile-answers", test_hostile_answers);
   g_test_add_func ("/tts/huge-error-message", test_huge_error_message);
+  g_test_add_func ("/tts/hostile-search", test_hostile_search);
   g_test_add_func ("/tts/redirect-refused", test_redirect_refused);
   g_test_add_func ("/tts/hostile-records", test_hostile_records);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/tts/create", test_create_success);
   ADD ("/tts/concurrent-components", test_concurrent_components);
   ADD ("/tts/already-exists", test_already_exists);
+  ADD ("/tts/find-by-eui", test_find_by_eui);
   ADD ("/tts/conflict-look-fails", test_conflict_look_fails);
   ADD ("/tts/answers-verify", test_answers_verify);
   ADD ("/tts/euis-taken-elsewhere", test_euis_taken_elsewhere);

@@ -617,6 +617,25 @@ setup_body (OnbApplication *app,
   g_assert_nonnull (strstr (contents, "application_id=warehouse-sensors-2"));
   g_assert_cmpint (g_stat (station->config_path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_clear_pointer (&contents, g_free);
+
+  /* Who creates the TTS devices: a switch, saved as [tts] created_by. */
+  {
+    GtkWidget *row_created_by = find_widget (GTK_WIDGET (window), G_TYPE_NONE, "tts.created_by");
+    GtkWidget *blynk_creates = row_created_by != NULL ? find_widget (row_created_by, GTK_TYPE_SWITCH, NULL) : NULL;
+
+    g_assert_nonnull (blynk_creates);
+    g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "created_by=onboarder"));
+    g_clear_pointer (&contents, g_free);
+    gtk_switch_set_active (GTK_SWITCH (blynk_creates), TRUE);
+    g_signal_emit_by_name (save, "clicked");
+    g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "created_by=blynk"));
+    g_clear_pointer (&contents, g_free);
+    gtk_switch_set_active (GTK_SWITCH (blynk_creates), FALSE);
+    g_signal_emit_by_name (save, "clicked");
+  }
 
   /* Test Connection checks what is typed, item by item, in words: the
    * simulator has no application warehouse-sensors-2, then all is well. */
