@@ -472,11 +472,11 @@ call_start (GTask *task)
  * 404 one for a call with not_found_ok. */
 void
 onb_blynk_call_async (OnbBlynkClient      *self,
-            OnbBlynkCall                *call,
-            GCancellable        *cancellable,
-            gpointer             source_tag,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+                      OnbBlynkCall        *call,
+                      GCancellable        *cancellable,
+                      gpointer             source_tag,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
@@ -494,8 +494,8 @@ onb_blynk_call_async (OnbBlynkClient      *self,
 
 OnbHttpResponse *
 onb_blynk_call_finish (OnbBlynkClient  *self,
-             GAsyncResult    *result,
-             GError         **error)
+                       GAsyncResult    *result,
+                       GError         **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
@@ -604,15 +604,15 @@ walk_next_page (GTask *task)
  * page, giving each item to @item_func until it says stop or every item
  * is read. @item_data stays owned by the caller and must outlive the walk. */
 void
-onb_blynk_walk_async (OnbBlynkClient      *self,
-            const char * const  *segments,
-            const char * const  *query,
-            const char          *what,
-            OnbBlynkWalkItemFunc         item_func,
-            gpointer             item_data,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+onb_blynk_walk_async (OnbBlynkClient       *self,
+                      const char * const   *segments,
+                      const char * const   *query,
+                      const char           *what,
+                      OnbBlynkWalkItemFunc  item_func,
+                      gpointer              item_data,
+                      GCancellable         *cancellable,
+                      GAsyncReadyCallback   callback,
+                      gpointer              user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Walk *walk = g_new0 (Walk, 1);

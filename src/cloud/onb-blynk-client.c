@@ -421,7 +421,7 @@ onb_blynk_client_search_devices_async (OnbBlynkClient      *self,
   g_task_set_task_data (task, search, search_free);
 
   onb_blynk_walk_async (self, segments, query, _("a device search"), search_item, search->devices,
-              cancellable, search_cb, task);
+                        cancellable, search_cb, task);
 }
 
 GPtrArray *
@@ -568,7 +568,7 @@ onb_blynk_client_find_static_token_async (OnbBlynkClient      *self,
   g_task_set_task_data (task, lookup, token_lookup_free);
 
   onb_blynk_walk_async (self, segments, NULL, _("the static-token list"), token_item, lookup,
-              cancellable, token_lookup_cb, task);
+                        cancellable, token_lookup_cb, task);
 }
 
 OnbBlynkStaticToken *
@@ -685,7 +685,7 @@ onb_blynk_client_claim_static_token_async (OnbBlynkClient      *self,
   g_task_set_task_data (task, g_strdup (token), (GDestroyNotify) onb_blynk_secret_free);
 
   onb_blynk_call_async (self, claim_call_new (token, user_id), cancellable,
-              onb_blynk_client_claim_static_token_async, claim_cb, task);
+                        onb_blynk_client_claim_static_token_async, claim_cb, task);
 }
 
 OnbBlynkDevice *

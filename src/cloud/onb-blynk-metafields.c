@@ -411,7 +411,7 @@ set_metafields_map_cb (GObject      *object,
       json_object_object_add (call->body, "metaFieldId", json_object_new_int64 (*(gint64 *) g_hash_table_lookup (map, name)));
       json_object_object_add (call->body, "newValue", json_object_new_string (value));
       onb_blynk_call_async (self, call, g_task_get_cancellable (task), onb_blynk_client_set_metafields_async,
-                  metafield_written_cb, g_object_ref (task));
+                            metafield_written_cb, g_object_ref (task));
     }
 }
 
