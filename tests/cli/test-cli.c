@@ -80,16 +80,6 @@ run (char               **out,
   return run_err (out, NULL, args);
 }
 
-static json_object *
-sim_state (void)
-{
-  g_autoptr(GError) error = NULL;
-  json_object *state = onb_test_sim_get_state (sim, &error);
-
-  g_assert_no_error (error);
-  return state;
-}
-
 static void
 reset_sim (const char *faults)
 {
@@ -258,7 +248,7 @@ test_replace (void)
   g_assert_cmpstr (prov_json_path (job, "old_dev_eui"), ==, "0018B20000000103");
   g_assert_cmpstr (prov_json_path (job, "dev_eui"), ==, "0018B20000000108");
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   /* One Blynk device, the old one, now pointing at the new hardware; the
    * old TTS device is gone (--delete-old). */
   g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
@@ -398,7 +388,7 @@ test_two_processes_one_journal (void)
   for (guint i = 0; i < 2; i++)
     g_object_unref (processes[i]);
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   jobs = journal_jobs (station);
   assert_each_once (state, jobs, 12);
   g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.create"), ==, 12);
@@ -438,7 +428,7 @@ test_two_stations (void)
   for (guint i = 0; i < 2; i++)
     g_object_unref (processes[i]);
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   jobs_a = journal_jobs (a);
   jobs_b = journal_jobs (b);
   assert_each_once (state, jobs_a, 6);
@@ -559,7 +549,7 @@ crash_trials (guint               first,
             }
         }
 
-      state = sim_state ();
+      state = onb_test_sim_expect_state (sim);
       jobs = journal_jobs (station);
       assert_each_once (state, jobs, n);
       /* Where Blynk makes the TTS devices, Onboarder wrote none. */

@@ -318,6 +318,16 @@ onb_test_sim_get_state (OnbTestSim  *sim,
 }
 
 json_object *
+onb_test_sim_expect_state (OnbTestSim *sim)
+{
+  g_autoptr(GError) error = NULL;
+  json_object *state = onb_test_sim_get_state (sim, &error);
+
+  g_assert_no_error (error);
+  return state;
+}
+
+json_object *
 onb_test_sim_get_request_log (OnbTestSim  *sim,
                               GError     **error)
 {

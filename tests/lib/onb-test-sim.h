@@ -71,6 +71,8 @@ gboolean     onb_test_sim_reset                (OnbTestSim   *sim,
 /* GET /_admin/state, parsed; free with json_object_put(). */
 json_object *onb_test_sim_get_state            (OnbTestSim   *sim,
                                                 GError      **error);
+/* The same, for a test that cannot go on without it: aborts on an error. */
+json_object *onb_test_sim_expect_state         (OnbTestSim   *sim);
 /* The request log: an array of {seq, listener, method, path, endpoint,
  * start_ms, end_ms, status, fault, delay_ms}; free with json_object_put(). */
 json_object *onb_test_sim_get_request_log      (OnbTestSim   *sim,

@@ -87,16 +87,6 @@ integration (const char *template_id,
   g_assert_cmpuint (status, ==, 200);
 }
 
-static json_object *
-sim_state (void)
-{
-  g_autoptr(GError) error = NULL;
-  json_object *state = onb_test_sim_get_state (sim, &error);
-
-  g_assert_no_error (error);
-  return state;
-}
-
 /* Requests of Onboarder (not of the integration, which the simulator
  * does not log) that write to The Things Stack. */
 static guint
@@ -190,7 +180,7 @@ test_renamed_key_field (Fixture       *f,
   job = submit (f->engine, "0018B20000000101");
   g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
   assert_done (job);
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   device = prov_sim_blynk_device (state, "Soil sensor 01");
   g_assert_nonnull (device);
   g_assert_cmpstr (prov_sim_blynk_metafield (device, "AppKey"), ==, "FE129A793DB74CCBB6F273BC8B81D905");
@@ -229,7 +219,7 @@ test_onboarder_integration_on (Fixture       *f,
     }
   g_assert_true (prov_wait_jobs (f->engine, (OnbJob **) jobs->pdata, jobs->len, 120));
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   for (guint i = 0; i < jobs->len; i++)
     {
       OnbJob *job = jobs->pdata[i];
@@ -328,7 +318,7 @@ test_onboarder_free_plan_import (Fixture       *f,
       g_assert_cmpint (json_object_get_int64 (json_object_object_get (parsed, "blynk_device_id")), ==,
                        onb_job_get_blynk_device_id (job));
     }
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   g_assert_cmpuint (prov_sim_blynk_total (state), ==, 6);
 }
 
@@ -359,7 +349,7 @@ test_blynk_creates (Fixture       *f,
     }
   g_assert_true (prov_wait_jobs (f->engine, (OnbJob **) jobs->pdata, jobs->len, 120));
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   g_assert_cmpuint (tts_writes (), ==, 0);
   for (guint i = 0; i < jobs->len; i++)
     {
@@ -405,7 +395,7 @@ test_blynk_creates_no_write_back (Fixture       *f,
   g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
   assert_done (job);
   g_assert_cmpstr (onb_job_get_tts_device_id (job), ==, "b-0018b20000000102");
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   device = prov_sim_blynk_device (state, "Soil sensor 02");
   g_assert_cmpstr (prov_sim_blynk_metafield (device, "TheThingsNetwork Device"), ==, "b-0018b20000000102");
   g_assert_cmpuint (tts_writes (), ==, 0);
@@ -456,7 +446,7 @@ test_blynk_off (Fixture       *f,
   g_assert_nonnull (strstr (onb_job_get_message (job), "Automated Device Onboarding"));
   g_assert_nonnull (strstr (onb_job_get_message (job), ONB_TEST_SIM_BLYNK_TEMPLATE_ID));
   g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_BY_BLYNK), ==, ONB_STEP_STATE_RETRYING);
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   g_assert_cmpuint (prov_sim_tts_total (state, "is"), ==, 0);
   g_assert_cmpuint (tts_writes (), ==, 0);
   g_assert_cmpuint (prov_sim_blynk_count (state, "Soil sensor 04"), ==, 1);
@@ -491,7 +481,7 @@ test_blynk_other_key (Fixture       *f,
   g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_FAILED);
   g_assert_cmpstr (onb_job_get_reason (job), ==, "tts-device-differs");
   g_assert_nonnull (strstr (onb_job_get_message (job), "eui-0018b20000000105"));
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000105"));
 }
 
@@ -572,7 +562,7 @@ replace (Fixture            *f,
   g_assert_cmpfloat (metafields_end, >, 0);
   if (!integration_on)
     g_assert_cmpfloat (metafields_end, <=, tts_start);
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
   g_assert_cmpuint (n_tts_records_of (state, "is", "0018B20000000108"), ==, 1);
   g_assert_cmpuint (n_tts_records_of (state, "js", "0018B20000000108"), ==, 1);

@@ -66,16 +66,6 @@ wait_done (OnbEngine *engine,
              onb_job_get_message (job), onb_job_get_reason (job));
 }
 
-static json_object *
-sim_state (void)
-{
-  g_autoptr(GError) error = NULL;
-  json_object *state = onb_test_sim_get_state (sim, &error);
-
-  g_assert_no_error (error);
-  return state;
-}
-
 static void
 assert_created_once (json_object *state,
                      const char  *dev_eui,
@@ -113,7 +103,7 @@ test_happy_path (Fixture       *f,
   g_assert_cmpuint (onb_engine_get_n_done (f->engine), ==, 1);
   g_assert_cmpuint (onb_engine_get_n_unfinished (f->engine), ==, 0);
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   record = prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000101");
   g_assert_nonnull (record);
   g_assert_cmpstr (prov_json_path (record, "ids.dev_eui"), ==, "0018B20000000101");
@@ -193,7 +183,7 @@ test_verify_from_answers (Fixture       *f,
     g_assert_cmpint (onb_test_sim_get_count (sim, reads[i]), ==, 0);
   g_assert_cmpint (onb_job_get_blynk_device_id (other_job), ==, onb_job_get_blynk_device_id (job));
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   assert_created_once (state, "0018B20000000101", "Soil sensor 01");
   g_assert_true (prov_wait_jobs (other_engine, NULL, 0, 60));
 }
@@ -224,7 +214,7 @@ test_same_box_twice (Fixture       *f,
   g_assert_true (onb_job_get_already_done (after_restart));
   g_assert_cmpint (onb_job_get_id (after_restart), ==, onb_job_get_id (first));
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   assert_created_once (state, "0018B20000000102", "Soil sensor 02");
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 1);
   g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.create"), ==, 1);
@@ -243,7 +233,7 @@ test_token_and_tr005 (Fixture       *f,
   wait_done (f->engine, by_token);
   g_assert_cmpstr (onb_job_get_code_kind (by_token), ==, "blynk-static-token");
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   /* The claimed device was renamed after the list, so it is found again. */
   assert_created_once (state, "0018B20000000109", "Soil sensor 09");
   g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
@@ -286,7 +276,7 @@ test_token_refresh_over_shift (Fixture       *f,
 static gboolean
 token_claimed (gconstpointer token)
 {
-  g_autoptr(json_object) state = sim_state ();
+  g_autoptr(json_object) state = onb_test_sim_expect_state (sim);
   json_object *entry = NULL;
 
   if (!json_object_object_get_ex (state, "blynk", &entry) ||
@@ -336,7 +326,7 @@ test_token_claim_lost (Fixture       *f,
   g_assert_cmpuint (onb_engine_get_n_done (f->engine), ==, 1);
   g_assert_cmpuint (onb_engine_get_n_failed (f->engine), ==, 0);
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   assert_token_device_once (state);
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.claim"), ==, 1);
 }
@@ -366,7 +356,7 @@ test_token_two_stations (Fixture       *f,
   g_assert_true (onb_job_get_step_owned (job, ONB_JOB_STEP_BLYNK_DEVICE) !=
                  onb_job_get_step_owned (other_job, ONB_JOB_STEP_BLYNK_DEVICE));
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   assert_token_device_once (state);
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.claim"), ==, 2);
   g_assert_true (prov_wait_jobs (other_engine, NULL, 0, 60));
@@ -421,7 +411,7 @@ test_token_other_owner (Fixture       *f,
   g_assert_nonnull (strstr (onb_job_get_message (job), G_STRINGIFY (OTHER_USER_ID)));
   g_assert_null (strstr (onb_job_get_message (job), TOKEN_09));
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
   g_assert_cmpuint (prov_sim_tts_total (state, "is"), ==, 0);
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 0);
@@ -497,7 +487,7 @@ test_namesakes_of_others (Fixture       *f,
   g_assert_cmpint (onb_job_get_blynk_device_id (job), !=, strangers[1]);
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.search"), >=, 2);
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   g_assert_cmpuint (prov_sim_blynk_count (state, "Soil sensor 01"), ==, 3);
   ours = sim_blynk_device_by_id (state, onb_job_get_blynk_device_id (job));
   g_assert_cmpstr (prov_sim_blynk_metafield (ours, "Application Key"), ==, "FE129A793DB74CCBB6F273BC8B81D905");
@@ -581,7 +571,7 @@ test_euis_taken_rolls_back_blynk (Fixture       *f,
   g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_DEVICE), ==, ONB_STEP_STATE_ROLLED_BACK);
   g_assert_cmpuint (onb_engine_get_n_failed (f->engine), ==, 1);
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 1);
   g_assert_cmpuint (prov_sim_blynk_count (state, "Soil sensor 04"), ==, 0);
   /* The other application's device is untouched. */
@@ -604,7 +594,7 @@ test_blynk_failure_rolls_back_tts (Fixture       *f,
   g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_METAFIELDS), ==, ONB_STEP_STATE_FAILED);
   g_assert_nonnull (onb_job_get_message (job));
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.create"), ==, 1);
   for (guint i = 0; i < G_N_ELEMENTS (components); i++)
     g_assert_cmpuint (prov_sim_tts_total (state, components[i]), ==, 0);
@@ -651,7 +641,7 @@ test_network_down_then_back (Fixture       *f,
 
   g_assert_true (onb_test_sim_set_network_down (sim, FALSE, &error));
   g_assert_true (prov_wait_jobs (f->engine, jobs, G_N_ELEMENTS (codes), 60));
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
     {
       g_assert_cmpint (onb_job_get_state (jobs[i]), ==, ONB_JOB_STATE_DONE);
@@ -683,7 +673,7 @@ test_transient_faults (Fixture       *f,
     }
   g_assert_true (prov_wait_jobs (f->engine, jobs, G_N_ELEMENTS (jobs), 120));
   g_assert_true (onb_test_sim_set_faults (sim, "{}", &error));
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
     {
       g_autofree char *name = g_strdup_printf ("Soil sensor %02u", i + 1);
@@ -723,7 +713,7 @@ test_replace (Fixture       *f,
   g_assert_cmpint (onb_job_get_blynk_device_id (job), ==, onb_job_get_blynk_device_id (old_job));
   g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_DELETE_OLD), ==, ONB_STEP_STATE_DONE);
 
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   /* The old Blynk device (its history) now points at the new hardware. */
   g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
   device = prov_sim_blynk_device (state, "Soil sensor 03");
@@ -825,7 +815,7 @@ test_lorawan_1_1 (Fixture       *f,
 
   job = submit (f->engine, "0018B20000000101");
   wait_done (f->engine, job);
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   record = prov_sim_tts_record (state, "js", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000101");
   g_assert_nonnull (record);
   g_assert_cmpstr (prov_json_path (record, "root_keys.app_key.key"), ==, "FE129A793DB74CCBB6F273BC8B81D905");
@@ -869,7 +859,7 @@ static void
 assert_one_runner (const char *const *dev_euis,
                    guint              n)
 {
-  g_autoptr(json_object) state = sim_state ();
+  g_autoptr(json_object) state = onb_test_sim_expect_state (sim);
   g_autoptr(GHashTable) writes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   json_object *log = json_object_object_get (state, "log");
   guint is_creates = 0;
@@ -1061,7 +1051,7 @@ test_rollback_incomplete (Fixture       *f,
   g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_BLYNK_METAFIELDS), ==, ONB_STEP_STATE_FAILED);
   /* What is left is recorded as still there. */
   g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_IS), ==, ONB_STEP_STATE_DONE);
-  state = sim_state ();
+  state = onb_test_sim_expect_state (sim);
   g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000105"));
 
   /* A retry undoes it (the Blynk step still fails, for the same reason). */
@@ -1071,7 +1061,7 @@ test_rollback_incomplete (Fixture       *f,
   g_assert_cmpint (onb_job_get_state (retried), ==, ONB_JOB_STATE_FAILED);
   g_assert_cmpstr (onb_job_get_reason (retried), !=, "rollback-incomplete");
   g_assert_false (onb_job_get_rollback_incomplete (retried));
-  after = sim_state ();
+  after = onb_test_sim_expect_state (sim);
   g_assert_null (prov_sim_tts_record (after, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000105"));
   g_assert_cmpuint (prov_sim_tts_total (after, "is"), ==, 0);
   g_assert_cmpuint (prov_sim_blynk_total (after), ==, 0);
