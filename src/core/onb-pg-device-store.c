@@ -51,6 +51,11 @@ static const char *const migrations[] = {
   ");"
   "CREATE INDEX onb_devices_by_name ON onb_devices (device_name);"
   "CREATE INDEX onb_devices_by_batch ON onb_devices (batch_id, file_order);",
+  "CREATE TABLE onb_model_templates ("
+  "  profile_id text PRIMARY KEY,"
+  "  answer text NOT NULL,"
+  "  fetched_at bigint NOT NULL"
+  ");",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == ONB_PG_DEVICE_STORE_SCHEMA_VERSION);
@@ -264,8 +269,9 @@ value_or_null (PGresult *result,
 }
 
 /* The shared connection is lost when the server restarts or the network
- * drops: a read tries once more on a new one. Reads only, so trying again
- * cannot do anything twice. */
+ * drops: a statement tries once more on a new one. Reads, and writes of
+ * one statement whose second run writes the same, so trying again cannot
+ * do anything twice. */
 static PGresult *
 exec_shared (OnbPgDeviceStore   *self,
              const char         *sql,
@@ -530,6 +536,50 @@ scan_batches (OnbDeviceStore   *store,
   return TRUE;
 }
 
+/* Model templates */
+
+static char *
+get_model_template (OnbDeviceStore  *store,
+                    const char      *profile_id,
+                    gint64          *fetched_at,
+                    GError         **error)
+{
+  const char *params[] = { profile_id };
+  PGresult *result = exec_shared ((OnbPgDeviceStore *) store,
+                                  "SELECT answer, fetched_at FROM onb_model_templates WHERE profile_id = $1",
+                                  1, params, error);
+  char *answer = NULL;
+
+  if (result != NULL && PQntuples (result) > 0)
+    {
+      answer = g_strdup (PQgetvalue (result, 0, 0));
+      if (fetched_at != NULL)
+        *fetched_at = g_ascii_strtoll (PQgetvalue (result, 0, 1), NULL, 10);
+    }
+  PQclear (result);
+  return answer;
+}
+
+/* One statement: trying it again after a lost connection writes the
+ * same row. */
+static gboolean
+put_model_template (OnbDeviceStore  *store,
+                    const char      *profile_id,
+                    const char      *answer,
+                    gint64           fetched_at,
+                    GError         **error)
+{
+  g_autofree char *fetched_text = g_strdup_printf ("%" G_GINT64_FORMAT, fetched_at);
+  const char *params[] = { profile_id, answer, fetched_text };
+  PGresult *result = exec_shared ((OnbPgDeviceStore *) store,
+                                  "INSERT INTO onb_model_templates (profile_id, answer, fetched_at) VALUES ($1, $2, $3) "
+                                  "ON CONFLICT (profile_id) DO UPDATE SET answer = $2, fetched_at = $3",
+                                  3, params, error);
+
+  PQclear (result);
+  return result != NULL;
+}
+
 static void
 device_store_iface_init (OnbDeviceStoreInterface *iface)
 {
@@ -538,4 +588,6 @@ device_store_iface_init (OnbDeviceStoreInterface *iface)
   iface->import = import_rows;
   iface->newest_batch = newest_batch;
   iface->scan_batches = scan_batches;
+  iface->get_model_template = get_model_template;
+  iface->put_model_template = put_model_template;
 }

@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 /* The newest schema this build knows. */
-#define ONB_PG_DEVICE_STORE_SCHEMA_VERSION 1
+#define ONB_PG_DEVICE_STORE_SCHEMA_VERSION 2
 /* The pg_advisory_xact_lock key an import holds for its transaction. */
 #define ONB_PG_DEVICE_STORE_IMPORT_LOCK    1330528770
 

@@ -553,3 +553,37 @@ onb_registry_get_batch (OnbRegistry  *self,
     *devices_out = g_steal_pointer (&devices);
   return g_steal_pointer (&batch);
 }
+
+/* Model templates */
+
+char *
+onb_registry_get_model_template (OnbRegistry  *self,
+                                 const char   *profile_id,
+                                 gint64       *fetched_at,
+                                 GError      **error)
+{
+  g_autofree char *upper = NULL;
+
+  g_return_val_if_fail (ONB_IS_REGISTRY (self), NULL);
+  g_return_val_if_fail (onb_hex_is_valid (profile_id, 8), NULL);
+
+  upper = g_ascii_strup (profile_id, -1);
+  return onb_device_store_get_model_template (self->store, upper, fetched_at, error);
+}
+
+gboolean
+onb_registry_put_model_template (OnbRegistry  *self,
+                                 const char   *profile_id,
+                                 const char   *answer,
+                                 gint64        fetched_at,
+                                 GError      **error)
+{
+  g_autofree char *upper = NULL;
+
+  g_return_val_if_fail (ONB_IS_REGISTRY (self), FALSE);
+  g_return_val_if_fail (onb_hex_is_valid (profile_id, 8), FALSE);
+  g_return_val_if_fail (answer != NULL, FALSE);
+
+  upper = g_ascii_strup (profile_id, -1);
+  return onb_device_store_put_model_template (self->store, upper, answer, fetched_at, error);
+}

@@ -176,4 +176,21 @@ OnbBatch          *onb_registry_get_batch       (OnbRegistry            *self,
                                                  GPtrArray             **devices,
                                                  GError                **error);
 
+/* The Device Repository's answer for a model, kept so that it is asked
+ * once per Profile ID (8 hex digits, any case; anything else is a
+ * programming error): its JSON text, and in @fetched_at (may be NULL)
+ * when it was fetched, in seconds since 1970. NULL without an error when
+ * none is kept. Shared by all stations when the list is. (transfer full) */
+char              *onb_registry_get_model_template (OnbRegistry         *self,
+                                                    const char          *profile_id,
+                                                    gint64              *fetched_at,
+                                                    GError             **error);
+/* Keeps @answer (the repository's JSON text, as fetched) for @profile_id,
+ * replacing what was kept. */
+gboolean           onb_registry_put_model_template (OnbRegistry         *self,
+                                                    const char          *profile_id,
+                                                    const char          *answer,
+                                                    gint64               fetched_at,
+                                                    GError             **error);
+
 G_END_DECLS

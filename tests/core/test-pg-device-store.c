@@ -9,6 +9,7 @@
 #include "onb-pg-device-store.h"
 #include "onb-registry-private.h"
 #include "onb-test-pg.h"
+#include "test-store-common.h"
 
 static const char first[] =
   "Device EUI,Join EUI,Application Key,Static Token,Device Name,Serial Number\n"
@@ -334,6 +335,28 @@ test_server_restart (void)
   g_assert_cmpuint (onb_registry_get_n_entries (registry), ==, 2);
 }
 
+/* The Device Repository's answers are shared: one station keeps one,
+ * another reads it. A database of version 1 gets their table by the
+ * owner's migration. */
+static void
+test_model_templates (void)
+{
+  g_autoptr(OnbTestPg) pg = onb_test_pg_start ();
+  g_autoptr(OnbRegistry) station_a = NULL;
+  g_autoptr(OnbRegistry) station_b = NULL;
+  PGconn *conn;
+
+  if (pg == NULL)
+    return;
+  station_a = open_registry (pg);
+  conn = PQconnectdb (onb_test_pg_get_uri (pg));
+  run_sql (conn, "DROP TABLE onb_model_templates; UPDATE onb_schema SET version = 1");
+  PQfinish (conn);
+
+  station_b = open_registry (pg);
+  onb_test_store_check_model_templates (station_a, station_b);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -346,5 +369,6 @@ main (int    argc,
   g_test_add_func ("/pg-device-store/migrate-at-once", test_migrate_at_once);
   g_test_add_func ("/pg-device-store/station-role", test_station_role);
   g_test_add_func ("/pg-device-store/error-keeps-secrets", test_error_keeps_secrets);
+  g_test_add_func ("/pg-device-store/model-templates", test_model_templates);
   return g_test_run ();
 }
