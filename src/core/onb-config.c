@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +43,8 @@ typedef enum
   VALUE_PROFILE_IDS,
   VALUE_PIN,
   VALUE_CHOICE,   /* one of the spec's choices */
+  VALUE_STORE_URL, /* a libpq connection URI */
+  VALUE_STATION,  /* letters, digits, ., - and _, as host names */
 } ValueKind;
 
 typedef struct
@@ -91,6 +94,10 @@ static const KeySpec keys[] = {
   { "cloud", "allow_insecure_http", VALUE_BOOLEAN,    FALSE, FALSE },
   { "cloud", "connect_timeout_ms",  VALUE_NUMBER,     FALSE, FALSE, 600000, 100 },
   { "cloud", "timeout_ms",          VALUE_NUMBER,     FALSE, FALSE, 3600000, 100 },
+  /* The URI may hold the database password. */
+  { "store", "url",                VALUE_STORE_URL,   TRUE,  FALSE, 4096 },
+  { "store", "station",            VALUE_STATION,     FALSE, FALSE, 63 },
+  { "store", "lease_s",            VALUE_NUMBER,      FALSE, FALSE, 3600, 5 },
 };
 
 static const KeySpec *
@@ -630,6 +637,26 @@ is_name (const char *value)
   return TRUE;
 }
 
+/* What libpq reads as a connection URI; its own message may quote the
+ * password, so it is not shown. */
+static gboolean
+is_store_url (const char *value)
+{
+  PQconninfoOption *options;
+
+  if (!g_str_has_prefix (value, "postgresql://") && !g_str_has_prefix (value, "postgres://"))
+    return FALSE;
+  options = PQconninfoParse (value, NULL);
+  PQconninfoFree (options);
+  return options != NULL;
+}
+
+static gboolean
+is_station (const char *value)
+{
+  return strspn (value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == strlen (value);
+}
+
 static gboolean
 is_template_id (const char *value)
 {
@@ -776,6 +803,21 @@ onb_config_validate_value (const char  *group,
                      _("%s must be %s."), shown, listed);
         return FALSE;
       }
+
+    case VALUE_STORE_URL:
+      if (is_store_url (value))
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s must be a PostgreSQL connection address such as "
+                     "postgresql://station@db.example.com/onboarder?sslmode=verify-full."), shown);
+      return FALSE;
+
+    case VALUE_STATION:
+      if (is_station (value))
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s may hold only letters, digits, dots, dashes and _, as in dock-2."), shown);
+      return FALSE;
 
     case VALUE_TEXT:
     default:
