@@ -217,10 +217,9 @@ onb_cli_open_batches (OnbConfig        *config,
   g_autoptr(OnbJournal) journal = NULL;
   g_autofree const char **dev_euis = NULL;
   g_autofree char *data_dir = onb_config_get_data_dir (config);
-  g_autofree char *registry_path = onb_registry_default_path (data_dir);
   g_autofree char *journal_path = onb_journal_default_path (data_dir);
 
-  if (!(*registry = onb_registry_open_read_only (registry_path, error)))
+  if (!(*registry = onb_registry_open_for_config (config, TRUE, error)))
     return FALSE;
   if (batch != NULL)
     {

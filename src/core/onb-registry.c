@@ -17,7 +17,9 @@
 #include "onb-csv.h"
 #include "onb-error.h"
 #include "onb-registry-private.h"
+#include "onb-pg-device-store.h"
 #include "onb-sqlite-device-store.h"
+#include "onb-store.h"
 
 ONB_DEFINE_ERROR_DOMAIN (onb_registry_error, onb_registry_error_get_type)
 
@@ -238,6 +240,22 @@ onb_registry_open_read_only (const char  *path,
                              GError     **error)
 {
   return onb_registry_new_for_store (onb_sqlite_device_store_open_read_only (path, error));
+}
+
+OnbRegistry *
+onb_registry_open_for_config (OnbConfig  *config,
+                              gboolean    read_only,
+                              GError    **error)
+{
+  g_autofree char *url = onb_store_get_url (config);
+  g_autofree char *data_dir = NULL;
+  g_autofree char *path = NULL;
+
+  if (url != NULL)
+    return onb_registry_new_for_store (onb_pg_device_store_open (url, error));
+  data_dir = onb_config_get_data_dir (config);
+  path = onb_registry_default_path (data_dir);
+  return read_only ? onb_registry_open_read_only (path, error) : onb_registry_open (path, error);
 }
 
 guint

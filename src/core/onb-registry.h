@@ -13,6 +13,7 @@
 
 #include "onb-batch.h"
 #include "onb-code.h"
+#include "onb-config.h"
 #include "onb-file.h"
 
 G_BEGIN_DECLS
@@ -120,6 +121,13 @@ OnbRegistry       *onb_registry_open            (const char             *path,
 /* For reading only (batches, missing): works on a read-only data folder
  * and a full disk; writes nothing, so imports fail. */
 OnbRegistry       *onb_registry_open_read_only  (const char             *path,
+                                                 GError                **error);
+/* The device list @config names: the shared one of [store] url, else
+ * registry.sqlite in the data folder, opened with onb_registry_open() or,
+ * when @read_only, onb_registry_open_read_only(). A shared list is the
+ * same either way. */
+OnbRegistry       *onb_registry_open_for_config (OnbConfig              *config,
+                                                 gboolean                read_only,
                                                  GError                **error);
 /* "<data_dir>/registry.sqlite" (transfer full) */
 char              *onb_registry_default_path    (const char             *data_dir);
