@@ -199,6 +199,26 @@ answer_of (GTask        *task,
   return answer;
 }
 
+/* A task that returned a yes/no as an int: FALSE on an error, else TRUE
+ * with the answer in @out (may be NULL). */
+static gboolean
+propagate_flag (GAsyncResult  *result,
+                gboolean      *out,
+                GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gssize value = g_task_propagate_int (G_TASK (result), &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (out != NULL)
+    *out = value != 0;
+  return TRUE;
+}
+
 static char *
 device_url (OnbTtsClaim *self,
             const char  *device_id)
@@ -272,20 +292,9 @@ onb_tts_claim_get_info_finish (OnbTtsClaim   *self,
                                gboolean      *supports_claiming,
                                GError       **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  gssize supports;
-
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  supports = g_task_propagate_int (G_TASK (result), &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  if (supports_claiming != NULL)
-    *supports_claiming = supports != 0;
-  return TRUE;
+  return propagate_flag (result, supports_claiming, error);
 }
 
 /* ---- claim -------------------------------------------------------------- */
@@ -476,20 +485,9 @@ onb_tts_claim_get_status_finish (OnbTtsClaim   *self,
                                  gboolean      *claimed,
                                  GError       **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  gssize value;
-
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  value = g_task_propagate_int (G_TASK (result), &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  if (claimed != NULL)
-    *claimed = value != 0;
-  return TRUE;
+  return propagate_flag (result, claimed, error);
 }
 
 static void
