@@ -22,23 +22,6 @@ onb_model_check_free (OnbModelCheck *check)
   g_free (check);
 }
 
-typedef struct
-{
-  OnbTtsRepository *repository;
-  GPtrArray *checks;     /* (element-type OnbModelCheck) */
-  guint next;
-} Run;
-
-static void
-run_free (gpointer data)
-{
-  Run *run = data;
-
-  g_clear_object (&run->repository);
-  g_ptr_array_unref (run->checks);
-  g_free (run);
-}
-
 static void
 resolve (OnbModelCheck *check)
 {
@@ -53,26 +36,104 @@ resolve (OnbModelCheck *check)
   check->settings = onb_model_resolve (check->model, check->answer, &check->error);
 }
 
-static void check_next (GTask *task);
-
 static void
 template_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  GTask *task = user_data;
-  Run *run = g_task_get_task_data (task);
-  OnbModelCheck *check = g_ptr_array_index (run->checks, run->next);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(OnbModelCheck) check = g_task_get_task_data (task);
 
+  g_task_set_task_data (task, NULL, NULL);
   check->answer = onb_tts_repository_get_template_finish (ONB_TTS_REPOSITORY (object), result, &check->answer_error);
   if (g_error_matches (check->answer_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_task_return_error (task, g_steal_pointer (&check->answer_error));
-      g_object_unref (task);
       return;
     }
   resolve (check);
-  run->next++;
+  g_task_return_pointer (task, g_steal_pointer (&check), (GDestroyNotify) onb_model_check_free);
+}
+
+void
+onb_model_check_one_async (OnbModel            *model,
+                           OnbTtsRepository    *repository,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(OnbModelCheck) check = g_new0 (OnbModelCheck, 1);
+
+  g_return_if_fail (ONB_IS_MODEL (model));
+  g_return_if_fail (repository == NULL || ONB_IS_TTS_REPOSITORY (repository));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, onb_model_check_one_async);
+  check->model = g_object_ref (model);
+  check->asked = onb_model_needs_repository (model);
+
+  if (check->asked && repository != NULL)
+    {
+      g_task_set_task_data (task, g_steal_pointer (&check), NULL);
+      onb_tts_repository_get_template_async (repository, onb_model_get_profile_id (model), cancellable,
+                                             template_cb, g_steal_pointer (&task));
+      return;
+    }
+  if (check->asked)
+    check->answer_error = g_error_new_literal (ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_CONFIGURED,
+                                               _("The Device Repository was not asked: The Things Stack is not "
+                                                 "set up on this station."));
+  resolve (check);
+  g_task_return_pointer (task, g_steal_pointer (&check), (GDestroyNotify) onb_model_check_free);
+}
+
+OnbModelCheck *
+onb_model_check_one_finish (GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  OnbTtsRepository *repository;
+  GPtrArray *models;     /* (element-type OnbModel) */
+  GPtrArray *checks;     /* (element-type OnbModelCheck) */
+} Run;
+
+static void
+run_free (gpointer data)
+{
+  Run *run = data;
+
+  g_clear_object (&run->repository);
+  g_ptr_array_unref (run->models);
+  g_ptr_array_unref (run->checks);
+  g_free (run);
+}
+
+static void check_next (GTask *task);
+
+static void
+check_one_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  Run *run = g_task_get_task_data (task);
+  GError *error = NULL;
+  OnbModelCheck *check = onb_model_check_one_finish (result, &error);
+
+  if (check == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_ptr_array_add (run->checks, check);
   check_next (task);
 }
 
@@ -82,24 +143,12 @@ check_next (GTask *task)
 {
   Run *run = g_task_get_task_data (task);
 
-  for (; run->next < run->checks->len; run->next++)
+  if (run->checks->len < run->models->len)
     {
-      OnbModelCheck *check = g_ptr_array_index (run->checks, run->next);
-
-      check->asked = onb_model_needs_repository (check->model);
-      if (check->asked && run->repository != NULL)
-        {
-          onb_tts_repository_get_template_async (run->repository, onb_model_get_profile_id (check->model),
-                                                 g_task_get_cancellable (task), template_cb, task);
-          return;
-        }
-      if (check->asked)
-        check->answer_error = g_error_new_literal (ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_CONFIGURED,
-                                                   _("The Device Repository was not asked: The Things Stack is not "
-                                                     "set up on this station."));
-      resolve (check);
+      onb_model_check_one_async (g_ptr_array_index (run->models, run->checks->len), run->repository,
+                                 g_task_get_cancellable (task), check_one_cb, task);
+      return;
     }
-
   g_task_return_pointer (task, g_ptr_array_ref (run->checks), (GDestroyNotify) g_ptr_array_unref);
   g_object_unref (task);
 }
@@ -113,7 +162,6 @@ onb_model_check_async (OnbModelTable       *table,
 {
   GTask *task;
   Run *run;
-  GPtrArray *models;
 
   g_return_if_fail (ONB_IS_MODEL_TABLE (table));
   g_return_if_fail (repository == NULL || ONB_IS_TTS_REPOSITORY (repository));
@@ -122,18 +170,13 @@ onb_model_check_async (OnbModelTable       *table,
   g_task_set_source_tag (task, onb_model_check_async);
   run = g_new0 (Run, 1);
   run->repository = repository != NULL ? g_object_ref (repository) : NULL;
+  run->models = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < onb_model_table_get_models (table)->len; i++)
+    g_ptr_array_add (run->models, g_object_ref (g_ptr_array_index (onb_model_table_get_models (table), i)));
+  if (run->models->len == 0)
+    g_ptr_array_add (run->models, g_object_ref (onb_model_table_lookup (table, NULL, NULL)));
   run->checks = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_model_check_free);
   g_task_set_task_data (task, run, run_free);
-
-  models = onb_model_table_get_models (table);
-  for (guint i = 0; i < MAX (models->len, 1); i++)
-    {
-      OnbModelCheck *check = g_new0 (OnbModelCheck, 1);
-
-      check->model = g_object_ref (models->len > 0 ? g_ptr_array_index (models, i)
-                                                   : onb_model_table_lookup (table, NULL, NULL));
-      g_ptr_array_add (run->checks, check);
-    }
 
   check_next (task);
 }

@@ -27,6 +27,18 @@ typedef struct
 void           onb_model_check_free   (OnbModelCheck        *check);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbModelCheck, onb_model_check_free)
 
+/* One model, as the job engine needs it for a box: its settings, or why
+ * its boxes are refused (a transient @error of ONB_CLOUD_ERROR: ask
+ * again later). The call itself fails only when cancelled.
+ * (transfer full) */
+void           onb_model_check_one_async  (OnbModel             *model,
+                                           OnbTtsRepository     *repository,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer              user_data);
+OnbModelCheck *onb_model_check_one_finish (GAsyncResult         *result,
+                                           GError              **error);
+
 /* The models of @table in order (the implied model when the table has
  * none). @repository: (nullable): NULL when it cannot be asked (each
  * model that needs it then says so). */

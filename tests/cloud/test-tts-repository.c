@@ -6,6 +6,7 @@
 
 #include "cloud-test.h"
 #include "onb-error.h"
+#include "onb-model-check.h"
 #include "onb-tts-answer-decode-private.h"
 #include "onb-tts-repository.h"
 
@@ -160,6 +161,55 @@ test_failures (Fixture       *f,
   g_assert_cmpstr (template->band_id, ==, "EU_863_870");
 }
 
+static OnbModelCheck *
+check_one (OnbModel         *model,
+           OnbTtsRepository *repository)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  OnbModelCheck *check;
+
+  onb_model_check_one_async (model, repository, NULL, cloud_test_store_result, &result);
+  check = onb_model_check_one_finish (cloud_test_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_true ((check->settings == NULL) != (check->error == NULL));
+  return check;
+}
+
+/* What the engine asks per box: settings, a refusal, or "ask again". */
+static void
+test_model_check (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, "model 000AF8BF", "name", "Door sensor",
+                                                   "model 000A0001", "name", "Mystery", NULL);
+  g_autoptr(OnbModelTable) table = onb_model_table_new (config);
+  OnbModel *door = onb_model_table_lookup (table, ONB_TEST_SIM_PROFILE_ID_CLASS_C, &error);
+  OnbModel *mystery = onb_model_table_lookup (table, ONB_TEST_SIM_PROFILE_ID_UNKNOWN, &error);
+  g_autoptr(OnbModelCheck) transient = NULL;
+  g_autoptr(OnbModelCheck) ok = NULL;
+  g_autoptr(OnbModelCheck) unknown = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (onb_test_sim_set_faults (sim, "{\"seed\":1,\"script\":{\"tts.dr.template\":[\"503\",\"ok\"]}}",
+                                          &error));
+  g_assert_no_error (error);
+  transient = check_one (door, f->repository);
+  g_assert_true (transient->asked);
+  g_assert_true (onb_cloud_error_is_transient (transient->error));
+
+  ok = check_one (door, f->repository);
+  g_assert_nonnull (ok->answer);
+  g_assert_cmpstr (ok->settings->frequency_plan, ==, ONB_TEST_SIM_TTS_FREQUENCY_PLAN);
+  g_assert_cmpstr (ok->settings->lorawan_version, ==, "MAC_V1_0_4");
+  g_assert_true (ok->settings->class_c);
+
+  unknown = check_one (mystery, f->repository);
+  g_assert_error (unknown->answer_error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND);
+  g_assert_error (unknown->error, ONB_MODEL_ERROR, ONB_MODEL_ERROR_UNKNOWN);
+}
+
 /* [tts] device_repository names another address, checked like the others. */
 static void
 test_address (void)
@@ -255,6 +305,7 @@ main (int   argc,
   ADD ("/tts-repository/profiles", test_profiles);
   ADD ("/tts-repository/unknown", test_unknown);
   ADD ("/tts-repository/failures", test_failures);
+  ADD ("/tts-repository/model-check", test_model_check);
 #undef ADD
 
   sim = onb_test_sim_start (NULL, &error);
