@@ -25,10 +25,14 @@ onb_model_check_free (OnbModelCheck *check)
 static void
 resolve (OnbModelCheck *check)
 {
-  /* Only "it does not know the model" lets the model resolve without an
-   * answer; any other failure leaves the settings unknown. */
+  /* "It does not know the model" lets the model resolve without an
+   * answer, and so does any lasting failure for a model without a section
+   * (the station's [tts] settings, as before models: a server without a
+   * Device Repository). A transient failure leaves the settings unknown:
+   * ask again later. */
   if (check->answer_error != NULL &&
-      !g_error_matches (check->answer_error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND))
+      !g_error_matches (check->answer_error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND) &&
+      (onb_model_has_section (check->model) || onb_cloud_error_is_transient (check->answer_error)))
     {
       check->error = g_error_copy (check->answer_error);
       return;

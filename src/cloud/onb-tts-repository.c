@@ -21,6 +21,7 @@ struct _OnbTtsRepository
   char *url;
   GHashTable *kept;        /* Profile ID → the answer's JSON text */
   GHashTable *unknown;     /* Profile IDs the repository does not know */
+  GError *absent;          /* the server has no Device Repository */
 };
 
 G_DEFINE_FINAL_TYPE (OnbTtsRepository, onb_tts_repository, G_TYPE_OBJECT)
@@ -35,6 +36,7 @@ onb_tts_repository_finalize (GObject *object)
   g_clear_pointer (&self->url, g_free);
   g_clear_pointer (&self->kept, g_hash_table_unref);
   g_clear_pointer (&self->unknown, g_hash_table_unref);
+  g_clear_error (&self->absent);
 
   G_OBJECT_CLASS (onb_tts_repository_parent_class)->finalize (object);
 }
@@ -144,7 +146,10 @@ get_template_cb (GObject      *object,
                                "in its [model] section, or set [tts] device_repository."),
                              self->url, profile_id);
 
-          g_task_return_error (task, onb_tts_error_reword (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_HTTP, message));
+          /* Not asked again: it will not appear while this runs. */
+          g_clear_error (&self->absent);
+          self->absent = onb_tts_error_reword (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_HTTP, message);
+          g_task_return_error (task, g_error_copy (self->absent));
         }
       else
         g_task_return_error (task, g_steal_pointer (&error));
@@ -191,6 +196,11 @@ onb_tts_repository_get_template_async (OnbTtsRepository    *self,
   id = g_ascii_strup (profile_id, -1);
   g_task_set_task_data (task, g_strdup (id), g_free);
 
+  if (self->absent != NULL)
+    {
+      g_task_return_error (task, g_error_copy (self->absent));
+      return;
+    }
   if (g_hash_table_contains (self->unknown, id))
     {
       g_task_return_error (task, not_known (id, NULL));

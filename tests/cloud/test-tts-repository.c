@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cloud-test.h"
+#include "cloud-test-server.h"
 #include "onb-error.h"
 #include "onb-model-check.h"
 #include "onb-tts-answer-decode-private.h"
@@ -210,6 +211,42 @@ test_model_check (Fixture       *f,
   g_assert_error (unknown->error, ONB_MODEL_ERROR, ONB_MODEL_ERROR_UNKNOWN);
 }
 
+/* A server without the Device Repository (older than 3.32): said once, in
+ * words; a model without a section then gets [tts]'s settings, one with a
+ * section that names no versions is refused. */
+static void
+test_no_repository (void)
+{
+  g_autoptr(TestServer) server = test_server_new ("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+                                                  "Content-Length: 9\r\n\r\nNot Found");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, "tts", "device_repository", server->url,
+                                                   "labels", "profile_ids", "000AF8BE",
+                                                   "model 000AF8BF", "name", "Door sensor", NULL);
+  g_autoptr(OnbHttpClient) http = onb_http_client_new (config);
+  g_autoptr(OnbTtsClient) tts = onb_tts_client_new (http, config, &error);
+  g_autoptr(OnbTtsRepository) repository = NULL;
+  g_autoptr(OnbModelTable) table = onb_model_table_new (config);
+  g_autoptr(OnbModelCheck) listed = NULL;
+  g_autoptr(OnbModelCheck) section = NULL;
+
+  g_assert_no_error (error);
+  repository = onb_tts_repository_new (tts, config, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (get_template (repository, ONB_TEST_SIM_PROFILE_ID, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "has no Device Repository"));
+  g_clear_error (&error);
+  g_assert_cmpuint (server->n_requests, ==, 1);
+
+  listed = check_one (onb_model_table_lookup (table, ONB_TEST_SIM_PROFILE_ID, NULL), repository);
+  g_assert_nonnull (listed->answer_error);
+  g_assert_cmpstr (listed->settings->lorawan_version, ==, ONB_TEST_SIM_TTS_LORAWAN_VERSION);
+  section = check_one (onb_model_table_lookup (table, ONB_TEST_SIM_PROFILE_ID_CLASS_C, NULL), repository);
+  g_assert_error (section->error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_HTTP);
+  g_assert_cmpuint (server->n_requests, ==, 1);
+}
+
 /* [tts] device_repository names another address, checked like the others. */
 static void
 test_address (void)
@@ -301,6 +338,7 @@ main (int   argc,
 
   g_test_add_func ("/tts-repository/decode", test_decode);
   g_test_add_func ("/tts-repository/address", test_address);
+  g_test_add_func ("/tts-repository/no-repository", test_no_repository);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/tts-repository/profiles", test_profiles);
   ADD ("/tts-repository/unknown", test_unknown);
