@@ -228,8 +228,8 @@ _onb_model_new (OnbConfig          *config,
   self->name = group != NULL ? onb_config_get_string (config, group, "name") : NULL;
   if (self->name == NULL)
     self->name = profile_id != NULL ? g_strdup (profile_id) : g_strdup (_("Any device"));
-  self->blynk_template = model_string (config, group, "blynk", group != NULL ? "blynk_template" : "template_id");
-  if (self->blynk_template == NULL && group != NULL)
+  self->blynk_template = group != NULL ? onb_config_get_string (config, group, "blynk_template") : NULL;
+  if (self->blynk_template == NULL)
     self->blynk_template = onb_config_get_string (config, "blynk", "template_id");
   for (guint i = 0; i < G_N_ELEMENTS (metafield_keys); i++)
     self->metafields[i] = model_string (config, group, "blynk", metafield_keys[i]);
