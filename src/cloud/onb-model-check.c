@@ -38,6 +38,18 @@ resolve (OnbModelCheck *check)
       return;
     }
   check->settings = onb_model_resolve (check->model, check->answer, &check->error);
+  /* Versions a section mixed with the repository's must still be a pair
+   * the Network Server accepts. */
+  if (check->settings != NULL &&
+      !onb_tts_mac_phy_compatible (check->settings->lorawan_version, check->settings->phy_version))
+    {
+      check->error = g_error_new (ONB_MODEL_ERROR, ONB_MODEL_ERROR_VERSIONS,
+                                  _("Devices of %s would get LoRaWAN %s with the PHY version %s, which do not go "
+                                    "together. Name matching lorawan_version and phy_version in its [model] section."),
+                                  onb_model_get_name (check->model), check->settings->lorawan_version,
+                                  check->settings->phy_version);
+      g_clear_pointer (&check->settings, onb_model_settings_free);
+    }
 }
 
 static void

@@ -3,7 +3,8 @@
  *
  * For every model of an OnbModelTable: what the Device Repository
  * answered (asked once per model that needs it) and the settings a device
- * of it gets here, or why such a box is refused.
+ * of it gets here (onb_model_resolve(), with MAC and PHY versions that go
+ * together), or why such a box is refused.
  */
 #pragma once
 

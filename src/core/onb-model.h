@@ -24,6 +24,7 @@ typedef enum
   ONB_MODEL_ERROR_UNKNOWN,       /*< nick=model-unknown >*/       /* no versions: not in the repository, none configured */
   ONB_MODEL_ERROR_NO_BAND,       /*< nick=model-no-band >*/       /* the repository names no band, the section no plan */
   ONB_MODEL_ERROR_WRONG_BAND,    /*< nick=model-wrong-band >*/    /* no station plan is in the model's band */
+  ONB_MODEL_ERROR_VERSIONS,      /*< nick=model-versions >*/      /* MAC and PHY versions that do not go together */
 } OnbModelError;
 
 #define ONB_MODEL_ERROR (onb_model_error_quark ())

@@ -184,13 +184,15 @@ test_model_check (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OnbConfig) config = cloud_test_config (sim, "model 000AF8BF", "name", "Door sensor",
-                                                   "model 000A0001", "name", "Mystery", NULL);
+                                                   "model 000A0001", "name", "Mystery",
+                                                   "model 000AF8BE", "phy_version", "RP002_V1_0_1", NULL);
   g_autoptr(OnbModelTable) table = onb_model_table_new (config);
   OnbModel *door = onb_model_table_lookup (table, ONB_TEST_SIM_PROFILE_ID_CLASS_C, &error);
   OnbModel *mystery = onb_model_table_lookup (table, ONB_TEST_SIM_PROFILE_ID_UNKNOWN, &error);
   g_autoptr(OnbModelCheck) transient = NULL;
   g_autoptr(OnbModelCheck) ok = NULL;
   g_autoptr(OnbModelCheck) unknown = NULL;
+  g_autoptr(OnbModelCheck) mixed = NULL;
 
   g_assert_no_error (error);
   g_assert_true (onb_test_sim_set_faults (sim, "{\"seed\":1,\"script\":{\"tts.dr.template\":[\"503\",\"ok\"]}}",
@@ -209,6 +211,12 @@ test_model_check (Fixture       *f,
   unknown = check_one (mystery, f->repository);
   g_assert_error (unknown->answer_error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND);
   g_assert_error (unknown->error, ONB_MODEL_ERROR, ONB_MODEL_ERROR_UNKNOWN);
+
+  /* The section's PHY version with the repository's MAC version. */
+  mixed = check_one (onb_model_table_lookup (table, ONB_TEST_SIM_PROFILE_ID, NULL), f->repository);
+  g_assert_error (mixed->error, ONB_MODEL_ERROR, ONB_MODEL_ERROR_VERSIONS);
+  g_assert_cmpstr (onb_error_get_reason (mixed->error), ==, "model-versions");
+  g_assert_nonnull (strstr (mixed->error->message, "MAC_V1_0_3 with the PHY version RP002_V1_0_1"));
 }
 
 /* A server without the Device Repository (older than 3.32): said once, in
