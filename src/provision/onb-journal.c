@@ -109,7 +109,8 @@ static const char schema[] =
   "  finished_us INTEGER NOT NULL DEFAULT 0,"
   "  next_attempt_us INTEGER NOT NULL DEFAULT 0,"
   "  owner INTEGER,"
-  "  owner_token TEXT"
+  "  owner_token TEXT,"
+  "  model_name TEXT"
   ");"
   "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);"
   "CREATE TABLE IF NOT EXISTS steps ("
@@ -135,7 +136,7 @@ static const char schema[] =
 
 #define JOB_COLUMNS "id, dev_eui, kind, state, join_eui, device_name, old_dev_eui, delete_old, source, " \
                     "code_kind, reason, message, attempts, blynk_device_id, created_us, updated_us, "     \
-                    "started_us, finished_us, next_attempt_us, owner, owner_token"
+                    "started_us, finished_us, next_attempt_us, owner, owner_token, model_name"
 
 static void
 describe_error (GError         **error,
@@ -326,6 +327,7 @@ row_from_stmt (sqlite3_stmt *stmt,
   row->started_us = sqlite3_column_int64 (stmt, 16);
   row->finished_us = sqlite3_column_int64 (stmt, 17);
   row->next_attempt_us = sqlite3_column_int64 (stmt, 18);
+  row->model_name = g_strdup (text (stmt, 21));
   if (owner != NULL)
     {
       owner->pid = sqlite3_column_type (stmt, 19) == SQLITE_NULL ? 0 : sqlite3_column_int64 (stmt, 19);
@@ -392,15 +394,15 @@ write_row (sqlite3      *db,
   if (row->id == 0)
     {
       if (sqlite3_prepare_v2 (db, "INSERT INTO jobs (dev_eui, kind, state, join_eui, device_name, old_dev_eui, "
-                                  "delete_old, source, code_kind, reason, message, attempts, blynk_device_id, "
+                                  "delete_old, source, code_kind, model_name, reason, message, attempts, blynk_device_id, "
                                   "created_us, updated_us, started_us, finished_us, next_attempt_us, owner, "
-                                  "owner_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                  "owner_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               -1, &stmt, NULL) != SQLITE_OK)
         goto fail;
     }
   else if (sqlite3_prepare_v2 (db, "UPDATE jobs SET dev_eui = ?, kind = ?, state = ?, join_eui = ?, "
                                    "device_name = ?, old_dev_eui = ?, delete_old = ?, source = ?, code_kind = ?, "
-                                   "reason = ?, message = ?, attempts = ?, blynk_device_id = ?, created_us = ?, "
+                                   "model_name = ?, reason = ?, message = ?, attempts = ?, blynk_device_id = ?, created_us = ?, "
                                    "updated_us = ?, started_us = ?, finished_us = ?, next_attempt_us = ?, "
                                    "owner = ?, owner_token = ? WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
     goto fail;
@@ -414,6 +416,7 @@ write_row (sqlite3      *db,
   sqlite3_bind_int (stmt, i++, row->delete_old);
   sqlite3_bind_text (stmt, i++, row->source, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, i++, row->code_kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, i++, row->model_name, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, i++, row->reason, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, i++, row->message, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, i++, row->attempts);
@@ -860,7 +863,14 @@ add_owner_token (sqlite3 *db)
   return onb_sqlite_add_column (db, "jobs", "owner_token", "TEXT");
 }
 
-static const OnbSqliteMigration migrations[] = { add_owner_token };
+/* Version 2: journals written before device models. */
+static int
+add_model_name (sqlite3 *db)
+{
+  return onb_sqlite_add_column (db, "jobs", "model_name", "TEXT");
+}
+
+static const OnbSqliteMigration migrations[] = { add_owner_token, add_model_name };
 
 /* The journal names every device and its history: onb_sqlite_open() makes
  * it private. */
