@@ -789,8 +789,14 @@ scanner_body (OnbApplication *app,
   WAIT_FOR (card_says (card, ONB_RESULT_STATE_SUCCESS, "0018B20000000101"), JOB_TIMEOUT_S);
   g_assert_cmpint (onb_test_sim_get_count (station->sim, "tts.is.create"), ==, 1);
   g_assert_cmpint (onb_test_sim_get_count (station->sim, "blynk.device_create"), ==, 1);
+  /* Onboarder made the TTS device: its four records are the TTS steps. */
+  g_assert_false (onb_result_card_get_step_shown (card, ONB_RESULT_STEP_TTS_BY_BLYNK));
   for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
-    g_assert_cmpint (onb_result_card_get_step (card, i), ==, ONB_STEP_STATE_DONE);
+    if (i != ONB_RESULT_STEP_TTS_BY_BLYNK)
+      {
+        g_assert_true (onb_result_card_get_step_shown (card, i));
+        g_assert_cmpint (onb_result_card_get_step (card, i), ==, ONB_STEP_STATE_DONE);
+      }
   /* What a screen reader says of it. */
   g_assert_cmpstr (onb_result_card_get_summary (card), ==, "Done: Soil sensor 01, created in Blynk and The Things Stack");
 
@@ -929,6 +935,99 @@ test_scanner_and_manual (void)
   station_teardown (&station);
 }
 
+/* Blynk makes the TTS device ([tts] created_by=blynk) -------------------- */
+
+static void
+set_integration (Station    *station,
+                 const char *settings)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = g_strdup_printf ("{\"template_id\":\"%s\",%s}", ONB_TEST_SIM_BLYNK_TEMPLATE_ID, settings);
+  g_autofree char *answer = NULL;
+  guint status = 0;
+
+  answer = onb_test_sim_admin (station->sim, "POST", "/_admin/blynk/integration", body, &status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, 200);
+}
+
+static void
+blynk_creates_body (OnbApplication *app,
+                    gpointer        data)
+{
+  Station *station = data;
+  OnbWindow *window = get_window (app);
+  OnbResultCard *card = scan_card (app);
+  const char *dev_eui = "0018B20000000104";
+  GtkWidget *panel;
+  graphene_rect_t bounds;
+
+  import_samples (app);
+  /* Blynk makes the device 2 s after its metafields, later than the
+   * station waits (1 s); the job looks again 3 s after that. */
+  onb_engine_set_retry_delays (onb_application_get_engine (app), 3000, 3000);
+  set_integration (station, "\"enabled\":true,\"delay_s\":2");
+  resize_window (GTK_WINDOW (window), 800, 480);
+
+  /* The box waits, saying what to check, with one step for the device
+   * Blynk makes instead of the four TTS records. */
+  onb_window_handle_payload (window, dev_eui, strlen (dev_eui), "keyboard");
+  WAIT_FOR (card_says (card, ONB_RESULT_STATE_QUEUED, dev_eui), JOB_TIMEOUT_S);
+  g_assert_cmpstr (onb_result_card_get_headline (card), ==, "Waiting for Blynk");
+  g_assert_nonnull (strstr (onb_result_card_get_why (card), "Automated Device Onboarding"));
+  g_assert_nonnull (strstr (onb_result_card_get_why (card), ONB_TEST_SIM_BLYNK_TEMPLATE_ID));
+  g_assert_true (g_str_has_suffix (onb_result_card_get_why (card), "?"));
+  g_assert_cmpstr (onb_result_card_get_todo (card), ==, "Carry on scanning, and tell your supervisor.");
+  g_assert_cmpstr (onb_result_card_get_summary (card), ==, "Waiting for Blynk: Soil sensor 04 is not in The Things Stack yet");
+  g_assert_true (onb_result_card_get_step_shown (card, ONB_RESULT_STEP_TTS_BY_BLYNK));
+  g_assert_cmpint (onb_result_card_get_step (card, ONB_RESULT_STEP_TTS_BY_BLYNK), ==, ONB_STEP_STATE_RETRYING);
+  for (guint i = ONB_RESULT_STEP_TTS_IS; i <= ONB_RESULT_STEP_TTS_AS; i++)
+    g_assert_false (onb_result_card_get_step_shown (card, i));
+
+  /* The words fit the Pi's screen: the shift's progress under the card
+   * is still inside the window. */
+  spin (300);
+  panel = GTK_WIDGET (onb_scan_page_get_shift_panel (onb_window_get_scan_page (window)));
+  g_assert_true (gtk_widget_compute_bounds (panel, GTK_WIDGET (window), &bounds));
+  g_test_message ("800×480, waiting for Blynk: the shift's progress ends at y = %g",
+                  bounds.origin.y + bounds.size.height);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (GTK_WIDGET (window)));
+  write_png (GTK_WINDOW (window), "onboarder-waiting-for-blynk-800x480.png");
+
+  /* The next look finds Blynk's device. */
+  WAIT_FOR (card_says (card, ONB_RESULT_STATE_SUCCESS, dev_eui), JOB_TIMEOUT_S);
+  for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
+    {
+      gboolean tts_record = i >= ONB_RESULT_STEP_TTS_IS && i <= ONB_RESULT_STEP_TTS_AS;
+
+      g_assert_cmpint (onb_result_card_get_step_shown (card, i), ==, !tts_record);
+      if (!tts_record)
+        g_assert_cmpint (onb_result_card_get_step (card, i), ==, ONB_STEP_STATE_DONE);
+    }
+  spin (300);
+  write_png (GTK_WINDOW (window), "onboarder-by-blynk-800x480.png");
+}
+
+static void
+test_blynk_creates (void)
+{
+  Station station = { NULL };
+  const char *args[] = { "--config", NULL, NULL };
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  station_setup (&station, NULL);
+  g_key_file_load_from_file (keyfile, station.config_path, G_KEY_FILE_KEEP_COMMENTS, &error);
+  g_assert_no_error (error);
+  g_key_file_set_string (keyfile, "tts", "created_by", "blynk");
+  g_key_file_set_integer (keyfile, "tts", "blynk_wait_s", 1);
+  g_key_file_save_to_file (keyfile, station.config_path, &error);
+  g_assert_no_error (error);
+  args[1] = station.config_path;
+  run_app (args, blynk_creates_body, &station);
+  station_teardown (&station);
+}
+
 /* Kiosk: closing needs the PIN ------------------------------------------- */
 
 static void
@@ -971,6 +1070,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/setup/pin-and-validation", test_setup);
   g_test_add_func ("/ui/scanner-and-manual", test_scanner_and_manual);
+  g_test_add_func ("/ui/blynk-creates/card", test_blynk_creates);
   g_test_add_func ("/ui/kiosk/close-needs-pin", test_kiosk);
   g_test_add_func ("/ui/demo/outcomes-and-screenshots", test_demo);
 
