@@ -549,6 +549,26 @@ find_row_titled (GtkWidget  *root,
   return NULL;
 }
 
+static GtkWidget *
+find_button_labelled (GtkWidget  *root,
+                      const char *label)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button_labelled (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 static OnbPinDialog *
 find_pin_dialog (void)
 {
@@ -647,6 +667,55 @@ setup_body (OnbApplication *app,
   g_signal_emit_by_name (check, "clicked");
   WAIT_FOR (gtk_widget_get_sensitive (check), 30);
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Everything works.");
+
+  /* The template's metafields by the names the site gives them: Blynk's
+   * names are shown and not written to the file; a name the template does
+   * not have is named beside its field, and Fix goes there. */
+  {
+    GtkWidget *app_key = find_widget (GTK_WIDGET (window), G_TYPE_NONE, "blynk.metafield_app_key");
+    GtkWidget *app_key_message = find_widget (GTK_WIDGET (window), GTK_TYPE_LABEL, "blynk.metafield_app_key.message");
+    GtkWidget *fix;
+
+    g_assert_nonnull (app_key);
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (app_key)), ==, "Application Key");
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_widget (GTK_WIDGET (window), G_TYPE_NONE,
+                                                                       "blynk.metafield_ttn_device"))),
+                     ==, "TheThingsNetwork Device");
+    gtk_editable_set_text (GTK_EDITABLE (app_key), "AppKey");
+    g_signal_emit_by_name (check, "clicked");
+    WAIT_FOR (gtk_widget_get_sensitive (check), 30);
+    g_assert_true (gtk_widget_has_css_class (status, "error"));
+    g_assert_true (gtk_widget_get_visible (app_key_message));
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (app_key_message)), ==, "The template has no metafield “AppKey”.");
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row_titled (GTK_WIDGET (window),
+                                                                                           "Template metafields"))),
+                              "“AppKey”"));
+    fix = find_button_labelled (GTK_WIDGET (window), "Fix: Application Key metafield");
+    g_assert_nonnull (fix);
+    g_signal_emit_by_name (fix, "clicked");
+    g_assert_true (gtk_widget_is_focus (app_key) || gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), app_key));
+
+    gtk_editable_set_text (GTK_EDITABLE (app_key), "Application Key");
+    g_signal_emit_by_name (check, "clicked");
+    WAIT_FOR (gtk_widget_get_sensitive (check), 30);
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Everything works.");
+    g_assert_false (gtk_widget_get_visible (app_key_message));
+
+    /* Saved: only a name that is not Blynk's. */
+    gtk_editable_set_text (GTK_EDITABLE (app_key), "AppKey");
+    g_signal_emit_by_name (save, "clicked");
+    g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "metafield_app_key=AppKey"));
+    g_assert_null (strstr (contents, "metafield_dev_eui"));
+    g_clear_pointer (&contents, g_free);
+    gtk_editable_set_text (GTK_EDITABLE (app_key), "Application Key");
+    g_signal_emit_by_name (save, "clicked");
+    g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
+    g_assert_null (strstr (contents, "metafield_app_key"));
+    g_clear_pointer (&contents, g_free);
+    /* The import below needs the engine the saves rebuild. */
+    WAIT_FOR (onb_application_get_engine (app) != NULL, 30);
+  }
 
   /* A device list with a bad row: nothing imported, the row named. */
   {
