@@ -596,12 +596,23 @@ read_labels (OnbApplication  *self,
   return g_strv_builder_end (builder);
 }
 
+/* The belt waits for the box being created, as a worker would. */
+static void
+on_demo_card_state (OnbResultCard  *card,
+                    GParamSpec     *pspec,
+                    OnbApplication *self)
+{
+  if (self->conveyor != NULL)
+    onb_conveyor_set_held (self->conveyor, onb_result_card_get_state (card) == ONB_RESULT_STATE_WORKING);
+}
+
 static void
 on_demo_started (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   g_autoptr(OnbApplication) self = user_data;
+  OnbResultCard *card = onb_scan_page_get_result_card (onb_window_get_scan_page (self->window));
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) labels = NULL;
   g_autofree char *devices = NULL;
@@ -611,14 +622,14 @@ on_demo_started (GObject      *object,
     {
       if (error == NULL)
         g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The demo has no labels to show."));
-      onb_result_card_show_rejection (onb_scan_page_get_result_card (onb_window_get_scan_page (self->window)),
-                                      error);
+      onb_result_card_show_rejection (card, error);
       return;
     }
 
   load_config (self, onb_demo_get_config_path (self->demo));
   self->conveyor = onb_conveyor_new ((const char * const *) labels,
                                      self->demo_interval > 0 ? (guint) self->demo_interval : DEMO_INTERVAL_MS);
+  g_signal_connect_object (card, "notify::state", G_CALLBACK (on_demo_card_state), self, 0);
   onb_application_reload (self);
 
   devices = self->demo_devices != NULL ? g_strdup (self->demo_devices) : onb_demo_get_devices_path ();

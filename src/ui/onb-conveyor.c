@@ -7,6 +7,10 @@
  * The empty belt lets the same label come round again (the scanner ignores
  * a payload until it has been out of sight for its hold-off).
  *
+ * Like a worker waiting for the answer, the belt stops while a box is being
+ * created (onb_conveyor_set_held()): on a slow machine, each box's answer is
+ * shown before the next box replaces it.
+ *
  * Each label is drawn once, when it comes up. (GStreamer 1.22's qroverlay
  * would draw it on every frame and leaks about 80 KiB each time, which a
  * shift-long demo cannot afford.)
@@ -45,6 +49,8 @@ struct _OnbConveyor
   guint       next;
   guint       n_shown;
   gboolean    showing;
+  gboolean    held;
+  gboolean    stalled;   /* a label's time is up, but the belt is held */
 };
 
 G_DEFINE_FINAL_TYPE (OnbConveyor, onb_conveyor, G_TYPE_OBJECT)
@@ -153,8 +159,13 @@ next_label (gpointer user_data)
   OnbConveyor *self = user_data;
 
   self->label_timer = 0;
-  g_clear_pointer (&self->frame, g_bytes_unref);
+  if (self->held)
+    {
+      self->stalled = TRUE;
+      return G_SOURCE_REMOVE;
+    }
 
+  g_clear_pointer (&self->frame, g_bytes_unref);
   if (self->showing)
     {
       self->frame = g_bytes_ref (self->belt);
@@ -172,14 +183,19 @@ next_label (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+schedule_next (OnbConveyor *self,
+               guint        delay_ms)
+{
+  if (self->scanner != NULL)
+    self->label_timer = g_timeout_add (MAX (delay_ms, 1), next_label, self);
+}
+
 /* Two thirds of the interval under the camera, one third empty belt. */
 static void
 schedule_label (OnbConveyor *self)
 {
-  guint delay = self->showing ? self->interval_ms * 2 / 3 : self->interval_ms / 3;
-
-  if (self->scanner != NULL)
-    self->label_timer = g_timeout_add (MAX (delay, 1), next_label, self);
+  schedule_next (self, self->showing ? self->interval_ms * 2 / 3 : self->interval_ms / 3);
 }
 
 void
@@ -191,6 +207,7 @@ onb_conveyor_drive (OnbConveyor *self,
   g_clear_handle_id (&self->label_timer, g_source_remove);
   g_clear_handle_id (&self->frame_timer, g_source_remove);
   g_set_object (&self->scanner, scanner);
+  self->stalled = FALSE;
   g_clear_pointer (&self->frame, g_bytes_unref);
   self->frame = g_bytes_ref (self->belt);
   self->showing = FALSE;
@@ -199,6 +216,22 @@ onb_conveyor_drive (OnbConveyor *self,
     {
       self->frame_timer = g_timeout_add (1000 / FRAME_RATE, push_frame, self);
       schedule_label (self);
+    }
+}
+
+/* Released, the belt stays put for two thirds of an interval more, so the
+ * answer is seen before the next box comes. */
+void
+onb_conveyor_set_held (OnbConveyor *self,
+                       gboolean     held)
+{
+  g_return_if_fail (ONB_IS_CONVEYOR (self));
+
+  self->held = !!held;
+  if (!self->held && self->stalled)
+    {
+      self->stalled = FALSE;
+      schedule_next (self, self->interval_ms * 2 / 3);
     }
 }
 

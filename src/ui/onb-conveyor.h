@@ -18,6 +18,9 @@ const char  *onb_conveyor_get_description      (OnbConveyor        *self);
 /* Drives the labels of @scanner's running pipeline; %NULL stops. */
 void         onb_conveyor_drive                (OnbConveyor        *self,
                                                 OnbScanner         *scanner);
+/* While held, the belt stops: the label or empty belt under the camera stays. */
+void         onb_conveyor_set_held             (OnbConveyor        *self,
+                                                gboolean            held);
 /* Labels put in front of the camera so far. */
 guint        onb_conveyor_get_n_shown          (OnbConveyor        *self);
 
