@@ -90,6 +90,8 @@ static const FieldSpec field_specs[] = {
   { "tts",   "created_by",         N_("Blynk creates the devices"), FIELD_SWITCH, FALSE,
     N_("Does Blynk create your devices in The Things Stack (Automated Device Onboarding, PRO plan)? Then Onboarder fills in the Blynk device and waits for the device Blynk makes; the API key needs only to view devices and their keys."),
     "blynk", "onboarder" },
+  { "tts",   "blynk_wait_s",       N_("Wait for Blynk’s device"), FIELD_TEXT, FALSE,
+    N_("When Blynk creates the devices: how many seconds a box waits for Blynk’s device in The Things Stack before it is looked for again later (1 to 3600; empty: 120).") },
   { "labels", "profile_ids",       N_("Accepted Profile IDs"), FIELD_TEXT, FALSE,
     N_("The Profile ID on your devices' labels (8 hex digits, such as 000AF8BE); several separated by commas; empty accepts any.") },
   { "kiosk", "pin",                N_("Setup PIN"), FIELD_TEXT, FALSE,
@@ -379,7 +381,7 @@ build_field (OnbSetupPage *self,
       else
         field->row = adw_entry_row_new ();
       if (g_str_equal (spec->key, "pin") || g_str_equal (spec->key, "owner_id") ||
-          g_str_equal (spec->key, "max_jobs"))
+          g_str_equal (spec->key, "max_jobs") || g_str_equal (spec->key, "blynk_wait_s"))
         gtk_editable_set_width_chars (GTK_EDITABLE (field->row), 8);
 
       /* The message stands beside the field, not in a dialog. */

@@ -641,19 +641,28 @@ setup_body (OnbApplication *app,
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   g_clear_pointer (&contents, g_free);
 
-  /* Who creates the TTS devices: a switch, saved as [tts] created_by. */
+  /* Who creates the TTS devices: a switch, saved as [tts] created_by,
+   * and how long a box waits for Blynk's device. */
   {
     GtkWidget *row_created_by = find_widget (GTK_WIDGET (window), G_TYPE_NONE, "tts.created_by");
     GtkWidget *blynk_creates = row_created_by != NULL ? find_widget (row_created_by, GTK_TYPE_SWITCH, NULL) : NULL;
+    GtkWidget *wait = find_widget (GTK_WIDGET (window), G_TYPE_NONE, "tts.blynk_wait_s");
+    GtkWidget *wait_message = find_widget (GTK_WIDGET (window), GTK_TYPE_LABEL, "tts.blynk_wait_s.message");
 
     g_assert_nonnull (blynk_creates);
     g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
     g_assert_nonnull (strstr (contents, "created_by=onboarder"));
     g_clear_pointer (&contents, g_free);
+    g_assert_nonnull (wait);
     gtk_switch_set_active (GTK_SWITCH (blynk_creates), TRUE);
+    gtk_editable_set_text (GTK_EDITABLE (wait), "0");
+    g_assert_true (gtk_widget_get_visible (wait_message));
+    gtk_editable_set_text (GTK_EDITABLE (wait), "90");
+    g_assert_false (gtk_widget_get_visible (wait_message));
     g_signal_emit_by_name (save, "clicked");
     g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
     g_assert_nonnull (strstr (contents, "created_by=blynk"));
+    g_assert_nonnull (strstr (contents, "blynk_wait_s=90"));
     g_clear_pointer (&contents, g_free);
     gtk_switch_set_active (GTK_SWITCH (blynk_creates), FALSE);
     g_signal_emit_by_name (save, "clicked");
