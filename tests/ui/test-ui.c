@@ -530,19 +530,22 @@ test_demo (void)
 
 /* Setup: PIN, validation as you type, save --------------------------------- */
 
+typedef gboolean (*WidgetMatch) (GtkWidget  *widget,
+                                 const char *text);
+
 static GtkWidget *
-find_row_titled (GtkWidget  *root,
-                 const char *title)
+find_matching (GtkWidget   *root,
+               WidgetMatch  match,
+               const char  *text)
 {
-  if (ADW_IS_PREFERENCES_ROW (root) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+  if (match (root, text))
     return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_row_titled (child, title);
+      GtkWidget *found = find_matching (child, match, text);
 
       if (found != NULL)
         return found;
@@ -551,24 +554,26 @@ find_row_titled (GtkWidget  *root,
   return NULL;
 }
 
-static GtkWidget *
-find_button_labelled (GtkWidget  *root,
-                      const char *label)
+static gboolean
+row_titled (GtkWidget  *widget,
+            const char *title)
 {
-  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
-    return root;
+  return ADW_IS_PREFERENCES_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
 
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_button_labelled (child, label);
+static gboolean
+button_labelled (GtkWidget  *widget,
+                 const char *label)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
 
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
+static GtkWidget *
+find_row_titled (GtkWidget  *root,
+                 const char *title)
+{
+  return find_matching (root, row_titled, title);
 }
 
 static OnbPinDialog *
@@ -701,7 +706,7 @@ setup_body (OnbApplication *app,
     g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row_titled (GTK_WIDGET (window),
                                                                                            "Template metafields"))),
                               "“AppKey”"));
-    fix = find_button_labelled (GTK_WIDGET (window), "Fix: Application Key metafield");
+    fix = find_matching (GTK_WIDGET (window), button_labelled, "Fix: Application Key metafield");
     g_assert_nonnull (fix);
     g_signal_emit_by_name (fix, "clicked");
     g_assert_true (gtk_widget_is_focus (app_key) || gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), app_key));
