@@ -769,14 +769,46 @@ onb_journal_get_device_states (OnbJournal         *self,
                                const char * const *dev_euis,
                                GError            **error)
 {
+  return onb_journal_get_station_device_states (self, NULL, dev_euis, error);
+}
+
+OnbDeviceStates *
+onb_journal_get_station_device_states (OnbJournal         *self,
+                                       const char         *station,
+                                       const char * const *dev_euis,
+                                       GError            **error)
+{
   OnbDeviceStates *states;
 
   g_return_val_if_fail (ONB_IS_JOURNAL (self), NULL);
 
   g_mutex_lock (&self->lock);
-  states = onb_job_store_device_states (self->store, dev_euis, error);
+  states = onb_job_store_device_states (self->store, station, dev_euis, error);
   g_mutex_unlock (&self->lock);
   return states;
+}
+
+void
+onb_journal_station_free (OnbJournalStation *station)
+{
+  if (station == NULL)
+    return;
+  g_free (station->name);
+  g_free (station);
+}
+
+GPtrArray *
+onb_journal_list_stations (OnbJournal  *self,
+                           GError     **error)
+{
+  GPtrArray *stations;
+
+  g_return_val_if_fail (ONB_IS_JOURNAL (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  stations = onb_job_store_stations (self->store, g_get_real_time () - G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC, error);
+  g_mutex_unlock (&self->lock);
+  return stations;
 }
 
 void

@@ -633,6 +633,7 @@ last_conflict (OnbJobStore  *store,
 
 static OnbDeviceStates *
 device_states (OnbJobStore         *store,
+               const char          *station,
                const char * const  *dev_euis,
                GError             **error)
 {
@@ -640,15 +641,15 @@ device_states (OnbJobStore         *store,
   g_autoptr(OnbDeviceStates) states = onb_device_states_new ();
   g_autofree char *wanted = dev_euis != NULL ? array_literal ((char * const *) dev_euis, g_strv_length ((char **) dev_euis))
                                              : NULL;
-  const char *params[] = { wanted };
+  const char *params[] = { wanted, station };
   PGresult *result;
 
   if (!ensure_connected (self, error))
     return NULL;
-  result = wanted != NULL
-    ? exec (self, "SELECT dev_eui, state, reason, message FROM onb_jobs WHERE dev_eui = ANY ($1::text[])", 1, params,
-            error)
-    : exec (self, "SELECT dev_eui, state, reason, message FROM onb_jobs", 0, NULL, error);
+  /* NULL parameters match everything. */
+  result = exec (self, "SELECT dev_eui, state, reason, message FROM onb_jobs "
+                       "WHERE ($1::text[] IS NULL OR dev_eui = ANY ($1::text[])) AND ($2::text IS NULL OR station = $2)",
+                 2, params, error);
   if (result == NULL)
     return NULL;
   for (int r = 0; r < PQntuples (result); r++)
@@ -678,6 +679,40 @@ renew (OnbJobStore *store)
   return self->lease_s * 1000 / 3;
 }
 
+/* A station is heard from whenever one of its journals renews its
+ * lease; it is live while one of those leases holds. */
+static GPtrArray *
+stations (OnbJobStore  *store,
+          gint64        since_us,
+          GError      **error)
+{
+  OnbPgJobStore *self = (OnbPgJobStore *) store;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_journal_station_free);
+  g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, since_us);
+  const char *params[] = { since };
+  PGresult *result;
+
+  if (!ensure_connected (self, error) ||
+      !(result = exec (self, "SELECT c.station, (extract (epoch FROM max (c.renewed_at)) * 1000000)::bigint, "
+                             "(max (c.lease_until) > now ())::int, "
+                             "(SELECT count(*) FROM onb_jobs j WHERE j.station = c.station AND j.state = 'done' "
+                             "AND j.finished_us > $1) "
+                             "FROM onb_claimants c GROUP BY c.station ORDER BY c.station", 1, params, error)))
+    return NULL;
+  for (int r = 0; r < PQntuples (result); r++)
+    {
+      OnbJournalStation *station = g_new0 (OnbJournalStation, 1);
+
+      station->name = g_strdup (PQgetvalue (result, r, 0));
+      station->last_seen_us = g_ascii_strtoll (PQgetvalue (result, r, 1), NULL, 10);
+      station->live = g_str_equal (PQgetvalue (result, r, 2), "1");
+      station->n_done_last_hour = strtoul (PQgetvalue (result, r, 3), NULL, 10);
+      g_ptr_array_add (list, station);
+    }
+  PQclear (result);
+  return g_steal_pointer (&list);
+}
+
 static void
 job_store_iface_init (OnbJobStoreInterface *iface)
 {
@@ -694,4 +729,5 @@ job_store_iface_init (OnbJobStoreInterface *iface)
   iface->device_states = device_states;
   iface->check_space = check_space;
   iface->renew = renew;
+  iface->stations = stations;
 }
