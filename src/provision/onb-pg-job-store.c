@@ -30,6 +30,7 @@ struct _OnbPgJobStore
   guint lease_s;
   PGconn *conn;
   gboolean in_group;
+  gboolean wrote;     /* the group under way changed a job */
   GHashTable *fences;    /* job id → the fencing token of this store's claim */
   GHashTable *tx_fences; /* claimed in the group under way */
   GHashTable *op_fences; /* claimed in the op under way */
@@ -255,6 +256,7 @@ begin (OnbJobStore  *store,
   OnbPgJobStore *self = (OnbPgJobStore *) store;
 
   g_hash_table_remove_all (self->tx_fences);
+  self->wrote = FALSE;
   if (!ensure_connected (self, error) ||
       !command (self, claims ? "BEGIN; SELECT pg_advisory_xact_lock (" G_STRINGIFY (ONB_PG_JOB_STORE_CLAIM_LOCK) ")"
                              : "BEGIN", 0, NULL, error))
@@ -270,7 +272,9 @@ commit (OnbJobStore  *store,
   OnbPgJobStore *self = (OnbPgJobStore *) store;
 
   self->in_group = FALSE;
-  if (!command (self, "COMMIT", 0, NULL, error))
+  /* Other stations' views hear of a change once it is committed
+   * (onb-store-watch.c), in the same round trip. */
+  if (!command (self, self->wrote ? "NOTIFY " ONB_PG_JOB_STORE_CHANNEL "; COMMIT" : "COMMIT", 0, NULL, error))
     return FALSE;
   move_fences (self->tx_fences, self->fences);
   return TRUE;
@@ -567,6 +571,7 @@ write_row (OnbJobStore  *store,
         }
     }
   ok = result != NULL && write_steps (self, row, error);
+  self->wrote |= ok;
   PQclear (result);
   onb_job_values_clear (params, G_N_ELEMENTS (params));
   return ok;
