@@ -117,5 +117,7 @@ int         onb_cli_stations        (int               argc,
                                      char            **argv);
 int         onb_cli_store           (int               argc,
                                      char            **argv);
+int         onb_cli_models          (int               argc,
+                                     char            **argv);
 
 G_END_DECLS

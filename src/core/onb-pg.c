@@ -74,6 +74,7 @@ static const char *const migrations[] = {
   "  started_us bigint NOT NULL DEFAULT 0,"
   "  finished_us bigint NOT NULL DEFAULT 0,"
   "  next_attempt_us bigint NOT NULL DEFAULT 0,"
+  "  model_name text,"
   "  owner_token text,"
   "  fence bigint NOT NULL DEFAULT 0,"
   "  station text"

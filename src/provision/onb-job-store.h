@@ -33,8 +33,8 @@ typedef struct
 /* A job's columns, in the order of onb_job_row_from_values(). */
 #define ONB_JOB_COLUMNS "id, dev_eui, kind, state, join_eui, device_name, old_dev_eui, delete_old, source, " \
                         "code_kind, reason, message, attempts, blynk_device_id, created_us, updated_us, "     \
-                        "started_us, finished_us, next_attempt_us"
-#define ONB_JOB_N_COLUMNS 19
+                        "started_us, finished_us, next_attempt_us, model_name"
+#define ONB_JOB_N_COLUMNS 20
 /* A step's columns, in the order of onb_job_row_set_step(). */
 #define ONB_JOB_STEP_COLUMNS "step, state, attempts, owned, remote_id, reason, message"
 #define ONB_JOB_STEP_N_COLUMNS 7

@@ -544,9 +544,9 @@ write_row (OnbJobStore  *store,
     {
       result = exec (self, "INSERT INTO onb_jobs (dev_eui, kind, state, join_eui, device_name, old_dev_eui, "
                            "delete_old, source, code_kind, reason, message, attempts, blynk_device_id, created_us, "
-                           "updated_us, started_us, finished_us, next_attempt_us, owner_token, station, fence) "
+                           "updated_us, started_us, finished_us, next_attempt_us, model_name, owner_token, station, fence) "
                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-                           "$19, $20, 1) RETURNING id",
+                           "$19, $20, $21, 1) RETURNING id",
                      n, (const char * const *) params, error);
       if (result != NULL)
         {
@@ -562,7 +562,7 @@ write_row (OnbJobStore  *store,
                            "device_name = $5, old_dev_eui = $6, delete_old = $7, source = $8, code_kind = $9, "
                            "reason = $10, message = $11, attempts = $12, blynk_device_id = $13, created_us = $14, "
                            "updated_us = $15, started_us = $16, finished_us = $17, next_attempt_us = $18, "
-                           "owner_token = $19, station = $20 WHERE id = $21 AND fence = $22",
+                           "model_name = $19, owner_token = $20, station = $21 WHERE id = $22 AND fence = $23",
                      n, (const char * const *) params, error);
       if (result != NULL && g_str_equal (PQcmdTuples (result), "0"))
         {

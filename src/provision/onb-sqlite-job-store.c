@@ -63,7 +63,8 @@ static const char schema[] =
   "  finished_us INTEGER NOT NULL DEFAULT 0,"
   "  next_attempt_us INTEGER NOT NULL DEFAULT 0,"
   "  owner INTEGER,"
-  "  owner_token TEXT"
+  "  owner_token TEXT,"
+  "  model_name TEXT"
   ");"
   "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);"
   "CREATE TABLE IF NOT EXISTS steps ("
@@ -192,7 +193,14 @@ add_owner_token (sqlite3 *db)
   return onb_sqlite_add_column (db, "jobs", "owner_token", "TEXT");
 }
 
-static const OnbSqliteMigration migrations[] = { add_owner_token };
+/* Version 2: journals written before device models. */
+static int
+add_model_name (sqlite3 *db)
+{
+  return onb_sqlite_add_column (db, "jobs", "model_name", "TEXT");
+}
+
+static const OnbSqliteMigration migrations[] = { add_owner_token, add_model_name };
 
 /* The journal names every device and its history: onb_sqlite_open() makes
  * it private. */
@@ -423,8 +431,9 @@ write_row (OnbJobStore  *store,
     {
       if (sqlite3_prepare_v2 (self->db, "INSERT INTO jobs (dev_eui, kind, state, join_eui, device_name, old_dev_eui, "
                                         "delete_old, source, code_kind, reason, message, attempts, blynk_device_id, "
-                                        "created_us, updated_us, started_us, finished_us, next_attempt_us, owner, "
-                                        "owner_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                        "created_us, updated_us, started_us, finished_us, next_attempt_us, model_name, "
+                                        "owner, owner_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                        "?)",
                               -1, &stmt, NULL) != SQLITE_OK)
         goto fail;
     }
@@ -432,7 +441,7 @@ write_row (OnbJobStore  *store,
                                          "device_name = ?, old_dev_eui = ?, delete_old = ?, source = ?, code_kind = ?, "
                                          "reason = ?, message = ?, attempts = ?, blynk_device_id = ?, created_us = ?, "
                                          "updated_us = ?, started_us = ?, finished_us = ?, next_attempt_us = ?, "
-                                         "owner = ?, owner_token = ? WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+                                         "model_name = ?, owner = ?, owner_token = ? WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
     goto fail;
 
   onb_job_row_get_values (row, values);

@@ -244,6 +244,20 @@ test_four_stations (void)
     }
 }
 
+static gboolean
+claimed_by_first (Fleet *fleet)
+{
+  PGconn *conn = PQconnectdb (onb_test_pg_get_uri (fleet->pg));
+  PGresult *result = PQexec (conn, "SELECT count(*) FROM onb_jobs WHERE station = 'station-1'");
+  gboolean claimed = PQresultStatus (result) == PGRES_TUPLES_OK && g_str_equal (PQgetvalue (result, 0, 0), "1");
+
+  PQclear (result);
+  PQfinish (conn);
+  if (!claimed)
+    g_usleep (50 * 1000);
+  return claimed;
+}
+
 /* A station paused (SIGSTOP) with its requests under way, past its
  * lease: another station takes the box over and finishes it; the paused
  * one, continued, commits nothing over it (it stops its run and waits
@@ -266,7 +280,10 @@ test_paused_station (void)
   paused = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                   (const char *[]) { "provision", "--timeout", "8", "--config", fleet->stations[0]->config,
                                      "0018B20000000700", NULL });
-  g_usleep (1000 * 1000);
+  /* Paused once its claim is committed, its first requests under way. */
+  for (gint64 until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC; !claimed_by_first (fleet);)
+    g_assert_cmpint (g_get_monotonic_time (), <, until);
+  g_usleep (300 * 1000);
   g_subprocess_send_signal (paused, SIGSTOP);
   g_usleep (6 * 1000 * 1000);
 

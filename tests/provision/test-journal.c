@@ -161,6 +161,26 @@ stored_row (OnbJournal *journal,
   return onb_job_to_row (job);
 }
 
+/* The device model's name is kept with the job, for History and `jobs`. */
+static void
+test_model_name (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(OnbJournal) journal = open_journal (f);
+  g_autoptr(OnbJob) job = onb_job_new_provision ("0018B20000000301", "70B3D57ED0000010", "Journal sensor", "test",
+                                                 "tr005");
+  g_autoptr(OnbJobRow) stored = NULL;
+  gint64 id = 0;
+
+  onb_job_set_model_name (job, "Soil sensor");
+  g_assert_cmpint (claim (journal, onb_job_to_row (job), 0, &id), ==, ONB_JOURNAL_CLAIM_NEW);
+  g_clear_object (&journal);
+
+  journal = open_journal (f);
+  stored = stored_row (journal, id);
+  g_assert_cmpstr (stored->model_name, ==, "Soil sensor");
+}
+
 /* Two engines of one process (a settings reload) each have a journal: a
  * row claimed by one is foreign to the other until it is released or its
  * journal closed. */
@@ -545,6 +565,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/journal/model-name", test_model_name);
   ADD ("/journal/claims-per-journal", test_claims_per_journal);
   ADD ("/journal/claim-finished", test_claim_finished);
   ADD ("/journal/crash-safe-commits", test_crash_safe_commits);
