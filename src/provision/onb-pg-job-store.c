@@ -256,6 +256,7 @@ begin (OnbJobStore  *store,
   OnbPgJobStore *self = (OnbPgJobStore *) store;
 
   g_hash_table_remove_all (self->tx_fences);
+  g_hash_table_remove_all (self->op_fences);
   self->wrote = FALSE;
   if (!ensure_connected (self, error) ||
       !command (self, claims ? "BEGIN; SELECT pg_advisory_xact_lock (" G_STRINGIFY (ONB_PG_JOB_STORE_CLAIM_LOCK) ")"
@@ -276,6 +277,8 @@ commit (OnbJobStore  *store,
    * (onb-store-watch.c), in the same round trip. */
   if (!command (self, self->wrote ? "NOTIFY " ONB_PG_JOB_STORE_CHANNEL "; COMMIT" : "COMMIT", 0, NULL, error))
     return FALSE;
+  /* A lone op has no savepoint: its claims are the group's. */
+  move_fences (self->op_fences, self->tx_fences);
   move_fences (self->tx_fences, self->fences);
   return TRUE;
 }
@@ -286,6 +289,7 @@ rollback (OnbJobStore *store)
   OnbPgJobStore *self = (OnbPgJobStore *) store;
 
   g_hash_table_remove_all (self->tx_fences);
+  g_hash_table_remove_all (self->op_fences);
   if (PQstatus (self->conn) == CONNECTION_OK)
     command (self, "ROLLBACK", 0, NULL, NULL);
   self->in_group = FALSE;
