@@ -151,8 +151,6 @@ onb_engine_new (OnbConfig      *config,
 {
   g_autoptr(OnbEngine) self = g_object_new (ONB_TYPE_ENGINE, NULL);
   g_autofree char *data_dir = NULL;
-  g_autofree char *registry_path = NULL;
-  g_autofree char *journal_path = NULL;
   g_autofree char *metafields_path = NULL;
   gint64 max_jobs;
 
@@ -166,10 +164,8 @@ onb_engine_new (OnbConfig      *config,
     return NULL;
 
   data_dir = onb_config_get_data_dir (config);
-  registry_path = onb_registry_default_path (data_dir);
-  journal_path = onb_journal_default_path (data_dir);
-  if (!(self->host.registry = onb_registry_open (registry_path, error)) ||
-      !(self->host.journal = onb_journal_open (journal_path, error)))
+  if (!(self->host.registry = onb_registry_open_for_config (config, FALSE, error)) ||
+      !(self->host.journal = onb_journal_open_for_config (config, FALSE, error)))
     return NULL;
   /* The template's metafield list outlives the process, so a process's
    * first job does not fetch it after its create. */

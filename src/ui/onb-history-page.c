@@ -99,7 +99,8 @@ onb_history_page_refresh (OnbHistoryPage *self)
   self->cancellable = g_cancellable_new ();
 
   query = gtk_editable_get_text (GTK_EDITABLE (self->search));
-  onb_engine_search_history_async (self->engine, query[0] != '\0' ? query : NULL, -1, HISTORY_LIMIT,
+  onb_engine_search_history_async (self->engine, query[0] != '\0' ? query : NULL,
+                                   ONB_JOB_STATE_ANY, HISTORY_LIMIT,
                                    self->cancellable, on_history_loaded, g_object_ref (self));
 }
 

@@ -36,6 +36,7 @@ struct _OnbResultCard
   GtkImage       *step_icons[ONB_RESULT_N_STEPS];
   OnbStepState    step_states[ONB_RESULT_N_STEPS];
   OnbResultState  state;
+  gboolean        blynk_creates;
   char           *summary;
   OnbJob         *job;
 };
@@ -90,6 +91,8 @@ step_title (OnbResultStep step)
     case ONB_RESULT_STEP_TTS_NS:   return _("NS");
     /* Translators: Application Server */
     case ONB_RESULT_STEP_TTS_AS:   return _("AS");
+    /* Translators: the device Blynk's integration makes in The Things Stack */
+    case ONB_RESULT_STEP_TTS_BY_BLYNK: return _("TTS (by Blynk)");
     case ONB_RESULT_STEP_VERIFIED: return _("Verified");
     case ONB_RESULT_N_STEPS:
     default:
@@ -236,6 +239,16 @@ onb_result_card_get_step (OnbResultCard *self,
   return self->step_states[step];
 }
 
+gboolean
+onb_result_card_get_step_shown (OnbResultCard *self,
+                                OnbResultStep  step)
+{
+  g_return_val_if_fail (ONB_IS_RESULT_CARD (self), FALSE);
+  g_return_val_if_fail (step < ONB_RESULT_N_STEPS, FALSE);
+
+  return gtk_widget_get_visible (self->step_boxes[step]);
+}
+
 OnbResultState
 onb_result_card_get_state (OnbResultCard *self)
 {
@@ -310,9 +323,48 @@ first_sentence (const char *message)
   if (message == NULL)
     return NULL;
   for (const char *c = message; *c != '\0'; c = g_utf8_next_char (c))
-    if ((*c == '.' || *c == '!') && c[1] == ' ' && g_unichar_isupper (g_utf8_get_char (c + 2)))
-      return g_strndup (message, c + 1 - message);
+    {
+      /* A sentence may end inside brackets ("(… these EUIs.) Onboarder …"),
+       * and the next one may start with one ("… on? (Blynk …"). */
+      const char *end = strchr (".!?", *c) != NULL ? (c[1] == ')' ? c + 2 : c + 1) : NULL;
+      const char *next = end != NULL && end[0] == ' ' ? (end[1] == '(' ? end + 2 : end + 1) : NULL;
+
+      if (next != NULL && g_unichar_isupper (g_utf8_get_char (next)))
+        return g_strndup (message, end - message);
+    }
   return g_strdup (message);
+}
+
+/* Where Blynk's integration makes the TTS device, one step stands for it
+ * instead of the four TTS records. A job not started yet says neither
+ * (both kinds of step are pending): the card keeps the last job's
+ * layout, which is the station's setting. */
+static void
+show_tts_steps (OnbResultCard *self,
+                gboolean       blynk_creates)
+{
+  self->blynk_creates = blynk_creates;
+  for (guint s = ONB_RESULT_STEP_TTS_IS; s <= ONB_RESULT_STEP_TTS_AS; s++)
+    gtk_widget_set_visible (self->step_boxes[s], !blynk_creates);
+  gtk_widget_set_visible (self->step_boxes[ONB_RESULT_STEP_TTS_BY_BLYNK], blynk_creates);
+}
+
+static void
+update_tts_steps (OnbResultCard *self,
+                  OnbJob        *job)
+{
+  OnbStepState by_blynk = onb_job_get_step_state (job, ONB_JOB_STEP_TTS_BY_BLYNK);
+
+  if (by_blynk == ONB_STEP_STATE_SKIPPED)
+    show_tts_steps (self, FALSE);
+  else if (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_IS) == ONB_STEP_STATE_SKIPPED)
+    show_tts_steps (self, TRUE);
+
+  onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_IS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_IS));
+  onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_JS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_JS));
+  onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_NS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_NS));
+  onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_AS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_AS));
+  onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_BY_BLYNK, by_blynk);
 }
 
 static void
@@ -325,10 +377,7 @@ update_from_job (OnbResultCard *self)
   g_autofree char *summary = NULL;
 
   onb_result_card_set_step (self, ONB_RESULT_STEP_BLYNK, blynk_state (job));
-  onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_IS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_IS));
-  onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_JS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_JS));
-  onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_NS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_NS));
-  onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_AS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_AS));
+  update_tts_steps (self, job);
   onb_result_card_set_step (self, ONB_RESULT_STEP_VERIFIED, onb_job_get_step_state (job, ONB_JOB_STEP_VERIFY));
 
   switch (onb_job_get_state (job))
@@ -344,6 +393,19 @@ update_from_job (OnbResultCard *self)
       break;
 
     case ONB_JOB_STATE_WAITING:
+      if (g_strcmp0 (onb_job_get_reason (job), "blynk-not-onboarded") == 0)
+        {
+          /* The question to check, for the supervisor; the message's
+           * other sentences stay for History. The job looks again by
+           * itself, as the headline's icon says. */
+          g_autofree char *why = first_sentence (onb_job_get_message (job));
+
+          summary = g_strdup_printf (_("Waiting for Blynk: %s is not in The Things Stack yet"), name);
+          onb_result_card_show_internal (self, ONB_RESULT_STATE_QUEUED, summary,
+                                         _("Waiting for Blynk"), name, eui, why,
+                                         _("Carry on scanning, and tell your supervisor."));
+          break;
+        }
       summary = g_strdup_printf (_("Queued: %s, retried automatically"), name);
       onb_result_card_show_internal (self, ONB_RESULT_STATE_QUEUED, summary,
                                      _("Queued"), name, eui,
@@ -485,6 +547,7 @@ build_steps (OnbResultCard *self)
       self->step_icons[i] = GTK_IMAGE (image);
       onb_result_card_set_step (self, i, ONB_STEP_STATE_PENDING);
     }
+  show_tts_steps (self, FALSE);
 }
 
 static void

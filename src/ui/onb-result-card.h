@@ -24,6 +24,7 @@ typedef enum
   ONB_RESULT_STEP_TTS_JS,   /*< nick=tts-js >*/
   ONB_RESULT_STEP_TTS_NS,   /*< nick=tts-ns >*/
   ONB_RESULT_STEP_TTS_AS,   /*< nick=tts-as >*/
+  ONB_RESULT_STEP_TTS_BY_BLYNK, /*< nick=tts-by-blynk >*/ /* instead of the four above where Blynk makes the TTS device */
   ONB_RESULT_STEP_VERIFIED, /*< nick=verified >*/
   ONB_RESULT_N_STEPS,       /*< skip >*/
 } OnbResultStep;
@@ -38,6 +39,9 @@ void            onb_result_card_set_step   (OnbResultCard  *self,
                                             OnbResultStep   step,
                                             OnbStepState    state);
 OnbStepState    onb_result_card_get_step   (OnbResultCard  *self,
+                                            OnbResultStep   step);
+/* Whether @step is on the card: the TTS steps of the job's mode only. */
+gboolean        onb_result_card_get_step_shown (OnbResultCard *self,
                                             OnbResultStep   step);
 /* Follows @job (state, reason, steps) until another job or answer is
  * shown; %NULL stops following. */

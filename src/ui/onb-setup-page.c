@@ -13,6 +13,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "onb-blynk-client.h"
 #include "onb-camera-monitor.h"
 #include "onb-connection-check.h"
 #include "onb-setup-page.h"
@@ -38,6 +39,7 @@ typedef struct
   const char *hint;         /* N_(): where the value comes from, in the consoles' words */
   const char *on_value;     /* switches of a two-value key: its value when on, and when off */
   const char *off_value;    /*   (NULL: true and false) */
+  const char *default_value; /* text shown when the file has none; not written back */
 } FieldSpec;
 
 static const FieldSpec field_specs[] = {
@@ -48,9 +50,21 @@ static const FieldSpec field_specs[] = {
   { "blynk", "client_secret",      N_("OAuth client secret"), FIELD_TEXT, FALSE,
     N_("Shown with the Client ID in Blynk.Console → Developer Zone → OAuth2.") },
   { "blynk", "template_id",        N_("Template ID"), FIELD_TEXT, FALSE,
-    N_("Blynk.Console → Templates → your template: its TMPL… ID. It needs the text metafields Device EUI, Join EUI, Application Key and TheThingsNetwork Device.") },
+    N_("Blynk.Console → Templates → your template: its TMPL… ID. It needs the four text metafields named under Template Metafields.") },
   { "blynk", "owner_id",           N_("Owner user ID"), FIELD_TEXT, FALSE,
     N_("Blynk.Console → Users: the numeric ID of the user who will own the new devices.") },
+  { "blynk", "metafield_dev_eui",  N_("Device EUI metafield"), FIELD_TEXT, FALSE,
+    N_("The template's metafield for the DevEUI. Blynk calls it Device EUI; change it only if your template calls it otherwise."),
+    NULL, NULL, ONB_BLYNK_METAFIELD_DEV_EUI },
+  { "blynk", "metafield_join_eui", N_("Join EUI metafield"), FIELD_TEXT, FALSE,
+    N_("The template's metafield for the JoinEUI. Blynk calls it Join EUI."),
+    NULL, NULL, ONB_BLYNK_METAFIELD_JOIN_EUI },
+  { "blynk", "metafield_app_key",  N_("Application Key metafield"), FIELD_TEXT, FALSE,
+    N_("The template's metafield for the AppKey. Blynk calls it Application Key; some of Blynk's blueprints call it AppKey."),
+    NULL, NULL, ONB_BLYNK_METAFIELD_APP_KEY },
+  { "blynk", "metafield_ttn_device", N_("TheThingsNetwork Device metafield"), FIELD_TEXT, FALSE,
+    N_("The template's metafield for the TTS device ID, which Blynk's integration creates (type TheThingsNetwork Device ID)."),
+    NULL, NULL, ONB_BLYNK_METAFIELD_TTN_DEVICE },
   { "tts",   "identity_server",    N_("Identity Server address"), FIELD_TEXT, FALSE,
     N_("The address of your TTS Console, such as https://eu1.cloud.thethings.network; on The Things Stack Cloud and TTN all four servers are this address.") },
   { "tts",   "join_server",        N_("Join Server address"), FIELD_TEXT, FALSE,
@@ -76,6 +90,8 @@ static const FieldSpec field_specs[] = {
   { "tts",   "created_by",         N_("Blynk creates the devices"), FIELD_SWITCH, FALSE,
     N_("Does Blynk create your devices in The Things Stack (Automated Device Onboarding, PRO plan)? Then Onboarder fills in the Blynk device and waits for the device Blynk makes; the API key needs only to view devices and their keys."),
     "blynk", "onboarder" },
+  { "tts",   "blynk_wait_s",       N_("Wait for Blynk’s device"), FIELD_TEXT, FALSE,
+    N_("When Blynk creates the devices: how many seconds a box waits for Blynk’s device in The Things Stack before it is looked for again later (1 to 3600; empty: 120).") },
   { "labels", "profile_ids",       N_("Accepted Profile IDs"), FIELD_TEXT, FALSE,
     N_("The Profile ID on your devices' labels (8 hex digits, such as 000AF8BE); several separated by commas; empty accepts any.") },
   { "kiosk", "pin",                N_("Setup PIN"), FIELD_TEXT, FALSE,
@@ -108,6 +124,7 @@ struct _OnbSetupPage
   GtkWidget      *root;
   AdwPreferencesPage    *page;
   AdwPreferencesGroup   *blynk_group;
+  AdwPreferencesGroup   *metafields_group;
   AdwPreferencesGroup   *tts_group;
   AdwPreferencesGroup   *labels_group;
   AdwPreferencesGroup   *kiosk_group;
@@ -118,6 +135,11 @@ struct _OnbSetupPage
 
   Field                  fields[G_N_ELEMENTS (field_specs)];
   GPtrArray             *result_rows;
+  /* Test Connection: the check's items and the template's metafield
+   * names (NULL when they could not be read), shown once both are in. */
+  guint                  check_pending;
+  GPtrArray             *check_items;
+  GHashTable            *template_metafields;
   GPtrArray             *import_rows;
   OnbConfig             *config;
   char                  *path;
@@ -143,9 +165,13 @@ enum {
 static guint signals[N_SIGNALS];
 
 static AdwPreferencesGroup *
-group_for (OnbSetupPage *self,
-           const char   *group)
+group_for (OnbSetupPage    *self,
+           const FieldSpec *spec)
 {
+  const char *group = spec->group;
+
+  if (g_str_has_prefix (spec->key, "metafield_"))
+    return self->metafields_group;
   if (g_str_equal (group, "blynk"))
     return self->blynk_group;
   if (g_str_equal (group, "tts"))
@@ -189,6 +215,18 @@ field_get_value (Field *field)
     default:
       return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (field->row))));
     }
+}
+
+/* What the file gets: nothing for an empty field or one that shows the
+ * default, so that the file names only what the site chose. (transfer full) */
+static char *
+field_get_setting (Field *field)
+{
+  g_autofree char *value = field_get_value (field);
+
+  if (value == NULL || value[0] == '\0' || g_strcmp0 (value, field->spec->default_value) == 0)
+    return NULL;
+  return g_steal_pointer (&value);
 }
 
 static void
@@ -343,7 +381,7 @@ build_field (OnbSetupPage *self,
       else
         field->row = adw_entry_row_new ();
       if (g_str_equal (spec->key, "pin") || g_str_equal (spec->key, "owner_id") ||
-          g_str_equal (spec->key, "max_jobs"))
+          g_str_equal (spec->key, "max_jobs") || g_str_equal (spec->key, "blynk_wait_s"))
         gtk_editable_set_width_chars (GTK_EDITABLE (field->row), 8);
 
       /* The message stands beside the field, not in a dialog. */
@@ -362,10 +400,10 @@ build_field (OnbSetupPage *self,
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), _(spec->title));
   gtk_widget_set_name (field->row, name);
-  adw_preferences_group_add (group_for (self, spec->group), field->row);
+  adw_preferences_group_add (group_for (self, spec), field->row);
   if (spec->kind == FIELD_TEXT)
     {
-      adw_preferences_group_add (group_for (self, spec->group), new_hint_row (_(spec->hint)));
+      adw_preferences_group_add (group_for (self, spec), new_hint_row (_(spec->hint)));
       gtk_accessible_update_property (GTK_ACCESSIBLE (field->row),
                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _(spec->hint),
                                       -1);
@@ -463,6 +501,8 @@ onb_setup_page_set_config (OnbSetupPage *self,
 
         case FIELD_TEXT:
         default:
+          if (value == NULL && field->spec->default_value != NULL)
+            value = g_strdup (field->spec->default_value);
           gtk_editable_set_text (GTK_EDITABLE (field->row), value != NULL ? value : "");
           /* A value the file holds is judged at once (it is what the
            * kiosk runs with); an empty field only once edited or saved. */
@@ -482,6 +522,19 @@ onb_setup_page_set_config (OnbSetupPage *self,
   }
 }
 
+static void
+fields_into_config (OnbSetupPage *self,
+                    OnbConfig    *config)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
+    {
+      Field *field = &self->fields[i];
+      g_autofree char *value = field_get_setting (field);
+
+      onb_config_set_string (config, field->spec->group, field->spec->key, value);
+    }
+}
+
 /* The values on screen, as a configuration of their own (Test Connection
  * checks what is typed, before it is saved). */
 static OnbConfig *
@@ -489,14 +542,7 @@ config_from_fields (OnbSetupPage *self)
 {
   OnbConfig *config = onb_config_new ();
 
-  for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
-    {
-      Field *field = &self->fields[i];
-      g_autofree char *value = field_get_value (field);
-
-      onb_config_set_string (config, field->spec->group, field->spec->key,
-                             value != NULL && value[0] != '\0' ? value : NULL);
-    }
+  fields_into_config (self, config);
 
   /* Keys Setup does not show (such as [cloud]) come along unchanged. */
   if (self->config != NULL)
@@ -528,14 +574,7 @@ on_save_clicked (OnbSetupPage *self)
       return;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
-    {
-      Field *field = &self->fields[i];
-      g_autofree char *value = field_get_value (field);
-
-      onb_config_set_string (self->config, field->spec->group, field->spec->key,
-                             value != NULL && value[0] != '\0' ? value : NULL);
-    }
+  fields_into_config (self, self->config);
 
   if (!onb_config_save (self->config, self->path, &error))
     {
@@ -676,6 +715,67 @@ list_plans (OnbSetupPage *self,
   onb_tts_client_list_frequency_plans_async (tts, self->cancellable, on_plans_listed, g_object_ref (self));
 }
 
+/* The metafield name a field gives: what is typed, or Blynk's name when
+ * it is empty. NULL for other fields. (transfer full) */
+static char *
+metafield_name (Field *field)
+{
+  g_autofree char *value = NULL;
+
+  if (!g_str_has_prefix (field->spec->key, "metafield_"))
+    return NULL;
+  value = field_get_value (field);
+  return value != NULL && value[0] != '\0' ? g_steal_pointer (&value) : g_strdup (field->spec->default_value);
+}
+
+/* Whether the template, as the last Test Connection read it, lacks the
+ * metafield @field names. */
+static gboolean
+metafield_missing (OnbSetupPage *self,
+                   Field        *field)
+{
+  g_autofree char *name = metafield_name (field);
+
+  return name != NULL && self->template_metafields != NULL &&
+         !g_hash_table_contains (self->template_metafields, name);
+}
+
+/* Each metafield field says whether the template has it, and the group
+ * lists what the template has (when it could be read). */
+static void
+mark_metafields (OnbSetupPage *self)
+{
+  g_autoptr(GString) has = g_string_new (NULL);
+  g_autoptr(GList) names = NULL;
+  g_autofree char *description = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
+    {
+      Field *field = &self->fields[i];
+      g_autofree char *name = metafield_name (field);
+
+      if (name == NULL || !field->valid)
+        continue;
+      if (metafield_missing (self, field))
+        {
+          g_autofree char *message = g_strdup_printf (_("The template has no metafield “%s”."), name);
+
+          field_set_message (field, message);
+        }
+      else
+        field_set_message (field, NULL);
+    }
+
+  if (self->template_metafields == NULL)
+    return;
+  names = g_list_sort (g_hash_table_get_keys (self->template_metafields), (GCompareFunc) g_strcmp0);
+  for (GList *l = names; l != NULL; l = l->next)
+    g_string_append_printf (has, "%s“%s”", has->len > 0 ? ", " : "", (const char *) l->data);
+  description = g_strdup_printf (_("The template’s metafields, as the last connection test read them: %s."),
+                                 has->len > 0 ? has->str : _("none"));
+  adw_preferences_group_set_description (self->metafields_group, description);
+}
+
 /* The field a failed connection-test item asks to change. */
 static Field *
 field_to_fix (OnbSetupPage       *self,
@@ -695,6 +795,10 @@ field_to_fix (OnbSetupPage       *self,
 
   if (g_strcmp0 (item->reason, "not-checked") == 0)
     return NULL;
+  if (g_str_equal (item->id, ONB_CHECK_BLYNK_METAFIELDS))
+    for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
+      if (metafield_missing (self, &self->fields[i]))
+        return &self->fields[i];
   for (guint i = 0; i < G_N_ELEMENTS (fixes); i++)
     if (g_str_equal (item->id, fixes[i].item))
       return find_field (self, fixes[i].group, fixes[i].key);
@@ -726,18 +830,11 @@ on_fix_clicked (GtkButton *button,
 }
 
 static void
-on_check_done (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+show_check_results (OnbSetupPage *self)
 {
-  g_autoptr(OnbSetupPage) self = user_data;
-  g_autoptr(GPtrArray) items = NULL;
-  g_autoptr(GError) error = NULL;
+  GPtrArray *items = self->check_items;
 
-  items = onb_connection_check_finish (result, &error);
-  if (items == NULL)
-    return;  /* only cancellation fails as a whole */
-
+  mark_metafields (self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), TRUE);
   clear_rows (self->check_group, self->result_rows);
   for (guint i = 0; i < items->len; i++)
@@ -766,9 +863,77 @@ on_check_done (GObject      *object,
 }
 
 static void
+check_part_done (OnbSetupPage *self)
+{
+  g_return_if_fail (self->check_pending > 0);
+
+  if (--self->check_pending == 0)
+    show_check_results (self);
+}
+
+static void
+on_check_done (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(OnbSetupPage) self = user_data;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+
+  items = onb_connection_check_finish (result, &error);
+  if (items == NULL)
+    return;  /* only cancellation fails as a whole */
+
+  g_clear_pointer (&self->check_items, g_ptr_array_unref);
+  self->check_items = g_steal_pointer (&items);
+  check_part_done (self);
+}
+
+/* The template's metafields, for the fields that name them. A failure is
+ * the connection test's to explain: the fields are then left unmarked. */
+static void
+on_metafields_listed (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(OnbSetupPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GHashTable *names;
+
+  names = onb_blynk_client_get_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_pointer (&self->template_metafields, g_hash_table_unref);
+  self->template_metafields = names;
+  check_part_done (self);
+}
+
+static void
+on_template_resolved (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(OnbSetupPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 number;
+
+  number = onb_blynk_client_resolve_template_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (error != NULL)
+    {
+      check_part_done (self);
+      return;
+    }
+  onb_blynk_client_get_metafields_async (ONB_BLYNK_CLIENT (object), number, self->cancellable,
+                                         on_metafields_listed, g_object_ref (self));
+}
+
+static void
 on_check_clicked (OnbSetupPage *self)
 {
   g_autoptr(OnbConfig) config = config_from_fields (self);
+  g_autoptr(OnbBlynkClient) blynk = NULL;
 
   g_return_if_fail (self->http != NULL);
 
@@ -778,7 +943,17 @@ on_check_clicked (OnbSetupPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->check_group), TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), FALSE);
 
+  g_clear_pointer (&self->template_metafields, g_hash_table_unref);
+  self->check_pending = 1;
   onb_connection_check_async (self->http, config, self->cancellable, on_check_done, g_object_ref (self));
+  /* Beside the test, the names the template has, to mark the fields. */
+  blynk = onb_blynk_client_new (self->http, config, NULL);
+  if (blynk != NULL)
+    {
+      self->check_pending++;
+      onb_blynk_client_resolve_template_async (blynk, onb_blynk_client_get_template_id (blynk), self->cancellable,
+                                               on_template_resolved, g_object_ref (self));
+    }
   list_plans (self, config);
 }
 
@@ -844,6 +1019,8 @@ onb_setup_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->result_rows, g_ptr_array_unref);
   g_clear_pointer (&self->import_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->check_items, g_ptr_array_unref);
+  g_clear_pointer (&self->template_metafields, g_hash_table_unref);
 
   G_OBJECT_CLASS (onb_setup_page_parent_class)->dispose (object);
 }
@@ -864,6 +1041,7 @@ onb_setup_page_class_init (OnbSetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, root);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, page);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, blynk_group);
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, metafields_group);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, tts_group);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, labels_group);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, kiosk_group);

@@ -275,6 +275,30 @@ def shift(p, station):
     wait_for('the typed Application ID', lambda: K.text_of(app_id) == 'warehouse-sensors')
     click(k.find(R.ROLE_PUSH_BUTTON, 'Test Connection'))
     k.find(R.ROLE_LABEL, 'Everything works.', timeout=40)
+
+    say('== a metafield the template lacks: Test Connection names it beside its field')
+    app_key = k.field('Application Key metafield')
+    if K.text_of(app_key) != 'Application Key':
+        raise Failure(f'the Application Key metafield field shows {K.text_of(app_key)!r}, not Blynk\'s name')
+    set_text(app_key, 'AppKey')
+    wait_for('the typed metafield name', lambda: K.text_of(app_key) == 'AppKey')
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Test Connection'))
+    problem = wait_for('a connection test problem naming the Application Key metafield',
+                       lambda: k.all(R.ROLE_PUSH_BUTTON, 'Fix: Application Key metafield'), timeout=40)[0]
+    click(problem)
+    wait_for('the Application Key metafield field in view', lambda: in_view(main, app_key))
+    wait_for('the field to say the template lacks “AppKey”',
+             lambda: 'no metafield “AppKey”' in (app_key.description or ''))
+    p.check_controls('Setup page, a metafield missing')
+    # The keyboard's focus is in the field: typing puts Blynk's name back.
+    p.keys('ctrl+a')
+    p.type('Application Key')
+    wait_for('the typed metafield name', lambda: K.text_of(app_key) == 'Application Key')
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Test Connection'))
+    k.find(R.ROLE_LABEL, 'Everything works.', timeout=40)
+    if 'no metafield' in (app_key.description or ''):
+        raise Failure(f'the field still says {app_key.description!r}')
+    say(f'  named beside the field, then fixed from the keyboard: {app_key.name}')
     click(k.find(R.ROLE_PUSH_BUTTON, 'Save'))
     k.find(R.ROLE_LABEL, 'Saved.', prefix=True)
     say('  Test Connection: "Everything works." after the fix; saved')

@@ -530,25 +530,50 @@ test_demo (void)
 
 /* Setup: PIN, validation as you type, save --------------------------------- */
 
+typedef gboolean (*WidgetMatch) (GtkWidget  *widget,
+                                 const char *text);
+
 static GtkWidget *
-find_row_titled (GtkWidget  *root,
-                 const char *title)
+find_matching (GtkWidget   *root,
+               WidgetMatch  match,
+               const char  *text)
 {
-  if (ADW_IS_PREFERENCES_ROW (root) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+  if (match (root, text))
     return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_row_titled (child, title);
+      GtkWidget *found = find_matching (child, match, text);
 
       if (found != NULL)
         return found;
     }
 
   return NULL;
+}
+
+static gboolean
+row_titled (GtkWidget  *widget,
+            const char *title)
+{
+  return ADW_IS_PREFERENCES_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
+static gboolean
+button_labelled (GtkWidget  *widget,
+                 const char *label)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+static GtkWidget *
+find_row_titled (GtkWidget  *root,
+                 const char *title)
+{
+  return find_matching (root, row_titled, title);
 }
 
 static OnbPinDialog *
@@ -621,19 +646,28 @@ setup_body (OnbApplication *app,
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   g_clear_pointer (&contents, g_free);
 
-  /* Who creates the TTS devices: a switch, saved as [tts] created_by. */
+  /* Who creates the TTS devices: a switch, saved as [tts] created_by,
+   * and how long a box waits for Blynk's device. */
   {
     GtkWidget *row_created_by = find_widget (GTK_WIDGET (window), G_TYPE_NONE, "tts.created_by");
     GtkWidget *blynk_creates = row_created_by != NULL ? find_widget (row_created_by, GTK_TYPE_SWITCH, NULL) : NULL;
+    GtkWidget *wait = find_widget (GTK_WIDGET (window), G_TYPE_NONE, "tts.blynk_wait_s");
+    GtkWidget *wait_message = find_widget (GTK_WIDGET (window), GTK_TYPE_LABEL, "tts.blynk_wait_s.message");
 
     g_assert_nonnull (blynk_creates);
     g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
     g_assert_nonnull (strstr (contents, "created_by=onboarder"));
     g_clear_pointer (&contents, g_free);
+    g_assert_nonnull (wait);
     gtk_switch_set_active (GTK_SWITCH (blynk_creates), TRUE);
+    gtk_editable_set_text (GTK_EDITABLE (wait), "0");
+    g_assert_true (gtk_widget_get_visible (wait_message));
+    gtk_editable_set_text (GTK_EDITABLE (wait), "90");
+    g_assert_false (gtk_widget_get_visible (wait_message));
     g_signal_emit_by_name (save, "clicked");
     g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
     g_assert_nonnull (strstr (contents, "created_by=blynk"));
+    g_assert_nonnull (strstr (contents, "blynk_wait_s=90"));
     g_clear_pointer (&contents, g_free);
     gtk_switch_set_active (GTK_SWITCH (blynk_creates), FALSE);
     g_signal_emit_by_name (save, "clicked");
@@ -649,6 +683,55 @@ setup_body (OnbApplication *app,
   g_signal_emit_by_name (check, "clicked");
   WAIT_FOR (gtk_widget_get_sensitive (check), 30);
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Everything works.");
+
+  /* The template's metafields by the names the site gives them: Blynk's
+   * names are shown and not written to the file; a name the template does
+   * not have is named beside its field, and Fix goes there. */
+  {
+    GtkWidget *app_key = find_widget (GTK_WIDGET (window), G_TYPE_NONE, "blynk.metafield_app_key");
+    GtkWidget *app_key_message = find_widget (GTK_WIDGET (window), GTK_TYPE_LABEL, "blynk.metafield_app_key.message");
+    GtkWidget *fix;
+
+    g_assert_nonnull (app_key);
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (app_key)), ==, "Application Key");
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_widget (GTK_WIDGET (window), G_TYPE_NONE,
+                                                                       "blynk.metafield_ttn_device"))),
+                     ==, "TheThingsNetwork Device");
+    gtk_editable_set_text (GTK_EDITABLE (app_key), "AppKey");
+    g_signal_emit_by_name (check, "clicked");
+    WAIT_FOR (gtk_widget_get_sensitive (check), 30);
+    g_assert_true (gtk_widget_has_css_class (status, "error"));
+    g_assert_true (gtk_widget_get_visible (app_key_message));
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (app_key_message)), ==, "The template has no metafield “AppKey”.");
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row_titled (GTK_WIDGET (window),
+                                                                                           "Template metafields"))),
+                              "“AppKey”"));
+    fix = find_matching (GTK_WIDGET (window), button_labelled, "Fix: Application Key metafield");
+    g_assert_nonnull (fix);
+    g_signal_emit_by_name (fix, "clicked");
+    g_assert_true (gtk_widget_is_focus (app_key) || gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), app_key));
+
+    gtk_editable_set_text (GTK_EDITABLE (app_key), "Application Key");
+    g_signal_emit_by_name (check, "clicked");
+    WAIT_FOR (gtk_widget_get_sensitive (check), 30);
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Everything works.");
+    g_assert_false (gtk_widget_get_visible (app_key_message));
+
+    /* Saved: only a name that is not Blynk's. */
+    gtk_editable_set_text (GTK_EDITABLE (app_key), "AppKey");
+    g_signal_emit_by_name (save, "clicked");
+    g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "metafield_app_key=AppKey"));
+    g_assert_null (strstr (contents, "metafield_dev_eui"));
+    g_clear_pointer (&contents, g_free);
+    gtk_editable_set_text (GTK_EDITABLE (app_key), "Application Key");
+    g_signal_emit_by_name (save, "clicked");
+    g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
+    g_assert_null (strstr (contents, "metafield_app_key"));
+    g_clear_pointer (&contents, g_free);
+    /* The import below needs the engine the saves rebuild. */
+    WAIT_FOR (onb_application_get_engine (app) != NULL, 30);
+  }
 
   /* A device list with a bad row: nothing imported, the row named. */
   {
@@ -791,8 +874,14 @@ scanner_body (OnbApplication *app,
   WAIT_FOR (card_says (card, ONB_RESULT_STATE_SUCCESS, "0018B20000000101"), JOB_TIMEOUT_S);
   g_assert_cmpint (onb_test_sim_get_count (station->sim, "tts.is.create"), ==, 1);
   g_assert_cmpint (onb_test_sim_get_count (station->sim, "blynk.device_create"), ==, 1);
+  /* Onboarder made the TTS device: its four records are the TTS steps. */
+  g_assert_false (onb_result_card_get_step_shown (card, ONB_RESULT_STEP_TTS_BY_BLYNK));
   for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
-    g_assert_cmpint (onb_result_card_get_step (card, i), ==, ONB_STEP_STATE_DONE);
+    if (i != ONB_RESULT_STEP_TTS_BY_BLYNK)
+      {
+        g_assert_true (onb_result_card_get_step_shown (card, i));
+        g_assert_cmpint (onb_result_card_get_step (card, i), ==, ONB_STEP_STATE_DONE);
+      }
   /* What a screen reader says of it. */
   g_assert_cmpstr (onb_result_card_get_summary (card), ==, "Done: Soil sensor 01, created in Blynk and The Things Stack");
 
@@ -931,6 +1020,99 @@ test_scanner_and_manual (void)
   station_teardown (&station);
 }
 
+/* Blynk makes the TTS device ([tts] created_by=blynk) -------------------- */
+
+static void
+set_integration (Station    *station,
+                 const char *settings)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = g_strdup_printf ("{\"template_id\":\"%s\",%s}", ONB_TEST_SIM_BLYNK_TEMPLATE_ID, settings);
+  g_autofree char *answer = NULL;
+  guint status = 0;
+
+  answer = onb_test_sim_admin (station->sim, "POST", "/_admin/blynk/integration", body, &status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, 200);
+}
+
+static void
+blynk_creates_body (OnbApplication *app,
+                    gpointer        data)
+{
+  Station *station = data;
+  OnbWindow *window = get_window (app);
+  OnbResultCard *card = scan_card (app);
+  const char *dev_eui = "0018B20000000104";
+  GtkWidget *panel;
+  graphene_rect_t bounds;
+
+  import_samples (app);
+  /* Blynk makes the device 2 s after its metafields, later than the
+   * station waits (1 s); the job looks again 3 s after that. */
+  onb_engine_set_retry_delays (onb_application_get_engine (app), 3000, 3000);
+  set_integration (station, "\"enabled\":true,\"delay_s\":2");
+  resize_window (GTK_WINDOW (window), 800, 480);
+
+  /* The box waits, saying what to check, with one step for the device
+   * Blynk makes instead of the four TTS records. */
+  onb_window_handle_payload (window, dev_eui, strlen (dev_eui), "keyboard");
+  WAIT_FOR (card_says (card, ONB_RESULT_STATE_QUEUED, dev_eui), JOB_TIMEOUT_S);
+  g_assert_cmpstr (onb_result_card_get_headline (card), ==, "Waiting for Blynk");
+  g_assert_nonnull (strstr (onb_result_card_get_why (card), "Automated Device Onboarding"));
+  g_assert_nonnull (strstr (onb_result_card_get_why (card), ONB_TEST_SIM_BLYNK_TEMPLATE_ID));
+  g_assert_true (g_str_has_suffix (onb_result_card_get_why (card), "?"));
+  g_assert_cmpstr (onb_result_card_get_todo (card), ==, "Carry on scanning, and tell your supervisor.");
+  g_assert_cmpstr (onb_result_card_get_summary (card), ==, "Waiting for Blynk: Soil sensor 04 is not in The Things Stack yet");
+  g_assert_true (onb_result_card_get_step_shown (card, ONB_RESULT_STEP_TTS_BY_BLYNK));
+  g_assert_cmpint (onb_result_card_get_step (card, ONB_RESULT_STEP_TTS_BY_BLYNK), ==, ONB_STEP_STATE_RETRYING);
+  for (guint i = ONB_RESULT_STEP_TTS_IS; i <= ONB_RESULT_STEP_TTS_AS; i++)
+    g_assert_false (onb_result_card_get_step_shown (card, i));
+
+  /* The words fit the Pi's screen: the shift's progress under the card
+   * is still inside the window. */
+  spin (300);
+  panel = GTK_WIDGET (onb_scan_page_get_shift_panel (onb_window_get_scan_page (window)));
+  g_assert_true (gtk_widget_compute_bounds (panel, GTK_WIDGET (window), &bounds));
+  g_test_message ("800×480, waiting for Blynk: the shift's progress ends at y = %g",
+                  bounds.origin.y + bounds.size.height);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (GTK_WIDGET (window)));
+  write_png (GTK_WINDOW (window), "onboarder-waiting-for-blynk-800x480.png");
+
+  /* The next look finds Blynk's device. */
+  WAIT_FOR (card_says (card, ONB_RESULT_STATE_SUCCESS, dev_eui), JOB_TIMEOUT_S);
+  for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
+    {
+      gboolean tts_record = i >= ONB_RESULT_STEP_TTS_IS && i <= ONB_RESULT_STEP_TTS_AS;
+
+      g_assert_cmpint (onb_result_card_get_step_shown (card, i), ==, !tts_record);
+      if (!tts_record)
+        g_assert_cmpint (onb_result_card_get_step (card, i), ==, ONB_STEP_STATE_DONE);
+    }
+  spin (300);
+  write_png (GTK_WINDOW (window), "onboarder-by-blynk-800x480.png");
+}
+
+static void
+test_blynk_creates (void)
+{
+  Station station = { NULL };
+  const char *args[] = { "--config", NULL, NULL };
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  station_setup (&station, NULL);
+  g_key_file_load_from_file (keyfile, station.config_path, G_KEY_FILE_KEEP_COMMENTS, &error);
+  g_assert_no_error (error);
+  g_key_file_set_string (keyfile, "tts", "created_by", "blynk");
+  g_key_file_set_integer (keyfile, "tts", "blynk_wait_s", 1);
+  g_key_file_save_to_file (keyfile, station.config_path, &error);
+  g_assert_no_error (error);
+  args[1] = station.config_path;
+  run_app (args, blynk_creates_body, &station);
+  station_teardown (&station);
+}
+
 /* Kiosk: closing needs the PIN ------------------------------------------- */
 
 static void
@@ -973,6 +1155,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/setup/pin-and-validation", test_setup);
   g_test_add_func ("/ui/scanner-and-manual", test_scanner_and_manual);
+  g_test_add_func ("/ui/blynk-creates/card", test_blynk_creates);
   g_test_add_func ("/ui/kiosk/close-needs-pin", test_kiosk);
   g_test_add_func ("/ui/demo/outcomes-and-screenshots", test_demo);
 
