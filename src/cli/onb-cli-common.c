@@ -216,11 +216,8 @@ onb_cli_open_batches (OnbConfig        *config,
 {
   g_autoptr(OnbJournal) journal = NULL;
   g_autofree const char **dev_euis = NULL;
-  g_autofree char *data_dir = onb_config_get_data_dir (config);
-  g_autofree char *registry_path = onb_registry_default_path (data_dir);
-  g_autofree char *journal_path = onb_journal_default_path (data_dir);
 
-  if (!(*registry = onb_registry_open_read_only (registry_path, error)))
+  if (!(*registry = onb_registry_open_for_config (config, TRUE, error)))
     return FALSE;
   if (batch != NULL)
     {
@@ -228,6 +225,6 @@ onb_cli_open_batches (OnbConfig        *config,
         return FALSE;
       dev_euis = onb_batch_devices_get_dev_euis (*devices);
     }
-  return (journal = onb_journal_open_read_only (journal_path, error)) != NULL &&
+  return (journal = onb_journal_open_for_config (config, TRUE, error)) != NULL &&
          (*states = onb_journal_get_device_states (journal, dev_euis, error)) != NULL;
 }

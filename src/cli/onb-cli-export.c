@@ -19,8 +19,6 @@ onb_cli_export (int    argc,
   g_autoptr(OnbJournal) journal = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *csv_path = NULL;
-  g_autofree char *data_dir = NULL;
-  g_autofree char *path = NULL;
   const GOptionEntry entries[] = {
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv_path, N_("Write the CSV to FILE; “-”: to standard output"),
       N_("FILE") },
@@ -40,9 +38,7 @@ onb_cli_export (int    argc,
 
   if (!(config = onb_cli_load_config (config_path, FALSE, &error)))
     return onb_cli_fail (FALSE, error);
-  data_dir = onb_config_get_data_dir (config);
-  path = onb_journal_default_path (data_dir);
-  if (!(journal = onb_journal_open_read_only (path, &error)) || !onb_journal_export_csv (journal, csv_path, &error))
+  if (!(journal = onb_journal_open_for_config (config, TRUE, &error)) || !onb_journal_export_csv (journal, csv_path, &error))
     return onb_cli_fail (FALSE, error);
   return ONB_CLI_EXIT_OK;
 }

@@ -68,8 +68,6 @@ onb_cli_import (int    argc,
   g_autoptr(OnbRegistry) registry = NULL;
   g_autoptr(OnbImportReport) report = NULL;
   g_autofree char *config_path = NULL;
-  g_autofree char *data_dir = NULL;
-  g_autofree char *registry_path = NULL;
   gboolean json = FALSE, replace = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the report as one JSON object"), NULL },
@@ -91,9 +89,7 @@ onb_cli_import (int    argc,
 
   if (!(config = onb_cli_load_config (config_path, FALSE, &error)))
     return onb_cli_fail (json, error);
-  data_dir = onb_config_get_data_dir (config);
-  registry_path = onb_registry_default_path (data_dir);
-  if (!(registry = onb_registry_open (registry_path, &error)))
+  if (!(registry = onb_registry_open_for_config (config, FALSE, &error)))
     return onb_cli_fail (json, error);
 
   onb_registry_import_file (registry, argv[1], replace ? ONB_REGISTRY_IMPORT_REPLACE : ONB_REGISTRY_IMPORT_NONE,

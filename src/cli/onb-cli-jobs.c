@@ -21,8 +21,7 @@ onb_cli_jobs (int    argc,
   g_autofree char *config_path = NULL;
   g_autofree char *state_name = NULL;
   g_autofree char *query = NULL;
-  g_autofree char *data_dir = NULL;
-  g_autofree char *path = NULL;
+  g_autofree char *station = NULL;
   gboolean json = FALSE;
   int limit = 0, state = -1;
   const GOptionEntry entries[] = {
@@ -31,6 +30,8 @@ onb_cli_jobs (int    argc,
     { "search", 0, 0, G_OPTION_ARG_STRING, &query, N_("Only jobs whose DevEUI, name or reason contains TEXT"),
       N_("TEXT") },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("At most N jobs, newest first"), N_("N") },
+    { "station", 0, 0, G_OPTION_ARG_STRING, &station, N_("Only the jobs station NAME ran last (a shared store)"),
+      N_("NAME") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per job"), NULL },
     { NULL }
   };
@@ -48,10 +49,8 @@ onb_cli_jobs (int    argc,
 
   if (!(config = onb_cli_load_config (config_path, FALSE, &error)))
     return onb_cli_fail (json, error);
-  data_dir = onb_config_get_data_dir (config);
-  path = onb_journal_default_path (data_dir);
-  if (!(journal = onb_journal_open_read_only (path, &error)) ||
-      !(jobs = onb_journal_list_jobs (journal, query, state, limit, &error)))
+  if (!(journal = onb_journal_open_for_config (config, TRUE, &error)) ||
+      !(jobs = onb_journal_list_station_jobs (journal, station, query, state, limit, &error)))
     return onb_cli_fail (json, error);
 
   for (guint i = 0; i < jobs->len; i++)

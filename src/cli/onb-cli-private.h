@@ -108,5 +108,7 @@ int         onb_cli_batches         (int               argc,
                                      char            **argv);
 int         onb_cli_missing         (int               argc,
                                      char            **argv);
+int         onb_cli_models          (int               argc,
+                                     char            **argv);
 
 G_END_DECLS

@@ -63,10 +63,8 @@ onb_cli_retry (int    argc,
       g_autoptr(GPtrArray) failed = NULL;
       GListModel *model = onb_engine_get_jobs (engine);
       g_autoptr(OnbJournal) journal = NULL;
-      g_autofree char *data_dir = onb_config_get_data_dir (config);
-      g_autofree char *path = onb_journal_default_path (data_dir);
 
-      if (!(journal = onb_journal_open (path, &error)) ||
+      if (!(journal = onb_journal_open_for_config (config, TRUE, &error)) ||
           !(failed = onb_journal_list_jobs (journal, NULL, ONB_JOB_STATE_FAILED, 0, &error)))
         return onb_cli_fail (json, error);
       for (guint i = 0; i < failed->len; i++)

@@ -30,6 +30,7 @@ static const OnbCliCommand commands[] = {
   { "retry", onb_cli_retry, N_("Run failed or waiting jobs again") },
   { "export", onb_cli_export, N_("Write the journal as CSV") },
   { "check", onb_cli_check, N_("Test the settings against The Things Stack and Blynk, item by item") },
+  { "models", onb_cli_models, N_("List the device models, what the Device Repository says and what each gets") },
   { "scan", onb_cli_scan, N_("Read label codes from images, a video or a camera pipeline") },
 };
 

@@ -149,6 +149,20 @@ GHashTable      *onb_blynk_client_get_metafields_finish    (OnbBlynkClient      
                                                             GAsyncResult         *result,
                                                             GError              **error);
 
+/* Fetches what a process's first job would otherwise wait for: the OAuth2
+ * token and, unless known (also from the file of
+ * onb_blynk_client_set_metafield_cache()), the number and metafield list
+ * of each of @template_ids (NULL-terminated, may be NULL). Fails with the
+ * first error; what was fetched is kept all the same. */
+void             onb_blynk_client_prepare_async            (OnbBlynkClient       *self,
+                                                            const char * const   *template_ids,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+gboolean         onb_blynk_client_prepare_finish           (OnbBlynkClient       *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+
 /* Keeps the templates' metafield lists (names and ids, nothing secret) in
  * the file @path across processes, so the first job of a process writes
  * its metafields right after the create instead of fetching the list

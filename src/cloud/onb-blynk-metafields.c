@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "onb-blynk-client-private.h"
@@ -46,6 +47,8 @@ template_item (OnbBlynkClient  *self,
   return ONB_BLYNK_WALK_NEXT;
 }
 
+static void cache_save (OnbBlynkClient *self);
+
 static void
 resolve_cb (GObject      *object,
             GAsyncResult *result,
@@ -66,6 +69,7 @@ resolve_cb (GObject      *object,
 
   if ((number = g_hash_table_lookup (self->templates, code)) != NULL)
     {
+      cache_save (self);
       g_task_return_int (task, *number);
       return;
     }
@@ -115,7 +119,38 @@ onb_blynk_client_resolve_template_finish (OnbBlynkClient  *self,
 /* ---- the metafield lists kept across processes -------------------------------- */
 
 /* The file holds {"<template number>": [{"id", "name"}, ...]}: each list in
- * the shape Blynk answers, so its decoder checks it. */
+ * the shape Blynk answers, so its decoder checks it; and under
+ * "templates" {"TMPL…": number}, so that a new process knows its
+ * templates' numbers without the template list. */
+#define CACHE_TEMPLATES_KEY "templates"
+
+static void
+cache_load_templates (OnbBlynkClient *self,
+                      json_object    *templates)
+{
+  if (!json_object_is_type (templates, json_type_object) ||
+      json_object_object_length (templates) > MAX_CACHED_TEMPLATES)
+    {
+      g_debug ("Blynk template numbers in %s ignored: not an object of at most %d templates", self->metafield_cache,
+               MAX_CACHED_TEMPLATES);
+      return;
+    }
+  for (struct json_object_iterator it = json_object_iter_begin (templates), end = json_object_iter_end (templates);
+       !json_object_iter_equal (&it, &end); json_object_iter_next (&it))
+    {
+      json_object *number = json_object_iter_peek_value (&it);
+
+      if (!json_object_is_type (number, json_type_int) || json_object_get_int64 (number) <= 0)
+        {
+          g_debug ("Blynk template number of “%s” in %s ignored: not a positive integer",
+                   json_object_iter_peek_name (&it), self->metafield_cache);
+          continue;
+        }
+      g_hash_table_insert (self->templates, g_strdup (json_object_iter_peek_name (&it)),
+                           int64_dup (json_object_get_int64 (number)));
+    }
+}
+
 static void
 cache_load (OnbBlynkClient *self)
 {
@@ -147,6 +182,11 @@ cache_load (OnbBlynkClient *self)
       g_autoptr(GHashTable) map = NULL;
       gint64 number;
 
+      if (strcmp (key, CACHE_TEMPLATES_KEY) == 0)
+        {
+          cache_load_templates (self, list);
+          continue;
+        }
       g_clear_error (&error);
       if (!g_ascii_string_to_signed (key, 10, 1, G_MAXINT64, &number, NULL) ||
           !(map = onb_blynk_decode_template_metafields (list, &error)))
@@ -167,8 +207,8 @@ cache_save (OnbBlynkClient *self)
 {
   g_autoptr(GError) error = NULL;
   json_object *json;
-  GHashTableIter templates;
-  gpointer number, map;
+  GHashTableIter templates, templates_iter;
+  gpointer number, map, code;
 
   if (self->metafield_cache == NULL)
     return;
@@ -191,6 +231,15 @@ cache_save (OnbBlynkClient *self)
           json_object_array_add (list, field);
         }
       json_object_object_add (json, key, list);
+    }
+  if (g_hash_table_size (self->templates) <= MAX_CACHED_TEMPLATES)
+    {
+      json_object *numbers = json_object_new_object ();
+
+      g_hash_table_iter_init (&templates_iter, self->templates);
+      while (g_hash_table_iter_next (&templates_iter, &code, &number))
+        json_object_object_add (numbers, code, json_object_new_int64 (*(gint64 *) number));
+      json_object_object_add (json, CACHE_TEMPLATES_KEY, numbers);
     }
   if (!g_file_set_contents (self->metafield_cache, json_object_to_json_string_ext (json, JSON_C_TO_STRING_PLAIN), -1,
                             &error))
@@ -471,6 +520,126 @@ gboolean
 onb_blynk_client_set_metafields_finish (OnbBlynkClient  *self,
                                         GAsyncResult    *result,
                                         GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- ready before the first job ----------------------------------------------------- */
+
+typedef struct
+{
+  guint   pending;
+  GError *error;    /* the first failure */
+} Prepare;
+
+static void
+prepare_free (gpointer data)
+{
+  Prepare *prepare = data;
+
+  g_clear_error (&prepare->error);
+  g_free (prepare);
+}
+
+static void
+prepare_part_done (GTask  *task,
+                   GError *error)
+{
+  Prepare *prepare = g_task_get_task_data (task);
+
+  if (error != NULL && prepare->error == NULL)
+    prepare->error = error;
+  else
+    g_clear_error (&error);
+  if (--prepare->pending > 0)
+    return;
+  if (prepare->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&prepare->error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+prepare_token_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  onb_blynk_ensure_token_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  prepare_part_done (task, error);
+}
+
+static void
+prepare_metafields_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GHashTable) map = NULL;
+  GError *error = NULL;
+
+  map = onb_blynk_client_get_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  prepare_part_done (task, error);
+}
+
+static void
+prepare_template_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gint64 number;
+
+  number = onb_blynk_client_resolve_template_finish (ONB_BLYNK_CLIENT (object), result, &error);
+  if (error != NULL)
+    prepare_part_done (task, error);
+  else
+    onb_blynk_client_get_metafields_async (ONB_BLYNK_CLIENT (object), number, g_task_get_cancellable (task),
+                                           prepare_metafields_cb, g_object_ref (task));
+}
+
+void
+onb_blynk_client_prepare_async (OnbBlynkClient      *self,
+                                const char * const  *template_ids,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  GTask *task;
+  Prepare *prepare;
+
+  g_return_if_fail (ONB_IS_BLYNK_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, onb_blynk_client_prepare_async);
+  prepare = g_new0 (Prepare, 1);
+  g_task_set_task_data (task, prepare, prepare_free);
+
+  /* The token beside the template look-ups, which wait for it too. */
+  prepare->pending = 1;
+  onb_blynk_ensure_token_async (self, cancellable, prepare_token_cb, g_object_ref (task));
+  for (guint i = 0; template_ids != NULL && template_ids[i] != NULL; i++)
+    {
+      gint64 *number = g_hash_table_lookup (self->templates, template_ids[i]);
+
+      if (number != NULL && g_hash_table_contains (self->metafields, number))
+        continue;
+      prepare->pending++;
+      onb_blynk_client_resolve_template_async (self, template_ids[i], cancellable, prepare_template_cb,
+                                               g_object_ref (task));
+    }
+  g_object_unref (task);
+}
+
+gboolean
+onb_blynk_client_prepare_finish (OnbBlynkClient  *self,
+                                 GAsyncResult    *result,
+                                 GError         **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 

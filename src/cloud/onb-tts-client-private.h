@@ -53,6 +53,16 @@ void         onb_tts_client_read_async      (OnbTtsClient        *self,
 json_object *onb_tts_client_read_finish     (OnbTtsClient        *self,
                                              GAsyncResult        *result,
                                              GError             **error);
+/* Any request with the API key, to any address of the cluster (the Device
+ * Repository, the Device Claiming Server); finished, like a read, with
+ * onb_tts_client_read_finish(). Errors are worded as the Identity
+ * Server's: callers reword the ones they know by the server's name. */
+void         onb_tts_client_send_async      (OnbTtsClient        *self,
+                                             OnbHttpRequest      *request,
+                                             gpointer             source_tag,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
 
 /* A PHY version's number, its aliases alike (PHY_V1_0_3_REV_A and
  * RP001_V1_0_3_REV_A); -1 when unknown. */

@@ -948,3 +948,15 @@ onb_tts_client_read_finish (OnbTtsClient  *self,
 {
   return call_finish (self, result, error);
 }
+
+void
+onb_tts_client_send_async (OnbTtsClient        *self,
+                           OnbHttpRequest      *request,
+                           gpointer             source_tag,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  call_async (self, ONB_TTS_COMPONENT_IS, NULL, CALL_NOT_FOUND_FAILS, request, cancellable,
+              source_tag, callback, user_data);
+}

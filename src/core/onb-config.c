@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,8 +41,11 @@ typedef enum
   VALUE_TEMPLATE_ID,
   VALUE_TTS_ID,
   VALUE_PROFILE_IDS,
+  VALUE_NAMES,    /* a list of VALUE_NAME, separated by commas or spaces */
   VALUE_PIN,
   VALUE_CHOICE,   /* one of the spec's choices */
+  VALUE_STORE_URL, /* a libpq connection URI */
+  VALUE_STATION,  /* letters, digits, ., - and _, as host names */
 } ValueKind;
 
 typedef struct
@@ -76,13 +80,29 @@ static const KeySpec keys[] = {
   { "tts",   "application_id",     VALUE_TTS_ID,      FALSE, TRUE,  36 },
   { "tts",   "api_key",            VALUE_TOKEN,       TRUE,  TRUE,  1024 },
   { "tts",   "frequency_plan",     VALUE_NAME,        FALSE, TRUE,  64 },
+  { "tts",   "frequency_plans",    VALUE_NAMES,       FALSE, FALSE, 1024 },
   { "tts",   "lorawan_version",    VALUE_NAME,        FALSE, TRUE,  64 },
   { "tts",   "phy_version",        VALUE_NAME,        FALSE, TRUE,  64 },
   { "tts",   "class_b",            VALUE_BOOLEAN,     FALSE, FALSE },
   { "tts",   "class_c",            VALUE_BOOLEAN,     FALSE, FALSE },
   { "tts",   "created_by",         VALUE_CHOICE,      FALSE, FALSE, 0, 0, "onboarder|blynk" },
   { "tts",   "blynk_wait_s",       VALUE_NUMBER,      FALSE, FALSE, 3600, 1 },
+  { "tts",   "device_repository",  VALUE_URL,         FALSE, FALSE, 2048 },
+  { "tts",   "claiming_server",    VALUE_URL,         FALSE, FALSE, 2048 },
   { "labels", "profile_ids",       VALUE_PROFILE_IDS, FALSE, FALSE, 1024 },
+  { "labels", "allow_unlisted_claims", VALUE_BOOLEAN, FALSE, FALSE },
+  /* Every [model XXXXXXXX] section (ONB_CONFIG_MODEL_GROUP). */
+  { "model", "name",               VALUE_TEXT,        FALSE, FALSE, 64 },
+  { "model", "blynk_template",     VALUE_TEMPLATE_ID, FALSE, FALSE, 64 },
+  { "model", "metafield_dev_eui",  VALUE_TEXT,        FALSE, FALSE, 128 },
+  { "model", "metafield_join_eui", VALUE_TEXT,        FALSE, FALSE, 128 },
+  { "model", "metafield_app_key",  VALUE_TEXT,        FALSE, FALSE, 128 },
+  { "model", "metafield_ttn_device", VALUE_TEXT,      FALSE, FALSE, 128 },
+  { "model", "lorawan_version",    VALUE_NAME,        FALSE, FALSE, 64 },
+  { "model", "phy_version",        VALUE_NAME,        FALSE, FALSE, 64 },
+  { "model", "frequency_plan",     VALUE_NAME,        FALSE, FALSE, 64 },
+  { "model", "class_b",            VALUE_BOOLEAN,     FALSE, FALSE },
+  { "model", "class_c",            VALUE_BOOLEAN,     FALSE, FALSE },
   { "kiosk", "pin",                VALUE_PIN,         TRUE,  FALSE, 12, 4 },
   { "kiosk", "data_dir",           VALUE_TEXT,        FALSE, FALSE, 4096 },
   { "kiosk", "max_jobs",           VALUE_NUMBER,      FALSE, FALSE, 64, 1 },
@@ -91,12 +111,35 @@ static const KeySpec keys[] = {
   { "cloud", "allow_insecure_http", VALUE_BOOLEAN,    FALSE, FALSE },
   { "cloud", "connect_timeout_ms",  VALUE_NUMBER,     FALSE, FALSE, 600000, 100 },
   { "cloud", "timeout_ms",          VALUE_NUMBER,     FALSE, FALSE, 3600000, 100 },
+  /* The URI may hold the database password. */
+  { "store", "url",                VALUE_STORE_URL,   TRUE,  FALSE, 4096 },
+  { "store", "station",            VALUE_STATION,     FALSE, FALSE, 63 },
+  { "store", "lease_s",            VALUE_NUMBER,      FALSE, FALSE, 3600, 5 },
 };
+
+/* "model 000AF8BE" → TRUE, with the Profile ID (upper case) in
+ * @profile_id when not NULL; any other group → FALSE. */
+static gboolean
+parse_model_group (const char  *group,
+                   char       **profile_id)
+{
+  g_autofree char *id = NULL;
+
+  if (!g_str_has_prefix (group, ONB_CONFIG_MODEL_GROUP " "))
+    return FALSE;
+  if (!(id = onb_profile_id_normalize (group + strlen (ONB_CONFIG_MODEL_GROUP " "), NULL)))
+    return FALSE;
+  if (profile_id != NULL)
+    *profile_id = g_steal_pointer (&id);
+  return TRUE;
+}
 
 static const KeySpec *
 find_key (const char *group,
           const char *key)
 {
+  if (parse_model_group (group, NULL))
+    group = ONB_CONFIG_MODEL_GROUP;
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     if (g_str_equal (keys[i].group, group) && g_str_equal (keys[i].key, key))
       return &keys[i];
@@ -225,6 +268,8 @@ read_file (const char  *path,
 static gboolean
 is_known_group (const char *group)
 {
+  if (parse_model_group (group, NULL))
+    return TRUE;
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     if (g_str_equal (keys[i].group, group))
       return TRUE;
@@ -630,6 +675,26 @@ is_name (const char *value)
   return TRUE;
 }
 
+/* What libpq reads as a connection URI; its own message may quote the
+ * password, so it is not shown. */
+static gboolean
+is_store_url (const char *value)
+{
+  PQconninfoOption *options;
+
+  if (!g_str_has_prefix (value, "postgresql://") && !g_str_has_prefix (value, "postgres://"))
+    return FALSE;
+  options = PQconninfoParse (value, NULL);
+  PQconninfoFree (options);
+  return options != NULL;
+}
+
+static gboolean
+is_station (const char *value)
+{
+  return strspn (value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == strlen (value);
+}
+
 static gboolean
 is_template_id (const char *value)
 {
@@ -742,6 +807,21 @@ onb_config_validate_value (const char  *group,
         return TRUE;
       }
 
+    case VALUE_NAMES:
+      {
+        g_auto(GStrv) items = g_strsplit_set (value, ",; ", -1);
+
+        for (guint i = 0; items[i] != NULL; i++)
+          if (!is_name (items[i]))
+            {
+              g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                           _("%s may hold only names of letters, digits and _, separated by commas, "
+                             "as in EU_863_870_TTN, US_902_928_FSB_2."), shown);
+              return FALSE;
+            }
+        return TRUE;
+      }
+
     case VALUE_PIN:
       if ((gint64) strlen (value) >= spec->min && (gint64) strlen (value) <= spec->max &&
           strspn (value, "0123456789") == strlen (value))
@@ -777,10 +857,89 @@ onb_config_validate_value (const char  *group,
         return FALSE;
       }
 
+    case VALUE_STORE_URL:
+      if (is_store_url (value))
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s must be a PostgreSQL connection address such as "
+                     "postgresql://station@db.example.com/onboarder?sslmode=verify-full."), shown);
+      return FALSE;
+
+    case VALUE_STATION:
+      if (is_station (value))
+        return TRUE;
+      g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s may hold only letters, digits, dots, dashes and _, as in dock-2."), shown);
+      return FALSE;
+
     case VALUE_TEXT:
     default:
       return TRUE;
     }
+}
+
+/**
+ * onb_config_check_values:
+ *
+ * Checks every key the file holds (an absent key is fine here: commands
+ * that need it say so), with the message of the first problem, naming the
+ * file. Every command runs this at load; Setup shows the same messages.
+ */
+static gboolean
+check_value (OnbConfig   *self,
+             const char  *group,
+             const char  *key,
+             GError     **error)
+{
+  g_autofree char *value = onb_config_get_string (self, group, key);
+  g_autoptr(GError) local_error = NULL;
+
+  if (value == NULL || onb_config_validate_value (group, key, value, &local_error))
+    return TRUE;
+
+  g_set_error (error, local_error->domain, local_error->code,
+               _("The configuration %s: %s"), self->path != NULL ? self->path : "", local_error->message);
+  return FALSE;
+}
+
+/* Each [model …] section is named by a Profile ID, once. The name is
+ * never quoted: the file may be any file. */
+static gboolean
+check_model_groups (OnbConfig  *self,
+                    GError    **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (self->keyfile, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *path = self->path != NULL ? self->path : "";
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autofree char *profile_id = NULL;
+
+      if (!g_str_has_prefix (groups[i], ONB_CONFIG_MODEL_GROUP) ||
+          (groups[i][strlen (ONB_CONFIG_MODEL_GROUP)] != ' ' && groups[i][strlen (ONB_CONFIG_MODEL_GROUP)] != '\0'))
+        continue;
+      if (!parse_model_group (groups[i], &profile_id))
+        {
+          g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                       _("The configuration %s: a [model] section must be named by the Profile ID on the "
+                         "labels (8 hexadecimal digits), as in [model 000AF8BE]."), path);
+          return FALSE;
+        }
+      if (!g_hash_table_add (seen, g_strdup (profile_id)))
+        {
+          g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                       _("The configuration %s: the Profile ID %s has two [model] sections. Keep one of them."),
+                       path, profile_id);
+          return FALSE;
+        }
+      for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+        if (g_str_equal (keys[k].group, ONB_CONFIG_MODEL_GROUP) &&
+            !check_value (self, groups[i], keys[k].key, error))
+          return FALSE;
+    }
+
+  return TRUE;
 }
 
 /**
@@ -797,20 +956,77 @@ onb_config_check_values (OnbConfig  *self,
   g_return_val_if_fail (ONB_IS_CONFIG (self), FALSE);
 
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    {
-      g_autofree char *value = onb_config_get_string (self, keys[i].group, keys[i].key);
-      g_autoptr(GError) local_error = NULL;
+    if (!g_str_equal (keys[i].group, ONB_CONFIG_MODEL_GROUP) &&
+        !check_value (self, keys[i].group, keys[i].key, error))
+      return FALSE;
 
-      if (value != NULL &&
-          !onb_config_validate_value (keys[i].group, keys[i].key, value, &local_error))
-        {
-          g_set_error (error, local_error->domain, local_error->code,
-                       _("The configuration %s: %s"), self->path != NULL ? self->path : "", local_error->message);
-          return FALSE;
-        }
-    }
+  return check_model_groups (self, error);
+}
 
-  return TRUE;
+/**
+ * onb_config_get_model_groups:
+ *
+ * Returns: (transfer full): the names of the [model XXXXXXXX] sections, in
+ *   file order; sections not named by a Profile ID are left out (and
+ *   reported by onb_config_check_values()).
+ */
+char **
+onb_config_get_model_groups (OnbConfig *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) groups = NULL;
+
+  g_return_val_if_fail (ONB_IS_CONFIG (self), NULL);
+
+  groups = g_key_file_get_groups (self->keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    if (parse_model_group (groups[i], NULL))
+      g_strv_builder_add (builder, groups[i]);
+
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * onb_config_model_group_get_profile_id:
+ *
+ * Returns: (transfer full) (nullable): the Profile ID (upper case) a
+ *   [model XXXXXXXX] section is for, %NULL for any other section.
+ */
+char *
+onb_config_model_group_get_profile_id (const char *group)
+{
+  char *profile_id = NULL;
+
+  g_return_val_if_fail (group != NULL, NULL);
+
+  parse_model_group (group, &profile_id);
+  return profile_id;
+}
+
+/**
+ * onb_config_get_frequency_plans:
+ *
+ * Returns: (transfer full): [tts] frequency_plans, in order; else
+ *   [tts] frequency_plan as a list of one; else empty.
+ */
+char **
+onb_config_get_frequency_plans (OnbConfig *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *value = NULL;
+  g_auto(GStrv) items = NULL;
+
+  g_return_val_if_fail (ONB_IS_CONFIG (self), NULL);
+
+  value = onb_config_get_string (self, "tts", "frequency_plans");
+  if (value == NULL)
+    value = onb_config_get_string (self, "tts", "frequency_plan");
+  items = g_strsplit_set (value != NULL ? value : "", ",; ", -1);
+  for (guint i = 0; items[i] != NULL; i++)
+    if (items[i][0] != '\0')
+      g_strv_builder_add (builder, items[i]);
+
+  return g_strv_builder_end (builder);
 }
 
 /**

@@ -59,6 +59,12 @@ gint64       onb_config_get_int            (OnbConfig    *self,
                                             gint64        default_value);
 char       **onb_config_get_profile_ids    (OnbConfig    *self);
 char        *onb_config_get_data_dir       (OnbConfig    *self);
+/* [model XXXXXXXX]: one section per device model, named by the Profile
+ * ID its labels print (src/core/onb-model.h). */
+#define ONB_CONFIG_MODEL_GROUP "model"
+char       **onb_config_get_model_groups   (OnbConfig    *self);
+char        *onb_config_model_group_get_profile_id (const char *group);
+char       **onb_config_get_frequency_plans (OnbConfig   *self);
 gboolean     onb_config_validate_value     (const char   *group,
                                             const char   *key,
                                             const char   *value,

@@ -60,3 +60,27 @@ onb_device_store_scan_batches (OnbDeviceStore   *self,
   g_return_val_if_fail (ONB_IS_DEVICE_STORE (self), FALSE);
   return ONB_DEVICE_STORE_GET_IFACE (self)->scan_batches (self, batch_id, func, user_data, error);
 }
+
+char *
+onb_device_store_get_model_template (OnbDeviceStore  *self,
+                                     const char      *profile_id,
+                                     gint64          *fetched_at,
+                                     GError         **error)
+{
+  g_return_val_if_fail (ONB_IS_DEVICE_STORE (self), NULL);
+  g_return_val_if_fail (profile_id != NULL, NULL);
+  return ONB_DEVICE_STORE_GET_IFACE (self)->get_model_template (self, profile_id, fetched_at, error);
+}
+
+gboolean
+onb_device_store_put_model_template (OnbDeviceStore  *self,
+                                     const char      *profile_id,
+                                     const char      *answer,
+                                     gint64           fetched_at,
+                                     GError         **error)
+{
+  g_return_val_if_fail (ONB_IS_DEVICE_STORE (self), FALSE);
+  g_return_val_if_fail (profile_id != NULL, FALSE);
+  g_return_val_if_fail (answer != NULL, FALSE);
+  return ONB_DEVICE_STORE_GET_IFACE (self)->put_model_template (self, profile_id, answer, fetched_at, error);
+}

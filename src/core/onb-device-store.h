@@ -61,6 +61,15 @@ struct _OnbDeviceStoreInterface
                                       OnbBatchRowFunc          func,
                                       gpointer                 user_data,
                                       GError                 **error);
+  char             *(*get_model_template) (OnbDeviceStore     *self,
+                                           const char         *profile_id,
+                                           gint64             *fetched_at,
+                                           GError            **error);
+  gboolean          (*put_model_template) (OnbDeviceStore     *self,
+                                           const char         *profile_id,
+                                           const char         *answer,
+                                           gint64              fetched_at,
+                                           GError            **error);
 };
 
 /* The stored device whose @key is @value; NULL without an error when
@@ -91,5 +100,19 @@ gboolean          onb_device_store_scan_batches  (OnbDeviceStore          *self,
                                                   OnbBatchRowFunc          func,
                                                   gpointer                 user_data,
                                                   GError                 **error);
+/* The Device Repository's answer (JSON text) kept for Profile ID
+ * @profile_id (8 hex digits, upper case), and in @fetched_at (may be NULL)
+ * when it was fetched, in seconds since 1970; NULL without an error when
+ * none is kept. (transfer full) */
+char             *onb_device_store_get_model_template (OnbDeviceStore  *self,
+                                                       const char      *profile_id,
+                                                       gint64          *fetched_at,
+                                                       GError         **error);
+/* Keeps @answer for @profile_id, replacing what was kept. */
+gboolean          onb_device_store_put_model_template (OnbDeviceStore  *self,
+                                                       const char      *profile_id,
+                                                       const char      *answer,
+                                                       gint64           fetched_at,
+                                                       GError         **error);
 
 G_END_DECLS

@@ -9,10 +9,8 @@
 #include <glib/gi18n.h>
 
 #include "onb-pg-device-store.h"
+#include "onb-pg.h"
 #include "onb-registry-private.h"
-
-/* The advisory lock of migrations: one station migrates at a time. */
-#define LOCK_MIGRATE 1330528769
 
 struct _OnbPgDeviceStore
 {
@@ -27,53 +25,12 @@ static void device_store_iface_init (OnbDeviceStoreInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (OnbPgDeviceStore, onb_pg_device_store, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (ONB_TYPE_DEVICE_STORE, device_store_iface_init))
 
-/* Migrations by version: [0] makes version 1, and so on. */
-static const char *const migrations[] = {
-  "CREATE TABLE onb_batches ("
-  "  id bigserial PRIMARY KEY,"
-  "  file_name text,"
-  "  imported_at bigint NOT NULL,"
-  "  n_rows integer NOT NULL"
-  ");"
-  "CREATE SEQUENCE onb_device_order;"
-  "CREATE TABLE onb_devices ("
-  "  dev_eui text PRIMARY KEY,"
-  "  join_eui text NOT NULL,"
-  "  app_key text NOT NULL,"
-  "  nwk_key text,"
-  "  static_token text UNIQUE,"
-  "  device_name text,"
-  "  profile_id text,"
-  "  metafields text NOT NULL DEFAULT '',"
-  "  imported_at bigint NOT NULL,"
-  "  batch_id bigint NOT NULL REFERENCES onb_batches (id),"
-  "  file_order bigint NOT NULL DEFAULT nextval('onb_device_order')"
-  ");"
-  "CREATE INDEX onb_devices_by_name ON onb_devices (device_name);"
-  "CREATE INDEX onb_devices_by_batch ON onb_devices (batch_id, file_order);",
+static const OnbPgErrors list_errors = {
+  .domain = onb_registry_error_quark,
+  .code = ONB_REGISTRY_ERROR_DATABASE,
+  .format = N_("The shared device list cannot be used (%s). Check the database server and the network."),
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == ONB_PG_DEVICE_STORE_SCHEMA_VERSION);
-
-/* Only the primary message of a failed statement: its DETAIL may quote
- * the row, keys and tokens included. */
-static void
-set_conn_error (GError         **error,
-                PGconn          *conn,
-                const PGresult  *result)
-{
-  const char *primary = result != NULL ? PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-  g_autofree char *detail = g_strchomp (g_strdup (primary != NULL ? primary
-                                                  : conn != NULL ? PQerrorMessage (conn) : "out of memory"));
-
-  g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
-               _("The shared device list cannot be used (%s). Check the database server and the network."),
-               detail);
-}
-
-/* Runs @sql with @n_params text parameters (none: @sql may be several
- * statements); NULL (and @error set) unless the result is what a command
- * or a query gives. (transfer full) */
 static PGresult *
 exec (PGconn             *conn,
       const char         *sql,
@@ -81,15 +38,7 @@ exec (PGconn             *conn,
       const char *const  *params,
       GError            **error)
 {
-  PGresult *result = n_params == 0 ? PQexec (conn, sql) : PQexecParams (conn, sql, n_params, NULL, params, NULL,
-                                                                        NULL, 0);
-  ExecStatusType status = PQresultStatus (result);
-
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-    return result;
-  set_conn_error (error, conn, result);
-  PQclear (result);
-  return NULL;
+  return onb_pg_exec (conn, sql, n_params, params, &list_errors, error);
 }
 
 static gboolean
@@ -97,125 +46,7 @@ exec_command (PGconn      *conn,
               const char  *sql,
               GError     **error)
 {
-  PGresult *result = exec (conn, sql, 0, NULL, error);
-
-  PQclear (result);
-  return result != NULL;
-}
-
-static void
-rollback (PGconn *conn)
-{
-  PQclear (PQexec (conn, "ROLLBACK"));
-}
-
-static PGconn *
-connect_to (const char  *uri,
-            GError     **error)
-{
-  PGconn *conn = PQconnectdb (uri);
-
-  if (PQstatus (conn) != CONNECTION_OK)
-    {
-      set_conn_error (error, conn, NULL);
-      g_clear_pointer (&conn, PQfinish);
-    }
-  return conn;
-}
-
-/* The first value of @sql's answer, as a number; -1 on error. */
-static long
-query_long (PGconn      *conn,
-            const char  *sql,
-            GError     **error)
-{
-  PGresult *result = exec (conn, sql, 0, NULL, error);
-  long value = -1;
-
-  if (result != NULL)
-    value = PQntuples (result) > 0 ? strtol (PQgetvalue (result, 0, 0), NULL, 10) : 0;
-  PQclear (result);
-  return value;
-}
-
-/* The schema's version; 0 before Onboarder made its tables. A station's
- * role may not create anything: ask before touching. */
-static long
-schema_version (PGconn  *conn,
-                GError **error)
-{
-  long exists = query_long (conn, "SELECT (to_regclass ('onb_schema') IS NOT NULL)::int", error);
-
-  return exists <= 0 ? exists : query_long (conn, "SELECT version FROM onb_schema", error);
-}
-
-/* Only the role that owns the schema (the owner role) changes tables;
- * station roles only use them. */
-static long
-may_migrate (PGconn  *conn,
-             GError **error)
-{
-  return query_long (conn, "SELECT pg_has_role (current_user, n.nspowner, 'USAGE')::int "
-                           "FROM pg_namespace n WHERE n.nspname = current_schema ()", error);
-}
-
-/* One station migrates at a time (the advisory lock); the others wait,
- * then find the schema up to date. */
-static gboolean
-migrate (PGconn  *conn,
-         GError **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  long version;
-
-  if (!exec_command (conn, "BEGIN", error))
-    return FALSE;
-  if (!exec_command (conn, "SELECT pg_advisory_xact_lock (" G_STRINGIFY (LOCK_MIGRATE) ")", &local_error) ||
-      (version = schema_version (conn, &local_error)) < 0)
-    goto failed;
-
-  if (version > ONB_PG_DEVICE_STORE_SCHEMA_VERSION)
-    {
-      g_set_error (&local_error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_SCHEMA_TOO_NEW,
-                   _("The shared database was set up by a newer Onboarder (its version %ld; this station knows "
-                     "up to %d). Update Onboarder on this station."),
-                   version, ONB_PG_DEVICE_STORE_SCHEMA_VERSION);
-      goto failed;
-    }
-  if (version < ONB_PG_DEVICE_STORE_SCHEMA_VERSION)
-    {
-      long owner = may_migrate (conn, &local_error);
-
-      if (owner < 0)
-        goto failed;
-      if (owner == 0)
-        {
-          g_set_error (&local_error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_SCHEMA_TOO_OLD,
-                       _("The shared database's tables are older than this station (their version %ld; it needs "
-                         "%d), and this station's database role may not update them. Ask whoever runs the "
-                         "database to update them with the owner role."),
-                       version, ONB_PG_DEVICE_STORE_SCHEMA_VERSION);
-          goto failed;
-        }
-      if (!exec_command (conn, "CREATE TABLE IF NOT EXISTS onb_schema ("
-                               "  one boolean PRIMARY KEY DEFAULT true CHECK (one),"
-                               "  version integer NOT NULL)", &local_error))
-        goto failed;
-    }
-  for (long i = version; i < ONB_PG_DEVICE_STORE_SCHEMA_VERSION; i++)
-    if (!exec_command (conn, migrations[i], &local_error))
-      goto failed;
-  if (version < ONB_PG_DEVICE_STORE_SCHEMA_VERSION &&
-      !exec_command (conn, "INSERT INTO onb_schema (version) VALUES (" G_STRINGIFY (ONB_PG_DEVICE_STORE_SCHEMA_VERSION)
-                           ") ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version", &local_error))
-    goto failed;
-  if (exec_command (conn, "COMMIT", &local_error))
-    return TRUE;
-
-failed:
-  rollback (conn);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
+  return onb_pg_command (conn, sql, &list_errors, error);
 }
 
 static void
@@ -248,24 +79,17 @@ onb_pg_device_store_open (const char  *uri,
   g_autoptr(OnbPgDeviceStore) self = g_object_new (ONB_TYPE_PG_DEVICE_STORE, NULL);
 
   self->uri = g_strdup (uri);
-  if (!(self->conn = connect_to (uri, error)) || !migrate (self->conn, error))
+  if (!(self->conn = onb_pg_connect (uri, error)))
     return NULL;
   return ONB_DEVICE_STORE (g_steal_pointer (&self));
 }
 
 #define ENTRY_COLUMNS "dev_eui, join_eui, app_key, nwk_key, static_token, device_name, profile_id, metafields"
 
-static const char *
-value_or_null (PGresult *result,
-               int       row,
-               int       column)
-{
-  return PQgetisnull (result, row, column) ? NULL : PQgetvalue (result, row, column);
-}
-
 /* The shared connection is lost when the server restarts or the network
- * drops: a read tries once more on a new one. Reads only, so trying again
- * cannot do anything twice. */
+ * drops: a statement tries once more on a new one. Reads, and writes of
+ * one statement whose second run writes the same, so trying again cannot
+ * do anything twice. */
 static PGresult *
 exec_shared (OnbPgDeviceStore   *self,
              const char         *sql,
@@ -308,11 +132,11 @@ entry_from_result (PGresult *result)
       PQclear (result);
       return NULL;
     }
-  metafields = onb_registry_metafields_parse (value_or_null (result, 0, 7));
-  entry = onb_registry_entry_new (value_or_null (result, 0, 0), value_or_null (result, 0, 1),
-                                  value_or_null (result, 0, 2), value_or_null (result, 0, 3),
-                                  value_or_null (result, 0, 4), value_or_null (result, 0, 5),
-                                  value_or_null (result, 0, 6), metafields);
+  metafields = onb_registry_metafields_parse (onb_pg_value (result, 0, 7));
+  entry = onb_registry_entry_new (onb_pg_value (result, 0, 0), onb_pg_value (result, 0, 1),
+                                  onb_pg_value (result, 0, 2), onb_pg_value (result, 0, 3),
+                                  onb_pg_value (result, 0, 4), onb_pg_value (result, 0, 5),
+                                  onb_pg_value (result, 0, 6), metafields);
   PQclear (result);
   return entry;
 }
@@ -456,7 +280,7 @@ import_rows (OnbDeviceStore          *store,
 
   /* A connection of its own: look-ups meanwhile see the list before or
    * after this transaction. */
-  if (!(conn = connect_to (self->uri, error)))
+  if (!(conn = onb_pg_connect_only (self->uri, &list_errors, error)))
     return FALSE;
   if (!exec_command (conn, "BEGIN", error))
     goto out;
@@ -467,7 +291,7 @@ import_rows (OnbDeviceStore          *store,
     ok = TRUE;
   else
     {
-      rollback (conn);
+      onb_pg_rollback (conn);
       report->batch_id = 0;
     }
 out:
@@ -516,18 +340,62 @@ scan_batches (OnbDeviceStore   *store,
     {
       OnbBatchRow row = {
         .batch_id = g_ascii_strtoll (PQgetvalue (result, i, 0), NULL, 10),
-        .file_name = value_or_null (result, i, 1),
+        .file_name = onb_pg_value (result, i, 1),
         .imported_at = g_ascii_strtoll (PQgetvalue (result, i, 2), NULL, 10),
         .n_rows = strtoul (PQgetvalue (result, i, 3), NULL, 10),
-        .dev_eui = value_or_null (result, i, 4),
-        .device_name = value_or_null (result, i, 5),
-        .metafields = value_or_null (result, i, 6),
+        .dev_eui = onb_pg_value (result, i, 4),
+        .device_name = onb_pg_value (result, i, 5),
+        .metafields = onb_pg_value (result, i, 6),
       };
 
       func (&row, user_data);
     }
   PQclear (result);
   return TRUE;
+}
+
+/* Model templates */
+
+static char *
+get_model_template (OnbDeviceStore  *store,
+                    const char      *profile_id,
+                    gint64          *fetched_at,
+                    GError         **error)
+{
+  const char *params[] = { profile_id };
+  PGresult *result = exec_shared ((OnbPgDeviceStore *) store,
+                                  "SELECT answer, fetched_at FROM onb_model_templates WHERE profile_id = $1",
+                                  1, params, error);
+  char *answer = NULL;
+
+  if (result != NULL && PQntuples (result) > 0)
+    {
+      answer = g_strdup (PQgetvalue (result, 0, 0));
+      if (fetched_at != NULL)
+        *fetched_at = g_ascii_strtoll (PQgetvalue (result, 0, 1), NULL, 10);
+    }
+  PQclear (result);
+  return answer;
+}
+
+/* One statement: trying it again after a lost connection writes the
+ * same row. */
+static gboolean
+put_model_template (OnbDeviceStore  *store,
+                    const char      *profile_id,
+                    const char      *answer,
+                    gint64           fetched_at,
+                    GError         **error)
+{
+  g_autofree char *fetched_text = g_strdup_printf ("%" G_GINT64_FORMAT, fetched_at);
+  const char *params[] = { profile_id, answer, fetched_text };
+  PGresult *result = exec_shared ((OnbPgDeviceStore *) store,
+                                  "INSERT INTO onb_model_templates (profile_id, answer, fetched_at) VALUES ($1, $2, $3) "
+                                  "ON CONFLICT (profile_id) DO UPDATE SET answer = $2, fetched_at = $3",
+                                  3, params, error);
+
+  PQclear (result);
+  return result != NULL;
 }
 
 static void
@@ -538,4 +406,6 @@ device_store_iface_init (OnbDeviceStoreInterface *iface)
   iface->import = import_rows;
   iface->newest_batch = newest_batch;
   iface->scan_batches = scan_batches;
+  iface->get_model_template = get_model_template;
+  iface->put_model_template = put_model_template;
 }

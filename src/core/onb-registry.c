@@ -17,7 +17,9 @@
 #include "onb-csv.h"
 #include "onb-error.h"
 #include "onb-registry-private.h"
+#include "onb-pg-device-store.h"
 #include "onb-sqlite-device-store.h"
+#include "onb-store.h"
 
 ONB_DEFINE_ERROR_DOMAIN (onb_registry_error, onb_registry_error_get_type)
 
@@ -238,6 +240,22 @@ onb_registry_open_read_only (const char  *path,
                              GError     **error)
 {
   return onb_registry_new_for_store (onb_sqlite_device_store_open_read_only (path, error));
+}
+
+OnbRegistry *
+onb_registry_open_for_config (OnbConfig  *config,
+                              gboolean    read_only,
+                              GError    **error)
+{
+  g_autofree char *url = onb_store_get_url (config);
+  g_autofree char *data_dir = NULL;
+  g_autofree char *path = NULL;
+
+  if (url != NULL)
+    return onb_registry_new_for_store (onb_pg_device_store_open (url, error));
+  data_dir = onb_config_get_data_dir (config);
+  path = onb_registry_default_path (data_dir);
+  return read_only ? onb_registry_open_read_only (path, error) : onb_registry_open (path, error);
 }
 
 guint
@@ -552,4 +570,38 @@ onb_registry_get_batch (OnbRegistry  *self,
   if (devices_out != NULL)
     *devices_out = g_steal_pointer (&devices);
   return g_steal_pointer (&batch);
+}
+
+/* Model templates */
+
+char *
+onb_registry_get_model_template (OnbRegistry  *self,
+                                 const char   *profile_id,
+                                 gint64       *fetched_at,
+                                 GError      **error)
+{
+  g_autofree char *upper = NULL;
+
+  g_return_val_if_fail (ONB_IS_REGISTRY (self), NULL);
+  g_return_val_if_fail (onb_hex_is_valid (profile_id, 8), NULL);
+
+  upper = g_ascii_strup (profile_id, -1);
+  return onb_device_store_get_model_template (self->store, upper, fetched_at, error);
+}
+
+gboolean
+onb_registry_put_model_template (OnbRegistry  *self,
+                                 const char   *profile_id,
+                                 const char   *answer,
+                                 gint64        fetched_at,
+                                 GError      **error)
+{
+  g_autofree char *upper = NULL;
+
+  g_return_val_if_fail (ONB_IS_REGISTRY (self), FALSE);
+  g_return_val_if_fail (onb_hex_is_valid (profile_id, 8), FALSE);
+  g_return_val_if_fail (answer != NULL, FALSE);
+
+  upper = g_ascii_strup (profile_id, -1);
+  return onb_device_store_put_model_template (self->store, upper, answer, fetched_at, error);
 }

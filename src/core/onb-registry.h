@@ -13,6 +13,7 @@
 
 #include "onb-batch.h"
 #include "onb-code.h"
+#include "onb-config.h"
 #include "onb-file.h"
 
 G_BEGIN_DECLS
@@ -121,6 +122,13 @@ OnbRegistry       *onb_registry_open            (const char             *path,
  * and a full disk; writes nothing, so imports fail. */
 OnbRegistry       *onb_registry_open_read_only  (const char             *path,
                                                  GError                **error);
+/* The device list @config names: the shared one of [store] url, else
+ * registry.sqlite in the data folder, opened with onb_registry_open() or,
+ * when @read_only, onb_registry_open_read_only(). A shared list is the
+ * same either way. */
+OnbRegistry       *onb_registry_open_for_config (OnbConfig              *config,
+                                                 gboolean                read_only,
+                                                 GError                **error);
 /* "<data_dir>/registry.sqlite" (transfer full) */
 char              *onb_registry_default_path    (const char             *data_dir);
 guint              onb_registry_get_n_entries   (OnbRegistry            *self);
@@ -175,5 +183,22 @@ OnbBatch          *onb_registry_get_batch       (OnbRegistry            *self,
                                                  gint64                  batch_id,
                                                  GPtrArray             **devices,
                                                  GError                **error);
+
+/* The Device Repository's answer for a model, kept so that it is asked
+ * once per Profile ID (8 hex digits, any case; anything else is a
+ * programming error): its JSON text, and in @fetched_at (may be NULL)
+ * when it was fetched, in seconds since 1970. NULL without an error when
+ * none is kept. Shared by all stations when the list is. (transfer full) */
+char              *onb_registry_get_model_template (OnbRegistry         *self,
+                                                    const char          *profile_id,
+                                                    gint64              *fetched_at,
+                                                    GError             **error);
+/* Keeps @answer (the repository's JSON text, as fetched) for @profile_id,
+ * replacing what was kept. */
+gboolean           onb_registry_put_model_template (OnbRegistry         *self,
+                                                    const char          *profile_id,
+                                                    const char          *answer,
+                                                    gint64               fetched_at,
+                                                    GError             **error);
 
 G_END_DECLS

@@ -42,6 +42,11 @@ static const char schema[] =
   "  file_name TEXT,"
   "  imported_at INTEGER NOT NULL,"
   "  n_rows INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE IF NOT EXISTS model_templates ("
+  "  profile_id TEXT PRIMARY KEY,"
+  "  answer TEXT NOT NULL,"
+  "  fetched_at INTEGER NOT NULL"
   ");";
 
 static void
@@ -444,6 +449,65 @@ scan_batches (OnbDeviceStore   *store,
   return rc == SQLITE_DONE;
 }
 
+/* Model templates */
+
+static char *
+get_model_template (OnbDeviceStore  *store,
+                    const char      *profile_id,
+                    gint64          *fetched_at,
+                    GError         **error)
+{
+  OnbSqliteDeviceStore *self = (OnbSqliteDeviceStore *) store;
+  sqlite3_stmt *stmt = NULL;
+  char *answer = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT answer, fetched_at FROM model_templates WHERE profile_id = ?", -1,
+                          &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return NULL;
+    }
+  sqlite3_bind_text (stmt, 1, profile_id, -1, SQLITE_TRANSIENT);
+  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      answer = g_strdup (column_text (stmt, 0));
+      if (fetched_at != NULL)
+        *fetched_at = sqlite3_column_int64 (stmt, 1);
+    }
+  else if (rc != SQLITE_DONE)
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  return answer;
+}
+
+static gboolean
+put_model_template (OnbDeviceStore  *store,
+                    const char      *profile_id,
+                    const char      *answer,
+                    gint64           fetched_at,
+                    GError         **error)
+{
+  OnbSqliteDeviceStore *self = (OnbSqliteDeviceStore *) store;
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok;
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "INSERT OR REPLACE INTO model_templates (profile_id, answer, fetched_at) VALUES (?, ?, ?)",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return FALSE;
+    }
+  sqlite3_bind_text (stmt, 1, profile_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, answer, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, fetched_at);
+  if (!(ok = sqlite3_step (stmt) == SQLITE_DONE))
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
 static void
 device_store_iface_init (OnbDeviceStoreInterface *iface)
 {
@@ -452,4 +516,6 @@ device_store_iface_init (OnbDeviceStoreInterface *iface)
   iface->import = import_rows;
   iface->newest_batch = newest_batch;
   iface->scan_batches = scan_batches;
+  iface->get_model_template = get_model_template;
+  iface->put_model_template = put_model_template;
 }

@@ -151,8 +151,6 @@ onb_engine_new (OnbConfig      *config,
 {
   g_autoptr(OnbEngine) self = g_object_new (ONB_TYPE_ENGINE, NULL);
   g_autofree char *data_dir = NULL;
-  g_autofree char *registry_path = NULL;
-  g_autofree char *journal_path = NULL;
   g_autofree char *metafields_path = NULL;
   gint64 max_jobs;
 
@@ -166,10 +164,8 @@ onb_engine_new (OnbConfig      *config,
     return NULL;
 
   data_dir = onb_config_get_data_dir (config);
-  registry_path = onb_registry_default_path (data_dir);
-  journal_path = onb_journal_default_path (data_dir);
-  if (!(self->host.registry = onb_registry_open (registry_path, error)) ||
-      !(self->host.journal = onb_journal_open (journal_path, error)))
+  if (!(self->host.registry = onb_registry_open_for_config (config, FALSE, error)) ||
+      !(self->host.journal = onb_journal_open_for_config (config, FALSE, error)))
     return NULL;
   /* The template's metafield list outlives the process, so a process's
    * first job does not fetch it after its create. */
@@ -189,6 +185,83 @@ onb_engine_get_registry (OnbEngine *self)
   return self->host.registry;
 }
 
+/* A start waits for the journal and for what the first job would
+ * otherwise fetch (the Blynk token, the templates' metafield lists), but
+ * not longer than this for the latter: a station without network starts
+ * all the same, and its jobs say why they wait. */
+#define PREPARE_WAIT_MS 1000
+
+typedef struct
+{
+  guint pending;          /* the journal, the clouds */
+  gboolean clouds_counted; /* the clouds still count in pending */
+  guint timer;            /* the end of waiting for the clouds */
+  GError *error;          /* the journal's */
+} Start;
+
+static void
+start_free (gpointer data)
+{
+  Start *start = data;
+
+  g_clear_handle_id (&start->timer, g_source_remove);
+  g_clear_error (&start->error);
+  g_free (start);
+}
+
+/* A part of the start is over; the start ends with the last (the
+ * journal's failure, if any, is the start's). */
+static void
+start_part_done (GTask *task)
+{
+  Start *start = g_task_get_task_data (task);
+
+  if (--start->pending > 0)
+    return;
+  if (start->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&start->error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* The clouds are ready, or no longer waited for. */
+static void
+start_clouds_done (GTask *task)
+{
+  Start *start = g_task_get_task_data (task);
+
+  if (!start->clouds_counted)
+    return;
+  start->clouds_counted = FALSE;
+  g_clear_handle_id (&start->timer, g_source_remove);
+  start_part_done (task);
+}
+
+static void
+prepared_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The first job meets the same failure and says it in words. */
+  if (!onb_blynk_client_prepare_finish (ONB_BLYNK_CLIENT (object), result, &error))
+    g_debug ("Blynk not ready at start: %s", error->message);
+  start_clouds_done (task);
+}
+
+static gboolean
+prepare_waited_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  Start *start = g_task_get_task_data (task);
+
+  start->timer = 0;
+  start_clouds_done (task);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 start_cb (GObject      *object,
           GAsyncResult *result,
@@ -196,12 +269,14 @@ start_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   OnbEngine *self = g_task_get_source_object (task);
+  Start *start = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = onb_journal_claim_unfinished_finish (ONB_JOURNAL (object), result, &error);
 
   if (rows == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      start->error = g_steal_pointer (&error);
+      start_part_done (task);
       return;
     }
   for (guint i = 0; i < rows->len; i++)
@@ -217,7 +292,7 @@ start_cb (GObject      *object,
       _onb_engine_enqueue (self, job);
     }
   _onb_engine_update_counters (self);
-  g_task_return_boolean (task, TRUE);
+  start_part_done (task);
 }
 
 void
@@ -226,12 +301,24 @@ onb_engine_start_async (OnbEngine           *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
+  const char *templates[] = { NULL, NULL };
   GTask *task;
+  Start *start;
 
   g_return_if_fail (ONB_IS_ENGINE (self));
 
+  templates[0] = onb_blynk_client_get_template_id (self->host.blynk);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, onb_engine_start_async);
+  start = g_new0 (Start, 1);
+  start->pending = 2;
+  start->clouds_counted = TRUE;
+  g_task_set_task_data (task, start, start_free);
+  /* Beside the journal's load, so that the first job is as quick as the
+   * next ones. */
+  onb_blynk_client_prepare_async (self->host.blynk, templates, self->host.cancellable, prepared_cb,
+                                  g_object_ref (task));
+  start->timer = g_timeout_add (PREPARE_WAIT_MS, prepare_waited_cb, task);
   onb_journal_claim_unfinished_async (self->host.journal, start_cb, task);
 }
 

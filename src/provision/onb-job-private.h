@@ -28,6 +28,7 @@ typedef struct
   gboolean delete_old;
   char *source;
   char *code_kind;
+  char *model_name;   /* the device model's name; NULL before models were known */
   char *reason;
   char *message;
   guint attempts;
@@ -89,6 +90,8 @@ void         onb_job_set_already_done  (OnbJob       *self,
                                         gboolean      already_done);
 void         onb_job_set_blynk_device_id (OnbJob     *self,
                                         gint64        id);
+void         onb_job_set_model_name    (OnbJob       *self,
+                                        const char   *model_name);
 /* Counts an attempt when @state is RUNNING. Reason and message are
  * cleared unless given. */
 void         onb_job_set_step          (OnbJob       *self,

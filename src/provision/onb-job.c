@@ -36,6 +36,7 @@ enum {
   PROP_OLD_DEV_EUI,
   PROP_SOURCE,
   PROP_CODE_KIND,
+  PROP_MODEL_NAME,
   PROP_REASON,
   PROP_MESSAGE,
   PROP_ATTEMPTS,
@@ -72,6 +73,7 @@ row_clear (OnbJobRow *row)
   g_clear_pointer (&row->old_dev_eui, g_free);
   g_clear_pointer (&row->source, g_free);
   g_clear_pointer (&row->code_kind, g_free);
+  g_clear_pointer (&row->model_name, g_free);
   g_clear_pointer (&row->reason, g_free);
   g_clear_pointer (&row->message, g_free);
   for (guint i = 0; i < ONB_JOB_N_STEPS; i++)
@@ -89,6 +91,7 @@ row_copy (OnbJobRow       *dest,
   dest->old_dev_eui = g_strdup (src->old_dev_eui);
   dest->source = g_strdup (src->source);
   dest->code_kind = g_strdup (src->code_kind);
+  dest->model_name = g_strdup (src->model_name);
   dest->reason = g_strdup (src->reason);
   dest->message = g_strdup (src->message);
   for (guint i = 0; i < ONB_JOB_N_STEPS; i++)
@@ -183,6 +186,7 @@ onb_job_get_property (GObject    *object,
     case PROP_OLD_DEV_EUI: g_value_set_string (value, self->row.old_dev_eui); break;
     case PROP_SOURCE: g_value_set_string (value, self->row.source); break;
     case PROP_CODE_KIND: g_value_set_string (value, self->row.code_kind); break;
+    case PROP_MODEL_NAME: g_value_set_string (value, self->row.model_name); break;
     case PROP_REASON: g_value_set_string (value, self->row.reason); break;
     case PROP_MESSAGE: g_value_set_string (value, self->row.message); break;
     case PROP_ATTEMPTS: g_value_set_uint (value, self->row.attempts); break;
@@ -215,6 +219,7 @@ onb_job_class_init (OnbJobClass *klass)
   properties[PROP_OLD_DEV_EUI] = g_param_spec_string ("old-dev-eui", NULL, NULL, NULL, flags);
   properties[PROP_SOURCE] = g_param_spec_string ("source", NULL, NULL, NULL, flags);
   properties[PROP_CODE_KIND] = g_param_spec_string ("code-kind", NULL, NULL, NULL, flags);
+  properties[PROP_MODEL_NAME] = g_param_spec_string ("model-name", NULL, NULL, NULL, flags);
   properties[PROP_REASON] = g_param_spec_string ("reason", NULL, NULL, NULL, flags);
   properties[PROP_MESSAGE] = g_param_spec_string ("message", NULL, NULL, NULL, flags);
   properties[PROP_ATTEMPTS] = g_param_spec_uint ("attempts", NULL, NULL, 0, G_MAXUINT, 0, flags);
@@ -342,6 +347,8 @@ onb_job_update_from_row (OnbJob          *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REASON]);
   if (g_strcmp0 (old.message, row->message) != 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+  if (g_strcmp0 (old.model_name, row->model_name) != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_NAME]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FINISHED]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEXT_ATTEMPT]);
@@ -376,6 +383,7 @@ gint64 onb_job_get_blynk_device_id (OnbJob *self) { return self->row.blynk_devic
 const char *onb_job_get_old_dev_eui (OnbJob *self) { return self->row.old_dev_eui; }
 const char *onb_job_get_source (OnbJob *self) { return self->row.source; }
 const char *onb_job_get_code_kind (OnbJob *self) { return self->row.code_kind; }
+const char *onb_job_get_model_name (OnbJob *self) { return self->row.model_name; }
 const char *onb_job_get_reason (OnbJob *self) { return self->row.reason; }
 const char *onb_job_get_message (OnbJob *self) { return self->row.message; }
 guint onb_job_get_attempts (OnbJob *self) { return self->row.attempts; }
@@ -469,6 +477,17 @@ onb_job_set_blynk_device_id (OnbJob *self,
 {
   self->row.blynk_device_id = id;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BLYNK_DEVICE_ID]);
+}
+
+void
+onb_job_set_model_name (OnbJob     *self,
+                        const char *model_name)
+{
+  if (g_strcmp0 (self->row.model_name, model_name) == 0)
+    return;
+  g_free (self->row.model_name);
+  self->row.model_name = g_strdup (model_name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_NAME]);
 }
 
 void

@@ -91,6 +91,10 @@ const char   *onb_job_get_old_dev_eui        (OnbJob      *self);
  * label kind (onb_code_kind_to_string()). */
 const char   *onb_job_get_source             (OnbJob      *self);
 const char   *onb_job_get_code_kind          (OnbJob      *self);
+/* The device model's name (the [model] section's name, else its Profile
+ * ID; "Any device" for a station's single product); NULL for jobs older
+ * than models. */
+const char   *onb_job_get_model_name         (OnbJob      *self);
 /* Why it failed or waits: stable reason (e.g. "euis-taken",
  * "network-down") and a sentence for the worker; NULL otherwise. */
 const char   *onb_job_get_reason             (OnbJob      *self);

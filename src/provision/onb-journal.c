@@ -1,36 +1,26 @@
 /* onb-journal.c: the durable record of every job
  *
- * One connection, guarded by a mutex, used by a dedicated writer thread
- * and by the synchronous readers. WAL + synchronous=FULL: when a commit
- * returns, the state change survives a power cut. Ops queued while a
- * commit runs are committed together with the next one.
- *
- * Claims: a row names its owner by process id and by the token of the
- * OnbJournal that claimed it, so two engines of one process (a settings
- * reload) never both run a job. A row is free when its owner released
- * it, when that process is gone, or when that journal was closed.
+ * One job store (onb-job-store.h: the station's own SQLite file, or the
+ * site's PostgreSQL), guarded by a mutex, used by a dedicated writer
+ * thread and by the synchronous readers. Ops queued while a commit runs
+ * are committed together with the next one. What a claim means is decided
+ * here, once; who holds a claim, and until when, is the store's.
  */
 
 #define G_LOG_DOMAIN "onb-journal"
 
 #include "config.h"
 
-#include <errno.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <signal.h>
-#include <sqlite3.h>
-#include <unistd.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
 #include "onb-csv.h"
-#include "onb-file.h"
 #include "onb-error.h"
+#include "onb-file.h"
 #include "onb-journal-private.h"
+#include "onb-pg-job-store.h"
 #include "onb-provision-enums.h"
-#include "onb-registry.h"
-#include "onb-sqlite.h"
+#include "onb-sqlite-job-store.h"
+#include "onb-store.h"
 
 #define MAX_GROUP       128
 
@@ -63,10 +53,9 @@ typedef struct
 struct _OnbJournal
 {
   GObject parent_instance;
-  char *token;  /* this journal's claims; in live_tokens while open */
-  char *path;
-  sqlite3 *db;
-  GMutex lock;
+  char *path;        /* the station's own file; NULL for a shared store */
+  OnbJobStore *store;
+  GMutex lock;       /* the store serves one call at a time */
   GThread *writer;
   GAsyncQueue *ops;
   GMutex fault_lock;
@@ -76,423 +65,12 @@ struct _OnbJournal
 
 G_DEFINE_FINAL_TYPE (OnbJournal, onb_journal, G_TYPE_OBJECT)
 
-/* The tokens of this process's open journals. */
-static GMutex live_lock;
-static GHashTable *live_tokens;
-
-/* Who claims a row: NULL when it is released. */
-typedef struct
-{
-  gint64 pid;
-  const char *token;
-} Owner;
-
-static const char schema[] =
-  "CREATE TABLE IF NOT EXISTS jobs ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  dev_eui TEXT NOT NULL UNIQUE,"
-  "  kind TEXT NOT NULL,"
-  "  state TEXT NOT NULL,"
-  "  join_eui TEXT NOT NULL,"
-  "  device_name TEXT,"
-  "  old_dev_eui TEXT,"
-  "  delete_old INTEGER NOT NULL DEFAULT 0,"
-  "  source TEXT,"
-  "  code_kind TEXT,"
-  "  reason TEXT,"
-  "  message TEXT,"
-  "  attempts INTEGER NOT NULL DEFAULT 0,"
-  "  blynk_device_id INTEGER NOT NULL DEFAULT 0,"
-  "  created_us INTEGER NOT NULL,"
-  "  updated_us INTEGER NOT NULL,"
-  "  started_us INTEGER NOT NULL DEFAULT 0,"
-  "  finished_us INTEGER NOT NULL DEFAULT 0,"
-  "  next_attempt_us INTEGER NOT NULL DEFAULT 0,"
-  "  owner INTEGER,"
-  "  owner_token TEXT"
-  ");"
-  "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);"
-  "CREATE TABLE IF NOT EXISTS steps ("
-  "  job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
-  "  step TEXT NOT NULL,"
-  "  state TEXT NOT NULL,"
-  "  attempts INTEGER NOT NULL DEFAULT 0,"
-  "  owned INTEGER NOT NULL DEFAULT 0,"
-  "  remote_id TEXT,"
-  "  reason TEXT,"
-  "  message TEXT,"
-  "  PRIMARY KEY (job_id, step)"
-  ");"
-  /* Each TTS device a job found made by someone else (Blynk's integration)
-   * when it meant to make it itself: the site's settings disagree with
-   * what its Blynk does (docs/design.md, Who creates the TTS device). */
-  "CREATE TABLE IF NOT EXISTS conflicts ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  at_us INTEGER NOT NULL,"
-  "  dev_eui TEXT NOT NULL,"
-  "  device_id TEXT NOT NULL"
-  ");";
-
-#define JOB_COLUMNS "id, dev_eui, kind, state, join_eui, device_name, old_dev_eui, delete_old, source, " \
-                    "code_kind, reason, message, attempts, blynk_device_id, created_us, updated_us, "     \
-                    "started_us, finished_us, next_attempt_us, owner, owner_token"
-
-static void
-describe_error (GError         **error,
-                OnbSqliteStage   stage,
-                const char      *path,
-                const char      *detail)
-{
-  switch (stage)
-    {
-    case ONB_SQLITE_STAGE_FOLDER:
-      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-                   _("The folder “%s” for the job journal cannot be made: %s."), path, detail);
-      break;
-    case ONB_SQLITE_STAGE_FILE:
-      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-                   _("The job journal “%s” cannot be made: %s."), path, detail);
-      break;
-    case ONB_SQLITE_STAGE_DATABASE:
-    default:
-      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-                   _("The job journal cannot be written (%s). Check the disk of the station."), detail);
-      break;
-    }
-}
-
-/* A full disk or a read-only folder get their own codes and one message
- * each, so that the engine can stop and say why. */
-static const OnbSqliteErrors journal_errors = {
-  .domain = onb_journal_error_quark,
-  .failed_code = ONB_JOURNAL_ERROR_FAILED,
-  .disk_full_code = ONB_JOURNAL_ERROR_DISK_FULL,
-  .read_only_code = ONB_JOURNAL_ERROR_DATA_READ_ONLY,
-  .describe = describe_error,
-};
-
-static gboolean
-set_fault_error (GError       **error,
-                 OnbFileError   fault,
-                 const char    *path)
-{
-  return onb_sqlite_set_fault (&journal_errors, fault, path, error);
-}
-
-static void
-set_db_error (GError  **error,
-              sqlite3  *db)
-{
-  onb_sqlite_set_error (&journal_errors, db, error);
-}
-
-static gboolean
-is_fault (const GError *error)
+gboolean
+onb_journal_error_is_fault (const GError *error)
 {
   return g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DISK_FULL) ||
-         g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DATA_READ_ONLY);
-}
-
-static int
-enum_from_nick (GType       type,
-                const char *nick)
-{
-  GEnumClass *klass = g_type_class_ref (type);
-  GEnumValue *value = nick != NULL ? g_enum_get_value_by_nick (klass, nick) : NULL;
-  int result = value != NULL ? value->value : 0;
-
-  g_type_class_unref (klass);
-  return result;
-}
-
-static const char *
-enum_to_nick (GType type,
-              int   value)
-{
-  GEnumClass *klass = g_type_class_ref (type);
-  GEnumValue *v = g_enum_get_value (klass, value);
-  const char *nick = v != NULL ? v->value_nick : "";
-
-  g_type_class_unref (klass);
-  return nick;
-}
-
-static gboolean
-token_live (const char *token)
-{
-  gboolean live;
-
-  g_mutex_lock (&live_lock);
-  live = token != NULL && live_tokens != NULL && g_hash_table_contains (live_tokens, token);
-  g_mutex_unlock (&live_lock);
-  return live;
-}
-
-/* Whether a row's owner is another engine that is still there. A process
- * that died, or a journal that was closed, leaves its claims behind: they
- * are free again. */
-static gboolean
-owned_by_other (OnbJournal *self,
-                gint64      pid,
-                const char *token)
-{
-  if (pid <= 0)
-    return FALSE;
-  if (pid == getpid ())
-    return g_strcmp0 (token, self->token) != 0 && token_live (token);
-  return kill ((pid_t) pid, 0) == 0 || errno == EPERM;
-}
-
-static const char *
-text (sqlite3_stmt *stmt,
-      int           column)
-{
-  return (const char *) sqlite3_column_text (stmt, column);
-}
-
-static gboolean
-load_steps (sqlite3    *db,
-            OnbJobRow  *row,
-            GError    **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  if (sqlite3_prepare_v2 (db, "SELECT step, state, attempts, owned, remote_id, reason, message "
-                              "FROM steps WHERE job_id = ?", -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_db_error (error, db);
-      return FALSE;
-    }
-  sqlite3_bind_int64 (stmt, 1, row->id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      OnbJobStep step = enum_from_nick (ONB_TYPE_JOB_STEP, text (stmt, 0));
-      OnbJobStepRow *s = &row->steps[step];
-
-      s->state = enum_from_nick (ONB_TYPE_STEP_STATE, text (stmt, 1));
-      s->attempts = sqlite3_column_int (stmt, 2);
-      s->owned = sqlite3_column_int (stmt, 3);
-      g_free (s->remote_id);
-      s->remote_id = g_strdup (text (stmt, 4));
-      g_free (s->reason);
-      s->reason = g_strdup (text (stmt, 5));
-      g_free (s->message);
-      s->message = g_strdup (text (stmt, 6));
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_db_error (error, db);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-typedef struct
-{
-  gint64 pid;
-  char *token;
-} RowOwner;
-
-static void
-row_owner_clear (gpointer data)
-{
-  g_free (((RowOwner *) data)->token);
-}
-
-static OnbJobRow *
-row_from_stmt (sqlite3_stmt *stmt,
-               RowOwner     *owner)
-{
-  OnbJobRow *row = g_new0 (OnbJobRow, 1);
-
-  row->id = sqlite3_column_int64 (stmt, 0);
-  row->dev_eui = g_strdup (text (stmt, 1));
-  row->kind = enum_from_nick (ONB_TYPE_JOB_KIND, text (stmt, 2));
-  row->state = enum_from_nick (ONB_TYPE_JOB_STATE, text (stmt, 3));
-  row->join_eui = g_strdup (text (stmt, 4));
-  row->device_name = g_strdup (text (stmt, 5));
-  row->old_dev_eui = g_strdup (text (stmt, 6));
-  row->delete_old = sqlite3_column_int (stmt, 7);
-  row->source = g_strdup (text (stmt, 8));
-  row->code_kind = g_strdup (text (stmt, 9));
-  row->reason = g_strdup (text (stmt, 10));
-  row->message = g_strdup (text (stmt, 11));
-  row->attempts = sqlite3_column_int (stmt, 12);
-  row->blynk_device_id = sqlite3_column_int64 (stmt, 13);
-  row->created_us = sqlite3_column_int64 (stmt, 14);
-  row->updated_us = sqlite3_column_int64 (stmt, 15);
-  row->started_us = sqlite3_column_int64 (stmt, 16);
-  row->finished_us = sqlite3_column_int64 (stmt, 17);
-  row->next_attempt_us = sqlite3_column_int64 (stmt, 18);
-  if (owner != NULL)
-    {
-      owner->pid = sqlite3_column_type (stmt, 19) == SQLITE_NULL ? 0 : sqlite3_column_int64 (stmt, 19);
-      owner->token = g_strdup (text (stmt, 20));
-    }
-  return row;
-}
-
-/* Rows matching @where (with one optional text or int64 binding). */
-static GPtrArray *
-select_rows (sqlite3     *db,
-             const char  *where,
-             const char  *bind_text,
-             gint64       bind_int,
-             GArray      *owners,
-             GError     **error)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT " JOB_COLUMNS " FROM jobs %s", where);
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_job_row_free);
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_db_error (error, db);
-      return NULL;
-    }
-  if (bind_text != NULL)
-    sqlite3_bind_text (stmt, 1, bind_text, -1, SQLITE_TRANSIENT);
-  else if (sqlite3_bind_parameter_count (stmt) > 0)
-    sqlite3_bind_int64 (stmt, 1, bind_int);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      RowOwner owner = { 0 };
-
-      g_ptr_array_add (rows, row_from_stmt (stmt, &owner));
-      if (owners != NULL)
-        g_array_append_val (owners, owner);
-      else
-        row_owner_clear (&owner);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_db_error (error, db);
-      return NULL;
-    }
-  for (guint i = 0; i < rows->len; i++)
-    if (!load_steps (db, rows->pdata[i], error))
-      return NULL;
-  return g_steal_pointer (&rows);
-}
-
-static gboolean
-write_row (sqlite3      *db,
-           OnbJobRow    *row,
-           const Owner  *owner,
-           GError      **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  gboolean finished = row->state == ONB_JOB_STATE_DONE || row->state == ONB_JOB_STATE_FAILED;
-  int i = 1;
-
-  if (row->id == 0)
-    {
-      if (sqlite3_prepare_v2 (db, "INSERT INTO jobs (dev_eui, kind, state, join_eui, device_name, old_dev_eui, "
-                                  "delete_old, source, code_kind, reason, message, attempts, blynk_device_id, "
-                                  "created_us, updated_us, started_us, finished_us, next_attempt_us, owner, "
-                                  "owner_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                              -1, &stmt, NULL) != SQLITE_OK)
-        goto fail;
-    }
-  else if (sqlite3_prepare_v2 (db, "UPDATE jobs SET dev_eui = ?, kind = ?, state = ?, join_eui = ?, "
-                                   "device_name = ?, old_dev_eui = ?, delete_old = ?, source = ?, code_kind = ?, "
-                                   "reason = ?, message = ?, attempts = ?, blynk_device_id = ?, created_us = ?, "
-                                   "updated_us = ?, started_us = ?, finished_us = ?, next_attempt_us = ?, "
-                                   "owner = ?, owner_token = ? WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
-    goto fail;
-
-  sqlite3_bind_text (stmt, i++, row->dev_eui, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, i++, enum_to_nick (ONB_TYPE_JOB_KIND, row->kind), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, i++, enum_to_nick (ONB_TYPE_JOB_STATE, row->state), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, i++, row->join_eui, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, i++, row->device_name, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, i++, row->old_dev_eui, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, i++, row->delete_old);
-  sqlite3_bind_text (stmt, i++, row->source, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, i++, row->code_kind, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, i++, row->reason, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, i++, row->message, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, i++, row->attempts);
-  sqlite3_bind_int64 (stmt, i++, row->blynk_device_id);
-  sqlite3_bind_int64 (stmt, i++, row->created_us);
-  sqlite3_bind_int64 (stmt, i++, row->updated_us);
-  sqlite3_bind_int64 (stmt, i++, row->started_us);
-  sqlite3_bind_int64 (stmt, i++, row->finished_us);
-  sqlite3_bind_int64 (stmt, i++, row->next_attempt_us);
-  if (finished || owner == NULL)
-    {
-      sqlite3_bind_null (stmt, i++);
-      sqlite3_bind_null (stmt, i++);
-    }
-  else
-    {
-      sqlite3_bind_int64 (stmt, i++, owner->pid);
-      sqlite3_bind_text (stmt, i++, owner->token, -1, SQLITE_STATIC);
-    }
-  if (row->id != 0)
-    sqlite3_bind_int64 (stmt, i++, row->id);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    goto fail;
-  sqlite3_finalize (stmt);
-  stmt = NULL;
-  if (row->id == 0)
-    row->id = sqlite3_last_insert_rowid (db);
-
-  if (sqlite3_prepare_v2 (db, "INSERT OR REPLACE INTO steps (job_id, step, state, attempts, owned, remote_id, "
-                              "reason, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
-    goto fail;
-  for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
-    {
-      OnbJobStepRow *step = &row->steps[s];
-
-      sqlite3_reset (stmt);
-      sqlite3_bind_int64 (stmt, 1, row->id);
-      sqlite3_bind_text (stmt, 2, enum_to_nick (ONB_TYPE_JOB_STEP, s), -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, enum_to_nick (ONB_TYPE_STEP_STATE, step->state), -1, SQLITE_STATIC);
-      sqlite3_bind_int (stmt, 4, step->attempts);
-      sqlite3_bind_int (stmt, 5, step->owned);
-      sqlite3_bind_text (stmt, 6, step->remote_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 7, step->reason, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 8, step->message, -1, SQLITE_STATIC);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        goto fail;
-    }
-  sqlite3_finalize (stmt);
-  return TRUE;
-
-fail:
-  set_db_error (error, db);
-  sqlite3_finalize (stmt);
-  return FALSE;
-}
-
-static gboolean
-set_owner (sqlite3      *db,
-           gint64        id,
-           const Owner  *owner,
-           GError      **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  gboolean ok;
-
-  if (sqlite3_prepare_v2 (db, "UPDATE jobs SET owner = ?, owner_token = ? WHERE id = ?", -1, &stmt, NULL)
-      != SQLITE_OK)
-    {
-      set_db_error (error, db);
-      return FALSE;
-    }
-  sqlite3_bind_int64 (stmt, 1, owner->pid);
-  sqlite3_bind_text (stmt, 2, owner->token, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, id);
-  ok = sqlite3_step (stmt) == SQLITE_DONE;
-  if (!ok)
-    set_db_error (error, db);
-  sqlite3_finalize (stmt);
-  return ok;
+         g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DATA_READ_ONLY) ||
+         g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_UNREACHABLE);
 }
 
 void
@@ -541,31 +119,23 @@ requeue_failed (OnbJobRow *row)
 static OnbJournalClaimResult *
 claim_existing (OnbJournal            *self,
                 OnbJobRow             *existing,
-                const RowOwner        *current,
+                gboolean               foreign,
                 OnbJournalClaimFlags   flags,
                 GError               **error)
 {
   OnbJournalClaimResult *result = g_new0 (OnbJournalClaimResult, 1);
-  Owner owner = { getpid (), self->token };
   gboolean requeue = (flags & ONB_JOURNAL_CLAIM_REQUEUE_FAILED) != 0;
 
   result->row = existing;
   if (existing->state == ONB_JOB_STATE_DONE || (existing->state == ONB_JOB_STATE_FAILED && !requeue))
     result->claim = ONB_JOURNAL_CLAIM_ALREADY_DONE;
-  else if (owned_by_other (self, current->pid, current->token))
+  else if (foreign)
     result->claim = ONB_JOURNAL_CLAIM_FOREIGN;
   else
     {
-      if (existing->state == ONB_JOB_STATE_FAILED)
-        {
-          requeue_failed (existing);
-          if (!write_row (self->db, existing, &owner, error))
-            {
-              onb_journal_claim_result_free (result);
-              return NULL;
-            }
-        }
-      else if (!set_owner (self->db, existing->id, &owner, error))
+      if (!onb_job_store_take (self->store, existing->id, error) ||
+          (existing->state == ONB_JOB_STATE_FAILED &&
+           (requeue_failed (existing), !onb_job_store_write (self->store, existing, TRUE, error))))
         {
           onb_journal_claim_result_free (result);
           return NULL;
@@ -579,29 +149,27 @@ static void
 run_op (OnbJournal *self,
         Op         *op)
 {
-  g_autoptr(GArray) owners = g_array_new (FALSE, TRUE, sizeof (RowOwner));
+  g_autoptr(GArray) foreign = g_array_new (FALSE, TRUE, sizeof (gboolean));
   g_autoptr(GPtrArray) rows = NULL;
-  Owner owner = { getpid (), self->token };
-  sqlite3 *db = self->db;
+  OnbJobFilter filter = { .state = -1, .for_claim = TRUE };
 
-  g_array_set_clear_func (owners, row_owner_clear);
   switch (op->kind)
     {
     case OP_CLAIM:
     case OP_CLAIM_ID:
       if (op->kind == OP_CLAIM)
-        rows = select_rows (db, "WHERE dev_eui = ?", op->row->dev_eui, 0, owners, &op->error);
+        filter.dev_eui = op->row->dev_eui;
       else
-        rows = select_rows (db, "WHERE id = ?", NULL, op->id, owners, &op->error);
-      if (rows == NULL)
+        filter.id = op->id;
+      if (!(rows = onb_job_store_find (self->store, &filter, foreign, &op->error)))
         return;
       if (rows->len > 0)
-        op->result = claim_existing (self, g_ptr_array_steal_index (rows, 0), &g_array_index (owners, RowOwner, 0),
+        op->result = claim_existing (self, g_ptr_array_steal_index (rows, 0), g_array_index (foreign, gboolean, 0),
                                      op->flags, &op->error);
       else if (op->kind == OP_CLAIM_ID)
         g_set_error (&op->error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_JOB_NOT_FOUND,
                      _("There is no job %lld in the journal."), (long long) op->id);
-      else if (write_row (db, op->row, &owner, &op->error))
+      else if (onb_job_store_write (self->store, op->row, TRUE, &op->error))
         {
           OnbJournalClaimResult *result = g_new0 (OnbJournalClaimResult, 1);
 
@@ -614,22 +182,19 @@ run_op (OnbJournal *self,
 
     case OP_SAVE:
     case OP_RELEASE:
-      if (write_row (db, op->row, op->kind == OP_SAVE ? &owner : NULL, &op->error))
+      if (onb_job_store_write (self->store, op->row, op->kind == OP_SAVE, &op->error))
         op->result = GINT_TO_POINTER (TRUE);
       break;
 
     case OP_CLAIM_UNFINISHED:
-      rows = select_rows (db, "WHERE state IN ('queued', 'running', 'waiting') ORDER BY id", NULL, 0, owners,
-                          &op->error);
-      if (rows == NULL)
+      filter.unfinished = TRUE;
+      if (!(rows = onb_job_store_find (self->store, &filter, foreign, &op->error)))
         return;
       for (guint i = rows->len; i > 0; i--)
         {
-          RowOwner *current = &g_array_index (owners, RowOwner, i - 1);
-
-          if (owned_by_other (self, current->pid, current->token))
+          if (g_array_index (foreign, gboolean, i - 1))
             g_ptr_array_remove_index (rows, i - 1);
-          else if (!set_owner (db, ((OnbJobRow *) rows->pdata[i - 1])->id, &owner, &op->error))
+          else if (!onb_job_store_take (self->store, ((OnbJobRow *) rows->pdata[i - 1])->id, &op->error))
             return;
         }
       op->result = g_steal_pointer (&rows);
@@ -637,20 +202,8 @@ run_op (OnbJournal *self,
       break;
 
     case OP_CONFLICT:
-      {
-        sqlite3_stmt *stmt = NULL;
-
-        if (sqlite3_prepare_v2 (db, "INSERT INTO conflicts (at_us, dev_eui, device_id) VALUES (?, ?, ?)", -1,
-                                &stmt, NULL) != SQLITE_OK ||
-            sqlite3_bind_int64 (stmt, 1, op->conflict->at_us) != SQLITE_OK ||
-            sqlite3_bind_text (stmt, 2, op->conflict->dev_eui, -1, SQLITE_STATIC) != SQLITE_OK ||
-            sqlite3_bind_text (stmt, 3, op->conflict->device_id, -1, SQLITE_STATIC) != SQLITE_OK ||
-            sqlite3_step (stmt) != SQLITE_DONE)
-          set_db_error (&op->error, db);
-        else
-          op->result = GINT_TO_POINTER (TRUE);
-        sqlite3_finalize (stmt);
-      }
+      if (onb_job_store_add_conflict (self->store, op->conflict, &op->error))
+        op->result = GINT_TO_POINTER (TRUE);
       break;
 
     case OP_STOP:
@@ -683,7 +236,7 @@ record_fault (OnbJournal   *self,
               const GError *error)
 {
   gboolean was = FALSE;
-  gboolean is = is_fault (error);
+  gboolean is = onb_journal_error_is_fault (error);
 
   g_mutex_lock (&self->fault_lock);
   was = self->fault != NULL;
@@ -707,12 +260,29 @@ static gpointer
 writer_thread (gpointer data)
 {
   OnbJournal *self = data;
+  guint renew_ms;
+  gint64 next_renew;
+
+  g_mutex_lock (&self->lock);
+  renew_ms = onb_job_store_renew (self->store);
+  g_mutex_unlock (&self->lock);
+  next_renew = g_get_monotonic_time () + renew_ms * 1000ll;
 
   for (;;)
     {
       g_autoptr(GPtrArray) group = g_ptr_array_new ();
-      Op *op = g_async_queue_pop (self->ops);
+      Op *op = renew_ms > 0 ? g_async_queue_timeout_pop (self->ops, renew_ms * 1000ull) : g_async_queue_pop (self->ops);
       gboolean stop = FALSE;
+
+      /* Claims held by lease are renewed between groups, and at least
+       * as often as the store asks. */
+      if (renew_ms > 0 && g_get_monotonic_time () >= next_renew)
+        {
+          g_mutex_lock (&self->lock);
+          renew_ms = onb_job_store_renew (self->store);
+          g_mutex_unlock (&self->lock);
+          next_renew = g_get_monotonic_time () + renew_ms * 1000ll;
+        }
 
       while (op != NULL)
         {
@@ -730,37 +300,32 @@ writer_thread (gpointer data)
         {
           GError *error = NULL;
 
+          gboolean claims = FALSE;
+
+          for (guint i = 0; i < group->len; i++)
+            claims |= ((Op *) group->pdata[i])->kind != OP_SAVE && ((Op *) group->pdata[i])->kind != OP_RELEASE;
           g_mutex_lock (&self->lock);
-          if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-            set_db_error (&error, self->db);
+          onb_job_store_begin (self->store, claims, &error);
           /* Each op is all or nothing within the group's transaction: a
            * claim whose steps do not fit leaves no row behind. */
           for (guint i = 0; error == NULL && i < group->len; i++)
             {
               Op *current = group->pdata[i];
 
-              if (sqlite3_exec (self->db, "SAVEPOINT op", NULL, NULL, NULL) != SQLITE_OK)
-                {
-                  set_db_error (&current->error, self->db);
-                  continue;
-                }
+              if (!onb_job_store_op_begin (self->store, &current->error))
+                continue;
               run_op (self, current);
-              if (current->error != NULL)
-                sqlite3_exec (self->db, "ROLLBACK TO op", NULL, NULL, NULL);
-              sqlite3_exec (self->db, "RELEASE op", NULL, NULL, NULL);
+              onb_job_store_op_end (self->store, current->error == NULL);
             }
-          if (error == NULL && sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-            {
-              set_db_error (&error, self->db);
-              sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-            }
+          if (error == NULL && !onb_job_store_commit (self->store, &error))
+            onb_job_store_rollback (self->store);
           g_mutex_unlock (&self->lock);
 
           /* Known before any caller hears of the failure. */
           {
             const GError *fault = error;
 
-            for (guint i = 0; !is_fault (fault) && i < group->len; i++)
+            for (guint i = 0; !onb_journal_error_is_fault (fault) && i < group->len; i++)
               fault = ((Op *) group->pdata[i])->error;
             record_fault (self, fault);
           }
@@ -809,11 +374,7 @@ onb_journal_finalize (GObject *object)
       g_thread_join (self->writer);
     }
   g_clear_pointer (&self->ops, g_async_queue_unref);
-  g_clear_pointer (&self->db, sqlite3_close);
-  g_mutex_lock (&live_lock);
-  g_hash_table_remove (live_tokens, self->token);
-  g_mutex_unlock (&live_lock);
-  g_free (self->token);
+  g_clear_object (&self->store);
   g_mutex_clear (&self->lock);
   g_clear_error (&self->fault);
   g_mutex_clear (&self->fault_lock);
@@ -833,12 +394,6 @@ onb_journal_init (OnbJournal *self)
   g_mutex_init (&self->lock);
   g_mutex_init (&self->fault_lock);
   self->ops = g_async_queue_new ();
-  self->token = g_uuid_string_random ();
-  g_mutex_lock (&live_lock);
-  if (live_tokens == NULL)
-    live_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_hash_table_add (live_tokens, g_strdup (self->token));
-  g_mutex_unlock (&live_lock);
 }
 
 char *
@@ -853,44 +408,69 @@ onb_journal_get_path (OnbJournal *self)
   return self->path;
 }
 
-/* Version 1: journals written before claims had tokens. */
-static int
-add_owner_token (sqlite3 *db)
+/* A journal over @store (taken; NULL: NULL), with a writer unless
+ * @read_only. */
+static OnbJournal *
+journal_new (OnbJobStore *store,
+             const char  *path,
+             gboolean     read_only)
 {
-  return onb_sqlite_add_column (db, "jobs", "owner_token", "TEXT");
+  OnbJournal *self;
+
+  if (store == NULL)
+    return NULL;
+  self = g_object_new (ONB_TYPE_JOURNAL, NULL);
+  self->store = store;
+  self->path = g_strdup (path);
+  if (!read_only)
+    self->writer = g_thread_new ("onb-journal", writer_thread, self);
+  return self;
 }
 
-static const OnbSqliteMigration migrations[] = { add_owner_token };
-
-/* The journal names every device and its history: onb_sqlite_open() makes
- * it private. */
 OnbJournal *
 onb_journal_open (const char  *path,
                   GError     **error)
 {
-  g_autoptr(OnbJournal) self = g_object_new (ONB_TYPE_JOURNAL, NULL);
+  return journal_new (onb_sqlite_job_store_open (path, error), path, FALSE);
+}
 
-  self->path = g_strdup (path);
-  if (!(self->db = onb_sqlite_open (path, schema, migrations, G_N_ELEMENTS (migrations), &journal_errors, error)))
-    return NULL;
-  self->writer = g_thread_new ("onb-journal", writer_thread, self);
-  return g_steal_pointer (&self);
+OnbJournal *
+onb_journal_open_read_only (const char  *path,
+                            GError     **error)
+{
+  return journal_new (onb_sqlite_job_store_open_read_only (path, error), path, TRUE);
+}
+
+OnbJournal *
+onb_journal_open_for_config (OnbConfig  *config,
+                             gboolean    read_only,
+                             GError    **error)
+{
+  g_autofree char *url = onb_store_get_url (config);
+  g_autofree char *data_dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *station = NULL;
+
+  if (url != NULL)
+    {
+      station = onb_store_get_station (config);
+      return journal_new (onb_pg_job_store_open (url, station, onb_store_get_lease_s (config), error), NULL,
+                          read_only);
+    }
+  data_dir = onb_config_get_data_dir (config);
+  path = onb_journal_default_path (data_dir);
+  return read_only ? onb_journal_open_read_only (path, error) : onb_journal_open (path, error);
 }
 
 /* A failed commit is believed this long: then a new one may try again,
  * since space may have come back meanwhile. */
 #define FAULT_HOLD_US (2 * G_USEC_PER_SEC)
-/* Less free space than this counts as a full disk: a commit needs a few
- * pages, and the write-ahead log grows by them until its checkpoint. */
-#define MIN_FREE_BYTES (256 * 1024)
 
 gboolean
 onb_journal_can_record (OnbJournal  *self,
                         GError     **error)
 {
-  g_autofree char *dir = NULL;
-  OnbFileError fault = ONB_FILE_ERROR_WRITE_FAILED;
-  struct statvfs st;
+  gboolean ok;
 
   g_return_val_if_fail (ONB_IS_JOURNAL (self), FALSE);
 
@@ -903,24 +483,20 @@ onb_journal_can_record (OnbJournal  *self,
     }
   g_mutex_unlock (&self->fault_lock);
 
-  dir = g_path_get_dirname (self->path);
-  if (statvfs (dir, &st) == 0 && (st.f_flag & ST_RDONLY) != 0)
-    fault = ONB_FILE_ERROR_READ_ONLY;
-  else if ((guint64) st.f_bavail * st.f_frsize < MIN_FREE_BYTES)
-    fault = ONB_FILE_ERROR_DISK_FULL;
-  if (fault == ONB_FILE_ERROR_WRITE_FAILED && access (dir, W_OK) != 0)
-    fault = onb_file_error_from_errno (errno);
-  return !set_fault_error (error, fault, self->path);
+  g_mutex_lock (&self->lock);
+  ok = onb_job_store_check_space (self->store, error);
+  g_mutex_unlock (&self->lock);
+  return ok;
 }
 
 void
 onb_journal_set_max_pages (OnbJournal *self,
                            guint       n_pages)
 {
-  g_autofree char *sql = g_strdup_printf ("PRAGMA max_page_count = %u", n_pages > 0 ? n_pages : G_MAXINT32);
+  g_return_if_fail (ONB_IS_SQLITE_JOB_STORE (self->store));
 
   g_mutex_lock (&self->lock);
-  sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+  onb_sqlite_job_store_set_max_pages (ONB_SQLITE_JOB_STORE (self->store), n_pages);
   g_mutex_unlock (&self->lock);
 }
 
@@ -951,23 +527,6 @@ onb_journal_get_fault (OnbJournal  *self,
     g_propagate_error (error, g_error_copy (self->fault));
   g_mutex_unlock (&self->fault_lock);
   return fault;
-}
-
-OnbJournal *
-onb_journal_open_read_only (const char  *path,
-                            GError     **error)
-{
-  g_autoptr(OnbJournal) self = g_object_new (ONB_TYPE_JOURNAL, NULL);
-
-  self->path = g_strdup (path);
-  if (onb_sqlite_open_read_only (path, schema, &self->db) != SQLITE_OK)
-    {
-      g_set_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_FAILED,
-                   _("The job journal “%s” cannot be read (%s). Check the disk of the station."), path,
-                   self->db != NULL ? sqlite3_errmsg (self->db) : g_strerror (ENOMEM));
-      return NULL;
-    }
-  return g_steal_pointer (&self);
 }
 
 void
@@ -1063,17 +622,29 @@ onb_journal_claim_unfinished_finish (OnbJournal    *self,
 
 /* Synchronous readers */
 
+/* The rows of @filter, under the lock. */
+static GPtrArray *
+find_rows (OnbJournal          *self,
+           const OnbJobFilter  *filter,
+           GError             **error)
+{
+  GPtrArray *rows;
+
+  g_mutex_lock (&self->lock);
+  rows = onb_job_store_find (self->store, filter, NULL, error);
+  g_mutex_unlock (&self->lock);
+  return rows;
+}
+
 OnbJobRow *
 onb_journal_lookup_dev_eui (OnbJournal  *self,
                             const char  *dev_eui,
                             GError     **error)
 {
-  g_autoptr(GPtrArray) rows = NULL;
   g_autofree char *upper = g_ascii_strup (dev_eui, -1);
+  OnbJobFilter filter = { .dev_eui = upper, .state = -1 };
+  g_autoptr(GPtrArray) rows = find_rows (self, &filter, error);
 
-  g_mutex_lock (&self->lock);
-  rows = select_rows (self->db, "WHERE dev_eui = ?", upper, 0, NULL, error);
-  g_mutex_unlock (&self->lock);
   return rows != NULL && rows->len > 0 ? g_ptr_array_steal_index (rows, 0) : NULL;
 }
 
@@ -1084,31 +655,25 @@ onb_journal_list_jobs (OnbJournal  *self,
                        guint        limit,
                        GError     **error)
 {
+  return onb_journal_list_station_jobs (self, NULL, query, state, limit, error);
+}
+
+GPtrArray *
+onb_journal_list_station_jobs (OnbJournal  *self,
+                               const char  *station,
+                               const char  *query,
+                               int          state,
+                               guint        limit,
+                               GError     **error)
+{
+  OnbJobFilter filter = { .query = query, .state = state, .limit = limit, .station = station };
   g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GString) where = g_string_new ("WHERE 1");
-  g_autofree char *pattern = NULL;
   GPtrArray *jobs;
 
   g_return_val_if_fail (ONB_IS_JOURNAL (self), NULL);
 
-  if (state >= 0)
-    g_string_append_printf (where, " AND state = '%s'", enum_to_nick (ONB_TYPE_JOB_STATE, state));
-  if (query != NULL && *query != '\0')
-    {
-      g_string_append (where, " AND (dev_eui LIKE ?1 OR device_name LIKE ?1 OR reason LIKE ?1"
-                              " OR old_dev_eui LIKE ?1)");
-      pattern = g_strdup_printf ("%%%s%%", query);
-    }
-  g_string_append (where, " ORDER BY id DESC");
-  if (limit > 0)
-    g_string_append_printf (where, " LIMIT %u", limit);
-
-  g_mutex_lock (&self->lock);
-  rows = select_rows (self->db, where->str, pattern, 0, NULL, error);
-  g_mutex_unlock (&self->lock);
-  if (rows == NULL)
+  if (!(rows = find_rows (self, &filter, error)))
     return NULL;
-
   jobs = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < rows->len; i++)
     g_ptr_array_add (jobs, onb_job_new_from_row (rows->pdata[i]));
@@ -1120,11 +685,9 @@ onb_journal_get_job (OnbJournal  *self,
                      gint64       job_id,
                      GError     **error)
 {
-  g_autoptr(GPtrArray) rows = NULL;
+  OnbJobFilter filter = { .id = job_id, .state = -1 };
+  g_autoptr(GPtrArray) rows = find_rows (self, &filter, error);
 
-  g_mutex_lock (&self->lock);
-  rows = select_rows (self->db, "WHERE id = ?", NULL, job_id, NULL, error);
-  g_mutex_unlock (&self->lock);
   if (rows == NULL)
     return NULL;
   if (rows->len == 0)
@@ -1185,7 +748,7 @@ onb_journal_export_csv (OnbJournal  *self,
       g_autofree char *steps = steps_summary (job);
       /* In the order of the header. */
       const char *fields[] = {
-        id, enum_to_nick (ONB_TYPE_JOB_KIND, onb_job_get_kind (job)), onb_job_get_dev_eui (job),
+        id, onb_job_enum_to_nick (ONB_TYPE_JOB_KIND, onb_job_get_kind (job)), onb_job_get_dev_eui (job),
         onb_job_get_join_eui (job), onb_job_get_device_name (job), onb_job_get_old_dev_eui (job),
         onb_job_get_source (job), onb_job_get_code_kind (job), onb_job_state_to_string (onb_job_get_state (job)),
         onb_job_get_reason (job), onb_job_get_message (job), attempts, blynk_id, onb_job_get_tts_device_id (job),
@@ -1206,50 +769,14 @@ onb_journal_get_device_states (OnbJournal         *self,
                                const char * const *dev_euis,
                                GError            **error)
 {
-  g_autoptr(OnbDeviceStates) states = onb_device_states_new ();
-  g_autoptr(GString) wanted = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  OnbDeviceStates *states;
 
   g_return_val_if_fail (ONB_IS_JOURNAL (self), NULL);
 
-  /* One batch's DevEUIs go in as one JSON array (hex digits: nothing to
-   * escape), read through the dev_eui index. */
-  if (dev_euis != NULL)
-    {
-      wanted = g_string_new ("[");
-      for (guint i = 0; dev_euis[i] != NULL; i++)
-        g_string_append_printf (wanted, "%s\"%s\"", i > 0 ? "," : "", dev_euis[i]);
-      g_string_append_c (wanted, ']');
-    }
-
   g_mutex_lock (&self->lock);
-  if (sqlite3_prepare_v2 (self->db,
-                          wanted != NULL ? "SELECT dev_eui, state, reason, message FROM jobs "
-                                           "WHERE dev_eui IN (SELECT value FROM json_each (?))"
-                                         : "SELECT dev_eui, state, reason, message FROM jobs",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_db_error (error, self->db);
-      g_mutex_unlock (&self->lock);
-      return NULL;
-    }
-  if (wanted != NULL)
-    sqlite3_bind_text (stmt, 1, wanted->str, wanted->len, SQLITE_STATIC);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *state = text (stmt, 1);
-      OnbDeviceProgress progress = g_strcmp0 (state, "done") == 0     ? ONB_DEVICE_PROGRESS_DONE
-                                   : g_strcmp0 (state, "failed") == 0 ? ONB_DEVICE_PROGRESS_FAILED
-                                                                      : ONB_DEVICE_PROGRESS_TO_DO;
-
-      onb_device_states_add (states, text (stmt, 0), progress, text (stmt, 2), text (stmt, 3));
-    }
-  if (rc != SQLITE_DONE)
-    set_db_error (error, self->db);
-  sqlite3_finalize (stmt);
+  states = onb_job_store_device_states (self->store, dev_euis, error);
   g_mutex_unlock (&self->lock);
-  return rc == SQLITE_DONE ? g_steal_pointer (&states) : NULL;
+  return states;
 }
 
 void
@@ -1284,32 +811,15 @@ onb_journal_get_last_conflict (OnbJournal  *self,
                                guint       *n_conflicts,
                                GError     **error)
 {
-  OnbJournalConflict *conflict = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  OnbJournalConflict *conflict;
+  guint n = 0;
 
   g_return_val_if_fail (ONB_IS_JOURNAL (self), NULL);
 
-  if (n_conflicts != NULL)
-    *n_conflicts = 0;
   g_mutex_lock (&self->lock);
-  rc = sqlite3_prepare_v2 (self->db, "SELECT at_us, dev_eui, device_id, (SELECT count(*) FROM conflicts) "
-                                     "FROM conflicts ORDER BY id DESC LIMIT 1", -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      conflict = g_new0 (OnbJournalConflict, 1);
-      conflict->at_us = sqlite3_column_int64 (stmt, 0);
-      conflict->dev_eui = g_strdup (text (stmt, 1));
-      conflict->device_id = g_strdup (text (stmt, 2));
-      if (n_conflicts != NULL)
-        *n_conflicts = (guint) sqlite3_column_int64 (stmt, 3);
-    }
-  /* A journal older than the table (opened read-only) has none. */
-  else if (rc != SQLITE_DONE && !(rc == SQLITE_ERROR && strstr (sqlite3_errmsg (self->db), "no such table")))
-    set_db_error (error, self->db);
-  sqlite3_finalize (stmt);
+  conflict = onb_job_store_last_conflict (self->store, &n, error);
   g_mutex_unlock (&self->lock);
+  if (n_conflicts != NULL)
+    *n_conflicts = n;
   return conflict;
 }

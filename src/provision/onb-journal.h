@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "onb-batch.h"
+#include "onb-config.h"
 #include "onb-job.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,8 @@ typedef enum
   ONB_JOURNAL_ERROR_JOB_NOT_FOUND, /*< nick=job-not-found >*/
   ONB_JOURNAL_ERROR_DISK_FULL,     /*< nick=disk-full >*/       /* nothing more can be recorded */
   ONB_JOURNAL_ERROR_DATA_READ_ONLY, /*< nick=data-read-only >*/ /* the data folder cannot be written */
+  ONB_JOURNAL_ERROR_UNREACHABLE,   /*< nick=store-unreachable >*/ /* the shared database cannot be reached */
+  ONB_JOURNAL_ERROR_CLAIM_LOST,    /*< nick=claim-lost >*/      /* another station took the job over */
 } OnbJournalError;
 
 #define ONB_JOURNAL_ERROR (onb_journal_error_quark ())
@@ -29,6 +32,17 @@ GQuark onb_journal_error_quark (void);
 #define ONB_TYPE_JOURNAL (onb_journal_get_type ())
 G_DECLARE_FINAL_TYPE (OnbJournal, onb_journal, ONB, JOURNAL, GObject)
 
+/* Whether @error says the journal cannot record for now (DISK_FULL,
+ * DATA_READ_ONLY, UNREACHABLE): nothing is lost, a commit is tried again
+ * later. */
+gboolean     onb_journal_error_is_fault (const GError *error);
+
+/* The journal @config names: the shared one of [store] url, else
+ * journal.sqlite in the data folder, opened with onb_journal_open() or,
+ * when @read_only, onb_journal_open_read_only(). */
+OnbJournal  *onb_journal_open_for_config (OnbConfig  *config,
+                                          gboolean    read_only,
+                                          GError    **error);
 /* Creates the file (mode 0600) when missing. */
 OnbJournal  *onb_journal_open          (const char   *path,
                                         GError      **error);
@@ -44,6 +58,7 @@ gboolean     onb_journal_can_record     (OnbJournal  *self,
                                          GError     **error);
 /* "<data_dir>/journal.sqlite" (transfer full) */
 char        *onb_journal_default_path  (const char   *data_dir);
+/* The station's own file; NULL for a shared journal. */
 const char  *onb_journal_get_path      (OnbJournal   *self);
 
 /* Jobs newest first, as snapshots; see onb_engine_search_history_async().
@@ -53,6 +68,14 @@ GPtrArray   *onb_journal_list_jobs     (OnbJournal   *self,
                                         int           state,
                                         guint         limit,
                                         GError      **error);
+/* The same, of station @station only (NULL: every station's; a
+ * station's own file holds its jobs only). */
+GPtrArray   *onb_journal_list_station_jobs (OnbJournal *self,
+                                            const char *station,
+                                            const char *query,
+                                            int         state,
+                                            guint       limit,
+                                            GError    **error);
 /* (transfer full) NULL with ONB_JOURNAL_ERROR_JOB_NOT_FOUND */
 OnbJob      *onb_journal_get_job       (OnbJournal   *self,
                                         gint64        job_id,

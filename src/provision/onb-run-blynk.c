@@ -425,11 +425,10 @@ onb_run_blynk_metafields (OnbRun *run)
   onb_run_commit (run);
   g_clear_pointer (&run->answers.blynk_device, onb_blynk_device_unref);
   g_clear_pointer (&run->answers.blynk_namesakes, g_ptr_array_unref);
-  run->blynk_left = 1;
-  if (!onb_run_is_replace (run))
-    {
-      run->blynk_left++;
-      onb_run_blynk_search (run, run->entry, onb_job_get_blynk_device_id (run->job), namesakes_found);
-    }
+  run->blynk_left = onb_run_is_replace (run) ? 1 : 2;
+  /* The writes first: they are on the job's critical path, the search
+   * is not. */
   metafields_write (run);
+  if (!onb_run_is_replace (run))
+    onb_run_blynk_search (run, run->entry, onb_job_get_blynk_device_id (run->job), namesakes_found);
 }

@@ -46,7 +46,7 @@ onb_run_op_settle (OnbRun *run)
 gboolean
 onb_run_is_stopping (OnbRun *run)
 {
-  return run->host->stopping || g_cancellable_is_cancelled (run->host->cancellable);
+  return run->host->stopping || run->claim_lost || g_cancellable_is_cancelled (run->host->cancellable);
 }
 
 gboolean
@@ -121,9 +121,15 @@ committed_cb (GObject      *object,
 
   if (onb_journal_save_finish (ONB_JOURNAL (object), result, &error))
     g_clear_error (&run->blocked);
-  else if (g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DISK_FULL) ||
-           g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_DATA_READ_ONLY))
+  else if (onb_journal_error_is_fault (error))
     onb_run_block (run, error);
+  /* Another station runs the job now: this run stops as at a shutdown,
+   * and undoes nothing of what the new owner goes on with. */
+  else if (g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_CLAIM_LOST))
+    {
+      g_message ("%s", error->message);
+      run->claim_lost = TRUE;
+    }
   else
     {
       g_warning ("Journal write failed: %s", error->message);

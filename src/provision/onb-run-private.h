@@ -134,6 +134,7 @@ struct _OnbRun
   guint in_flight;              /* requests and commits not yet answered */
   gboolean holds_slot;          /* counted in host->n_running */
   gboolean resumed;             /* may have run before: look before creating */
+  gboolean claim_lost;          /* another station took the job over: stop, undo nothing */
   gboolean blynk_creates;       /* [tts] created_by = blynk and a new device: Blynk's integration
                                  * makes the TTS device, this run only finds it */
   gboolean tts_started;         /* the TTS chain of this attempt has started */

@@ -47,6 +47,18 @@ old_deleted_cb (GObject      *object,
       onb_job_set_step (run->job, ONB_JOB_STEP_TTS_DELETE_OLD, ONB_STEP_STATE_DONE, NULL, NULL);
       onb_run_chain_done (run, ONB_RUN_CHAIN_VERIFY);
     }
+  else if (g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_FORBIDDEN))
+    {
+      /* The delete is optional: a key that may not delete leaves the old
+       * device, and the replace is done all the same. */
+      g_autofree char *message =
+        g_strdup_printf (_("The old device “%s” in The Things Stack was left: this station’s key for The Things "
+                           "Stack may not delete devices. Delete it in The Things Stack console if it is no longer "
+                           "needed."), onb_tts_device_get_device_id (run->old_tts_device));
+
+      onb_job_set_step (run->job, ONB_JOB_STEP_TTS_DELETE_OLD, ONB_STEP_STATE_SKIPPED, "old-not-deleted", message);
+      onb_run_chain_done (run, ONB_RUN_CHAIN_VERIFY);
+    }
   else
     onb_run_step_failed (run, ONB_JOB_STEP_TTS_DELETE_OLD, error);
   onb_run_op_settle (run);

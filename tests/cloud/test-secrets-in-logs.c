@@ -15,6 +15,7 @@
 #include "onb-blynk-client.h"
 #include "onb-cloud-error.h"
 #include "onb-connection-check.h"
+#include "onb-tts-claim.h"
 #include "onb-tts-client.h"
 
 #define APP_KEY      "A1B2C3D4E5F60718293A4B5C6D7E8F90"
@@ -22,6 +23,8 @@
 #define STATIC_TOKEN "sqr_S8JAdKJqwl3eCS0hNIbXxugFZEjmh8nh"
 #define WRONG_KEY    "NNSXS.SIMFULLRIGHTSKEY00000000.WRONGSECRETWRONGSECRET"
 #define WRONG_SECRET "WrongClientSecret42"
+#define OWNER_TOKEN  ONB_TEST_SIM_CLAIM_OWNER_TOKEN_PREFIX ONB_TEST_SIM_CLAIM_DEV_EUI_FIRST
+#define WRONG_TOKEN  "WRONGOWNERTOKEN42"
 
 static GString *captured;
 static OnbTestSim *sim_for_flow;
@@ -90,6 +93,27 @@ tts_wrong_key (OnbConfig     *config,
   tts = onb_tts_client_new (http, config, NULL);
   g_assert_false (cloud_test_tts_create_device (tts, device, &error));
   log_error (error);
+}
+
+/* A claim with the label's owner token, and one with a wrong token. */
+static void
+claim_flow (OnbConfig     *config,
+            OnbHttpClient *http)
+{
+  g_autoptr(OnbTtsClient) tts = onb_tts_client_new (http, config, NULL);
+  g_autoptr(OnbTtsClaim) claim = onb_tts_claim_new (tts, config, NULL);
+  static const char * const tokens[] = { OWNER_TOKEN, WRONG_TOKEN };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tokens); i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      onb_tts_claim_claim_async (claim, ONB_TEST_SIM_CLAIM_DEV_EUI_FIRST, ONB_TEST_SIM_CLAIM_JOIN_EUI, tokens[i],
+                                 "eui-0018b2000000c101", NULL, cloud_test_store_result, &result);
+      g_assert_true (onb_tts_claim_claim_finish (claim, cloud_test_wait (&result), &error) == (i == 0));
+      log_error (error);
+    }
 }
 
 static GPtrArray *
@@ -198,6 +222,7 @@ test_no_secrets (void)
   http = onb_http_client_new (config);
 
   tts_flow (config, http);
+  claim_flow (config, http);
   device_tokens = blynk_flow (config, http);
   check_flow (config, http);
   tts_wrong_key (config, http);
@@ -216,6 +241,8 @@ test_no_secrets (void)
   assert_absent (WRONG_SECRET);
   assert_absent (APP_KEY);
   assert_absent (NWK_KEY);
+  assert_absent (OWNER_TOKEN);
+  assert_absent (WRONG_TOKEN);
   assert_absent (STATIC_TOKEN);
   assert_absent ("S8JAdKJqwl3eCS0hNIbXxugFZEjmh8nh");
   for (guint i = 0; i < device_tokens->len; i++)

@@ -13,6 +13,38 @@
 #include "fuzz-code.h"
 #include "onb-config.h"
 #include "onb-error.h"
+#include "onb-model-table.h"
+
+/* Every model of a configuration that passed its checks resolves, or
+ * says in words why not. */
+static void
+resolve_models (OnbConfig *config)
+{
+  g_autoptr(OnbModelTable) table = onb_model_table_new (config);
+  GPtrArray *models = onb_model_table_get_models (table);
+  OnbModelTemplate answer = { NULL, NULL, (char *) "US_902_928", (char *) "MAC_V1_0_2", (char *) "RP001_V1_0_2_REV_B" };
+
+  for (guint i = 0; i <= models->len; i++)
+    {
+      OnbModel *model = i < models->len ? g_ptr_array_index (models, i) : onb_model_table_lookup (table, NULL, NULL);
+
+      for (guint k = 0; k < 2; k++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(OnbModelSettings) settings = onb_model_resolve (model, k == 0 ? NULL : &answer, &error);
+
+          g_assert ((settings == NULL) != (error == NULL));
+          if (error != NULL)
+            {
+              g_assert (strcmp (onb_error_get_reason (error), "internal-error") != 0);
+              g_assert (g_utf8_validate (error->message, -1, NULL));
+            }
+          else
+            g_assert (settings->frequency_plan != NULL && settings->lorawan_version != NULL &&
+                      settings->phy_version != NULL);
+        }
+    }
+}
 
 static const char *
 input_path (void)
@@ -61,6 +93,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       g_assert (g_utf8_validate ((const char *) data, size, NULL));
       if (!onb_config_check_values (config, &error))
         g_assert (error != NULL);
+      else
+        resolve_models (config);
     }
   if (error != NULL)
     {

@@ -7,8 +7,10 @@
 
 #include "onb-error.h"
 #include "onb-pg-device-store.h"
+#include "onb-pg.h"
 #include "onb-registry-private.h"
 #include "onb-test-pg.h"
+#include "test-store-common.h"
 
 static const char first[] =
   "Device EUI,Join EUI,Application Key,Static Token,Device Name,Serial Number\n"
@@ -181,7 +183,7 @@ test_schema_versions (void)
   conn = PQconnectdb (onb_test_pg_get_uri (pg));
   result = PQexec (conn, "SELECT version FROM onb_schema");
   g_assert_cmpint (PQntuples (result), ==, 1);
-  g_assert_cmpstr (PQgetvalue (result, 0, 0), ==, G_STRINGIFY (ONB_PG_DEVICE_STORE_SCHEMA_VERSION));
+  g_assert_cmpstr (PQgetvalue (result, 0, 0), ==, G_STRINGIFY (ONB_PG_SCHEMA_VERSION));
   PQclear (result);
   run_sql (conn, "UPDATE onb_schema SET version = version + 1");
   PQfinish (conn);
@@ -298,7 +300,7 @@ test_migrate_at_once (void)
   conn = PQconnectdb (onb_test_pg_get_uri (pg));
   result = PQexec (conn, "SELECT version FROM onb_schema");
   g_assert_cmpint (PQntuples (result), ==, 1);
-  g_assert_cmpstr (PQgetvalue (result, 0, 0), ==, G_STRINGIFY (ONB_PG_DEVICE_STORE_SCHEMA_VERSION));
+  g_assert_cmpstr (PQgetvalue (result, 0, 0), ==, G_STRINGIFY (ONB_PG_SCHEMA_VERSION));
   PQclear (result);
   PQfinish (conn);
 }
@@ -334,6 +336,55 @@ test_server_restart (void)
   g_assert_cmpuint (onb_registry_get_n_entries (registry), ==, 2);
 }
 
+/* The Device Repository's answers are shared: one station keeps one,
+ * another reads it. A database of version 1 gets their table by the
+ * owner's migration. */
+static void
+test_model_templates (void)
+{
+  g_autoptr(OnbTestPg) pg = onb_test_pg_start ();
+  g_autoptr(OnbRegistry) station_a = NULL;
+  g_autoptr(OnbRegistry) station_b = NULL;
+  PGconn *conn;
+
+  if (pg == NULL)
+    return;
+  station_a = open_registry (pg);
+  conn = PQconnectdb (onb_test_pg_get_uri (pg));
+  run_sql (conn, "DROP TABLE onb_model_templates, onb_conflicts, onb_steps, onb_jobs, onb_claimants;"
+                 "UPDATE onb_schema SET version = 1");
+  PQfinish (conn);
+
+  station_b = open_registry (pg);
+  onb_test_store_check_model_templates (station_a, station_b);
+}
+
+/* With [store] url, the station's registry is the shared one, read-only
+ * or not; without, its own file. */
+static void
+test_open_for_config (void)
+{
+  g_autoptr(OnbTestPg) pg = onb_test_pg_start ();
+  g_autoptr(OnbConfig) config = onb_config_new ();
+  g_autoptr(OnbRegistry) writer = NULL;
+  g_autoptr(OnbRegistry) reader = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (pg == NULL)
+    return;
+  onb_config_set_string (config, "kiosk", "data_dir", "/nonexistent/onboarder");
+  onb_config_set_string (config, "store", "url", onb_test_pg_get_uri (pg));
+  writer = onb_registry_open_for_config (config, FALSE, &error);
+  g_assert_no_error (error);
+  reader = onb_registry_open_for_config (config, TRUE, &error);
+  g_assert_no_error (error);
+  ok = onb_registry_import_data (writer, first, strlen (first), 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_assert_cmpuint (onb_registry_get_n_entries (reader), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -346,5 +397,7 @@ main (int    argc,
   g_test_add_func ("/pg-device-store/migrate-at-once", test_migrate_at_once);
   g_test_add_func ("/pg-device-store/station-role", test_station_role);
   g_test_add_func ("/pg-device-store/error-keeps-secrets", test_error_keeps_secrets);
+  g_test_add_func ("/pg-device-store/model-templates", test_model_templates);
+  g_test_add_func ("/pg-device-store/open-for-config", test_open_for_config);
   return g_test_run ();
 }

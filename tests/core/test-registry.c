@@ -14,6 +14,7 @@
 #include "onb-csv.h"
 #include "onb-error.h"
 #include "onb-registry.h"
+#include "test-store-common.h"
 
 static const char seed[] =
   "Device EUI,Join EUI,Application Key\n"
@@ -757,6 +758,20 @@ test_private_file (Fixture       *f,
     }
 }
 
+/* The Device Repository's answers outlive the process: another
+ * connection to the file reads them. */
+static void
+test_model_templates (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(OnbRegistry) reader = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reader = onb_registry_open (f->path, &error);
+  g_assert_no_error (error);
+  onb_test_store_check_model_templates (f->registry, reader);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -777,6 +792,7 @@ main (int    argc,
   ADD ("/registry/blynk-refuses", test_import_blynk_refuses);
   ADD ("/registry/private-file", test_private_file);
   ADD ("/registry/batches", test_batches);
+  ADD ("/registry/model-templates", test_model_templates);
 #undef ADD
 
   return g_test_run ();

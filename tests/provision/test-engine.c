@@ -252,6 +252,9 @@ test_token_refresh_over_shift (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   onb_test_assert_ok (onb_test_sim_set_settings (sim, "{\"blynk\": {\"token_lifetime_s\": 2}}", &error), error);
+  /* The fixture's engine got a 300 s token when it started: a new one. */
+  g_clear_object (&f->engine);
+  f->engine = prov_station_engine (f->station);
   for (guint i = 1; i <= 6; i++)
     {
       g_autofree char *code = g_strdup_printf ("LW:D0:70B3D57ED0000010:0018B2000000010%u:000AF8BE", i);
@@ -683,6 +686,31 @@ test_transient_faults (Fixture       *f,
       g_object_unref (jobs[i]);
     }
   g_assert_cmpuint (prov_sim_blynk_total (state), ==, G_N_ELEMENTS (jobs));
+}
+
+/* The old device's delete is optional: a key that may not delete (403)
+ * leaves it, with words, and the replace is done all the same. */
+static void
+test_replace_delete_forbidden (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) old_job = submit (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000103:000AF8BE");
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(json_object) state = NULL;
+
+  wait_done (f->engine, old_job);
+  onb_test_assert_ok (onb_test_sim_set_faults (sim, "{\"script\":{\"tts.is.delete\":[\"403\"]}}", &error), error);
+  job = onb_engine_submit_replace (f->engine, "0018B20000000103", -1, "0018B20000000108", -1, TRUE, "test", &error);
+  g_assert_no_error (error);
+  wait_done (f->engine, job);
+  g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_DELETE_OLD), ==, ONB_STEP_STATE_SKIPPED);
+  g_assert_cmpstr (onb_job_get_step_reason (job, ONB_JOB_STEP_TTS_DELETE_OLD), ==, "old-not-deleted");
+  g_assert_nonnull (strstr (onb_job_get_step_message (job, ONB_JOB_STEP_TTS_DELETE_OLD), "may not delete"));
+
+  state = onb_test_sim_expect_state (sim);
+  g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000103"));
+  g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, "eui-0018b20000000108"));
 }
 
 static void
@@ -1129,6 +1157,7 @@ main (int    argc,
   ADD ("/engine/network-down-then-back", test_network_down_then_back, NULL);
   ADD ("/engine/transient-faults", test_transient_faults, NULL);
   ADD ("/engine/replace", test_replace, NULL);
+  ADD ("/engine/replace-delete-forbidden", test_replace_delete_forbidden, NULL);
   ADD ("/engine/history-and-export", test_history_and_export, NULL);
   ADD ("/engine/lorawan-1-1", test_lorawan_1_1, lorawan_1_1);
   ADD ("/engine/reload-one-runner", test_reload_one_runner, NULL);

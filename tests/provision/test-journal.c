@@ -7,15 +7,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <libpq-fe.h>
 
+#include "onb-error.h"
 #include "onb-job-private.h"
 #include "onb-journal-private.h"
+#include "onb-test-pg.h"
 #include "prov-test.h"
 
+/* The station's own file, or (pg set) the shared PostgreSQL journal,
+ * each journal opened as another station. */
 typedef struct
 {
   char *dir;
   char *path;
+  OnbTestPg *pg;
+  guint n_stations;
+  guint lease_s;
 } Fixture;
 
 static void
@@ -27,6 +35,9 @@ fixture_set_up (Fixture       *f,
   f->dir = g_dir_make_tmp ("onb-journal-XXXXXX", &error);
   g_assert_no_error (error);
   f->path = g_build_filename (f->dir, "journal.sqlite", NULL);
+  f->lease_s = 30;
+  if (GPOINTER_TO_INT (data))
+    f->pg = onb_test_pg_start ();
 }
 
 static void
@@ -44,16 +55,42 @@ fixture_tear_down (Fixture       *f,
   g_rmdir (f->dir);
   g_free (f->path);
   g_free (f->dir);
+  g_clear_pointer (&f->pg, onb_test_pg_stop);
 }
 
 static OnbJournal *
 open_journal (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
-  OnbJournal *journal = onb_journal_open (f->path, &error);
+  g_autoptr(OnbConfig) config = onb_config_new ();
+  g_autofree char *station = g_strdup_printf ("station-%u", ++f->n_stations);
+  g_autofree char *lease = g_strdup_printf ("%u", f->lease_s);
+  OnbJournal *journal;
 
+  if (f->pg == NULL)
+    journal = onb_journal_open (f->path, &error);
+  else
+    {
+      onb_config_set_string (config, "store", "url", onb_test_pg_get_uri (f->pg));
+      onb_config_set_string (config, "store", "station", station);
+      onb_config_set_string (config, "store", "lease_s", lease);
+      journal = onb_journal_open_for_config (config, FALSE, &error);
+    }
   g_assert_no_error (error);
   return journal;
+}
+
+/* Runs @sql on the shared database as its superuser. */
+static void
+run_sql (Fixture    *f,
+         const char *sql)
+{
+  PGconn *conn = PQconnectdb (onb_test_pg_get_uri (f->pg));
+  PGresult *result = PQexec (conn, sql);
+
+  g_assert_cmpstr (PQresultErrorMessage (result), ==, "");
+  PQclear (result);
+  PQfinish (conn);
 }
 
 static OnbJobRow *
@@ -122,6 +159,26 @@ stored_row (OnbJournal *journal,
 
   g_assert_no_error (error);
   return onb_job_to_row (job);
+}
+
+/* The device model's name is kept with the job, for History and `jobs`. */
+static void
+test_model_name (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(OnbJournal) journal = open_journal (f);
+  g_autoptr(OnbJob) job = onb_job_new_provision ("0018B20000000301", "70B3D57ED0000010", "Journal sensor", "test",
+                                                 "tr005");
+  g_autoptr(OnbJobRow) stored = NULL;
+  gint64 id = 0;
+
+  onb_job_set_model_name (job, "Soil sensor");
+  g_assert_cmpint (claim (journal, onb_job_to_row (job), 0, &id), ==, ONB_JOURNAL_CLAIM_NEW);
+  g_clear_object (&journal);
+
+  journal = open_journal (f);
+  stored = stored_row (journal, id);
+  g_assert_cmpstr (stored->model_name, ==, "Soil sensor");
 }
 
 /* Two engines of one process (a settings reload) each have a journal: a
@@ -353,6 +410,154 @@ test_read_only_folder (Fixture       *f,
   g_assert_nonnull (strstr (error->message, f->dir));
 }
 
+static gboolean
+save_fails (OnbJournal  *journal,
+            OnbJobRow   *row,
+            GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  onb_journal_save_async (journal, row, prov_store_result, &result);
+  return !onb_journal_save_finish (journal, prov_wait_result (&result), error);
+}
+
+/* A station paused past its lease (its lease ends, as a pause lets it):
+ * another takes the job over with a new fencing token, and the paused
+ * station's next commit is refused instead of landing over the new
+ * owner's. */
+static void
+test_fencing (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(OnbJournal) paused = NULL;
+  g_autoptr(OnbJournal) other = NULL;
+  g_autoptr(OnbJobRow) late = NULL;
+  g_autoptr(OnbJobRow) taken = NULL;
+  g_autoptr(OnbJobRow) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = 0;
+
+  if (f->pg == NULL)
+    return;
+  paused = open_journal (f);
+  other = open_journal (f);
+  g_assert_cmpint (claim (paused, new_row ("0018B20000000E01"), ONB_JOURNAL_CLAIM_DEFAULT, &id), ==,
+                   ONB_JOURNAL_CLAIM_NEW);
+  late = stored_row (paused, id);
+  g_assert_cmpint (claim (other, new_row ("0018B20000000E01"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
+                   ONB_JOURNAL_CLAIM_FOREIGN);
+
+  run_sql (f, "UPDATE onb_claimants SET lease_until = now () WHERE station = 'station-1'");
+  g_assert_cmpint (claim (other, new_row ("0018B20000000E01"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
+                   ONB_JOURNAL_CLAIM_RESUMED);
+  taken = stored_row (other, id);
+  taken->state = ONB_JOB_STATE_RUNNING;
+  taken->attempts = 2;
+  save (other, g_steal_pointer (&taken), FALSE);
+
+  late->state = ONB_JOB_STATE_FAILED;
+  late->reason = g_strdup ("from-the-paused-station");
+  g_assert_true (save_fails (paused, g_steal_pointer (&late), &error));
+  g_assert_error (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_CLAIM_LOST);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "claim-lost");
+  g_assert_false (onb_journal_error_is_fault (error));
+
+  stored = stored_row (paused, id);
+  g_assert_cmpint (stored->state, ==, ONB_JOB_STATE_RUNNING);
+  g_assert_cmpuint (stored->attempts, ==, 2);
+  g_assert_null (stored->reason);
+}
+
+/* A live station renews its lease: its claims hold past the lease's
+ * length; once it ends (a dead station), another station takes them. */
+static void
+test_lease (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(OnbJournal) live = NULL;
+  g_autoptr(OnbJournal) other = NULL;
+  gint64 until;
+
+  if (f->pg == NULL)
+    return;
+  f->lease_s = 5;
+  live = open_journal (f);
+  other = open_journal (f);
+  g_assert_cmpint (claim (live, new_row ("0018B20000000F01"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
+                   ONB_JOURNAL_CLAIM_NEW);
+  until = g_get_monotonic_time () + 7 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < until)
+    g_usleep (G_USEC_PER_SEC / 2);
+  g_assert_cmpint (claim (other, new_row ("0018B20000000F01"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
+                   ONB_JOURNAL_CLAIM_FOREIGN);
+  g_assert_cmpuint (claim_unfinished (other), ==, 0);
+
+  run_sql (f, "UPDATE onb_claimants SET lease_until = now () WHERE station = 'station-1'");
+  g_assert_cmpuint (claim_unfinished (other), ==, 1);
+}
+
+/* A restarted server costs a station nothing: its next commit connects
+ * again, and its claim still holds. */
+static void
+test_server_restart (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(OnbJournal) journal = NULL;
+  g_autoptr(OnbJournal) other = NULL;
+  g_autoptr(OnbJobRow) row = NULL;
+  gint64 id = 0;
+
+  if (f->pg == NULL)
+    return;
+  journal = open_journal (f);
+  other = open_journal (f);
+  claim (journal, new_row ("0018B20000001001"), ONB_JOURNAL_CLAIM_DEFAULT, &id);
+  onb_test_pg_restart (f->pg);
+
+  row = stored_row (journal, id);
+  row->state = ONB_JOB_STATE_DONE;
+  save (journal, g_steal_pointer (&row), FALSE);
+  g_assert_cmpint (claim (other, new_row ("0018B20000001001"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
+                   ONB_JOURNAL_CLAIM_ALREADY_DONE);
+}
+
+/* Every station's jobs in one list, or one station's; the batch progress
+ * counts every station's. */
+static void
+test_stations (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(OnbJournal) first = NULL;
+  g_autoptr(OnbJournal) second = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) mine = NULL;
+  g_autoptr(OnbDeviceStates) states = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *wanted[] = { "0018B20000001101", "0018B20000001102", NULL };
+
+  if (f->pg == NULL)
+    return;
+  first = open_journal (f);
+  second = open_journal (f);
+  claim (first, new_row ("0018B20000001101"), ONB_JOURNAL_CLAIM_DEFAULT, NULL);
+  claim (second, new_row ("0018B20000001102"), ONB_JOURNAL_CLAIM_DEFAULT, NULL);
+  claim (second, new_row ("0018B20000001103"), ONB_JOURNAL_CLAIM_DEFAULT, NULL);
+
+  all = onb_journal_list_jobs (first, NULL, -1, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 3);
+  mine = onb_journal_list_station_jobs (first, "station-2", NULL, -1, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mine->len, ==, 2);
+  g_assert_cmpstr (onb_job_get_dev_eui (mine->pdata[0]), ==, "0018B20000001103");
+
+  states = onb_journal_get_device_states (second, wanted, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (onb_device_states_lookup (states, "0018B20000001101"));
+  g_assert_nonnull (onb_device_states_lookup (states, "0018B20000001102"));
+  g_assert_null (onb_device_states_lookup (states, "0018B20000001103"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -360,6 +565,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/journal/model-name", test_model_name);
   ADD ("/journal/claims-per-journal", test_claims_per_journal);
   ADD ("/journal/claim-finished", test_claim_finished);
   ADD ("/journal/crash-safe-commits", test_crash_safe_commits);
@@ -367,6 +573,14 @@ main (int    argc,
   ADD ("/journal/disk-full", test_disk_full);
   ADD ("/journal/read-only-folder", test_read_only_folder);
 #undef ADD
+#define ADD_PG(path, func) g_test_add (path, Fixture, GINT_TO_POINTER (TRUE), fixture_set_up, func, fixture_tear_down)
+  ADD_PG ("/journal/pg/claims-per-journal", test_claims_per_journal);
+  ADD_PG ("/journal/pg/claim-finished", test_claim_finished);
+  ADD_PG ("/journal/pg/fencing", test_fencing);
+  ADD_PG ("/journal/pg/lease", test_lease);
+  ADD_PG ("/journal/pg/server-restart", test_server_restart);
+  ADD_PG ("/journal/pg/stations", test_stations);
+#undef ADD_PG
 
   return g_test_run ();
 }

@@ -1,0 +1,57 @@
+/* onb-model-check.h: what each device model of a station gets, for
+ * `onboarder-cli models`, `check` and the setup page
+ *
+ * For every model of an OnbModelTable: what the Device Repository
+ * answered (asked once per model that needs it) and the settings a device
+ * of it gets here (onb_model_resolve(), with MAC and PHY versions that go
+ * together), or why such a box is refused.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "onb-model-table.h"
+#include "onb-tts-repository.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  OnbModel         *model;
+  gboolean          asked;             /* the model needs the repository */
+  OnbModelTemplate *answer;            /* NULL: not asked, or no answer */
+  GError           *answer_error;      /* why there is no answer (not-found: it does not know the model) */
+  OnbModelSettings *settings;          /* NULL: a box of this model is refused here... */
+  GError           *error;             /* ...for this reason */
+} OnbModelCheck;
+
+void           onb_model_check_free   (OnbModelCheck        *check);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbModelCheck, onb_model_check_free)
+
+/* One model, as the job engine needs it for a box: its settings, or why
+ * its boxes are refused (a transient @error of ONB_CLOUD_ERROR: ask
+ * again later). The call itself fails only when cancelled.
+ * (transfer full) */
+void           onb_model_check_one_async  (OnbModel             *model,
+                                           OnbTtsRepository     *repository,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer              user_data);
+OnbModelCheck *onb_model_check_one_finish (GAsyncResult         *result,
+                                           GError              **error);
+
+/* The models of @table in order (the implied model when the table has
+ * none). @repository: (nullable): NULL when it cannot be asked (each
+ * model that needs it then says so). */
+void           onb_model_check_async  (OnbModelTable        *table,
+                                       OnbTtsRepository     *repository,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+/* (element-type OnbModelCheck) (transfer full) */
+GPtrArray     *onb_model_check_finish (GAsyncResult         *result,
+                                       GError              **error);
+/* TRUE when every model's boxes can be onboarded. */
+gboolean       onb_model_check_all_ok (GPtrArray            *checks);
+
+G_END_DECLS
