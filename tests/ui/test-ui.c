@@ -734,6 +734,35 @@ setup_body (OnbApplication *app,
     WAIT_FOR (onb_application_get_engine (app) != NULL, 30);
   }
 
+  /* The device models of the file's [model …] sections: what the Device
+   * Repository answered and what each model's devices get, or why its
+   * boxes are refused here. */
+  {
+    g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+    g_autoptr(GError) error = NULL;
+    GtkWidget *door, *us;
+
+    g_key_file_load_from_file (keyfile, station->config_path, G_KEY_FILE_KEEP_COMMENTS, &error);
+    g_assert_no_error (error);
+    g_key_file_set_string (keyfile, "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C, "name", "Door sensor");
+    g_key_file_set_string (keyfile, "model " ONB_TEST_SIM_PROFILE_ID_US915, "name", "Field sensor");
+    g_key_file_save_to_file (keyfile, station->config_path, &error);
+    g_assert_no_error (error);
+
+    g_signal_emit_by_name (check, "clicked");
+    WAIT_FOR (gtk_widget_get_sensitive (check), 30);
+    door = find_row_titled (GTK_WIDGET (window), "Door sensor (" ONB_TEST_SIM_PROFILE_ID_CLASS_C ")");
+    us = find_row_titled (GTK_WIDGET (window), "Field sensor (" ONB_TEST_SIM_PROFILE_ID_US915 ")");
+    g_assert_nonnull (door);
+    g_assert_nonnull (us);
+    g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (door)),
+                                     "Device Repository: EU868, MAC_V1_0_4, "));
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (door)), "Its devices get EU_863_870_TTN, MAC_V1_0_4"));
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (us)),
+                              "Its boxes are refused here: Field sensor is a US915 device"));
+    g_assert_true (gtk_widget_has_css_class (status, "error"));
+  }
+
   /* A device list with a bad row: nothing imported, the row named. */
   {
     g_autofree char *csv = g_build_filename (station->dir, "bad.csv", NULL);
