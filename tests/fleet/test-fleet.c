@@ -187,6 +187,7 @@ test_four_stations (void)
   g_autofree char *stations = NULL;
   gboolean finished = FALSE;
   guint kills = 0;
+  guint64 done_here = 0;
 
   if (fleet == NULL)
     return;
@@ -234,6 +235,19 @@ test_four_stations (void)
         g_assert_cmpstr (missing, ==, first_missing);
     }
   g_assert_cmpstr (first_missing, ==, "");
+  /* Each box counts at the station that finished it, once. */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *station = g_strdup_printf ("station-%u", i + 1);
+      g_autofree char *batches = NULL;
+      g_autoptr(json_object) batch = NULL;
+
+      g_assert_cmpint (run (&batches, (const char *[]) { "batches", "--json", "--station", station, "--config",
+                                                         fleet->stations[0]->config, NULL }), ==, 0);
+      batch = json_tokener_parse (batches);
+      done_here += g_ascii_strtoull (prov_json_path (batch, "done"), NULL, 10);
+    }
+  g_assert_cmpuint (done_here, ==, N_BOXES);
   g_assert_cmpint (run (&stations, (const char *[]) { "stations", "--json", "--config", fleet->stations[0]->config,
                                                       NULL }), ==, 0);
   for (guint i = 1; i <= 4; i++)
