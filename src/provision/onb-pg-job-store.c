@@ -28,6 +28,7 @@ struct _OnbPgJobStore
   char *token;
   char *lease_text;   /* lease_s as text */
   guint lease_s;
+  gboolean read_only;
   PGconn *conn;
   gboolean in_group;
   gboolean wrote;     /* the group under way changed a job */
@@ -133,6 +134,8 @@ renew_lease (OnbPgJobStore  *self,
 {
   const char *params[] = { self->token, self->station, self->lease_text };
 
+  if (self->read_only)
+    return TRUE;
   return command (self, "INSERT INTO onb_claimants (token, station, lease_until) "
                         "VALUES ($1, $2, now () + $3 * interval '1 second') "
                         "ON CONFLICT (token) DO UPDATE SET renewed_at = now (), lease_until = EXCLUDED.lease_until",
@@ -164,7 +167,7 @@ onb_pg_job_store_finalize (GObject *object)
 
   /* Claims end with the journal, as a closed file's do: another station
    * need not wait for the lease. */
-  if (self->conn != NULL && PQstatus (self->conn) == CONNECTION_OK)
+  if (self->conn != NULL && PQstatus (self->conn) == CONNECTION_OK && !self->read_only)
     {
       const char *params[] = { self->token };
 
@@ -200,6 +203,7 @@ OnbJobStore *
 onb_pg_job_store_open (const char  *uri,
                        const char  *station,
                        guint        lease_s,
+                       gboolean     read_only,
                        GError     **error)
 {
   g_autoptr(OnbPgJobStore) self = g_object_new (ONB_TYPE_PG_JOB_STORE, NULL);
@@ -208,6 +212,7 @@ onb_pg_job_store_open (const char  *uri,
   self->uri = g_strdup (uri);
   self->station = g_strdup (station);
   self->lease_s = lease_s;
+  self->read_only = read_only;
   self->lease_text = g_strdup_printf ("%u", lease_s);
   if (!(self->conn = onb_pg_connect (uri, &local_error)))
     {
