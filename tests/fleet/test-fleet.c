@@ -436,6 +436,24 @@ test_store_migrate (void)
   g_assert_cmpstr (prov_json_path (answer, "reason"), ==, "schema-too-new");
 }
 
+/* Without a shared store: `stations` names this station alone, and
+ * `store migrate` says there is nothing to migrate. */
+static void
+test_own_files (void)
+{
+  g_autofree char *csv = prov_generated_csv (2, FIRST, FALSE);
+  const char *extra[] = { "store.station=dock-9", NULL };
+  g_autoptr(ProvStation) station = prov_station_new (sim, csv, extra);
+  g_autofree char *out = NULL;
+  g_autoptr(json_object) answer = NULL;
+
+  g_assert_cmpint (run (&out, (const char *[]) { "stations", "--json", "--config", station->config, NULL }), ==, 0);
+  answer = json_tokener_parse (out);
+  g_assert_cmpstr (prov_json_path (answer, "station"), ==, "dock-9");
+  g_assert_cmpstr (prov_json_path (answer, "done_last_hour"), ==, "0");
+  g_assert_cmpint (run (NULL, (const char *[]) { "store", "migrate", "--config", station->config, NULL }), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -454,6 +472,7 @@ main (int    argc,
   g_test_add_func ("/fleet/database-restart", test_database_restart);
   g_test_add_func ("/fleet/overlapping-imports", test_overlapping_imports);
   g_test_add_func ("/fleet/store-migrate", test_store_migrate);
+  g_test_add_func ("/fleet/own-files", test_own_files);
 
   status = g_test_run ();
   onb_test_sim_stop (sim);
