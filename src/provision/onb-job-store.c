@@ -123,17 +123,6 @@ onb_job_store_stations (OnbJobStore  *self,
   return IFACE (self)->stations (self, since_us, error);
 }
 
-/* The stores make the stations' list, so its rows are freed here: the
- * journal calls the stores, never the other way round. */
-void
-onb_journal_station_free (OnbJournalStation *station)
-{
-  if (station == NULL)
-    return;
-  g_free (station->name);
-  g_free (station);
-}
-
 /* Rows and values */
 
 int
