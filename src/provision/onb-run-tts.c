@@ -266,7 +266,7 @@ not_onboarded (OnbRun *run)
                       _("Blynk has not created the device in The Things Stack after %s: is Automated Device "
                         "Onboarding on for template %s, connected to the application “%s”? (Blynk cannot create "
                         "it there if another application holds these EUIs.) Onboarder looks again later."),
-                      after, onb_blynk_client_get_template_id (run->host->blynk),
+                      after, onb_run_blynk_template (run),
                       onb_tts_client_get_application_id (run->host->tts));
 }
 

@@ -272,7 +272,7 @@ static gboolean
 ttn_device_fill (OnbRun *run)
 {
   OnbBlynkClient *blynk = run->host->blynk;
-  const char *name = onb_blynk_client_get_metafield_name (blynk, ONB_BLYNK_ROLE_TTN_DEVICE);
+  const char *name = onb_run_metafield_name (run, ONB_BLYNK_ROLE_TTN_DEVICE);
   g_autoptr(GHashTable) values = NULL;
 
   if (!ttn_device_ours_to_write (run, onb_blynk_device_get_metafield (run->answers.blynk_device, name)))
