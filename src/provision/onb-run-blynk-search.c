@@ -27,7 +27,8 @@ onb_run_metafield_values (OnbRun           *run,
   const char *identity[ONB_BLYNK_N_ROLES] = {
     [ONB_BLYNK_ROLE_DEV_EUI] = onb_registry_entry_get_dev_eui (entry),
     [ONB_BLYNK_ROLE_JOIN_EUI] = onb_registry_entry_get_join_eui (entry),
-    [ONB_BLYNK_ROLE_APP_KEY] = onb_registry_entry_get_app_key (entry),
+    /* A claimed device's key stays on its own Join Server. */
+    [ONB_BLYNK_ROLE_APP_KEY] = run->claims ? NULL : onb_registry_entry_get_app_key (entry),
     [ONB_BLYNK_ROLE_TTN_DEVICE] = ttn_device,
   };
   GHashTableIter iter;

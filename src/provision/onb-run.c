@@ -122,6 +122,13 @@ run_prepare (OnbRun  *run,
   if (run->entry == NULL &&
       !(run->entry = onb_registry_lookup (registry, onb_job_get_dev_eui (run->job), error)))
     return FALSE;
+  if (!run->claims && onb_registry_entry_get_app_key (run->entry) == NULL)
+    {
+      g_set_error (error, ONB_TTS_CLAIM_ERROR, ONB_TTS_CLAIM_ERROR_NOT_SUPPORTED,
+                   _("The Join Server of JoinEUI %s does not take claims, and the device list has no AppKey for "
+                     "this box. Import a list with its AppKey."), onb_registry_entry_get_join_eui (run->entry));
+      return FALSE;
+    }
   if (run->tts_device == NULL &&
       ((!run->claims && !onb_run_check_keys (run->settings->lorawan_version, run->entry, error)) ||
        !(run->tts_device = tts_device_for (run->entry, run->claims, error))))
@@ -235,6 +242,45 @@ model_settings (OnbRun                 *run,
 }
 
 static void
+claim_info_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
+  g_autoptr(GError) error = NULL;
+  gboolean supported = FALSE;
+
+  if (onb_tts_claim_get_info_finish (ONB_TTS_CLAIM (object), result, &supported, &error))
+    run->claims = supported;
+  if (!onb_run_is_stopping (run))
+    run_begin (run, error);
+  onb_run_op_settle (run);
+}
+
+/* A label with an owner token is claimed where its JoinEUI's Join Server
+ * supports claiming (asked once per JoinEUI), else written to the
+ * cluster's JS with the list's keys. A claim begun before stays one. FALSE
+ * while the Device Claiming Server is asked (claim_info_cb() goes on). */
+static gboolean
+run_ask_claim (OnbRun *run)
+{
+  OnbStepState state = onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_CLAIM);
+
+  if (state != ONB_STEP_STATE_PENDING && state != ONB_STEP_STATE_SKIPPED)
+    {
+      run->claims = TRUE;
+      return TRUE;
+    }
+  if (onb_job_get_owner_token (run->job) == NULL || onb_run_is_replace (run) || state == ONB_STEP_STATE_SKIPPED)
+    return TRUE;
+  onb_run_op_begin (run);
+  onb_tts_claim_get_info_async (run->host->claim, onb_job_get_join_eui (run->job), run->host->cancellable,
+                                claim_info_cb, run);
+  return FALSE;
+}
+
+static void
 template_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
@@ -250,7 +296,7 @@ template_cb (GObject      *object,
     g_clear_error (&error);
   if (error == NULL)
     run->settings = model_settings (run, answer, &error);
-  if (!onb_run_is_stopping (run))
+  if (!onb_run_is_stopping (run) && (error != NULL || run_ask_claim (run)))
     run_begin (run, error);
   onb_run_op_settle (run);
 }
@@ -291,7 +337,8 @@ onb_run_start (OnbRun *run)
     }
 
   run->phase = ONB_RUN_PHASE_WORKING;
-  if (run->settings != NULL || has_failed_step (run->job) || run_resolve_model (run, &error))
+  if (run->settings != NULL || has_failed_step (run->job) ||
+      (run_resolve_model (run, &error) && (error != NULL || run_ask_claim (run))))
     run_begin (run, error);
   run_react (run);
 }
@@ -319,6 +366,9 @@ run_begin (OnbRun       *run,
   /* A replace makes its new TTS device itself in either mode, as Blynk's
    * guide says (docs/blynk-api.md, Automated Device Onboarding). */
   run->blynk_creates = onb_tts_client_get_blynk_creates (run->host->tts) && !onb_run_is_replace (run);
+  /* An undo of a claimed device asks nothing first. */
+  if (has_failed_step (run->job))
+    run_ask_claim (run);
   if (refused != NULL)
     {
       /* Before any step is marked: there is nothing to undo. */
