@@ -243,9 +243,11 @@ onb_run_step_failed (OnbRun       *run,
                      OnbJobStep    step,
                      const GError *error)
 {
-  /* A device Blynk has not made yet may come later: wait, do not fail. */
+  /* A device Blynk has not made yet may come later, and a label be scanned
+   * again: wait, do not fail. */
   gboolean transient = onb_cloud_error_is_transient (error) ||
-                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED);
+                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED) ||
+                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_OWNER_TOKEN_NEEDED);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
