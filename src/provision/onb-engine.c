@@ -515,6 +515,10 @@ onb_engine_submit_payload (OnbEngine   *self,
                                onb_code_kind_to_string (onb_code_get_kind (code)));
   onb_job_set_model_name (job, onb_model_get_name (model));
   onb_job_set_owner_token (job, onb_code_get_owner_token (code));
+  /* Journaled with the job's row: a run resumed without the label (the
+   * token is never kept) still knows the box is to be claimed. */
+  if (onb_code_get_owner_token (code) != NULL)
+    onb_job_set_step (job, ONB_JOB_STEP_TTS_JS, ONB_STEP_STATE_SKIPPED, NULL, NULL);
   _onb_engine_model_add (self, job);
   _onb_engine_claim_new (self, job);
   _onb_engine_update_counters (self);

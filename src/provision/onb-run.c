@@ -220,7 +220,10 @@ skip_other_mode (OnbRun *run)
         onb_job_set_step (run->job, s, ONB_STEP_STATE_SKIPPED, NULL, NULL);
     }
   /* A device is claimed or written to the cluster's Join Server, never
-   * both. */
+   * both; one whose Join Server takes no claims is written after all. */
+  if (!run->claims && !run->blynk_creates &&
+      onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_JS) == ONB_STEP_STATE_SKIPPED)
+    onb_job_set_step (run->job, ONB_JOB_STEP_TTS_JS, ONB_STEP_STATE_PENDING, NULL, NULL);
   unused_join = run->claims ? ONB_JOB_STEP_TTS_JS : ONB_JOB_STEP_TTS_CLAIM;
   unused_state = onb_job_get_step_state (run->job, unused_join);
   if (unused_state == ONB_STEP_STATE_PENDING || unused_state == ONB_STEP_STATE_RETRYING)
@@ -272,7 +275,10 @@ run_ask_claim (OnbRun *run)
       run->claims = TRUE;
       return TRUE;
     }
-  if (onb_job_get_owner_token (run->job) == NULL || onb_run_is_replace (run) || state == ONB_STEP_STATE_SKIPPED)
+  /* A label with an owner token skipped the JS step when it was scanned. */
+  if ((onb_job_get_owner_token (run->job) == NULL &&
+       onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_JS) != ONB_STEP_STATE_SKIPPED) ||
+      onb_run_is_replace (run) || state == ONB_STEP_STATE_SKIPPED)
     return TRUE;
   onb_run_op_begin (run);
   onb_tts_claim_get_info_async (run->host->claim, onb_job_get_join_eui (run->job), run->host->cancellable,

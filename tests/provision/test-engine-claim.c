@@ -222,6 +222,108 @@ test_blynk_creates (Fixture       *f,
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 0);
 }
 
+/* 20 boxes claimed by `onboarder-cli provision`, killed with SIGKILL at
+ * random moments and started again (its stdin scans every label again)
+ * until it finishes: each box claimed, in TTS and in Blynk exactly once,
+ * and the cluster's JS never written. One trial answers claims late, so
+ * that a kill lands between a claim and its commit. */
+#define CRASH_BOXES 20
+
+static void
+test_crash (void)
+{
+  g_autoptr(GString) csv = g_string_new ("Device EUI,Join EUI,Application Key,Device Name\r\n");
+  g_autoptr(GString) codes = g_string_new (NULL);
+  const guint trials = g_test_slow () ? 8 : 3;
+  guint interrupted = 0;
+
+  for (guint i = 1; i <= CRASH_BOXES; i++)
+    {
+      g_autofree char *eui = dev_eui (i);
+      g_autofree char *token = g_strconcat (ONB_TEST_SIM_CLAIM_OWNER_TOKEN_PREFIX, eui, NULL);
+      g_autofree char *code = label (eui, token);
+
+      g_string_append_printf (csv, "%s," ONB_TEST_SIM_CLAIM_JOIN_EUI ",%032X,Claimed box %u\r\n", eui, i, i);
+      g_string_append_printf (codes, "%s\n", code);
+    }
+
+  for (guint trial = 0; trial < trials; trial++)
+    {
+      g_autoptr(GRand) rand = g_rand_new_with_seed (2000 + trial);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ProvStation) station = NULL;
+      g_autoptr(GPtrArray) jobs = NULL;
+      g_autoptr(json_object) state = NULL;
+      g_autofree char *codes_path = NULL;
+      guint kills = g_rand_int_range (rand, 1, 4);
+      gboolean finished = FALSE;
+
+      onb_test_assert_ok (onb_test_sim_reset (sim, &error), error);
+      onb_test_assert_ok (onb_test_sim_set_faults (sim, trial % 2 == 1 ? "{\"endpoints\":{\"tts.edcs.claim\":"
+                                                   "{\"answer_delay_ms\":150}}}" : "{}", &error), error);
+      station = prov_station_new (sim, csv->str, NULL);
+      codes_path = g_build_filename (station->dir, "codes.txt", NULL);
+      g_assert_true (g_file_set_contents (codes_path, codes->str, -1, NULL));
+
+      for (guint attempt = 0; !finished; attempt++)
+        {
+          g_autoptr(GSubprocess) process =
+            prov_cli_spawn (codes_path, "/dev/null",
+                            (const char *[]) { "provision", "--stdin", "--timeout", "120", "--max-jobs", "8",
+                                               "--retry-min-ms", "10", "--retry-max-ms", "100",
+                                               "--config", station->config, NULL });
+
+          g_assert_cmpuint (attempt, <, 20);
+          if (attempt < kills)
+            {
+              g_usleep (g_rand_int_range (rand, 20, 400) * 1000);
+              g_subprocess_force_exit (process);
+            }
+          g_assert_true (g_subprocess_wait (process, NULL, &error));
+          g_assert_no_error (error);
+          if (g_subprocess_get_if_signaled (process))
+            {
+              g_autoptr(GPtrArray) so_far = prov_station_jobs (station);
+              guint done = 0;
+
+              for (guint i = 0; i < so_far->len; i++)
+                done += onb_job_get_state (so_far->pdata[i]) == ONB_JOB_STATE_DONE;
+              interrupted += done < CRASH_BOXES;
+            }
+          finished = g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0;
+          g_assert_true (finished || attempt < kills);
+        }
+
+      state = onb_test_sim_expect_state (sim);
+      jobs = prov_station_jobs (station);
+      g_assert_cmpuint (jobs->len, ==, CRASH_BOXES);
+      for (guint i = 0; i < jobs->len; i++)
+        if (onb_job_get_state (jobs->pdata[i]) != ONB_JOB_STATE_DONE)
+          g_error ("trial %u: %s %s: %s (%s)", trial, onb_job_get_dev_eui (jobs->pdata[i]),
+                   onb_job_state_to_string (onb_job_get_state (jobs->pdata[i])),
+                   onb_job_get_message (jobs->pdata[i]), onb_job_get_reason (jobs->pdata[i]));
+      g_assert_cmpuint (json_object_object_length (claims (state)), ==, CRASH_BOXES);
+      g_assert_cmpuint (prov_sim_blynk_total (state), ==, CRASH_BOXES);
+      g_assert_cmpuint (prov_sim_tts_total (state, "is"), ==, CRASH_BOXES);
+      g_assert_cmpuint (prov_sim_tts_total (state, "ns"), ==, CRASH_BOXES);
+      g_assert_cmpuint (prov_sim_tts_total (state, "as"), ==, CRASH_BOXES);
+      g_assert_cmpint (onb_test_sim_get_count (sim, "tts.js.set"), ==, 0);
+      for (guint i = 0; i < jobs->len; i++)
+        {
+          OnbJob *job = jobs->pdata[i];
+
+          g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_DONE);
+          g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_CLAIM), ==, ONB_STEP_STATE_DONE);
+          g_assert_cmpuint (prov_sim_blynk_count (state, onb_job_get_device_name (job)), ==, 1);
+          g_assert_false (js_written (state, onb_job_get_dev_eui (job)));
+        }
+      g_test_message ("trial %u: %u kills, %d claims sent", trial, kills,
+                      onb_test_sim_get_count (sim, "tts.edcs.claim"));
+    }
+  /* Kills are random in time: most, not all, must cut work. */
+  g_assert_cmpuint (interrupted, >=, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -243,6 +345,7 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/engine-claim/blynk-creates", Fixture, blynk_mode, fixture_set_up, test_blynk_creates,
               fixture_tear_down);
+  g_test_add_func ("/engine-claim/crash", test_crash);
 
   status = g_test_run ();
   onb_test_sim_stop (sim);
