@@ -111,8 +111,13 @@ update (OnbHistoryRow *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, state_words (state),
                                   -1);
   gtk_label_set_text (self->title, onb_job_get_device_name (job));
-  /* Translators: DevEUI · state · date and time */
-  subtitle = g_strdup_printf (_("%s · %s · %s"), onb_job_get_dev_eui (job), state_words (state), when);
+  if (onb_job_get_model_name (job) != NULL)
+    /* Translators: DevEUI · device model · state · date and time */
+    subtitle = g_strdup_printf (_("%s · %s · %s · %s"), onb_job_get_dev_eui (job), onb_job_get_model_name (job),
+                                state_words (state), when);
+  else
+    /* Translators: DevEUI · state · date and time */
+    subtitle = g_strdup_printf (_("%s · %s · %s"), onb_job_get_dev_eui (job), state_words (state), when);
   gtk_label_set_text (self->subtitle, subtitle);
   /* A screen reader names the row by its device and state. */
   label = g_strdup_printf (_("%s: %s"), onb_job_get_device_name (job), state_words (state));

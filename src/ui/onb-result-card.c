@@ -27,6 +27,7 @@ struct _OnbResultCard
   GtkSpinner     *spinner;
   GtkLabel       *headline;
   GtkLabel       *device_name;
+  GtkLabel       *model;
   GtkLabel       *dev_eui;
   GtkLabel       *why;
   GtkLabel       *todo;
@@ -119,11 +120,13 @@ step_state_words (OnbStepState state)
 
 /* The lines that are there, as sentences. (transfer full) */
 static char *
-join_lines (const char *dev_eui,
+join_lines (const char *model,
+            const char *dev_eui,
             const char *why,
             const char *what_to_do)
 {
-  const char * const lines[] = { dev_eui, why, what_to_do };
+  g_autofree char *model_words = model != NULL && model[0] != '\0' ? g_strdup_printf (_("Model: %s"), model) : NULL;
+  const char * const lines[] = { model_words, dev_eui, why, what_to_do };
   GString *text = g_string_new (NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
@@ -155,6 +158,7 @@ onb_result_card_show_internal (OnbResultCard  *self,
                                const char     *summary,
                                const char     *headline,
                                const char     *device_name,
+                               const char     *model,
                                const char     *dev_eui,
                                const char     *why,
                                const char     *what_to_do)
@@ -171,11 +175,12 @@ onb_result_card_show_internal (OnbResultCard  *self,
 
   set_line (self->headline, headline);
   set_line (self->device_name, device_name);
+  set_line (self->model, model);
   set_line (self->dev_eui, dev_eui);
   set_line (self->why, why);
   set_line (self->todo, what_to_do);
 
-  description = join_lines (dev_eui, why, what_to_do);
+  description = join_lines (model, dev_eui, why, what_to_do);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, summary,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
@@ -271,6 +276,14 @@ onb_result_card_get_device_name (OnbResultCard *self)
   g_return_val_if_fail (ONB_IS_RESULT_CARD (self), NULL);
 
   return gtk_label_get_text (self->device_name);
+}
+
+const char *
+onb_result_card_get_model (OnbResultCard *self)
+{
+  g_return_val_if_fail (ONB_IS_RESULT_CARD (self), NULL);
+
+  return gtk_label_get_text (self->model);
 }
 
 const char *
@@ -372,6 +385,7 @@ update_from_job (OnbResultCard *self)
 {
   OnbJob *job = self->job;
   const char *name = onb_job_get_device_name (job);
+  const char *model = onb_job_get_model_name (job);
   g_autofree char *eui = g_strdup_printf (_("DevEUI %s"), onb_job_get_dev_eui (job));
   gboolean replace = onb_job_get_kind (job) == ONB_JOB_KIND_REPLACE;
   g_autofree char *summary = NULL;
@@ -387,7 +401,7 @@ update_from_job (OnbResultCard *self)
       summary = g_strdup_printf (replace ? _("Replacing: %s") : _("Creating: %s"), name);
       onb_result_card_show_internal (self, ONB_RESULT_STATE_WORKING, summary,
                                      replace ? _("Replacing…") : _("Creating…"),
-                                     name, eui,
+                                     name, model, eui,
                                      _("Creating the device in Blynk and The Things Stack."),
                                      NULL);
       break;
@@ -402,13 +416,13 @@ update_from_job (OnbResultCard *self)
 
           summary = g_strdup_printf (_("Waiting for Blynk: %s is not in The Things Stack yet"), name);
           onb_result_card_show_internal (self, ONB_RESULT_STATE_QUEUED, summary,
-                                         _("Waiting for Blynk"), name, eui, why,
+                                         _("Waiting for Blynk"), name, model, eui, why,
                                          _("Carry on scanning, and tell your supervisor."));
           break;
         }
       summary = g_strdup_printf (_("Queued: %s, retried automatically"), name);
       onb_result_card_show_internal (self, ONB_RESULT_STATE_QUEUED, summary,
-                                     _("Queued"), name, eui,
+                                     _("Queued"), name, model, eui,
                                      onb_job_get_message (job),
                                      _("Nothing to do: it is retried automatically. Carry on scanning."));
       break;
@@ -418,7 +432,7 @@ update_from_job (OnbResultCard *self)
         {
           summary = g_strdup_printf (_("Already done: %s, onboarded before"), name);
           onb_result_card_show_internal (self, ONB_RESULT_STATE_SUCCESS, summary,
-                                         _("Already done"), name, eui,
+                                         _("Already done"), name, model, eui,
                                          _("This box was onboarded before. Nothing was created twice."),
                                          NULL);
           break;
@@ -426,7 +440,7 @@ update_from_job (OnbResultCard *self)
       summary = g_strdup_printf (replace ? _("Replaced: %s, now on the new hardware")
                                          : _("Done: %s, created in Blynk and The Things Stack"), name);
       onb_result_card_show_internal (self, ONB_RESULT_STATE_SUCCESS, summary,
-                                       replace ? _("Replaced") : _("Done"), name, eui,
+                                       replace ? _("Replaced") : _("Done"), name, model, eui,
                                        replace
                                        ? _("The new device is in The Things Stack, and the Blynk device "
                                            "now points at it with its history. Verified.")
@@ -441,7 +455,7 @@ update_from_job (OnbResultCard *self)
         /* Translators: a device name, then why it failed */
         summary = g_strdup_printf (_("Failed: %s. %s"), name, why != NULL ? why : "");
         onb_result_card_show_internal (self, ONB_RESULT_STATE_FAILED, summary,
-                                       _("Failed"), name, eui, why,
+                                       _("Failed"), name, model, eui, why,
                                        onb_job_get_rollback_incomplete (job)
                                        ? _("Something it made could not be removed again: put the box aside and tell your supervisor; a retry from History finishes or removes it.")
                                        : _("Nothing was left half-made: put the box aside and tell your supervisor, or retry it from History."));
@@ -521,7 +535,7 @@ onb_result_card_show_rejection (OnbResultCard *self,
     onb_result_card_set_step (self, i, ONB_STEP_STATE_SKIPPED);
   summary = g_strdup_printf (_("Rejected: %s"), why);
   onb_result_card_show_internal (self, ONB_RESULT_STATE_FAILED, summary,
-                                 _("Rejected"), NULL, NULL, why, what_to_do (error));
+                                 _("Rejected"), NULL, NULL, NULL, why, what_to_do (error));
 }
 
 static void
@@ -600,6 +614,7 @@ onb_result_card_class_init (OnbResultCardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnbResultCard, spinner);
   gtk_widget_class_bind_template_child (widget_class, OnbResultCard, headline);
   gtk_widget_class_bind_template_child (widget_class, OnbResultCard, device_name);
+  gtk_widget_class_bind_template_child (widget_class, OnbResultCard, model);
   gtk_widget_class_bind_template_child (widget_class, OnbResultCard, dev_eui);
   gtk_widget_class_bind_template_child (widget_class, OnbResultCard, why);
   gtk_widget_class_bind_template_child (widget_class, OnbResultCard, todo);
@@ -614,7 +629,7 @@ onb_result_card_init (OnbResultCard *self)
   build_steps (self);
   onb_result_card_show_internal (self, ONB_RESULT_STATE_IDLE,
                                  _("Ready: hold a device label under the camera, or scan it with the hand scanner"),
-                                 _("Ready"), NULL, NULL,
+                                 _("Ready"), NULL, NULL, NULL,
                                  _("Hold a device label under the camera, or scan it with the hand scanner."),
                                  NULL);
 }

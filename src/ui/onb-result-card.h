@@ -52,6 +52,8 @@ void            onb_result_card_show_rejection (OnbResultCard *self,
                                             const GError   *error);
 const char     *onb_result_card_get_headline (OnbResultCard *self);
 const char     *onb_result_card_get_device_name (OnbResultCard *self);
+/* The device model's name, "" when the job names none. */
+const char     *onb_result_card_get_model  (OnbResultCard  *self);
 const char     *onb_result_card_get_dev_eui (OnbResultCard *self);
 const char     *onb_result_card_get_why    (OnbResultCard  *self);
 const char     *onb_result_card_get_todo   (OnbResultCard  *self);

@@ -16,6 +16,8 @@
 #include "onb-blynk-client.h"
 #include "onb-camera-monitor.h"
 #include "onb-connection-check.h"
+#include "onb-model-check.h"
+#include "onb-tts-repository.h"
 #include "onb-setup-page.h"
 #include "onb-pin-guard.h"
 #include "onb-tts-client.h"
@@ -129,17 +131,20 @@ struct _OnbSetupPage
   AdwPreferencesGroup   *labels_group;
   AdwPreferencesGroup   *kiosk_group;
   AdwPreferencesGroup   *check_group;
+  AdwPreferencesGroup   *models_group;
   AdwPreferencesGroup   *import_group;
   GtkButton             *check_button;
   GtkLabel              *status;
 
   Field                  fields[G_N_ELEMENTS (field_specs)];
   GPtrArray             *result_rows;
+  GPtrArray             *model_rows;
   /* Test Connection: the check's items and the template's metafield
    * names (NULL when they could not be read), shown once both are in. */
   guint                  check_pending;
   GPtrArray             *check_items;
   GHashTable            *template_metafields;
+  GPtrArray             *model_checks;  /* NULL: the models could not be read */
   GPtrArray             *import_rows;
   OnbConfig             *config;
   char                  *path;
@@ -536,22 +541,17 @@ fields_into_config (OnbSetupPage *self,
 }
 
 /* The values on screen, as a configuration of their own (Test Connection
- * checks what is typed, before it is saved). */
+ * checks what is typed, before it is saved). What Setup does not show
+ * ([cloud], the [model …] sections, …) comes along as the file holds it. */
 static OnbConfig *
 config_from_fields (OnbSetupPage *self)
 {
-  OnbConfig *config = onb_config_new ();
+  const char *path = self->config != NULL ? onb_config_get_path (self->config) : NULL;
+  OnbConfig *config = path != NULL ? onb_config_load (path, NULL) : NULL;
 
+  if (config == NULL)
+    config = onb_config_new ();
   fields_into_config (self, config);
-
-  /* Keys Setup does not show (such as [cloud]) come along unchanged. */
-  if (self->config != NULL)
-    {
-      g_autofree char *insecure = onb_config_get_string (self->config, "cloud", "allow_insecure_http");
-
-      onb_config_set_string (config, "cloud", "allow_insecure_http", insecure);
-    }
-
   return config;
 }
 
@@ -829,6 +829,72 @@ on_fix_clicked (GtkButton *button,
   gtk_widget_grab_focus (field->row);
 }
 
+/* "class A", "class A+B+C" */
+static char *
+classes_words (gboolean class_b,
+               gboolean class_c)
+{
+  /* Translators: the LoRaWAN device classes of a model */
+  return g_strdup_printf (_("class A%s%s"), class_b ? "+B" : "", class_c ? "+C" : "");
+}
+
+/* What The Things Stack's Device Repository answered for a model, and
+ * what its devices get here, or why its boxes are refused. (transfer full) */
+static char *
+model_words (const OnbModelCheck *check)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (check->answer != NULL)
+    {
+      const OnbModelTemplate *answer = check->answer;
+      g_autofree char *supports = classes_words (answer->supports_class_b, answer->supports_class_c);
+
+      /* Translators: what the Device Repository says of a model: band, MAC and PHY versions, classes */
+      g_string_append_printf (text, _("Device Repository: %s, %s, %s, %s."),
+                              answer->band_id != NULL ? onb_band_get_title (answer->band_id) : _("no band"),
+                              answer->lorawan_version != NULL ? answer->lorawan_version : "–",
+                              answer->phy_version != NULL ? answer->phy_version : "–", supports);
+    }
+  else if (check->answer_error != NULL)
+    g_string_append_printf (text, _("Device Repository: %s"), check->answer_error->message);
+
+  if (text->len > 0)
+    g_string_append_c (text, ' ');
+  if (check->settings != NULL)
+    {
+      const OnbModelSettings *settings = check->settings;
+      g_autofree char *gets = classes_words (settings->class_b, settings->class_c);
+
+      /* Translators: what a device of a model gets: frequency plan, MAC and PHY versions, classes */
+      g_string_append_printf (text, _("Its devices get %s, %s, %s, %s."), settings->frequency_plan,
+                              settings->lorawan_version, settings->phy_version, gets);
+    }
+  else
+    g_string_append_printf (text, _("Its boxes are refused here: %s"), check->error->message);
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+show_models (OnbSetupPage *self)
+{
+  clear_rows (self->models_group, self->model_rows);
+  gtk_widget_set_visible (GTK_WIDGET (self->models_group), self->model_checks != NULL);
+  for (guint i = 0; self->model_checks != NULL && i < self->model_checks->len; i++)
+    {
+      OnbModelCheck *check = g_ptr_array_index (self->model_checks, i);
+      const char *profile_id = onb_model_get_profile_id (check->model);
+      g_autofree char *title = profile_id != NULL
+                               /* Translators: a device model's name and its Profile ID */
+                               ? g_strdup_printf (_("%s (%s)"), onb_model_get_name (check->model), profile_id)
+                               : g_strdup (onb_model_get_name (check->model));
+      g_autofree char *words = model_words (check);
+
+      add_result_row (self->models_group, self->model_rows, check->settings != NULL, title, words);
+    }
+}
+
 static void
 show_check_results (OnbSetupPage *self)
 {
@@ -856,7 +922,9 @@ show_check_results (OnbSetupPage *self)
         }
     }
 
-  if (onb_connection_check_all_ok (items))
+  show_models (self);
+  if (onb_connection_check_all_ok (items) &&
+      (self->model_checks == NULL || onb_model_check_all_ok (self->model_checks)))
     set_status (self, _("Everything works."), FALSE);
   else
     set_status (self, _("Something needs fixing: see the connection test below."), TRUE);
@@ -909,6 +977,46 @@ on_metafields_listed (GObject      *object,
 }
 
 static void
+on_models_checked (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(OnbSetupPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *checks;
+
+  checks = onb_model_check_finish (result, &error);
+  if (checks == NULL)
+    return;  /* only cancellation fails as a whole */
+  g_clear_pointer (&self->model_checks, g_ptr_array_unref);
+  self->model_checks = checks;
+  check_part_done (self);
+}
+
+/* What each device model gets, as `onboarder-cli models` says it; values
+ * that do not pass make no model table, and the fields and the connection
+ * test say why. */
+static void
+check_models (OnbSetupPage *self,
+              OnbConfig    *config)
+{
+  g_autoptr(OnbModelTable) table = NULL;
+  g_autoptr(OnbTtsClient) tts = NULL;
+  g_autoptr(OnbTtsRepository) repository = NULL;
+
+  g_clear_pointer (&self->model_checks, g_ptr_array_unref);
+  if (!onb_config_check_values (config, NULL))
+    return;
+  table = onb_model_table_new (config);
+  /* Without a TTS client the repository cannot be asked: each model that
+   * needs it says so. */
+  tts = onb_tts_client_new (self->http, config, NULL);
+  repository = tts != NULL ? onb_tts_repository_new (tts, config, NULL, NULL) : NULL;
+  self->check_pending++;
+  onb_model_check_async (table, repository, self->cancellable, on_models_checked, g_object_ref (self));
+}
+
+static void
 on_template_resolved (GObject      *object,
                       GAsyncResult *result,
                       gpointer      user_data)
@@ -954,6 +1062,7 @@ on_check_clicked (OnbSetupPage *self)
       onb_blynk_client_resolve_template_async (blynk, onb_blynk_client_get_template_id (blynk), self->cancellable,
                                                on_template_resolved, g_object_ref (self));
     }
+  check_models (self, config);
   list_plans (self, config);
 }
 
@@ -1021,6 +1130,8 @@ onb_setup_page_dispose (GObject *object)
   g_clear_pointer (&self->import_rows, g_ptr_array_unref);
   g_clear_pointer (&self->check_items, g_ptr_array_unref);
   g_clear_pointer (&self->template_metafields, g_hash_table_unref);
+  g_clear_pointer (&self->model_checks, g_ptr_array_unref);
+  g_clear_pointer (&self->model_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (onb_setup_page_parent_class)->dispose (object);
 }
@@ -1046,6 +1157,7 @@ onb_setup_page_class_init (OnbSetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, labels_group);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, kiosk_group);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, check_group);
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, models_group);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, import_group);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, check_button);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, status);
@@ -1063,6 +1175,7 @@ onb_setup_page_init (OnbSetupPage *self)
   self->camera_names = gtk_string_list_new (NULL);
   self->camera_ids = g_ptr_array_new_with_free_func (g_free);
   self->result_rows = g_ptr_array_new ();
+  self->model_rows = g_ptr_array_new ();
   self->import_rows = g_ptr_array_new ();
   for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
     {

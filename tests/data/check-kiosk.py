@@ -108,14 +108,21 @@ def main():
 
     parser = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",))
     parser.optionxform = str
-    # Commented-out keys document optional settings; count them as present.
+    # Commented-out keys and sections document optional settings; count
+    # them as present.
+    def optional(line):
+        return line.startswith("#") and ("=" in line and " " not in line.split("=")[0] or
+                                          line.startswith("#[") and line.endswith("]"))
     with open(conf_path, encoding="utf-8") as f:
-        text = "\n".join(l[1:] if l.startswith("#") and "=" in l and " " not in l.split("=")[0] else l
-                         for l in f.read().splitlines())
+        text = "\n".join(l[1:] if optional(l) else l for l in f.read().splitlines())
     parser.read_string(text)
-    for group in sorted(set(known_keys) | set(parser.sections())):
+    # A section per device model, "[model PROFILEID]", has the group's keys.
+    have_keys = {}
+    for section in parser.sections():
+        have_keys.setdefault(section.split(" ")[0], set()).update(parser[section])
+    for group in sorted(set(known_keys) | set(have_keys)):
         keys = known_keys.get(group, set())
-        have = set(parser[group]) if parser.has_section(group) else set()
+        have = have_keys.get(group, set())
         for key in sorted(keys - have):
             problems.append(f"example configuration lacks [{group}] {key}")
         for key in sorted(have - keys):

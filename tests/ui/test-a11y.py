@@ -299,6 +299,18 @@ def shift(p, station):
     if 'no metafield' in (app_key.description or ''):
         raise Failure(f'the field still says {app_key.description!r}')
     say(f'  named beside the field, then fixed from the keyboard: {app_key.name}')
+    # The other new fields, wherever the page is scrolled: named, hinted,
+    # focusable, and big enough for a finger on the small screen.
+    for name in ('Device EUI metafield', 'Join EUI metafield', 'Application Key metafield',
+                 'TheThingsNetwork Device metafield', 'Wait for Blynk’s device'):
+        field = k.field(name)
+        x, y, w, h = K.extents(field)
+        if not K.states(field).contains(R.STATE_FOCUSABLE) or len(field.description or '') < 20:
+            raise Failure(f'the field "{name}" cannot take the keyboard\'s focus or has no hint')
+        if p.small and (w < TOUCH or h < TOUCH):
+            raise Failure(f'the field "{name}" is {w}x{h} px, smaller than {TOUCH}x{TOUCH}')
+    say('  the metafield fields and the wait for Blynk: named, hinted, focusable'
+        + (f', at least {TOUCH}x{TOUCH} px' if p.small else ''))
     click(k.find(R.ROLE_PUSH_BUTTON, 'Save'))
     k.find(R.ROLE_LABEL, 'Saved.', prefix=True)
     say('  Test Connection: "Everything works." after the fix; saved')

@@ -17,6 +17,7 @@
 #include "onb-application.h"
 #include "onb-history-page.h"
 #include "onb-history-row.h"
+#include "onb-job-private.h"
 #include "onb-replace-page.h"
 #include "onb-manual-page.h"
 #include "onb-missing-page.h"
@@ -733,6 +734,35 @@ setup_body (OnbApplication *app,
     WAIT_FOR (onb_application_get_engine (app) != NULL, 30);
   }
 
+  /* The device models of the file's [model …] sections: what the Device
+   * Repository answered and what each model's devices get, or why its
+   * boxes are refused here. */
+  {
+    g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+    g_autoptr(GError) error = NULL;
+    GtkWidget *door, *us;
+
+    g_key_file_load_from_file (keyfile, station->config_path, G_KEY_FILE_KEEP_COMMENTS, &error);
+    g_assert_no_error (error);
+    g_key_file_set_string (keyfile, "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C, "name", "Door sensor");
+    g_key_file_set_string (keyfile, "model " ONB_TEST_SIM_PROFILE_ID_US915, "name", "Field sensor");
+    g_key_file_save_to_file (keyfile, station->config_path, &error);
+    g_assert_no_error (error);
+
+    g_signal_emit_by_name (check, "clicked");
+    WAIT_FOR (gtk_widget_get_sensitive (check), 30);
+    door = find_row_titled (GTK_WIDGET (window), "Door sensor (" ONB_TEST_SIM_PROFILE_ID_CLASS_C ")");
+    us = find_row_titled (GTK_WIDGET (window), "Field sensor (" ONB_TEST_SIM_PROFILE_ID_US915 ")");
+    g_assert_nonnull (door);
+    g_assert_nonnull (us);
+    g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (door)),
+                                     "Device Repository: EU868, MAC_V1_0_4, "));
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (door)), "Its devices get EU_863_870_TTN, MAC_V1_0_4"));
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (us)),
+                              "Its boxes are refused here: Field sensor is a US915 device"));
+    g_assert_true (gtk_widget_has_css_class (status, "error"));
+  }
+
   /* A device list with a bad row: nothing imported, the row named. */
   {
     g_autofree char *csv = g_build_filename (station->dir, "bad.csv", NULL);
@@ -1113,6 +1143,74 @@ test_blynk_creates (void)
   station_teardown (&station);
 }
 
+/* The card and History for one job, driven as the engine drives it -------- */
+
+static gboolean
+label_containing (GtkWidget  *widget,
+                  const char *text)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
+}
+
+static void
+assert_tts_steps (OnbResultCard *card,
+                  gboolean       by_blynk)
+{
+  for (guint i = ONB_RESULT_STEP_TTS_IS; i <= ONB_RESULT_STEP_TTS_AS; i++)
+    g_assert_cmpint (onb_result_card_get_step_shown (card, i), ==, !by_blynk);
+  g_assert_cmpint (onb_result_card_get_step_shown (card, ONB_RESULT_STEP_TTS_BY_BLYNK), ==, by_blynk);
+}
+
+static void
+test_card_job (void)
+{
+  g_autoptr(OnbJob) job = onb_job_new_provision ("0018B20000000104", "70B3D57ED0000010", "Soil sensor 04",
+                                                 "camera", "tr005");
+  g_autoptr(OnbJob) next = onb_job_new_provision ("0018B20000000105", "70B3D57ED0000010", "Soil sensor 05",
+                                                  "camera", "tr005");
+  OnbResultCard *card;
+  GtkWidget *row;
+
+  gtk_init ();
+  /* The templates are registered with the application's class. */
+  g_type_class_unref (g_type_class_ref (ONB_TYPE_APPLICATION));
+  card = g_object_ref_sink (g_object_new (ONB_TYPE_RESULT_CARD, NULL));
+
+  /* A job not started says neither way of making the TTS device: the
+   * card starts with Onboarder's four records. */
+  onb_result_card_set_job (card, job);
+  assert_tts_steps (card, FALSE);
+  g_assert_cmpstr (onb_result_card_get_model (card), ==, "");
+
+  /* The model, once the engine knows it, beside the device's name. */
+  onb_job_set_model_name (job, "LHT65 climate");
+  g_assert_cmpstr (onb_result_card_get_model (card), ==, "LHT65 climate");
+  g_assert_cmpstr (onb_result_card_get_device_name (card), ==, "Soil sensor 04");
+
+  /* Blynk makes the TTS device: one step instead of the four. */
+  for (OnbJobStep step = ONB_JOB_STEP_TTS_IS; step <= ONB_JOB_STEP_TTS_AS; step++)
+    onb_job_set_step (job, step, ONB_STEP_STATE_SKIPPED, NULL, NULL);
+  onb_job_set_step (job, ONB_JOB_STEP_TTS_BY_BLYNK, ONB_STEP_STATE_RUNNING, NULL, NULL);
+  assert_tts_steps (card, TRUE);
+  g_assert_cmpint (onb_result_card_get_step (card, ONB_RESULT_STEP_TTS_BY_BLYNK), ==, ONB_STEP_STATE_RUNNING);
+
+  /* The next box, not started yet, keeps the station's layout until its
+   * steps say otherwise. */
+  onb_result_card_set_job (card, next);
+  assert_tts_steps (card, TRUE);
+  g_assert_cmpstr (onb_result_card_get_model (card), ==, "");
+  onb_job_set_step (next, ONB_JOB_STEP_TTS_BY_BLYNK, ONB_STEP_STATE_SKIPPED, NULL, NULL);
+  assert_tts_steps (card, FALSE);
+
+  /* History names the model too. */
+  row = g_object_ref_sink (onb_history_row_new (job));
+  g_assert_nonnull (find_matching (row, label_containing, "0018B20000000104 · LHT65 climate · "));
+
+  onb_result_card_set_job (card, NULL);
+  g_object_unref (row);
+  g_object_unref (card);
+}
+
 /* Kiosk: closing needs the PIN ------------------------------------------- */
 
 static void
@@ -1156,6 +1254,7 @@ main (int   argc,
   g_test_add_func ("/ui/setup/pin-and-validation", test_setup);
   g_test_add_func ("/ui/scanner-and-manual", test_scanner_and_manual);
   g_test_add_func ("/ui/blynk-creates/card", test_blynk_creates);
+  g_test_add_func ("/ui/result-card/model-and-tts-steps", test_card_job);
   g_test_add_func ("/ui/kiosk/close-needs-pin", test_kiosk);
   g_test_add_func ("/ui/demo/outcomes-and-screenshots", test_demo);
 
