@@ -529,8 +529,20 @@ onb_result_card_show_rejection (OnbResultCard *self,
   g_return_if_fail (ONB_IS_RESULT_CARD (self));
   g_return_if_fail (error != NULL);
 
-  why = first_sentence (error->message);
   stop_following (self);
+  /* Taken once Onboarder has started (onb_application_submit()): not a
+   * refusal, nothing for the worker to do. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    {
+      for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
+        onb_result_card_set_step (self, i, ONB_STEP_STATE_PENDING);
+      summary = g_strdup_printf (_("One moment: %s"), error->message);
+      onb_result_card_show_internal (self, ONB_RESULT_STATE_QUEUED, summary,
+                                     _("One moment"), NULL, NULL, NULL, error->message, NULL);
+      return;
+    }
+
+  why = first_sentence (error->message);
   for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
     onb_result_card_set_step (self, i, ONB_STEP_STATE_SKIPPED);
   summary = g_strdup_printf (_("Rejected: %s"), why);

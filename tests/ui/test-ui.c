@@ -1143,6 +1143,41 @@ test_blynk_creates (void)
   station_teardown (&station);
 }
 
+/* A scan while the engine (re)starts is held, then taken ------------------ */
+
+static void
+held_scan_body (OnbApplication *app,
+                gpointer        data)
+{
+  OnbWindow *window = get_window (app);
+  OnbResultCard *card = scan_card (app);
+  const char *dev_eui = "0018B20000000106";
+
+  import_samples (app);
+  /* Settings saved: the engine stops and a new one starts. A label seen
+   * meanwhile stays under the camera, which reports it only once. */
+  onb_application_reload (app);
+  g_assert_null (onb_application_get_engine (app));
+  onb_window_handle_payload (window, dev_eui, strlen (dev_eui), "camera");
+  g_assert_cmpint (onb_result_card_get_state (card), ==, ONB_RESULT_STATE_QUEUED);
+  g_assert_cmpstr (onb_result_card_get_headline (card), ==, "One moment");
+  g_assert_cmpstr (onb_result_card_get_summary (card), ==,
+                   "One moment: Onboarder is still starting: this box is taken as soon as it is ready.");
+  WAIT_FOR (card_says (card, ONB_RESULT_STATE_SUCCESS, dev_eui), JOB_TIMEOUT_S);
+}
+
+static void
+test_held_scan (void)
+{
+  Station station = { NULL };
+  const char *args[] = { "--config", NULL, NULL };
+
+  station_setup (&station, NULL);
+  args[1] = station.config_path;
+  run_app (args, held_scan_body, &station);
+  station_teardown (&station);
+}
+
 /* The card and History for one job, driven as the engine drives it -------- */
 
 static gboolean
@@ -1255,6 +1290,7 @@ main (int   argc,
   g_test_add_func ("/ui/scanner-and-manual", test_scanner_and_manual);
   g_test_add_func ("/ui/blynk-creates/card", test_blynk_creates);
   g_test_add_func ("/ui/result-card/model-and-tts-steps", test_card_job);
+  g_test_add_func ("/ui/scan-while-starting", test_held_scan);
   g_test_add_func ("/ui/kiosk/close-needs-pin", test_kiosk);
   g_test_add_func ("/ui/demo/outcomes-and-screenshots", test_demo);
 
