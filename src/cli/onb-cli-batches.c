@@ -9,23 +9,11 @@
 
 #include "onb-cli-private.h"
 
-static char *
-format_time (gint64   unix_time,
-             gboolean utc)
-{
-  g_autoptr(GDateTime) time = utc ? g_date_time_new_from_unix_utc (unix_time)
-                                  : g_date_time_new_from_unix_local (unix_time);
-
-  if (time == NULL)
-    return g_strdup ("");
-  return utc ? g_date_time_format_iso8601 (time) : g_date_time_format (time, "%Y-%m-%d %H:%M");
-}
-
 static void
 print_batch (const OnbBatch *batch,
              gboolean        json)
 {
-  g_autofree char *imported = format_time (batch->imported_at, json);
+  g_autofree char *imported = onb_cli_format_time (batch->imported_at, json);
 
   if (json)
     {
@@ -61,9 +49,12 @@ onb_cli_batches (int    argc,
   g_autoptr(OnbDeviceStates) states = NULL;
   g_autoptr(GPtrArray) batches = NULL;
   g_autofree char *config_path = NULL;
+  g_autofree char *station = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per batch"), NULL },
+    { "station", 0, 0, G_OPTION_ARG_STRING, &station, N_("Count only what station NAME did (a shared store)"),
+      N_("NAME") },
     { NULL }
   };
 
@@ -80,7 +71,7 @@ onb_cli_batches (int    argc,
     }
 
   if (!(config = onb_cli_load_config (config_path, FALSE, &error)) ||
-      !onb_cli_open_batches (config, 0, &registry, NULL, NULL, &states, &error) ||
+      !onb_cli_open_batches (config, station, 0, &registry, NULL, NULL, &states, &error) ||
       !(batches = onb_registry_list_batches (registry, states, &error)))
     return onb_cli_fail (json, error);
   for (guint i = 0; i < batches->len; i++)

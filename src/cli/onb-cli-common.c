@@ -197,6 +197,7 @@ onb_cli_read_lines (GInputStream    *stream,
 
 /**
  * onb_cli_open_batches:
+ * @station: (nullable): count only the jobs this station ran last; %NULL: every station's
  * @batch_id: the batch whose devices are wanted (0: the newest); unused
  *   without @batch
  * @batch: (nullable): where the batch goes; %NULL for the device states of
@@ -205,8 +206,21 @@ onb_cli_read_lines (GInputStream    *stream,
  * Opens the station's registry and reads the journal's device states, as
  * `batches` and `missing` need them: the same two queries as the kiosk.
  */
+char *
+onb_cli_format_time (gint64   unix_time,
+                     gboolean utc)
+{
+  g_autoptr(GDateTime) time = utc ? g_date_time_new_from_unix_utc (unix_time)
+                                  : g_date_time_new_from_unix_local (unix_time);
+
+  if (time == NULL)
+    return g_strdup ("");
+  return utc ? g_date_time_format_iso8601 (time) : g_date_time_format (time, "%Y-%m-%d %H:%M");
+}
+
 gboolean
 onb_cli_open_batches (OnbConfig        *config,
+                      const char       *station,
                       gint64            batch_id,
                       OnbRegistry     **registry,
                       OnbBatch        **batch,
@@ -226,5 +240,5 @@ onb_cli_open_batches (OnbConfig        *config,
       dev_euis = onb_batch_devices_get_dev_euis (*devices);
     }
   return (journal = onb_journal_open_for_config (config, TRUE, error)) != NULL &&
-         (*states = onb_journal_get_device_states (journal, dev_euis, error)) != NULL;
+         (*states = onb_journal_get_station_device_states (journal, station, dev_euis, error)) != NULL;
 }

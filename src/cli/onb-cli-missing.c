@@ -49,6 +49,7 @@ onb_cli_missing (int    argc,
   g_autoptr(OnbBatch) batch = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *csv_path = NULL;
+  g_autofree char *station = NULL;
   gboolean json = FALSE;
   gint64 batch_id = 0;
   const GOptionEntry entries[] = {
@@ -57,6 +58,9 @@ onb_cli_missing (int    argc,
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv_path,
       N_("Also write the list as CSV to FILE (no secrets); “-”: only the CSV, to standard output"), N_("FILE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per device"), NULL },
+    { "station", 0, 0, G_OPTION_ARG_STRING, &station,
+      N_("The devices station NAME has not done (a shared store); without it, every station's work counts"),
+      N_("NAME") },
     { NULL }
   };
 
@@ -72,7 +76,7 @@ onb_cli_missing (int    argc,
     }
 
   if (!(config = onb_cli_load_config (config_path, FALSE, &error)) ||
-      !onb_cli_open_batches (config, batch_id, &registry, &batch, &missing, &states, &error))
+      !onb_cli_open_batches (config, station, batch_id, &registry, &batch, &missing, &states, &error))
     return onb_cli_fail (json, error);
   onb_batch_apply_states (batch, missing, states);
 

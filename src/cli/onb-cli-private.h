@@ -39,6 +39,10 @@ void        onb_cli_print_error     (gboolean          json,
 int         onb_cli_fail            (gboolean          json,
                                      const GError     *error);
 gboolean    onb_cli_is_station_fault (const GError    *error);
+/* Seconds since 1970 as ISO 8601 UTC (@utc, for --json), else local
+ * "YYYY-MM-DD HH:MM". (transfer full) */
+char       *onb_cli_format_time     (gint64            unix_time,
+                                     gboolean          utc);
 void        onb_cli_json_add_string (json_object      *object,
                                      const char       *key,
                                      const char       *value);
@@ -49,6 +53,7 @@ gboolean    onb_cli_read_lines      (GInputStream     *stream,
 
 /* The registry, a batch and the journal's device states (batches, missing). */
 gboolean    onb_cli_open_batches    (OnbConfig        *config,
+                                     const char       *station,
                                      gint64            batch_id,
                                      OnbRegistry     **registry,
                                      OnbBatch        **batch,
@@ -107,6 +112,10 @@ int         onb_cli_scan            (int               argc,
 int         onb_cli_batches         (int               argc,
                                      char            **argv);
 int         onb_cli_missing         (int               argc,
+                                     char            **argv);
+int         onb_cli_stations        (int               argc,
+                                     char            **argv);
+int         onb_cli_store           (int               argc,
                                      char            **argv);
 int         onb_cli_models          (int               argc,
                                      char            **argv);

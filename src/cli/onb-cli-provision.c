@@ -167,6 +167,7 @@ onb_cli_job_to_json (OnbJob *job)
   onb_cli_json_add_string (object, "tts_device_id", onb_job_get_tts_device_id (job));
   onb_cli_json_add_string (object, "source", onb_job_get_source (job));
   onb_cli_json_add_string (object, "code_kind", onb_job_get_code_kind (job));
+  onb_cli_json_add_string (object, "model", onb_job_get_model_name (job));
   add_time (object, "created", onb_job_get_created (job));
   add_time (object, "updated", onb_job_get_updated (job));
   add_time (object, "finished", onb_job_get_finished (job));
@@ -201,6 +202,8 @@ onb_cli_print_job (OnbJob   *job,
 
   printf ("%-8s %6" G_GINT64_FORMAT "  %s  %s", onb_job_state_to_string (onb_job_get_state (job)),
           onb_job_get_id (job), onb_job_get_dev_eui (job), onb_job_get_device_name (job));
+  if (onb_job_get_model_name (job) != NULL)
+    printf ("  (%s)", onb_job_get_model_name (job));
   if (onb_job_get_already_done (job))
     printf ("  %s", _("(already done before)"));
   if (onb_job_get_blynk_device_id (job) > 0)

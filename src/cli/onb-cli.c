@@ -27,11 +27,13 @@ static const OnbCliCommand commands[] = {
   { "batches", onb_cli_batches, N_("List the imported batches with what is done, to do and failed") },
   { "missing", onb_cli_missing, N_("List a batch's devices that are still to scan") },
   { "jobs", onb_cli_jobs, N_("List the jobs of the journal") },
+  { "stations", onb_cli_stations, N_("List the stations sharing the store, with their work of the last hour") },
   { "retry", onb_cli_retry, N_("Run failed or waiting jobs again") },
   { "export", onb_cli_export, N_("Write the journal as CSV") },
   { "check", onb_cli_check, N_("Test the settings against The Things Stack and Blynk, item by item") },
   { "models", onb_cli_models, N_("List the device models, what the Device Repository says and what each gets") },
   { "scan", onb_cli_scan, N_("Read label codes from images, a video or a camera pipeline") },
+  { "store", onb_cli_store, N_("Set up or update the shared database (store migrate)") },
 };
 
 static void

@@ -95,10 +95,11 @@ onb_job_store_last_conflict (OnbJobStore  *self,
 
 OnbDeviceStates *
 onb_job_store_device_states (OnbJobStore         *self,
+                             const char          *station,
                              const char * const  *dev_euis,
                              GError             **error)
 {
-  return IFACE (self)->device_states (self, dev_euis, error);
+  return IFACE (self)->device_states (self, station, dev_euis, error);
 }
 
 gboolean
@@ -112,6 +113,14 @@ guint
 onb_job_store_renew (OnbJobStore *self)
 {
   return IFACE (self)->renew (self);
+}
+
+GPtrArray *
+onb_job_store_stations (OnbJobStore  *self,
+                        gint64        since_us,
+                        GError      **error)
+{
+  return IFACE (self)->stations (self, since_us, error);
 }
 
 /* Rows and values */

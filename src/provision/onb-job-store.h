@@ -100,11 +100,15 @@ struct _OnbJobStoreInterface
                                          guint               *n_conflicts,
                                          GError             **error);
   OnbDeviceStates    *(*device_states)  (OnbJobStore         *self,
+                                         const char          *station,
                                          const char * const  *dev_euis,
                                          GError             **error);
   gboolean            (*check_space)    (OnbJobStore         *self,
                                          GError             **error);
   guint               (*renew)          (OnbJobStore         *self);
+  GPtrArray          *(*stations)       (OnbJobStore         *self,
+                                         gint64               since_us,
+                                         GError             **error);
 };
 
 /* A group of writes: one transaction, @claims when it claims rows (a
@@ -146,7 +150,9 @@ gboolean            onb_job_store_add_conflict  (OnbJobStore         *self,
 OnbJournalConflict *onb_job_store_last_conflict (OnbJobStore         *self,
                                                  guint               *n_conflicts,
                                                  GError             **error);
+/* Of station @station's jobs only, unless NULL. */
 OnbDeviceStates    *onb_job_store_device_states (OnbJobStore         *self,
+                                                 const char          *station,
                                                  const char * const  *dev_euis,
                                                  GError             **error);
 /* Whether a write can succeed now, cheaply: DISK_FULL or DATA_READ_ONLY
@@ -156,5 +162,10 @@ gboolean            onb_job_store_check_space   (OnbJobStore         *self,
 /* Renews this journal's claims where they hold by lease; returns the
  * milliseconds until the next renewal, 0 when claims need none. */
 guint               onb_job_store_renew         (OnbJobStore         *self);
+/* Every station, with the jobs it finished done since @since_us (real
+ * time). GPtrArray of OnbJournalStation. (transfer full) */
+GPtrArray          *onb_job_store_stations      (OnbJobStore         *self,
+                                                 gint64               since_us,
+                                                 GError             **error);
 
 G_END_DECLS

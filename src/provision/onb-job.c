@@ -559,6 +559,18 @@ onb_job_state_from_string (const char *text)
   return value;
 }
 
+OnbJobStep
+onb_job_get_join_step (OnbJob *self)
+{
+  OnbStepState claim;
+
+  g_return_val_if_fail (ONB_IS_JOB (self), ONB_JOB_STEP_TTS_JS);
+
+  claim = onb_job_get_step_state (self, ONB_JOB_STEP_TTS_CLAIM);
+  return claim != ONB_STEP_STATE_PENDING && claim != ONB_STEP_STATE_SKIPPED ? ONB_JOB_STEP_TTS_CLAIM
+                                                                              : ONB_JOB_STEP_TTS_JS;
+}
+
 const char *
 onb_job_step_get_title (OnbJobStep step)
 {
@@ -573,6 +585,7 @@ onb_job_step_get_title (OnbJobStep step)
     case ONB_JOB_STEP_VERIFY: return _("Verified");
     case ONB_JOB_STEP_TTS_DELETE_OLD: return _("Old TTS device removed");
     case ONB_JOB_STEP_TTS_BY_BLYNK: return _("TTS (by Blynk)");
+    case ONB_JOB_STEP_TTS_CLAIM: return _("Claimed");
     default: return NULL;
     }
 }

@@ -52,9 +52,13 @@ typedef enum
   ONB_JOB_STEP_TTS_BY_BLYNK,     /*< nick=tts-by-blynk >*/     /* [tts] created_by = blynk: the TTS device
                                                                 * Blynk's integration made, found; the
                                                                 * tts-is/js/ns/as steps are skipped then */
+  ONB_JOB_STEP_TTS_CLAIM,        /*< nick=tts-claim >*/        /* a label's owner token claimed the device
+                                                                * through the Device Claiming Server instead
+                                                                * of the JS write (tts-js skipped then); the
+                                                                * card shows it where "TTS JS" stands */
 } OnbJobStep;
 
-#define ONB_JOB_N_STEPS (ONB_JOB_STEP_TTS_BY_BLYNK + 1)
+#define ONB_JOB_N_STEPS (ONB_JOB_STEP_TTS_CLAIM + 1)
 
 typedef enum
 {
@@ -126,6 +130,9 @@ const char   *onb_job_get_step_message       (OnbJob      *self,
 const char   *onb_job_state_to_string        (OnbJobState  state);
 const char   *onb_job_step_to_string         (OnbJobStep   step);
 const char   *onb_step_state_to_string       (OnbStepState state);
+/* The step the card shows where the Join Server step stands: tts-claim
+ * for a device claimed by its owner token, else tts-js. */
+OnbJobStep    onb_job_get_join_step          (OnbJob      *self);
 /* The translated label of a step for the result card ("TTS JS"). */
 const char   *onb_job_step_get_title         (OnbJobStep   step);
 /* -1 when @text is not a state nick. */

@@ -96,6 +96,13 @@ OnbDeviceStates *onb_journal_get_device_states (OnbJournal         *self,
                                                 const char * const *dev_euis,
                                                 GError            **error);
 
+/* The same, counting only the jobs station @station ran last (NULL:
+ * every station's). */
+OnbDeviceStates *onb_journal_get_station_device_states (OnbJournal         *self,
+                                                        const char         *station,
+                                                        const char * const *dev_euis,
+                                                        GError            **error);
+
 /* A TTS device a job found made by Blynk's integration where Onboarder
  * meant to make it (the EUIs were taken in this application, with the
  * same keys): adopted, recorded here. */
@@ -119,5 +126,22 @@ void         onb_journal_record_conflict_async (OnbJournal          *self,
 OnbJournalConflict *onb_journal_get_last_conflict (OnbJournal   *self,
                                                    guint        *n_conflicts,
                                                    GError      **error);
+
+/* One station of a shared journal, as `stations` and the kiosk show it. */
+typedef struct
+{
+  char *name;               /* NULL: this station's own file */
+  gint64 last_seen_us;      /* real time it was last heard from */
+  gboolean live;            /* its lease holds: it is working now */
+  guint n_done_last_hour;   /* jobs it finished done in the last hour */
+} OnbJournalStation;
+
+void         onb_journal_station_free  (OnbJournalStation *station);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbJournalStation, onb_journal_station_free)
+/* Every station that ever opened the journal, by name; for a station's
+ * own file, one unnamed entry. (transfer full) GPtrArray of
+ * OnbJournalStation */
+GPtrArray   *onb_journal_list_stations (OnbJournal   *self,
+                                        GError      **error);
 
 G_END_DECLS

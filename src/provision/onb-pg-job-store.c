@@ -30,6 +30,7 @@ struct _OnbPgJobStore
   guint lease_s;
   PGconn *conn;
   gboolean in_group;
+  gboolean wrote;     /* the group under way changed a job */
   GHashTable *fences;    /* job id → the fencing token of this store's claim */
   GHashTable *tx_fences; /* claimed in the group under way */
   GHashTable *op_fences; /* claimed in the op under way */
@@ -255,6 +256,8 @@ begin (OnbJobStore  *store,
   OnbPgJobStore *self = (OnbPgJobStore *) store;
 
   g_hash_table_remove_all (self->tx_fences);
+  g_hash_table_remove_all (self->op_fences);
+  self->wrote = FALSE;
   if (!ensure_connected (self, error) ||
       !command (self, claims ? "BEGIN; SELECT pg_advisory_xact_lock (" G_STRINGIFY (ONB_PG_JOB_STORE_CLAIM_LOCK) ")"
                              : "BEGIN", 0, NULL, error))
@@ -270,8 +273,12 @@ commit (OnbJobStore  *store,
   OnbPgJobStore *self = (OnbPgJobStore *) store;
 
   self->in_group = FALSE;
-  if (!command (self, "COMMIT", 0, NULL, error))
+  /* Other stations' views hear of a change once it is committed
+   * (onb-store-watch.c), in the same round trip. */
+  if (!command (self, self->wrote ? "NOTIFY " ONB_PG_JOB_STORE_CHANNEL "; COMMIT" : "COMMIT", 0, NULL, error))
     return FALSE;
+  /* A lone op has no savepoint: its claims are the group's. */
+  move_fences (self->op_fences, self->tx_fences);
   move_fences (self->tx_fences, self->fences);
   return TRUE;
 }
@@ -282,6 +289,7 @@ rollback (OnbJobStore *store)
   OnbPgJobStore *self = (OnbPgJobStore *) store;
 
   g_hash_table_remove_all (self->tx_fences);
+  g_hash_table_remove_all (self->op_fences);
   if (PQstatus (self->conn) == CONNECTION_OK)
     command (self, "ROLLBACK", 0, NULL, NULL);
   self->in_group = FALSE;
@@ -567,6 +575,7 @@ write_row (OnbJobStore  *store,
         }
     }
   ok = result != NULL && write_steps (self, row, error);
+  self->wrote |= ok;
   PQclear (result);
   onb_job_values_clear (params, G_N_ELEMENTS (params));
   return ok;
@@ -633,6 +642,7 @@ last_conflict (OnbJobStore  *store,
 
 static OnbDeviceStates *
 device_states (OnbJobStore         *store,
+               const char          *station,
                const char * const  *dev_euis,
                GError             **error)
 {
@@ -640,15 +650,15 @@ device_states (OnbJobStore         *store,
   g_autoptr(OnbDeviceStates) states = onb_device_states_new ();
   g_autofree char *wanted = dev_euis != NULL ? array_literal ((char * const *) dev_euis, g_strv_length ((char **) dev_euis))
                                              : NULL;
-  const char *params[] = { wanted };
+  const char *params[] = { wanted, station };
   PGresult *result;
 
   if (!ensure_connected (self, error))
     return NULL;
-  result = wanted != NULL
-    ? exec (self, "SELECT dev_eui, state, reason, message FROM onb_jobs WHERE dev_eui = ANY ($1::text[])", 1, params,
-            error)
-    : exec (self, "SELECT dev_eui, state, reason, message FROM onb_jobs", 0, NULL, error);
+  /* NULL parameters match everything. */
+  result = exec (self, "SELECT dev_eui, state, reason, message FROM onb_jobs "
+                       "WHERE ($1::text[] IS NULL OR dev_eui = ANY ($1::text[])) AND ($2::text IS NULL OR station = $2)",
+                 2, params, error);
   if (result == NULL)
     return NULL;
   for (int r = 0; r < PQntuples (result); r++)
@@ -678,6 +688,40 @@ renew (OnbJobStore *store)
   return self->lease_s * 1000 / 3;
 }
 
+/* A station is heard from whenever one of its journals renews its
+ * lease; it is live while one of those leases holds. */
+static GPtrArray *
+stations (OnbJobStore  *store,
+          gint64        since_us,
+          GError      **error)
+{
+  OnbPgJobStore *self = (OnbPgJobStore *) store;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_journal_station_free);
+  g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, since_us);
+  const char *params[] = { since };
+  PGresult *result;
+
+  if (!ensure_connected (self, error) ||
+      !(result = exec (self, "SELECT c.station, (extract (epoch FROM max (c.renewed_at)) * 1000000)::bigint, "
+                             "(max (c.lease_until) > now ())::int, "
+                             "(SELECT count(*) FROM onb_jobs j WHERE j.station = c.station AND j.state = 'done' "
+                             "AND j.finished_us > $1) "
+                             "FROM onb_claimants c GROUP BY c.station ORDER BY c.station", 1, params, error)))
+    return NULL;
+  for (int r = 0; r < PQntuples (result); r++)
+    {
+      OnbJournalStation *station = g_new0 (OnbJournalStation, 1);
+
+      station->name = g_strdup (PQgetvalue (result, r, 0));
+      station->last_seen_us = g_ascii_strtoll (PQgetvalue (result, r, 1), NULL, 10);
+      station->live = g_str_equal (PQgetvalue (result, r, 2), "1");
+      station->n_done_last_hour = strtoul (PQgetvalue (result, r, 3), NULL, 10);
+      g_ptr_array_add (list, station);
+    }
+  PQclear (result);
+  return g_steal_pointer (&list);
+}
+
 static void
 job_store_iface_init (OnbJobStoreInterface *iface)
 {
@@ -694,4 +738,5 @@ job_store_iface_init (OnbJobStoreInterface *iface)
   iface->device_states = device_states;
   iface->check_space = check_space;
   iface->renew = renew;
+  iface->stations = stations;
 }

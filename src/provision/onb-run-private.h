@@ -138,6 +138,7 @@ struct _OnbRun
   gboolean blynk_creates;       /* [tts] created_by = blynk and a new device: Blynk's integration
                                  * makes the TTS device, this run only finds it */
   gboolean tts_started;         /* the TTS chain of this attempt has started */
+  gboolean claims;              /* the label's owner token claims the device instead of the JS write */
   gint64 blynk_deadline_us;     /* monotonic: when waiting for Blynk's TTS device turns to waiting */
   guint search_timer;           /* the next search for Blynk's TTS device (holds an operation) */
   gint64 searched_us;           /* monotonic: when the last search was sent */

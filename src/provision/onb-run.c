@@ -193,6 +193,9 @@ run_go (OnbRun *run)
 static void
 skip_other_mode (OnbRun *run)
 {
+  OnbJobStep unused_join;
+  OnbStepState unused_state;
+
   for (guint s = ONB_JOB_STEP_TTS_IS; s <= ONB_JOB_STEP_TTS_BY_BLYNK; s++)
     {
       gboolean by_blynk = s == ONB_JOB_STEP_TTS_BY_BLYNK;
@@ -202,6 +205,12 @@ skip_other_mode (OnbRun *run)
           (state == ONB_STEP_STATE_PENDING || state == ONB_STEP_STATE_RETRYING))
         onb_job_set_step (run->job, s, ONB_STEP_STATE_SKIPPED, NULL, NULL);
     }
+  /* A device is claimed or written to the cluster's Join Server, never
+   * both. */
+  unused_join = run->claims ? ONB_JOB_STEP_TTS_JS : ONB_JOB_STEP_TTS_CLAIM;
+  unused_state = onb_job_get_step_state (run->job, unused_join);
+  if (unused_state == ONB_STEP_STATE_PENDING || unused_state == ONB_STEP_STATE_RETRYING)
+    onb_job_set_step (run->job, unused_join, ONB_STEP_STATE_SKIPPED, NULL, NULL);
 }
 
 /* Takes a slot and starts a new attempt, unless the journal cannot record:

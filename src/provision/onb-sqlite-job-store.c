@@ -570,6 +570,7 @@ last_conflict (OnbJobStore  *store,
 
 static OnbDeviceStates *
 device_states (OnbJobStore         *store,
+               const char          *station,
                const char * const  *dev_euis,
                GError             **error)
 {
@@ -579,6 +580,7 @@ device_states (OnbJobStore         *store,
   sqlite3_stmt *stmt = NULL;
   int rc;
 
+  /* Every job of this file is this station's own. */
   /* One batch's DevEUIs go in as one JSON array (hex digits: nothing to
    * escape), read through the dev_eui index. */
   if (dev_euis != NULL)
@@ -637,6 +639,39 @@ renew (OnbJobStore *store)
   return 0;
 }
 
+/* The one station of this file: heard from when it last wrote a job. */
+static GPtrArray *
+stations (OnbJobStore  *store,
+          gint64        since_us,
+          GError      **error)
+{
+  OnbSqliteJobStore *self = (OnbSqliteJobStore *) store;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_journal_station_free);
+  OnbJournalStation *station = g_new0 (OnbJournalStation, 1);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_ptr_array_add (list, station);
+  station->live = TRUE;
+  if (sqlite3_prepare_v2 (self->db, "SELECT coalesce (max (updated_us), 0), "
+                                    "(SELECT count(*) FROM jobs WHERE state = 'done' AND finished_us > ?) FROM jobs",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, since_us);
+  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      station->last_seen_us = sqlite3_column_int64 (stmt, 0);
+      station->n_done_last_hour = sqlite3_column_int (stmt, 1);
+    }
+  else
+    set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_ROW ? g_steal_pointer (&list) : NULL;
+}
+
 static void
 job_store_iface_init (OnbJobStoreInterface *iface)
 {
@@ -653,4 +688,5 @@ job_store_iface_init (OnbJobStoreInterface *iface)
   iface->device_states = device_states;
   iface->check_space = check_space;
   iface->renew = renew;
+  iface->stations = stations;
 }

@@ -1,0 +1,447 @@
+/* test-fleet.c: several stations (onboarder-cli processes) on one
+ * PostgreSQL store and one simulator: killed, paused, and the database
+ * restarted under them, each box is still made once in each cloud */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <libpq-fe.h>
+
+#include "onb-error.h"
+#include "onb-journal.h"
+#include "onb-pg-device-store.h"
+#include "onb-test-pg.h"
+#include "prov-test.h"
+
+/* The boxes of these tests: numbers FIRST … FIRST + N_BOXES - 1, every
+ * second one with its static token. */
+#define FIRST   0x700
+#define N_BOXES 24
+
+static OnbTestSim *sim;
+
+typedef struct
+{
+  OnbTestPg *pg;
+  ProvStation *stations[4];
+  char *codes;       /* every box's label, one a line */
+} Fleet;
+
+static void
+fleet_free (Fleet *fleet)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fleet->stations); i++)
+    g_clear_pointer (&fleet->stations[i], prov_station_free);
+  g_clear_pointer (&fleet->pg, onb_test_pg_stop);
+  g_free (fleet->codes);
+  g_free (fleet);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fleet, fleet_free)
+
+static GSubprocess *
+spawn (GSubprocessFlags    flags,
+       const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("ONBOARDER_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char * const *) argv->pdata, flags, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+/* Runs the CLI to its end: its exit status, and its output in @out. */
+static int
+run (char               **out,
+     const char * const  *args)
+{
+  g_autoptr(GSubprocess) process = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, args);
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8 (process, NULL, NULL, out, NULL, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (process);
+}
+
+/* @n_stations stations named station-1 … on a fresh database and
+ * simulator, the list imported once (by the first), their claims held
+ * for 5 s. */
+static Fleet *
+fleet_new (guint       n_stations,
+           const char *faults)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv = prov_generated_csv (N_BOXES, FIRST, TRUE);
+  g_autoptr(GString) codes = g_string_new (NULL);
+  Fleet *fleet = g_new0 (Fleet, 1);
+  gboolean ok;
+
+  if (!(fleet->pg = onb_test_pg_start ()))
+    {
+      g_free (fleet);
+      return NULL;
+    }
+  ok = onb_test_sim_reset (sim, &error) && onb_test_sim_set_faults (sim, faults, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  for (guint i = 0; i < n_stations; i++)
+    {
+      g_autofree char *url = g_strdup_printf ("store.url=%s", onb_test_pg_get_uri (fleet->pg));
+      g_autofree char *name = g_strdup_printf ("store.station=station-%u", i + 1);
+      const char *extra[] = { url, name, "store.lease_s=5", NULL };
+
+      fleet->stations[i] = prov_station_new (sim, csv, extra);
+    }
+  g_assert_cmpint (run (NULL, (const char *[]) { "import", "--config", fleet->stations[0]->config,
+                                                 fleet->stations[0]->csv, NULL }), ==, 0);
+
+  for (guint i = 0; i < N_BOXES; i++)
+    {
+      g_autofree char *token = i % 2 == 1 ? prov_static_token (FIRST + i) : NULL;
+
+      if (token != NULL)
+        g_string_append_printf (codes, "%s\n", token);
+      else
+        g_string_append_printf (codes, "LW:D0:70B3D57ED0000010:0018B200%08X:000AF8BE\n", FIRST + i);
+    }
+  fleet->codes = g_build_filename (fleet->stations[0]->dir, "codes.txt", NULL);
+  g_assert_true (g_file_set_contents (fleet->codes, codes->str, -1, NULL));
+  return fleet;
+}
+
+/* `provision --stdin` of every box at station @i; the boxes in another
+ * order at each station, so that they race for every one. */
+static GSubprocess *
+provision (Fleet *fleet,
+           guint  i,
+           guint  rotate)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) rotated = g_string_new (NULL);
+  g_autofree char *path = g_strdup_printf ("%s.%u", fleet->codes, i);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_assert_true (g_file_get_contents (fleet->codes, &text, NULL, NULL));
+  lines = g_strsplit (g_strstrip (text), "\n", -1);
+  for (guint k = 0; k < N_BOXES; k++)
+    g_string_append_printf (rotated, "%s\n", lines[(k + rotate) % N_BOXES]);
+  g_assert_true (g_file_set_contents (path, rotated->str, -1, NULL));
+  g_subprocess_launcher_set_stdin_file_path (launcher, path);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("ONBOARDER_CLI"), "provision", "--stdin",
+                                         "--timeout", "60", "--max-jobs", "4", "--retry-min-ms", "10",
+                                         "--retry-max-ms", "200", "--config", fleet->stations[i]->config, NULL);
+  g_assert_no_error (error);
+  return process;
+}
+
+/* Every box once in each cloud, done in the shared journal. */
+static void
+assert_each_once (Fleet *fleet)
+{
+  g_autoptr(json_object) state = onb_test_sim_expect_state (sim);
+  g_autoptr(OnbConfig) config = prov_station_load_config (fleet->stations[0]);
+  g_autoptr(OnbJournal) journal = NULL;
+  g_autoptr(GPtrArray) jobs = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *components[] = { "is", "js", "ns", "as" };
+
+  journal = onb_journal_open_for_config (config, TRUE, &error);
+  g_assert_no_error (error);
+  jobs = onb_journal_list_jobs (journal, NULL, -1, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (jobs->len, ==, N_BOXES);
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, N_BOXES);
+  for (guint c = 0; c < G_N_ELEMENTS (components); c++)
+    g_assert_cmpuint (prov_sim_tts_total (state, components[c]), ==, N_BOXES);
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      OnbJob *job = jobs->pdata[i];
+
+      g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (job)), ==, "done");
+      g_assert_cmpuint (prov_sim_blynk_count (state, onb_job_get_device_name (job)), ==, 1);
+      for (guint c = 0; c < G_N_ELEMENTS (components); c++)
+        g_assert_nonnull (prov_sim_tts_record (state, components[c], ONB_TEST_SIM_TTS_APP_ID,
+                                               onb_job_get_tts_device_id (job)));
+    }
+}
+
+/* Four stations on one list, each scanning every box, SIGKILLed at
+ * random moments and started again until all have finished: every box
+ * once in both clouds, and every station's Still to Scan agrees. */
+static void
+test_four_stations (void)
+{
+  g_autoptr(Fleet) fleet = fleet_new (4, "{\"endpoints\":{\"*\":{\"latency_ms\":20}}}");
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4242);
+  g_autofree char *first_missing = NULL;
+  g_autofree char *stations = NULL;
+  gboolean finished = FALSE;
+  guint kills = 0;
+
+  if (fleet == NULL)
+    return;
+  for (guint round = 0; !finished; round++)
+    {
+      GSubprocess *processes[4];
+
+      g_assert_cmpuint (round, <, 8);
+      for (guint i = 0; i < 4; i++)
+        processes[i] = provision (fleet, i, i * N_BOXES / 4 + round);
+      /* The first rounds lose a station or two, at a random moment. */
+      if (round < 2)
+        {
+          g_usleep (g_rand_int_range (rand, 50, 600) * 1000);
+          for (guint k = g_rand_int_range (rand, 1, 3); k > 0; k--)
+            {
+              g_subprocess_send_signal (processes[g_rand_int_range (rand, 0, 4)], SIGKILL);
+              kills++;
+            }
+        }
+      finished = TRUE;
+      for (guint i = 0; i < 4; i++)
+        {
+          g_autoptr(GError) error = NULL;
+
+          g_subprocess_wait (processes[i], NULL, &error);
+          g_assert_no_error (error);
+          finished &= g_subprocess_get_if_exited (processes[i]) && g_subprocess_get_exit_status (processes[i]) == 0;
+          g_object_unref (processes[i]);
+        }
+      g_test_message ("round %u: %s", round, finished ? "every station finished" : "again");
+    }
+  g_test_message ("%u kills", kills);
+  assert_each_once (fleet);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *missing = NULL;
+
+      g_assert_cmpint (run (&missing, (const char *[]) { "missing", "--json", "--config", fleet->stations[i]->config,
+                                                         NULL }), ==, 0);
+      if (first_missing == NULL)
+        first_missing = g_steal_pointer (&missing);
+      else
+        g_assert_cmpstr (missing, ==, first_missing);
+    }
+  g_assert_cmpstr (first_missing, ==, "");
+  g_assert_cmpint (run (&stations, (const char *[]) { "stations", "--json", "--config", fleet->stations[0]->config,
+                                                      NULL }), ==, 0);
+  for (guint i = 1; i <= 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("\"station\":\"station-%u\"", i);
+
+      g_assert_nonnull (strstr (stations, name));
+    }
+}
+
+static gboolean
+claimed_by_first (Fleet *fleet)
+{
+  PGconn *conn = PQconnectdb (onb_test_pg_get_uri (fleet->pg));
+  PGresult *result = PQexec (conn, "SELECT count(*) FROM onb_jobs WHERE station = 'station-1'");
+  gboolean claimed = PQresultStatus (result) == PGRES_TUPLES_OK && g_str_equal (PQgetvalue (result, 0, 0), "1");
+
+  PQclear (result);
+  PQfinish (conn);
+  if (!claimed)
+    g_usleep (50 * 1000);
+  return claimed;
+}
+
+/* A station paused (SIGSTOP) with its requests under way, past its
+ * lease: another station takes the box over and finishes it; the paused
+ * one, continued, commits nothing over it (it stops its run and waits
+ * out its --timeout). */
+static void
+test_paused_station (void)
+{
+  g_autoptr(Fleet) fleet = fleet_new (2, "{\"endpoints\":{\"*\":{\"latency_ms\":700}}}");
+  g_autoptr(GSubprocess) paused = NULL;
+  g_autoptr(GSubprocess) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(OnbJournal) journal = NULL;
+  g_autoptr(GPtrArray) jobs = NULL;
+  g_autoptr(json_object) state = NULL;
+  g_autofree char *said = NULL;
+
+  if (fleet == NULL)
+    return;
+  paused = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                  (const char *[]) { "provision", "--timeout", "8", "--config", fleet->stations[0]->config,
+                                     "0018B20000000700", NULL });
+  /* Paused once its claim is committed, its first requests under way. */
+  for (gint64 until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC; !claimed_by_first (fleet);)
+    g_assert_cmpint (g_get_monotonic_time (), <, until);
+  g_usleep (300 * 1000);
+  g_subprocess_send_signal (paused, SIGSTOP);
+  g_usleep (6 * 1000 * 1000);
+
+  other = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                 (const char *[]) { "provision", "--timeout", "60", "--config", fleet->stations[1]->config,
+                                    "0018B20000000700", NULL });
+  g_subprocess_wait_check (other, NULL, &error);
+  g_assert_no_error (error);
+
+  g_subprocess_send_signal (paused, SIGCONT);
+  g_subprocess_communicate_utf8 (paused, NULL, NULL, NULL, &said, &error);
+  g_assert_no_error (error);
+  g_test_message ("the paused station said: %s", said);
+  g_assert_nonnull (strstr (said, "Another station took job"));
+
+  config = prov_station_load_config (fleet->stations[1]);
+  journal = onb_journal_open_for_config (config, TRUE, &error);
+  g_assert_no_error (error);
+  jobs = onb_journal_list_station_jobs (journal, "station-2", NULL, ONB_JOB_STATE_DONE, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (jobs->len, ==, 1);
+  g_clear_pointer (&jobs, g_ptr_array_unref);
+  jobs = onb_journal_list_jobs (journal, NULL, -1, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (jobs->len, ==, 1);
+  state = onb_test_sim_expect_state (sim);
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
+  g_assert_cmpuint (prov_sim_tts_total (state, "is"), ==, 1);
+}
+
+/* The database restarted while two stations work: they wait for it and
+ * finish, each box once. */
+static void
+test_database_restart (void)
+{
+  g_autoptr(Fleet) fleet = fleet_new (2, "{\"endpoints\":{\"*\":{\"latency_ms\":150}}}");
+  GSubprocess *processes[2];
+
+  if (fleet == NULL)
+    return;
+  for (guint i = 0; i < 2; i++)
+    processes[i] = provision (fleet, i, i * N_BOXES / 2);
+  g_usleep (1500 * 1000);
+  onb_test_pg_restart (fleet->pg);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_subprocess_wait_check (processes[i], NULL, &error);
+      g_assert_no_error (error);
+      g_object_unref (processes[i]);
+    }
+  assert_each_once (fleet);
+}
+
+/* An import while another holds the shared list (its transaction under
+ * way at any station) is refused with words, and stores nothing. */
+static void
+test_overlapping_imports (void)
+{
+  g_autoptr(Fleet) fleet = fleet_new (1, "{}");
+  g_autofree char *out = NULL;
+  g_autoptr(json_object) answer = NULL;
+  PGconn *conn;
+  PGresult *result;
+
+  if (fleet == NULL)
+    return;
+  conn = PQconnectdb (onb_test_pg_get_uri (fleet->pg));
+  PQclear (PQexec (conn, "BEGIN; SELECT pg_advisory_xact_lock (" G_STRINGIFY (ONB_PG_DEVICE_STORE_IMPORT_LOCK) ")"));
+  g_assert_cmpint (run (&out, (const char *[]) { "import", "--json", "--replace", "--config",
+                                                 fleet->stations[0]->config, fleet->stations[0]->csv, NULL }), ==, 1);
+  answer = json_tokener_parse (out);
+  g_assert_cmpstr (prov_json_path (answer, "reason"), ==, "import-busy");
+  g_assert_nonnull (strstr (prov_json_path (answer, "message"), "Import this list again"));
+  PQclear (PQexec (conn, "COMMIT"));
+  result = PQexec (conn, "SELECT count(*) FROM onb_batches");
+  g_assert_cmpstr (PQgetvalue (result, 0, 0), ==, "1");
+  PQclear (result);
+  PQfinish (conn);
+}
+
+static void
+run_sql (Fleet      *fleet,
+         const char *sql)
+{
+  PGconn *conn = PQconnectdb (onb_test_pg_get_uri (fleet->pg));
+  PGresult *result = PQexec (conn, sql);
+
+  g_assert_cmpstr (PQresultErrorMessage (result), ==, "");
+  PQclear (result);
+  PQfinish (conn);
+}
+
+/* `store migrate` with a station role: fine when the tables are up to
+ * date, refused with words when they are older (the owner role updates
+ * them) or newer than this Onboarder knows. */
+static void
+test_store_migrate (void)
+{
+  g_autoptr(Fleet) fleet = fleet_new (1, "{}");
+  g_autoptr(ProvStation) station = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(json_object) answer = NULL;
+  const char *extra[2] = { NULL };
+
+  if (fleet == NULL)
+    return;
+  run_sql (fleet, "CREATE ROLE station LOGIN;"
+                  "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO station;"
+                  "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO station");
+  url = g_strdup_printf ("store.url=postgresql:///" ONB_TEST_PG_DATABASE "?host=%s&port=%u&user=station",
+                         onb_test_pg_get_host (fleet->pg), onb_test_pg_get_port (fleet->pg));
+  extra[0] = url;
+  station = prov_station_new (sim, "Device EUI,Join EUI,Application Key\n", extra);
+  g_assert_cmpint (run (NULL, (const char *[]) { "store", "migrate", "--config", station->config, NULL }), ==, 0);
+
+  run_sql (fleet, "DROP TABLE onb_conflicts, onb_steps, onb_jobs, onb_claimants; UPDATE onb_schema SET version = 2");
+  g_assert_cmpint (run (&out, (const char *[]) { "store", "migrate", "--json", "--config", station->config, NULL }),
+                   ==, 1);
+  answer = json_tokener_parse (out);
+  g_assert_cmpstr (prov_json_path (answer, "reason"), ==, "schema-too-old");
+  g_assert_nonnull (strstr (prov_json_path (answer, "message"), "store migrate"));
+  g_clear_pointer (&answer, json_object_put);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run (&out, (const char *[]) { "store", "migrate", "--config", fleet->stations[0]->config, NULL }),
+                   ==, 0);
+  g_assert_nonnull (strstr (out, "up to date"));
+  g_clear_pointer (&out, g_free);
+
+  run_sql (fleet, "UPDATE onb_schema SET version = version + 1");
+  g_assert_cmpint (run (&out, (const char *[]) { "store", "migrate", "--json", "--config", station->config, NULL }),
+                   ==, 1);
+  answer = json_tokener_parse (out);
+  g_assert_cmpstr (prov_json_path (answer, "reason"), ==, "schema-too-new");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tokens = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  tokens = prov_static_tokens_config (FIRST, N_BOXES);
+  sim = onb_test_sim_start (tokens, &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/fleet/four-stations", test_four_stations);
+  g_test_add_func ("/fleet/paused-station", test_paused_station);
+  g_test_add_func ("/fleet/database-restart", test_database_restart);
+  g_test_add_func ("/fleet/overlapping-imports", test_overlapping_imports);
+  g_test_add_func ("/fleet/store-migrate", test_store_migrate);
+
+  status = g_test_run ();
+  onb_test_sim_stop (sim);
+  return status;
+}
