@@ -40,6 +40,10 @@ void            onb_result_card_set_step   (OnbResultCard  *self,
                                             OnbStepState    state);
 OnbStepState    onb_result_card_get_step   (OnbResultCard  *self,
                                             OnbResultStep   step);
+/* The step's name on the card: "JS" reads "Claimed" for a device claimed
+ * by its owner token. */
+const char     *onb_result_card_get_step_title (OnbResultCard *self,
+                                            OnbResultStep   step);
 /* Whether @step is on the card: the TTS steps of the job's mode only. */
 gboolean        onb_result_card_get_step_shown (OnbResultCard *self,
                                             OnbResultStep   step);

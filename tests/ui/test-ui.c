@@ -1237,6 +1237,22 @@ test_card_job (void)
   onb_job_set_step (next, ONB_JOB_STEP_TTS_BY_BLYNK, ONB_STEP_STATE_SKIPPED, NULL, NULL);
   assert_tts_steps (card, FALSE);
 
+  /* A device claimed by its owner token: "Claimed" where "JS" stands. */
+  g_assert_cmpstr (onb_result_card_get_step_title (card, ONB_RESULT_STEP_TTS_JS), ==, "JS");
+  onb_job_set_step (next, ONB_JOB_STEP_TTS_JS, ONB_STEP_STATE_SKIPPED, NULL, NULL);
+  onb_job_set_step (next, ONB_JOB_STEP_TTS_CLAIM, ONB_STEP_STATE_RUNNING, NULL, NULL);
+  g_assert_cmpstr (onb_result_card_get_step_title (card, ONB_RESULT_STEP_TTS_JS), ==, "Claimed");
+  g_assert_cmpint (onb_result_card_get_step (card, ONB_RESULT_STEP_TTS_JS), ==, ONB_STEP_STATE_RUNNING);
+  onb_job_set_step (next, ONB_JOB_STEP_TTS_CLAIM, ONB_STEP_STATE_DONE, NULL, NULL);
+  g_assert_cmpint (onb_result_card_get_step (card, ONB_RESULT_STEP_TTS_JS), ==, ONB_STEP_STATE_DONE);
+  row = g_object_ref_sink (onb_history_row_new (next));
+  g_assert_nonnull (find_matching (row, label_containing, "Claimed ✓"));
+  g_assert_null (find_matching (row, label_containing, "TTS JS"));
+  g_object_unref (row);
+  /* The next answer names the Join Server step again. */
+  onb_result_card_set_job (card, job);
+  g_assert_cmpstr (onb_result_card_get_step_title (card, ONB_RESULT_STEP_TTS_JS), ==, "JS");
+
   /* History names the model too. */
   row = g_object_ref_sink (onb_history_row_new (job));
   g_assert_nonnull (find_matching (row, label_containing, "0018B20000000104 · LHT65 climate · "));
@@ -1289,7 +1305,7 @@ main (int   argc,
   g_test_add_func ("/ui/setup/pin-and-validation", test_setup);
   g_test_add_func ("/ui/scanner-and-manual", test_scanner_and_manual);
   g_test_add_func ("/ui/blynk-creates/card", test_blynk_creates);
-  g_test_add_func ("/ui/result-card/model-and-tts-steps", test_card_job);
+  g_test_add_func ("/ui/result-card/model-claim-and-tts-steps", test_card_job);
   g_test_add_func ("/ui/scan-while-starting", test_held_scan);
   g_test_add_func ("/ui/kiosk/close-needs-pin", test_kiosk);
   g_test_add_func ("/ui/demo/outcomes-and-screenshots", test_demo);
