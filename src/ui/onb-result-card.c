@@ -40,6 +40,7 @@ struct _OnbResultCard
   OnbStepState    step_states[ONB_RESULT_N_STEPS];
   OnbResultState  state;
   gboolean        blynk_creates;
+  gboolean        working_alone;
   char           *summary;
   OnbJob         *job;
 };
@@ -472,13 +473,16 @@ update_from_job (OnbResultCard *self)
         }
       summary = g_strdup_printf (replace ? _("Replaced: %s, now on the new hardware")
                                          : _("Done: %s, created in Blynk and The Things Stack"), name);
+      /* The todo line is free on a done card. */
       onb_result_card_show_internal (self, ONB_RESULT_STATE_SUCCESS, summary,
                                        replace ? _("Replaced") : _("Done"), name, model, eui,
                                        replace
                                        ? _("The new device is in The Things Stack, and the Blynk device "
                                            "now points at it with its history. Verified.")
                                        : _("Created in Blynk and in The Things Stack, and verified."),
-                                       NULL);
+                                       self->working_alone
+                                       ? _("Saved here, will be shared: the other stations hear of it when the database is back.")
+                                       : NULL);
       break;
 
     case ONB_JOB_STATE_FAILED:
@@ -504,6 +508,19 @@ static void
 on_job_changed (OnbResultCard *self)
 {
   update_from_job (self);
+}
+
+void
+onb_result_card_set_working_alone (OnbResultCard *self,
+                                   gboolean       working_alone)
+{
+  g_return_if_fail (ONB_IS_RESULT_CARD (self));
+
+  if (self->working_alone == !!working_alone)
+    return;
+  self->working_alone = !!working_alone;
+  if (self->job != NULL)
+    update_from_job (self);
 }
 
 static void

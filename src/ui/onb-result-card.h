@@ -51,6 +51,10 @@ gboolean        onb_result_card_get_step_shown (OnbResultCard *self,
  * shown; %NULL stops following. */
 void            onb_result_card_set_job    (OnbResultCard  *self,
                                             OnbJob         *job);
+/* The station cannot reach the store it shares with others: what a job
+ * does is saved here and shared later, and a done card says so. */
+void            onb_result_card_set_working_alone (OnbResultCard *self,
+                                            gboolean        working_alone);
 /* A scan that was refused before any job: why, and what to do. */
 void            onb_result_card_show_rejection (OnbResultCard *self,
                                             const GError   *error);
