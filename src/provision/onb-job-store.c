@@ -266,3 +266,14 @@ onb_job_states_add (OnbDeviceStates *states,
 
   onb_device_states_add (states, dev_eui, progress, reason, message);
 }
+
+/* Here, beside the stores that make them, so that a store never calls back
+ * into the journal above it. */
+void
+onb_journal_station_free (OnbJournalStation *station)
+{
+  if (station == NULL)
+    return;
+  g_free (station->name);
+  g_free (station);
+}

@@ -803,15 +803,6 @@ onb_journal_get_station_device_states (OnbJournal         *self,
   return states;
 }
 
-void
-onb_journal_station_free (OnbJournalStation *station)
-{
-  if (station == NULL)
-    return;
-  g_free (station->name);
-  g_free (station);
-}
-
 GPtrArray *
 onb_journal_list_stations (OnbJournal  *self,
                            GError     **error)
