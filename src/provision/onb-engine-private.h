@@ -25,6 +25,7 @@ struct _OnbEngine
   GPtrArray *followed;     /* OnbJob* (owned) run by another owner of the journal */
   GHashTable *resumed;     /* OnbJob* (owned) found unfinished in the journal, not yet run */
   guint follow_source;
+  guint sweep_source;      /* the look for rows whose owner's lease ran out */
   guint n_journal_calls;   /* claims in flight, outside any run */
   GTask *shutdown_task;    /* until every run and journal call is over */
   gulong shutdown_cancelled_id;
@@ -69,7 +70,9 @@ void      _onb_engine_claim_for_retry  (OnbEngine *self,
                                         OnbJob    *job);
 void      _onb_engine_hand_back        (OnbEngine *self,
                                         OnbJob    *job);
+/* Also stops the sweep. */
 void      _onb_engine_stop_following   (OnbEngine *self);
+void      _onb_engine_start_sweep      (OnbEngine *self);
 
 /* onb-engine-model.c */
 void      _onb_engine_model_add        (OnbEngine *self,

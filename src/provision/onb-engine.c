@@ -315,6 +315,7 @@ start_cb (GObject      *object,
       g_hash_table_add (self->resumed, g_object_ref (job));
       _onb_engine_enqueue (self, job);
     }
+  _onb_engine_start_sweep (self);
   _onb_engine_update_counters (self);
   start_part_done (task);
 }
