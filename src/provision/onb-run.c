@@ -133,7 +133,10 @@ run_prepare (OnbRun  *run,
       ((!run->claims && !onb_run_check_keys (run->settings->lorawan_version, run->entry, error)) ||
        !(run->tts_device = tts_device_for (run->entry, run->claims, error))))
     return FALSE;
-  onb_tts_device_set_settings (run->tts_device, run->settings);
+  /* Where Blynk's integration makes the device, its LoRaWAN settings are
+   * the integration's: verify holds it to the station's [tts] settings,
+   * as before models, not to the repository's answer. */
+  onb_tts_device_set_settings (run->tts_device, run->blynk_creates ? NULL : run->settings);
   onb_tts_device_set_claimed (run->tts_device, run->claims);
   /* A device Blynk's integration made, adopted by an earlier attempt. */
   if (g_strcmp0 (onb_job_get_tts_device_id (run->job), onb_tts_device_get_device_id (run->tts_device)) != 0)
