@@ -130,6 +130,7 @@ onb_cli_models (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(OnbConfig) config = NULL;
   g_autoptr(OnbModelTable) table = NULL;
+  g_autoptr(OnbRegistry) registry = NULL;
   g_autoptr(OnbHttpClient) http = NULL;
   g_autoptr(OnbTtsClient) tts = NULL;
   g_autoptr(OnbTtsRepository) repository = NULL;
@@ -151,9 +152,15 @@ onb_cli_models (int    argc,
     return onb_cli_fail (json, error);
 
   table = onb_model_table_new (config);
+  /* Where the answers are kept; without it they are only asked. */
+  if (!(registry = onb_registry_open_for_config (config, FALSE, &error)))
+    {
+      g_debug ("The Device Repository's answers are not kept: %s", error->message);
+      g_clear_error (&error);
+    }
   http = onb_http_client_new (config);
   if (!(tts = onb_tts_client_new (http, config, &error)) ||
-      !(repository = onb_tts_repository_new (tts, config, NULL, &error)))
+      !(repository = onb_tts_repository_new (tts, config, registry, &error)))
     return onb_cli_fail (json, error);
 
   onb_model_check_async (table, repository, NULL, store_result, &result);

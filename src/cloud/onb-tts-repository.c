@@ -85,12 +85,21 @@ onb_tts_repository_get_url (OnbTtsRepository *self)
 
 /* ---- where answers are kept -------------------------------------------- */
 
-/* The kept answer's JSON text, or NULL. */
+/* The kept answer's JSON text, or NULL: this run's, else the registry's
+ * (shared by the stations of one device list). A registry that cannot be
+ * read or written only means asking again. */
 static char *
 kept_answer (OnbTtsRepository *self,
              const char       *profile_id)
 {
-  return g_strdup (g_hash_table_lookup (self->kept, profile_id));
+  g_autoptr(GError) error = NULL;
+  char *answer = g_strdup (g_hash_table_lookup (self->kept, profile_id));
+
+  if (answer == NULL && self->registry != NULL &&
+      (answer = onb_registry_get_model_template (self->registry, profile_id, NULL, &error)) == NULL &&
+      error != NULL)
+    g_debug ("The Device Repository's answer for %s is not read from the registry: %s", profile_id, error->message);
+  return answer;
 }
 
 static void
@@ -98,7 +107,13 @@ keep_answer (OnbTtsRepository *self,
              const char       *profile_id,
              const char       *answer)
 {
+  g_autoptr(GError) error = NULL;
+
   g_hash_table_insert (self->kept, g_strdup (profile_id), g_strdup (answer));
+  if (self->registry != NULL &&
+      !onb_registry_put_model_template (self->registry, profile_id, answer, g_get_real_time () / G_USEC_PER_SEC,
+                                        &error))
+    g_debug ("The Device Repository's answer for %s is not kept in the registry: %s", profile_id, error->message);
 }
 
 /* ---- the question ------------------------------------------------------ */

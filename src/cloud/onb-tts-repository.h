@@ -5,7 +5,8 @@
  * (both decimal: 000AF8BE is vendor 10, profile 63678), asked at [tts]
  * device_repository, else identity_server, with the application's API
  * key (any valid key may ask). Each Profile ID is asked once: the answer
- * is kept (in the registry, when one is given) and given again.
+ * is kept (in the registry, when one is given, for every later run and
+ * every station of a shared device list) and given again.
  */
 #pragma once
 

@@ -902,6 +902,29 @@ check_value (OnbConfig   *self,
   return FALSE;
 }
 
+static gboolean
+check_model_keys (OnbConfig   *self,
+                  const char  *group,
+                  const char  *profile_id,
+                  GError     **error)
+{
+  g_auto(GStrv) names = g_key_file_get_keys (self->keyfile, group, NULL, NULL);
+  g_autoptr(GString) known = g_string_new (NULL);
+
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    if (find_key (group, names[i]) == NULL)
+      {
+        for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+          if (g_str_equal (keys[k].group, ONB_CONFIG_MODEL_GROUP))
+            g_string_append_printf (known, "%s%s", known->len > 0 ? ", " : "", keys[k].key);
+        g_set_error (error, ONB_CONFIG_ERROR, ONB_CONFIG_ERROR_INVALID_VALUE,
+                     _("The configuration %s: [model %s] holds a key Onboarder does not know. A model section "
+                       "takes only %s."), self->path != NULL ? self->path : "", profile_id, known->str);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 /* Each [model …] section is named by a Profile ID, once. The name is
  * never quoted: the file may be any file. */
 static gboolean
@@ -937,6 +960,10 @@ check_model_groups (OnbConfig  *self,
         if (g_str_equal (keys[k].group, ONB_CONFIG_MODEL_GROUP) &&
             !check_value (self, groups[i], keys[k].key, error))
           return FALSE;
+      /* A misspelt key would quietly give a model the station's template
+       * or versions. */
+      if (!check_model_keys (self, groups[i], profile_id, error))
+        return FALSE;
     }
 
   return TRUE;

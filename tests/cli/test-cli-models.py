@@ -44,7 +44,8 @@ class ModelsTest(unittest.TestCase):
         with open(path, "w") as f:
             f.write(station_config(self.sim).replace("[labels]\n", extra + "[labels]\n", 1))
             f.write(MODELS)
-            f.write("[kiosk]\ndata_dir=%s\n" % os.path.join(self.tmp.name, "data"))
+            # A device list of its own per test: the answers it keeps count.
+            f.write("[kiosk]\ndata_dir=%s\n" % os.path.join(self.tmp.name, self._testMethodName))
         os.chmod(path, 0o600)
         return subprocess.run([CLI, "models", "--config", path, *args], capture_output=True, text=True, timeout=60)
 
@@ -72,6 +73,12 @@ class ModelsTest(unittest.TestCase):
         self.assertTrue(models["000AF8BE"]["ok"])
         self.assertFalse(models["000AF8BE"]["section"])
         self.assertEqual(self.sim.state()["counts"]["tts.dr.template"], 5)
+
+        # Kept in the registry: the next run asks only for the unknown one.
+        r = self.run_models("", "--json")
+        again = {m["profile_id"]: m for m in map(json.loads, r.stdout.splitlines())}
+        self.assertEqual(again["000AF8BF"], door)
+        self.assertEqual(self.sim.state()["counts"]["tts.dr.template"], 6)
 
     def test_plans_by_band(self):
         # A US plan too: the soil sensor gets it; the old tracker names its own.

@@ -13,7 +13,7 @@ typedef struct
   GDataInputStream  *input;
   GString           *request;
   gsize              content_length;
-  gboolean           idle;       /* waits for nothing: never answered */
+  gboolean           idle;       /* waits for no I/O: never answered, or held */
 } Exchange;
 
 static void read_next_line (Exchange *x);
@@ -51,6 +51,10 @@ answer (gpointer user_data)
 {
   Exchange *x = user_data;
   GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (x->connection));
+
+  x->idle = x->server->held;
+  if (x->idle)
+    return G_SOURCE_REMOVE; /* test_server_release() answers it */
 
   g_output_stream_write_all_async (output, x->server->response, x->server->response_len,
                                    G_PRIORITY_DEFAULT, x->server->cancellable, answer_written, x);
@@ -171,6 +175,19 @@ test_server_new_len (const char *response,
   g_socket_service_start (server->service);
 
   return server;
+}
+
+void
+test_server_release (TestServer *server)
+{
+  server->held = FALSE;
+  for (GList *l = server->exchanges; l != NULL; l = l->next)
+    {
+      Exchange *x = l->data;
+
+      if (x->idle && server->response != NULL)
+        answer (x);
+    }
 }
 
 void

@@ -1,8 +1,9 @@
 /* cloud-test-server.h: a tiny HTTP/1.1 server on the test's main loop
  *
- * Answers every request with one canned raw response (after delay_ms), or
- * never when response is NULL. If a client blocked the main loop, this
- * server could never answer: tests using it also prove the client does not.
+ * Answers every request with one canned raw response (after delay_ms, and
+ * not while held), or never when response is NULL. If a client blocked the
+ * main loop, this server could never answer: tests using it also prove the
+ * client does not.
  */
 #pragma once
 
@@ -19,6 +20,7 @@ typedef struct
   char           *response;  /* raw answer; NULL: never answer */
   gsize           response_len;
   guint           delay_ms;
+  gboolean        held;      /* answers wait for test_server_release() */
   GCancellable   *cancellable;
   GList          *exchanges;
 } TestServer;
@@ -28,5 +30,7 @@ TestServer *test_server_new  (const char *response);
 TestServer *test_server_new_len (const char *response,
                                  gsize       response_len);
 void        test_server_free (TestServer *server);
+/* Sends the answers that wait for it; later ones go out at once. */
+void        test_server_release (TestServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestServer, test_server_free)

@@ -13,6 +13,12 @@
 /* Longer than any request of a test may take, so a hang fails loudly. */
 #define CLOUD_TEST_TIMEOUT_S 30
 
+/* How late a timer may fire or a quick step may end on a loaded machine
+ * (a sanitizer build, two tests to a core). An upper bound adds it to the
+ * time it expects: still far below the client's 30 s default, so it tells
+ * "ended by its own timeout, or at once" from "waited for the default". */
+#define CLOUD_TEST_LATE_US (5 * G_USEC_PER_SEC)
+
 static inline void
 cloud_test_store_result (GObject      *object,
                          GAsyncResult *result,

@@ -8,6 +8,7 @@
 #include "cloud-test-server.h"
 #include "onb-error.h"
 #include "onb-model-check.h"
+#include "onb-test-files.h"
 #include "onb-tts-answer-decode-private.h"
 #include "onb-tts-repository.h"
 
@@ -130,6 +131,57 @@ test_unknown (Fixture       *f,
 
   g_assert_null (get_template (f->repository, "XYZ", &error));
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_REQUEST);
+}
+
+/* Kept in the registry: a later run (another object) does not ask again,
+ * and an answer that cannot be read any more is asked again. */
+static void
+test_kept_in_registry (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("onb-dr-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "registry.sqlite", NULL);
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, NULL);
+  g_autoptr(OnbRegistry) registry = onb_registry_open (path, &error);
+  g_autoptr(OnbTtsRepository) first = NULL;
+  g_autoptr(OnbTtsRepository) second = NULL;
+  g_autoptr(OnbTtsRepository) third = NULL;
+  g_autoptr(OnbModelTemplate) asked = NULL;
+  g_autoptr(OnbModelTemplate) kept = NULL;
+  g_autoptr(OnbModelTemplate) again = NULL;
+  g_autofree char *text = NULL;
+  gint64 fetched_at = 0;
+
+  g_assert_no_error (error);
+  first = onb_tts_repository_new (f->tts, config, registry, &error);
+  g_assert_no_error (error);
+  asked = get_template (first, ONB_TEST_SIM_PROFILE_ID_CLASS_C, &error);
+  g_assert_no_error (error);
+  text = onb_registry_get_model_template (registry, ONB_TEST_SIM_PROFILE_ID_CLASS_C, &fetched_at, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (text, "MAC_V1_0_4"));
+  g_assert_cmpint (fetched_at, >, 0);
+
+  second = onb_tts_repository_new (f->tts, config, registry, &error);
+  g_assert_no_error (error);
+  kept = get_template (second, ONB_TEST_SIM_PROFILE_ID_CLASS_C, &error);
+  g_assert_no_error (error);
+  g_assert_true (kept->supports_class_c);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.dr.template"), ==, 1);
+
+  g_assert_true (onb_registry_put_model_template (registry, ONB_TEST_SIM_PROFILE_ID_CLASS_C, "{\"end_device\": 7}",
+                                                  1, &error));
+  g_assert_no_error (error);
+  third = onb_tts_repository_new (f->tts, config, registry, &error);
+  g_assert_no_error (error);
+  again = get_template (third, ONB_TEST_SIM_PROFILE_ID_CLASS_C, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->lorawan_version, ==, "MAC_V1_0_4");
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.dr.template"), ==, 2);
+
+  g_clear_object (&registry);
+  onb_test_remove_tree (dir);
 }
 
 /* A bad key, a transient fault: the TTS client's words, and asked again. */
@@ -351,6 +403,7 @@ main (int   argc,
   ADD ("/tts-repository/profiles", test_profiles);
   ADD ("/tts-repository/unknown", test_unknown);
   ADD ("/tts-repository/failures", test_failures);
+  ADD ("/tts-repository/kept-in-registry", test_kept_in_registry);
   ADD ("/tts-repository/model-check", test_model_check);
 #undef ADD
 
