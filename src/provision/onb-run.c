@@ -58,6 +58,7 @@ onb_run_free (OnbRun *run)
   g_clear_pointer (&run->old_entry, onb_registry_entry_unref);
   g_clear_pointer (&run->tts_device, onb_tts_device_unref);
   g_clear_pointer (&run->old_tts_device, onb_tts_device_unref);
+  g_clear_pointer (&run->settings, onb_model_settings_free);
   g_clear_error (&run->claim_refused);
   g_clear_pointer (&run->metafields_last, g_hash_table_unref);
   g_free (run->last_reason);
