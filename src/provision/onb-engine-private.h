@@ -77,6 +77,10 @@ void      _onb_engine_start_sweep      (OnbEngine *self);
 /* onb-engine-model.c */
 void      _onb_engine_model_add        (OnbEngine *self,
                                         OnbJob    *job);
+/* A job of a journal row, added unless the model has its DevEUI already
+ * (NULL then). (transfer none) */
+OnbJob   *_onb_engine_model_add_row    (OnbEngine *self,
+                                        OnbJobRow *row);
 void      _onb_engine_emit_job_changed (OnbEngine *self,
                                         OnbJob    *job);
 void      _onb_engine_update_counters  (OnbEngine *self);

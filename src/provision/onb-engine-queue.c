@@ -292,14 +292,10 @@ sweep_cb (GObject      *object,
     g_debug ("No look for jobs other stations left: %s", error->message);
   for (guint i = 0; rows != NULL && !self->host.stopping && i < rows->len; i++)
     {
-      OnbJobRow *row = rows->pdata[i];
-      g_autoptr(OnbJob) job = NULL;
+      OnbJob *job = _onb_engine_model_add_row (self, rows->pdata[i]);
 
-      if (g_hash_table_contains (self->by_dev_eui, row->dev_eui))
-        continue;
-      job = onb_job_new_from_row (row);
-      _onb_engine_model_add (self, job);
-      follow (self, job);
+      if (job != NULL)
+        follow (self, job);
     }
   _onb_engine_update_counters (self);
   _onb_engine_maybe_shut_down (self);

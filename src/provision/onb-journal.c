@@ -624,15 +624,26 @@ onb_journal_save_finish (OnbJournal    *self,
   return g_task_propagate_pointer (G_TASK (result), error) != NULL;
 }
 
+/* An op that names no row. */
+static void
+push_kind (OnbJournal          *self,
+           OpKind               kind,
+           gpointer             source_tag,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = kind;
+  push_op (self, op, source_tag, callback, user_data);
+}
+
 void
 onb_journal_claim_unfinished_async (OnbJournal          *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  Op *op = g_new0 (Op, 1);
-
-  op->kind = OP_CLAIM_UNFINISHED;
-  push_op (self, op, onb_journal_claim_unfinished_async, callback, user_data);
+  push_kind (self, OP_CLAIM_UNFINISHED, onb_journal_claim_unfinished_async, callback, user_data);
 }
 
 GPtrArray *
@@ -648,10 +659,7 @@ onb_journal_find_unclaimed_async (OnbJournal          *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  Op *op = g_new0 (Op, 1);
-
-  op->kind = OP_FIND_UNCLAIMED;
-  push_op (self, op, onb_journal_find_unclaimed_async, callback, user_data);
+  push_kind (self, OP_FIND_UNCLAIMED, onb_journal_find_unclaimed_async, callback, user_data);
 }
 
 GPtrArray *

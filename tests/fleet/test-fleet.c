@@ -258,18 +258,49 @@ test_four_stations (void)
     }
 }
 
+/* How many rows of the shared journal match @where. */
+static guint
+count_jobs (PGconn     *conn,
+            const char *where)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM onb_jobs WHERE %s", where);
+  PGresult *result = PQexec (conn, sql);
+  guint count;
+
+  g_assert_cmpstr (PQresultErrorMessage (result), ==, "");
+  count = g_ascii_strtoull (PQgetvalue (result, 0, 0), NULL, 10);
+  PQclear (result);
+  return count;
+}
+
 static gboolean
 claimed_by_first (Fleet *fleet)
 {
   PGconn *conn = PQconnectdb (onb_test_pg_get_uri (fleet->pg));
-  PGresult *result = PQexec (conn, "SELECT count(*) FROM onb_jobs WHERE station = 'station-1'");
-  gboolean claimed = PQresultStatus (result) == PGRES_TUPLES_OK && g_str_equal (PQgetvalue (result, 0, 0), "1");
+  gboolean claimed = count_jobs (conn, "station = 'station-1'") == 1;
 
-  PQclear (result);
   PQfinish (conn);
   if (!claimed)
     g_usleep (50 * 1000);
   return claimed;
+}
+
+/* How many jobs station @i (station-<i + 1>) finished. */
+static guint
+done_at (Fleet *fleet,
+         guint  i)
+{
+  g_autoptr(OnbConfig) config = prov_station_load_config (fleet->stations[i]);
+  g_autoptr(OnbJournal) journal = NULL;
+  g_autoptr(GPtrArray) jobs = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_strdup_printf ("station-%u", i + 1);
+
+  journal = onb_journal_open_for_config (config, TRUE, &error);
+  g_assert_no_error (error);
+  jobs = onb_journal_list_station_jobs (journal, name, NULL, ONB_JOB_STATE_DONE, 0, &error);
+  g_assert_no_error (error);
+  return jobs->len;
 }
 
 /* A station paused (SIGSTOP) with its requests under way, past its
@@ -318,13 +349,10 @@ test_paused_station (void)
   g_assert_cmpint (g_subprocess_get_exit_status (paused), ==, 0);
   g_assert_cmpint (g_get_monotonic_time () - continued_us, <, 20 * G_USEC_PER_SEC);
 
+  g_assert_cmpuint (done_at (fleet, 1), ==, 1);
   config = prov_station_load_config (fleet->stations[1]);
   journal = onb_journal_open_for_config (config, TRUE, &error);
   g_assert_no_error (error);
-  jobs = onb_journal_list_station_jobs (journal, "station-2", NULL, ONB_JOB_STATE_DONE, 0, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (jobs->len, ==, 1);
-  g_clear_pointer (&jobs, g_ptr_array_unref);
   jobs = onb_journal_list_jobs (journal, NULL, -1, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (jobs->len, ==, 1);
@@ -333,8 +361,8 @@ test_paused_station (void)
   g_assert_cmpuint (prov_sim_tts_total (state, "is"), ==, 1);
 }
 
-/* How many rows of the shared journal match @where, every 100 ms at most
- * (it is asked at each turn of the main loop). */
+/* count_jobs() every 100 ms at most (it is asked at each turn of the
+ * main loop). */
 typedef struct
 {
   PGconn *conn;
@@ -347,17 +375,11 @@ static gboolean
 no_rows_left (gconstpointer data)
 {
   RowCount *rows = (RowCount *) data;
-  g_autofree char *sql = NULL;
-  PGresult *result;
 
   if (g_get_monotonic_time () < rows->next_us)
     return FALSE;
   rows->next_us = g_get_monotonic_time () + 100 * 1000;
-  sql = g_strdup_printf ("SELECT count(*) FROM onb_jobs WHERE %s", rows->where);
-  result = PQexec (rows->conn, sql);
-  g_assert_cmpint (PQresultStatus (result), ==, PGRES_TUPLES_OK);
-  rows->count = g_ascii_strtoull (PQgetvalue (result, 0, 0), NULL, 10);
-  PQclear (result);
+  rows->count = count_jobs (rows->conn, rows->where);
   return rows->count == 0;
 }
 
@@ -367,10 +389,10 @@ wake (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* A station SIGKILLed with every box claimed, some done: an engine of
- * another station, already running with nothing of its own to do, finds
- * the jobs once their lease (5 s) has run out and finishes them, each
- * box once in both clouds. */
+/* A station SIGKILLed with every box claimed: an engine of another
+ * station, already running with nothing of its own to do, finds the jobs
+ * once their lease (5 s) has run out and finishes them, each box once in
+ * both clouds. */
 static void
 test_dead_station (void)
 {
@@ -378,9 +400,6 @@ test_dead_station (void)
   g_autoptr(OnbEngine) taker = NULL;
   g_autoptr(GSubprocess) dead = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(OnbConfig) config = NULL;
-  g_autoptr(OnbJournal) journal = NULL;
-  g_autoptr(GPtrArray) taken = NULL;
   RowCount claimed = { .where = "station = 'station-1'" };
   RowCount unfinished = { .where = "state IN ('queued', 'running', 'waiting')" };
   gint64 killed_us;
@@ -410,13 +429,7 @@ test_dead_station (void)
   PQfinish (claimed.conn);
   g_assert_true (prov_wait_jobs (taker, NULL, 0, 30));
   assert_each_once (fleet);
-
-  config = prov_station_load_config (fleet->stations[1]);
-  journal = onb_journal_open_for_config (config, TRUE, &error);
-  g_assert_no_error (error);
-  taken = onb_journal_list_station_jobs (journal, "station-2", NULL, ONB_JOB_STATE_DONE, 0, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (taken->len, >, 0);
+  g_assert_cmpuint (done_at (fleet, 1), >, 0);
 }
 
 /* The database restarted while two stations work: they wait for it and
