@@ -133,14 +133,16 @@ onb_cli_fail (gboolean      json,
   return ONB_CLI_EXIT_FAILED;
 }
 
-/* The station's disk is full or its data folder read-only: nothing more
- * can be recorded, so nothing more is sent. */
+/* The station's disk is full, its data folder read-only or the shared
+ * database out of reach: nothing more can be recorded, so nothing more
+ * is sent. */
 gboolean
 onb_cli_is_station_fault (const GError *error)
 {
   const char *reason = onb_error_get_reason (error);
 
-  return g_str_equal (reason, "disk-full") || g_str_equal (reason, "data-read-only");
+  return g_str_equal (reason, "disk-full") || g_str_equal (reason, "data-read-only") ||
+         g_str_equal (reason, "store-unreachable");
 }
 
 void

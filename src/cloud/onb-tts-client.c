@@ -332,6 +332,29 @@ add_boolean (json_object *end_device,
   json_object_array_add (paths, json_object_new_string (path));
 }
 
+
+/* The radio settings a device gets: its model's, else the station's. */
+typedef struct
+{
+  const char *frequency_plan;
+  const char *lorawan_version;
+  const char *phy_version;
+  gboolean class_b;
+  gboolean class_c;
+} Radio;
+
+static Radio
+radio_of (OnbTtsClient *self,
+          OnbTtsDevice *device)
+{
+  const OnbModelSettings *settings = onb_tts_device_get_settings (device);
+
+  if (settings != NULL)
+    return (Radio) { settings->frequency_plan, settings->lorawan_version, settings->phy_version, settings->class_b,
+                     settings->class_c };
+  return (Radio) { self->frequency_plan, self->lorawan_version, self->phy_version, self->class_b, self->class_c };
+}
+
 static json_object *
 key_envelope (const char *key)
 {
@@ -351,10 +374,12 @@ onb_tts_client_build_body (OnbTtsClient     *self,
   json_object *body = json_object_new_object ();
   json_object *end_device = json_object_new_object ();
   json_object *paths = json_object_new_array ();
+  Radio radio;
 
   g_return_val_if_fail (ONB_IS_TTS_CLIENT (self), NULL);
   g_return_val_if_fail (device != NULL, NULL);
 
+  radio = radio_of (self, device);
   json_object_object_add (end_device, "ids", ids_object (self, device));
   json_object_object_add (body, "end_device", end_device);
 
@@ -363,7 +388,11 @@ onb_tts_client_build_body (OnbTtsClient     *self,
     case ONB_TTS_COMPONENT_IS:
       json_object_object_add (end_device, "network_server_address", json_object_new_string (self->server_address[ONB_TTS_COMPONENT_NS]));
       json_object_object_add (end_device, "application_server_address", json_object_new_string (self->server_address[ONB_TTS_COMPONENT_AS]));
-      json_object_object_add (end_device, "join_server_address", json_object_new_string (self->server_address[ONB_TTS_COMPONENT_JS]));
+      /* A claimed device's keys stay on its own Join Server, as
+       * ttn-lw-cli's claim leaves the address out. */
+      if (!onb_tts_device_get_claimed (device))
+        json_object_object_add (end_device, "join_server_address",
+                                json_object_new_string (self->server_address[ONB_TTS_COMPONENT_JS]));
       /* CreateEndDeviceRequest has no field mask. */
       json_object_put (paths);
       return body;
@@ -371,7 +400,7 @@ onb_tts_client_build_body (OnbTtsClient     *self,
     case ONB_TTS_COMPONENT_JS:
       {
         json_object *root_keys = json_object_new_object ();
-        gboolean v1_1 = g_str_equal (self->lorawan_version, "MAC_V1_1");
+        gboolean v1_1 = g_str_equal (radio.lorawan_version, "MAC_V1_1");
 
         if (v1_1 && onb_tts_device_get_nwk_key (device) == NULL)
           {
@@ -398,11 +427,11 @@ onb_tts_client_build_body (OnbTtsClient     *self,
 
     case ONB_TTS_COMPONENT_NS:
       add_boolean (end_device, paths, "supports_join", TRUE);
-      add_string (end_device, paths, "lorawan_version", self->lorawan_version);
-      add_string (end_device, paths, "lorawan_phy_version", self->phy_version);
-      add_string (end_device, paths, "frequency_plan_id", self->frequency_plan);
-      add_boolean (end_device, paths, "supports_class_b", self->class_b);
-      add_boolean (end_device, paths, "supports_class_c", self->class_c);
+      add_string (end_device, paths, "lorawan_version", radio.lorawan_version);
+      add_string (end_device, paths, "lorawan_phy_version", radio.phy_version);
+      add_string (end_device, paths, "frequency_plan_id", radio.frequency_plan);
+      add_boolean (end_device, paths, "supports_class_b", radio.class_b);
+      add_boolean (end_device, paths, "supports_class_c", radio.class_c);
       break;
 
     case ONB_TTS_COMPONENT_AS:
@@ -764,8 +793,11 @@ onb_tts_client_verify_device (OnbTtsClient     *self,
                               json_object      *end_device,
                               GError          **error)
 {
+  Radio radio;
+
   g_return_val_if_fail (ONB_IS_TTS_CLIENT (self), FALSE);
   g_return_val_if_fail (device != NULL, FALSE);
+  radio = radio_of (self, device);
 
   if (differs ("ids.device_id", onb_tts_device_get_device_id (device), onb_tts_json_path_string (end_device, "ids.device_id"), error) ||
       differs ("ids.dev_eui", onb_tts_device_get_dev_eui (device), onb_tts_json_path_string (end_device, "ids.dev_eui"), error) ||
@@ -777,7 +809,7 @@ onb_tts_client_verify_device (OnbTtsClient     *self,
     case ONB_TTS_COMPONENT_JS:
       if (differs ("root_keys.app_key", onb_tts_device_get_app_key (device), onb_tts_json_path_string (end_device, "root_keys.app_key.key"), error))
         return FALSE;
-      if (g_str_equal (self->lorawan_version, "MAC_V1_1") &&
+      if (g_str_equal (radio.lorawan_version, "MAC_V1_1") &&
           differs ("root_keys.nwk_key", onb_tts_device_get_nwk_key (device), onb_tts_json_path_string (end_device, "root_keys.nwk_key.key"), error))
         return FALSE;
       break;
@@ -786,14 +818,14 @@ onb_tts_client_verify_device (OnbTtsClient     *self,
       {
         const char *phy = onb_tts_json_path_string (end_device, "lorawan_phy_version");
 
-        if (differs ("frequency_plan_id", self->frequency_plan, onb_tts_json_path_string (end_device, "frequency_plan_id"), error) ||
-            differs ("lorawan_version", self->lorawan_version, onb_tts_json_path_string (end_device, "lorawan_version"), error) ||
+        if (differs ("frequency_plan_id", radio.frequency_plan, onb_tts_json_path_string (end_device, "frequency_plan_id"), error) ||
+            differs ("lorawan_version", radio.lorawan_version, onb_tts_json_path_string (end_device, "lorawan_version"), error) ||
             /* The server answers with the canonical name of an alias. */
-            (onb_tts_phy_number (phy) != onb_tts_phy_number (self->phy_version) &&
-             differs ("lorawan_phy_version", self->phy_version, phy, error)) ||
+            (onb_tts_phy_number (phy) != onb_tts_phy_number (radio.phy_version) &&
+             differs ("lorawan_phy_version", radio.phy_version, phy, error)) ||
             boolean_differs (end_device, "supports_join", TRUE, error) ||
-            boolean_differs (end_device, "supports_class_b", self->class_b, error) ||
-            boolean_differs (end_device, "supports_class_c", self->class_c, error))
+            boolean_differs (end_device, "supports_class_b", radio.class_b, error) ||
+            boolean_differs (end_device, "supports_class_c", radio.class_c, error))
           return FALSE;
       }
       break;

@@ -19,6 +19,8 @@ struct _OnbTtsDevice
   char *join_eui;
   char *app_key;
   char *nwk_key;
+  OnbModelSettings *settings;  /* NULL: the station's own */
+  gboolean claimed;
 };
 
 G_DEFINE_BOXED_TYPE (OnbTtsDevice, onb_tts_device, onb_tts_device_ref, onb_tts_device_unref)
@@ -76,6 +78,7 @@ onb_tts_device_clear (gpointer data)
   g_free (self->join_eui);
   secret_free (self->app_key);
   secret_free (self->nwk_key);
+  g_clear_pointer (&self->settings, onb_model_settings_free);
 }
 
 OnbTtsDevice *
@@ -89,7 +92,7 @@ onb_tts_device_new (const char  *dev_eui,
 
   if (!take_hex (dev_eui, 16, _("DevEUI"), &self->dev_eui, error) ||
       !take_hex (join_eui, 16, _("JoinEUI"), &self->join_eui, error) ||
-      !take_hex (app_key, 32, _("AppKey"), &self->app_key, error) ||
+      (app_key != NULL && !take_hex (app_key, 32, _("AppKey"), &self->app_key, error)) ||
       (nwk_key != NULL && !take_hex (nwk_key, 32, _("NwkKey"), &self->nwk_key, error)))
     {
       g_atomic_rc_box_release_full (self, onb_tts_device_clear);
@@ -116,6 +119,8 @@ onb_tts_device_new_with_id (OnbTtsDevice *self,
   copy->join_eui = g_strdup (self->join_eui);
   copy->app_key = g_strdup (self->app_key);
   copy->nwk_key = g_strdup (self->nwk_key);
+  copy->settings = self->settings != NULL ? onb_model_settings_copy (self->settings) : NULL;
+  copy->claimed = self->claimed;
   return copy;
 }
 
@@ -168,4 +173,40 @@ onb_tts_device_get_nwk_key (OnbTtsDevice *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return self->nwk_key;
+}
+
+void
+onb_tts_device_set_settings (OnbTtsDevice           *self,
+                             const OnbModelSettings *settings)
+{
+  g_return_if_fail (self != NULL);
+
+  g_clear_pointer (&self->settings, onb_model_settings_free);
+  if (settings != NULL)
+    self->settings = onb_model_settings_copy (settings);
+}
+
+const OnbModelSettings *
+onb_tts_device_get_settings (OnbTtsDevice *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->settings;
+}
+
+void
+onb_tts_device_set_claimed (OnbTtsDevice *self,
+                            gboolean      claimed)
+{
+  g_return_if_fail (self != NULL);
+
+  self->claimed = claimed;
+}
+
+gboolean
+onb_tts_device_get_claimed (OnbTtsDevice *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->claimed;
 }

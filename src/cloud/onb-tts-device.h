@@ -1,14 +1,15 @@
 /* onb-tts-device.h: the identity and root keys of one end device for TTS
  *
- * What the TTS client needs from the registry row: EUIs and root keys. The
- * radio settings (frequency plan, MAC/PHY versions, class B/C) come from
- * the station's configuration, because every box on one station is the
- * same product. Immutable and ref-counted; AppKey/NwkKey are secrets and
- * are never logged.
+ * What the TTS client needs from the registry row: EUIs and root keys, and
+ * the radio settings (frequency plan, MAC/PHY versions, class B/C) of the
+ * box's device model, else the station's [tts] settings. Ref-counted and
+ * not changed once shared; AppKey/NwkKey are secrets and are never logged.
  */
 #pragma once
 
 #include <glib-object.h>
+
+#include "onb-model.h"
 
 G_BEGIN_DECLS
 
@@ -17,7 +18,8 @@ typedef struct _OnbTtsDevice OnbTtsDevice;
 
 GType          onb_tts_device_get_type        (void) G_GNUC_CONST;
 /* EUIs are 16 hex digits, keys 32, in either case (normalised to upper
- * case). @nwk_key is NULL for LoRaWAN 1.0.x devices. Fails with
+ * case). @nwk_key is NULL for LoRaWAN 1.0.x devices, @app_key for a
+ * claimed device (onb_tts_device_set_claimed()). Fails with
  * ONB_CLOUD_ERROR_INVALID_REQUEST naming the bad field (never its value). */
 OnbTtsDevice  *onb_tts_device_new             (const char    *dev_eui,
                                                const char    *join_eui,
@@ -40,6 +42,18 @@ const char    *onb_tts_device_get_nwk_key     (OnbTtsDevice  *self);
 
 /* The device ID for a DevEUI (any case), as a new string. */
 char          *onb_tts_device_id_for_dev_eui  (const char    *dev_eui);
+
+/* The radio settings of the device's model (copied); NULL: the station's
+ * [tts] settings. Set before the device is shared. */
+void           onb_tts_device_set_settings    (OnbTtsDevice           *self,
+                                               const OnbModelSettings *settings);
+const OnbModelSettings *onb_tts_device_get_settings (OnbTtsDevice     *self);
+/* Claimed through the Device Claiming Server: its keys stay on an external
+ * Join Server, so it has no AppKey, its IS record no join_server_address,
+ * and nothing is written to or read from the cluster's JS. */
+void           onb_tts_device_set_claimed     (OnbTtsDevice  *self,
+                                               gboolean       claimed);
+gboolean       onb_tts_device_get_claimed     (OnbTtsDevice  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbTtsDevice, onb_tts_device_unref)
 

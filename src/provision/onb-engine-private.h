@@ -17,7 +17,6 @@ struct _OnbEngine
 
   OnbRunHost host;         /* what the runs use: clients, journal, slots, backoff bounds */
   OnbHttpClient *http;
-  char **profile_ids;
 
   GListStore *jobs;        /* the model, newest first */
   GHashTable *by_dev_eui;  /* dev_eui → OnbJob in the model (borrowed from the model) */

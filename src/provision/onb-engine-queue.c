@@ -163,6 +163,14 @@ claim_cb (GObject      *object,
   g_free (call);
   self->n_journal_calls--;
   claim = onb_journal_claim_finish (ONB_JOURNAL (object), result, &error);
+  /* The shared database is out of reach for a moment: a stored job is
+   * read again at the next follow tick instead of failing. */
+  if (claim == NULL && g_error_matches (error, ONB_JOURNAL_ERROR, ONB_JOURNAL_ERROR_UNREACHABLE) &&
+      onb_job_get_id (job) > 0 && !self->host.stopping)
+    {
+      follow (self, job);
+      return;
+    }
   if (claim == NULL)
     {
       OnbRun *run = run_for (self, job);

@@ -52,14 +52,16 @@ onb_engine_finalize (GObject *object)
   g_clear_pointer (&self->resumed, g_hash_table_unref);
   g_clear_pointer (&self->by_dev_eui, g_hash_table_unref);
   g_clear_object (&self->jobs);
+  g_clear_object (&self->host.claim);
+  g_clear_object (&self->host.repository);
   g_clear_object (&self->host.tts);
   g_clear_object (&self->host.blynk);
+  g_clear_object (&self->host.models);
   g_clear_object (&self->http);
   g_clear_object (&self->host.registry);
   g_clear_object (&self->host.journal);
   g_clear_object (&self->host.config);
   g_clear_object (&self->host.cancellable);
-  g_strfreev (self->profile_ids);
   G_OBJECT_CLASS (onb_engine_parent_class)->finalize (object);
 }
 
@@ -165,14 +167,16 @@ onb_engine_new (OnbConfig      *config,
 
   data_dir = onb_config_get_data_dir (config);
   if (!(self->host.registry = onb_registry_open_for_config (config, FALSE, error)) ||
-      !(self->host.journal = onb_journal_open_for_config (config, FALSE, error)))
+      !(self->host.journal = onb_journal_open_for_config (config, FALSE, error)) ||
+      !(self->host.repository = onb_tts_repository_new (self->host.tts, config, self->host.registry, error)) ||
+      !(self->host.claim = onb_tts_claim_new (self->host.tts, config, error)))
     return NULL;
+  self->host.models = onb_model_table_new (config);
   /* The template's metafield list outlives the process, so a process's
    * first job does not fetch it after its create. */
   metafields_path = g_build_filename (data_dir, BLYNK_METAFIELDS_FILE, NULL);
   onb_blynk_client_set_metafield_cache (self->host.blynk, metafields_path);
 
-  self->profile_ids = onb_config_get_profile_ids (config);
   max_jobs = onb_config_get_int (config, "kiosk", "max_jobs", ONB_ENGINE_DEFAULT_MAX_JOBS);
   self->max_jobs = CLAMP (max_jobs, 1, ONB_ENGINE_MAX_MAX_JOBS);
   return g_steal_pointer (&self);
@@ -194,6 +198,7 @@ onb_engine_get_registry (OnbEngine *self)
 typedef struct
 {
   guint pending;          /* the journal, the clouds */
+  guint clouds_left;      /* Blynk and each Device Repository question */
   gboolean clouds_counted; /* the clouds still count in pending */
   guint timer;            /* the end of waiting for the clouds */
   GError *error;          /* the journal's */
@@ -224,12 +229,15 @@ start_part_done (GTask *task)
     g_task_return_boolean (task, TRUE);
 }
 
-/* The clouds are ready, or no longer waited for. */
+/* The clouds are ready, or no longer waited for (@all). */
 static void
-start_clouds_done (GTask *task)
+start_clouds_done (GTask    *task,
+                   gboolean  all)
 {
   Start *start = g_task_get_task_data (task);
 
+  if (!all && --start->clouds_left > 0)
+    return;
   if (!start->clouds_counted)
     return;
   start->clouds_counted = FALSE;
@@ -248,7 +256,23 @@ prepared_cb (GObject      *object,
   /* The first job meets the same failure and says it in words. */
   if (!onb_blynk_client_prepare_finish (ONB_BLYNK_CLIENT (object), result, &error))
     g_debug ("Blynk not ready at start: %s", error->message);
-  start_clouds_done (task);
+  start_clouds_done (task, FALSE);
+}
+
+static void
+template_known_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbModelTemplate) answer = NULL;
+
+  /* Kept in the registry; a job asks again and says what is wrong. */
+  answer = onb_tts_repository_get_template_finish (ONB_TTS_REPOSITORY (object), result, &error);
+  if (answer == NULL)
+    g_debug ("Device Repository not asked at start: %s", error->message);
+  start_clouds_done (task, FALSE);
 }
 
 static gboolean
@@ -258,7 +282,7 @@ prepare_waited_cb (gpointer user_data)
   Start *start = g_task_get_task_data (task);
 
   start->timer = 0;
-  start_clouds_done (task);
+  start_clouds_done (task, TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -301,23 +325,36 @@ onb_engine_start_async (OnbEngine           *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  const char *templates[] = { NULL, NULL };
+  GPtrArray *models = onb_model_table_get_models (self->host.models);
+  g_autoptr(GPtrArray) templates = g_ptr_array_new ();
   GTask *task;
   Start *start;
 
   g_return_if_fail (ONB_IS_ENGINE (self));
 
-  templates[0] = onb_blynk_client_get_template_id (self->host.blynk);
+  g_ptr_array_add (templates, (gpointer) onb_blynk_client_get_template_id (self->host.blynk));
+  for (guint i = 0; i < models->len; i++)
+    if (onb_model_get_blynk_template (models->pdata[i]) != NULL)
+      g_ptr_array_add (templates, (gpointer) onb_model_get_blynk_template (models->pdata[i]));
+  g_ptr_array_add (templates, NULL);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, onb_engine_start_async);
   start = g_new0 (Start, 1);
   start->pending = 2;
   start->clouds_counted = TRUE;
+  start->clouds_left = 1;
   g_task_set_task_data (task, start, start_free);
   /* Beside the journal's load, so that the first job is as quick as the
    * next ones. */
-  onb_blynk_client_prepare_async (self->host.blynk, templates, self->host.cancellable, prepared_cb,
-                                  g_object_ref (task));
+  onb_blynk_client_prepare_async (self->host.blynk, (const char * const *) templates->pdata, self->host.cancellable,
+                                  prepared_cb, g_object_ref (task));
+  for (guint i = 0; i < models->len; i++)
+    if (onb_model_needs_repository (models->pdata[i]))
+      {
+        start->clouds_left++;
+        onb_tts_repository_get_template_async (self->host.repository, onb_model_get_profile_id (models->pdata[i]),
+                                               self->host.cancellable, template_known_cb, g_object_ref (task));
+      }
   start->timer = g_timeout_add (PREPARE_WAIT_MS, prepare_waited_cb, task);
   onb_journal_claim_unfinished_async (self->host.journal, start_cb, task);
 }
@@ -388,30 +425,53 @@ onb_engine_shutdown_finish (OnbEngine     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* The payload as far as the station is concerned: parsed, of the right
- * product, and in the device list. */
+/* The payload as far as the station is concerned: parsed, of a model
+ * the station onboards, and in the device list. A label with an owner
+ * token is claimed: it needs no keys in the list. */
 static OnbRegistryEntry *
 resolve_payload (OnbEngine   *self,
                  const char  *data,
                  gssize       length,
                  OnbCode    **code_out,
+                 OnbModel   **model_out,
                  GError     **error)
 {
   g_autoptr(OnbCode) code = onb_code_parse (data, length, error);
   g_autoptr(OnbRegistryEntry) entry = NULL;
-  const char *profile_id;
+  const char *label_id;
+  const char *listed_id;
+  const char *lorawan_version;
+  g_autofree char *station_version = NULL;
+  OnbModel *model;
 
-  if (code == NULL || !onb_code_check_profile (code, (const char * const *) self->profile_ids, error))
+  if (code == NULL)
     return NULL;
-  if (!(entry = onb_registry_resolve (self->host.registry, code, error)) || !onb_run_check_keys (self->host.config, entry, error))
+  label_id = onb_code_get_profile_id (code);
+  if ((label_id != NULL && !onb_model_table_lookup (self->host.models, label_id, error)) ||
+      (onb_code_get_owner_token (code) != NULL && !onb_tts_claim_check_possible (self->host.claim, error)) ||
+      !(entry = onb_registry_resolve (self->host.registry, code, error)))
     return NULL;
   /* Bare DevEUIs and tokens carry no Profile ID: the list's row says. */
-  profile_id = onb_registry_entry_get_profile_id (entry);
-  if (onb_code_get_profile_id (code) == NULL && profile_id != NULL &&
-      !onb_profile_id_check (profile_id, (const char * const *) self->profile_ids, error))
+  listed_id = onb_registry_entry_get_profile_id (entry);
+  if (label_id != NULL && listed_id != NULL && g_ascii_strcasecmp (label_id, listed_id) != 0)
+    {
+      g_set_error (error, ONB_CODE_ERROR, ONB_CODE_ERROR_PROFILE_MISMATCH,
+                   _("The label says Profile ID %s, but the device list says %s for this box. Check the list, or "
+                     "set the box aside."), label_id, listed_id);
+      return NULL;
+    }
+  if (!(model = onb_model_table_lookup (self->host.models, label_id != NULL ? label_id : listed_id, error)))
+    return NULL;
+  /* The model's own version, where its section names one. */
+  lorawan_version = onb_model_get_lorawan_version (model);
+  if (lorawan_version == NULL)
+    lorawan_version = station_version = onb_config_get_string (self->host.config, "tts", "lorawan_version");
+  if (onb_code_get_owner_token (code) == NULL && !onb_run_check_keys (lorawan_version, entry, error))
     return NULL;
   if (code_out != NULL)
     *code_out = g_steal_pointer (&code);
+  if (model_out != NULL)
+    *model_out = model;
   return g_steal_pointer (&entry);
 }
 
@@ -424,18 +484,22 @@ onb_engine_submit_payload (OnbEngine   *self,
 {
   g_autoptr(OnbCode) code = NULL;
   g_autoptr(OnbRegistryEntry) entry = NULL;
+  OnbModel *model = NULL;
   OnbJob *job;
 
   g_return_val_if_fail (ONB_IS_ENGINE (self), NULL);
 
   /* Nothing is sent that could not be recorded. */
-  if (!(entry = resolve_payload (self, data, length, &code, error)) ||
+  if (!(entry = resolve_payload (self, data, length, &code, &model, error)) ||
       !onb_journal_can_record (self->host.journal, error))
     return NULL;
 
   job = g_hash_table_lookup (self->by_dev_eui, onb_registry_entry_get_dev_eui (entry));
   if (job != NULL)
     {
+      /* A resumed job learns its owner token again from its label. */
+      if (onb_code_get_owner_token (code) != NULL)
+        onb_job_set_owner_token (job, onb_code_get_owner_token (code));
       if (onb_job_get_state (job) == ONB_JOB_STATE_FAILED)
         return onb_engine_retry (self, onb_job_get_id (job), error);
       if (onb_job_get_state (job) == ONB_JOB_STATE_DONE)
@@ -449,6 +513,12 @@ onb_engine_submit_payload (OnbEngine   *self,
   job = onb_job_new_provision (onb_registry_entry_get_dev_eui (entry), onb_registry_entry_get_join_eui (entry),
                                onb_registry_entry_get_blynk_name (entry), source,
                                onb_code_kind_to_string (onb_code_get_kind (code)));
+  onb_job_set_model_name (job, onb_model_get_name (model));
+  onb_job_set_owner_token (job, onb_code_get_owner_token (code));
+  /* Journaled with the job's row: a run resumed without the label (the
+   * token is never kept) still knows the box is to be claimed. */
+  if (onb_code_get_owner_token (code) != NULL)
+    onb_job_set_step (job, ONB_JOB_STEP_TTS_JS, ONB_STEP_STATE_SKIPPED, NULL, NULL);
   _onb_engine_model_add (self, job);
   _onb_engine_claim_new (self, job);
   _onb_engine_update_counters (self);
@@ -472,6 +542,7 @@ onb_engine_submit_replace (OnbEngine   *self,
   g_autoptr(OnbJobRow) new_row = NULL;
   g_autoptr(GError) old_error = NULL;
   g_autoptr(GError) new_error = NULL;
+  OnbModel *model = NULL;
   OnbJob *job;
 
   g_return_val_if_fail (ONB_IS_ENGINE (self), NULL);
@@ -483,7 +554,7 @@ onb_engine_submit_replace (OnbEngine   *self,
     if (old_code == NULL || !(old_entry = onb_registry_resolve (self->host.registry, old_code, error)))
       return NULL;
   }
-  if (!(new_entry = resolve_payload (self, new_data, new_length, &code, error)) ||
+  if (!(new_entry = resolve_payload (self, new_data, new_length, &code, &model, error)) ||
       !onb_journal_can_record (self->host.journal, error))
     return NULL;
 
@@ -531,6 +602,7 @@ onb_engine_submit_replace (OnbEngine   *self,
                              onb_registry_entry_get_blynk_name (old_entry), onb_registry_entry_get_dev_eui (old_entry),
                              delete_old_tts ? ONB_JOB_DELETE_OLD_TTS : ONB_JOB_KEEP_OLD_TTS, source,
                              onb_code_kind_to_string (onb_code_get_kind (code)));
+  onb_job_set_model_name (job, onb_model_get_name (model));
   _onb_engine_model_add (self, job);
   _onb_engine_claim_new (self, job);
   _onb_engine_update_counters (self);

@@ -48,6 +48,9 @@ typedef enum
                                                                            * TTS device came: waiting, not failed */
   ONB_ENGINE_ERROR_TTS_DEVICE_DIFFERS,  /*< nick=tts-device-differs >*/   /* a TTS device someone else made with
                                                                            * our EUIs holds other keys or settings */
+  ONB_ENGINE_ERROR_OWNER_TOKEN_NEEDED,  /*< nick=owner-token-needed >*/   /* a claim to send again, and the label's
+                                                                           * owner token (never kept) not scanned
+                                                                           * again: waiting, not failed */
 } OnbEngineError;
 
 #define ONB_ENGINE_ERROR (onb_engine_error_quark ())

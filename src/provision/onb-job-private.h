@@ -92,6 +92,12 @@ void         onb_job_set_blynk_device_id (OnbJob     *self,
                                         gint64        id);
 void         onb_job_set_model_name    (OnbJob       *self,
                                         const char   *model_name);
+/* The label's owner token (TR005 "O"), which claims the device: a
+ * secret, never journaled nor logged; a resumed job has none until its
+ * box is scanned again. */
+void         onb_job_set_owner_token   (OnbJob       *self,
+                                        const char   *owner_token);
+const char  *onb_job_get_owner_token   (OnbJob       *self);
 /* Counts an attempt when @state is RUNNING. Reason and message are
  * cleared unless given. */
 void         onb_job_set_step          (OnbJob       *self,

@@ -4,6 +4,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "onb-job-private.h"
@@ -19,6 +21,7 @@ struct _OnbJob
   GDateTime *finished;
   GDateTime *next_attempt;
   char *tts_device_id;
+  char *owner_token;    /* a secret: kept in memory only */
 };
 
 G_DEFINE_FINAL_TYPE (OnbJob, onb_job, G_TYPE_OBJECT)
@@ -156,6 +159,7 @@ onb_job_finalize (GObject *object)
   g_clear_pointer (&self->finished, g_date_time_unref);
   g_clear_pointer (&self->next_attempt, g_date_time_unref);
   g_free (self->tts_device_id);
+  onb_job_set_owner_token (self, NULL);
   G_OBJECT_CLASS (onb_job_parent_class)->finalize (object);
 }
 
@@ -588,4 +592,20 @@ onb_job_step_get_title (OnbJobStep step)
     case ONB_JOB_STEP_TTS_CLAIM: return _("Claimed");
     default: return NULL;
     }
+}
+
+void
+onb_job_set_owner_token (OnbJob     *self,
+                         const char *owner_token)
+{
+  if (self->owner_token != NULL)
+    memset (self->owner_token, 0, strlen (self->owner_token));
+  g_free (self->owner_token);
+  self->owner_token = g_strdup (owner_token);
+}
+
+const char *
+onb_job_get_owner_token (OnbJob *self)
+{
+  return self->owner_token;
 }

@@ -469,7 +469,7 @@ onb_journal_open_for_config (OnbConfig  *config,
   if (url != NULL)
     {
       station = onb_store_get_station (config);
-      return journal_new (onb_pg_job_store_open (url, station, onb_store_get_lease_s (config), error), NULL,
+      return journal_new (onb_pg_job_store_open (url, station, onb_store_get_lease_s (config), read_only, error), NULL,
                           read_only);
     }
   data_dir = onb_config_get_data_dir (config);

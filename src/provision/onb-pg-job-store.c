@@ -28,6 +28,7 @@ struct _OnbPgJobStore
   char *token;
   char *lease_text;   /* lease_s as text */
   guint lease_s;
+  gboolean read_only;
   PGconn *conn;
   gboolean in_group;
   gboolean wrote;     /* the group under way changed a job */
@@ -133,6 +134,8 @@ renew_lease (OnbPgJobStore  *self,
 {
   const char *params[] = { self->token, self->station, self->lease_text };
 
+  if (self->read_only)
+    return TRUE;
   return command (self, "INSERT INTO onb_claimants (token, station, lease_until) "
                         "VALUES ($1, $2, now () + $3 * interval '1 second') "
                         "ON CONFLICT (token) DO UPDATE SET renewed_at = now (), lease_until = EXCLUDED.lease_until",
@@ -164,7 +167,7 @@ onb_pg_job_store_finalize (GObject *object)
 
   /* Claims end with the journal, as a closed file's do: another station
    * need not wait for the lease. */
-  if (self->conn != NULL && PQstatus (self->conn) == CONNECTION_OK)
+  if (self->conn != NULL && PQstatus (self->conn) == CONNECTION_OK && !self->read_only)
     {
       const char *params[] = { self->token };
 
@@ -200,6 +203,7 @@ OnbJobStore *
 onb_pg_job_store_open (const char  *uri,
                        const char  *station,
                        guint        lease_s,
+                       gboolean     read_only,
                        GError     **error)
 {
   g_autoptr(OnbPgJobStore) self = g_object_new (ONB_TYPE_PG_JOB_STORE, NULL);
@@ -208,6 +212,7 @@ onb_pg_job_store_open (const char  *uri,
   self->uri = g_strdup (uri);
   self->station = g_strdup (station);
   self->lease_s = lease_s;
+  self->read_only = read_only;
   self->lease_text = g_strdup_printf ("%u", lease_s);
   if (!(self->conn = onb_pg_connect (uri, &local_error)))
     {
@@ -478,14 +483,13 @@ set_claim_lost (GError   **error,
                (long long) id);
 }
 
-static gboolean
-write_steps (OnbPgJobStore  *self,
-             OnbJobRow      *row,
-             GError        **error)
+/* Appends the step arrays of @row to @params as text[] literals, in the
+ * order of ONB_JOB_STEP_COLUMNS. */
+static void
+add_step_params (const OnbJobRow  *row,
+                 char            **params)
 {
   char *columns[ONB_JOB_STEP_N_COLUMNS][ONB_JOB_N_STEPS] = { { NULL, }, };
-  char *literals[ONB_JOB_STEP_N_COLUMNS + 1] = { NULL, };
-  gboolean ok;
 
   for (guint s = 0; s < ONB_JOB_N_STEPS; s++)
     {
@@ -495,21 +499,29 @@ write_steps (OnbPgJobStore  *self,
       for (guint c = 0; c < ONB_JOB_STEP_N_COLUMNS; c++)
         columns[c][s] = values[c];
     }
-  literals[0] = g_strdup_printf ("%" G_GINT64_FORMAT, row->id);
   for (guint c = 0; c < ONB_JOB_STEP_N_COLUMNS; c++)
-    literals[c + 1] = array_literal (columns[c], ONB_JOB_N_STEPS);
-  /* All steps in one statement. */
-  ok = command (self, "INSERT INTO onb_steps (job_id, " ONB_JOB_STEP_COLUMNS ") "
-                      "SELECT $1, * FROM unnest ($2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], "
-                      "$8::text[]) "
-                      "ON CONFLICT (job_id, step) DO UPDATE SET state = EXCLUDED.state, attempts = EXCLUDED.attempts, "
-                      "owned = EXCLUDED.owned, remote_id = EXCLUDED.remote_id, reason = EXCLUDED.reason, "
-                      "message = EXCLUDED.message",
-                G_N_ELEMENTS (literals), (const char * const *) literals, error);
-  for (guint c = 0; c < ONB_JOB_STEP_N_COLUMNS; c++)
-    onb_job_values_clear (columns[c], ONB_JOB_N_STEPS);
-  onb_job_values_clear (literals, G_N_ELEMENTS (literals));
-  return ok;
+    {
+      params[c] = array_literal (columns[c], ONB_JOB_N_STEPS);
+      onb_job_values_clear (columns[c], ONB_JOB_N_STEPS);
+    }
+}
+
+/* The job's row (the statement @job_sql, named j, returning its id) and
+ * all its steps (the arrays from parameter $@first on), in one statement
+ * and one round trip. (transfer full) */
+static char *
+with_steps (const char *job_sql,
+            guint       first)
+{
+  return g_strdup_printf ("WITH j AS (%s RETURNING id) "
+                          "INSERT INTO onb_steps (job_id, " ONB_JOB_STEP_COLUMNS ") "
+                          "SELECT j.id, s.* FROM j, unnest ($%u::text[], $%u::text[], $%u::int[], $%u::int[], "
+                          "$%u::text[], $%u::text[], $%u::text[]) s "
+                          "ON CONFLICT (job_id, step) DO UPDATE SET state = EXCLUDED.state, "
+                          "attempts = EXCLUDED.attempts, owned = EXCLUDED.owned, remote_id = EXCLUDED.remote_id, "
+                          "reason = EXCLUDED.reason, message = EXCLUDED.message "
+                          "RETURNING job_id",
+                          job_sql, first, first + 1, first + 2, first + 3, first + 4, first + 5, first + 6);
 }
 
 /* This store's fencing token of job @id: the one claimed in this group,
@@ -536,23 +548,24 @@ write_row (OnbJobStore  *store,
   OnbPgJobStore *self = (OnbPgJobStore *) store;
   gboolean finished = row->state == ONB_JOB_STATE_DONE || row->state == ONB_JOB_STATE_FAILED;
   const char *owner = finished || !claim ? NULL : self->token;
-  char *params[ONB_JOB_N_COLUMNS + 3] = { NULL, };
+  char *params[ONB_JOB_N_COLUMNS + 4 + ONB_JOB_STEP_N_COLUMNS] = { NULL, };
   guint n = ONB_JOB_N_COLUMNS - 1;
+  g_autofree char *sql = NULL;
   PGresult *result;
-  gboolean ok = FALSE;
 
   onb_job_row_get_values (row, params);
   params[n++] = g_strdup (owner);
   params[n++] = g_strdup (self->station);
   if (row->id == 0)
     {
-      result = exec (self, "INSERT INTO onb_jobs (dev_eui, kind, state, join_eui, device_name, old_dev_eui, "
-                           "delete_old, source, code_kind, reason, message, attempts, blynk_device_id, created_us, "
-                           "updated_us, started_us, finished_us, next_attempt_us, model_name, owner_token, station, fence) "
-                           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-                           "$19, $20, $21, 1) RETURNING id",
-                     n, (const char * const *) params, error);
-      if (result != NULL)
+      add_step_params (row, &params[n]);
+      sql = with_steps ("INSERT INTO onb_jobs (dev_eui, kind, state, join_eui, device_name, old_dev_eui, delete_old, "
+                        "source, code_kind, reason, message, attempts, blynk_device_id, created_us, updated_us, "
+                        "started_us, finished_us, next_attempt_us, model_name, owner_token, station, fence) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+                        "$19, $20, $21, 1)", n + 1);
+      result = exec (self, sql, n + ONB_JOB_STEP_N_COLUMNS, (const char * const *) params, error);
+      if (result != NULL && PQntuples (result) > 0)
         {
           row->id = g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10);
           keep_fence (self->op_fences, row->id, 1);
@@ -562,23 +575,24 @@ write_row (OnbJobStore  *store,
     {
       params[n++] = g_strdup_printf ("%" G_GINT64_FORMAT, row->id);
       params[n++] = g_strdup_printf ("%" G_GINT64_FORMAT, own_fence (self, row->id));
-      result = exec (self, "UPDATE onb_jobs SET dev_eui = $1, kind = $2, state = $3, join_eui = $4, "
-                           "device_name = $5, old_dev_eui = $6, delete_old = $7, source = $8, code_kind = $9, "
-                           "reason = $10, message = $11, attempts = $12, blynk_device_id = $13, created_us = $14, "
-                           "updated_us = $15, started_us = $16, finished_us = $17, next_attempt_us = $18, "
-                           "model_name = $19, owner_token = $20, station = $21 WHERE id = $22 AND fence = $23",
-                     n, (const char * const *) params, error);
-      if (result != NULL && g_str_equal (PQcmdTuples (result), "0"))
+      add_step_params (row, &params[n]);
+      sql = with_steps ("UPDATE onb_jobs SET dev_eui = $1, kind = $2, state = $3, join_eui = $4, device_name = $5, "
+                        "old_dev_eui = $6, delete_old = $7, source = $8, code_kind = $9, reason = $10, "
+                        "message = $11, attempts = $12, blynk_device_id = $13, created_us = $14, "
+                        "updated_us = $15, started_us = $16, finished_us = $17, next_attempt_us = $18, "
+                        "model_name = $19, owner_token = $20, station = $21 WHERE id = $22 AND fence = $23", n + 1);
+      result = exec (self, sql, n + ONB_JOB_STEP_N_COLUMNS, (const char * const *) params, error);
+      /* No row: the fence moved on, another station owns the job. */
+      if (result != NULL && PQntuples (result) == 0)
         {
           set_claim_lost (error, row->id);
           g_clear_pointer (&result, PQclear);
         }
     }
-  ok = result != NULL && write_steps (self, row, error);
-  self->wrote |= ok;
+  self->wrote |= result != NULL;
   PQclear (result);
   onb_job_values_clear (params, G_N_ELEMENTS (params));
-  return ok;
+  return result != NULL;
 }
 
 static gboolean

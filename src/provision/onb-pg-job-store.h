@@ -16,11 +16,13 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (OnbPgJobStore, onb_pg_job_store, ONB, PG_JOB_STORE, GObject)
 
 /* Connects to @uri (onb_pg_connect(): the schema brought up to date when
- * the role may) and registers a claimant of station @station whose claims
- * hold for @lease_s seconds after each renewal. (transfer full) */
+ * the role may) and, unless @read_only (a reader, which claims nothing),
+ * registers a claimant of station @station whose claims hold for @lease_s
+ * seconds after each renewal. (transfer full) */
 OnbJobStore *onb_pg_job_store_open (const char  *uri,
                                     const char  *station,
                                     guint        lease_s,
+                                    gboolean     read_only,
                                     GError     **error);
 
 G_END_DECLS

@@ -23,12 +23,12 @@ onb_run_metafield_values (OnbRun           *run,
                           OnbRegistryEntry *entry,
                           const char       *ttn_device)
 {
-  OnbBlynkClient *blynk = run->host->blynk;
   GHashTable *values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   const char *identity[ONB_BLYNK_N_ROLES] = {
     [ONB_BLYNK_ROLE_DEV_EUI] = onb_registry_entry_get_dev_eui (entry),
     [ONB_BLYNK_ROLE_JOIN_EUI] = onb_registry_entry_get_join_eui (entry),
-    [ONB_BLYNK_ROLE_APP_KEY] = onb_registry_entry_get_app_key (entry),
+    /* A claimed device's key stays on its own Join Server. */
+    [ONB_BLYNK_ROLE_APP_KEY] = run->claims ? NULL : onb_registry_entry_get_app_key (entry),
     [ONB_BLYNK_ROLE_TTN_DEVICE] = ttn_device,
   };
   GHashTableIter iter;
@@ -39,7 +39,7 @@ onb_run_metafield_values (OnbRun           *run,
     g_hash_table_insert (values, g_strdup (key), g_strdup (value));
   for (OnbBlynkRole role = 0; role < ONB_BLYNK_N_ROLES; role++)
     if (identity[role] != NULL)
-      g_hash_table_insert (values, g_strdup (onb_blynk_client_get_metafield_name (blynk, role)),
+      g_hash_table_insert (values, g_strdup (onb_run_metafield_name (run, role)),
                            g_strdup (identity[role]));
   return values;
 }
@@ -76,7 +76,7 @@ could_be_ours (Search         *search,
     return FALSE;
   if (run->template_number > 0 ? onb_blynk_device_get_template_number (device) != run->template_number
                                : g_strcmp0 (onb_blynk_device_get_template_id (device),
-                                            onb_blynk_client_get_template_id (blynk)) != 0)
+                                            onb_run_blynk_template (run)) != 0)
     return FALSE;
   if (onb_run_is_replace (run))
     return TRUE;

@@ -58,7 +58,7 @@ create (OnbRun *run)
   OnbRunHost *host = run->host;
 
   onb_run_op_begin (run);
-  onb_blynk_client_create_device_async (host->blynk, onb_blynk_client_get_template_id (host->blynk),
+  onb_blynk_client_create_device_async (host->blynk, onb_run_blynk_template (run),
                                         onb_registry_entry_get_blynk_name (run->entry),
                                         onb_blynk_client_get_owner_id (host->blynk),
                                         host->cancellable, created_cb, run);
@@ -399,7 +399,7 @@ metafields_write (OnbRun *run)
        * old key (docs/design.md, Who creates the TTS device). */
       if (onb_run_is_replace (run))
         {
-          const char *name = onb_blynk_client_get_metafield_name (run->host->blynk, ONB_BLYNK_ROLE_DEV_EUI);
+          const char *name = onb_run_metafield_name (run, ONB_BLYNK_ROLE_DEV_EUI);
           gpointer key, value;
 
           g_clear_pointer (&run->metafields_last, g_hash_table_unref);

@@ -90,13 +90,53 @@ onb_run_set_permanent (OnbRun       *run,
  * Server, after the device was created in the Identity Server: refused
  * before anything is sent. */
 gboolean
-onb_run_check_keys (OnbConfig         *config,
+onb_run_check_keys (const char        *lorawan_version,
                     OnbRegistryEntry  *entry,
                     GError           **error)
 {
-  g_autofree char *lorawan_version = onb_config_get_string (config, "tts", "lorawan_version");
-
   return onb_registry_entry_check_keys (entry, lorawan_version, error);
+}
+
+/* The job's device model, found again by the name the job keeps (a
+ * model without a section is named after its Profile ID); a job older
+ * than models takes its list row's Profile ID. (transfer none) */
+OnbModel *
+onb_run_find_model (OnbRun  *run,
+                    GError **error)
+{
+  OnbModelTable *table = run->host->models;
+  const char *name = onb_job_get_model_name (run->job);
+  GPtrArray *models = onb_model_table_get_models (table);
+  OnbModel *implied = onb_model_table_lookup (table, NULL, NULL);
+
+  if (name == NULL)
+    return onb_model_table_lookup (table, run->entry != NULL ? onb_registry_entry_get_profile_id (run->entry) : NULL,
+                                   error);
+  for (guint i = 0; i < models->len; i++)
+    if (g_strcmp0 (onb_model_get_name (models->pdata[i]), name) == 0)
+      return models->pdata[i];
+  if (g_strcmp0 (onb_model_get_name (implied), name) == 0)
+    return implied;
+  return onb_model_table_lookup (table, name, error);
+}
+
+/* The Blynk template of the box's model, else the station's. */
+const char *
+onb_run_blynk_template (OnbRun *run)
+{
+  const char *template_id = run->model != NULL ? onb_model_get_blynk_template (run->model) : NULL;
+
+  return template_id != NULL ? template_id : onb_blynk_client_get_template_id (run->host->blynk);
+}
+
+/* The name of a metafield in the template of the box's model. */
+const char *
+onb_run_metafield_name (OnbRun       *run,
+                        OnbBlynkRole  role)
+{
+  const char *name = run->model != NULL ? onb_model_get_metafield (run->model, (OnbModelMetafield) role) : NULL;
+
+  return name != NULL ? name : onb_blynk_client_get_metafield_name (run->host->blynk, role);
 }
 
 void
@@ -203,9 +243,11 @@ onb_run_step_failed (OnbRun       *run,
                      OnbJobStep    step,
                      const GError *error)
 {
-  /* A device Blynk has not made yet may come later: wait, do not fail. */
+  /* A device Blynk has not made yet may come later, and a label be scanned
+   * again: wait, do not fail. */
   gboolean transient = onb_cloud_error_is_transient (error) ||
-                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED);
+                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED) ||
+                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_OWNER_TOKEN_NEEDED);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;

@@ -30,8 +30,11 @@
 #include "onb-engine.h"
 #include "onb-job-private.h"
 #include "onb-journal-private.h"
+#include "onb-model-table.h"
 #include "onb-registry.h"
+#include "onb-tts-claim.h"
 #include "onb-tts-client.h"
+#include "onb-tts-repository.h"
 
 G_BEGIN_DECLS
 
@@ -73,7 +76,10 @@ struct _OnbRunHost
   OnbJournal *journal;
   OnbRegistry *registry;
   OnbTtsClient *tts;
+  OnbTtsRepository *repository;
+  OnbTtsClaim *claim;
   OnbBlynkClient *blynk;
+  OnbModelTable *models;
   GCancellable *cancellable;    /* cancelled: requests in flight are abandoned */
   gboolean stopping;            /* shut down or shutting down: nothing new starts */
   guint n_running;              /* runs holding one of max_jobs slots */
@@ -139,6 +145,8 @@ struct _OnbRun
                                  * makes the TTS device, this run only finds it */
   gboolean tts_started;         /* the TTS chain of this attempt has started */
   gboolean claims;              /* the label's owner token claims the device instead of the JS write */
+  OnbModel *model;              /* the box's device model (the host's table holds it), NULL until known */
+  OnbModelSettings *settings;   /* its radio settings, NULL until resolved */
   gint64 blynk_deadline_us;     /* monotonic: when waiting for Blynk's TTS device turns to waiting */
   guint search_timer;           /* the next search for Blynk's TTS device (holds an operation) */
   gint64 searched_us;           /* monotonic: when the last search was sent */
@@ -248,8 +256,13 @@ void        onb_run_chain_done         (OnbRun           *run,
 void        onb_run_chain_reopen       (OnbRun           *run,
                                         OnbRunChains      chain);
 void        onb_run_clear_answers      (OnbRun           *run);
-gboolean    onb_run_check_keys         (OnbConfig        *config,
+gboolean    onb_run_check_keys         (const char       *lorawan_version,
                                         OnbRegistryEntry *entry,
                                         GError          **error);
+OnbModel   *onb_run_find_model         (OnbRun           *run,
+                                        GError          **error);
+const char *onb_run_blynk_template     (OnbRun           *run);
+const char *onb_run_metafield_name     (OnbRun           *run,
+                                        OnbBlynkRole      role);
 
 G_END_DECLS

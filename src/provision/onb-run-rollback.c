@@ -23,6 +23,7 @@ typedef enum
   UNDO_BLYNK_DEVICE,      /* delete the device this job made */
   UNDO_BLYNK_METAFIELDS,  /* replace: restore the old device's values */
   UNDO_TTS_DEVICE,        /* delete the TTS device this job made */
+  UNDO_TTS_CLAIM,         /* unclaim the device this job claimed, then delete it */
 } Undo;
 
 typedef struct
@@ -56,6 +57,11 @@ undone (OnbRun  *run,
       onb_job_set_blynk_device_id (job, 0);
       break;
 
+    case UNDO_TTS_CLAIM:
+      onb_job_set_step (job, ONB_JOB_STEP_TTS_CLAIM, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
+      onb_job_set_step_remote (job, ONB_JOB_STEP_TTS_CLAIM, NULL, ONB_JOB_ADOPTED);
+      break;
+
     case UNDO_BLYNK_METAFIELDS:
     default:
       onb_job_set_step (job, ONB_JOB_STEP_BLYNK_METAFIELDS, ONB_STEP_STATE_ROLLED_BACK, NULL, NULL);
@@ -73,11 +79,15 @@ left_behind (OnbRun       *run,
   g_autofree char *what = NULL;
 
   g_message ("Could not undo step %s of job %" G_GINT64_FORMAT ": %s",
-             undo == UNDO_TTS_DEVICE ? "tts" : "blynk", onb_job_get_id (job), error->message);
+             undo == UNDO_TTS_DEVICE || undo == UNDO_TTS_CLAIM ? "tts" : "blynk", onb_job_get_id (job), error->message);
   switch (undo)
     {
     case UNDO_TTS_DEVICE:
       what = g_strdup_printf (_("the device “%s” is still in The Things Stack (%s)."),
+                              onb_job_get_tts_device_id (job), error->message);
+      break;
+    case UNDO_TTS_CLAIM:
+      what = g_strdup_printf (_("the device “%s” is still claimed by this application (%s)."),
                               onb_job_get_tts_device_id (job), error->message);
       break;
     case UNDO_BLYNK_DEVICE:
@@ -97,6 +107,8 @@ left_behind (OnbRun       *run,
     g_string_append_printf (run->left_behind, " %s", what);
 }
 
+static void undo_send (OnbRun *run, Undo undo);
+
 static void
 undo_cb (GObject      *object,
          GAsyncResult *result,
@@ -115,6 +127,9 @@ undo_cb (GObject      *object,
     case UNDO_TTS_DEVICE:
       ok = onb_tts_client_delete_finish (ONB_TTS_CLIENT (object), result, &error);
       break;
+    case UNDO_TTS_CLAIM:
+      ok = onb_tts_claim_unclaim_finish (ONB_TTS_CLAIM (object), result, &error);
+      break;
     case UNDO_BLYNK_METAFIELDS:
       ok = onb_blynk_client_set_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error);
       break;
@@ -125,7 +140,12 @@ undo_cb (GObject      *object,
     }
 
   if (ok)
-    undone (run, undo);
+    {
+      undone (run, undo);
+      /* The IS record goes once the claim has: unclaiming reads it. */
+      if (undo == UNDO_TTS_CLAIM && onb_job_get_step_owned (run->job, ONB_JOB_STEP_TTS_IS))
+        undo_send (run, UNDO_TTS_DEVICE);
+    }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     ; /* Shutting down: the next run undoes it. */
   else if (onb_cloud_error_is_transient (error))
@@ -153,6 +173,9 @@ undo_send (OnbRun  *run,
     {
     case UNDO_TTS_DEVICE:
       onb_tts_client_delete_async (host->tts, onb_job_get_tts_device_id (job), host->cancellable, undo_cb, call);
+      break;
+    case UNDO_TTS_CLAIM:
+      onb_tts_claim_unclaim_async (host->claim, onb_job_get_tts_device_id (job), host->cancellable, undo_cb, call);
       break;
     case UNDO_BLYNK_METAFIELDS:
       {
@@ -187,6 +210,11 @@ onb_run_rollback (OnbRun *run)
   else if (onb_job_get_step_owned (job, ONB_JOB_STEP_BLYNK_DEVICE) && onb_job_get_blynk_device_id (job) > 0)
     undo_send (run, UNDO_BLYNK_DEVICE);
 
-  if (onb_job_get_step_owned (job, ONB_JOB_STEP_TTS_IS))
+  /* Unclaimed first, then the IS record deleted (undo_cb()). Without an
+   * IS record the claim cannot be read nor undone: it is left, in words. */
+  if (onb_job_get_step_owned (job, ONB_JOB_STEP_TTS_CLAIM) &&
+      onb_job_get_step_state (job, ONB_JOB_STEP_TTS_CLAIM) == ONB_STEP_STATE_DONE)
+    undo_send (run, UNDO_TTS_CLAIM);
+  else if (onb_job_get_step_owned (job, ONB_JOB_STEP_TTS_IS))
     undo_send (run, UNDO_TTS_DEVICE);
 }

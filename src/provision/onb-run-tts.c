@@ -1,5 +1,8 @@
 /* onb-run-tts.c: the TTS chain of a run
  *
+ *   claim       a label with an owner token: the Device Claiming Server
+ *               claims it instead of the JS write (a resumed run reads
+ *               the claim's status first), before IS
  *   IS          create; "already exists" (same device, same application)
  *               is adopted; EUIs taken by a device of this application
  *               with our keys (Blynk's integration made it too) is adopted
@@ -166,19 +169,126 @@ is_created_cb (GObject      *object,
 
 static void by_blynk (OnbRun *run);
 
+static void
+is_create (OnbRun *run)
+{
+  if (onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_IS) == ONB_STEP_STATE_DONE)
+    {
+      components (run);
+      return;
+    }
+  onb_run_op_begin (run);
+  onb_tts_client_create_is_async (run->host->tts, run->tts_device, run->host->cancellable, is_created_cb, run);
+}
+
+/* ---- claimed by the label's owner token ------------------------------------------- */
+
+/* As ttn-lw-cli's claim does it: the Device Claiming Server first, then
+ * the IS record (without join_server_address), NS and AS; the cluster's
+ * JS is never written. Claiming again what this cluster claimed is
+ * accepted, so a claim whose answer a crash lost is simply sent again; a
+ * device another application holds fails at the IS create. */
+static void
+claimed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
+  g_autoptr(GError) error = NULL;
+
+  if (onb_tts_claim_claim_finish (ONB_TTS_CLAIM (object), result, &error))
+    {
+      onb_job_set_step_remote (run->job, ONB_JOB_STEP_TTS_CLAIM, onb_job_get_tts_device_id (run->job), ONB_JOB_MADE);
+      onb_run_step_done (run, ONB_JOB_STEP_TTS_CLAIM, is_create);
+    }
+  else
+    onb_run_step_failed (run, ONB_JOB_STEP_TTS_CLAIM, error);
+  onb_run_op_settle (run);
+}
+
+static void
+claim (OnbRun *run)
+{
+  const char *token = onb_job_get_owner_token (run->job);
+
+  if (token == NULL)
+    {
+      /* Never kept: the label has it. */
+      g_autoptr(GError) error =
+        g_error_new_literal (ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_OWNER_TOKEN_NEEDED,
+                             _("This box is claimed by the owner token on its label, which Onboarder does not keep. "
+                               "Scan the label again."));
+
+      onb_run_step_failed (run, ONB_JOB_STEP_TTS_CLAIM, error);
+      return;
+    }
+  onb_run_op_begin (run);
+  onb_tts_claim_claim_async (run->host->claim, onb_tts_device_get_dev_eui (run->tts_device),
+                             onb_tts_device_get_join_eui (run->tts_device), token,
+                             onb_tts_device_get_device_id (run->tts_device), run->host->cancellable, claimed_cb, run);
+}
+
+/* A resumed run reads the claim's status before claiming. */
+static void
+status_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
+  g_autoptr(GError) error = NULL;
+  gboolean claimed = FALSE;
+
+  /* Without an IS record the status cannot be read: claim (again). */
+  if (!onb_tts_claim_get_status_finish (ONB_TTS_CLAIM (object), result, &claimed, &error) &&
+      !g_error_matches (error, ONB_TTS_CLAIM_ERROR, ONB_TTS_CLAIM_ERROR_NO_DEVICE))
+    onb_run_step_failed (run, ONB_JOB_STEP_TTS_CLAIM, error);
+  else if (!onb_run_may_continue (run))
+    ;
+  else if (claimed)
+    {
+      onb_job_set_step_remote (run->job, ONB_JOB_STEP_TTS_CLAIM, onb_job_get_tts_device_id (run->job), ONB_JOB_MADE);
+      onb_run_step_done (run, ONB_JOB_STEP_TTS_CLAIM, is_create);
+    }
+  else
+    claim (run);
+  onb_run_op_settle (run);
+}
+
+static void
+claim_step (OnbRun *run)
+{
+  gboolean may_have_run;
+
+  if (onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_CLAIM) == ONB_STEP_STATE_DONE)
+    {
+      is_create (run);
+      return;
+    }
+  may_have_run = run->resumed || onb_job_get_step_attempts (run->job, ONB_JOB_STEP_TTS_CLAIM) > 0;
+  onb_job_set_step (run->job, ONB_JOB_STEP_TTS_CLAIM, ONB_STEP_STATE_RUNNING, NULL, NULL);
+  onb_run_commit (run);
+  if (!may_have_run)
+    {
+      claim (run);
+      return;
+    }
+  onb_run_op_begin (run);
+  onb_tts_claim_get_status_async (run->host->claim, onb_tts_device_get_device_id (run->tts_device),
+                                  run->host->cancellable, status_cb, run);
+}
+
 /* IS was marked running in the run's start commit. */
 void
 onb_run_tts_chain (OnbRun *run)
 {
   if (run->blynk_creates)
     by_blynk (run);
-  else if (onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_IS) == ONB_STEP_STATE_DONE)
-    components (run);
+  else if (run->claims)
+    claim_step (run);
   else
-    {
-      onb_run_op_begin (run);
-      onb_tts_client_create_is_async (run->host->tts, run->tts_device, run->host->cancellable, is_created_cb, run);
-    }
+    is_create (run);
 }
 
 /* ---- JS, NS, AS ------------------------------------------------------------------------ */
@@ -226,7 +336,8 @@ components (OnbRun *run)
 {
   run->components_left = 0;
   for (OnbTtsComponent c = ONB_TTS_COMPONENT_JS; c <= ONB_TTS_COMPONENT_AS; c++)
-    if (onb_job_get_step_state (run->job, component_step (c)) != ONB_STEP_STATE_DONE)
+    if (onb_job_get_step_state (run->job, component_step (c)) != ONB_STEP_STATE_DONE &&
+        onb_job_get_step_state (run->job, component_step (c)) != ONB_STEP_STATE_SKIPPED)
       {
         onb_job_set_step (run->job, component_step (c), ONB_STEP_STATE_RUNNING, NULL, NULL);
         run->components_left++;
@@ -266,7 +377,7 @@ not_onboarded (OnbRun *run)
                       _("Blynk has not created the device in The Things Stack after %s: is Automated Device "
                         "Onboarding on for template %s, connected to the application “%s”? (Blynk cannot create "
                         "it there if another application holds these EUIs.) Onboarder looks again later."),
-                      after, onb_blynk_client_get_template_id (run->host->blynk),
+                      after, onb_run_blynk_template (run),
                       onb_tts_client_get_application_id (run->host->tts));
 }
 

@@ -272,7 +272,7 @@ static gboolean
 ttn_device_fill (OnbRun *run)
 {
   OnbBlynkClient *blynk = run->host->blynk;
-  const char *name = onb_blynk_client_get_metafield_name (blynk, ONB_BLYNK_ROLE_TTN_DEVICE);
+  const char *name = onb_run_metafield_name (run, ONB_BLYNK_ROLE_TTN_DEVICE);
   g_autoptr(GHashTable) values = NULL;
 
   if (!ttn_device_ours_to_write (run, onb_blynk_device_get_metafield (run->answers.blynk_device, name)))
@@ -316,6 +316,8 @@ compare (OnbRun *run)
     {
       g_autoptr(GError) differs = NULL;
 
+      if (c == ONB_TTS_COMPONENT_JS && onb_tts_device_get_claimed (run->tts_device))
+        continue;
       if (!onb_tts_client_verify_device (run->host->tts, c, run->tts_device, run->answers.tts[c], &differs))
         error = not_ours_differs (run, differs);
     }
@@ -416,8 +418,10 @@ onb_run_verify (OnbRun *run)
   onb_run_commit (run);
 
   run->reads_left = 0;
+  /* A claimed device's keys are on its own Join Server, not ours. */
   for (OnbTtsComponent c = ONB_TTS_COMPONENT_IS; c <= ONB_TTS_COMPONENT_AS; c++)
-    if (run->answers.tts[c] == NULL)
+    if (run->answers.tts[c] == NULL &&
+        !(c == ONB_TTS_COMPONENT_JS && onb_tts_device_get_claimed (run->tts_device)))
       onb_tts_client_get_async (host->tts, c, onb_tts_device_get_device_id (run->tts_device), host->cancellable,
                                 read_cb, read_call_new (run, (Read) c));
   /* Read at the end of the Blynk chain, unless that chain was done before. */

@@ -17,6 +17,7 @@
 
 #include <glib/gi18n.h>
 
+#include "onb-cloud-error.h"
 #include "onb-run-private.h"
 
 #define BOTH_CHAINS (ONB_RUN_CHAIN_BLYNK | ONB_RUN_CHAIN_TTS)
@@ -97,12 +98,15 @@ has_failed_step (OnbJob *job)
   return FALSE;
 }
 
+/* A claimed device's keys stay on its own Join Server: none are taken. */
 static OnbTtsDevice *
 tts_device_for (OnbRegistryEntry  *entry,
+                gboolean           claimed,
                 GError           **error)
 {
   return onb_tts_device_new (onb_registry_entry_get_dev_eui (entry), onb_registry_entry_get_join_eui (entry),
-                             onb_registry_entry_get_app_key (entry), onb_registry_entry_get_nwk_key (entry), error);
+                             claimed ? NULL : onb_registry_entry_get_app_key (entry),
+                             claimed ? NULL : onb_registry_entry_get_nwk_key (entry), error);
 }
 
 /* The registry rows and TTS devices a job needs; they hold keys, so they
@@ -118,10 +122,19 @@ run_prepare (OnbRun  *run,
   if (run->entry == NULL &&
       !(run->entry = onb_registry_lookup (registry, onb_job_get_dev_eui (run->job), error)))
     return FALSE;
+  if (!run->claims && onb_registry_entry_get_app_key (run->entry) == NULL)
+    {
+      g_set_error (error, ONB_TTS_CLAIM_ERROR, ONB_TTS_CLAIM_ERROR_NOT_SUPPORTED,
+                   _("The Join Server of JoinEUI %s does not take claims, and the device list has no AppKey for "
+                     "this box. Import a list with its AppKey."), onb_registry_entry_get_join_eui (run->entry));
+      return FALSE;
+    }
   if (run->tts_device == NULL &&
-      (!onb_run_check_keys (run->host->config, run->entry, error) ||
-       !(run->tts_device = tts_device_for (run->entry, error))))
+      ((!run->claims && !onb_run_check_keys (run->settings->lorawan_version, run->entry, error)) ||
+       !(run->tts_device = tts_device_for (run->entry, run->claims, error))))
     return FALSE;
+  onb_tts_device_set_settings (run->tts_device, run->settings);
+  onb_tts_device_set_claimed (run->tts_device, run->claims);
   /* A device Blynk's integration made, adopted by an earlier attempt. */
   if (g_strcmp0 (onb_job_get_tts_device_id (run->job), onb_tts_device_get_device_id (run->tts_device)) != 0)
     {
@@ -135,7 +148,7 @@ run_prepare (OnbRun  *run,
       if (run->old_entry == NULL &&
           !(run->old_entry = onb_registry_lookup (registry, onb_job_get_old_dev_eui (run->job), error)))
         return FALSE;
-      if (run->old_tts_device == NULL && !(run->old_tts_device = tts_device_for (run->old_entry, error)))
+      if (run->old_tts_device == NULL && !(run->old_tts_device = tts_device_for (run->old_entry, FALSE, error)))
         return FALSE;
     }
   return TRUE;
@@ -158,7 +171,8 @@ run_undo (OnbRun *run)
 static void
 run_tts (OnbRun *run)
 {
-  if (run->tts_started ||
+  /* Not before the attempt began (its model is being looked up). */
+  if (run->tts_started || run->tts_device == NULL ||
       ((run->blynk_creates || onb_run_is_replace (run)) &&
        onb_job_get_step_state (run->job, ONB_JOB_STEP_BLYNK_METAFIELDS) != ONB_STEP_STATE_DONE))
     return;
@@ -206,11 +220,111 @@ skip_other_mode (OnbRun *run)
         onb_job_set_step (run->job, s, ONB_STEP_STATE_SKIPPED, NULL, NULL);
     }
   /* A device is claimed or written to the cluster's Join Server, never
-   * both. */
+   * both; one whose Join Server takes no claims is written after all. */
+  if (!run->claims && !run->blynk_creates &&
+      onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_JS) == ONB_STEP_STATE_SKIPPED)
+    onb_job_set_step (run->job, ONB_JOB_STEP_TTS_JS, ONB_STEP_STATE_PENDING, NULL, NULL);
   unused_join = run->claims ? ONB_JOB_STEP_TTS_JS : ONB_JOB_STEP_TTS_CLAIM;
   unused_state = onb_job_get_step_state (run->job, unused_join);
   if (unused_state == ONB_STEP_STATE_PENDING || unused_state == ONB_STEP_STATE_RETRYING)
     onb_job_set_step (run->job, unused_join, ONB_STEP_STATE_SKIPPED, NULL, NULL);
+}
+
+static void run_begin (OnbRun *run, const GError *refused);
+
+/* The radio settings of the box's model: its section's, else what the
+ * Device Repository answered for its Profile ID (kept in the registry),
+ * else the station's. NULL and @error when the station cannot onboard
+ * it (another band, a Profile ID nobody knows): nothing is made then. */
+static OnbModelSettings *
+model_settings (OnbRun                 *run,
+                const OnbModelTemplate *answer,
+                GError                **error)
+{
+  return onb_model_resolve (run->model, answer, error);
+}
+
+static void
+claim_info_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
+  g_autoptr(GError) error = NULL;
+  gboolean supported = FALSE;
+
+  if (onb_tts_claim_get_info_finish (ONB_TTS_CLAIM (object), result, &supported, &error))
+    run->claims = supported;
+  if (!onb_run_is_stopping (run))
+    run_begin (run, error);
+  onb_run_op_settle (run);
+}
+
+/* A label with an owner token is claimed where its JoinEUI's Join Server
+ * supports claiming (asked once per JoinEUI), else written to the
+ * cluster's JS with the list's keys. A claim begun before stays one. FALSE
+ * while the Device Claiming Server is asked (claim_info_cb() goes on). */
+static gboolean
+run_ask_claim (OnbRun *run)
+{
+  OnbStepState state = onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_CLAIM);
+
+  if (state != ONB_STEP_STATE_PENDING && state != ONB_STEP_STATE_SKIPPED)
+    {
+      run->claims = TRUE;
+      return TRUE;
+    }
+  /* A label with an owner token skipped the JS step when it was scanned. */
+  if ((onb_job_get_owner_token (run->job) == NULL &&
+       onb_job_get_step_state (run->job, ONB_JOB_STEP_TTS_JS) != ONB_STEP_STATE_SKIPPED) ||
+      onb_run_is_replace (run) || state == ONB_STEP_STATE_SKIPPED)
+    return TRUE;
+  onb_run_op_begin (run);
+  onb_tts_claim_get_info_async (run->host->claim, onb_job_get_join_eui (run->job), run->host->cancellable,
+                                claim_info_cb, run);
+  return FALSE;
+}
+
+static void
+template_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  OnbRun *run = user_data;
+  g_autoptr(GObject) hold = onb_run_op_end (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbModelTemplate) answer = NULL;
+
+  answer = onb_tts_repository_get_template_finish (ONB_TTS_REPOSITORY (object), result, &error);
+  /* Not in the repository: the section may still name everything. */
+  if (answer == NULL && g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND))
+    g_clear_error (&error);
+  if (error == NULL)
+    run->settings = model_settings (run, answer, &error);
+  if (!onb_run_is_stopping (run) && (error != NULL || run_ask_claim (run)))
+    run_begin (run, error);
+  onb_run_op_settle (run);
+}
+
+/* Finds the box's model and its settings before anything is sent: a box
+ * the station cannot onboard gets words and nothing is made. FALSE while
+ * the Device Repository is asked (template_cb() goes on). */
+static gboolean
+run_resolve_model (OnbRun  *run,
+                   GError **error)
+{
+  if (run->model == NULL && !(run->model = onb_run_find_model (run, error)))
+    return TRUE;
+  if (onb_model_needs_repository (run->model))
+    {
+      onb_run_op_begin (run);
+      onb_tts_repository_get_template_async (run->host->repository, onb_model_get_profile_id (run->model),
+                                             run->host->cancellable, template_cb, run);
+      return FALSE;
+    }
+  run->settings = model_settings (run, NULL, error);
+  return TRUE;
 }
 
 /* Takes a slot and starts a new attempt, unless the journal cannot record:
@@ -229,6 +343,20 @@ onb_run_start (OnbRun *run)
     }
 
   run->phase = ONB_RUN_PHASE_WORKING;
+  if (run->settings != NULL || has_failed_step (run->job) ||
+      (run_resolve_model (run, &error) && (error != NULL || run_ask_claim (run))))
+    run_begin (run, error);
+  run_react (run);
+}
+
+/* The attempt proper, once the model is known; @refused: why the box's
+ * model cannot be onboarded (or the repository could not be asked). */
+static void
+run_begin (OnbRun       *run,
+           const GError *refused)
+{
+  g_autoptr(GError) error = NULL;
+
   run->chains_done = 0;
   run_clear_failure (run);
   onb_job_begin_attempt (run->job);
@@ -244,6 +372,19 @@ onb_run_start (OnbRun *run)
   /* A replace makes its new TTS device itself in either mode, as Blynk's
    * guide says (docs/blynk-api.md, Automated Device Onboarding). */
   run->blynk_creates = onb_tts_client_get_blynk_creates (run->host->tts) && !onb_run_is_replace (run);
+  /* An undo of a claimed device asks nothing first. */
+  if (has_failed_step (run->job))
+    run_ask_claim (run);
+  if (refused != NULL)
+    {
+      /* Before any step is marked: there is nothing to undo. */
+      if (onb_cloud_error_is_transient (refused))
+        run->transient = g_error_copy (refused);
+      else
+        onb_run_set_permanent (run, refused);
+      onb_run_commit (run);
+      return;
+    }
   skip_other_mode (run);
   if (!has_failed_step (run->job))
     {
@@ -268,7 +409,6 @@ onb_run_start (OnbRun *run)
   run->start_held = onb_journal_faulted_lately (run->host->journal);
   if (!run->start_held)
     run_go (run);
-  run_react (run);
 }
 
 /* ---- ending -------------------------------------------------------------------- */

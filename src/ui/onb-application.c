@@ -46,6 +46,11 @@ struct _OnbApplication
   OnbEngine         *engine;
   OnbEngine         *stopping_engine;   /* a reload waits for its shutdown */
   GError            *engine_error;
+  /* The last scan that came while the engine was starting: a label left
+   * under the camera is seen only once, so it is taken when the engine
+   * has started. */
+  GBytes            *held_payload;
+  char              *held_source;
   OnbSoundPlayer    *sounds;
   OnbScanner        *scanner;
   OnbVideoPaintable *paintable;
@@ -197,10 +202,16 @@ onb_application_submit (OnbApplication  *self,
   if (self->engine == NULL || !self->engine_started)
     {
       if (self->engine == NULL && self->engine_error != NULL)
-        g_propagate_error (error, g_error_copy (self->engine_error));
-      else
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PENDING,
-                             _("Onboarder is still starting. Scan this box again in a moment."));
+        {
+          g_propagate_error (error, g_error_copy (self->engine_error));
+          return NULL;
+        }
+      g_clear_pointer (&self->held_payload, g_bytes_unref);
+      self->held_payload = g_bytes_new (payload, length);
+      g_free (self->held_source);
+      self->held_source = g_strdup (source);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PENDING,
+                           _("Onboarder is still starting: this box is taken as soon as it is ready."));
       return NULL;
     }
 
@@ -461,6 +472,17 @@ on_engine_started (GObject      *object,
     self->engine_started = TRUE;
   else if (self->window != NULL)
     onb_window_toast (self->window, error->message);
+
+  if (self->held_payload != NULL)
+    {
+      g_autoptr(GBytes) payload = g_steal_pointer (&self->held_payload);
+      g_autofree char *source = g_steal_pointer (&self->held_source);
+      gsize length;
+      const char *data = g_bytes_get_data (payload, &length);
+
+      if (self->engine_started && self->window != NULL)
+        onb_window_handle_payload (self->window, data, length, source);
+    }
 
   maybe_ready (self);
 }
@@ -777,6 +799,8 @@ onb_application_finalize (GObject *object)
   g_clear_object (&self->engine);
   g_clear_object (&self->stopping_engine);
   g_clear_error (&self->engine_error);
+  g_clear_pointer (&self->held_payload, g_bytes_unref);
+  g_clear_pointer (&self->held_source, g_free);
   g_clear_object (&self->http);
   g_clear_object (&self->config);
   g_clear_object (&self->sounds);

@@ -12,7 +12,7 @@ struct _OnbBatchModel
   GObject      parent_instance;
 
   OnbRegistry *registry;
-  char        *journal_path;
+  OnbConfig   *journal_config;  /* the worker's own copy of where the journal is */
   OnbJournal  *journal;      /* opened by the first load, in the worker */
   GMutex       journal_lock;
 
@@ -58,7 +58,7 @@ get_journal (OnbBatchModel  *self,
 
   g_mutex_lock (&self->journal_lock);
   if (self->journal == NULL)
-    self->journal = onb_journal_open (self->journal_path, error);
+    self->journal = onb_journal_open_for_config (self->journal_config, FALSE, error);
   journal = self->journal != NULL ? g_object_ref (self->journal) : NULL;
   g_mutex_unlock (&self->journal_lock);
   return journal;
@@ -246,7 +246,7 @@ onb_batch_model_finalize (GObject *object)
 
   g_clear_object (&self->registry);
   g_clear_object (&self->journal);
-  g_free (self->journal_path);
+  g_clear_object (&self->journal_config);
   g_clear_pointer (&self->batch, onb_batch_free);
   g_clear_pointer (&self->missing, g_ptr_array_unref);
   g_clear_pointer (&self->batches, g_ptr_array_unref);
@@ -272,11 +272,24 @@ onb_batch_model_init (OnbBatchModel *self)
 
 OnbBatchModel *
 onb_batch_model_new (OnbRegistry *registry,
-                     const char  *journal_path)
+                     OnbConfig   *config)
 {
+  static const char * const journal_keys[][2] = {
+    { "store", "url" }, { "store", "station" }, { "store", "lease_s" }, { "kiosk", "data_dir" },
+  };
   OnbBatchModel *self = g_object_new (ONB_TYPE_BATCH_MODEL, NULL);
 
   self->registry = g_object_ref (registry);
-  self->journal_path = g_strdup (journal_path);
+  /* The worker opens the journal (a shared store's connection must not
+   * stall the kiosk), and Setup may change @config meanwhile on the main
+   * thread: it gets its own copy of the keys onb_journal_open_for_config()
+   * reads. */
+  self->journal_config = onb_config_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (journal_keys); i++)
+    {
+      g_autofree char *value = onb_config_get_string (config, journal_keys[i][0], journal_keys[i][1]);
+
+      onb_config_set_string (self->journal_config, journal_keys[i][0], journal_keys[i][1], value);
+    }
   return self;
 }

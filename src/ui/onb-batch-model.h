@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "onb-batch.h"
+#include "onb-config.h"
 #include "onb-registry.h"
 
 G_BEGIN_DECLS
@@ -18,8 +19,10 @@ G_BEGIN_DECLS
 #define ONB_TYPE_BATCH_MODEL (onb_batch_model_get_type ())
 G_DECLARE_FINAL_TYPE (OnbBatchModel, onb_batch_model, ONB, BATCH_MODEL, GObject)
 
+/* The jobs' states come from the journal @config names: the station's own
+ * file, or the store it shares with other stations. */
 OnbBatchModel  *onb_batch_model_new            (OnbRegistry   *registry,
-                                                const char    *journal_path);
+                                                OnbConfig     *config);
 /* 0: always the newest (the default). */
 void            onb_batch_model_set_batch_id   (OnbBatchModel *self,
                                                 gint64         batch_id);

@@ -35,9 +35,12 @@ struct _OnbResultCard
 
   GtkWidget      *step_boxes[ONB_RESULT_N_STEPS];
   GtkImage       *step_icons[ONB_RESULT_N_STEPS];
+  GtkLabel       *step_labels[ONB_RESULT_N_STEPS];
+  const char     *step_titles[ONB_RESULT_N_STEPS];
   OnbStepState    step_states[ONB_RESULT_N_STEPS];
   OnbResultState  state;
   gboolean        blynk_creates;
+  gboolean        working_alone;
   char           *summary;
   OnbJob         *job;
 };
@@ -219,7 +222,7 @@ onb_result_card_set_step (OnbResultCard *self,
   self->step_states[step] = state;
 
   /* Translators: a step and its state, e.g. "Blynk: done" */
-  description = g_strdup_printf (_("%s: %s"), step_title (step), step_state_words (state));
+  description = g_strdup_printf (_("%s: %s"), self->step_titles[step], step_state_words (state));
   gtk_accessible_update_property (GTK_ACCESSIBLE (box),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, description,
                                   -1);
@@ -242,6 +245,16 @@ onb_result_card_get_step (OnbResultCard *self,
   g_return_val_if_fail (step < ONB_RESULT_N_STEPS, ONB_STEP_STATE_PENDING);
 
   return self->step_states[step];
+}
+
+const char *
+onb_result_card_get_step_title (OnbResultCard *self,
+                                OnbResultStep  step)
+{
+  g_return_val_if_fail (ONB_IS_RESULT_CARD (self), NULL);
+  g_return_val_if_fail (step < ONB_RESULT_N_STEPS, NULL);
+
+  return self->step_titles[step];
 }
 
 gboolean
@@ -348,6 +361,22 @@ first_sentence (const char *message)
   return g_strdup (message);
 }
 
+static void
+set_step_title (OnbResultCard *self,
+                OnbResultStep  step,
+                const char    *title)
+{
+  if (g_strcmp0 (self->step_titles[step], title) == 0)
+    return;
+  self->step_titles[step] = title;
+  gtk_label_set_text (self->step_labels[step], title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->step_icons[step]),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, title,
+                                  -1);
+  /* The step's name and state, said again with its new name. */
+  onb_result_card_set_step (self, step, self->step_states[step]);
+}
+
 /* Where Blynk's integration makes the TTS device, one step stands for it
  * instead of the four TTS records. A job not started yet says neither
  * (both kinds of step are pending): the card keeps the last job's
@@ -367,6 +396,9 @@ update_tts_steps (OnbResultCard *self,
                   OnbJob        *job)
 {
   OnbStepState by_blynk = onb_job_get_step_state (job, ONB_JOB_STEP_TTS_BY_BLYNK);
+  /* A device claimed by its owner token keeps its keys on its own Join
+   * Server: the claim stands where the Join Server step does. */
+  OnbJobStep join = onb_job_get_join_step (job);
 
   if (by_blynk == ONB_STEP_STATE_SKIPPED)
     show_tts_steps (self, FALSE);
@@ -374,7 +406,9 @@ update_tts_steps (OnbResultCard *self,
     show_tts_steps (self, TRUE);
 
   onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_IS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_IS));
-  onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_JS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_JS));
+  set_step_title (self, ONB_RESULT_STEP_TTS_JS,
+                  join == ONB_JOB_STEP_TTS_CLAIM ? onb_job_step_get_title (join) : step_title (ONB_RESULT_STEP_TTS_JS));
+  onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_JS, onb_job_get_step_state (job, join));
   onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_NS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_NS));
   onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_AS, onb_job_get_step_state (job, ONB_JOB_STEP_TTS_AS));
   onb_result_card_set_step (self, ONB_RESULT_STEP_TTS_BY_BLYNK, by_blynk);
@@ -439,13 +473,16 @@ update_from_job (OnbResultCard *self)
         }
       summary = g_strdup_printf (replace ? _("Replaced: %s, now on the new hardware")
                                          : _("Done: %s, created in Blynk and The Things Stack"), name);
+      /* The todo line is free on a done card. */
       onb_result_card_show_internal (self, ONB_RESULT_STATE_SUCCESS, summary,
                                        replace ? _("Replaced") : _("Done"), name, model, eui,
                                        replace
                                        ? _("The new device is in The Things Stack, and the Blynk device "
                                            "now points at it with its history. Verified.")
                                        : _("Created in Blynk and in The Things Stack, and verified."),
-                                       NULL);
+                                       self->working_alone
+                                       ? _("Saved here, will be shared: the other stations hear of it when the database is back.")
+                                       : NULL);
       break;
 
     case ONB_JOB_STATE_FAILED:
@@ -471,6 +508,19 @@ static void
 on_job_changed (OnbResultCard *self)
 {
   update_from_job (self);
+}
+
+void
+onb_result_card_set_working_alone (OnbResultCard *self,
+                                   gboolean       working_alone)
+{
+  g_return_if_fail (ONB_IS_RESULT_CARD (self));
+
+  if (self->working_alone == !!working_alone)
+    return;
+  self->working_alone = !!working_alone;
+  if (self->job != NULL)
+    update_from_job (self);
 }
 
 static void
@@ -529,8 +579,21 @@ onb_result_card_show_rejection (OnbResultCard *self,
   g_return_if_fail (ONB_IS_RESULT_CARD (self));
   g_return_if_fail (error != NULL);
 
-  why = first_sentence (error->message);
   stop_following (self);
+  set_step_title (self, ONB_RESULT_STEP_TTS_JS, step_title (ONB_RESULT_STEP_TTS_JS));
+  /* Taken once Onboarder has started (onb_application_submit()): not a
+   * refusal, nothing for the worker to do. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    {
+      for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
+        onb_result_card_set_step (self, i, ONB_STEP_STATE_PENDING);
+      summary = g_strdup_printf (_("One moment: %s"), error->message);
+      onb_result_card_show_internal (self, ONB_RESULT_STATE_QUEUED, summary,
+                                     _("One moment"), NULL, NULL, NULL, error->message, NULL);
+      return;
+    }
+
+  why = first_sentence (error->message);
   for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
     onb_result_card_set_step (self, i, ONB_STEP_STATE_SKIPPED);
   summary = g_strdup_printf (_("Rejected: %s"), why);
@@ -545,13 +608,10 @@ build_steps (OnbResultCard *self)
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
       GtkWidget *image = gtk_image_new ();
-      GtkWidget *label = gtk_label_new (step_title (i));
+      GtkWidget *label = gtk_label_new (NULL);
 
       gtk_widget_add_css_class (box, "step");
       gtk_image_set_pixel_size (GTK_IMAGE (image), 24);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (image),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, step_title (i),
-                                      -1);
       gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
       gtk_box_append (GTK_BOX (box), image);
       gtk_box_append (GTK_BOX (box), label);
@@ -559,7 +619,9 @@ build_steps (OnbResultCard *self)
 
       self->step_boxes[i] = box;
       self->step_icons[i] = GTK_IMAGE (image);
-      onb_result_card_set_step (self, i, ONB_STEP_STATE_PENDING);
+      self->step_labels[i] = GTK_LABEL (label);
+      /* Also draws the step as pending, under its name. */
+      set_step_title (self, i, step_title (i));
     }
   show_tts_steps (self, FALSE);
 }

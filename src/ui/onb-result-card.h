@@ -40,6 +40,10 @@ void            onb_result_card_set_step   (OnbResultCard  *self,
                                             OnbStepState    state);
 OnbStepState    onb_result_card_get_step   (OnbResultCard  *self,
                                             OnbResultStep   step);
+/* The step's name on the card: "JS" reads "Claimed" for a device claimed
+ * by its owner token. */
+const char     *onb_result_card_get_step_title (OnbResultCard *self,
+                                            OnbResultStep   step);
 /* Whether @step is on the card: the TTS steps of the job's mode only. */
 gboolean        onb_result_card_get_step_shown (OnbResultCard *self,
                                             OnbResultStep   step);
@@ -47,6 +51,10 @@ gboolean        onb_result_card_get_step_shown (OnbResultCard *self,
  * shown; %NULL stops following. */
 void            onb_result_card_set_job    (OnbResultCard  *self,
                                             OnbJob         *job);
+/* The station cannot reach the store it shares with others: what a job
+ * does is saved here and shared later, and a done card says so. */
+void            onb_result_card_set_working_alone (OnbResultCard *self,
+                                            gboolean        working_alone);
 /* A scan that was refused before any job: why, and what to do. */
 void            onb_result_card_show_rejection (OnbResultCard *self,
                                             const GError   *error);

@@ -28,6 +28,7 @@ struct _OnbShiftPanel
   OnbBatchChooser *batch_chooser;
   GtkProgressBar  *batch_bar;
   GtkLabel        *batch_label;
+  GtkLabel        *fleet_label;
   GtkLabel        *rate_label;
   GtkWidget       *recent_box;
   RecentRow        recent[ONB_SHIFT_PANEL_N_RECENT];
@@ -198,6 +199,41 @@ onb_shift_panel_set_large (OnbShiftPanel *self,
   on_model_changed (self);
 }
 
+void
+onb_shift_panel_set_fleet (OnbShiftPanel *self,
+                           guint          n_stations,
+                           gboolean       working_alone)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (ONB_IS_SHIFT_PANEL (self));
+
+  if (working_alone)
+    text = g_strdup (_("Working alone"));
+  else if (n_stations > 1)
+    text = g_strdup_printf (ngettext ("%u station on this pallet", "%u stations on this pallet", n_stations),
+                            n_stations);
+  set_label (self->fleet_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->fleet_label), text != NULL);
+  if (working_alone)
+    gtk_widget_add_css_class (GTK_WIDGET (self->fleet_label), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->fleet_label), "warning");
+  /* What "alone" means, for a screen reader and a pointer. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->fleet_label),
+                               working_alone ? _("The shared database cannot be reached: this station keeps "
+                                                 "working, and what it does is shared when the database is back.")
+                                             : NULL);
+}
+
+const char *
+onb_shift_panel_get_fleet_text (OnbShiftPanel *self)
+{
+  g_return_val_if_fail (ONB_IS_SHIFT_PANEL (self), NULL);
+
+  return gtk_label_get_text (self->fleet_label);
+}
+
 const char *
 onb_shift_panel_get_progress_text (OnbShiftPanel *self)
 {
@@ -265,6 +301,7 @@ onb_shift_panel_class_init (OnbShiftPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnbShiftPanel, batch_chooser);
   gtk_widget_class_bind_template_child (widget_class, OnbShiftPanel, batch_bar);
   gtk_widget_class_bind_template_child (widget_class, OnbShiftPanel, batch_label);
+  gtk_widget_class_bind_template_child (widget_class, OnbShiftPanel, fleet_label);
   gtk_widget_class_bind_template_child (widget_class, OnbShiftPanel, rate_label);
   gtk_widget_class_bind_template_child (widget_class, OnbShiftPanel, recent_box);
 }

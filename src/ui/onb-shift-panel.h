@@ -29,6 +29,14 @@ void onb_shift_panel_set_large   (OnbShiftPanel *self,
 /* What the panel shows, for the tests: the progress numbers and how many
  * of the last boxes are listed. */
 const char *onb_shift_panel_get_progress_text (OnbShiftPanel *self);
+/* The stations sharing this station's store ("3 stations on this
+ * pallet"), or that it works alone, cut off from them; nothing for a
+ * station on its own. */
+void        onb_shift_panel_set_fleet         (OnbShiftPanel *self,
+                                               guint          n_stations,
+                                               gboolean       working_alone);
+/* "" when nothing is said. */
+const char *onb_shift_panel_get_fleet_text    (OnbShiftPanel *self);
 guint       onb_shift_panel_get_n_recent      (OnbShiftPanel *self);
 
 G_END_DECLS

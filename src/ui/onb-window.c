@@ -22,6 +22,7 @@
 #include "onb-replace-page.h"
 #include "onb-setup-page.h"
 #include "onb-shift-panel.h"
+#include "onb-store-watch.h"
 #include "onb-window.h"
 #include "onb-ui-util.h"
 
@@ -51,6 +52,8 @@ struct _OnbWindow
   OnbEngine            *engine;
   OnbPinGuard          *pin_guard;
   OnbBatchModel        *batch_model;
+  OnbStoreWatch        *store_watch;    /* the other stations of a shared store */
+  OnbConfig            *watched_config;  /* the configuration it watches for */
   OnbCameraMonitor     *cameras;
   GtkStringList        *camera_names;
   GPtrArray            *camera_ids;   /* NULL entry: the demo conveyor */
@@ -590,10 +593,8 @@ update_batch_model (OnbWindow *self)
   g_clear_object (&self->batch_model);
   if (self->engine != NULL)
     {
-      g_autofree char *data_dir = onb_config_get_data_dir (onb_application_get_config (app));
-      g_autofree char *journal_path = onb_journal_default_path (data_dir);
-
-      self->batch_model = onb_batch_model_new (onb_engine_get_registry (self->engine), journal_path);
+      self->batch_model = onb_batch_model_new (onb_engine_get_registry (self->engine),
+                                               onb_application_get_config (app));
       onb_batch_model_reload (self->batch_model, TRUE);
     }
   onb_shift_panel_set_model (panel, self->batch_model);
@@ -625,6 +626,37 @@ on_integration_conflict (OnbWindow  *self,
                             "devices” in Setup."));
 }
 
+/* How many stations share the store, or that this one works alone: on
+ * the shift panel, and on a done card ("saved here, will be shared"). */
+static void
+update_fleet (OnbWindow *self)
+{
+  guint n_stations = onb_store_watch_get_n_stations (self->store_watch);
+  gboolean alone = onb_store_watch_get_working_alone (self->store_watch);
+
+  onb_shift_panel_set_fleet (onb_scan_page_get_shift_panel (self->scan_page), n_stations, alone);
+  onb_result_card_set_working_alone (onb_scan_page_get_result_card (self->scan_page), alone);
+}
+
+/* One watch per configuration (a reload that keeps it keeps the watch).
+ * Another station's commit makes the views read again what they show. */
+static void
+watch_store (OnbWindow *self,
+             OnbConfig *config)
+{
+  if (config == self->watched_config)
+    return;
+  if (self->store_watch != NULL)
+    g_signal_handlers_disconnect_by_data (self->store_watch, self);
+  g_clear_object (&self->store_watch);
+  g_set_object (&self->watched_config, config);
+  self->store_watch = onb_store_watch_new (config);
+  g_signal_connect_swapped (self->store_watch, "changed", G_CALLBACK (on_job_changed), self);
+  g_signal_connect_swapped (self->store_watch, "notify::n-stations", G_CALLBACK (update_fleet), self);
+  g_signal_connect_swapped (self->store_watch, "notify::working-alone", G_CALLBACK (update_fleet), self);
+  update_fleet (self);
+}
+
 static void
 on_engine_changed (OnbWindow *self)
 {
@@ -648,6 +680,7 @@ on_engine_changed (OnbWindow *self)
   update_counters (self);
   update_batch_model (self);
   update_camera_choice (self);
+  watch_store (self, onb_application_get_config (app));
 
   /* The record of wrong PINs lives in the data folder, which a reload
    * may have moved. */
@@ -793,6 +826,10 @@ onb_window_dispose (GObject *object)
   g_clear_object (&self->engine);
   g_clear_object (&self->pin_guard);
   g_clear_object (&self->batch_model);
+  if (self->store_watch != NULL)
+    g_signal_handlers_disconnect_by_data (self->store_watch, self);
+  g_clear_object (&self->store_watch);
+  g_clear_object (&self->watched_config);
   if (self->cameras != NULL)
     g_signal_handlers_disconnect_by_data (self->cameras, self);
   g_clear_object (&self->cameras);

@@ -187,6 +187,7 @@ test_four_stations (void)
   g_autofree char *stations = NULL;
   gboolean finished = FALSE;
   guint kills = 0;
+  guint64 done_here = 0;
 
   if (fleet == NULL)
     return;
@@ -234,6 +235,19 @@ test_four_stations (void)
         g_assert_cmpstr (missing, ==, first_missing);
     }
   g_assert_cmpstr (first_missing, ==, "");
+  /* Each box counts at the station that finished it, once. */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *station = g_strdup_printf ("station-%u", i + 1);
+      g_autofree char *batches = NULL;
+      g_autoptr(json_object) batch = NULL;
+
+      g_assert_cmpint (run (&batches, (const char *[]) { "batches", "--json", "--station", station, "--config",
+                                                         fleet->stations[0]->config, NULL }), ==, 0);
+      batch = json_tokener_parse (batches);
+      done_here += g_ascii_strtoull (prov_json_path (batch, "done"), NULL, 10);
+    }
+  g_assert_cmpuint (done_here, ==, N_BOXES);
   g_assert_cmpint (run (&stations, (const char *[]) { "stations", "--json", "--config", fleet->stations[0]->config,
                                                       NULL }), ==, 0);
   for (guint i = 1; i <= 4; i++)
@@ -422,6 +436,24 @@ test_store_migrate (void)
   g_assert_cmpstr (prov_json_path (answer, "reason"), ==, "schema-too-new");
 }
 
+/* Without a shared store: `stations` names this station alone, and
+ * `store migrate` says there is nothing to migrate. */
+static void
+test_own_files (void)
+{
+  g_autofree char *csv = prov_generated_csv (2, FIRST, FALSE);
+  const char *extra[] = { "store.station=dock-9", NULL };
+  g_autoptr(ProvStation) station = prov_station_new (sim, csv, extra);
+  g_autofree char *out = NULL;
+  g_autoptr(json_object) answer = NULL;
+
+  g_assert_cmpint (run (&out, (const char *[]) { "stations", "--json", "--config", station->config, NULL }), ==, 0);
+  answer = json_tokener_parse (out);
+  g_assert_cmpstr (prov_json_path (answer, "station"), ==, "dock-9");
+  g_assert_cmpstr (prov_json_path (answer, "done_last_hour"), ==, "0");
+  g_assert_cmpint (run (NULL, (const char *[]) { "store", "migrate", "--config", station->config, NULL }), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -440,6 +472,7 @@ main (int    argc,
   g_test_add_func ("/fleet/database-restart", test_database_restart);
   g_test_add_func ("/fleet/overlapping-imports", test_overlapping_imports);
   g_test_add_func ("/fleet/store-migrate", test_store_migrate);
+  g_test_add_func ("/fleet/own-files", test_own_files);
 
   status = g_test_run ();
   onb_test_sim_stop (sim);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "onb-journal.h"
 #include "prov-test.h"
 
 ProvStation *
@@ -345,4 +346,45 @@ prov_json_path (json_object *object,
     if (!json_object_object_get_ex (object, parts[i], &object))
       return NULL;
   return object != NULL ? json_object_get_string (object) : NULL;
+}
+
+GPtrArray *
+prov_station_jobs (ProvStation *station)
+{
+  g_autoptr(OnbConfig) config = prov_station_load_config (station);
+  g_autofree char *data_dir = onb_config_get_data_dir (config);
+  g_autofree char *path = onb_journal_default_path (data_dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJournal) journal = onb_journal_open (path, &error);
+  GPtrArray *jobs;
+
+  g_assert_no_error (error);
+  jobs = onb_journal_list_jobs (journal, NULL, -1, 0, &error);
+  g_assert_no_error (error);
+  return jobs;
+}
+
+GSubprocess *
+prov_cli_spawn (const char          *stdin_path,
+                const char          *stdout_path,
+                const char * const  *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const char *cli = g_getenv ("ONB_CLI");
+  GSubprocess *process;
+
+  g_assert_nonnull (cli);
+  g_ptr_array_add (argv, (gpointer) cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (stdin_path != NULL)
+    g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path);
+  if (stdout_path != NULL)
+    g_subprocess_launcher_set_stdout_file_path (launcher, stdout_path);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return process;
 }

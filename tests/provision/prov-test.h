@@ -27,6 +27,13 @@ ProvStation  *prov_station_new          (OnbTestSim          *sim,
 void          prov_station_free         (ProvStation         *station);
 OnbConfig    *prov_station_load_config  (ProvStation         *station);
 OnbEngine    *prov_station_engine       (ProvStation         *station);
+/* Every job of the station's journal. (element-type OnbJob) */
+GPtrArray    *prov_station_jobs         (ProvStation         *station);
+/* `onboarder-cli @args` ($ONB_CLI) with stdin from @stdin_path and stdout
+ * to @stdout_path (each may be NULL), stderr silenced. */
+GSubprocess  *prov_cli_spawn            (const char          *stdin_path,
+                                         const char          *stdout_path,
+                                         const char * const  *args);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProvStation, prov_station_free)
 
 /* The sample list of data/samples (read from G_TEST_SRCDIR). */

@@ -26,6 +26,7 @@
 #include "onb-pin-dialog.h"
 #include "onb-result-card.h"
 #include "onb-ui-enums.h"
+#include "onb-test-pg.h"
 #include "onb-test-sim.h"
 #include "onb-window.h"
 #include "onb-camera-monitor.h"
@@ -1143,6 +1144,144 @@ test_blynk_creates (void)
   station_teardown (&station);
 }
 
+/* A scan while the engine (re)starts is held, then taken ------------------ */
+
+static void
+held_scan_body (OnbApplication *app,
+                gpointer        data)
+{
+  OnbWindow *window = get_window (app);
+  OnbResultCard *card = scan_card (app);
+  const char *dev_eui = "0018B20000000106";
+
+  import_samples (app);
+  /* Settings saved: the engine stops and a new one starts. A label seen
+   * meanwhile stays under the camera, which reports it only once. */
+  onb_application_reload (app);
+  g_assert_null (onb_application_get_engine (app));
+  onb_window_handle_payload (window, dev_eui, strlen (dev_eui), "camera");
+  g_assert_cmpint (onb_result_card_get_state (card), ==, ONB_RESULT_STATE_QUEUED);
+  g_assert_cmpstr (onb_result_card_get_headline (card), ==, "One moment");
+  g_assert_cmpstr (onb_result_card_get_summary (card), ==,
+                   "One moment: Onboarder is still starting: this box is taken as soon as it is ready.");
+  WAIT_FOR (card_says (card, ONB_RESULT_STATE_SUCCESS, dev_eui), JOB_TIMEOUT_S);
+}
+
+static void
+test_held_scan (void)
+{
+  Station station = { NULL };
+  const char *args[] = { "--config", NULL, NULL };
+
+  station_setup (&station, NULL);
+  args[1] = station.config_path;
+  run_app (args, held_scan_body, &station);
+  station_teardown (&station);
+}
+
+/* Several stations on one PostgreSQL store -------------------------------- */
+
+typedef struct
+{
+  Station   *station;
+  OnbTestPg *pg;
+} Fleet;
+
+static void
+store_engine_result (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Another station on the kiosk's store: its box shows in the kiosk's
+ * progress, the kiosk counts two stations, and says it works alone while
+ * the database restarts. */
+static void
+fleet_body (OnbApplication *app,
+            gpointer        data)
+{
+  Fleet *fleet = data;
+  OnbWindow *window = get_window (app);
+  OnbShiftPanel *panel = onb_scan_page_get_shift_panel (onb_window_get_scan_page (window));
+  g_autoptr(OnbConfig) there = NULL;
+  g_autoptr(OnbHttpClient) http = NULL;
+  g_autoptr(OnbEngine) other = NULL;
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *there_dir = g_build_filename (fleet->station->dir, "there", NULL);
+  gint64 done_us;
+
+  import_samples (app);
+  resize_window (GTK_WINDOW (window), 800, 480);
+  g_assert_cmpstr (onb_shift_panel_get_fleet_text (panel), ==, "");
+
+  there = onb_config_load (fleet->station->config_path, &error);
+  g_assert_no_error (error);
+  onb_config_set_string (there, "store", "station", "there");
+  onb_config_set_string (there, "kiosk", "data_dir", there_dir);
+  http = onb_http_client_new (there);
+  other = onb_engine_new (there, http, &error);
+  g_assert_no_error (error);
+  onb_engine_start_async (other, NULL, store_engine_result, &result);
+  WAIT_FOR (result != NULL, 30);
+  g_assert_true (onb_engine_start_finish (other, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  /* The other station's box, in this station's progress within a second
+   * of its end. */
+  job = onb_engine_submit_payload (other, "0018B20000000107", -1, "test", &error);
+  g_assert_no_error (error);
+  WAIT_FOR (onb_job_get_state (job) == ONB_JOB_STATE_DONE, JOB_TIMEOUT_S);
+  done_us = g_get_monotonic_time ();
+  WAIT_FOR (g_strcmp0 (onb_shift_panel_get_progress_text (panel), "1/12 · 0 failed") == 0, 5);
+  g_test_message ("the other station's box seen %.0f ms after it was done",
+                  (g_get_monotonic_time () - done_us) / 1000.0);
+  g_assert_cmpint (g_get_monotonic_time () - done_us, <, G_USEC_PER_SEC);
+  WAIT_FOR (g_strcmp0 (onb_shift_panel_get_fleet_text (panel), "2 stations on this pallet") == 0, 15);
+  spin (300);
+  write_png (GTK_WINDOW (window), "onboarder-two-stations-800x480.png");
+
+  /* The database restarts: the kiosk works alone until it is back (it
+   * tries again every second). */
+  onb_test_pg_restart (fleet->pg);
+  WAIT_FOR (g_strcmp0 (onb_shift_panel_get_fleet_text (panel), "Working alone") == 0, 15);
+  WAIT_FOR (g_strcmp0 (onb_shift_panel_get_fleet_text (panel), "Working alone") != 0, 15);
+
+  onb_engine_shutdown_async (other, NULL, store_engine_result, &result);
+  WAIT_FOR (result != NULL, 30);
+  g_assert_true (onb_engine_shutdown_finish (other, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_fleet (void)
+{
+  g_autoptr(OnbTestPg) pg = onb_test_pg_start ();
+  Station station = { NULL };
+  Fleet fleet = { &station, pg };
+  const char *args[] = { "--config", NULL, NULL };
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (pg == NULL)
+    return;
+  station_setup (&station, NULL);
+  g_key_file_load_from_file (keyfile, station.config_path, G_KEY_FILE_KEEP_COMMENTS, &error);
+  g_assert_no_error (error);
+  g_key_file_set_string (keyfile, "store", "url", onb_test_pg_get_uri (pg));
+  g_key_file_set_string (keyfile, "store", "station", "kiosk");
+  g_key_file_set_integer (keyfile, "store", "lease_s", 5);
+  g_key_file_save_to_file (keyfile, station.config_path, &error);
+  g_assert_no_error (error);
+  args[1] = station.config_path;
+  run_app (args, fleet_body, &fleet);
+  station_teardown (&station);
+}
+
 /* The card and History for one job, driven as the engine drives it -------- */
 
 static gboolean
@@ -1202,6 +1341,32 @@ test_card_job (void)
   onb_job_set_step (next, ONB_JOB_STEP_TTS_BY_BLYNK, ONB_STEP_STATE_SKIPPED, NULL, NULL);
   assert_tts_steps (card, FALSE);
 
+  /* A device claimed by its owner token: "Claimed" where "JS" stands. */
+  g_assert_cmpstr (onb_result_card_get_step_title (card, ONB_RESULT_STEP_TTS_JS), ==, "JS");
+  onb_job_set_step (next, ONB_JOB_STEP_TTS_JS, ONB_STEP_STATE_SKIPPED, NULL, NULL);
+  onb_job_set_step (next, ONB_JOB_STEP_TTS_CLAIM, ONB_STEP_STATE_RUNNING, NULL, NULL);
+  g_assert_cmpstr (onb_result_card_get_step_title (card, ONB_RESULT_STEP_TTS_JS), ==, "Claimed");
+  g_assert_cmpint (onb_result_card_get_step (card, ONB_RESULT_STEP_TTS_JS), ==, ONB_STEP_STATE_RUNNING);
+  onb_job_set_step (next, ONB_JOB_STEP_TTS_CLAIM, ONB_STEP_STATE_DONE, NULL, NULL);
+  g_assert_cmpint (onb_result_card_get_step (card, ONB_RESULT_STEP_TTS_JS), ==, ONB_STEP_STATE_DONE);
+  row = g_object_ref_sink (onb_history_row_new (next));
+  g_assert_nonnull (find_matching (row, label_containing, "Claimed ✓"));
+  g_assert_null (find_matching (row, label_containing, "TTS JS"));
+  g_object_unref (row);
+  /* The next answer names the Join Server step again. */
+  onb_result_card_set_job (card, job);
+  g_assert_cmpstr (onb_result_card_get_step_title (card, ONB_RESULT_STEP_TTS_JS), ==, "JS");
+
+  /* Cut off from the store the stations share: a done box is saved here
+   * and shared later, and the card says so while it is. */
+  onb_result_card_set_working_alone (card, TRUE);
+  onb_job_set_state (job, ONB_JOB_STATE_DONE, NULL, NULL);
+  g_assert_cmpint (onb_result_card_get_state (card), ==, ONB_RESULT_STATE_SUCCESS);
+  g_assert_cmpstr (onb_result_card_get_todo (card), ==,
+                   "Saved here, will be shared: the other stations hear of it when the database is back.");
+  onb_result_card_set_working_alone (card, FALSE);
+  g_assert_cmpstr (onb_result_card_get_todo (card), ==, "");
+
   /* History names the model too. */
   row = g_object_ref_sink (onb_history_row_new (job));
   g_assert_nonnull (find_matching (row, label_containing, "0018B20000000104 · LHT65 climate · "));
@@ -1254,7 +1419,9 @@ main (int   argc,
   g_test_add_func ("/ui/setup/pin-and-validation", test_setup);
   g_test_add_func ("/ui/scanner-and-manual", test_scanner_and_manual);
   g_test_add_func ("/ui/blynk-creates/card", test_blynk_creates);
-  g_test_add_func ("/ui/result-card/model-and-tts-steps", test_card_job);
+  g_test_add_func ("/ui/result-card/model-claim-and-tts-steps", test_card_job);
+  g_test_add_func ("/ui/scan-while-starting", test_held_scan);
+  g_test_add_func ("/ui/fleet/other-station", test_fleet);
   g_test_add_func ("/ui/kiosk/close-needs-pin", test_kiosk);
   g_test_add_func ("/ui/demo/outcomes-and-screenshots", test_demo);
 

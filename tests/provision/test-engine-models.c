@@ -1,0 +1,197 @@
+/* test-engine-models.c: the label's Profile ID picks the device model
+ * (its Blynk template, versions, plan and class) against the simulator's
+ * Device Repository */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "onb-error.h"
+#include "onb-job-private.h"
+#include "prov-test.h"
+
+static OnbTestSim *sim;
+
+/* Two models of one band, with their own templates; a US915 Profile ID
+ * listed without a section; a section for a Profile ID the repository
+ * does not know, which names no versions. */
+static const char * const station_settings[] = {
+  "model " ONB_TEST_SIM_PROFILE_ID ".name=Soil sensor",
+  "model " ONB_TEST_SIM_PROFILE_ID ".blynk_template=" ONB_TEST_SIM_BLYNK_TEMPLATE_ID,
+  "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".name=Door sensor",
+  "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".blynk_template=" ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C,
+  "model " ONB_TEST_SIM_PROFILE_ID_UNKNOWN ".name=Mystery box",
+  "labels.profile_ids=" ONB_TEST_SIM_PROFILE_ID_US915,
+  NULL
+};
+
+typedef struct
+{
+  ProvStation *station;
+  OnbEngine *engine;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) csv = g_string_new ("Device EUI,Join EUI,Application Key,Device Name\r\n");
+
+  for (guint i = 1; i <= 6; i++)
+    g_string_append_printf (csv, "0018B20000000D%02X,70B3D57ED0000010,%08X%08X%08X%08X,Pallet box %u\r\n", i,
+                            g_random_int (), g_random_int (), g_random_int (), i, i);
+  onb_test_assert_ok (onb_test_sim_reset (sim, &error), error);
+  f->station = prov_station_new (sim, csv->str, station_settings);
+  f->engine = prov_station_engine (f->station);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_assert_true (prov_wait_jobs (f->engine, NULL, 0, 60));
+  g_clear_object (&f->engine);
+  g_clear_pointer (&f->station, prov_station_free);
+}
+
+static OnbJob *
+submit (Fixture    *f,
+        guint       box,
+        const char *profile_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = g_strdup_printf ("LW:D0:70B3D57ED0000010:0018B20000000D%02X:%s", box, profile_id);
+  OnbJob *job = onb_engine_submit_payload (f->engine, code, -1, "test", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (job);
+  return job;
+}
+
+static void
+assert_model (json_object *state,
+              OnbJob      *job,
+              const char  *template_id,
+              const char  *lorawan_version,
+              gboolean     class_c)
+{
+  g_autofree char *device_id = g_strdup_printf ("eui-%s", onb_job_get_dev_eui (job));
+  json_object *device = prov_sim_blynk_device (state, onb_job_get_device_name (job));
+  json_object *ns;
+
+  g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_DONE);
+  g_assert_nonnull (device);
+  g_assert_cmpstr (prov_json_path (device, "hardwareInfo.templateId"), ==, template_id);
+  g_assert_cmpstr (prov_sim_blynk_metafield (device, "Device EUI"), ==, onb_job_get_dev_eui (job));
+  for (char *c = device_id; *c != '\0'; c++)
+    *c = g_ascii_tolower (*c);
+  ns = prov_sim_tts_record (state, "ns", ONB_TEST_SIM_TTS_APP_ID, device_id);
+  g_assert_nonnull (ns);
+  g_assert_cmpstr (prov_json_path (ns, "lorawan_version"), ==, lorawan_version);
+  g_assert_cmpstr (prov_json_path (ns, "frequency_plan_id"), ==, ONB_TEST_SIM_TTS_FREQUENCY_PLAN);
+  g_assert_cmpstr (prov_json_path (ns, "supports_class_c"), ==, class_c ? "true" : "false");
+}
+
+/* One pallet, two models: each box gets its model's template, MAC
+ * version and class, read back in NS and Blynk; the job names its model. */
+static void
+test_two_models (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(json_object) state = NULL;
+
+  for (guint i = 1; i <= 4; i++)
+    g_ptr_array_add (jobs, submit (f, i, i % 2 ? ONB_TEST_SIM_PROFILE_ID : ONB_TEST_SIM_PROFILE_ID_CLASS_C));
+  g_assert_true (prov_wait_jobs (f->engine, (OnbJob **) jobs->pdata, jobs->len, 60));
+
+  state = onb_test_sim_expect_state (sim);
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      OnbJob *job = jobs->pdata[i];
+      gboolean door = i % 2 == 1;
+
+      if (onb_job_get_state (job) != ONB_JOB_STATE_DONE)
+        g_error ("%s: %s", onb_job_get_dev_eui (job), onb_job_get_message (job));
+      g_assert_cmpstr (onb_job_get_model_name (job), ==, door ? "Door sensor" : "Soil sensor");
+      assert_model (state, job, door ? ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C : ONB_TEST_SIM_BLYNK_TEMPLATE_ID,
+                    door ? "MAC_V1_0_4" : "MAC_V1_0_3", door);
+    }
+}
+
+/* A box this station cannot onboard fails with words, and nothing of it
+ * is made in either cloud. */
+static void
+assert_refused (Fixture    *f,
+                const char *profile_id,
+                const char *reason,
+                const char *words)
+{
+  g_autoptr(OnbJob) job = submit (f, 5, profile_id);
+  g_autoptr(json_object) state = NULL;
+
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  if (onb_job_get_state (job) != ONB_JOB_STATE_FAILED)
+    g_error ("%s: %s (%s)", onb_job_state_to_string (onb_job_get_state (job)), onb_job_get_message (job),
+             onb_job_get_reason (job));
+  g_assert_cmpstr (onb_job_get_reason (job), ==, reason);
+  if (strstr (onb_job_get_message (job), words) == NULL)
+    g_error ("“%s” does not say “%s”", onb_job_get_message (job), words);
+  state = onb_test_sim_expect_state (sim);
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 0);
+  g_assert_cmpuint (prov_sim_tts_total (state, "is"), ==, 0);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 0);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.create"), ==, 0);
+}
+
+static void
+test_other_band (Fixture       *f,
+                 gconstpointer  data)
+{
+  assert_refused (f, ONB_TEST_SIM_PROFILE_ID_US915, "model-wrong-band", "US915");
+}
+
+static void
+test_unknown_profile (Fixture       *f,
+                      gconstpointer  data)
+{
+  assert_refused (f, ONB_TEST_SIM_PROFILE_ID_UNKNOWN, "model-unknown", "Mystery box (Profile ID 000A0001) is not in");
+}
+
+/* A Profile ID the station does not take is refused at the scan. */
+static void
+test_not_accepted (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job = onb_engine_submit_payload (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000D06:000AFFFE",
+                                                     -1, "test", &error);
+
+  g_assert_null (job);
+  g_assert_nonnull (error);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "profile-mismatch");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  sim = onb_test_sim_start (NULL, &error);
+  onb_test_assert_ok (sim != NULL, error);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/engine-models/two-models", test_two_models);
+  ADD ("/engine-models/other-band", test_other_band);
+  ADD ("/engine-models/unknown-profile", test_unknown_profile);
+  ADD ("/engine-models/not-accepted", test_not_accepted);
+#undef ADD
+
+  status = g_test_run ();
+  onb_test_sim_stop (sim);
+  return status;
+}
