@@ -761,6 +761,8 @@ setup_body (OnbApplication *app,
     g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (door)), "Its devices get EU_863_870_TTN, MAC_V1_0_4"));
     g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (us)),
                               "Its boxes are refused here: Field sensor is a US915 device"));
+    /* The station's listed Profile ID, without a section: named once. */
+    g_assert_nonnull (find_row_titled (GTK_WIDGET (window), ONB_TEST_SIM_PROFILE_ID));
     g_assert_true (gtk_widget_has_css_class (status, "error"));
   }
 
