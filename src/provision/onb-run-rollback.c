@@ -211,9 +211,11 @@ onb_run_rollback (OnbRun *run)
     undo_send (run, UNDO_BLYNK_DEVICE);
 
   /* Unclaimed first, then the IS record deleted (undo_cb()). Without an
-   * IS record the claim cannot be read nor undone: it is left, in words. */
+   * IS record of ours the claim can be neither read nor undone: where
+   * another application holds the device, the claim is that one's. */
   if (onb_job_get_step_owned (job, ONB_JOB_STEP_TTS_CLAIM) &&
-      onb_job_get_step_state (job, ONB_JOB_STEP_TTS_CLAIM) == ONB_STEP_STATE_DONE)
+      onb_job_get_step_state (job, ONB_JOB_STEP_TTS_CLAIM) == ONB_STEP_STATE_DONE &&
+      onb_job_get_step_owned (job, ONB_JOB_STEP_TTS_IS))
     undo_send (run, UNDO_TTS_CLAIM);
   else if (onb_job_get_step_owned (job, ONB_JOB_STEP_TTS_IS))
     undo_send (run, UNDO_TTS_DEVICE);

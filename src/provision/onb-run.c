@@ -58,6 +58,7 @@ onb_run_free (OnbRun *run)
   g_clear_pointer (&run->old_entry, onb_registry_entry_unref);
   g_clear_pointer (&run->tts_device, onb_tts_device_unref);
   g_clear_pointer (&run->old_tts_device, onb_tts_device_unref);
+  g_clear_pointer (&run->settings, onb_model_settings_free);
   g_clear_error (&run->claim_refused);
   g_clear_pointer (&run->metafields_last, g_hash_table_unref);
   g_free (run->last_reason);
@@ -133,7 +134,10 @@ run_prepare (OnbRun  *run,
       ((!run->claims && !onb_run_check_keys (run->settings->lorawan_version, run->entry, error)) ||
        !(run->tts_device = tts_device_for (run->entry, run->claims, error))))
     return FALSE;
-  onb_tts_device_set_settings (run->tts_device, run->settings);
+  /* Where Blynk's integration makes the device, its LoRaWAN settings are
+   * the integration's: verify holds it to the station's [tts] settings,
+   * as before models, not to the repository's answer. */
+  onb_tts_device_set_settings (run->tts_device, run->blynk_creates ? NULL : run->settings);
   onb_tts_device_set_claimed (run->tts_device, run->claims);
   /* A device Blynk's integration made, adopted by an earlier attempt. */
   if (g_strcmp0 (onb_job_get_tts_device_id (run->job), onb_tts_device_get_device_id (run->tts_device)) != 0)

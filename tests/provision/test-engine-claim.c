@@ -187,6 +187,53 @@ test_claimed_elsewhere (Fixture       *f,
   assert_rejected (f, job, "claim-denied");
 }
 
+/* A box another application of the cluster claimed first: the claim is
+ * accepted again, the IS create fails naming that application, and
+ * nothing of ours is left. */
+static void
+test_claimed_by_other_application (Fixture       *f,
+                                   gconstpointer  data)
+{
+  static const char * const other_app[] = {
+    "tts.application_id=" ONB_TEST_SIM_TTS_OTHER_APP_ID, "tts.api_key=" ONB_TEST_SIM_TTS_API_KEY_OTHER_APP, NULL
+  };
+  g_autofree char *csv = NULL;
+  g_autoptr(ProvStation) other = NULL;
+  g_autoptr(OnbEngine) other_engine = NULL;
+  g_autofree char *eui = dev_eui (4);
+  g_autofree char *token = g_strconcat (ONB_TEST_SIM_CLAIM_OWNER_TOKEN_PREFIX, eui, NULL);
+  g_autofree char *code = label (eui, token);
+  g_autofree char *ours = g_strdup_printf ("eui-%s", eui);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) theirs = NULL;
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(json_object) state = NULL;
+
+  g_assert_true (g_file_get_contents (f->station->csv, &csv, NULL, NULL));
+  other = prov_station_new (sim, csv, other_app);
+  other_engine = prov_station_engine (other);
+  theirs = onb_engine_submit_payload (other_engine, code, -1, "test", &error);
+  g_assert_no_error (error);
+  g_assert_true (prov_wait_jobs (other_engine, &theirs, 1, 60));
+  g_assert_cmpint (onb_job_get_state (theirs), ==, ONB_JOB_STATE_DONE);
+
+  job = submit_box (f, eui, token);
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_FAILED);
+  g_assert_cmpstr (onb_job_get_reason (job), ==, "euis-taken");
+  g_assert_nonnull (strstr (onb_job_get_message (job), ONB_TEST_SIM_TTS_OTHER_APP_ID));
+  state = onb_test_sim_expect_state (sim);
+  for (char *c = ours; *c != '\0'; c++)
+    *c = g_ascii_tolower (*c);
+  g_assert_null (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, ours));
+  g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_OTHER_APP_ID, ours));
+  g_assert_nonnull (json_object_object_get (claims (state), eui));
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.edcs.unclaim"), ==, 0);
+  /* Only the other station's Blynk device is left. */
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
+  g_assert_true (prov_wait_jobs (other_engine, NULL, 0, 60));
+}
+
 /* A failure after the claim undoes it: unclaimed, then the IS record and
  * the Blynk device deleted. */
 static void
@@ -341,6 +388,8 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/engine-claim/claimed-elsewhere", Fixture, NULL, fixture_set_up, test_claimed_elsewhere,
               fixture_tear_down);
+  g_test_add ("/engine-claim/claimed-by-other-application", Fixture, NULL, fixture_set_up,
+              test_claimed_by_other_application, fixture_tear_down);
   g_test_add ("/engine-claim/rollback-unclaims", Fixture, NULL, fixture_set_up, test_rollback_unclaims,
               fixture_tear_down);
   g_test_add ("/engine-claim/blynk-creates", Fixture, blynk_mode, fixture_set_up, test_blynk_creates,
