@@ -1163,7 +1163,7 @@ held_scan_body (OnbApplication *app,
   onb_application_reload (app);
   g_assert_null (onb_application_get_engine (app));
   onb_window_handle_payload (window, dev_eui, strlen (dev_eui), "camera");
-  g_assert_cmpint (onb_result_card_get_state (card), ==, ONB_RESULT_STATE_QUEUED);
+  g_assert_cmpint (onb_result_card_get_state (card), ==, ONB_RESULT_STATE_WORKING);
   g_assert_cmpstr (onb_result_card_get_headline (card), ==, "One moment");
   g_assert_cmpstr (onb_result_card_get_summary (card), ==,
                    "One moment: Onboarder is still starting: this box is taken as soon as it is ready.");
