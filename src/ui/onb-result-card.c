@@ -582,13 +582,14 @@ onb_result_card_show_rejection (OnbResultCard *self,
   stop_following (self);
   set_step_title (self, ONB_RESULT_STEP_TTS_JS, step_title (ONB_RESULT_STEP_TTS_JS));
   /* Taken once Onboarder has started (onb_application_submit()): not a
-   * refusal, nothing for the worker to do. */
+   * refusal, nothing for the worker to do; the box is under way, as one
+   * being created is (the demo's belt waits for it too). */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
     {
       for (guint i = 0; i < ONB_RESULT_N_STEPS; i++)
         onb_result_card_set_step (self, i, ONB_STEP_STATE_PENDING);
       summary = g_strdup_printf (_("One moment: %s"), error->message);
-      onb_result_card_show_internal (self, ONB_RESULT_STATE_QUEUED, summary,
+      onb_result_card_show_internal (self, ONB_RESULT_STATE_WORKING, summary,
                                      _("One moment"), NULL, NULL, NULL, error->message, NULL);
       return;
     }

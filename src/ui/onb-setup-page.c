@@ -885,10 +885,12 @@ show_models (OnbSetupPage *self)
     {
       OnbModelCheck *check = g_ptr_array_index (self->model_checks, i);
       const char *profile_id = onb_model_get_profile_id (check->model);
-      g_autofree char *title = profile_id != NULL
+      const char *name = onb_model_get_name (check->model);
+      /* A model without a section is named by its Profile ID already. */
+      g_autofree char *title = profile_id != NULL && g_strcmp0 (name, profile_id) != 0
                                /* Translators: a device model's name and its Profile ID */
-                               ? g_strdup_printf (_("%s (%s)"), onb_model_get_name (check->model), profile_id)
-                               : g_strdup (onb_model_get_name (check->model));
+                               ? g_strdup_printf (_("%s (%s)"), name, profile_id)
+                               : g_strdup (name);
       g_autofree char *words = model_words (check);
 
       add_result_row (self->models_group, self->model_rows, check->settings != NULL, title, words);

@@ -759,6 +759,8 @@ setup_body (OnbApplication *app,
     g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (door)), "Its devices get EU_863_870_TTN, MAC_V1_0_4"));
     g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (us)),
                               "Its boxes are refused here: Field sensor is a US915 device"));
+    /* The station's listed Profile ID, without a section: named once. */
+    g_assert_nonnull (find_row_titled (GTK_WIDGET (window), ONB_TEST_SIM_PROFILE_ID));
     g_assert_true (gtk_widget_has_css_class (status, "error"));
   }
 
@@ -1159,7 +1161,7 @@ held_scan_body (OnbApplication *app,
   onb_application_reload (app);
   g_assert_null (onb_application_get_engine (app));
   onb_window_handle_payload (window, dev_eui, strlen (dev_eui), "camera");
-  g_assert_cmpint (onb_result_card_get_state (card), ==, ONB_RESULT_STATE_QUEUED);
+  g_assert_cmpint (onb_result_card_get_state (card), ==, ONB_RESULT_STATE_WORKING);
   g_assert_cmpstr (onb_result_card_get_headline (card), ==, "One moment");
   g_assert_cmpstr (onb_result_card_get_summary (card), ==,
                    "One moment: Onboarder is still starting: this box is taken as soon as it is ready.");
