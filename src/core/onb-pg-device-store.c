@@ -226,7 +226,8 @@ store_rows (PGconn      *conn,
       OnbRegistryEntry *e = row->entry;
       const char *params[] = {
         onb_registry_entry_get_dev_eui (e), onb_registry_entry_get_join_eui (e),
-        onb_registry_entry_get_app_key (e), onb_registry_entry_get_nwk_key (e),
+        /* Empty for a box to claim: the column is NOT NULL. */
+        onb_registry_entry_get_app_key (e) ? onb_registry_entry_get_app_key (e) : "", onb_registry_entry_get_nwk_key (e),
         onb_registry_entry_get_static_token (e), onb_registry_entry_get_device_name (e),
         onb_registry_entry_get_profile_id (e), row->metafields_text, now, batch_text,
       };

@@ -97,6 +97,13 @@ onb_registry_entry_check_keys (OnbRegistryEntry  *self,
                                const char        *lorawan_version,
                                GError           **error)
 {
+  if (self->app_key == NULL)
+    {
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NO_APP_KEY,
+                   _("The device list has no AppKey for box %s and its label has no owner token: it cannot be "
+                     "onboarded here."), self->dev_eui);
+      return FALSE;
+    }
   if (self->nwk_key == NULL && g_strcmp0 (lorawan_version, "MAC_V1_1") == 0)
     {
       g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_MISSING_NWK_KEY,
@@ -178,7 +185,7 @@ onb_registry_entry_new (const char *dev_eui,
   g_atomic_ref_count_init (&self->ref_count);
   self->dev_eui = g_strdup (dev_eui);
   self->join_eui = g_strdup (join_eui);
-  self->app_key = g_strdup (app_key);
+  self->app_key = empty_to_null (app_key);
   self->nwk_key = empty_to_null (nwk_key);
   self->static_token = empty_to_null (static_token);
   self->device_name = empty_to_null (device_name);

@@ -279,7 +279,10 @@ store_rows (sqlite3     *db,
       sqlite3_reset (stmt);
       sqlite3_bind_text (stmt, 1, onb_registry_entry_get_dev_eui (e), -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 2, onb_registry_entry_get_join_eui (e), -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, onb_registry_entry_get_app_key (e), -1, SQLITE_STATIC);
+      /* A box without AppKey (to be claimed) stores an empty one: the
+       * column has been NOT NULL since the first schema. */
+      sqlite3_bind_text (stmt, 3, onb_registry_entry_get_app_key (e) ? onb_registry_entry_get_app_key (e) : "", -1,
+                         SQLITE_STATIC);
       sqlite3_bind_text (stmt, 4, onb_registry_entry_get_nwk_key (e), -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 5, onb_registry_entry_get_static_token (e), -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 6, onb_registry_entry_get_device_name (e), -1, SQLITE_STATIC);

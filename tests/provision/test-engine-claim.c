@@ -25,23 +25,26 @@ dev_eui (guint box)
   return g_strdup_printf ("0018B2000000C%03X", 0x100 + box);
 }
 
-/* The device list still demands an AppKey column (a claim uses none of
- * it); C1FF was claimed by another network. */
+/* A device list without AppKeys: claimed boxes need none. C1FF was
+ * claimed by another network; D001's Join Server takes no claims. */
+#define NO_CLAIMS_DEV_EUI "0018B2000000D001"
+#define NO_CLAIMS_JOIN_EUI "70B3D57ED0000010"
+
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GString) csv = g_string_new ("Device EUI,Join EUI,Application Key,Device Name\r\n");
+  g_autoptr(GString) csv = g_string_new ("Device EUI,Join EUI,Device Name\r\n");
 
   for (guint i = 1; i <= N_BOXES; i++)
     {
       g_autofree char *eui = dev_eui (i);
 
-      g_string_append_printf (csv, "%s," ONB_TEST_SIM_CLAIM_JOIN_EUI ",%032X,Claimed box %u\r\n", eui, i, i);
+      g_string_append_printf (csv, "%s," ONB_TEST_SIM_CLAIM_JOIN_EUI ",Claimed box %u\r\n", eui, i);
     }
-  g_string_append (csv, ONB_TEST_SIM_CLAIM_DEV_EUI_ELSEWHERE "," ONB_TEST_SIM_CLAIM_JOIN_EUI
-                   ",000000000000000000000000000000FF,Elsewhere box\r\n");
+  g_string_append (csv, ONB_TEST_SIM_CLAIM_DEV_EUI_ELSEWHERE "," ONB_TEST_SIM_CLAIM_JOIN_EUI ",Elsewhere box\r\n");
+  g_string_append (csv, NO_CLAIMS_DEV_EUI "," NO_CLAIMS_JOIN_EUI ",Unclaimable box\r\n");
   onb_test_assert_ok (onb_test_sim_reset (sim, &error), error);
   f->station = prov_station_new (sim, csv->str, data);
   f->engine = prov_station_engine (f->station);
@@ -251,6 +254,43 @@ test_rollback_unclaims (Fixture       *f,
   g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_CLAIM), ==, ONB_STEP_STATE_ROLLED_BACK);
 }
 
+/* A box the list has no AppKey for can only be claimed: its label
+ * without an owner token is refused at the scan, in words. */
+static void
+test_no_app_key (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *eui = dev_eui (1);
+  g_autofree char *code = g_strdup_printf ("LW:D0:" ONB_TEST_SIM_CLAIM_JOIN_EUI ":%s:" ONB_TEST_SIM_PROFILE_ID, eui);
+  g_autoptr(OnbJob) job = onb_engine_submit_payload (f->engine, code, -1, "test", &error);
+
+  g_assert_nonnull (error);
+  g_assert_null (job);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "no-app-key");
+  g_assert_nonnull (strstr (error->message, "no AppKey"));
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.edcs.claim"), ==, 0);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 0);
+}
+
+/* An owner token whose Join Server takes no claims, for a box without
+ * AppKey: refused in words, nothing made. */
+static void
+test_no_app_key_no_claims (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job =
+    onb_engine_submit_payload (f->engine, "LW:D0:" NO_CLAIMS_JOIN_EUI ":" NO_CLAIMS_DEV_EUI ":"
+                               ONB_TEST_SIM_PROFILE_ID ":OTNOCLAIMS0000", -1, "test", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (job);
+  assert_rejected (f, job, "no-app-key");
+  g_assert_nonnull (strstr (onb_job_get_message (job), "AppKey"));
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.js.set"), ==, 0);
+}
+
 /* Where Blynk makes the TTS devices it needs the AppKey: a claimable
  * label is refused at the scan, in words, and nothing is sent. */
 static void
@@ -290,7 +330,8 @@ test_crash (void)
       g_autofree char *token = g_strconcat (ONB_TEST_SIM_CLAIM_OWNER_TOKEN_PREFIX, eui, NULL);
       g_autofree char *code = label (eui, token);
 
-      g_string_append_printf (csv, "%s," ONB_TEST_SIM_CLAIM_JOIN_EUI ",%032X,Claimed box %u\r\n", eui, i, i);
+      /* The AppKey column is there, its cells empty. */
+      g_string_append_printf (csv, "%s," ONB_TEST_SIM_CLAIM_JOIN_EUI ",,Claimed box %u\r\n", eui, i);
       g_string_append_printf (codes, "%s\n", code);
     }
 
@@ -391,6 +432,9 @@ main (int    argc,
   g_test_add ("/engine-claim/claimed-by-other-application", Fixture, NULL, fixture_set_up,
               test_claimed_by_other_application, fixture_tear_down);
   g_test_add ("/engine-claim/rollback-unclaims", Fixture, NULL, fixture_set_up, test_rollback_unclaims,
+              fixture_tear_down);
+  g_test_add ("/engine-claim/no-app-key", Fixture, NULL, fixture_set_up, test_no_app_key, fixture_tear_down);
+  g_test_add ("/engine-claim/no-app-key-no-claims", Fixture, NULL, fixture_set_up, test_no_app_key_no_claims,
               fixture_tear_down);
   g_test_add ("/engine-claim/blynk-creates", Fixture, blynk_mode, fixture_set_up, test_blynk_creates,
               fixture_tear_down);
