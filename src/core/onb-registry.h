@@ -175,6 +175,18 @@ OnbRegistryEntry  *onb_registry_resolve         (OnbRegistry            *self,
                                                  const OnbCode          *code,
                                                  GError                **error);
 
+/* The batch a claimed box in no device list is added to
+ * ([labels] allow_unlisted_claims). */
+#define ONB_REGISTRY_CLAIMED_BATCH "Claimed at this station"
+
+/* Adds the box of TR005 label @code (one with an owner token) to the list
+ * without keys, in batch ONB_REGISTRY_CLAIMED_BATCH (made once, then
+ * reused), and returns its row. A box stored meanwhile keeps its row.
+ * (transfer full) */
+OnbRegistryEntry  *onb_registry_add_unlisted    (OnbRegistry            *self,
+                                                 const OnbCode          *code,
+                                                 GError                **error);
+
 /* Every batch, newest first, with its counts: @states (from the journal;
  * NULL: nothing scanned yet) tells done and failed devices. One query. (transfer full) GPtrArray of OnbBatch */
 GPtrArray         *onb_registry_list_batches    (OnbRegistry            *self,

@@ -782,6 +782,7 @@ test_keyless (Fixture       *f,
   reader = onb_registry_open (f->path, &error);
   g_assert_no_error (error);
   onb_test_store_check_keyless (f->registry, reader);
+  onb_test_store_check_unlisted (f->registry, reader);
 }
 
 int
@@ -805,7 +806,7 @@ main (int    argc,
   ADD ("/registry/private-file", test_private_file);
   ADD ("/registry/batches", test_batches);
   ADD ("/registry/model-templates", test_model_templates);
-  ADD ("/registry/keyless", test_keyless);
+  ADD ("/registry/keyless-and-unlisted", test_keyless);
 #undef ADD
 
   return g_test_run ();

@@ -97,3 +97,49 @@ onb_test_store_check_keyless (OnbRegistry *writer,
   g_assert_cmpuint (report->problems->len, ==, 1);
   g_assert_cmpstr (((OnbImportProblem *) report->problems->pdata[0])->reason, ==, "bad-app-key");
 }
+
+void
+onb_test_store_check_unlisted (OnbRegistry *writer,
+                               OnbRegistry *reader)
+{
+  static const char * const labels[] = {
+    "LW:D0:EC656E0000000101:0018B2000000E101:000AF8BE:OTE101",
+    "LW:D0:EC656E0000000101:0018B2000000E101:000AF8BE:OTE101",
+    "LW:D0:EC656E0000000101:0018B2000000E102:000AF8BE:OTE102",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) batches = NULL;
+  guint n_claimed = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      g_autoptr(OnbCode) code = onb_code_parse (labels[i], -1, &error);
+      g_autoptr(OnbRegistryEntry) added = NULL;
+      g_autoptr(OnbRegistryEntry) read = NULL;
+
+      g_assert_no_error (error);
+      added = onb_registry_add_unlisted (writer, code, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (added);
+      read = onb_registry_resolve (reader, code, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (onb_registry_entry_get_dev_eui (read), ==, onb_code_get_dev_eui (code));
+      g_assert_cmpstr (onb_registry_entry_get_join_eui (read), ==, "EC656E0000000101");
+      g_assert_cmpstr (onb_registry_entry_get_profile_id (read), ==, "000AF8BE");
+      g_assert_null (onb_registry_entry_get_app_key (read));
+    }
+
+  batches = onb_registry_list_batches (reader, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < batches->len; i++)
+    {
+      OnbBatch *batch = batches->pdata[i];
+
+      if (g_strcmp0 (batch->file_name, ONB_REGISTRY_CLAIMED_BATCH) != 0)
+        continue;
+      n_claimed++;
+      g_assert_cmpuint (batch->n_devices, ==, 2);
+      g_assert_cmpuint (batch->n_rows, ==, 2);
+    }
+  g_assert_cmpuint (n_claimed, ==, 1);
+}

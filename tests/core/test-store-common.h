@@ -17,5 +17,9 @@ void onb_test_store_check_model_templates (OnbRegistry *writer,
  * key is still refused. */
 void onb_test_store_check_keyless (OnbRegistry *writer,
                                    OnbRegistry *reader);
+/* Boxes in no list added at a scan through @writer: one batch, made once,
+ * its rows without keys, read back through @reader. */
+void onb_test_store_check_unlisted (OnbRegistry *writer,
+                                    OnbRegistry *reader);
 
 G_END_DECLS
