@@ -23,6 +23,19 @@ _onb_engine_model_add (OnbEngine *self,
   g_signal_emit (self, _onb_engine_signals[ONB_ENGINE_SIGNAL_JOB_ADDED], 0, job);
 }
 
+OnbJob *
+_onb_engine_model_add_row (OnbEngine *self,
+                           OnbJobRow *row)
+{
+  g_autoptr(OnbJob) job = NULL;
+
+  if (g_hash_table_contains (self->by_dev_eui, row->dev_eui))
+    return NULL;
+  job = onb_job_new_from_row (row);
+  _onb_engine_model_add (self, job);
+  return job;
+}
+
 void
 _onb_engine_emit_job_changed (OnbEngine *self,
                               OnbJob    *job)

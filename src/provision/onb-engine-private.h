@@ -25,6 +25,7 @@ struct _OnbEngine
   GPtrArray *followed;     /* OnbJob* (owned) run by another owner of the journal */
   GHashTable *resumed;     /* OnbJob* (owned) found unfinished in the journal, not yet run */
   guint follow_source;
+  guint sweep_source;      /* the look for rows whose owner's lease ran out */
   guint n_journal_calls;   /* claims in flight, outside any run */
   GTask *shutdown_task;    /* until every run and journal call is over */
   gulong shutdown_cancelled_id;
@@ -69,11 +70,17 @@ void      _onb_engine_claim_for_retry  (OnbEngine *self,
                                         OnbJob    *job);
 void      _onb_engine_hand_back        (OnbEngine *self,
                                         OnbJob    *job);
+/* Also stops the sweep. */
 void      _onb_engine_stop_following   (OnbEngine *self);
+void      _onb_engine_start_sweep      (OnbEngine *self);
 
 /* onb-engine-model.c */
 void      _onb_engine_model_add        (OnbEngine *self,
                                         OnbJob    *job);
+/* A job of a journal row, added unless the model has its DevEUI already
+ * (NULL then). (transfer none) */
+OnbJob   *_onb_engine_model_add_row    (OnbEngine *self,
+                                        OnbJobRow *row);
 void      _onb_engine_emit_job_changed (OnbEngine *self,
                                         OnbJob    *job);
 void      _onb_engine_update_counters  (OnbEngine *self);

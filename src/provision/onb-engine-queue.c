@@ -2,10 +2,11 @@
  *
  * A job runs only in the engine whose journal claim holds its row
  * (docs/design.md, "Claims"); rows another owner holds are followed until
- * they finish or their owner is gone. Claimed jobs wait in the pending
- * queue for one of max_jobs slots. This file is the runs' host: it hears
- * when a run frees its slot, is queued again after its backoff, or has
- * ended.
+ * they finish or their owner is gone, and on a shared store the rows of a
+ * station that died are looked for once a lease. Claimed jobs wait in the
+ * pending queue for one of max_jobs slots. This file is the runs' host:
+ * it hears when a run frees its slot, is queued again after its backoff,
+ * or has ended.
  */
 
 #define G_LOG_DOMAIN "onb-engine"
@@ -13,6 +14,7 @@
 #include "config.h"
 
 #include "onb-engine-private.h"
+#include "onb-store.h"
 
 #define FOLLOW_INTERVAL_MS 1000
 
@@ -60,6 +62,8 @@ _onb_engine_hand_back (OnbEngine *self,
   onb_run_end (run_for (self, job), ONB_RUN_HANDED_BACK);
 }
 
+static void follow (OnbEngine *self, OnbJob *job);
+
 /* ---- the runs' host ------------------------------------------------------------- */
 
 static void
@@ -93,10 +97,14 @@ host_ended (OnbRunHost *host,
   OnbEngine *self = ONB_ENGINE (host->owner);
   gboolean finished = onb_job_is_finished (run->job);
   g_autoptr(OnbJob) retry = run->retry_when_ended && !host->stopping ? g_object_ref (run->job) : NULL;
+  g_autoptr(OnbJob) lost = run->claim_lost && !host->stopping ? g_object_ref (run->job) : NULL;
 
   g_hash_table_remove (self->runs, run->job);
   if (retry != NULL)
     _onb_engine_claim_for_retry (self, retry);
+  /* Another station took the job over: it is followed to its end there. */
+  if (lost != NULL)
+    follow (self, lost);
   if (finished)
     _onb_engine_trim_model (self);
   _onb_engine_update_counters (self);
@@ -128,8 +136,6 @@ _onb_engine_init_host (OnbEngine *self)
 }
 
 /* ---- claims --------------------------------------------------------------------- */
-
-static void follow (OnbEngine *self, OnbJob *job);
 
 typedef struct
 {
@@ -267,9 +273,55 @@ follow (OnbEngine *self,
     self->follow_source = g_timeout_add (FOLLOW_INTERVAL_MS, follow_tick, self);
 }
 
+/* A station that dies leaves its claims to lapse with its lease: about
+ * once a lease, the unfinished rows no live engine holds join the model
+ * and are followed, so that the next follow tick takes them over. A
+ * station's own file has no lease (its engines take each other's jobs
+ * over as they scan, follow or start), and no sweep. */
+static void
+sweep_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(OnbEngine) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = onb_journal_find_unclaimed_finish (ONB_JOURNAL (object), result, &error);
+
+  self->n_journal_calls--;
+  if (rows == NULL)
+    g_debug ("No look for jobs other stations left: %s", error->message);
+  for (guint i = 0; rows != NULL && !self->host.stopping && i < rows->len; i++)
+    {
+      OnbJob *job = _onb_engine_model_add_row (self, rows->pdata[i]);
+
+      if (job != NULL)
+        follow (self, job);
+    }
+  _onb_engine_update_counters (self);
+  _onb_engine_maybe_shut_down (self);
+}
+
+static gboolean
+sweep_tick (gpointer user_data)
+{
+  OnbEngine *self = user_data;
+
+  self->n_journal_calls++;
+  onb_journal_find_unclaimed_async (self->host.journal, sweep_cb, g_object_ref (self));
+  return G_SOURCE_CONTINUE;
+}
+
+void
+_onb_engine_start_sweep (OnbEngine *self)
+{
+  if (onb_journal_get_path (self->host.journal) == NULL && self->sweep_source == 0 && !self->host.stopping)
+    self->sweep_source = g_timeout_add_seconds (onb_store_get_lease_s (self->host.config), sweep_tick, self);
+}
+
 void
 _onb_engine_stop_following (OnbEngine *self)
 {
+  g_clear_handle_id (&self->sweep_source, g_source_remove);
   g_clear_handle_id (&self->follow_source, g_source_remove);
   g_ptr_array_set_size (self->followed, 0);
 }

@@ -305,16 +305,14 @@ start_cb (GObject      *object,
     }
   for (guint i = 0; i < rows->len; i++)
     {
-      OnbJobRow *row = rows->pdata[i];
-      g_autoptr(OnbJob) job = NULL;
+      OnbJob *job = _onb_engine_model_add_row (self, rows->pdata[i]);
 
-      if (g_hash_table_contains (self->by_dev_eui, row->dev_eui))
+      if (job == NULL)
         continue;
-      job = onb_job_new_from_row (row);
-      _onb_engine_model_add (self, job);
       g_hash_table_add (self->resumed, g_object_ref (job));
       _onb_engine_enqueue (self, job);
     }
+  _onb_engine_start_sweep (self);
   _onb_engine_update_counters (self);
   start_part_done (task);
 }

@@ -74,6 +74,15 @@ void               onb_journal_claim_unfinished_async  (OnbJournal          *sel
 GPtrArray         *onb_journal_claim_unfinished_finish (OnbJournal          *self,
                                                         GAsyncResult        *result,
                                                         GError             **error);
+/* The same rows, claimed by no one here or elsewhere (their owner's
+ * lease ran out, or they have none) or by this journal, without claiming
+ * them. */
+void               onb_journal_find_unclaimed_async    (OnbJournal          *self,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+GPtrArray         *onb_journal_find_unclaimed_finish   (OnbJournal          *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
 
 /* Whether the last commit failed because the disk is full or the folder
  * read-only, however long ago (until a commit succeeds), and why. Runs

@@ -34,6 +34,7 @@ typedef enum
   OP_SAVE,
   OP_RELEASE,
   OP_CLAIM_UNFINISHED,
+  OP_FIND_UNCLAIMED,
   OP_CONFLICT,
 } OpKind;
 
@@ -187,14 +188,17 @@ run_op (OnbJournal *self,
       break;
 
     case OP_CLAIM_UNFINISHED:
+    case OP_FIND_UNCLAIMED:
       filter.unfinished = TRUE;
+      filter.for_claim = op->kind == OP_CLAIM_UNFINISHED;
       if (!(rows = onb_job_store_find (self->store, &filter, foreign, &op->error)))
         return;
       for (guint i = rows->len; i > 0; i--)
         {
           if (g_array_index (foreign, gboolean, i - 1))
             g_ptr_array_remove_index (rows, i - 1);
-          else if (!onb_job_store_take (self->store, ((OnbJobRow *) rows->pdata[i - 1])->id, &op->error))
+          else if (op->kind == OP_CLAIM_UNFINISHED &&
+                   !onb_job_store_take (self->store, ((OnbJobRow *) rows->pdata[i - 1])->id, &op->error))
             return;
         }
       op->result = g_steal_pointer (&rows);
@@ -303,7 +307,11 @@ writer_thread (gpointer data)
           gboolean claims = FALSE;
 
           for (guint i = 0; i < group->len; i++)
-            claims |= ((Op *) group->pdata[i])->kind != OP_SAVE && ((Op *) group->pdata[i])->kind != OP_RELEASE;
+            {
+              OpKind kind = ((Op *) group->pdata[i])->kind;
+
+              claims |= kind != OP_SAVE && kind != OP_RELEASE && kind != OP_FIND_UNCLAIMED;
+            }
           g_mutex_lock (&self->lock);
           onb_job_store_begin (self->store, claims, &error);
           /* Each op is all or nothing within the group's transaction: a
@@ -616,21 +624,48 @@ onb_journal_save_finish (OnbJournal    *self,
   return g_task_propagate_pointer (G_TASK (result), error) != NULL;
 }
 
+/* An op that names no row. */
+static void
+push_kind (OnbJournal          *self,
+           OpKind               kind,
+           gpointer             source_tag,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = kind;
+  push_op (self, op, source_tag, callback, user_data);
+}
+
 void
 onb_journal_claim_unfinished_async (OnbJournal          *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  Op *op = g_new0 (Op, 1);
-
-  op->kind = OP_CLAIM_UNFINISHED;
-  push_op (self, op, onb_journal_claim_unfinished_async, callback, user_data);
+  push_kind (self, OP_CLAIM_UNFINISHED, onb_journal_claim_unfinished_async, callback, user_data);
 }
 
 GPtrArray *
 onb_journal_claim_unfinished_finish (OnbJournal    *self,
                                      GAsyncResult  *result,
                                      GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+onb_journal_find_unclaimed_async (OnbJournal          *self,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  push_kind (self, OP_FIND_UNCLAIMED, onb_journal_find_unclaimed_async, callback, user_data);
+}
+
+GPtrArray *
+onb_journal_find_unclaimed_finish (OnbJournal    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -784,6 +784,10 @@ onb_application_shutdown (GApplication *application)
     onb_conveyor_drive (self->conveyor, NULL);
   if (self->demo != NULL)
     onb_demo_stop (self->demo);
+  /* The window holds the application, and through it the engine, its
+   * journal and the shared store's watch: all end here, not at exit. */
+  if (self->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->window));
 
   G_APPLICATION_CLASS (onb_application_parent_class)->shutdown (application);
 }

@@ -19,6 +19,11 @@
  * "ended by its own timeout, or at once" from "waited for the default". */
 #define CLOUD_TEST_LATE_US (5 * G_USEC_PER_SEC)
 
+/* How long each of the requests that must be in flight together takes at
+ * the simulator: far longer than a loaded machine may put between their
+ * starts (300 ms once was not), far shorter than a serial client needs. */
+#define CLOUD_TEST_OVERLAP_MS "1500"
+
 static inline void
 cloud_test_store_result (GObject      *object,
                          GAsyncResult *result,

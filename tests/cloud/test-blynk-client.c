@@ -173,8 +173,9 @@ test_device_lifecycle (Fixture       *f,
   g_assert_cmpstr (onb_blynk_device_get_template_id (device), ==, ONB_TEST_SIM_BLYNK_TEMPLATE_ID);
   g_assert_nonnull (onb_blynk_device_get_token (device));
 
-  /* The four metafields written concurrently (each takes 300 ms). */
-  onb_test_sim_set_faults (sim, "{\"endpoints\": {\"blynk.metafield_set\": {\"latency_ms\": 300}}}", &error);
+  /* The four metafields written concurrently (each takes CLOUD_TEST_OVERLAP_MS). */
+  onb_test_sim_set_faults (sim, "{\"endpoints\": {\"blynk.metafield_set\": {\"latency_ms\": " CLOUD_TEST_OVERLAP_MS "}}}",
+                           &error);
   g_assert_no_error (error);
   g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_DEV_EUI), g_strdup ("0018B20000000101"));
   g_hash_table_insert (values, g_strdup (ONB_BLYNK_METAFIELD_JOIN_EUI), g_strdup ("70B3D57ED0000010"));

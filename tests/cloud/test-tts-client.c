@@ -189,7 +189,7 @@ test_concurrent_components (Fixture       *f,
   double last_start = 0, first_end = G_MAXDOUBLE, is_end;
   g_autoptr(GPtrArray) is_entries = NULL;
 
-  onb_test_sim_set_faults (sim, "{\"endpoints\": {\"tts\": {\"latency_ms\": 300}}}", &error);
+  onb_test_sim_set_faults (sim, "{\"endpoints\": {\"tts\": {\"latency_ms\": " CLOUD_TEST_OVERLAP_MS "}}}", &error);
   g_assert_no_error (error);
 
   onb_test_assert_ok (cloud_test_tts_create_device (f->tts, f->device, &error), error);
@@ -212,7 +212,7 @@ test_concurrent_components (Fixture       *f,
     }
 
   /* ...then all three in flight at once: every one started before any
-   * finished (each takes 300 ms). */
+   * finished (each takes CLOUD_TEST_OVERLAP_MS). */
   g_assert_cmpfloat (last_start, <, first_end);
 }
 

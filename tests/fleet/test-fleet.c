@@ -258,24 +258,56 @@ test_four_stations (void)
     }
 }
 
+/* How many rows of the shared journal match @where. */
+static guint
+count_jobs (PGconn     *conn,
+            const char *where)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM onb_jobs WHERE %s", where);
+  PGresult *result = PQexec (conn, sql);
+  guint count;
+
+  g_assert_cmpstr (PQresultErrorMessage (result), ==, "");
+  count = g_ascii_strtoull (PQgetvalue (result, 0, 0), NULL, 10);
+  PQclear (result);
+  return count;
+}
+
 static gboolean
 claimed_by_first (Fleet *fleet)
 {
   PGconn *conn = PQconnectdb (onb_test_pg_get_uri (fleet->pg));
-  PGresult *result = PQexec (conn, "SELECT count(*) FROM onb_jobs WHERE station = 'station-1'");
-  gboolean claimed = PQresultStatus (result) == PGRES_TUPLES_OK && g_str_equal (PQgetvalue (result, 0, 0), "1");
+  gboolean claimed = count_jobs (conn, "station = 'station-1'") == 1;
 
-  PQclear (result);
   PQfinish (conn);
   if (!claimed)
     g_usleep (50 * 1000);
   return claimed;
 }
 
+/* How many jobs station @i (station-<i + 1>) finished. */
+static guint
+done_at (Fleet *fleet,
+         guint  i)
+{
+  g_autoptr(OnbConfig) config = prov_station_load_config (fleet->stations[i]);
+  g_autoptr(OnbJournal) journal = NULL;
+  g_autoptr(GPtrArray) jobs = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_strdup_printf ("station-%u", i + 1);
+
+  journal = onb_journal_open_for_config (config, TRUE, &error);
+  g_assert_no_error (error);
+  jobs = onb_journal_list_station_jobs (journal, name, NULL, ONB_JOB_STATE_DONE, 0, &error);
+  g_assert_no_error (error);
+  return jobs->len;
+}
+
 /* A station paused (SIGSTOP) with its requests under way, past its
  * lease: another station takes the box over and finishes it; the paused
- * one, continued, commits nothing over it (it stops its run and waits
- * out its --timeout). */
+ * one, continued, commits nothing over it: it stops its run, follows the
+ * job to its end there, and leaves with it done, well before its
+ * --timeout. */
 static void
 test_paused_station (void)
 {
@@ -288,11 +320,12 @@ test_paused_station (void)
   g_autoptr(GPtrArray) jobs = NULL;
   g_autoptr(json_object) state = NULL;
   g_autofree char *said = NULL;
+  gint64 continued_us;
 
   if (fleet == NULL)
     return;
   paused = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                  (const char *[]) { "provision", "--timeout", "8", "--config", fleet->stations[0]->config,
+                  (const char *[]) { "provision", "--timeout", "60", "--config", fleet->stations[0]->config,
                                      "0018B20000000700", NULL });
   /* Paused once its claim is committed, its first requests under way. */
   for (gint64 until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC; !claimed_by_first (fleet);)
@@ -307,25 +340,96 @@ test_paused_station (void)
   g_subprocess_wait_check (other, NULL, &error);
   g_assert_no_error (error);
 
+  continued_us = g_get_monotonic_time ();
   g_subprocess_send_signal (paused, SIGCONT);
   g_subprocess_communicate_utf8 (paused, NULL, NULL, NULL, &said, &error);
   g_assert_no_error (error);
   g_test_message ("the paused station said: %s", said);
   g_assert_nonnull (strstr (said, "Another station took job"));
+  g_assert_cmpint (g_subprocess_get_exit_status (paused), ==, 0);
+  g_assert_cmpint (g_get_monotonic_time () - continued_us, <, 20 * G_USEC_PER_SEC);
 
+  g_assert_cmpuint (done_at (fleet, 1), ==, 1);
   config = prov_station_load_config (fleet->stations[1]);
   journal = onb_journal_open_for_config (config, TRUE, &error);
   g_assert_no_error (error);
-  jobs = onb_journal_list_station_jobs (journal, "station-2", NULL, ONB_JOB_STATE_DONE, 0, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (jobs->len, ==, 1);
-  g_clear_pointer (&jobs, g_ptr_array_unref);
   jobs = onb_journal_list_jobs (journal, NULL, -1, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (jobs->len, ==, 1);
   state = onb_test_sim_expect_state (sim);
   g_assert_cmpuint (prov_sim_blynk_total (state), ==, 1);
   g_assert_cmpuint (prov_sim_tts_total (state, "is"), ==, 1);
+}
+
+/* count_jobs() every 100 ms at most (it is asked at each turn of the
+ * main loop). */
+typedef struct
+{
+  PGconn *conn;
+  const char *where;
+  gint64 next_us;
+  guint count;
+} RowCount;
+
+static gboolean
+no_rows_left (gconstpointer data)
+{
+  RowCount *rows = (RowCount *) data;
+
+  if (g_get_monotonic_time () < rows->next_us)
+    return FALSE;
+  rows->next_us = g_get_monotonic_time () + 100 * 1000;
+  rows->count = count_jobs (rows->conn, rows->where);
+  return rows->count == 0;
+}
+
+static gboolean
+wake (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* A station SIGKILLed with every box claimed: an engine of another
+ * station, already running with nothing of its own to do, finds the jobs
+ * once their lease (5 s) has run out and finishes them, each box once in
+ * both clouds. */
+static void
+test_dead_station (void)
+{
+  g_autoptr(Fleet) fleet = fleet_new (2, "{\"endpoints\":{\"*\":{\"latency_ms\":100}}}");
+  g_autoptr(OnbEngine) taker = NULL;
+  g_autoptr(GSubprocess) dead = NULL;
+  g_autoptr(GError) error = NULL;
+  RowCount claimed = { .where = "station = 'station-1'" };
+  RowCount unfinished = { .where = "state IN ('queued', 'running', 'waiting')" };
+  gint64 killed_us;
+  guint waker;
+
+  if (fleet == NULL)
+    return;
+  taker = prov_station_engine (fleet->stations[1]);
+  dead = provision (fleet, 0, 0);
+  claimed.conn = unfinished.conn = PQconnectdb (onb_test_pg_get_uri (fleet->pg));
+  waker = g_timeout_add (100, wake, NULL);
+  /* Killed once every box has its row, before it could finish them all. */
+  for (gint64 until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+       no_rows_left (&claimed) || claimed.count < N_BOXES; g_usleep (20 * 1000))
+    g_assert_cmpint (g_get_monotonic_time (), <, until);
+  g_subprocess_send_signal (dead, SIGKILL);
+  g_subprocess_wait (dead, NULL, &error);
+  g_assert_no_error (error);
+  killed_us = g_get_monotonic_time ();
+  g_assert_false (no_rows_left (&unfinished));
+  g_test_message ("%u boxes left unfinished", unfinished.count);
+
+  g_assert_true (prov_wait_until (no_rows_left, &unfinished, 2 * 5 + 20));
+  g_test_message ("taken over and finished %.1f s after the kill",
+                  (g_get_monotonic_time () - killed_us) / (double) G_USEC_PER_SEC);
+  g_source_remove (waker);
+  PQfinish (claimed.conn);
+  g_assert_true (prov_wait_jobs (taker, NULL, 0, 30));
+  assert_each_once (fleet);
+  g_assert_cmpuint (done_at (fleet, 1), >, 0);
 }
 
 /* The database restarted while two stations work: they wait for it and
@@ -469,6 +573,7 @@ main (int    argc,
 
   g_test_add_func ("/fleet/four-stations", test_four_stations);
   g_test_add_func ("/fleet/paused-station", test_paused_station);
+  g_test_add_func ("/fleet/dead-station", test_dead_station);
   g_test_add_func ("/fleet/database-restart", test_database_restart);
   g_test_add_func ("/fleet/overlapping-imports", test_overlapping_imports);
   g_test_add_func ("/fleet/store-migrate", test_store_migrate);

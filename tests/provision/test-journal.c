@@ -137,17 +137,30 @@ save (OnbJournal *journal,
   g_assert_true (saved);
 }
 
+/* How many unfinished rows @journal may claim; it claims them unless
+ * @find_only. */
 static guint
-claim_unfinished (OnbJournal *journal)
+unfinished (OnbJournal *journal,
+            gboolean    find_only)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = NULL;
 
-  onb_journal_claim_unfinished_async (journal, prov_store_result, &result);
-  rows = onb_journal_claim_unfinished_finish (journal, prov_wait_result (&result), &error);
+  if (find_only)
+    onb_journal_find_unclaimed_async (journal, prov_store_result, &result);
+  else
+    onb_journal_claim_unfinished_async (journal, prov_store_result, &result);
+  rows = find_only ? onb_journal_find_unclaimed_finish (journal, prov_wait_result (&result), &error)
+                   : onb_journal_claim_unfinished_finish (journal, prov_wait_result (&result), &error);
   g_assert_no_error (error);
   return rows->len;
+}
+
+static guint
+claim_unfinished (OnbJournal *journal)
+{
+  return unfinished (journal, FALSE);
 }
 
 static OnbJobRow *
@@ -469,7 +482,8 @@ test_fencing (Fixture       *f,
 }
 
 /* A live station renews its lease: its claims hold past the lease's
- * length; once it ends (a dead station), another station takes them. */
+ * length; once it ends (a dead station), another station finds them
+ * (the sweep), which moves no fence, and takes them. */
 static void
 test_lease (Fixture       *f,
             gconstpointer  data)
@@ -477,13 +491,14 @@ test_lease (Fixture       *f,
   g_autoptr(OnbJournal) live = NULL;
   g_autoptr(OnbJournal) other = NULL;
   gint64 until;
+  gint64 id = 0;
 
   if (f->pg == NULL)
     return;
   f->lease_s = 5;
   live = open_journal (f);
   other = open_journal (f);
-  g_assert_cmpint (claim (live, new_row ("0018B20000000F01"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
+  g_assert_cmpint (claim (live, new_row ("0018B20000000F01"), ONB_JOURNAL_CLAIM_DEFAULT, &id), ==,
                    ONB_JOURNAL_CLAIM_NEW);
   until = g_get_monotonic_time () + 7 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < until)
@@ -491,7 +506,12 @@ test_lease (Fixture       *f,
   g_assert_cmpint (claim (other, new_row ("0018B20000000F01"), ONB_JOURNAL_CLAIM_DEFAULT, NULL), ==,
                    ONB_JOURNAL_CLAIM_FOREIGN);
   g_assert_cmpuint (claim_unfinished (other), ==, 0);
+  g_assert_cmpuint (unfinished (other, TRUE), ==, 0);
 
+  run_sql (f, "UPDATE onb_claimants SET lease_until = now () WHERE station = 'station-1'");
+  g_assert_cmpuint (unfinished (other, TRUE), ==, 1);
+  /* The fence is the one live claimed with: its write lands. */
+  save (live, stored_row (live, id), FALSE);
   run_sql (f, "UPDATE onb_claimants SET lease_until = now () WHERE station = 'station-1'");
   g_assert_cmpuint (claim_unfinished (other), ==, 1);
 }
