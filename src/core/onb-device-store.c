@@ -84,3 +84,15 @@ onb_device_store_put_model_template (OnbDeviceStore  *self,
   g_return_val_if_fail (answer != NULL, FALSE);
   return ONB_DEVICE_STORE_GET_IFACE (self)->put_model_template (self, profile_id, answer, fetched_at, error);
 }
+
+gboolean
+onb_device_store_add_to_batch (OnbDeviceStore    *self,
+                               const char        *batch_name,
+                               OnbRegistryEntry  *entry,
+                               GError           **error)
+{
+  g_return_val_if_fail (ONB_IS_DEVICE_STORE (self), FALSE);
+  g_return_val_if_fail (batch_name != NULL && entry != NULL, FALSE);
+
+  return ONB_DEVICE_STORE_GET_IFACE (self)->add_to_batch (self, batch_name, entry, error);
+}

@@ -70,6 +70,10 @@ struct _OnbDeviceStoreInterface
                                            const char         *answer,
                                            gint64              fetched_at,
                                            GError            **error);
+  gboolean          (*add_to_batch)  (OnbDeviceStore          *self,
+                                      const char              *batch_name,
+                                      OnbRegistryEntry        *entry,
+                                      GError                 **error);
 };
 
 /* The stored device whose @key is @value; NULL without an error when
@@ -114,5 +118,13 @@ gboolean          onb_device_store_put_model_template (OnbDeviceStore  *self,
                                                        const char      *answer,
                                                        gint64           fetched_at,
                                                        GError         **error);
+
+/* Stores @entry (no keys, no metafields) in the batch named @batch_name,
+ * made by the first call and then reused; one write transaction. A device
+ * stored meanwhile (another station added it) is left as it is. */
+gboolean          onb_device_store_add_to_batch  (OnbDeviceStore          *self,
+                                                  const char              *batch_name,
+                                                  OnbRegistryEntry        *entry,
+                                                  GError                 **error);
 
 G_END_DECLS

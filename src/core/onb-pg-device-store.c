@@ -226,7 +226,8 @@ store_rows (PGconn      *conn,
       OnbRegistryEntry *e = row->entry;
       const char *params[] = {
         onb_registry_entry_get_dev_eui (e), onb_registry_entry_get_join_eui (e),
-        onb_registry_entry_get_app_key (e), onb_registry_entry_get_nwk_key (e),
+        /* Empty for a box to claim: the column is NOT NULL. */
+        onb_registry_entry_get_app_key (e) ? onb_registry_entry_get_app_key (e) : "", onb_registry_entry_get_nwk_key (e),
         onb_registry_entry_get_static_token (e), onb_registry_entry_get_device_name (e),
         onb_registry_entry_get_profile_id (e), row->metafields_text, now, batch_text,
       };
@@ -296,6 +297,63 @@ import_rows (OnbDeviceStore          *store,
     }
 out:
   PQfinish (conn);
+  return ok;
+}
+
+/* Added at a scan */
+
+/* A statement with parameters whose answer is not needed. */
+static gboolean
+exec_done (PGconn             *conn,
+           const char         *sql,
+           int                 n_params,
+           const char *const  *params,
+           GError            **error)
+{
+  PGresult *result = exec (conn, sql, n_params, params, error);
+
+  PQclear (result);
+  return result != NULL;
+}
+
+/* On the shared connection, under the import lock (waiting for it: a
+ * scan is not refused for an import elsewhere), so that stations make one
+ * batch of @batch_name between them. */
+static gboolean
+add_to_batch (OnbDeviceStore    *store,
+              const char        *batch_name,
+              OnbRegistryEntry  *entry,
+              GError           **error)
+{
+  OnbPgDeviceStore *self = (OnbPgDeviceStore *) store;
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / G_USEC_PER_SEC);
+  const char *batch_params[] = { batch_name, now };
+  const char *device_params[] = {
+    onb_registry_entry_get_dev_eui (entry), onb_registry_entry_get_join_eui (entry),
+    onb_registry_entry_get_profile_id (entry), now, batch_name,
+  };
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  /* Empty AppKey, as an import stores a row without one. */
+  ok = exec_command (self->conn, "BEGIN", error) &&
+       exec_command (self->conn, "SELECT pg_advisory_xact_lock (" G_STRINGIFY (ONB_PG_DEVICE_STORE_IMPORT_LOCK) ")",
+                     error) &&
+       exec_done (self->conn,
+                  "INSERT INTO onb_batches (file_name, imported_at, n_rows) SELECT $1, $2::bigint, 0 "
+                  "WHERE NOT EXISTS (SELECT 1 FROM onb_batches WHERE file_name = $1)",
+                  G_N_ELEMENTS (batch_params), batch_params, error) &&
+       exec_done (self->conn,
+                  "WITH b AS (SELECT min (id) AS id FROM onb_batches WHERE file_name = $5), "
+                  "d AS (INSERT INTO onb_devices (" ENTRY_COLUMNS ", imported_at, batch_id) "
+                  "SELECT $1, $2, '', NULL, NULL, NULL, $3, '', $4::bigint, b.id FROM b "
+                  "ON CONFLICT (dev_eui) DO NOTHING RETURNING batch_id) "
+                  "UPDATE onb_batches SET n_rows = n_rows + 1 WHERE id IN (SELECT batch_id FROM d)",
+                  G_N_ELEMENTS (device_params), device_params, error) &&
+       exec_command (self->conn, "COMMIT", error);
+  if (!ok && PQstatus (self->conn) != CONNECTION_BAD)
+    onb_pg_rollback (self->conn);
+  g_mutex_unlock (&self->lock);
   return ok;
 }
 
@@ -408,4 +466,5 @@ device_store_iface_init (OnbDeviceStoreInterface *iface)
   iface->scan_batches = scan_batches;
   iface->get_model_template = get_model_template;
   iface->put_model_template = put_model_template;
+  iface->add_to_batch = add_to_batch;
 }

@@ -215,7 +215,8 @@ check_join_eui (OnbImportReport *report,
   return g_ascii_strup (value, -1);
 }
 
-/* The value is a secret: never repeat it. */
+/* The value is a secret: never repeat it. An empty cell is a box that
+ * can only be claimed by the owner token on its label. */
 static char *
 check_app_key (OnbImportReport *report,
                guint            row,
@@ -224,7 +225,7 @@ check_app_key (OnbImportReport *report,
 {
   g_autofree char *owned = value;
 
-  if (!onb_hex_is_valid (value, 32))
+  if (*value != '\0' && !onb_hex_is_valid (value, 32))
     {
       add_problem (report, row, header, "bad-app-key",
                    _("Row %u: the Application Key is not 32 hexadecimal digits."), row);
@@ -391,7 +392,8 @@ read_header (const OnbCsvRow *header,
         if (columns[j] == COLUMN_METAFIELD && g_str_equal (header->fields[j], name))
           add_problem (report, 1, name, "duplicate-column", _("Row 1: there are two “%s” columns."), name);
     }
-  for (Column c = COLUMN_DEV_EUI; c <= COLUMN_APP_KEY; c++)
+  /* Without an Application Key column every box is one to claim. */
+  for (Column c = COLUMN_DEV_EUI; c <= COLUMN_JOIN_EUI; c++)
     if (known[c] < 0)
       add_problem (report, 1, column_title (c), "missing-column",
                    _("Row 1: the column “%s” is missing. The first line must name the columns, "
@@ -560,7 +562,7 @@ same_entry (OnbRegistryEntry *a,
   g_autofree char *b_metafields = onb_registry_metafields_serialize (onb_registry_entry_get_metafields (b));
 
   return g_str_equal (onb_registry_entry_get_join_eui (a), onb_registry_entry_get_join_eui (b)) &&
-         g_str_equal (onb_registry_entry_get_app_key (a), onb_registry_entry_get_app_key (b)) &&
+         g_strcmp0 (onb_registry_entry_get_app_key (a), onb_registry_entry_get_app_key (b)) == 0 &&
          g_strcmp0 (onb_registry_entry_get_nwk_key (a), onb_registry_entry_get_nwk_key (b)) == 0 &&
          g_strcmp0 (onb_registry_entry_get_static_token (a), onb_registry_entry_get_static_token (b)) == 0 &&
          g_strcmp0 (onb_registry_entry_get_device_name (a), onb_registry_entry_get_device_name (b)) == 0 &&

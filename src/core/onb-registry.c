@@ -97,6 +97,13 @@ onb_registry_entry_check_keys (OnbRegistryEntry  *self,
                                const char        *lorawan_version,
                                GError           **error)
 {
+  if (self->app_key == NULL)
+    {
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NO_APP_KEY,
+                   _("The device list has no AppKey for box %s and its label has no owner token: it cannot be "
+                     "onboarded here."), self->dev_eui);
+      return FALSE;
+    }
   if (self->nwk_key == NULL && g_strcmp0 (lorawan_version, "MAC_V1_1") == 0)
     {
       g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_MISSING_NWK_KEY,
@@ -178,7 +185,7 @@ onb_registry_entry_new (const char *dev_eui,
   g_atomic_ref_count_init (&self->ref_count);
   self->dev_eui = g_strdup (dev_eui);
   self->join_eui = g_strdup (join_eui);
-  self->app_key = g_strdup (app_key);
+  self->app_key = empty_to_null (app_key);
   self->nwk_key = empty_to_null (nwk_key);
   self->static_token = empty_to_null (static_token);
   self->device_name = empty_to_null (device_name);
@@ -358,6 +365,31 @@ onb_registry_resolve (OnbRegistry    *self,
     }
 
   return g_steal_pointer (&entry);
+}
+
+OnbRegistryEntry *
+onb_registry_add_unlisted (OnbRegistry    *self,
+                           const OnbCode  *code,
+                           GError        **error)
+{
+  g_autoptr(GHashTable) metafields = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(OnbRegistryEntry) entry = NULL;
+  g_autofree char *dev_eui = NULL;
+  g_autofree char *join_eui = NULL;
+  g_autofree char *profile_id = NULL;
+
+  g_return_val_if_fail (ONB_IS_REGISTRY (self), NULL);
+  g_return_val_if_fail (onb_code_get_owner_token (code) != NULL && onb_code_get_join_eui (code) != NULL, NULL);
+
+  dev_eui = g_ascii_strup (onb_code_get_dev_eui (code), -1);
+  join_eui = g_ascii_strup (onb_code_get_join_eui (code), -1);
+  if (onb_code_get_profile_id (code) != NULL)
+    profile_id = g_ascii_strup (onb_code_get_profile_id (code), -1);
+  entry = onb_registry_entry_new (dev_eui, join_eui, NULL, NULL, NULL, NULL, profile_id, metafields);
+  if (!onb_device_store_add_to_batch (self->store, ONB_REGISTRY_CLAIMED_BATCH, entry, error))
+    return NULL;
+  /* What is stored now: ours, or the row another station added first. */
+  return onb_registry_resolve (self, code, error);
 }
 
 /* Import */

@@ -36,6 +36,7 @@ typedef enum
   ONB_REGISTRY_ERROR_IMPORT_BUSY,       /*< nick=import-busy >*/     /* another import holds the shared list */
   ONB_REGISTRY_ERROR_SCHEMA_TOO_NEW,    /*< nick=schema-too-new >*/  /* set up by a newer Onboarder */
   ONB_REGISTRY_ERROR_SCHEMA_TOO_OLD,    /*< nick=schema-too-old >*/  /* older, and this role may not migrate */
+  ONB_REGISTRY_ERROR_NO_APP_KEY,        /*< nick=no-app-key >*/      /* a row without AppKey, and no claim */
 } OnbRegistryError;
 
 /* The largest device list a file import reads (64 MB: about 300,000 rows). */
@@ -62,12 +63,15 @@ OnbRegistryEntry  *onb_registry_entry_ref              (OnbRegistryEntry *self);
 void               onb_registry_entry_unref            (OnbRegistryEntry *self);
 const char        *onb_registry_entry_get_dev_eui      (OnbRegistryEntry *self);
 const char        *onb_registry_entry_get_join_eui     (OnbRegistryEntry *self);
+/* NULL when the list has no such column or the cell is empty: such a box
+ * can only be claimed by the owner token on its label. */
 const char        *onb_registry_entry_get_app_key      (OnbRegistryEntry *self);
 /* The LoRaWAN 1.1 NwkKey ("Network Key" column); NULL when the list has no
  * such column or the cell is empty. */
 const char        *onb_registry_entry_get_nwk_key      (OnbRegistryEntry *self);
 /* Whether the row has the keys @lorawan_version (a [tts] lorawan_version
- * such as "MAC_V1_1") needs: 1.1 needs a NwkKey, else MISSING_NWK_KEY. */
+ * such as "MAC_V1_1") needs for a box that is not claimed: an AppKey, else
+ * NO_APP_KEY; for 1.1 also a NwkKey, else MISSING_NWK_KEY. */
 gboolean           onb_registry_entry_check_keys       (OnbRegistryEntry *self,
                                                         const char       *lorawan_version,
                                                         GError          **error);
@@ -168,6 +172,18 @@ OnbRegistryEntry  *onb_registry_lookup_token    (OnbRegistry            *self,
 /* The one row a scanned code names: TR005 and dev-eui codes by DevEUI (a
  * TR005 JoinEUI must agree: JOIN_EUI_MISMATCH), static tokens by token. */
 OnbRegistryEntry  *onb_registry_resolve         (OnbRegistry            *self,
+                                                 const OnbCode          *code,
+                                                 GError                **error);
+
+/* The batch a claimed box in no device list is added to
+ * ([labels] allow_unlisted_claims). */
+#define ONB_REGISTRY_CLAIMED_BATCH "Claimed at this station"
+
+/* Adds the box of TR005 label @code (one with an owner token) to the list
+ * without keys, in batch ONB_REGISTRY_CLAIMED_BATCH (made once, then
+ * reused), and returns its row. A box stored meanwhile keeps its row.
+ * (transfer full) */
+OnbRegistryEntry  *onb_registry_add_unlisted    (OnbRegistry            *self,
                                                  const OnbCode          *code,
                                                  GError                **error);
 

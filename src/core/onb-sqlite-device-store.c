@@ -279,7 +279,10 @@ store_rows (sqlite3     *db,
       sqlite3_reset (stmt);
       sqlite3_bind_text (stmt, 1, onb_registry_entry_get_dev_eui (e), -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 2, onb_registry_entry_get_join_eui (e), -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, onb_registry_entry_get_app_key (e), -1, SQLITE_STATIC);
+      /* A box without AppKey (to be claimed) stores an empty one: the
+       * column has been NOT NULL since the first schema. */
+      sqlite3_bind_text (stmt, 3, onb_registry_entry_get_app_key (e) ? onb_registry_entry_get_app_key (e) : "", -1,
+                         SQLITE_STATIC);
       sqlite3_bind_text (stmt, 4, onb_registry_entry_get_nwk_key (e), -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 5, onb_registry_entry_get_static_token (e), -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 6, onb_registry_entry_get_device_name (e), -1, SQLITE_STATIC);
@@ -378,6 +381,79 @@ rollback:
 out:
   sqlite3_close (db);
   return ok;
+}
+
+/* Added at a scan */
+
+/* Under the write lock from the start, so two engines on the same file
+ * make one batch. */
+static gboolean
+add_to_batch (OnbDeviceStore    *store,
+              const char        *batch_name,
+              OnbRegistryEntry  *entry,
+              GError           **error)
+{
+  OnbSqliteDeviceStore *self = (OnbSqliteDeviceStore *) store;
+  sqlite3 *db = self->db;
+  sqlite3_stmt *stmt = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 batch_id = 0;
+
+  if (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, db);
+      return FALSE;
+    }
+  if (sqlite3_prepare_v2 (db, "SELECT min(id) FROM batches WHERE file_name = ?", -1, &stmt, NULL) != SQLITE_OK)
+    goto failed;
+  sqlite3_bind_text (stmt, 1, batch_name, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    goto failed;
+  batch_id = sqlite3_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (batch_id == 0)
+    {
+      if (sqlite3_prepare_v2 (db, "INSERT INTO batches (file_name, imported_at, n_rows) VALUES (?, ?, 0)", -1,
+                              &stmt, NULL) != SQLITE_OK)
+        goto failed;
+      sqlite3_bind_text (stmt, 1, batch_name, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, now);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        goto failed;
+      batch_id = sqlite3_last_insert_rowid (db);
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  /* Empty AppKey, as an import stores a row without one. */
+  if (sqlite3_prepare_v2 (db,
+                          "INSERT OR IGNORE INTO devices (" ENTRY_COLUMNS ", imported_at, batch_id) "
+                          "VALUES (?, ?, '', NULL, NULL, NULL, ?, '', ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+    goto failed;
+  sqlite3_bind_text (stmt, 1, onb_registry_entry_get_dev_eui (entry), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, onb_registry_entry_get_join_eui (entry), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, onb_registry_entry_get_profile_id (entry), -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, now);
+  sqlite3_bind_int64 (stmt, 5, batch_id);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    goto failed;
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (sqlite3_changes (db) > 0)
+    {
+      if (sqlite3_prepare_v2 (db, "UPDATE batches SET n_rows = n_rows + 1 WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+        goto failed;
+      sqlite3_bind_int64 (stmt, 1, batch_id);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        goto failed;
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  if (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    goto failed;
+  return TRUE;
+
+failed:
+  set_db_error (error, db);
+  sqlite3_finalize (stmt);
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
 }
 
 /* Batches */
@@ -518,4 +594,5 @@ device_store_iface_init (OnbDeviceStoreInterface *iface)
   iface->scan_batches = scan_batches;
   iface->get_model_template = get_model_template;
   iface->put_model_template = put_model_template;
+  iface->add_to_batch = add_to_batch;
 }

@@ -423,6 +423,26 @@ onb_engine_shutdown_finish (OnbEngine     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* The box's row of the device list. With [labels] allow_unlisted_claims a
+ * label to claim (an owner token) whose box is in no list is added to
+ * the list, and is then a job like any other. */
+static OnbRegistryEntry *
+lookup_entry (OnbEngine      *self,
+              const OnbCode  *code,
+              GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  OnbRegistryEntry *entry = onb_registry_resolve (self->host.registry, code, &local_error);
+
+  if (entry == NULL && g_error_matches (local_error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_UNKNOWN_DEVICE) &&
+      onb_code_get_owner_token (code) != NULL && onb_code_get_join_eui (code) != NULL &&
+      onb_model_table_get_allow_unlisted_claims (self->host.models))
+    return onb_registry_add_unlisted (self->host.registry, code, error);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return entry;
+}
+
 /* The payload as far as the station is concerned: parsed, of a model
  * the station onboards, and in the device list. A label with an owner
  * token is claimed: it needs no keys in the list. */
@@ -447,7 +467,7 @@ resolve_payload (OnbEngine   *self,
   label_id = onb_code_get_profile_id (code);
   if ((label_id != NULL && !onb_model_table_lookup (self->host.models, label_id, error)) ||
       (onb_code_get_owner_token (code) != NULL && !onb_tts_claim_check_possible (self->host.claim, error)) ||
-      !(entry = onb_registry_resolve (self->host.registry, code, error)))
+      !(entry = lookup_entry (self, code, error)))
     return NULL;
   /* Bare DevEUIs and tokens carry no Profile ID: the list's row says. */
   listed_id = onb_registry_entry_get_profile_id (entry);

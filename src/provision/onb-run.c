@@ -125,7 +125,7 @@ run_prepare (OnbRun  *run,
     return FALSE;
   if (!run->claims && onb_registry_entry_get_app_key (run->entry) == NULL)
     {
-      g_set_error (error, ONB_TTS_CLAIM_ERROR, ONB_TTS_CLAIM_ERROR_NOT_SUPPORTED,
+      g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_NO_APP_KEY,
                    _("The Join Server of JoinEUI %s does not take claims, and the device list has no AppKey for "
                      "this box. Import a list with its AppKey."), onb_registry_entry_get_join_eui (run->entry));
       return FALSE;

@@ -58,7 +58,7 @@ get_journal (OnbBatchModel  *self,
 
   g_mutex_lock (&self->journal_lock);
   if (self->journal == NULL)
-    self->journal = onb_journal_open_for_config (self->journal_config, FALSE, error);
+    self->journal = onb_journal_open_for_config (self->journal_config, TRUE, error);
   journal = self->journal != NULL ? g_object_ref (self->journal) : NULL;
   g_mutex_unlock (&self->journal_lock);
   return journal;

@@ -359,6 +359,23 @@ test_model_templates (void)
   onb_test_store_check_model_templates (station_a, station_b);
 }
 
+/* Boxes without an AppKey, stored empty, and boxes added at a scan,
+ * read back by another station. */
+static void
+test_keyless (void)
+{
+  g_autoptr(OnbTestPg) pg = onb_test_pg_start ();
+  g_autoptr(OnbRegistry) station_a = NULL;
+  g_autoptr(OnbRegistry) station_b = NULL;
+
+  if (pg == NULL)
+    return;
+  station_a = open_registry (pg);
+  station_b = open_registry (pg);
+  onb_test_store_check_keyless (station_a, station_b);
+  onb_test_store_check_unlisted (station_a, station_b);
+}
+
 /* With [store] url, the station's registry is the shared one, read-only
  * or not; without, its own file. */
 static void
@@ -399,5 +416,6 @@ main (int    argc,
   g_test_add_func ("/pg-device-store/error-keeps-secrets", test_error_keeps_secrets);
   g_test_add_func ("/pg-device-store/model-templates", test_model_templates);
   g_test_add_func ("/pg-device-store/open-for-config", test_open_for_config);
+  g_test_add_func ("/pg-device-store/keyless-and-unlisted", test_keyless);
   return g_test_run ();
 }

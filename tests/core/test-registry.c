@@ -772,6 +772,19 @@ test_model_templates (Fixture       *f,
   onb_test_store_check_model_templates (f->registry, reader);
 }
 
+static void
+test_keyless (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(OnbRegistry) reader = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reader = onb_registry_open (f->path, &error);
+  g_assert_no_error (error);
+  onb_test_store_check_keyless (f->registry, reader);
+  onb_test_store_check_unlisted (f->registry, reader);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -793,6 +806,7 @@ main (int    argc,
   ADD ("/registry/private-file", test_private_file);
   ADD ("/registry/batches", test_batches);
   ADD ("/registry/model-templates", test_model_templates);
+  ADD ("/registry/keyless-and-unlisted", test_keyless);
 #undef ADD
 
   return g_test_run ();

@@ -12,4 +12,14 @@ G_BEGIN_DECLS
 void onb_test_store_check_model_templates (OnbRegistry *writer,
                                            OnbRegistry *reader);
 
+/* Rows without an AppKey (no such column, or an empty cell) are stored
+ * and read back without one, through @writer then @reader; a malformed
+ * key is still refused. */
+void onb_test_store_check_keyless (OnbRegistry *writer,
+                                   OnbRegistry *reader);
+/* Boxes in no list added at a scan through @writer: one batch, made once,
+ * its rows without keys, read back through @reader. */
+void onb_test_store_check_unlisted (OnbRegistry *writer,
+                                    OnbRegistry *reader);
+
 G_END_DECLS

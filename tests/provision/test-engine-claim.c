@@ -7,6 +7,7 @@
 
 #include "onb-error.h"
 #include "onb-job-private.h"
+#include "onb-registry.h"
 #include "prov-test.h"
 
 static OnbTestSim *sim;
@@ -25,23 +26,26 @@ dev_eui (guint box)
   return g_strdup_printf ("0018B2000000C%03X", 0x100 + box);
 }
 
-/* The device list still demands an AppKey column (a claim uses none of
- * it); C1FF was claimed by another network. */
+/* A device list without AppKeys: claimed boxes need none. C1FF was
+ * claimed by another network; D001's Join Server takes no claims. */
+#define NO_CLAIMS_DEV_EUI "0018B2000000D001"
+#define NO_CLAIMS_JOIN_EUI "70B3D57ED0000010"
+
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GString) csv = g_string_new ("Device EUI,Join EUI,Application Key,Device Name\r\n");
+  g_autoptr(GString) csv = g_string_new ("Device EUI,Join EUI,Device Name\r\n");
 
   for (guint i = 1; i <= N_BOXES; i++)
     {
       g_autofree char *eui = dev_eui (i);
 
-      g_string_append_printf (csv, "%s," ONB_TEST_SIM_CLAIM_JOIN_EUI ",%032X,Claimed box %u\r\n", eui, i, i);
+      g_string_append_printf (csv, "%s," ONB_TEST_SIM_CLAIM_JOIN_EUI ",Claimed box %u\r\n", eui, i);
     }
-  g_string_append (csv, ONB_TEST_SIM_CLAIM_DEV_EUI_ELSEWHERE "," ONB_TEST_SIM_CLAIM_JOIN_EUI
-                   ",000000000000000000000000000000FF,Elsewhere box\r\n");
+  g_string_append (csv, ONB_TEST_SIM_CLAIM_DEV_EUI_ELSEWHERE "," ONB_TEST_SIM_CLAIM_JOIN_EUI ",Elsewhere box\r\n");
+  g_string_append (csv, NO_CLAIMS_DEV_EUI "," NO_CLAIMS_JOIN_EUI ",Unclaimable box\r\n");
   onb_test_assert_ok (onb_test_sim_reset (sim, &error), error);
   f->station = prov_station_new (sim, csv->str, data);
   f->engine = prov_station_engine (f->station);
@@ -251,6 +255,129 @@ test_rollback_unclaims (Fixture       *f,
   g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_CLAIM), ==, ONB_STEP_STATE_ROLLED_BACK);
 }
 
+/* A box the list has no AppKey for can only be claimed: its label
+ * without an owner token is refused at the scan, in words. */
+static void
+test_no_app_key (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *eui = dev_eui (1);
+  g_autofree char *code = g_strdup_printf ("LW:D0:" ONB_TEST_SIM_CLAIM_JOIN_EUI ":%s:" ONB_TEST_SIM_PROFILE_ID, eui);
+  g_autoptr(OnbJob) job = onb_engine_submit_payload (f->engine, code, -1, "test", &error);
+
+  g_assert_nonnull (error);
+  g_assert_null (job);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "no-app-key");
+  g_assert_nonnull (strstr (error->message, "no AppKey"));
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.edcs.claim"), ==, 0);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 0);
+}
+
+/* An owner token whose Join Server takes no claims, for a box without
+ * AppKey: refused in words, nothing made. */
+static void
+test_no_app_key_no_claims (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job =
+    onb_engine_submit_payload (f->engine, "LW:D0:" NO_CLAIMS_JOIN_EUI ":" NO_CLAIMS_DEV_EUI ":"
+                               ONB_TEST_SIM_PROFILE_ID ":OTNOCLAIMS0000", -1, "test", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (job);
+  assert_rejected (f, job, "no-app-key");
+  g_assert_nonnull (strstr (onb_job_get_message (job), "AppKey"));
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.js.set"), ==, 0);
+}
+
+/* The batches named ONB_REGISTRY_CLAIMED_BATCH, and in @n_devices how
+ * many devices they hold. */
+static guint
+claimed_batches (Fixture *f,
+                 guint   *n_devices)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) batches = onb_registry_list_batches (onb_engine_get_registry (f->engine), NULL, &error);
+  guint n = 0;
+
+  g_assert_no_error (error);
+  *n_devices = 0;
+  for (guint i = 0; i < batches->len; i++)
+    {
+      OnbBatch *batch = batches->pdata[i];
+
+      if (g_strcmp0 (batch->file_name, ONB_REGISTRY_CLAIMED_BATCH) == 0)
+        {
+          n++;
+          *n_devices += batch->n_devices;
+        }
+    }
+  return n;
+}
+
+/* With [labels] allow_unlisted_claims, boxes in no list are claimed,
+ * made once in each cloud, and added to one batch. */
+static void
+test_unlisted_allowed (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(OnbJob) first = submit (f, N_BOXES + 1);
+  g_autoptr(OnbJob) second = NULL;
+  g_autoptr(json_object) state = NULL;
+  guint n_devices = 0;
+
+  g_assert_true (prov_wait_jobs (f->engine, &first, 1, 60));
+  second = submit (f, N_BOXES + 2);
+  g_assert_true (prov_wait_jobs (f->engine, &second, 1, 60));
+  for (OnbJob **job = (OnbJob *[]) { first, second, NULL }; *job != NULL; job++)
+    {
+      g_autofree char *device_id = g_ascii_strdown (onb_job_get_tts_device_id (*job), -1);
+
+      if (onb_job_get_state (*job) != ONB_JOB_STATE_DONE)
+        g_error ("%s: %s (%s)", onb_job_get_dev_eui (*job), onb_job_get_message (*job), onb_job_get_reason (*job));
+      g_assert_cmpint (onb_job_get_step_state (*job, ONB_JOB_STEP_TTS_CLAIM), ==, ONB_STEP_STATE_DONE);
+      state = onb_test_sim_expect_state (sim);
+      g_assert_nonnull (prov_sim_tts_record (state, "is", ONB_TEST_SIM_TTS_APP_ID, device_id));
+      g_assert_cmpuint (prov_sim_blynk_count (state, onb_job_get_device_name (*job)), ==, 1);
+      g_clear_pointer (&state, json_object_put);
+    }
+  state = onb_test_sim_expect_state (sim);
+  g_assert_cmpuint (json_object_object_length (claims (state)), ==, 2);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.edcs.claim"), ==, 2);
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 2);
+  g_assert_cmpuint (prov_sim_tts_total (state, "is"), ==, 2);
+  g_assert_cmpuint (prov_sim_tts_total (state, "ns"), ==, 2);
+  g_assert_cmpuint (prov_sim_tts_total (state, "as"), ==, 2);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.js.set"), ==, 0);
+  g_assert_cmpuint (claimed_batches (f, &n_devices), ==, 1);
+  g_assert_cmpuint (n_devices, ==, 2);
+}
+
+/* Without it, such a box is refused at the scan as any unknown one. */
+static void
+test_unlisted_refused (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *eui = dev_eui (N_BOXES + 1);
+  g_autofree char *token = g_strconcat (ONB_TEST_SIM_CLAIM_OWNER_TOKEN_PREFIX, eui, NULL);
+  g_autofree char *code = label (eui, token);
+  g_autoptr(OnbJob) job = onb_engine_submit_payload (f->engine, code, -1, "test", &error);
+  g_autoptr(json_object) state = NULL;
+  guint n_devices = 0;
+
+  g_assert_nonnull (error);
+  g_assert_null (job);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "unknown-device");
+  g_assert_nonnull (strstr (error->message, "not in the device list"));
+  state = onb_test_sim_expect_state (sim);
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 0);
+  g_assert_cmpuint (json_object_object_length (claims (state)), ==, 0);
+  g_assert_cmpuint (claimed_batches (f, &n_devices), ==, 0);
+}
+
 /* Where Blynk makes the TTS devices it needs the AppKey: a claimable
  * label is refused at the scan, in words, and nothing is sent. */
 static void
@@ -290,7 +417,8 @@ test_crash (void)
       g_autofree char *token = g_strconcat (ONB_TEST_SIM_CLAIM_OWNER_TOKEN_PREFIX, eui, NULL);
       g_autofree char *code = label (eui, token);
 
-      g_string_append_printf (csv, "%s," ONB_TEST_SIM_CLAIM_JOIN_EUI ",%032X,Claimed box %u\r\n", eui, i, i);
+      /* The AppKey column is there, its cells empty. */
+      g_string_append_printf (csv, "%s," ONB_TEST_SIM_CLAIM_JOIN_EUI ",,Claimed box %u\r\n", eui, i);
       g_string_append_printf (codes, "%s\n", code);
     }
 
@@ -376,6 +504,7 @@ main (int    argc,
       char **argv)
 {
   static const char * const blynk_mode[] = { "tts.created_by=blynk", NULL };
+  static const char * const unlisted[] = { "labels.allow_unlisted_claims=true", NULL };
   g_autoptr(GError) error = NULL;
   int status;
 
@@ -391,6 +520,13 @@ main (int    argc,
   g_test_add ("/engine-claim/claimed-by-other-application", Fixture, NULL, fixture_set_up,
               test_claimed_by_other_application, fixture_tear_down);
   g_test_add ("/engine-claim/rollback-unclaims", Fixture, NULL, fixture_set_up, test_rollback_unclaims,
+              fixture_tear_down);
+  g_test_add ("/engine-claim/no-app-key", Fixture, NULL, fixture_set_up, test_no_app_key, fixture_tear_down);
+  g_test_add ("/engine-claim/no-app-key-no-claims", Fixture, NULL, fixture_set_up, test_no_app_key_no_claims,
+              fixture_tear_down);
+  g_test_add ("/engine-claim/unlisted-allowed", Fixture, unlisted, fixture_set_up, test_unlisted_allowed,
+              fixture_tear_down);
+  g_test_add ("/engine-claim/unlisted-refused", Fixture, NULL, fixture_set_up, test_unlisted_refused,
               fixture_tear_down);
   g_test_add ("/engine-claim/blynk-creates", Fixture, blynk_mode, fixture_set_up, test_blynk_creates,
               fixture_tear_down);
