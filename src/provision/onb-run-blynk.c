@@ -109,11 +109,11 @@ token_found_cb (GObject      *object,
     {
       g_autoptr(GError) taken =
         g_error_new (ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_TOKEN_CLAIMED,
-                     _("This box’s static token is already claimed in Blynk as device %" G_GINT64_FORMAT
-                       " of user %" G_GINT64_FORMAT ", not of this station’s owner (%" G_GINT64_FORMAT
-                       "). Ask that user to release it."),
-                     onb_blynk_static_token_get_device_id (token), onb_blynk_static_token_get_owner_id (token),
-                     owner);
+                     /* %lld, not G_GINT64_FORMAT: xgettext cuts a message at a macro. */
+                     _("This box’s static token is already claimed in Blynk as device %lld of user %lld, not of "
+                       "this station’s owner (%lld). Ask that user to release it."),
+                     (long long) onb_blynk_static_token_get_device_id (token),
+                     (long long) onb_blynk_static_token_get_owner_id (token), (long long) owner);
       onb_run_step_failed (run, ONB_JOB_STEP_BLYNK_DEVICE, taken);
     }
   onb_run_op_settle (run);
@@ -360,8 +360,8 @@ template_known_cb (GObject      *object,
   else if (onb_blynk_device_get_template_number (device) <= 0)
     {
       g_autoptr(GError) unknown = g_error_new (ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_BAD_RESPONSE,
-                                               _("Blynk did not say which template device %" G_GINT64_FORMAT
-                                                 " belongs to."), onb_blynk_device_get_id (device));
+                                               _("Blynk did not say which template device %lld belongs to."),
+                                               (long long) onb_blynk_device_get_id (device));
       onb_run_step_failed (run, ONB_JOB_STEP_BLYNK_METAFIELDS, unknown);
     }
   else if (onb_run_may_continue (run))
