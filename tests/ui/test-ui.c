@@ -716,9 +716,17 @@ setup_body (OnbApplication *app,
   WAIT_FOR (gtk_widget_get_sensitive (check), 30);
   g_assert_true (gtk_widget_has_css_class (status, "error"));
   gtk_editable_set_text (GTK_EDITABLE (row), "warehouse-sensors");
-  g_signal_emit_by_name (check, "clicked");
-  WAIT_FOR (gtk_widget_get_sensitive (check), 30);
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Everything works.");
+  {
+    int metafield_reads = onb_test_sim_get_count (station->sim, "blynk.template_metafields");
+
+    g_signal_emit_by_name (check, "clicked");
+    WAIT_FOR (gtk_widget_get_sensitive (check), 30);
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Everything works.");
+    /* The template's metafields are read once: the check's item carries
+     * the names Setup marks its fields with. */
+    g_assert_cmpint (metafield_reads, >=, 0);
+    g_assert_cmpint (onb_test_sim_get_count (station->sim, "blynk.template_metafields"), ==, metafield_reads + 1);
+  }
 
   /* The template's metafields by the names the site gives them: Blynk's
    * names are shown and not written to the file; a name the template does
@@ -1263,6 +1271,71 @@ test_blynk_creates (void)
   station_teardown (&station);
 }
 
+/* "Blynk creates devices too": once per shift, not once per window ------- */
+
+static gboolean
+label_says (GtkWidget  *widget,
+            const char *text)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
+}
+
+static void
+blynk_notice_body (OnbApplication *app,
+                   gpointer        data)
+{
+  Station *station = data;
+  OnbWindow *window = get_window (app);
+  OnbShiftPanel *panel = onb_scan_page_get_shift_panel (onb_window_get_scan_page (window));
+  g_autofree char *csv = g_build_filename (station->dir, "pallet-2.csv", NULL);
+  g_autofree char *samples = g_test_build_filename (G_TEST_DIST, "..", "data", "samples", "devices.csv", NULL);
+  g_autofree char *first_list = NULL;
+  static const char pallet[] =
+    "Device EUI,Join EUI,Application Key\n"
+    "0018B20000000301,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C\n";
+
+  /* Through the window, as Setup's import does: the shift panel follows. */
+  WAIT_FOR (onb_application_get_engine (app) != NULL, 10);
+  onb_window_import_devices (window, samples);
+  WAIT_FOR (g_strcmp0 (onb_shift_panel_get_progress_text (panel), "No device list yet") != 0, 30);
+  first_list = g_strdup (onb_shift_panel_get_progress_text (panel));
+
+  /* Said the first time, in words, and not again during the shift, even
+   * after settings are saved and the engine starts again. */
+  g_signal_emit_by_name (onb_application_get_engine (app), "integration-conflict", NULL, "eui-0018b20000000101");
+  g_assert_cmpuint (onb_window_get_n_blynk_notices (window), ==, 1);
+  g_assert_nonnull (find_matching (GTK_WIDGET (window), label_says, "Blynk appears to create devices"));
+  g_signal_emit_by_name (onb_application_get_engine (app), "integration-conflict", NULL, "eui-0018b20000000102");
+  g_assert_cmpuint (onb_window_get_n_blynk_notices (window), ==, 1);
+  onb_application_reload (app);
+  WAIT_FOR (onb_application_get_engine (app) != NULL &&
+            g_strcmp0 (onb_shift_panel_get_progress_text (panel), first_list) == 0, 30);
+  g_signal_emit_by_name (onb_application_get_engine (app), "integration-conflict", NULL, "eui-0018b20000000103");
+  g_assert_cmpuint (onb_window_get_n_blynk_notices (window), ==, 1);
+
+  /* The next shift's device list: said again, once. */
+  g_assert_true (g_file_set_contents (csv, pallet, -1, NULL));
+  onb_window_import_devices (window, csv);
+  WAIT_FOR (g_strcmp0 (onb_shift_panel_get_progress_text (panel), first_list) != 0 &&
+            g_strcmp0 (onb_shift_panel_get_progress_text (panel), "No device list yet") != 0, 30);
+  g_signal_emit_by_name (onb_application_get_engine (app), "integration-conflict", NULL, "eui-0018b20000000301");
+  g_assert_cmpuint (onb_window_get_n_blynk_notices (window), ==, 2);
+  g_signal_emit_by_name (onb_application_get_engine (app), "integration-conflict", NULL, "eui-0018b20000000301");
+  g_assert_cmpuint (onb_window_get_n_blynk_notices (window), ==, 2);
+}
+
+static void
+test_blynk_notice (void)
+{
+  Station station = { NULL };
+  const char *args[] = { "--config", NULL, NULL };
+
+  station_setup (&station, NULL);
+  args[1] = station.config_path;
+  run_app (args, blynk_notice_body, &station);
+  station_teardown (&station);
+}
+
 /* A scan while the engine (re)starts is held, then taken ------------------ */
 
 static void
@@ -1537,6 +1610,7 @@ main (int   argc,
   g_test_add_func ("/ui/setup/pin-and-validation", test_setup);
   g_test_add_func ("/ui/scanner-and-manual", test_scanner_and_manual);
   g_test_add_func ("/ui/blynk-creates/card", test_blynk_creates);
+  g_test_add_func ("/ui/blynk-creates/notice-once-per-shift", test_blynk_notice);
   g_test_add_func ("/ui/result-card/model-claim-and-tts-steps", test_card_job);
   g_test_add_func ("/ui/scan-while-starting", test_held_scan);
   g_test_add_func ("/ui/fleet/other-station", test_fleet);
