@@ -459,6 +459,7 @@ resolve_payload (OnbEngine   *self,
   const char *label_id;
   const char *listed_id;
   g_autoptr(OnbModelSettings) settings = NULL;
+  g_autofree char *lorawan_version = NULL;
   OnbModel *model;
 
   if (code == NULL)
@@ -484,9 +485,15 @@ resolve_payload (OnbEngine   *self,
    * that does is settled by its run, before anything is sent. */
   if (!onb_model_needs_repository (model) && !(settings = onb_model_resolve (model, NULL, error)))
     return NULL;
-  if (onb_code_get_owner_token (code) == NULL &&
-      !onb_run_check_keys (settings != NULL ? settings->lorawan_version : onb_model_get_lorawan_version (model),
-                           entry, error))
+  /* Else the model's own version, where its section names one, else the
+   * station's (the run checks the keys again with the settled version). */
+  if (settings != NULL)
+    lorawan_version = g_strdup (settings->lorawan_version);
+  else if (onb_model_get_lorawan_version (model) != NULL)
+    lorawan_version = g_strdup (onb_model_get_lorawan_version (model));
+  else
+    lorawan_version = onb_config_get_string (self->host.config, "tts", "lorawan_version");
+  if (onb_code_get_owner_token (code) == NULL && !onb_run_check_keys (lorawan_version, entry, error))
     return NULL;
   if (code_out != NULL)
     *code_out = g_steal_pointer (&code);
