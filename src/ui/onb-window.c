@@ -627,7 +627,7 @@ on_integration_conflict (OnbWindow  *self,
 }
 
 /* How many stations share the store, or that this one works alone: on
- * the shift panel, and on a done card (recorded once the database is back). */
+ * the shift panel, and on a done card ("saved here, will be shared"). */
 static void
 update_fleet (OnbWindow *self)
 {
