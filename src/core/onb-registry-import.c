@@ -215,41 +215,47 @@ check_join_eui (OnbImportReport *report,
   return g_ascii_strup (value, -1);
 }
 
-/* The value is a secret: never repeat it. An empty cell is a box that
- * can only be claimed by the owner token on its label. */
+/* The two root keys share one rule: optional, 32 hexadecimal digits, and
+ * secret, so the value is never repeated. An empty AppKey is a box that can
+ * only be claimed by the owner token on its label; the NwkKey exists only in
+ * LoRaWAN 1.1. */
+static char *
+check_root_key (OnbImportReport *report,
+                guint            row,
+                const char      *header,
+                char            *value,
+                Column           column,
+                const char      *reason)
+{
+  g_autofree char *owned = value;
+
+  if (*value != '\0' && !onb_hex_is_valid (value, 32))
+    {
+      add_problem (report, row, header, reason,
+                   /* TRANSLATORS: %s is the key's name as the consoles write it,
+                    * "Application Key" or "Network Key" */
+                   _("Row %u: the %s is not 32 hexadecimal digits."), row, column_title (column));
+      return NULL;
+    }
+  return g_ascii_strup (value, -1);
+}
+
 static char *
 check_app_key (OnbImportReport *report,
                guint            row,
                const char      *header,
                char            *value)
 {
-  g_autofree char *owned = value;
-
-  if (*value != '\0' && !onb_hex_is_valid (value, 32))
-    {
-      add_problem (report, row, header, "bad-app-key",
-                   _("Row %u: the Application Key is not 32 hexadecimal digits."), row);
-      return NULL;
-    }
-  return g_ascii_strup (value, -1);
+  return check_root_key (report, row, header, value, COLUMN_APP_KEY, "bad-app-key");
 }
 
-/* Optional (LoRaWAN 1.1 only), and as secret as the AppKey. */
 static char *
 check_nwk_key (OnbImportReport *report,
                guint            row,
                const char      *header,
                char            *value)
 {
-  g_autofree char *owned = value;
-
-  if (*value != '\0' && !onb_hex_is_valid (value, 32))
-    {
-      add_problem (report, row, header, "bad-nwk-key",
-                   _("Row %u: the Network Key is not 32 hexadecimal digits."), row);
-      return NULL;
-    }
-  return g_ascii_strup (value, -1);
+  return check_root_key (report, row, header, value, COLUMN_NWK_KEY, "bad-nwk-key");
 }
 
 static char *

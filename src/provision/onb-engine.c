@@ -458,8 +458,8 @@ resolve_payload (OnbEngine   *self,
   g_autoptr(OnbRegistryEntry) entry = NULL;
   const char *label_id;
   const char *listed_id;
-  const char *lorawan_version;
-  g_autofree char *station_version = NULL;
+  g_autoptr(OnbModelSettings) settings = NULL;
+  g_autofree char *lorawan_version = NULL;
   OnbModel *model;
 
   if (code == NULL)
@@ -480,10 +480,19 @@ resolve_payload (OnbEngine   *self,
     }
   if (!(model = onb_model_table_lookup (self->host.models, label_id != NULL ? label_id : listed_id, error)))
     return NULL;
-  /* The model's own version, where its section names one. */
-  lorawan_version = onb_model_get_lorawan_version (model);
-  if (lorawan_version == NULL)
-    lorawan_version = station_version = onb_config_get_string (self->host.config, "tts", "lorawan_version");
+  /* A model that needs no answer from the Device Repository is settled
+   * now: a box without versions or plan gets its words at the scan. One
+   * that does is settled by its run, before anything is sent. */
+  if (!onb_model_needs_repository (model) && !(settings = onb_model_resolve (model, NULL, error)))
+    return NULL;
+  /* Else the model's own version, where its section names one, else the
+   * station's (the run checks the keys again with the settled version). */
+  if (settings != NULL)
+    lorawan_version = g_strdup (settings->lorawan_version);
+  else if (onb_model_get_lorawan_version (model) != NULL)
+    lorawan_version = g_strdup (onb_model_get_lorawan_version (model));
+  else
+    lorawan_version = onb_config_get_string (self->host.config, "tts", "lorawan_version");
   if (onb_code_get_owner_token (code) == NULL && !onb_run_check_keys (lorawan_version, entry, error))
     return NULL;
   if (code_out != NULL)
