@@ -315,7 +315,7 @@ import_rows (OnbDeviceStore          *store,
   if (take_import_lock (conn, error) &&
       (to_store = onb_import_check_stored (rows, &import_store, conn, flags, report, error)) &&
       store_rows (conn, file_name, report->n_rows, to_store, &report->batch_id, error) &&
-      exec_command (conn, "COMMIT", error))
+      exec_command (conn, "NOTIFY " ONB_PG_CHANNEL ", '" ONB_PG_LIST_CHANGED "'; COMMIT", error))
     ok = TRUE;
   else
     {

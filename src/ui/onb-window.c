@@ -610,6 +610,14 @@ on_job_changed (OnbWindow *self)
     onb_batch_model_reload (self->batch_model, FALSE);
 }
 
+/* Another station imported a list: the batches are read again too. */
+static void
+on_list_changed (OnbWindow *self)
+{
+  if (self->batch_model != NULL)
+    onb_batch_model_reload (self->batch_model, TRUE);
+}
+
 /* Blynk's integration made a TTS device this station meant to make: said
  * once per shift (this window's life), in a supervisor's words; `check`
  * names the last one. */
@@ -652,6 +660,7 @@ watch_store (OnbWindow *self,
   g_set_object (&self->watched_config, config);
   self->store_watch = onb_store_watch_new (config);
   g_signal_connect_swapped (self->store_watch, "changed", G_CALLBACK (on_job_changed), self);
+  g_signal_connect_swapped (self->store_watch, "list-changed", G_CALLBACK (on_list_changed), self);
   g_signal_connect_swapped (self->store_watch, "notify::n-stations", G_CALLBACK (update_fleet), self);
   g_signal_connect_swapped (self->store_watch, "notify::working-alone", G_CALLBACK (update_fleet), self);
   update_fleet (self);
