@@ -712,6 +712,31 @@ test_offline_station (void)
   g_free (proxy.target_dir);
 }
 
+/* `check` at one station names the last time Blynk made a TTS device
+ * that another station meant to make: the shared journal keeps it. */
+static void
+test_check_conflicts (void)
+{
+  g_autoptr(Fleet) fleet = fleet_new (2, "{}");
+  g_autofree char *out = NULL;
+  g_autofree char *sql = NULL;
+
+  if (fleet == NULL)
+    return;
+  g_assert_cmpint (run (&out, (const char *[]) { "check", "--json", "--config", fleet->stations[1]->config, NULL }),
+                   ==, 0);
+  g_assert_null (strstr (out, "blynk-creates-too"));
+  g_clear_pointer (&out, g_free);
+
+  sql = g_strdup_printf ("INSERT INTO onb_conflicts (at_us, dev_eui, device_id, station) "
+                         "VALUES (%" G_GINT64_FORMAT ", '0018B20000000700', 'eui-0018b20000000700', 'station-1')",
+                         g_get_real_time ());
+  run_sql (fleet, sql);
+  run (&out, (const char *[]) { "check", "--json", "--config", fleet->stations[1]->config, NULL });
+  g_assert_nonnull (strstr (out, "\"reason\":\"blynk-creates-too\""));
+  g_assert_nonnull (strstr (out, "0018B20000000700"));
+}
+
 /* Without a shared store: `stations` names this station alone, and
  * `store migrate` says there is nothing to migrate. */
 static void
@@ -750,6 +775,7 @@ main (int    argc,
   g_test_add_func ("/fleet/overlapping-imports", test_overlapping_imports);
   g_test_add_func ("/fleet/offline-station", test_offline_station);
   g_test_add_func ("/fleet/store-migrate", test_store_migrate);
+  g_test_add_func ("/fleet/check-conflicts", test_check_conflicts);
   g_test_add_func ("/fleet/own-files", test_own_files);
 
   status = g_test_run ();
