@@ -1,33 +1,22 @@
 /* onb-scanner.c: from a source to validated label codes (docs/design.md, Scanning)
  *
- * Each start builds a fresh pipeline (a "run"): the source bin, a tee, a
- * preview branch and a scan branch. Both branches start with a leaky
- * one-buffer queue and end in an appsink that keeps only the newest frame,
- * so neither can hold the other up (files and images, which are not live,
- * are scanned frame by frame instead). A worker thread per run pulls luma
- * frames and runs the frame decoder; whatever arrives while it is busy is
- * dropped. The agreement and hold-off rules live in the scanner, not the
- * run, so that a camera that drops out and comes back does not repeat the
- * code it was looking at.
+ * Each start builds a fresh camera pipeline with its worker thread (a run,
+ * onb-camera-run.c); this turns what the run sees into the scanner's
+ * states and reported codes. The agreement and hold-off rules live here,
+ * not in the run, so that a camera that drops out and comes back does not
+ * repeat the code it was looking at.
  */
 
 #define G_LOG_DOMAIN "onb-scan"
 
 #include "config.h"
 
-#include <string.h>
 #include <glib/gi18n.h>
-#include <gst/app/gstappsink.h>
-#include <gst/video/video.h>
 #include <libportal/portal.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#endif
 
 #include "onb-camera-monitor.h"
-#include "onb-frame-decoder-private.h"
+#include "onb-camera-run-private.h"
 #include "onb-scan-enums.h"
 #include "onb-scan-error.h"
 #include "onb-scanner.h"
@@ -35,13 +24,6 @@
 /* Two sightings further apart than this do not agree with each other. */
 #define AGREE_WINDOW_US   (1 * G_USEC_PER_SEC)
 #define RETRY_INTERVAL_MS 1000
-#define PULL_TIMEOUT      (100 * GST_MSECOND)
-/* A live source silent this long after its first frame has gone, even
- * if it says nothing (a PipeWire camera that leaves only stops sending). */
-#define STALL_US          (4 * G_USEC_PER_SEC)
-
-#define SCAN_CAPS    "video/x-raw,format={GRAY8,I420,YV12,NV12,NV21,Y42B,Y444}"
-#define PREVIEW_CAPS "video/x-raw,format={RGB,BGR,RGBA,BGRA}"
 
 typedef struct
 {
@@ -62,21 +44,6 @@ typedef struct
   GDestroyNotify destroy;
 } Preview;
 
-/* One camera pipeline and its worker thread, from start to stop. */
-typedef struct
-{
-  gatomicrefcount ref_count;
-  OnbScanner *scanner;   /* not owned: the scanner stops its runs before it goes */
-  GstElement *pipeline;
-  GstElement *scan_sink;
-  GSource *bus_source;
-  GThread *worker;
-  gint stop;             /* atomic */
-  gint got_frame;        /* atomic */
-  gboolean still;
-  gboolean live;
-} CameraRun;
-
 struct _OnbScanner
 {
   GObject parent_instance;
@@ -85,7 +52,7 @@ struct _OnbScanner
   OnbScanSource *source;
   OnbScannerState state;
   GError *error;
-  CameraRun *run;
+  OnbCameraRun *run;
   gboolean wanted;         /* started and not stopped by the caller */
   gboolean seen_frames;    /* frames arrived since start: a later failure is an unplug */
   guint retry_id;
@@ -148,24 +115,6 @@ preview_unref (Preview *preview)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Preview, preview_unref)
 
-static CameraRun *
-camera_run_ref (CameraRun *run)
-{
-  g_atomic_ref_count_inc (&run->ref_count);
-  return run;
-}
-
-static void
-camera_run_unref (CameraRun *run)
-{
-  if (g_atomic_ref_count_dec (&run->ref_count))
-    {
-      g_clear_object (&run->scan_sink);
-      g_clear_object (&run->pipeline);
-      g_free (run);
-    }
-}
-
 static void
 set_state (OnbScanner      *self,
            OnbScannerState  state,
@@ -184,51 +133,26 @@ set_state (OnbScanner      *self,
     }
 }
 
-/* ---- Main-thread callbacks from the worker and streaming threads ---- */
-
-typedef enum
-{
-  NOTICE_FIRST_FRAME,
-  NOTICE_HIT,
-  NOTICE_FINISHED,  /* the end of a file or image */
-  NOTICE_STALLED,   /* a live source stopped sending */
-} NoticeKind;
-
-typedef struct
-{
-  OnbScanner *scanner;
-  CameraRun *run;
-  NoticeKind kind;
-  OnbScanHit *hit;
-} Notice;
+/* ---- What the run tells (main thread) ---- */
 
 static void
-notice_free (gpointer data)
+on_run_notice (GObject            *owner,
+               OnbCameraRun       *run,
+               OnbCameraRunNotice  kind,
+               OnbScanHit         *hit)
 {
-  Notice *notice = data;
+  OnbScanner *self = ONB_SCANNER (owner);
 
-  g_object_unref (notice->scanner);
-  camera_run_unref (notice->run);
-  g_clear_pointer (&notice->hit, onb_scan_hit_unref);
-  g_free (notice);
-}
+  if (self->run != run)
+    return;
 
-static gboolean
-notice_dispatch (gpointer data)
-{
-  Notice *notice = data;
-  OnbScanner *self = notice->scanner;
-
-  if (self->run != notice->run)
-    return G_SOURCE_REMOVE;
-
-  switch (notice->kind)
+  switch (kind)
     {
-    case NOTICE_HIT:
-      g_signal_emit (self, signals[CODE_DETECTED], 0, notice->hit);
+    case ONB_CAMERA_RUN_HIT:
+      g_signal_emit (self, signals[CODE_DETECTED], 0, hit);
       break;
 
-    case NOTICE_FINISHED:
+    case ONB_CAMERA_RUN_FINISHED:
       stop_run (self);
       self->wanted = FALSE;
       if (self->state == ONB_SCANNER_STATE_STARTING && onb_scan_source_is_still (self->source))
@@ -240,50 +164,18 @@ notice_dispatch (gpointer data)
         set_state (self, ONB_SCANNER_STATE_FINISHED, NULL);
       break;
 
-    case NOTICE_STALLED:
+    case ONB_CAMERA_RUN_STALLED:
       stop_run (self);
       camera_lost (self);
       break;
 
-    case NOTICE_FIRST_FRAME:
+    case ONB_CAMERA_RUN_FIRST_FRAME:
     default:
       self->seen_frames = TRUE;
       if (self->state != ONB_SCANNER_STATE_RUNNING)
         set_state (self, ONB_SCANNER_STATE_RUNNING, NULL);
       break;
     }
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Takes @hit, which only NOTICE_HIT carries. */
-static void
-post_notice (CameraRun  *run,
-             NoticeKind  kind,
-             OnbScanHit *hit)
-{
-  Notice *notice = g_new0 (Notice, 1);
-  GSource *source = g_idle_source_new ();
-
-  notice->scanner = g_object_ref (run->scanner);
-  notice->run = camera_run_ref (run);
-  notice->kind = kind;
-  notice->hit = hit;
-
-  /* Not g_main_context_invoke(): that runs the callback right here when
-   * this thread can acquire the context, and the callback must run on the
-   * scanner's thread. */
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, notice_dispatch, notice, notice_free);
-  g_source_attach (source, run->scanner->context);
-  g_source_unref (source);
-}
-
-static void
-first_frame (CameraRun *run)
-{
-  if (g_atomic_int_compare_and_exchange (&run->got_frame, FALSE, TRUE))
-    post_notice (run, NOTICE_FIRST_FRAME, NULL);
 }
 
 /* ---- Agreement and hold-off (worker thread, under the lock) ---- */
@@ -336,35 +228,17 @@ forget_old_tracks (OnbScanner *self,
       g_hash_table_iter_remove (&iter);
 }
 
-/* ---- Worker thread ---- */
-
+/* Worker thread: the codes of a frame, agreed on before they are told. */
 static void
-scan_sample (CameraRun       *run,
-             OnbFrameDecoder *decoder,
-             GstSample       *sample)
+on_frame_scanned (GObject      *owner,
+                  OnbCameraRun *run,
+                  GPtrArray    *found,
+                  guint         width,
+                  guint         height,
+                  guint64       pts,
+                  gint64        now)
 {
-  OnbScanner *self = run->scanner;
-  GstBuffer *buffer = gst_sample_get_buffer (sample);
-  GstVideoInfo info;
-  GstVideoFrame frame;
-  g_autoptr(GPtrArray) found = NULL;
-  guint64 pts;
-  gint64 now;
-
-  if (buffer == NULL || !gst_video_info_from_caps (&info, gst_sample_get_caps (sample)))
-    return;
-  if (!gst_video_frame_map (&frame, &info, buffer, GST_MAP_READ))
-    return;
-
-  /* Plane 0 of every SCAN_CAPS format is the 8-bit luma. */
-  found = onb_frame_decoder_decode (decoder, GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
-                                    GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info),
-                                    GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0));
-  gst_video_frame_unmap (&frame);
-
-  pts = GST_BUFFER_PTS_IS_VALID (buffer) ? GST_BUFFER_PTS (buffer) : 0;
-  /* Files play faster than real time: their clock is the stream's. */
-  now = run->live ? g_get_monotonic_time () : (gint64) (pts / 1000);
+  OnbScanner *self = ONB_SCANNER (owner);
 
   g_mutex_lock (&self->lock);
   self->scanned_frames++;
@@ -372,71 +246,22 @@ scan_sample (CameraRun       *run,
     {
       OnbDecodedSymbol *symbol = g_ptr_array_index (found, i);
 
-      if (track_sighting (self, symbol->payload, now, run->still ? 1 : 2))
-        post_notice (run, NOTICE_HIT,
-                     onb_scan_hit_new (symbol->payload, symbol->corners, symbol->n_corners,
-                                       GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info),
-                                       pts, (const char * const *) self->profile_ids));
+      if (track_sighting (self, symbol->payload, now, onb_camera_run_is_still (run) ? 1 : 2))
+        onb_camera_run_report_hit (run, onb_scan_hit_new (symbol->payload, symbol->corners, symbol->n_corners,
+                                                          width, height, pts,
+                                                          (const char * const *) self->profile_ids));
     }
   forget_old_tracks (self, now);
   g_mutex_unlock (&self->lock);
 }
 
-static gpointer
-worker_main (gpointer data)
+/* Streaming thread. */
+static void
+on_preview_frame (GObject   *owner,
+                  GstSample *sample)
 {
-  CameraRun *run = data;
-  g_autoptr(OnbFrameDecoder) decoder = onb_frame_decoder_new (!run->still);
-  gint64 last_frame = 0;
-
-#ifdef __linux__
-  /* When the CPU is short, the preview and the camera's own thread go
-   * first: a frame scanned later costs nothing, a preview that stutters
-   * does. (Linux nice values are per thread.) */
-  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 10);
-#endif
-
-  while (!g_atomic_int_get (&run->stop))
-    {
-      g_autoptr(GstSample) sample = gst_app_sink_try_pull_sample (GST_APP_SINK (run->scan_sink), PULL_TIMEOUT);
-
-      if (sample != NULL)
-        {
-          last_frame = g_get_monotonic_time ();
-          first_frame (run);
-          scan_sample (run, decoder, sample);
-        }
-      else if (gst_app_sink_is_eos (GST_APP_SINK (run->scan_sink)))
-        {
-          post_notice (run, NOTICE_FINISHED, NULL);
-          break;
-        }
-      else if (run->live && last_frame != 0 && g_get_monotonic_time () - last_frame > STALL_US)
-        {
-          post_notice (run, NOTICE_STALLED, NULL);
-          break;
-        }
-    }
-
-  camera_run_unref (run);
-  return NULL;
-}
-
-/* ---- Preview (streaming thread) ---- */
-
-static GstFlowReturn
-on_preview_sample (GstAppSink *sink,
-                   gpointer    user_data)
-{
-  CameraRun *run = user_data;
-  OnbScanner *self = run->scanner;
-  g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
+  OnbScanner *self = ONB_SCANNER (owner);
   g_autoptr(Preview) preview = NULL;
-
-  if (sample == NULL)
-    return GST_FLOW_EOS;
-
-  first_frame (run);
 
   g_mutex_lock (&self->lock);
   self->preview_frames++;
@@ -446,275 +271,51 @@ on_preview_sample (GstAppSink *sink,
 
   if (preview != NULL)
     preview->func (sample, preview->data);
-
-  return GST_FLOW_OK;
 }
 
-/* ---- Building the pipeline ---- */
+static void on_pipeline_error (GObject *owner, OnbCameraRun *run, GstMessage *message);
 
-static void
-set_missing_element (GError     **error,
-                     const char  *name)
-{
-  const char *package = onb_scan_element_package (name);
+static const OnbCameraRunFuncs run_funcs = {
+  .frame_scanned = on_frame_scanned,
+  .preview_frame = on_preview_frame,
+  .notice = on_run_notice,
+  .error = on_pipeline_error,
+};
 
-  if (package != NULL)
-    g_set_error (error, ONB_SCAN_ERROR, ONB_SCAN_ERROR_MISSING_ELEMENT,
-                 _("The GStreamer element “%s” is missing: install the package %s."), name, package);
-  else
-    g_set_error (error, ONB_SCAN_ERROR, ONB_SCAN_ERROR_MISSING_ELEMENT,
-                 _("The GStreamer element “%s” is missing: install the GStreamer plugin package that provides it."),
-                 name);
-}
-
-static GstElement *
-make_element (const char  *factory,
-              GError     **error)
-{
-  GstElement *element = gst_element_factory_make (factory, NULL);
-
-  if (element == NULL)
-    set_missing_element (error, factory);
-  return element;
-}
-
-/* gst-launch syntax cannot end in caps ("videotestsrc ! video/x-raw,width=640"),
- * the natural way to ask a source for a size: give such caps an element. */
-static char *
-complete_description (const char *description)
-{
-  const char *last = strrchr (description, '!');
-  g_autofree char *tail = g_strdup (last != NULL ? last + 1 : "");
-  gsize type_length;
-
-  g_strstrip (tail);
-  type_length = strcspn (tail, ", ");
-  if (type_length > 0 && memchr (tail, '/', type_length) != NULL)
-    return g_strconcat (description, " ! identity", NULL);
-  return g_strdup (description);
-}
-
-static GstElement *
-parse_source (const char  *description,
-              GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *complete = complete_description (description);
-  GstParseContext *context = gst_parse_context_new ();
-  GstElement *bin = gst_parse_bin_from_description_full (complete, TRUE, context,
-                                                         GST_PARSE_FLAG_FATAL_ERRORS, &local_error);
-
-  /* Ghosting unlinked pads also ghosts a sink pad that is only waiting
-   * for a decoder's pad ("decodebin ! videoconvert"), which then cannot
-   * link: a source has no sink pads. */
-  while (bin != NULL && GST_ELEMENT (bin)->sinkpads != NULL)
-    gst_element_remove_pad (bin, GST_ELEMENT (bin)->sinkpads->data);
-
-  if (bin == NULL)
-    {
-      g_auto(GStrv) missing = gst_parse_context_get_missing_elements (context);
-
-      if (missing != NULL && missing[0] != NULL)
-        set_missing_element (error, missing[0]);
-      else
-        g_set_error (error, ONB_SCAN_ERROR, ONB_SCAN_ERROR_BAD_PIPELINE,
-                     _("The video pipeline “%s” is not valid: %s"), description, local_error->message);
-    }
-  gst_parse_context_free (context);
-
-  return bin;
-}
-
-static void
-on_decoder_pad_added (GstElement *decoder,
-                      GstPad     *pad,
-                      gpointer    user_data)
-{
-  GstElement *tee = user_data;
-  g_autoptr(GstPad) sink = gst_element_get_static_pad (tee, "sink");
-
-  if (!gst_pad_is_linked (sink))
-    gst_pad_link (pad, sink);
-}
-
-/* Returns: (transfer floating): the source, or NULL with @state set to
- * the state this failure means. */
-static GstElement *
-make_source (OnbScanner       *self,
-             OnbScannerState  *state,
-             GError          **error)
-{
-  OnbScanSource *source = self->source;
-  const char *detail = onb_scan_source_get_detail (source);
-  g_autoptr(OnbCamera) camera = NULL;
-
-  *state = ONB_SCANNER_STATE_FAILED;
-
-  switch ((int) onb_scan_source_get_kind (source))
-    {
-    case ONB_SCAN_SOURCE_PIPELINE:
-      return parse_source (detail, error);
-
-    case ONB_SCAN_SOURCE_URI:
-    case ONB_SCAN_SOURCE_IMAGE:
-      {
-        GstElement *decoder = make_element ("uridecodebin", error);
-        g_autoptr(GstCaps) caps = gst_caps_new_empty_simple ("video/x-raw");
-        g_autofree char *uri = NULL;
-
-        if (decoder == NULL)
-          return NULL;
-        if (onb_scan_source_is_still (source))
-          uri = gst_filename_to_uri (detail, NULL);
-        g_object_set (decoder, "uri", uri != NULL ? uri : detail, "caps", caps, "expose-all-streams", FALSE, NULL);
-        return decoder;
-      }
-
-    case ONB_SCAN_SOURCE_PORTAL:
-      {
-        GstElement *element = make_element ("pipewiresrc", error);
-
-        if (element != NULL)
-          g_object_set (element, "fd", dup (self->portal_fd), NULL);
-        return element;
-      }
-
-    case ONB_SCAN_SOURCE_AUTO:
-    case ONB_SCAN_SOURCE_CAMERA:
-      {
-        if (onb_scan_source_get_kind (source) == ONB_SCAN_SOURCE_CAMERA)
-          camera = g_object_ref (onb_scan_source_get_camera (source));
-        else
-          camera = onb_camera_monitor_choose (self->monitor, detail);
-
-        if (camera == NULL)
-          {
-            *state = self->seen_frames ? ONB_SCANNER_STATE_UNPLUGGED : ONB_SCANNER_STATE_NO_CAMERA;
-            g_set_error_literal (error, ONB_SCAN_ERROR,
-                                 self->seen_frames ? ONB_SCAN_ERROR_CAMERA_UNPLUGGED : ONB_SCAN_ERROR_NO_CAMERA,
-                                 self->seen_frames
-                                 ? _("The camera was disconnected. Plug it back in; scanning goes on by itself.")
-                                 : _("No camera is connected. Plug in a USB camera; scanning starts by itself."));
-            return NULL;
-          }
-        return onb_camera_create_element (camera, error);
-      }
-
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static GstElement *
-build_branch (GstBin      *pipeline,
-              GstElement  *tee,
-              const char  *caps_string,
-              gboolean     leaky,
-              GError     **error)
-{
-  static const char * const factories[] = { "queue", "videoconvert", "capsfilter", "appsink" };
-  GstElement *elements[G_N_ELEMENTS (factories)] = { NULL, };
-  GstElement *queue, *convert, *filter, *sink;
-  g_autoptr(GstCaps) caps = gst_caps_from_string (caps_string);
-
-  for (guint i = 0; i < G_N_ELEMENTS (factories); i++)
-    if ((elements[i] = make_element (factories[i], error)) == NULL)
-      {
-        /* Not in the bin yet: the ones made so far are ours to drop. */
-        for (guint j = 0; j < i; j++)
-          gst_object_unref (gst_object_ref_sink (elements[j]));
-        return NULL;
-      }
-  queue = elements[0];
-  convert = elements[1];
-  filter = elements[2];
-  sink = elements[3];
-
-  if (leaky)
-    g_object_set (queue, "leaky", 2 /* downstream: drop the old frame */, "max-size-buffers", 1,
-                  "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
-  g_object_set (filter, "caps", caps, NULL);
-  g_object_set (sink, "max-buffers", 1, "drop", leaky, "enable-last-sample", FALSE, NULL);
-
-  gst_bin_add_many (pipeline, queue, convert, filter, sink, NULL);
-  gst_element_link_many (tee, queue, convert, filter, sink, NULL);
-
-  return sink;
-}
-
-static gboolean on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data);
-
-static CameraRun *
+/* Returns: (nullable): the run, or NULL with @state set to the state this
+ * failure means. */
+static OnbCameraRun *
 build_run (OnbScanner       *self,
            OnbScannerState  *state,
            GError          **error)
 {
-  g_autoptr(GstElement) pipeline = NULL;
-  g_autoptr(GstBus) bus = NULL;
-  GstElement *source, *tee, *scan_sink, *preview_sink;
-  CameraRun *run;
-  gboolean live = onb_scan_source_is_live (self->source);
+  OnbScanSourceKind kind = onb_scan_source_get_kind (self->source);
+  g_autoptr(OnbCamera) camera = NULL;
+  gboolean with_preview;
 
-  if ((source = make_source (self, state, error)) == NULL)
-    return NULL;
+  if (kind == ONB_SCAN_SOURCE_CAMERA)
+    camera = g_object_ref (onb_scan_source_get_camera (self->source));
+  else if (kind == ONB_SCAN_SOURCE_AUTO)
+    camera = onb_camera_monitor_choose (self->monitor, onb_scan_source_get_detail (self->source));
 
-  *state = ONB_SCANNER_STATE_FAILED;
-  pipeline = gst_object_ref_sink (gst_pipeline_new ("onb-scanner"));
-  gst_bin_add (GST_BIN (pipeline), source);
-
-  if ((tee = make_element ("tee", error)) == NULL)
-    return NULL;
-  gst_bin_add (GST_BIN (pipeline), tee);
-  if (g_signal_lookup ("pad-added", G_OBJECT_TYPE (source)) != 0 && GST_ELEMENT_CAST (source)->numsrcpads == 0)
-    g_signal_connect_object (source, "pad-added", G_CALLBACK (on_decoder_pad_added), tee, 0);
-  else if (!gst_element_link (source, tee))
+  if ((kind == ONB_SCAN_SOURCE_CAMERA || kind == ONB_SCAN_SOURCE_AUTO) && camera == NULL)
     {
-      g_set_error_literal (error, ONB_SCAN_ERROR, ONB_SCAN_ERROR_BAD_PIPELINE,
-                           _("The video source does not put out video."));
+      *state = self->seen_frames ? ONB_SCANNER_STATE_UNPLUGGED : ONB_SCANNER_STATE_NO_CAMERA;
+      g_set_error_literal (error, ONB_SCAN_ERROR,
+                           self->seen_frames ? ONB_SCAN_ERROR_CAMERA_UNPLUGGED : ONB_SCAN_ERROR_NO_CAMERA,
+                           self->seen_frames
+                           ? _("The camera was disconnected. Plug it back in; scanning goes on by itself.")
+                           : _("No camera is connected. Plug in a USB camera; scanning starts by itself."));
       return NULL;
     }
 
-  /* Files are not live: scan every frame rather than racing through them. */
-  if ((scan_sink = build_branch (GST_BIN (pipeline), tee, SCAN_CAPS, live, error)) == NULL)
-    return NULL;
-  g_object_set (scan_sink, "sync", FALSE, NULL);
-
-  run = g_new0 (CameraRun, 1);
-  g_atomic_ref_count_init (&run->ref_count);
-  run->scanner = self;
-  run->still = onb_scan_source_is_still (self->source);
-  run->live = live;
-  run->scan_sink = gst_object_ref (scan_sink);
-
+  *state = ONB_SCANNER_STATE_FAILED;
   g_mutex_lock (&self->lock);
-  if (self->preview != NULL)
-    {
-      GstAppSinkCallbacks callbacks = { .new_sample = on_preview_sample };
-
-      if ((preview_sink = build_branch (GST_BIN (pipeline), tee, PREVIEW_CAPS, TRUE, error)) == NULL)
-        {
-          g_mutex_unlock (&self->lock);
-          camera_run_unref (run);
-          return NULL;
-        }
-      /* A live source already comes at its pace: waiting for the clock
-       * only adds latency, and a late frame then waits behind its time. */
-      g_object_set (preview_sink, "sync", !live, NULL);
-      /* No reference: the sink is inside the run's pipeline (a reference
-       * would be a cycle that keeps both alive), and stop_run() stops
-       * the pipeline, and with it these calls, before the run goes. */
-      gst_app_sink_set_callbacks (GST_APP_SINK (preview_sink), &callbacks, run, NULL);
-    }
+  with_preview = self->preview != NULL;
   g_mutex_unlock (&self->lock);
 
-  run->pipeline = g_steal_pointer (&pipeline);
-  bus = gst_element_get_bus (run->pipeline);
-  run->bus_source = gst_bus_create_watch (bus);
-  g_source_set_callback (run->bus_source, (GSourceFunc) (GCallback) on_bus_message, camera_run_ref (run),
-                         (GDestroyNotify) camera_run_unref);
-  g_source_attach (run->bus_source, self->context);
-
-  return run;
+  return onb_camera_run_new (self->source, camera, self->portal_fd, with_preview, &run_funcs,
+                             G_OBJECT (self), self->context, error);
 }
 
 /* ---- Camera run lifecycle (main thread) ---- */
@@ -722,18 +323,10 @@ build_run (OnbScanner       *self,
 static void
 stop_run (OnbScanner *self)
 {
-  CameraRun *run = g_steal_pointer (&self->run);
+  g_autoptr(OnbCameraRun) run = g_steal_pointer (&self->run);
 
-  if (run == NULL)
-    return;
-
-  g_atomic_int_set (&run->stop, TRUE);
-  gst_element_set_state (run->pipeline, GST_STATE_NULL);
-  if (run->worker != NULL)
-    g_thread_join (g_steal_pointer (&run->worker));
-  g_source_destroy (run->bus_source);
-  g_clear_pointer (&run->bus_source, g_source_unref);
-  camera_run_unref (run);
+  if (run != NULL)
+    onb_camera_run_stop (run);
 }
 
 static gboolean
@@ -789,13 +382,19 @@ is_missing_plugin_error (const GError *error)
          g_error_matches (error, GST_STREAM_ERROR, GST_STREAM_ERROR_CODEC_NOT_FOUND);
 }
 
+/* Main thread: an error on the run's bus. */
 static void
-on_pipeline_error (OnbScanner   *self,
+on_pipeline_error (GObject      *owner,
+                   OnbCameraRun *run,
                    GstMessage   *message)
 {
+  OnbScanner *self = ONB_SCANNER (owner);
   g_autoptr(GError) gst_error = NULL;
   g_autofree char *debug = NULL;
   gboolean live = onb_scan_source_is_live (self->source);
+
+  if (self->run != run)
+    return;
 
   gst_message_parse_error (message, &gst_error, &debug);
   g_debug ("Pipeline error from %s: %s (%s)", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
@@ -832,45 +431,12 @@ on_pipeline_error (OnbScanner   *self,
     }
 }
 
-static gboolean
-on_bus_message (GstBus     *bus,
-                GstMessage *message,
-                gpointer    user_data)
-{
-  CameraRun *run = user_data;
-  OnbScanner *self = run->scanner;
-
-  if (self->run != run)
-    return G_SOURCE_CONTINUE;
-
-  switch ((int) GST_MESSAGE_TYPE (message))
-    {
-    case GST_MESSAGE_ERROR:
-      on_pipeline_error (self, message);
-      break;
-
-    case GST_MESSAGE_WARNING:
-      {
-        g_autoptr(GError) warning = NULL;
-
-        gst_message_parse_warning (message, &warning, NULL);
-        g_debug ("Pipeline warning: %s", warning->message);
-      }
-      break;
-
-    default:
-      break;
-    }
-
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 start_run (OnbScanner *self)
 {
   g_autoptr(GError) error = NULL;
   OnbScannerState failed_state;
-  CameraRun *run;
+  OnbCameraRun *run;
 
   g_assert (self->run == NULL);
 
@@ -897,13 +463,7 @@ start_run (OnbScanner *self)
   if (self->state != ONB_SCANNER_STATE_UNPLUGGED)
     set_state (self, ONB_SCANNER_STATE_STARTING, NULL);
 
-  if (gst_element_set_state (run->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    {
-      /* The error message on the bus says why; it is handled there. */
-      g_debug ("Pipeline refused to start");
-    }
-
-  run->worker = g_thread_new ("onb-scan-worker", worker_main, camera_run_ref (run));
+  onb_camera_run_start (run);
 }
 
 static void
@@ -1315,5 +875,5 @@ GstElement *
 onb_scanner_get_pipeline (OnbScanner *self)
 {
   g_return_val_if_fail (ONB_IS_SCANNER (self), NULL);
-  return self->run != NULL ? self->run->pipeline : NULL;
+  return self->run != NULL ? onb_camera_run_get_pipeline (self->run) : NULL;
 }

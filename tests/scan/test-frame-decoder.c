@@ -4,7 +4,8 @@
  * the decoder reads with all its steps, and not with that one step left
  * out, nor with zbar's whole-frame passes alone: so each step is shown to
  * be what makes the label readable. Decoded as the scanner does it, through
- * onb_frame_decoder_decode() on a still image.
+ * onb_frame_decoder_decode() on a still image; and, live, the place of the
+ * last clean-symbol read reused on the next frames.
  */
 
 #include "config.h"
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "onb-frame-decoder-private.h"
+#include "onb-qr-finder.h"
 #include "synth-frame.h"
 
 typedef struct
@@ -39,13 +41,16 @@ static const Case cases[] = {
   { "deblur", ONB_PREP_DEBLUR, .module = 6, .blur = 0.5, .seed = 5 },
 };
 
+/* @c's label centred at (@cx, @cy). */
 static OnbGreyImage *
-draw_case (const Case *c,
-           const char *payload)
+draw_case_at (const Case *c,
+              const char *payload,
+              double      cx,
+              double      cy)
 {
   OnbGreyImage *frame = synth_scene (640, 480, c->seed);
   SynthLabel label = {
-    .payload = payload, .module = c->module, .cx = 320, .cy = 240, .angle = c->angle,
+    .payload = payload, .module = c->module, .cx = cx, .cy = cy, .angle = c->angle,
     .squash = c->squash, .ink = c->ink, .paper = c->paper,
   };
   g_autoptr(GRand) rand = g_rand_new_with_seed (c->seed);
@@ -55,6 +60,13 @@ draw_case (const Case *c,
   if (c->noise > 0)
     synth_noise (frame, c->noise, rand);
   return frame;
+}
+
+static OnbGreyImage *
+draw_case (const Case *c,
+           const char *payload)
+{
+  return draw_case_at (c, payload, 320, 240);
 }
 
 /* The codes read from @frame, with @skip left out (and without candidate
@@ -140,6 +152,80 @@ test_empty_scenes (void)
     }
 }
 
+static gboolean
+reads_frame (OnbFrameDecoder    *decoder,
+             const OnbGreyImage *frame,
+             const char         *payload)
+{
+  g_autoptr(GPtrArray) found = onb_frame_decoder_decode (decoder, frame->data, frame->width, frame->height,
+                                                         frame->width);
+
+  return reads (found, payload);
+}
+
+/* Whether a live decoder reads @b after reading @a and then seeing
+ * @n_between frames of the scene without the label. */
+static gboolean
+reads_after (const OnbGreyImage *a,
+             guint               n_between,
+             const OnbGreyImage *b,
+             const char         *payload)
+{
+  g_autoptr(OnbFrameDecoder) decoder = onb_frame_decoder_new (TRUE);
+  g_autoptr(OnbGreyImage) empty = synth_scene (b->width, b->height, 1);
+
+  g_assert_true (reads_frame (decoder, a, payload));
+  for (guint i = 0; i < n_between; i++)
+    g_assert_false (reads_frame (decoder, empty, payload));
+  return reads_frame (decoder, b, payload);
+}
+
+/* A blurred label that moves: in frame A each finder is crossed by two
+ * rows or more, so the clean symbol runs live and reads it; in frame B,
+ * moved by a few pixels and blurred a little more, a finder is crossed by
+ * one row only, and live the clean symbol runs for such weak finders only
+ * where it read a code in the last 8 frames. */
+static void
+test_reuse_last_place (void)
+{
+  const Case a = { "moving", ONB_PREP_BINARIZE, .module = 3, .blur = 0.5, .seed = 1 };
+  Case b = a;
+  g_autofree char *payload = synth_payload (a.seed);
+  g_autoptr(OnbGreyImage) frame_a = draw_case (&a, payload);
+  g_autoptr(OnbGreyImage) frame_elsewhere = draw_case_at (&a, payload, 140, 140);
+  g_autoptr(OnbGreyImage) frame_b = NULL;
+  g_autoptr(GArray) candidates = NULL;
+  g_autoptr(OnbFrameDecoder) still = onb_frame_decoder_new (FALSE);
+  g_autoptr(OnbFrameDecoder) alone = onb_frame_decoder_new (TRUE);
+  guint weakest = G_MAXUINT;
+
+  b.blur = 0.55;
+  frame_b = draw_case_at (&b, payload, 323, 242);
+
+  candidates = onb_qr_find_candidates (frame_b->data, frame_b->width, frame_b->height, frame_b->width, 2, 3);
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      const OnbQrCandidate *candidate = &g_array_index (candidates, OnbQrCandidate, i);
+
+      if (candidate->n_finders == 3 && candidate->x0 < 323 && candidate->x1 > 323 &&
+          candidate->y0 < 242 && candidate->y1 > 242)
+        for (guint k = 0; k < 3; k++)
+          weakest = MIN (weakest, candidate->finders[k].hits);
+    }
+  g_assert_cmpuint (weakest, ==, 1);
+
+  /* B can be read (a still image gets every pass), but not live alone. */
+  g_assert_true (reads_frame (still, frame_b, payload));
+  g_assert_false (reads_frame (alone, frame_b, payload));
+
+  /* Live after A at that place, within 8 frames: read. */
+  g_assert_true (reads_after (frame_a, 0, frame_b, payload));
+  g_assert_true (reads_after (frame_a, 6, frame_b, payload));
+  /* Not after A elsewhere in the frame, nor 8 frames after A. */
+  g_assert_false (reads_after (frame_elsewhere, 0, frame_b, payload));
+  g_assert_false (reads_after (frame_a, 7, frame_b, payload));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -153,6 +239,7 @@ main (int    argc,
       g_test_add_data_func (path, &cases[i], test_step);
     }
   g_test_add_func ("/frame-decoder/empty-scenes", test_empty_scenes);
+  g_test_add_func ("/frame-decoder/live/reuse-last-place", test_reuse_last_place);
 
   return g_test_run ();
 }
