@@ -390,8 +390,10 @@ static gint64
 newest_batch (OnbDeviceStore  *store,
               GError         **error)
 {
-  PGresult *result = exec_shared ((OnbPgDeviceStore *) store, "SELECT coalesce (max (id), 0) FROM onb_batches", 0,
-                                  NULL, error);
+  const char *params[] = { ONB_REGISTRY_CLAIMED_BATCH };
+  PGresult *result = exec_shared ((OnbPgDeviceStore *) store,
+                                  "SELECT coalesce (max (id), 0) FROM onb_batches WHERE file_name IS DISTINCT FROM $1",
+                                  1, params, error);
   gint64 id = result != NULL ? g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10) : -1;
 
   PQclear (result);

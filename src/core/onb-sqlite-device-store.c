@@ -495,11 +495,13 @@ newest_batch (OnbDeviceStore  *store,
   gint64 id = 0;
   int rc;
 
-  if (sqlite3_prepare_v2 (self->db, "SELECT max(id) FROM batches", -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (self->db, "SELECT max(id) FROM batches WHERE file_name IS NOT ?", -1, &stmt, NULL) !=
+      SQLITE_OK)
     {
       set_db_error (error, self->db);
       return -1;
     }
+  sqlite3_bind_text (stmt, 1, ONB_REGISTRY_CLAIMED_BATCH, -1, SQLITE_STATIC);
   if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     id = sqlite3_column_int64 (stmt, 0);
   else
