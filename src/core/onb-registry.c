@@ -327,13 +327,17 @@ onb_registry_open_for_config (OnbConfig  *config,
       g_autoptr(OnbRegistry) self = onb_registry_new_for_store (onb_pg_device_store_open (url, error));
 
       /* A station that scans keeps a copy of the list: 0600 in its data
-       * folder, as its own registry.sqlite would be. */
+       * folder, as its own registry.sqlite would be. Without one (a
+       * read-only folder) it scans only while the database answers. */
       if (self != NULL && !read_only)
         {
+          g_autoptr(GError) local_error = NULL;
+
           path = onb_registry_copy_path (data_dir);
-          if (!(self->copy = onb_sqlite_device_store_open (path, error)))
-            return NULL;
-          refresh_copy (self);
+          if ((self->copy = onb_sqlite_device_store_open (path, &local_error)) != NULL)
+            refresh_copy (self);
+          else
+            g_message ("This station keeps no copy of the shared device list: %s", local_error->message);
         }
       return g_steal_pointer (&self);
     }

@@ -826,12 +826,15 @@ onb_journal_open_for_config (OnbConfig  *config,
       g_autoptr(OnbJobStore) outbox = NULL;
 
       /* A station that runs jobs keeps an outbox for the time the
-       * database cannot be reached (docs/design.md, The outbox). */
+       * database cannot be reached (docs/design.md, The outbox); without
+       * one (a read-only folder) it holds new scans meanwhile. */
       if (!read_only)
         {
+          g_autoptr(GError) local_error = NULL;
+
           path = onb_journal_outbox_path (data_dir);
-          if (!(outbox = onb_sqlite_job_store_open (path, error)))
-            return NULL;
+          if (!(outbox = onb_sqlite_job_store_open (path, &local_error)))
+            g_message ("This station keeps no outbox: %s", local_error->message);
         }
       station = onb_store_get_station (config);
       return journal_new (onb_pg_job_store_open (url, station, onb_store_get_lease_s (config), read_only, error),
