@@ -24,6 +24,7 @@ onb_check_item_copy (const OnbCheckItem *item)
   copy->ok = item->ok;
   copy->message = g_strdup (item->message);
   copy->reason = g_strdup (item->reason);
+  copy->names = g_strdupv (item->names);
 
   return copy;
 }
@@ -38,6 +39,7 @@ onb_check_item_free (OnbCheckItem *item)
   g_free (item->title);
   g_free (item->message);
   g_free (item->reason);
+  g_strfreev (item->names);
   g_free (item);
 }
 
@@ -241,8 +243,11 @@ plans_cb (GObject      *object,
   Check *check = g_task_get_task_data (task);
   g_autoptr(GPtrArray) plans = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *wanted = onb_config_get_string (check->config, "tts", "frequency_plan");
+  /* Every plan of the station's list ([tts] frequency_plans, else the
+   * lone frequency_plan) must be one the server offers. */
+  g_auto(GStrv) wanted = onb_config_get_frequency_plans (check->config);
   g_autoptr(GString) known = g_string_new (NULL);
+  g_autoptr(GString) found = g_string_new (NULL);
 
   plans = onb_tts_client_list_frequency_plans_finish (check->tts, result, &error);
   if (plans == NULL)
@@ -253,27 +258,37 @@ plans_cb (GObject      *object,
     }
 
   for (guint i = 0; i < plans->len; i++)
+    g_string_append_printf (known, "%s%s", known->len > 0 ? ", " : "",
+                            ((OnbTtsFrequencyPlan *) g_ptr_array_index (plans, i))->id);
+  for (guint w = 0; wanted[w] != NULL; w++)
     {
-      OnbTtsFrequencyPlan *plan = g_ptr_array_index (plans, i);
+      OnbTtsFrequencyPlan *match = NULL;
 
-      if (g_strcmp0 (plan->id, wanted) == 0)
+      for (guint i = 0; i < plans->len && match == NULL; i++)
+        if (g_strcmp0 (((OnbTtsFrequencyPlan *) g_ptr_array_index (plans, i))->id, wanted[w]) == 0)
+          match = g_ptr_array_index (plans, i);
+      if (match == NULL)
         {
-          g_autofree char *message = g_strdup_printf (_("The server knows %s (%s)."), plan->id, plan->name);
+          g_autofree char *message =
+            g_strdup_printf (_("The server does not know the frequency plan “%s”. Choose one it offers: %s."),
+                             wanted[w], known->str);
 
-          set_item (check, ITEM_TTS_FREQUENCY_PLAN, TRUE, NULL, message);
+          set_item (check, ITEM_TTS_FREQUENCY_PLAN, FALSE, "frequency-plan", message);
           step_done (task);
           return;
         }
-      g_string_append_printf (known, "%s%s", known->len > 0 ? ", " : "", plan->id);
+      g_string_append_printf (found, "%s%s (%s)", found->len > 0 ? ", " : "", match->id, match->name);
     }
 
-  {
-    g_autofree char *message =
-      g_strdup_printf (_("The server does not know the frequency plan “%s”. Choose one it offers: %s."),
-                       wanted, known->str);
+  if (wanted[0] == NULL)
+    set_item (check, ITEM_TTS_FREQUENCY_PLAN, FALSE, "frequency-plan",
+              _("The station has no frequency plan: set [tts] frequency_plans to the plans it onboards."));
+  else
+    {
+      g_autofree char *message = g_strdup_printf (_("The server knows %s."), found->str);
 
-    set_item (check, ITEM_TTS_FREQUENCY_PLAN, FALSE, "frequency-plan", message);
-  }
+      set_item (check, ITEM_TTS_FREQUENCY_PLAN, TRUE, NULL, message);
+    }
   step_done (task);
 }
 
@@ -283,7 +298,10 @@ check_mac_phy (Check *check)
   g_autofree char *mac = onb_config_get_string (check->config, "tts", "lorawan_version");
   g_autofree char *phy = onb_config_get_string (check->config, "tts", "phy_version");
 
-  if (onb_tts_mac_phy_compatible (mac, phy))
+  if (mac == NULL && phy == NULL)
+    set_item (check, ITEM_TTS_MAC_PHY, TRUE, NULL,
+              _("The station sets no LoRaWAN versions: each model's come from its section or the Device Repository."));
+  else if (onb_tts_mac_phy_compatible (mac, phy))
     {
       g_autofree char *message = g_strdup_printf (_("%s with %s is a valid pair."), mac, phy);
 
@@ -293,7 +311,7 @@ check_mac_phy (Check *check)
     {
       g_autofree char *message =
         g_strdup_printf (_("The PHY version %s does not belong to LoRaWAN %s. Set the versions printed in the device's data sheet, for example MAC_V1_0_3 with PHY_V1_0_3_REV_A, or MAC_V1_0_4 with RP002_V1_0_3."),
-                         phy, mac);
+                         phy != NULL ? phy : "—", mac != NULL ? mac : "—");
 
       set_item (check, ITEM_TTS_MAC_PHY, FALSE, "band-version", message);
     }
@@ -357,6 +375,15 @@ metafields_cb (GObject      *object,
   names = g_list_sort (g_hash_table_get_keys (map), (GCompareFunc) g_strcmp0);
   for (GList *l = names; l != NULL; l = l->next)
     g_string_append_printf (has, "%s“%s”", has->len > 0 ? ", " : "", (const char *) l->data);
+  /* Setup marks its metafield fields with them, without asking again. */
+  {
+    OnbCheckItem *item = g_ptr_array_index (check->items, ITEM_BLYNK_METAFIELDS);
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+    for (GList *l = names; l != NULL; l = l->next)
+      g_strv_builder_add (builder, l->data);
+    item->names = g_strv_builder_end (builder);
+  }
 
   if (missing->len == 0)
     {

@@ -128,12 +128,19 @@ onb_tts_client_new (OnbHttpClient  *http,
     }
 
   if (!(self->application_id = require_string (config, "application_id", error)) ||
-      !(self->api_key = require_string (config, "api_key", error)) ||
-      !(self->frequency_plan = require_string (config, "frequency_plan", error)) ||
-      !(self->lorawan_version = require_string (config, "lorawan_version", error)) ||
-      !(self->phy_version = require_string (config, "phy_version", error)))
+      !(self->api_key = require_string (config, "api_key", error)))
     return NULL;
 
+  /* The station's radio defaults, for a device without its model's
+   * settings; a station whose models (or the Device Repository) give
+   * them needs none. */
+  {
+    g_auto(GStrv) plans = onb_config_get_frequency_plans (config);
+
+    self->frequency_plan = g_strdup (plans[0]);
+  }
+  self->lorawan_version = onb_config_get_string (config, "tts", "lorawan_version");
+  self->phy_version = onb_config_get_string (config, "tts", "phy_version");
   self->class_b = onb_config_get_boolean (config, "tts", "class_b", FALSE);
   self->class_c = onb_config_get_boolean (config, "tts", "class_c", FALSE);
   {
@@ -333,7 +340,8 @@ add_boolean (json_object *end_device,
 }
 
 
-/* The radio settings a device gets: its model's, else the station's. */
+/* The radio settings a device gets: its model's, else the station's. A
+ * NULL string or an unnamed class is not checked by a verify. */
 typedef struct
 {
   const char *frequency_plan;
@@ -341,6 +349,8 @@ typedef struct
   const char *phy_version;
   gboolean class_b;
   gboolean class_c;
+  gboolean class_b_named;
+  gboolean class_c_named;
 } Radio;
 
 static Radio
@@ -351,8 +361,9 @@ radio_of (OnbTtsClient *self,
 
   if (settings != NULL)
     return (Radio) { settings->frequency_plan, settings->lorawan_version, settings->phy_version, settings->class_b,
-                     settings->class_c };
-  return (Radio) { self->frequency_plan, self->lorawan_version, self->phy_version, self->class_b, self->class_c };
+                     settings->class_c, settings->class_b_named, settings->class_c_named };
+  return (Radio) { self->frequency_plan, self->lorawan_version, self->phy_version, self->class_b, self->class_c,
+                   TRUE, TRUE };
 }
 
 static json_object *
@@ -400,7 +411,7 @@ onb_tts_client_build_body (OnbTtsClient     *self,
     case ONB_TTS_COMPONENT_JS:
       {
         json_object *root_keys = json_object_new_object ();
-        gboolean v1_1 = g_str_equal (radio.lorawan_version, "MAC_V1_1");
+        gboolean v1_1 = g_strcmp0 (radio.lorawan_version, "MAC_V1_1") == 0;
 
         if (v1_1 && onb_tts_device_get_nwk_key (device) == NULL)
           {
@@ -426,6 +437,14 @@ onb_tts_client_build_body (OnbTtsClient     *self,
       break;
 
     case ONB_TTS_COMPONENT_NS:
+      if (radio.lorawan_version == NULL || radio.phy_version == NULL || radio.frequency_plan == NULL)
+        {
+          json_object_put (body);
+          json_object_put (paths);
+          g_propagate_error (error, onb_cloud_error_new_full (ONB_CLOUD_ERROR_NOT_CONFIGURED, 0, NULL, NULL, NULL, -1,
+                                                              _("This device has no LoRaWAN versions or frequency plan: give its model lorawan_version, phy_version and frequency_plan, or set them in the [tts] section.")));
+          return NULL;
+        }
       add_boolean (end_device, paths, "supports_join", TRUE);
       add_string (end_device, paths, "lorawan_version", radio.lorawan_version);
       add_string (end_device, paths, "lorawan_phy_version", radio.phy_version);
@@ -809,7 +828,7 @@ onb_tts_client_verify_device (OnbTtsClient     *self,
     case ONB_TTS_COMPONENT_JS:
       if (differs ("root_keys.app_key", onb_tts_device_get_app_key (device), onb_tts_json_path_string (end_device, "root_keys.app_key.key"), error))
         return FALSE;
-      if (g_str_equal (radio.lorawan_version, "MAC_V1_1") &&
+      if (g_strcmp0 (radio.lorawan_version, "MAC_V1_1") == 0 &&
           differs ("root_keys.nwk_key", onb_tts_device_get_nwk_key (device), onb_tts_json_path_string (end_device, "root_keys.nwk_key.key"), error))
         return FALSE;
       break;
@@ -818,14 +837,18 @@ onb_tts_client_verify_device (OnbTtsClient     *self,
       {
         const char *phy = onb_tts_json_path_string (end_device, "lorawan_phy_version");
 
-        if (differs ("frequency_plan_id", radio.frequency_plan, onb_tts_json_path_string (end_device, "frequency_plan_id"), error) ||
-            differs ("lorawan_version", radio.lorawan_version, onb_tts_json_path_string (end_device, "lorawan_version"), error) ||
+        /* Only what the device's settings name: where Blynk's
+         * integration made the device, the rest is the integration's. */
+        if ((radio.frequency_plan != NULL &&
+             differs ("frequency_plan_id", radio.frequency_plan, onb_tts_json_path_string (end_device, "frequency_plan_id"), error)) ||
+            (radio.lorawan_version != NULL &&
+             differs ("lorawan_version", radio.lorawan_version, onb_tts_json_path_string (end_device, "lorawan_version"), error)) ||
             /* The server answers with the canonical name of an alias. */
-            (onb_tts_phy_number (phy) != onb_tts_phy_number (radio.phy_version) &&
+            (radio.phy_version != NULL && onb_tts_phy_number (phy) != onb_tts_phy_number (radio.phy_version) &&
              differs ("lorawan_phy_version", radio.phy_version, phy, error)) ||
             boolean_differs (end_device, "supports_join", TRUE, error) ||
-            boolean_differs (end_device, "supports_class_b", radio.class_b, error) ||
-            boolean_differs (end_device, "supports_class_c", radio.class_c, error))
+            (radio.class_b_named && boolean_differs (end_device, "supports_class_b", radio.class_b, error)) ||
+            (radio.class_c_named && boolean_differs (end_device, "supports_class_c", radio.class_c, error)))
           return FALSE;
       }
       break;

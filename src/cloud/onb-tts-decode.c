@@ -143,6 +143,7 @@ onb_tts_client_decode_error (OnbTtsClient    *self,
   g_autofree char *server_message = onb_tts_server_text (onb_tts_json_path_string (json, "message"));
   guint status = onb_http_response_get_status (response);
   g_autofree char *message = NULL;
+  g_autofree char *plan = NULL;
   int code = -1;
 
   if (g_strcmp0 (name, "insufficient_application_rights") == 0)
@@ -187,14 +188,14 @@ onb_tts_client_decode_error (OnbTtsClient    *self,
            g_str_has_suffix (onb_tts_json_path_string (attributes, "field") ?: "", "lorawan_phy_version"))
     {
       code = ONB_CLOUD_ERROR_BAND_VERSION;
-      message = g_strdup_printf (_("The PHY version %s does not go with LoRaWAN %s and the frequency plan %s. Choose a matching PHY version in the settings."),
-                                 self->phy_version, self->lorawan_version, self->frequency_plan);
+      message = g_strdup (_("The device's PHY version does not go with its LoRaWAN version and frequency plan. Choose a matching phy_version for its model, or in the settings."));
     }
   else if (g_strcmp0 (ns, "pkg/frequencyplans") == 0 && g_strcmp0 (name, "not_found") == 0)
     {
       code = ONB_CLOUD_ERROR_FREQUENCY_PLAN;
+      plan = attribute_string (attributes, "id");
       message = g_strdup_printf (_("The Things Stack does not know the frequency plan “%s”. Choose one of the plans it offers in the settings."),
-                                 self->frequency_plan);
+                                 plan != NULL ? plan : "?");
     }
   else if (status == 404)
     message = g_strdup_printf (_("The device “%s” does not exist on the %s."),

@@ -79,10 +79,10 @@ static const KeySpec keys[] = {
   { "tts",   "application_server", VALUE_URL,         FALSE, TRUE,  2048 },
   { "tts",   "application_id",     VALUE_TTS_ID,      FALSE, TRUE,  36 },
   { "tts",   "api_key",            VALUE_TOKEN,       TRUE,  TRUE,  1024 },
-  { "tts",   "frequency_plan",     VALUE_NAME,        FALSE, TRUE,  64 },
+  { "tts",   "frequency_plan",     VALUE_NAME,        FALSE, FALSE, 64 },
   { "tts",   "frequency_plans",    VALUE_NAMES,       FALSE, FALSE, 1024 },
-  { "tts",   "lorawan_version",    VALUE_NAME,        FALSE, TRUE,  64 },
-  { "tts",   "phy_version",        VALUE_NAME,        FALSE, TRUE,  64 },
+  { "tts",   "lorawan_version",    VALUE_NAME,        FALSE, FALSE, 64 },
+  { "tts",   "phy_version",        VALUE_NAME,        FALSE, FALSE, 64 },
   { "tts",   "class_b",            VALUE_BOOLEAN,     FALSE, FALSE },
   { "tts",   "class_c",            VALUE_BOOLEAN,     FALSE, FALSE },
   { "tts",   "created_by",         VALUE_CHOICE,      FALSE, FALSE, 0, 0, "onboarder|blynk" },
@@ -1011,6 +1011,16 @@ onb_config_get_model_groups (OnbConfig *self)
       g_strv_builder_add (builder, groups[i]);
 
   return g_strv_builder_end (builder);
+}
+
+/* Setup removes a model section the site no longer wants. */
+void
+onb_config_remove_group (OnbConfig  *self,
+                         const char *group)
+{
+  g_return_if_fail (ONB_IS_CONFIG (self));
+
+  g_key_file_remove_group (self->keyfile, group, NULL);
 }
 
 /**

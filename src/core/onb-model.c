@@ -29,6 +29,7 @@ struct _OnbModel
   char *frequency_plan;
   int class_b;                   /* -1: not named */
   int class_c;
+  char *station_plan;            /* without a section: [tts] frequency_plan */
   char **plans;                  /* the station's, in order */
 };
 
@@ -169,6 +170,7 @@ onb_model_finalize (GObject *object)
   g_free (self->lorawan_version);
   g_free (self->phy_version);
   g_free (self->frequency_plan);
+  g_free (self->station_plan);
   g_strfreev (self->plans);
 
   G_OBJECT_CLASS (onb_model_parent_class)->finalize (object);
@@ -236,6 +238,7 @@ _onb_model_new (OnbConfig          *config,
   self->lorawan_version = onb_config_get_string (config, lorawan_group, "lorawan_version");
   self->phy_version = onb_config_get_string (config, lorawan_group, "phy_version");
   self->frequency_plan = group != NULL ? onb_config_get_string (config, group, "frequency_plan") : NULL;
+  self->station_plan = group == NULL ? onb_config_get_string (config, "tts", "frequency_plan") : NULL;
   self->class_b = model_class (config, lorawan_group, "class_b");
   self->class_c = model_class (config, lorawan_group, "class_c");
   self->plans = g_strdupv ((char **) plans);
@@ -257,6 +260,14 @@ onb_model_get_name (OnbModel *self)
   g_return_val_if_fail (ONB_IS_MODEL (self), NULL);
 
   return self->name;
+}
+
+const char *
+onb_model_get_job_name (OnbModel *self)
+{
+  g_return_val_if_fail (ONB_IS_MODEL (self), NULL);
+
+  return self->has_section ? self->name : NULL;
 }
 
 gboolean
@@ -337,6 +348,24 @@ onb_model_get_class_c (OnbModel *self,
   g_return_val_if_fail (ONB_IS_MODEL (self), FALSE);
 
   return named_class (self, self->class_c, value);
+}
+
+OnbModelSettings *
+onb_model_get_named (OnbModel *self)
+{
+  OnbModelSettings *named;
+
+  g_return_val_if_fail (ONB_IS_MODEL (self), NULL);
+
+  named = g_new0 (OnbModelSettings, 1);
+  named->frequency_plan = g_strdup (self->has_section ? self->frequency_plan : self->station_plan);
+  named->lorawan_version = g_strdup (self->lorawan_version);
+  named->phy_version = g_strdup (self->phy_version);
+  named->class_b_named = self->class_b >= 0;
+  named->class_b = self->class_b > 0;
+  named->class_c_named = self->class_c >= 0;
+  named->class_c = self->class_c > 0;
+  return named;
 }
 
 gboolean
@@ -454,6 +483,8 @@ onb_model_resolve (OnbModel                *self,
       settings->class_c = self->class_c > 0;
     }
 
+  settings->class_b_named = settings->class_c_named = TRUE;
+
   band_id = answer != NULL && answer->band_id != NULL ? answer->band_id : NULL;
   if (band_id == NULL && self->frequency_plan != NULL)
     band_id = onb_frequency_plan_get_band (self->frequency_plan);
@@ -471,11 +502,18 @@ onb_model_resolve (OnbModel                *self,
     }
   else if (self->frequency_plan != NULL)
     settings->frequency_plan = g_strdup (self->frequency_plan);
-  else
+  else if (self->profile_id != NULL)
     {
       g_set_error (error, ONB_MODEL_ERROR, ONB_MODEL_ERROR_NO_BAND,
                    _("The Device Repository names no radio band for %s: name its frequency_plan in its "
-                     "[model %s] section."), self->name, self->profile_id != NULL ? self->profile_id : "…");
+                     "[model %s] section."), self->name, self->profile_id);
+      return NULL;
+    }
+  else
+    {
+      g_set_error_literal (error, ONB_MODEL_ERROR, ONB_MODEL_ERROR_NO_BAND,
+                           _("This label names no Profile ID and the station has no frequency plan: set [tts] "
+                             "frequency_plans."));
       return NULL;
     }
 

@@ -61,7 +61,9 @@ void              onb_model_template_free     (OnbModelTemplate       *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbModelTemplate, onb_model_template_free)
 
 /* What a device of a model gets: every string set, except band_id when
- * the band is unknown (the implied model's plan, whatever its band). */
+ * the band is unknown (the implied model's plan, whatever its band). From
+ * onb_model_get_named(): only what the model names, the rest NULL or not
+ * *_named. */
 #define ONB_TYPE_MODEL_SETTINGS (onb_model_settings_get_type ())
 typedef struct
 {
@@ -71,6 +73,8 @@ typedef struct
   char     *phy_version;
   gboolean  class_b;
   gboolean  class_c;
+  gboolean  class_b_named;
+  gboolean  class_c_named;
 } OnbModelSettings;
 
 GType             onb_model_settings_get_type (void) G_GNUC_CONST;
@@ -84,8 +88,12 @@ G_DECLARE_FINAL_TYPE (OnbModel, onb_model, ONB, MODEL, GObject)
 /* Made by OnbModelTable from the configuration. */
 /* Upper case; NULL for the implied model of labels without a Profile ID. */
 const char        *onb_model_get_profile_id      (OnbModel               *self);
-/* The section's name, else the Profile ID, else "Any device". */
+/* The section's name, else the Profile ID, else "Any device": for words
+ * about the model. */
 const char        *onb_model_get_name            (OnbModel               *self);
+/* What a job of this model shows: the section's name; NULL for a model
+ * without a section (a single-product station's jobs show none). */
+const char        *onb_model_get_job_name        (OnbModel               *self);
 gboolean           onb_model_has_section         (OnbModel               *self);
 /* The section's blynk_template, else [blynk] template_id (may be NULL). */
 const char        *onb_model_get_blynk_template  (OnbModel               *self);
@@ -113,6 +121,10 @@ OnbModelSettings  *onb_model_resolve             (OnbModel               *self,
                                                   const OnbModelTemplate *answer,
                                                   GError                **error);
 
+/* What a device Blynk's integration made is held to ([tts] created_by =
+ * blynk: its TTS settings are the integration's): what the section
+ * names; for a model without a section, [tts]'s values. (transfer full) */
+OnbModelSettings  *onb_model_get_named           (OnbModel               *self);
 /* Band of a TTS frequency plan ID (EU_863_870_TTN → EU_863_870); NULL
  * for a plan Onboarder does not know. */
 const char        *onb_frequency_plan_get_band   (const char             *plan_id);

@@ -458,8 +458,8 @@ resolve_payload (OnbEngine   *self,
   g_autoptr(OnbRegistryEntry) entry = NULL;
   const char *label_id;
   const char *listed_id;
-  const char *lorawan_version;
-  g_autofree char *station_version = NULL;
+  g_autoptr(OnbModelSettings) settings = NULL;
+  g_autofree char *lorawan_version = NULL;
   OnbModel *model;
 
   if (code == NULL)
@@ -480,10 +480,19 @@ resolve_payload (OnbEngine   *self,
     }
   if (!(model = onb_model_table_lookup (self->host.models, label_id != NULL ? label_id : listed_id, error)))
     return NULL;
-  /* The model's own version, where its section names one. */
-  lorawan_version = onb_model_get_lorawan_version (model);
-  if (lorawan_version == NULL)
-    lorawan_version = station_version = onb_config_get_string (self->host.config, "tts", "lorawan_version");
+  /* A model that needs no answer from the Device Repository is settled
+   * now: a box without versions or plan gets its words at the scan. One
+   * that does is settled by its run, before anything is sent. */
+  if (!onb_model_needs_repository (model) && !(settings = onb_model_resolve (model, NULL, error)))
+    return NULL;
+  /* Else the model's own version, where its section names one, else the
+   * station's (the run checks the keys again with the settled version). */
+  if (settings != NULL)
+    lorawan_version = g_strdup (settings->lorawan_version);
+  else if (onb_model_get_lorawan_version (model) != NULL)
+    lorawan_version = g_strdup (onb_model_get_lorawan_version (model));
+  else
+    lorawan_version = onb_config_get_string (self->host.config, "tts", "lorawan_version");
   if (onb_code_get_owner_token (code) == NULL && !onb_run_check_keys (lorawan_version, entry, error))
     return NULL;
   if (code_out != NULL)
@@ -531,7 +540,8 @@ onb_engine_submit_payload (OnbEngine   *self,
   job = onb_job_new_provision (onb_registry_entry_get_dev_eui (entry), onb_registry_entry_get_join_eui (entry),
                                onb_registry_entry_get_blynk_name (entry), source,
                                onb_code_kind_to_string (onb_code_get_kind (code)));
-  onb_job_set_model_name (job, onb_model_get_name (model));
+  onb_job_set_model_key (job, onb_model_get_profile_id (model));
+  onb_job_set_model_name (job, onb_model_get_job_name (model));
   onb_job_set_owner_token (job, onb_code_get_owner_token (code));
   /* Journaled with the job's row: a run resumed without the label (the
    * token is never kept) still knows the box is to be claimed. */
@@ -620,7 +630,8 @@ onb_engine_submit_replace (OnbEngine   *self,
                              onb_registry_entry_get_blynk_name (old_entry), onb_registry_entry_get_dev_eui (old_entry),
                              delete_old_tts ? ONB_JOB_DELETE_OLD_TTS : ONB_JOB_KEEP_OLD_TTS, source,
                              onb_code_kind_to_string (onb_code_get_kind (code)));
-  onb_job_set_model_name (job, onb_model_get_name (model));
+  onb_job_set_model_key (job, onb_model_get_profile_id (model));
+  onb_job_set_model_name (job, onb_model_get_job_name (model));
   _onb_engine_model_add (self, job);
   _onb_engine_claim_new (self, job);
   _onb_engine_update_counters (self);
@@ -779,6 +790,8 @@ history_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
+  for (guint i = 0; i < jobs->len; i++)
+    onb_job_show_model (jobs->pdata[i], self->host.models);
   store = g_list_store_new (ONB_TYPE_JOB);
   g_list_store_splice (store, 0, 0, jobs->pdata, jobs->len);
   g_task_return_pointer (task, store, g_object_unref);

@@ -135,9 +135,16 @@ run_prepare (OnbRun  *run,
        !(run->tts_device = tts_device_for (run->entry, run->claims, error))))
     return FALSE;
   /* Where Blynk's integration makes the device, its LoRaWAN settings are
-   * the integration's: verify holds it to the station's [tts] settings,
-   * as before models, not to the repository's answer. */
-  onb_tts_device_set_settings (run->tts_device, run->blynk_creates ? NULL : run->settings);
+   * the integration's: verify holds it only to what the model names, not
+   * to the repository's answer nor the station's other models. */
+  if (run->blynk_creates)
+    {
+      g_autoptr(OnbModelSettings) named = onb_model_get_named (run->model);
+
+      onb_tts_device_set_settings (run->tts_device, named);
+    }
+  else
+    onb_tts_device_set_settings (run->tts_device, run->settings);
   onb_tts_device_set_claimed (run->tts_device, run->claims);
   /* A device Blynk's integration made, adopted by an earlier attempt. */
   if (g_strcmp0 (onb_job_get_tts_device_id (run->job), onb_tts_device_get_device_id (run->tts_device)) != 0)

@@ -31,7 +31,10 @@ prov_station_new (OnbTestSim         *sim,
       g_auto(GStrv) kv = g_strsplit (extra[i], "=", 2);
       g_auto(GStrv) gk = g_strsplit (kv[0], ".", 2);
 
-      g_key_file_set_string (kf, gk[0], gk[1], kv[1]);
+      if (kv[1] != NULL)
+        g_key_file_set_string (kf, gk[0], gk[1], kv[1]);
+      else
+        g_key_file_remove_key (kf, gk[0], gk[1], NULL);
     }
   station->config = g_build_filename (station->dir, "onboarder.conf", NULL);
   onb_test_assert_ok (g_key_file_save_to_file (kf, station->config, &error), error);

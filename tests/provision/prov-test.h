@@ -20,7 +20,8 @@ typedef struct
 } ProvStation;
 
 /* A station: configuration pointing at @sim, data_dir inside @dir, the
- * given device list (CSV text) imported. @extra: "group.key=value" lines. */
+ * given device list (CSV text) imported. @extra: "group.key=value" lines
+ * ("group.key" alone: the key is removed). */
 ProvStation  *prov_station_new          (OnbTestSim          *sim,
                                          const char          *csv,
                                          const char * const  *extra);

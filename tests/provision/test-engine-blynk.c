@@ -378,6 +378,89 @@ test_blynk_creates (Fixture       *f,
     g_assert_cmpuint (n_tts_records_of (state, "is", onb_job_get_dev_eui (jobs->pdata[i])), ==, 1);
 }
 
+/* The door sensor's template makes MAC_V1_0_4, class C devices; the
+ * station's [tts] says MAC_V1_0_3, class A. Verify holds Blynk's device
+ * only to what the model's section names: @extra adds to the section. */
+static void
+blynk_model (Fixture            *f,
+             const char * const *extra)
+{
+  g_autoptr(GStrvBuilder) settings = g_strv_builder_new ();
+  g_auto(GStrv) all = NULL;
+  g_autofree char *key = g_strdup_printf ("%08X%08X%08X%08X", g_random_int (), g_random_int (), g_random_int (),
+                                          g_random_int ());
+  g_autofree char *csv = g_strdup_printf ("Device EUI,Join EUI,Application Key\r\n"
+                                          "0018B20000000A01,70B3D57ED0000010,%s\r\n", key);
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(json_object) state = NULL;
+  json_object *ns;
+
+  g_strv_builder_add_many (settings, "tts.created_by=blynk",
+                           "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".name=Door sensor",
+                           "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".blynk_template=" ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C,
+                           NULL);
+  g_strv_builder_addv (settings, (const char **) extra);
+  all = g_strv_builder_end (settings);
+  integration (ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C, "\"enabled\":true");
+  start_station (f, csv, (const char * const *) all);
+  job = submit (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000A01:" ONB_TEST_SIM_PROFILE_ID_CLASS_C);
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  assert_done (job);
+  state = onb_test_sim_expect_state (sim);
+  ns = prov_sim_tts_record (state, "ns", ONB_TEST_SIM_TTS_APP_ID, onb_job_get_tts_device_id (job));
+  g_assert_cmpstr (prov_json_path (ns, "lorawan_version"), ==, "MAC_V1_0_4");
+  g_assert_cmpuint (tts_writes (), ==, 0);
+}
+
+/* A section naming the integration's versions: those are checked, not
+ * [tts]'s. */
+static void
+test_blynk_model_versions (Fixture       *f,
+                           gconstpointer  data)
+{
+  blynk_model (f, (const char * const []) {
+    "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".lorawan_version=MAC_V1_0_4",
+    "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".phy_version=RP002_V1_0_1",
+    "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".class_c=true",
+    NULL });
+}
+
+/* A section naming nothing: versions, plan and classes are the
+ * integration's, and not checked. */
+static void
+test_blynk_model_names_nothing (Fixture       *f,
+                                gconstpointer  data)
+{
+  blynk_model (f, (const char * const []) { NULL });
+}
+
+/* A section naming other versions than the integration makes: the job
+ * fails, naming the field. */
+static void
+test_blynk_model_wrong_version (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *key = g_strdup_printf ("%08X%08X%08X%08X", g_random_int (), g_random_int (), g_random_int (),
+                                          g_random_int ());
+  g_autofree char *csv = g_strdup_printf ("Device EUI,Join EUI,Application Key\r\n"
+                                          "0018B20000000A01,70B3D57ED0000010,%s\r\n", key);
+  g_autoptr(OnbJob) job = NULL;
+
+  integration (ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C, "\"enabled\":true");
+  start_station (f, csv, (const char * const []) {
+    "tts.created_by=blynk",
+    "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".blynk_template=" ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C,
+    "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".lorawan_version=MAC_V1_0_2",
+    "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".phy_version=RP001_V1_0_2_REV_B",
+    NULL });
+  job = submit (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000A01:" ONB_TEST_SIM_PROFILE_ID_CLASS_C);
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_FAILED);
+  g_assert_cmpstr (onb_job_get_reason (job), ==, "tts-device-differs");
+  if (strstr (onb_job_get_message (job), "lorawan_version") == NULL)
+    g_error ("“%s” does not name lorawan_version", onb_job_get_message (job));
+}
+
 /* Blynk does not write TheThingsNetwork Device back: Onboarder does. */
 static void
 test_blynk_creates_no_write_back (Fixture       *f,
@@ -631,6 +714,9 @@ main (int   argc,
   ADD ("/engine-blynk/blynk/slow", test_blynk_slow);
   ADD ("/engine-blynk/blynk/off", test_blynk_off);
   ADD ("/engine-blynk/blynk/other-key", test_blynk_other_key);
+  ADD ("/engine-blynk/blynk/model-versions", test_blynk_model_versions);
+  ADD ("/engine-blynk/blynk/model-names-nothing", test_blynk_model_names_nothing);
+  ADD ("/engine-blynk/blynk/model-wrong-version", test_blynk_model_wrong_version);
   ADD ("/engine-blynk/replace/onboarder", test_replace_onboarder);
   ADD ("/engine-blynk/replace/blynk", test_replace_blynk);
 #undef ADD

@@ -4,10 +4,12 @@
 
 #include "config.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
 #include "onb-error.h"
 #include "onb-job-private.h"
+#include "onb-journal.h"
 #include "prov-test.h"
 
 static OnbTestSim *sim;
@@ -22,6 +24,21 @@ static const char * const station_settings[] = {
   "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".blynk_template=" ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C,
   "model " ONB_TEST_SIM_PROFILE_ID_UNKNOWN ".name=Mystery box",
   "labels.profile_ids=" ONB_TEST_SIM_PROFILE_ID_US915,
+  NULL
+};
+
+/* Nothing typed per product but a model's name and template: no [tts]
+ * versions nor lone plan, only the station's list of plans; the versions
+ * come from the Device Repository. */
+static const char * const pallet_settings[] = {
+  "tts.frequency_plan",
+  "tts.lorawan_version",
+  "tts.phy_version",
+  "tts.frequency_plans=" ONB_TEST_SIM_TTS_FREQUENCY_PLAN,
+  "model " ONB_TEST_SIM_PROFILE_ID ".name=Soil sensor",
+  "model " ONB_TEST_SIM_PROFILE_ID ".blynk_template=" ONB_TEST_SIM_BLYNK_TEMPLATE_ID,
+  "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".name=Door sensor",
+  "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".blynk_template=" ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C,
   NULL
 };
 
@@ -41,8 +58,10 @@ fixture_set_up (Fixture       *f,
   for (guint i = 1; i <= 6; i++)
     g_string_append_printf (csv, "0018B20000000D%02X,70B3D57ED0000010,%08X%08X%08X%08X,Pallet box %u\r\n", i,
                             g_random_int (), g_random_int (), g_random_int (), i, i);
+  /* A box whose keys stay on its own Join Server: claimed, no AppKey. */
+  g_string_append (csv, ONB_TEST_SIM_CLAIM_DEV_EUI_FIRST "," ONB_TEST_SIM_CLAIM_JOIN_EUI ",,Claimed box\r\n");
   onb_test_assert_ok (onb_test_sim_reset (sim, &error), error);
-  f->station = prov_station_new (sim, csv->str, station_settings);
+  f->station = prov_station_new (sim, csv->str, data != NULL ? data : station_settings);
   f->engine = prov_station_engine (f->station);
 }
 
@@ -120,6 +139,127 @@ test_two_models (Fixture       *f,
     }
 }
 
+/* The whole promise: one station onboards a mixed pallet, a keyed list
+ * row of one model and an owner-token box of the other, with nothing
+ * typed per product but the models' names and templates. */
+static void
+test_mixed_pallet (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) keyed = submit (f, 1, ONB_TEST_SIM_PROFILE_ID);
+  g_autoptr(OnbJob) claimed = onb_engine_submit_payload (f->engine,
+                                                         "LW:D0:" ONB_TEST_SIM_CLAIM_JOIN_EUI ":"
+                                                         ONB_TEST_SIM_CLAIM_DEV_EUI_FIRST ":"
+                                                         ONB_TEST_SIM_PROFILE_ID_CLASS_C ":O"
+                                                         ONB_TEST_SIM_CLAIM_OWNER_TOKEN_PREFIX
+                                                         ONB_TEST_SIM_CLAIM_DEV_EUI_FIRST, -1, "test", &error);
+  g_autoptr(json_object) state = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (claimed);
+  g_assert_true (prov_wait_jobs (f->engine, (OnbJob *[]) { keyed, claimed }, 2, 60));
+  for (OnbJob **job = (OnbJob *[]) { keyed, claimed, NULL }; *job != NULL; job++)
+    if (onb_job_get_state (*job) != ONB_JOB_STATE_DONE)
+      g_error ("%s: %s (%s)", onb_job_get_dev_eui (*job), onb_job_get_message (*job), onb_job_get_reason (*job));
+
+  state = onb_test_sim_expect_state (sim);
+  assert_model (state, keyed, ONB_TEST_SIM_BLYNK_TEMPLATE_ID, "MAC_V1_0_3", FALSE);
+  assert_model (state, claimed, ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C, "MAC_V1_0_4", TRUE);
+  g_assert_cmpint (onb_job_get_step_state (keyed, ONB_JOB_STEP_TTS_JS), ==, ONB_STEP_STATE_DONE);
+  g_assert_cmpint (onb_job_get_step_state (claimed, ONB_JOB_STEP_TTS_CLAIM), ==, ONB_STEP_STATE_DONE);
+  g_assert_cmpint (onb_job_get_step_state (claimed, ONB_JOB_STEP_TTS_JS), ==, ONB_STEP_STATE_SKIPPED);
+}
+
+/* On such a station, a label without a Profile ID has no versions to
+ * get: refused at the scan, in words. */
+static void
+test_pallet_no_profile (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job = onb_engine_submit_payload (f->engine, "0018B20000000D02", -1, "test", &error);
+  g_autoptr(json_object) state = NULL;
+
+  g_assert_null (job);
+  g_assert_nonnull (error);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "model-unknown");
+  g_assert_nonnull (strstr (error->message, "no LoRaWAN versions"));
+  state = onb_test_sim_expect_state (sim);
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 0);
+}
+
+static gboolean
+jobs_waiting (gconstpointer data)
+{
+  OnbJob * const *jobs = data;
+
+  for (guint i = 0; jobs[i] != NULL; i++)
+    if (onb_job_get_state (jobs[i]) != ONB_JOB_STATE_WAITING)
+      return FALSE;
+  return TRUE;
+}
+
+/* What an earlier version journaled for a job's model: its name. */
+static void
+journal_old_model_name (Fixture    *f,
+                        const char *dev_eui,
+                        const char *name)
+{
+  g_autoptr(OnbConfig) config = prov_station_load_config (f->station);
+  g_autofree char *data_dir = onb_config_get_data_dir (config);
+  g_autofree char *path = onb_journal_default_path (data_dir);
+  char *sql = sqlite3_mprintf ("UPDATE jobs SET model_name = %Q WHERE dev_eui = %Q", name, dev_eui);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (db), ==, 1);
+  sqlite3_close (db);
+  sqlite3_free (sql);
+}
+
+/* Runs resumed after a restart find their model again: by the Profile ID
+ * their job keeps, and in a journal an earlier version wrote (the
+ * model's name in that column). The jobs show the section's name. */
+static void
+test_resume (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) old = NULL;
+  g_autoptr(OnbJob) now = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(json_object) state = NULL;
+  GListModel *jobs;
+
+  onb_test_assert_ok (onb_test_sim_set_network_down (sim, TRUE, &error), error);
+  old = submit (f, 1, ONB_TEST_SIM_PROFILE_ID_CLASS_C);
+  now = submit (f, 2, ONB_TEST_SIM_PROFILE_ID_CLASS_C);
+  g_assert_cmpstr (onb_job_get_model_name (now), ==, "Door sensor");
+  g_assert_true (prov_wait_until (jobs_waiting, (OnbJob *[]) { old, now, NULL }, 60));
+  onb_engine_shutdown_async (f->engine, NULL, prov_store_result, &result);
+  onb_test_assert_ok (onb_engine_shutdown_finish (f->engine, prov_wait_result (&result), &error), error);
+  g_clear_object (&f->engine);
+  journal_old_model_name (f, onb_job_get_dev_eui (old), "Door sensor");
+
+  onb_test_assert_ok (onb_test_sim_set_network_down (sim, FALSE, &error), error);
+  f->engine = prov_station_engine (f->station);
+  g_assert_true (prov_wait_jobs (f->engine, NULL, 0, 60));
+  jobs = onb_engine_get_jobs (f->engine);
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), ==, 2);
+  state = onb_test_sim_expect_state (sim);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(OnbJob) job = g_list_model_get_item (jobs, i);
+
+      if (onb_job_get_state (job) != ONB_JOB_STATE_DONE)
+        g_error ("%s: %s (%s)", onb_job_get_dev_eui (job), onb_job_get_message (job), onb_job_get_reason (job));
+      g_assert_cmpstr (onb_job_get_model_name (job), ==, "Door sensor");
+      assert_model (state, job, ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C, "MAC_V1_0_4", TRUE);
+    }
+}
+
 /* A box this station cannot onboard fails with words, and nothing of it
  * is made in either cloud. */
 static void
@@ -189,7 +329,12 @@ main (int    argc,
   ADD ("/engine-models/other-band", test_other_band);
   ADD ("/engine-models/unknown-profile", test_unknown_profile);
   ADD ("/engine-models/not-accepted", test_not_accepted);
+  ADD ("/engine-models/resume", test_resume);
 #undef ADD
+  g_test_add ("/engine-models/mixed-pallet", Fixture, pallet_settings, fixture_set_up, test_mixed_pallet,
+              fixture_tear_down);
+  g_test_add ("/engine-models/pallet-no-profile", Fixture, pallet_settings, fixture_set_up, test_pallet_no_profile,
+              fixture_tear_down);
 
   status = g_test_run ();
   onb_test_sim_stop (sim);
