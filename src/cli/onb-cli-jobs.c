@@ -18,6 +18,7 @@ onb_cli_jobs (int    argc,
   g_autoptr(OnbConfig) config = NULL;
   g_autoptr(OnbJournal) journal = NULL;
   g_autoptr(GPtrArray) jobs = NULL;
+  g_autoptr(OnbModelTable) models = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *state_name = NULL;
   g_autofree char *query = NULL;
@@ -53,7 +54,11 @@ onb_cli_jobs (int    argc,
       !(jobs = onb_journal_list_station_jobs (journal, station, query, state, limit, &error)))
     return onb_cli_fail (json, error);
 
+  models = onb_model_table_new (config);
   for (guint i = 0; i < jobs->len; i++)
-    onb_cli_print_job (jobs->pdata[i], json);
+    {
+      onb_job_show_model (jobs->pdata[i], models);
+      onb_cli_print_job (jobs->pdata[i], json);
+    }
   return ONB_CLI_EXIT_OK;
 }

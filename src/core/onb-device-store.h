@@ -93,7 +93,9 @@ gboolean          onb_device_store_import        (OnbDeviceStore          *self,
                                                   OnbRegistryImportFlags   flags,
                                                   OnbImportReport         *report,
                                                   GError                 **error);
-/* The newest batch's id; 0 when nothing was imported yet; -1 on error. */
+/* The newest imported batch's id (the batch of boxes claimed at a station,
+ * ONB_REGISTRY_CLAIMED_BATCH, is none: views of "the newest list" never
+ * show it by default); 0 when nothing was imported yet; -1 on error. */
 gint64            onb_device_store_newest_batch  (OnbDeviceStore          *self,
                                                   GError                 **error);
 /* Calls @func for every device of batch @batch_id in the file's order,

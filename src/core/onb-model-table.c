@@ -136,6 +136,70 @@ onb_model_table_lookup (OnbModelTable  *self,
   return model;
 }
 
+static gboolean
+is_profile_id (const char *key)
+{
+  g_autofree char *id = onb_profile_id_normalize (key, NULL);
+
+  return id != NULL;
+}
+
+/* A key that names a configured model: its Profile ID, or (an earlier
+ * version's journal) its section's name. */
+static OnbModel *
+find_configured (OnbModelTable *self,
+                 const char    *key)
+{
+  g_autofree char *id = onb_profile_id_normalize (key, NULL);
+
+  for (guint i = 0; i < self->models->len; i++)
+    {
+      OnbModel *model = self->models->pdata[i];
+
+      if (id != NULL ? g_strcmp0 (onb_model_get_profile_id (model), id) == 0
+                     : g_strcmp0 (onb_model_get_job_name (model), key) == 0)
+        return model;
+    }
+  return NULL;
+}
+
+OnbModel *
+onb_model_table_find_key (OnbModelTable *self,
+                          const char    *key)
+{
+  OnbModel *model;
+
+  g_return_val_if_fail (ONB_IS_MODEL_TABLE (self), NULL);
+
+  if (key == NULL || g_strcmp0 (key, onb_model_get_name (self->implied)) == 0)
+    return self->implied;
+  if ((model = find_configured (self, key)) != NULL)
+    return model;
+  /* A Profile ID accepted because the station takes any. */
+  if (is_profile_id (key))
+    return onb_model_table_lookup (self, key, NULL);
+  return NULL;
+}
+
+const char *
+onb_model_table_get_job_name (OnbModelTable *self,
+                              const char    *key)
+{
+  OnbModel *model;
+
+  g_return_val_if_fail (ONB_IS_MODEL_TABLE (self), NULL);
+
+  if (key == NULL)
+    return NULL;
+  if ((model = find_configured (self, key)) != NULL)
+    return onb_model_get_job_name (model);
+  /* A Profile ID without a section, or the implied model's old name,
+   * shows none; an old name of a section since renamed shows as kept. */
+  if (is_profile_id (key) || g_strcmp0 (key, onb_model_get_name (self->implied)) == 0)
+    return NULL;
+  return key;
+}
+
 const char * const *
 onb_model_table_get_profile_ids (OnbModelTable *self)
 {

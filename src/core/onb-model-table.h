@@ -26,6 +26,19 @@ GPtrArray          *onb_model_table_get_models                (OnbModelTable  *s
 OnbModel           *onb_model_table_lookup                    (OnbModelTable  *self,
                                                                const char     *profile_id,
                                                                GError        **error);
+/* A job keeps its model's key (onb_model_get_profile_id(): NULL for the
+ * implied model) in the journal's model_name column, where a journal of
+ * an earlier version kept the model's name (a section's name, the Profile
+ * ID, or "Any device"). The model of such a key, else NULL (a name no
+ * model has now: the caller falls back to the list row's Profile ID).
+ * May add a model as onb_model_table_lookup() does. (transfer none) */
+OnbModel           *onb_model_table_find_key                  (OnbModelTable  *self,
+                                                               const char     *key);
+/* What a job of the model @key shows (onb_model_get_job_name()), also for
+ * an earlier version's key; reads only the configured models, so it may be
+ * called from any thread. */
+const char         *onb_model_table_get_job_name              (OnbModelTable  *self,
+                                                               const char     *key);
 /* Upper case; empty when any is accepted. */
 const char * const *onb_model_table_get_profile_ids           (OnbModelTable  *self);
 /* [tts] frequency_plans, or frequency_plan as a list of one. */

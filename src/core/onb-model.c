@@ -262,6 +262,14 @@ onb_model_get_name (OnbModel *self)
   return self->name;
 }
 
+const char *
+onb_model_get_job_name (OnbModel *self)
+{
+  g_return_val_if_fail (ONB_IS_MODEL (self), NULL);
+
+  return self->has_section ? self->name : NULL;
+}
+
 gboolean
 onb_model_has_section (OnbModel *self)
 {

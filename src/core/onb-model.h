@@ -88,8 +88,12 @@ G_DECLARE_FINAL_TYPE (OnbModel, onb_model, ONB, MODEL, GObject)
 /* Made by OnbModelTable from the configuration. */
 /* Upper case; NULL for the implied model of labels without a Profile ID. */
 const char        *onb_model_get_profile_id      (OnbModel               *self);
-/* The section's name, else the Profile ID, else "Any device". */
+/* The section's name, else the Profile ID, else "Any device": for words
+ * about the model. */
 const char        *onb_model_get_name            (OnbModel               *self);
+/* What a job of this model shows: the section's name; NULL for a model
+ * without a section (a single-product station's jobs show none). */
+const char        *onb_model_get_job_name        (OnbModel               *self);
 gboolean           onb_model_has_section         (OnbModel               *self);
 /* The section's blynk_template, else [blynk] template_id (may be NULL). */
 const char        *onb_model_get_blynk_template  (OnbModel               *self);

@@ -302,6 +302,34 @@ failed:
   return FALSE;
 }
 
+gboolean
+onb_sqlite_device_store_replace_devices (OnbSqliteDeviceStore  *self,
+                                         GPtrArray             *rows,
+                                         GError               **error)
+{
+  gint64 batch_id = 0;
+
+  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE; DELETE FROM devices; DELETE FROM batches", NULL, NULL, NULL) !=
+      SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  if (!store_rows (self->db, NULL, rows->len, rows, &batch_id, error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static OnbRegistryEntry *
 import_lookup (gpointer     db,
                const char  *dev_eui,
@@ -467,11 +495,13 @@ newest_batch (OnbDeviceStore  *store,
   gint64 id = 0;
   int rc;
 
-  if (sqlite3_prepare_v2 (self->db, "SELECT max(id) FROM batches", -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (self->db, "SELECT max(id) FROM batches WHERE file_name IS NOT ?", -1, &stmt, NULL) !=
+      SQLITE_OK)
     {
       set_db_error (error, self->db);
       return -1;
     }
+  sqlite3_bind_text (stmt, 1, ONB_REGISTRY_CLAIMED_BATCH, -1, SQLITE_STATIC);
   if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     id = sqlite3_column_int64 (stmt, 0);
   else

@@ -32,6 +32,7 @@ _onb_engine_model_add_row (OnbEngine *self,
   if (g_hash_table_contains (self->by_dev_eui, row->dev_eui))
     return NULL;
   job = onb_job_new_from_row (row);
+  onb_job_show_model (job, self->host.models);
   _onb_engine_model_add (self, job);
   return job;
 }

@@ -540,7 +540,8 @@ onb_engine_submit_payload (OnbEngine   *self,
   job = onb_job_new_provision (onb_registry_entry_get_dev_eui (entry), onb_registry_entry_get_join_eui (entry),
                                onb_registry_entry_get_blynk_name (entry), source,
                                onb_code_kind_to_string (onb_code_get_kind (code)));
-  onb_job_set_model_name (job, onb_model_get_name (model));
+  onb_job_set_model_key (job, onb_model_get_profile_id (model));
+  onb_job_set_model_name (job, onb_model_get_job_name (model));
   onb_job_set_owner_token (job, onb_code_get_owner_token (code));
   /* Journaled with the job's row: a run resumed without the label (the
    * token is never kept) still knows the box is to be claimed. */
@@ -629,7 +630,8 @@ onb_engine_submit_replace (OnbEngine   *self,
                              onb_registry_entry_get_blynk_name (old_entry), onb_registry_entry_get_dev_eui (old_entry),
                              delete_old_tts ? ONB_JOB_DELETE_OLD_TTS : ONB_JOB_KEEP_OLD_TTS, source,
                              onb_code_kind_to_string (onb_code_get_kind (code)));
-  onb_job_set_model_name (job, onb_model_get_name (model));
+  onb_job_set_model_key (job, onb_model_get_profile_id (model));
+  onb_job_set_model_name (job, onb_model_get_job_name (model));
   _onb_engine_model_add (self, job);
   _onb_engine_claim_new (self, job);
   _onb_engine_update_counters (self);
@@ -788,6 +790,8 @@ history_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
+  for (guint i = 0; i < jobs->len; i++)
+    onb_job_show_model (jobs->pdata[i], self->host.models);
   store = g_list_store_new (ONB_TYPE_JOB);
   g_list_store_splice (store, 0, 0, jobs->pdata, jobs->len);
   g_task_return_pointer (task, store, g_object_unref);

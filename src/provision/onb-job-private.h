@@ -28,7 +28,10 @@ typedef struct
   gboolean delete_old;
   char *source;
   char *code_kind;
-  char *model_name;   /* the device model's name; NULL before models were known */
+  /* The device model's key (onb_model_table_find_key()): its Profile ID,
+   * NULL for the implied model or before models were known. Journaled in
+   * the column model_name, where earlier versions kept the model's name. */
+  char *model_key;
   char *reason;
   char *message;
   guint attempts;
@@ -90,6 +93,10 @@ void         onb_job_set_already_done  (OnbJob       *self,
                                         gboolean      already_done);
 void         onb_job_set_blynk_device_id (OnbJob     *self,
                                         gint64        id);
+void         onb_job_set_model_key     (OnbJob       *self,
+                                        const char   *model_key);
+const char  *onb_job_get_model_key     (OnbJob       *self);
+/* What the job shows (onb_model_table_get_job_name()): not journaled. */
 void         onb_job_set_model_name    (OnbJob       *self,
                                         const char   *model_name);
 /* The label's owner token (TR005 "O"), which claims the device: a

@@ -179,7 +179,7 @@ onb_job_row_from_values (const char * const *values)
   row->started_us = number (values[16]);
   row->finished_us = number (values[17]);
   row->next_attempt_us = number (values[18]);
-  row->model_name = g_strdup (values[19]);
+  row->model_key = g_strdup (values[19]);
   return row;
 }
 
@@ -207,7 +207,7 @@ onb_job_row_get_values (const OnbJobRow  *row,
   *v++ = g_strdup_printf ("%" G_GINT64_FORMAT, row->started_us);
   *v++ = g_strdup_printf ("%" G_GINT64_FORMAT, row->finished_us);
   *v++ = g_strdup_printf ("%" G_GINT64_FORMAT, row->next_attempt_us);
-  *v++ = g_strdup (row->model_name);
+  *v++ = g_strdup (row->model_key);
   g_assert (v - values == ONB_JOB_N_COLUMNS - 1);
 }
 

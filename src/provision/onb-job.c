@@ -22,6 +22,7 @@ struct _OnbJob
   GDateTime *next_attempt;
   char *tts_device_id;
   char *owner_token;    /* a secret: kept in memory only */
+  char *model_name;     /* shown; the row keeps the model's key */
 };
 
 G_DEFINE_FINAL_TYPE (OnbJob, onb_job, G_TYPE_OBJECT)
@@ -76,7 +77,7 @@ row_clear (OnbJobRow *row)
   g_clear_pointer (&row->old_dev_eui, g_free);
   g_clear_pointer (&row->source, g_free);
   g_clear_pointer (&row->code_kind, g_free);
-  g_clear_pointer (&row->model_name, g_free);
+  g_clear_pointer (&row->model_key, g_free);
   g_clear_pointer (&row->reason, g_free);
   g_clear_pointer (&row->message, g_free);
   for (guint i = 0; i < ONB_JOB_N_STEPS; i++)
@@ -94,7 +95,7 @@ row_copy (OnbJobRow       *dest,
   dest->old_dev_eui = g_strdup (src->old_dev_eui);
   dest->source = g_strdup (src->source);
   dest->code_kind = g_strdup (src->code_kind);
-  dest->model_name = g_strdup (src->model_name);
+  dest->model_key = g_strdup (src->model_key);
   dest->reason = g_strdup (src->reason);
   dest->message = g_strdup (src->message);
   for (guint i = 0; i < ONB_JOB_N_STEPS; i++)
@@ -159,6 +160,7 @@ onb_job_finalize (GObject *object)
   g_clear_pointer (&self->finished, g_date_time_unref);
   g_clear_pointer (&self->next_attempt, g_date_time_unref);
   g_free (self->tts_device_id);
+  g_free (self->model_name);
   onb_job_set_owner_token (self, NULL);
   G_OBJECT_CLASS (onb_job_parent_class)->finalize (object);
 }
@@ -190,7 +192,7 @@ onb_job_get_property (GObject    *object,
     case PROP_OLD_DEV_EUI: g_value_set_string (value, self->row.old_dev_eui); break;
     case PROP_SOURCE: g_value_set_string (value, self->row.source); break;
     case PROP_CODE_KIND: g_value_set_string (value, self->row.code_kind); break;
-    case PROP_MODEL_NAME: g_value_set_string (value, self->row.model_name); break;
+    case PROP_MODEL_NAME: g_value_set_string (value, self->model_name); break;
     case PROP_REASON: g_value_set_string (value, self->row.reason); break;
     case PROP_MESSAGE: g_value_set_string (value, self->row.message); break;
     case PROP_ATTEMPTS: g_value_set_uint (value, self->row.attempts); break;
@@ -351,8 +353,6 @@ onb_job_update_from_row (OnbJob          *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REASON]);
   if (g_strcmp0 (old.message, row->message) != 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
-  if (g_strcmp0 (old.model_name, row->model_name) != 0)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_NAME]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FINISHED]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEXT_ATTEMPT]);
@@ -387,7 +387,8 @@ gint64 onb_job_get_blynk_device_id (OnbJob *self) { return self->row.blynk_devic
 const char *onb_job_get_old_dev_eui (OnbJob *self) { return self->row.old_dev_eui; }
 const char *onb_job_get_source (OnbJob *self) { return self->row.source; }
 const char *onb_job_get_code_kind (OnbJob *self) { return self->row.code_kind; }
-const char *onb_job_get_model_name (OnbJob *self) { return self->row.model_name; }
+const char *onb_job_get_model_name (OnbJob *self) { return self->model_name; }
+const char *onb_job_get_model_key (OnbJob *self) { return self->row.model_key; }
 const char *onb_job_get_reason (OnbJob *self) { return self->row.reason; }
 const char *onb_job_get_message (OnbJob *self) { return self->row.message; }
 guint onb_job_get_attempts (OnbJob *self) { return self->row.attempts; }
@@ -484,13 +485,31 @@ onb_job_set_blynk_device_id (OnbJob *self,
 }
 
 void
+onb_job_set_model_key (OnbJob     *self,
+                       const char *model_key)
+{
+  g_free (self->row.model_key);
+  self->row.model_key = g_strdup (model_key);
+}
+
+void
+onb_job_show_model (OnbJob        *self,
+                    OnbModelTable *models)
+{
+  g_return_if_fail (ONB_IS_JOB (self));
+  g_return_if_fail (ONB_IS_MODEL_TABLE (models));
+
+  onb_job_set_model_name (self, onb_model_table_get_job_name (models, self->row.model_key));
+}
+
+void
 onb_job_set_model_name (OnbJob     *self,
                         const char *model_name)
 {
-  if (g_strcmp0 (self->row.model_name, model_name) == 0)
+  if (g_strcmp0 (self->model_name, model_name) == 0)
     return;
-  g_free (self->row.model_name);
-  self->row.model_name = g_strdup (model_name);
+  g_free (self->model_name);
+  self->model_name = g_strdup (model_name);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_NAME]);
 }
 

@@ -13,6 +13,8 @@
 
 #include <glib-object.h>
 
+#include "onb-model-table.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -95,10 +97,13 @@ const char   *onb_job_get_old_dev_eui        (OnbJob      *self);
  * label kind (onb_code_kind_to_string()). */
 const char   *onb_job_get_source             (OnbJob      *self);
 const char   *onb_job_get_code_kind          (OnbJob      *self);
-/* The device model's name (the [model] section's name, else its Profile
- * ID; "Any device" for a station's single product); NULL for jobs older
- * than models. */
+/* The device model's name, as the card, History and `jobs` show it: its
+ * [model] section's name; NULL for a model without a section (a station's
+ * single product) and for jobs older than models. A job read from the
+ * journal learns it from the station's models: onb_job_show_model(). */
 const char   *onb_job_get_model_name         (OnbJob      *self);
+void          onb_job_show_model             (OnbJob      *self,
+                                              OnbModelTable *models);
 /* Why it failed or waits: stable reason (e.g. "euis-taken",
  * "network-down") and a sentence for the worker; NULL otherwise. */
 const char   *onb_job_get_reason             (OnbJob      *self);

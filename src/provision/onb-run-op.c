@@ -97,27 +97,22 @@ onb_run_check_keys (const char        *lorawan_version,
   return onb_registry_entry_check_keys (entry, lorawan_version, error);
 }
 
-/* The job's device model, found again by the name the job keeps (a
- * model without a section is named after its Profile ID); a job older
- * than models takes its list row's Profile ID. (transfer none) */
+/* The job's device model, found again by the key the job keeps (its
+ * Profile ID, or an earlier version's model name); a job older than
+ * models, or whose model is no longer configured under that name, takes
+ * its list row's Profile ID. (transfer none) */
 OnbModel *
 onb_run_find_model (OnbRun  *run,
                     GError **error)
 {
   OnbModelTable *table = run->host->models;
-  const char *name = onb_job_get_model_name (run->job);
-  GPtrArray *models = onb_model_table_get_models (table);
-  OnbModel *implied = onb_model_table_lookup (table, NULL, NULL);
+  const char *key = onb_job_get_model_key (run->job);
+  OnbModel *model = key != NULL ? onb_model_table_find_key (table, key) : NULL;
 
-  if (name == NULL)
-    return onb_model_table_lookup (table, run->entry != NULL ? onb_registry_entry_get_profile_id (run->entry) : NULL,
-                                   error);
-  for (guint i = 0; i < models->len; i++)
-    if (g_strcmp0 (onb_model_get_name (models->pdata[i]), name) == 0)
-      return models->pdata[i];
-  if (g_strcmp0 (onb_model_get_name (implied), name) == 0)
-    return implied;
-  return onb_model_table_lookup (table, name, error);
+  if (model != NULL)
+    return model;
+  return onb_model_table_lookup (table, run->entry != NULL ? onb_registry_entry_get_profile_id (run->entry) : NULL,
+                                 error);
 }
 
 /* The Blynk template of the box's model, else the station's. */

@@ -622,6 +622,14 @@ on_job_changed (OnbWindow *self)
     onb_batch_model_reload (self->batch_model, FALSE);
 }
 
+/* Another station imported a list: the batches are read again too. */
+static void
+on_list_changed (OnbWindow *self)
+{
+  if (self->batch_model != NULL)
+    onb_batch_model_reload (self->batch_model, TRUE);
+}
+
 /* Blynk's integration made a TTS device this station meant to make: said
  * once per shift, in a supervisor's words; `check` names the last one. A
  * kiosk runs for days, so a shift is the device list its shift panel
@@ -646,7 +654,7 @@ on_integration_conflict (OnbWindow  *self,
 }
 
 /* How many stations share the store, or that this one works alone: on
- * the shift panel, and on a done card (recorded once the database is back). */
+ * the shift panel, and on a done card ("saved here, will be shared"). */
 static void
 update_fleet (OnbWindow *self)
 {
@@ -671,6 +679,7 @@ watch_store (OnbWindow *self,
   g_set_object (&self->watched_config, config);
   self->store_watch = onb_store_watch_new (config);
   g_signal_connect_swapped (self->store_watch, "changed", G_CALLBACK (on_job_changed), self);
+  g_signal_connect_swapped (self->store_watch, "list-changed", G_CALLBACK (on_list_changed), self);
   g_signal_connect_swapped (self->store_watch, "notify::n-stations", G_CALLBACK (update_fleet), self);
   g_signal_connect_swapped (self->store_watch, "notify::working-alone", G_CALLBACK (update_fleet), self);
   update_fleet (self);

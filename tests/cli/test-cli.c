@@ -189,12 +189,21 @@ test_provision_jobs_export (void)
     g_assert_cmpstr (prov_json_path (done, "state"), ==, "done");
     g_assert_cmpstr (prov_json_path (done, "steps.tts-js.state"), ==, "done");
     g_assert_cmpstr (prov_json_path (done, "steps.verify.state"), ==, "done");
+    /* The station's single product has no name to show. */
+    g_assert_null (prov_json_path (done, "model"));
   }
   g_clear_pointer (&out, g_free);
 
   g_assert_cmpint (run (&out, (const char *[]) { "jobs", "--state", "done", "--json", "--config", station->config,
                                                  NULL }), ==, 0);
   g_assert_cmpuint (count_lines (out), ==, 1);
+  {
+    g_autoptr(json_object) job = json_tokener_parse (out);
+
+    g_assert_nonnull (job);
+    g_assert_cmpstr (prov_json_path (job, "dev_eui"), ==, "0018B20000000101");
+    g_assert_null (prov_json_path (job, "model"));
+  }
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (run (&out, (const char *[]) { "jobs", "--state", "failed", "--config", station->config, NULL }),
                    ==, 0);

@@ -107,10 +107,17 @@ onb_test_store_check_unlisted (OnbRegistry *writer,
     "LW:D0:EC656E0000000101:0018B2000000E101:000AF8BE:OTE101",
     "LW:D0:EC656E0000000101:0018B2000000E102:000AF8BE:OTE102",
   };
+  static const char list[] = "Device EUI,Join EUI,Application Key\n"
+                              "0018B2000000E1F0,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C\n";
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) batches = NULL;
+  g_autoptr(OnbBatch) newest = NULL;
+  gint64 newest_import = 0;
   guint n_claimed = 0;
 
+  /* An imported list, then the claimed batch made after it. */
+  g_assert_true (onb_registry_import_data (writer, list, strlen (list), 0, NULL, &error));
+  g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
     {
       g_autoptr(OnbCode) code = onb_code_parse (labels[i], -1, &error);
@@ -136,10 +143,21 @@ onb_test_store_check_unlisted (OnbRegistry *writer,
       OnbBatch *batch = batches->pdata[i];
 
       if (g_strcmp0 (batch->file_name, ONB_REGISTRY_CLAIMED_BATCH) != 0)
-        continue;
+        {
+          newest_import = MAX (newest_import, batch->id);
+          continue;
+        }
       n_claimed++;
       g_assert_cmpuint (batch->n_devices, ==, 2);
       g_assert_cmpuint (batch->n_rows, ==, 2);
     }
   g_assert_cmpuint (n_claimed, ==, 1);
+
+  /* The newest list, which views show by default, is the newest import,
+   * never the batch of boxes claimed at a station. */
+  newest = onb_registry_get_batch (reader, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (newest);
+  g_assert_cmpstr (newest->file_name, !=, ONB_REGISTRY_CLAIMED_BATCH);
+  g_assert_cmpint (newest->id, ==, newest_import);
 }

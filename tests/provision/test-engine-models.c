@@ -4,10 +4,12 @@
 
 #include "config.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
 #include "onb-error.h"
 #include "onb-job-private.h"
+#include "onb-journal.h"
 #include "prov-test.h"
 
 static OnbTestSim *sim;
@@ -187,6 +189,77 @@ test_pallet_no_profile (Fixture       *f,
   g_assert_cmpuint (prov_sim_blynk_total (state), ==, 0);
 }
 
+static gboolean
+jobs_waiting (gconstpointer data)
+{
+  OnbJob * const *jobs = data;
+
+  for (guint i = 0; jobs[i] != NULL; i++)
+    if (onb_job_get_state (jobs[i]) != ONB_JOB_STATE_WAITING)
+      return FALSE;
+  return TRUE;
+}
+
+/* What an earlier version journaled for a job's model: its name. */
+static void
+journal_old_model_name (Fixture    *f,
+                        const char *dev_eui,
+                        const char *name)
+{
+  g_autoptr(OnbConfig) config = prov_station_load_config (f->station);
+  g_autofree char *data_dir = onb_config_get_data_dir (config);
+  g_autofree char *path = onb_journal_default_path (data_dir);
+  char *sql = sqlite3_mprintf ("UPDATE jobs SET model_name = %Q WHERE dev_eui = %Q", name, dev_eui);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (db), ==, 1);
+  sqlite3_close (db);
+  sqlite3_free (sql);
+}
+
+/* Runs resumed after a restart find their model again: by the Profile ID
+ * their job keeps, and in a journal an earlier version wrote (the
+ * model's name in that column). The jobs show the section's name. */
+static void
+test_resume (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) old = NULL;
+  g_autoptr(OnbJob) now = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(json_object) state = NULL;
+  GListModel *jobs;
+
+  onb_test_assert_ok (onb_test_sim_set_network_down (sim, TRUE, &error), error);
+  old = submit (f, 1, ONB_TEST_SIM_PROFILE_ID_CLASS_C);
+  now = submit (f, 2, ONB_TEST_SIM_PROFILE_ID_CLASS_C);
+  g_assert_cmpstr (onb_job_get_model_name (now), ==, "Door sensor");
+  g_assert_true (prov_wait_until (jobs_waiting, (OnbJob *[]) { old, now, NULL }, 60));
+  onb_engine_shutdown_async (f->engine, NULL, prov_store_result, &result);
+  onb_test_assert_ok (onb_engine_shutdown_finish (f->engine, prov_wait_result (&result), &error), error);
+  g_clear_object (&f->engine);
+  journal_old_model_name (f, onb_job_get_dev_eui (old), "Door sensor");
+
+  onb_test_assert_ok (onb_test_sim_set_network_down (sim, FALSE, &error), error);
+  f->engine = prov_station_engine (f->station);
+  g_assert_true (prov_wait_jobs (f->engine, NULL, 0, 60));
+  jobs = onb_engine_get_jobs (f->engine);
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), ==, 2);
+  state = onb_test_sim_expect_state (sim);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(OnbJob) job = g_list_model_get_item (jobs, i);
+
+      if (onb_job_get_state (job) != ONB_JOB_STATE_DONE)
+        g_error ("%s: %s (%s)", onb_job_get_dev_eui (job), onb_job_get_message (job), onb_job_get_reason (job));
+      g_assert_cmpstr (onb_job_get_model_name (job), ==, "Door sensor");
+      assert_model (state, job, ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C, "MAC_V1_0_4", TRUE);
+    }
+}
+
 /* A box this station cannot onboard fails with words, and nothing of it
  * is made in either cloud. */
 static void
@@ -256,6 +329,7 @@ main (int    argc,
   ADD ("/engine-models/other-band", test_other_band);
   ADD ("/engine-models/unknown-profile", test_unknown_profile);
   ADD ("/engine-models/not-accepted", test_not_accepted);
+  ADD ("/engine-models/resume", test_resume);
 #undef ADD
   g_test_add ("/engine-models/mixed-pallet", Fixture, pallet_settings, fixture_set_up, test_mixed_pallet,
               fixture_tear_down);

@@ -12,6 +12,7 @@
 #include "onb-error.h"
 #include "onb-job-private.h"
 #include "onb-journal-private.h"
+#include "onb-test-files.h"
 #include "onb-test-pg.h"
 #include "prov-test.h"
 
@@ -44,22 +45,26 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (f->path, suffixes[i], NULL);
-
-      g_unlink (file);
-    }
-  g_rmdir (f->dir);
+  /* The journal's file, and with a shared store the outbox. */
+  onb_test_remove_tree (f->dir);
   g_free (f->path);
   g_free (f->dir);
   g_clear_pointer (&f->pg, onb_test_pg_stop);
 }
 
+static OnbJournal *open_journal_in (Fixture    *f,
+                                    const char *data_dir);
+
 static OnbJournal *
 open_journal (Fixture *f)
+{
+  return open_journal_in (f, f->dir);
+}
+
+/* With a shared store, @data_dir holds its outbox. */
+static OnbJournal *
+open_journal_in (Fixture    *f,
+                 const char *data_dir)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OnbConfig) config = onb_config_new ();
@@ -71,6 +76,8 @@ open_journal (Fixture *f)
     journal = onb_journal_open (f->path, &error);
   else
     {
+      /* The outbox beside the test's own file. */
+      onb_config_set_string (config, "kiosk", "data_dir", data_dir);
       onb_config_set_string (config, "store", "url", onb_test_pg_get_uri (f->pg));
       onb_config_set_string (config, "store", "station", station);
       onb_config_set_string (config, "store", "lease_s", lease);
@@ -174,7 +181,8 @@ stored_row (OnbJournal *journal,
   return onb_job_to_row (job);
 }
 
-/* The device model's name is kept with the job, for History and `jobs`. */
+/* The device model's key is kept with the job, so a resumed run finds
+ * its model. */
 static void
 test_model_name (Fixture       *f,
                  gconstpointer  data)
@@ -185,13 +193,13 @@ test_model_name (Fixture       *f,
   g_autoptr(OnbJobRow) stored = NULL;
   gint64 id = 0;
 
-  onb_job_set_model_name (job, "Soil sensor");
+  onb_job_set_model_key (job, "000AF8BE");
   g_assert_cmpint (claim (journal, onb_job_to_row (job), 0, &id), ==, ONB_JOURNAL_CLAIM_NEW);
   g_clear_object (&journal);
 
   journal = open_journal (f);
   stored = stored_row (journal, id);
-  g_assert_cmpstr (stored->model_name, ==, "Soil sensor");
+  g_assert_cmpstr (stored->model_key, ==, "000AF8BE");
 }
 
 /* Two engines of one process (a settings reload) each have a journal: a
@@ -578,6 +586,121 @@ test_stations (Fixture       *f,
   g_assert_null (onb_device_states_lookup (states, "0018B20000001103"));
 }
 
+/* A finished row of @dev_eui in @journal, in @state, with @message. */
+static void
+add_finished (OnbJournal  *journal,
+              const char  *dev_eui,
+              OnbJobState  state,
+              const char  *message)
+{
+  g_autoptr(OnbJobRow) row = new_row (dev_eui);
+  gint64 id = 0;
+
+  g_assert_cmpint (claim (journal, new_row (dev_eui), 0, &id), ==, ONB_JOURNAL_CLAIM_NEW);
+  row->id = id;
+  row->state = state;
+  row->message = g_strdup (message);
+  row->finished_us = g_get_real_time ();
+  save (journal, g_steal_pointer (&row), TRUE);
+}
+
+/* Whether the outbox at @path comes to hold @n jobs within 10 s (the
+ * writer thread hands it over; nothing here waits on the main loop). */
+static gboolean
+outbox_comes_to (const char *path,
+                 guint       n)
+{
+  for (gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC; g_get_monotonic_time () < until;
+       g_usleep (50 * 1000))
+    {
+      g_autoptr(OnbJournal) outbox = onb_journal_open_read_only (path, NULL);
+      g_autoptr(GPtrArray) jobs = outbox != NULL ? onb_journal_list_jobs (outbox, NULL, -1, 0, NULL) : NULL;
+
+      if (jobs != NULL && jobs->len == n)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static OnbJobState
+shared_state (OnbJournal  *journal,
+              const char  *dev_eui,
+              char       **message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJobRow) row = onb_journal_lookup_dev_eui (journal, dev_eui, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (row);
+  if (message != NULL)
+    *message = g_strdup (row->message);
+  return row->state;
+}
+
+/* The hand-over of an outbox to the shared store (docs/design.md, The
+ * outbox): the box's row there decides, one job per box. */
+static void
+test_hand_over (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *other_dir = g_build_filename (f->dir, "other", NULL);
+  g_autofree char *outbox_path = onb_journal_outbox_path (f->dir);
+  g_autoptr(OnbJournal) other = NULL;
+  g_autoptr(OnbJournal) outbox = NULL;
+  g_autoptr(OnbJournal) here = NULL;
+  g_autoptr(OnbJobRow) under_way = NULL;
+  g_autofree char *message = NULL;
+  gint64 id = 0;
+
+  if (f->pg == NULL)
+    return;
+  f->lease_s = 6;
+  /* What another station recorded meanwhile. */
+  other = open_journal_in (f, other_dir);
+  add_finished (other, "0018B20000000B02", ONB_JOB_STATE_FAILED, "failed there");
+  add_finished (other, "0018B20000000B03", ONB_JOB_STATE_DONE, "done there");
+  add_finished (other, "0018B20000000B05", ONB_JOB_STATE_FAILED, "failed there");
+  g_assert_cmpint (claim (other, new_row ("0018B20000000B04"), 0, &id), ==, ONB_JOURNAL_CLAIM_NEW);
+  /* What this station did alone. */
+  outbox = onb_journal_open (outbox_path, NULL);
+  add_finished (outbox, "0018B20000000B01", ONB_JOB_STATE_DONE, "done here");
+  add_finished (outbox, "0018B20000000B02", ONB_JOB_STATE_DONE, "done here");
+  add_finished (outbox, "0018B20000000B03", ONB_JOB_STATE_FAILED, "failed here");
+  add_finished (outbox, "0018B20000000B04", ONB_JOB_STATE_DONE, "done here");
+  add_finished (outbox, "0018B20000000B05", ONB_JOB_STATE_FAILED, "failed here");
+  /* Scanned before the station stopped, not finished. */
+  g_assert_cmpint (claim (outbox, new_row ("0018B20000000B06"), 0, NULL), ==, ONB_JOURNAL_CLAIM_NEW);
+  g_clear_object (&outbox);
+
+  /* The station starts with the database there: all but the job still
+   * under way at the other station, and its own unfinished one, leave the
+   * outbox; that one runs here again (the other station's is foreign). */
+  here = open_journal (f);
+  g_assert_true (outbox_comes_to (outbox_path, 2));
+  g_assert_cmpuint (claim_unfinished (here), ==, 1);
+  g_assert_cmpint (shared_state (here, "0018B20000000B01", &message), ==, ONB_JOB_STATE_DONE);
+  g_assert_cmpstr (message, ==, "done here");
+  g_clear_pointer (&message, g_free);
+  g_assert_cmpint (shared_state (here, "0018B20000000B02", &message), ==, ONB_JOB_STATE_DONE);
+  g_assert_cmpstr (message, ==, "done here");
+  g_clear_pointer (&message, g_free);
+  g_assert_cmpint (shared_state (here, "0018B20000000B03", &message), ==, ONB_JOB_STATE_DONE);
+  g_assert_cmpstr (message, ==, "done there");
+  g_clear_pointer (&message, g_free);
+  g_assert_cmpint (shared_state (here, "0018B20000000B04", NULL), ==, ONB_JOB_STATE_QUEUED);
+  g_assert_cmpint (shared_state (here, "0018B20000000B05", &message), ==, ONB_JOB_STATE_FAILED);
+  g_assert_cmpstr (message, ==, "failed there");
+  g_clear_pointer (&message, g_free);
+
+  /* Once the other station finished its own, at the next renewal. */
+  under_way = stored_row (other, id);
+  under_way->state = ONB_JOB_STATE_DONE;
+  under_way->finished_us = g_get_real_time ();
+  save (other, g_steal_pointer (&under_way), TRUE);
+  g_assert_true (outbox_comes_to (outbox_path, 1));
+  g_assert_cmpint (shared_state (here, "0018B20000000B04", NULL), ==, ONB_JOB_STATE_DONE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -600,6 +723,7 @@ main (int    argc,
   ADD_PG ("/journal/pg/lease", test_lease);
   ADD_PG ("/journal/pg/server-restart", test_server_restart);
   ADD_PG ("/journal/pg/stations", test_stations);
+  ADD_PG ("/journal/pg/hand-over", test_hand_over);
 #undef ADD_PG
 
   return g_test_run ();

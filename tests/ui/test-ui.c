@@ -1554,7 +1554,7 @@ test_card_job (void)
   onb_job_set_state (job, ONB_JOB_STATE_DONE, NULL, NULL);
   g_assert_cmpint (onb_result_card_get_state (card), ==, ONB_RESULT_STATE_SUCCESS);
   g_assert_cmpstr (onb_result_card_get_todo (card), ==,
-                   "Done in the clouds. The shared database is out of reach: this station records it there as soon as it is back.");
+                   "Saved here, will be shared: the other stations hear of it when the database is back.");
   onb_result_card_set_working_alone (card, FALSE);
   g_assert_cmpstr (onb_result_card_get_todo (card), ==, "");
 
