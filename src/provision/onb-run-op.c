@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "onb-cloud-error.h"
 #include "onb-error.h"
 #include "onb-provision-enums.h"
@@ -95,6 +97,17 @@ onb_run_check_keys (const char        *lorawan_version,
                     GError           **error)
 {
   return onb_registry_entry_check_keys (entry, lorawan_version, error);
+}
+
+gboolean
+onb_run_refuse_unlisted (const char  *join_eui,
+                         GError     **error)
+{
+  g_set_error (error, ONB_TTS_CLAIM_ERROR, ONB_TTS_CLAIM_ERROR_NOT_SUPPORTED,
+               _("This box is in no device list, and the Join Server of its JoinEUI %s does not take claims: it "
+                 "cannot be onboarded without its AppKey. Set it aside, or import a list with its AppKey."),
+               join_eui);
+  return FALSE;
 }
 
 /* The job's device model, found again by the key the job keeps (its

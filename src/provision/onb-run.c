@@ -243,6 +243,32 @@ skip_other_mode (OnbRun *run)
 
 static void run_begin (OnbRun *run, const GError *refused);
 
+/* A box in no device list is added to the batch "Claimed at this
+ * station" only now that its Join Server is known to take claims; one
+ * whose Join Server does not is refused, and nothing is added or made. */
+static gboolean
+run_add_unlisted (OnbRun  *run,
+                  GError **error)
+{
+  const char *dev_eui = onb_job_get_dev_eui (run->job);
+  OnbCode *code = g_hash_table_lookup (run->host->unlisted, dev_eui);
+  OnbRegistryEntry *entry;
+
+  if (code == NULL || has_failed_step (run->job))
+    return TRUE;
+  if (!run->claims)
+    {
+      g_hash_table_remove (run->host->unlisted, dev_eui);
+      return onb_run_refuse_unlisted (onb_job_get_join_eui (run->job), error);
+    }
+  if (!(entry = onb_registry_add_unlisted (run->host->registry, code, error)))
+    return FALSE;
+  g_clear_pointer (&run->entry, onb_registry_entry_unref);
+  run->entry = entry;
+  g_hash_table_remove (run->host->unlisted, dev_eui);
+  return TRUE;
+}
+
 /* The radio settings of the box's model: its section's, else what the
  * Device Repository answered for its Profile ID (kept in the registry),
  * else the station's. NULL and @error when the station cannot onboard
@@ -386,6 +412,8 @@ run_begin (OnbRun       *run,
   /* An undo of a claimed device asks nothing first. */
   if (has_failed_step (run->job))
     run_ask_claim (run);
+  if (refused == NULL && !run_add_unlisted (run, &error))
+    refused = error;
   if (refused != NULL)
     {
       /* Before any step is marked: there is nothing to undo. */
