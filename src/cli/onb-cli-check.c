@@ -12,6 +12,7 @@
 #include "onb-error.h"
 #include "onb-journal.h"
 #include "onb-pin-guard.h"
+#include "onb-store.h"
 
 static void
 store_result (GObject      *object,
@@ -81,7 +82,8 @@ print_warning (gboolean    json,
 
 /* The last time Blynk's integration had made a TTS device this station
  * meant to make ([tts] created_by = onboarder): the site's Blynk creates
- * devices too (docs/design.md, Who creates the TTS device). */
+ * devices too (docs/design.md, Who creates the TTS device). With a shared
+ * store, the last time at any station. */
 static void
 print_last_conflict (OnbConfig *config,
                      gboolean   json)
@@ -89,6 +91,7 @@ print_last_conflict (OnbConfig *config,
   g_autofree char *created_by = onb_config_get_string (config, "tts", "created_by");
   g_autofree char *data_dir = onb_config_get_data_dir (config);
   g_autofree char *path = onb_journal_default_path (data_dir);
+  g_autofree char *url = onb_store_get_url (config);
   g_autoptr(OnbJournal) journal = NULL;
   g_autoptr(OnbJournalConflict) last = NULL;
   g_autoptr(GDateTime) when = NULL;
@@ -97,9 +100,10 @@ print_last_conflict (OnbConfig *config,
   g_autoptr(GError) error = NULL;
   guint n = 0;
 
-  if (g_strcmp0 (created_by, "blynk") == 0 || !g_file_test (path, G_FILE_TEST_EXISTS))
+  /* A station's own journal is not made by asking. */
+  if (g_strcmp0 (created_by, "blynk") == 0 || (url == NULL && !g_file_test (path, G_FILE_TEST_EXISTS)))
     return;
-  if (!(journal = onb_journal_open_read_only (path, &error)) ||
+  if (!(journal = onb_journal_open_for_config (config, TRUE, &error)) ||
       !(last = onb_journal_get_last_conflict (journal, &n, &error)))
     {
       if (error != NULL)

@@ -24,6 +24,7 @@ onb_check_item_copy (const OnbCheckItem *item)
   copy->ok = item->ok;
   copy->message = g_strdup (item->message);
   copy->reason = g_strdup (item->reason);
+  copy->names = g_strdupv (item->names);
 
   return copy;
 }
@@ -38,6 +39,7 @@ onb_check_item_free (OnbCheckItem *item)
   g_free (item->title);
   g_free (item->message);
   g_free (item->reason);
+  g_strfreev (item->names);
   g_free (item);
 }
 
@@ -373,6 +375,15 @@ metafields_cb (GObject      *object,
   names = g_list_sort (g_hash_table_get_keys (map), (GCompareFunc) g_strcmp0);
   for (GList *l = names; l != NULL; l = l->next)
     g_string_append_printf (has, "%s“%s”", has->len > 0 ? ", " : "", (const char *) l->data);
+  /* Setup marks its metafield fields with them, without asking again. */
+  {
+    OnbCheckItem *item = g_ptr_array_index (check->items, ITEM_BLYNK_METAFIELDS);
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+    for (GList *l = names; l != NULL; l = l->next)
+      g_strv_builder_add (builder, l->data);
+    item->names = g_strv_builder_end (builder);
+  }
 
   if (missing->len == 0)
     {

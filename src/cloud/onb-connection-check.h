@@ -35,6 +35,8 @@ typedef struct
   gboolean  ok;
   char     *message; /* translated: what was found, or what to change */
   char     *reason;  /* stable reason of the failure (onb_error_get_reason), NULL when ok */
+  char    **names;   /* ONB_CHECK_BLYNK_METAFIELDS: the template's metafield names, sorted;
+                      * NULL when they could not be read */
 } OnbCheckItem;
 
 GType          onb_check_item_get_type        (void) G_GNUC_CONST;

@@ -1013,6 +1013,16 @@ onb_config_get_model_groups (OnbConfig *self)
   return g_strv_builder_end (builder);
 }
 
+/* Setup removes a model section the site no longer wants. */
+void
+onb_config_remove_group (OnbConfig  *self,
+                         const char *group)
+{
+  g_return_if_fail (ONB_IS_CONFIG (self));
+
+  g_key_file_remove_group (self->keyfile, group, NULL);
+}
+
 /**
  * onb_config_model_group_get_profile_id:
  *

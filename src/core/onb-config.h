@@ -63,6 +63,8 @@ char        *onb_config_get_data_dir       (OnbConfig    *self);
  * ID its labels print (src/core/onb-model.h). */
 #define ONB_CONFIG_MODEL_GROUP "model"
 char       **onb_config_get_model_groups   (OnbConfig    *self);
+void         onb_config_remove_group       (OnbConfig    *self,
+                                            const char   *group);
 char        *onb_config_model_group_get_profile_id (const char *group);
 char       **onb_config_get_frequency_plans (OnbConfig   *self);
 gboolean     onb_config_validate_value     (const char   *group,

@@ -152,6 +152,33 @@ lookup (OnbDeviceStore  *store,
   return entry_from_result (exec_shared ((OnbPgDeviceStore *) store, lookup_sql[key], 1, params, error));
 }
 
+GPtrArray *
+onb_pg_device_store_list_devices (OnbPgDeviceStore  *self,
+                                  GError           **error)
+{
+  PGresult *result = exec_shared (self, "SELECT " ENTRY_COLUMNS " FROM onb_devices", 0, NULL, error);
+  GPtrArray *rows;
+
+  if (result == NULL)
+    return NULL;
+  rows = g_ptr_array_new_full (PQntuples (result), (GDestroyNotify) onb_import_row_free);
+  for (int r = 0; r < PQntuples (result); r++)
+    {
+      g_autoptr(GHashTable) metafields = onb_registry_metafields_parse (onb_pg_value (result, r, 7));
+      OnbImportRow *row = g_new0 (OnbImportRow, 1);
+
+      row->row = r + 1;
+      row->entry = onb_registry_entry_new (onb_pg_value (result, r, 0), onb_pg_value (result, r, 1),
+                                           onb_pg_value (result, r, 2), onb_pg_value (result, r, 3),
+                                           onb_pg_value (result, r, 4), onb_pg_value (result, r, 5),
+                                           onb_pg_value (result, r, 6), metafields);
+      row->metafields_text = g_strdup (onb_pg_value (result, r, 7));
+      g_ptr_array_add (rows, row);
+    }
+  PQclear (result);
+  return rows;
+}
+
 static guint
 count_devices (OnbDeviceStore *store)
 {
@@ -288,7 +315,7 @@ import_rows (OnbDeviceStore          *store,
   if (take_import_lock (conn, error) &&
       (to_store = onb_import_check_stored (rows, &import_store, conn, flags, report, error)) &&
       store_rows (conn, file_name, report->n_rows, to_store, &report->batch_id, error) &&
-      exec_command (conn, "COMMIT", error))
+      exec_command (conn, "NOTIFY " ONB_PG_CHANNEL ", '" ONB_PG_LIST_CHANGED "'; COMMIT", error))
     ok = TRUE;
   else
     {

@@ -21,4 +21,9 @@ G_DECLARE_FINAL_TYPE (OnbPgDeviceStore, onb_pg_device_store, ONB, PG_DEVICE_STOR
 OnbDeviceStore *onb_pg_device_store_open (const char  *uri,
                                           GError     **error);
 
+/* Every device of the list with its keys, for a station's own copy
+ * (GPtrArray of OnbImportRow). (transfer full) */
+GPtrArray      *onb_pg_device_store_list_devices (OnbPgDeviceStore  *self,
+                                                  GError           **error);
+
 G_END_DECLS

@@ -16,6 +16,11 @@ G_BEGIN_DECLS
 /* The newest schema this build knows. */
 #define ONB_PG_SCHEMA_VERSION 3
 
+/* The channel a commit that changed jobs or the device list notifies
+ * (onb-store-watch.c); a change of the list says so in its payload. */
+#define ONB_PG_CHANNEL      "onb_changed"
+#define ONB_PG_LIST_CHANGED "list"
+
 /* How a failed statement is told: @format holds one %s for the server's
  * words; it is translated when used (mark it with N_()). */
 typedef struct

@@ -361,8 +361,8 @@ static const CheckCell checkers[] = {
 
 /* Rows */
 
-static void
-import_row_free (OnbImportRow *row)
+void
+onb_import_row_free (OnbImportRow *row)
 {
   g_clear_pointer (&row->entry, onb_registry_entry_unref);
   g_free (row->metafields_text);
@@ -519,7 +519,7 @@ onb_import_parse (const char       *data,
                   OnbImportReport  *report,
                   GError          **error)
 {
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) import_row_free);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) onb_import_row_free);
   g_autoptr(GHashTable) dev_euis = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

@@ -38,6 +38,7 @@ typedef struct
   char             *metafields_text; /* onb_registry_metafields_serialize() */
 } OnbImportRow;
 
+void              onb_import_row_free             (OnbImportRow     *row);
 OnbImportReport  *onb_import_report_new           (void);
 void              onb_import_report_add_problem   (OnbImportReport  *report,
                                                    guint             row,

@@ -43,7 +43,16 @@ struct _OnbRegistry
 {
   GObject parent_instance;
   OnbDeviceStore *store;
+  /* With a shared list: the station's own copy, for the time the
+   * database cannot be reached (docs/design.md, The outbox). */
+  OnbDeviceStore *copy;
+  gint64 copied_batch;  /* the shared list's newest batch when copied */
+  gint64 checked_us;    /* when the copy was last compared (monotonic) */
 };
+
+/* How often a look-up that reached the database also checks that the
+ * copy still has the newest batch. */
+#define COPY_CHECK_US (30 * G_USEC_PER_SEC)
 
 G_DEFINE_FINAL_TYPE (OnbRegistry, onb_registry, G_TYPE_OBJECT)
 
@@ -203,6 +212,7 @@ onb_registry_finalize (GObject *object)
   OnbRegistry *self = (OnbRegistry *) object;
 
   g_clear_object (&self->store);
+  g_clear_object (&self->copy);
   G_OBJECT_CLASS (onb_registry_parent_class)->finalize (object);
 }
 
@@ -221,6 +231,59 @@ char *
 onb_registry_default_path (const char *data_dir)
 {
   return g_build_filename (data_dir, "registry.sqlite", NULL);
+}
+
+char *
+onb_registry_copy_path (const char *data_dir)
+{
+  return g_build_filename (data_dir, "shared-list.sqlite", NULL);
+}
+
+/* Copies the shared list into the station's copy when a batch was
+ * imported since; a failure keeps the old copy and tries again later. */
+static void
+refresh_copy (OnbRegistry *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  gint64 newest;
+
+  self->checked_us = g_get_monotonic_time ();
+  if ((newest = onb_device_store_newest_batch (self->store, &error)) < 0 || newest == self->copied_batch)
+    return;
+  if (!(rows = onb_pg_device_store_list_devices (ONB_PG_DEVICE_STORE (self->store), &error)) ||
+      !onb_sqlite_device_store_replace_devices (ONB_SQLITE_DEVICE_STORE (self->copy), rows, &error))
+    {
+      g_message ("This station's copy of the shared device list is not up to date: %s", error->message);
+      return;
+    }
+  self->copied_batch = newest;
+}
+
+/* The shared list's row, else, while the database cannot be reached,
+ * the station's copy's. */
+static OnbRegistryEntry *
+store_lookup (OnbRegistry   *self,
+              OnbDeviceKey   key,
+              const char    *value,
+              GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  OnbRegistryEntry *entry = onb_device_store_lookup (self->store, key, value, &local_error);
+
+  if (self->copy == NULL)
+    ;
+  else if (g_error_matches (local_error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE))
+    {
+      g_debug ("The shared device list cannot be read (%s): looking in this station's copy", local_error->message);
+      g_clear_error (&local_error);
+      entry = onb_device_store_lookup (self->copy, key, value, &local_error);
+    }
+  else if (g_get_monotonic_time () - self->checked_us > COPY_CHECK_US)
+    refresh_copy (self);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return entry;
 }
 
 OnbRegistry *
@@ -258,9 +321,22 @@ onb_registry_open_for_config (OnbConfig  *config,
   g_autofree char *data_dir = NULL;
   g_autofree char *path = NULL;
 
-  if (url != NULL)
-    return onb_registry_new_for_store (onb_pg_device_store_open (url, error));
   data_dir = onb_config_get_data_dir (config);
+  if (url != NULL)
+    {
+      g_autoptr(OnbRegistry) self = onb_registry_new_for_store (onb_pg_device_store_open (url, error));
+
+      /* A station that scans keeps a copy of the list: 0600 in its data
+       * folder, as its own registry.sqlite would be. */
+      if (self != NULL && !read_only)
+        {
+          path = onb_registry_copy_path (data_dir);
+          if (!(self->copy = onb_sqlite_device_store_open (path, error)))
+            return NULL;
+          refresh_copy (self);
+        }
+      return g_steal_pointer (&self);
+    }
   path = onb_registry_default_path (data_dir);
   return read_only ? onb_registry_open_read_only (path, error) : onb_registry_open (path, error);
 }
@@ -295,7 +371,7 @@ onb_registry_lookup (OnbRegistry  *self,
   g_return_val_if_fail (dev_eui != NULL, NULL);
 
   upper = g_ascii_strup (dev_eui, -1);
-  entry = onb_device_store_lookup (self->store, ONB_DEVICE_KEY_DEV_EUI, upper, &local_error);
+  entry = store_lookup (self, ONB_DEVICE_KEY_DEV_EUI, upper, &local_error);
   if (entry == NULL && local_error == NULL)
     {
       g_autofree char *what = g_strdup_printf (_("(DevEUI %s)"), upper);
@@ -328,7 +404,7 @@ onb_registry_lookup_token (OnbRegistry  *self,
   g_return_val_if_fail (token != NULL, NULL);
 
   key = token_key (token);
-  entry = onb_device_store_lookup (self->store, ONB_DEVICE_KEY_STATIC_TOKEN, key, &local_error);
+  entry = store_lookup (self, ONB_DEVICE_KEY_STATIC_TOKEN, key, &local_error);
   if (entry == NULL && local_error == NULL)
     set_unknown_device (error, _("(a Blynk static token)"));
   else if (local_error != NULL)
@@ -423,6 +499,8 @@ import_batch (OnbRegistry             *self,
    * not hold up other imports, and a broken one opens nothing. */
   rows = onb_import_parse (data, length, report, error);
   ok = rows != NULL && onb_device_store_import (self->store, name, rows, flags, report, error);
+  if (ok && self->copy != NULL)
+    refresh_copy (self);
   if (report_out != NULL)
     *report_out = g_steal_pointer (&report);
   return ok;

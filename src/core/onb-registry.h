@@ -135,6 +135,9 @@ OnbRegistry       *onb_registry_open_for_config (OnbConfig              *config,
                                                  GError                **error);
 /* "<data_dir>/registry.sqlite" (transfer full) */
 char              *onb_registry_default_path    (const char             *data_dir);
+/* With a shared list: "<data_dir>/shared-list.sqlite", the station's copy
+ * of it for the time the database cannot be reached. (transfer full) */
+char              *onb_registry_copy_path       (const char             *data_dir);
 guint              onb_registry_get_n_entries   (OnbRegistry            *self);
 
 /* Validates every row, then stores all of them in one transaction, or

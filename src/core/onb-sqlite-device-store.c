@@ -302,6 +302,34 @@ failed:
   return FALSE;
 }
 
+gboolean
+onb_sqlite_device_store_replace_devices (OnbSqliteDeviceStore  *self,
+                                         GPtrArray             *rows,
+                                         GError               **error)
+{
+  gint64 batch_id = 0;
+
+  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE; DELETE FROM devices; DELETE FROM batches", NULL, NULL, NULL) !=
+      SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  if (!store_rows (self->db, NULL, rows->len, rows, &batch_id, error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, self->db);
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static OnbRegistryEntry *
 import_lookup (gpointer     db,
                const char  *dev_eui,

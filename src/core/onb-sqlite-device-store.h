@@ -18,4 +18,10 @@ OnbDeviceStore *onb_sqlite_device_store_open           (const char  *path,
 OnbDeviceStore *onb_sqlite_device_store_open_read_only (const char  *path,
                                                         GError     **error);
 
+/* Replaces every device by @rows (GPtrArray of OnbImportRow), in one
+ * batch, in one transaction: a copy of the shared list. */
+gboolean        onb_sqlite_device_store_replace_devices (OnbSqliteDeviceStore  *self,
+                                                         GPtrArray             *rows,
+                                                         GError               **error);
+
 G_END_DECLS

@@ -58,6 +58,9 @@ gboolean     onb_journal_can_record     (OnbJournal  *self,
                                          GError     **error);
 /* "<data_dir>/journal.sqlite" (transfer full) */
 char        *onb_journal_default_path  (const char   *data_dir);
+/* With a shared store: the station's outbox, where new jobs go while the
+ * database cannot be reached (docs/design.md, The outbox). */
+char        *onb_journal_outbox_path   (const char   *data_dir);
 /* The station's own file; NULL for a shared journal. */
 const char  *onb_journal_get_path      (OnbJournal   *self);
 

@@ -280,7 +280,7 @@ commit (OnbJobStore  *store,
   self->in_group = FALSE;
   /* Other stations' views hear of a change once it is committed
    * (onb-store-watch.c), in the same round trip. */
-  if (!command (self, self->wrote ? "NOTIFY " ONB_PG_JOB_STORE_CHANNEL "; COMMIT" : "COMMIT", 0, NULL, error))
+  if (!command (self, self->wrote ? "NOTIFY " ONB_PG_CHANNEL "; COMMIT" : "COMMIT", 0, NULL, error))
     return FALSE;
   /* A lone op has no savepoint: its claims are the group's. */
   move_fences (self->op_fences, self->tx_fences);

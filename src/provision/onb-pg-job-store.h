@@ -9,9 +9,6 @@ G_BEGIN_DECLS
  * claims at a time, so two stations never both insert or take a row. */
 #define ONB_PG_JOB_STORE_CLAIM_LOCK 1330528771
 
-/* The channel a commit that changed jobs notifies. */
-#define ONB_PG_JOB_STORE_CHANNEL "onb_changed"
-
 #define ONB_TYPE_PG_JOB_STORE (onb_pg_job_store_get_type ())
 G_DECLARE_FINAL_TYPE (OnbPgJobStore, onb_pg_job_store, ONB, PG_JOB_STORE, GObject)
 

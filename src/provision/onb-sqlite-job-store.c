@@ -253,6 +253,36 @@ exec_sql (OnbSqliteJobStore  *self,
   return FALSE;
 }
 
+gboolean
+onb_sqlite_job_store_remove (OnbSqliteJobStore  *self,
+                             const gint64       *ids,
+                             guint               n_ids,
+                             GError            **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (sqlite3_prepare_v2 (self->db, "DELETE FROM jobs WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+    goto fail;
+  /* The steps go with their job (ON DELETE CASCADE). */
+  for (guint i = 0; i < n_ids; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, ids[i]);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        goto fail;
+    }
+  sqlite3_finalize (stmt);
+  return exec_sql (self, "COMMIT", error);
+
+fail:
+  set_db_error (error, self->db);
+  sqlite3_finalize (stmt);
+  exec_sql (self, "ROLLBACK", NULL);
+  return FALSE;
+}
+
 /* Groups take the write lock from the start: claims read, then write. */
 static gboolean
 begin (OnbJobStore  *store,

@@ -15,6 +15,12 @@ OnbJobStore *onb_sqlite_job_store_open           (const char         *path,
 /* Writes nothing: works on a read-only data folder and a full disk. */
 OnbJobStore *onb_sqlite_job_store_open_read_only (const char         *path,
                                                   GError            **error);
+/* Removes the jobs @ids (@n_ids of them) and their steps, in one
+ * transaction: an outbox's jobs once the shared store holds them. */
+gboolean     onb_sqlite_job_store_remove         (OnbSqliteJobStore  *self,
+                                                  const gint64       *ids,
+                                                  guint               n_ids,
+                                                  GError            **error);
 /* For tests: the file may grow to @n_pages pages and no further (as a
  * full disk would stop it); 0 lifts the limit. */
 void         onb_sqlite_job_store_set_max_pages  (OnbSqliteJobStore  *self,

@@ -12,7 +12,7 @@
 #include <glib-unix.h>
 #include <libpq-fe.h>
 
-#include "onb-pg-job-store.h"
+#include "onb-pg.h"
 #include "onb-store-watch.h"
 #include "onb-store.h"
 
@@ -45,6 +45,7 @@ enum
 enum
 {
   CHANGED,
+  LIST_CHANGED,
   N_SIGNALS
 };
 
@@ -121,6 +122,7 @@ socket_cb (int           fd,
 {
   OnbStoreWatch *self = user_data;
   gboolean changed = FALSE;
+  gboolean list_changed = FALSE;
   PGnotify *notify;
 
   if (!PQconsumeInput (self->conn) || PQstatus (self->conn) != CONNECTION_OK)
@@ -133,8 +135,11 @@ socket_cb (int           fd,
   while ((notify = PQnotifies (self->conn)) != NULL)
     {
       changed = TRUE;
+      list_changed |= g_strcmp0 (notify->extra, ONB_PG_LIST_CHANGED) == 0;
       PQfreemem (notify);
     }
+  if (list_changed)
+    g_signal_emit (self, signals[LIST_CHANGED], 0);
   if (changed)
     g_signal_emit (self, signals[CHANGED], 0);
   return G_SOURCE_CONTINUE;
@@ -150,7 +155,7 @@ connect_in_thread (GTask        *task,
   PGresult *result = NULL;
 
   if (PQstatus (conn) == CONNECTION_OK)
-    result = PQexec (conn, "LISTEN " ONB_PG_JOB_STORE_CHANNEL);
+    result = PQexec (conn, "LISTEN " ONB_PG_CHANNEL);
   if (PQresultStatus (result) != PGRES_COMMAND_OK)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "%s", PQerrorMessage (conn));
@@ -186,6 +191,7 @@ connected_cb (GObject      *object,
   count_cb (self);
   set_alone (self, FALSE);
   /* What was notified while cut off is lost: everything is read again. */
+  g_signal_emit (self, signals[LIST_CHANGED], 0);
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
@@ -260,6 +266,8 @@ onb_store_watch_class_init (OnbStoreWatchClass *klass)
 
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                    G_TYPE_NONE, 0);
+  signals[LIST_CHANGED] = g_signal_new ("list-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                        NULL, G_TYPE_NONE, 0);
 }
 
 static void

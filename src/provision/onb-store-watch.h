@@ -5,7 +5,9 @@
  * hint into "changed", upon which a view reads again what it shows (Still
  * to Scan, the shift panel, the batch progress): the hint carries nothing
  * itself, and one sent while the watch was cut off is lost, so after
- * every (re)connection "changed" is emitted too. "n-stations" counts the
+ * every (re)connection "changed" is emitted too. "list-changed" comes
+ * first when an import changed the device list (and after every
+ * (re)connection): the batches are read again. "n-stations" counts the
  * stations whose lease holds, this one included; "working-alone" is TRUE
  * while the database cannot be reached. Without a shared store nothing
  * is emitted: one station, never alone.

@@ -6,7 +6,6 @@
 
 #include <glib/gi18n.h>
 
-#include "onb-blynk-client.h"
 #include "onb-check-results.h"
 #include "onb-model-check.h"
 #include "onb-tts-client.h"
@@ -22,7 +21,7 @@ struct _OnbCheckResults
   GPtrArray           *rows;
   GPtrArray           *model_rows;
   GPtrArray           *items;
-  GHashTable          *metafields;    /* NULL: they could not be read */
+  char               **metafields;    /* NULL: they could not be read */
   GPtrArray           *model_checks;  /* NULL: the models could not be read */
 };
 
@@ -65,42 +64,13 @@ on_check_done (GObject      *object,
     {
       g_clear_pointer (&self->items, g_ptr_array_unref);
       self->items = items;
+      /* The template's metafields, for the fields that name them; when
+       * they could not be read, the item says why. */
+      for (guint i = 0; i < items->len; i++)
+        if (g_str_equal (((OnbCheckItem *) g_ptr_array_index (items, i))->id, ONB_CHECK_BLYNK_METAFIELDS))
+          self->metafields = g_strdupv (((OnbCheckItem *) g_ptr_array_index (items, i))->names);
     }
   part_done (task, error);
-}
-
-/* The template's metafields, for the fields that name them. A failure is
- * the connection test's to explain: the fields are then left unmarked. */
-static void
-on_metafields_listed (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  OnbCheckResults *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-
-  self->metafields = onb_blynk_client_get_metafields_finish (ONB_BLYNK_CLIENT (object), result, &error);
-  part_done (task, error);
-}
-
-static void
-on_template_resolved (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  gint64 number;
-
-  number = onb_blynk_client_resolve_template_finish (ONB_BLYNK_CLIENT (object), result, &error);
-  if (error != NULL)
-    {
-      part_done (task, error);
-      return;
-    }
-  onb_blynk_client_get_metafields_async (ONB_BLYNK_CLIENT (object), number, g_task_get_cancellable (task),
-                                         on_metafields_listed, g_object_ref (task));
 }
 
 static void
@@ -149,7 +119,6 @@ onb_check_results_run_async (OnbCheckResults     *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(OnbBlynkClient) blynk = NULL;
   Run *run;
 
   g_return_if_fail (ONB_IS_CHECK_RESULTS (self));
@@ -163,19 +132,11 @@ onb_check_results_run_async (OnbCheckResults     *self,
   onb_ui_add_result_row (ADW_PREFERENCES_GROUP (self), self->rows, TRUE,
                          _("Testing…"), _("Asking The Things Stack and Blynk."));
   gtk_widget_set_visible (GTK_WIDGET (self), TRUE);
-  g_clear_pointer (&self->metafields, g_hash_table_unref);
+  g_clear_pointer (&self->metafields, g_strfreev);
   g_clear_pointer (&self->model_checks, g_ptr_array_unref);
 
   run->pending = 1;
   onb_connection_check_async (http, config, cancellable, on_check_done, g_object_ref (task));
-  /* Beside the test, the names the template has, to mark the fields. */
-  blynk = onb_blynk_client_new (http, config, NULL);
-  if (blynk != NULL)
-    {
-      run->pending++;
-      onb_blynk_client_resolve_template_async (blynk, onb_blynk_client_get_template_id (blynk), cancellable,
-                                               on_template_resolved, g_object_ref (task));
-    }
   check_models (task, http, config);
 }
 
@@ -189,12 +150,12 @@ onb_check_results_run_finish (OnbCheckResults  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-GHashTable *
+const char * const *
 onb_check_results_get_metafields (OnbCheckResults *self)
 {
   g_return_val_if_fail (ONB_IS_CHECK_RESULTS (self), NULL);
 
-  return self->metafields;
+  return (const char * const *) self->metafields;
 }
 
 /* "class A", "class A+B+C" */
@@ -320,7 +281,7 @@ onb_check_results_dispose (GObject *object)
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->model_rows, g_ptr_array_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
-  g_clear_pointer (&self->metafields, g_hash_table_unref);
+  g_clear_pointer (&self->metafields, g_strfreev);
   g_clear_pointer (&self->model_checks, g_ptr_array_unref);
 
   G_OBJECT_CLASS (onb_check_results_parent_class)->dispose (object);

@@ -2,8 +2,9 @@
  *
  * The connection test item by item (a failed item with a "Fix: <field>"
  * button when a field can mend it), and below it what each device model
- * gets here. Also asks the Blynk template which metafields it has, for
- * the Setup page to mark its metafield fields.
+ * gets here; and which metafields the Blynk template has, for the Setup
+ * page to mark its metafield fields (the test's metafields item carries
+ * them: Blynk is asked once).
  */
 #pragma once
 
@@ -32,9 +33,9 @@ void        onb_check_results_run_async      (OnbCheckResults     *self,
 gboolean    onb_check_results_run_finish     (OnbCheckResults     *self,
                                               GAsyncResult        *result,
                                               GError             **error);
-/* The template's metafield names as the last test read them, NULL when
- * they could not be read. (transfer none) (nullable) */
-GHashTable *onb_check_results_get_metafields (OnbCheckResults     *self);
+/* The template's metafield names as the last test read them, sorted;
+ * NULL when they could not be read. (transfer none) (nullable) */
+const char * const *onb_check_results_get_metafields (OnbCheckResults *self);
 /* Lists the last test's answers. */
 void        onb_check_results_show           (OnbCheckResults     *self,
                                               OnbCheckFixFunc      fix,

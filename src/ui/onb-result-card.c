@@ -481,7 +481,7 @@ update_from_job (OnbResultCard *self)
                                            "now points at it with its history. Verified.")
                                        : _("Created in Blynk and in The Things Stack, and verified."),
                                        self->working_alone
-                                       ? _("Done in the clouds. The shared database is out of reach: this station records it there as soon as it is back.")
+                                       ? _("Saved here, will be shared: the other stations hear of it when the database is back.")
                                        : NULL);
       break;
 

@@ -17,6 +17,7 @@
 #include "onb-blynk-client.h"
 #include "onb-camera-monitor.h"
 #include "onb-check-results.h"
+#include "onb-model-sections.h"
 #include "onb-setup-field.h"
 #include "onb-setup-page.h"
 #include "onb-pin-guard.h"
@@ -61,8 +62,10 @@ static const OnbSetupFieldSpec field_specs[] = {
     N_("TTS Console → your application → API keys → Add API key, with the rights View devices, View device keys, Create devices and Edit device keys; copy the NNSXS.… key, shown only once.") },
   { "tts",   "frequency_plan",     N_("Frequency plan"), ONB_SETUP_FIELD_CHOICE, FALSE,
     N_("The plan of your region, as the TTS Console offers it when you add a device.") },
+  { "tts",   "frequency_plans",    N_("Frequency plans"), ONB_SETUP_FIELD_TEXT, FALSE,
+    N_("Only for devices of several bands: the plans this station uses, separated by commas, such as EU_863_870_TTN, US_902_928_FSB_2. A model gets the first in its band. Empty: the frequency plan above alone.") },
   { "tts",   "lorawan_version",    N_("LoRaWAN version"), ONB_SETUP_FIELD_TEXT, FALSE,
-    N_("From the devices' datasheet, such as MAC_V1_0_3 for LoRaWAN 1.0.3.") },
+    N_("From the devices' datasheet, such as MAC_V1_0_3 for LoRaWAN 1.0.3. A device model may give its own, or leave it to the Device Repository.") },
   { "tts",   "phy_version",        N_("Regional parameters version"), ONB_SETUP_FIELD_TEXT, FALSE,
     N_("From the devices' datasheet, to go with the LoRaWAN version, such as PHY_V1_0_3_REV_A.") },
   { "tts",   "class_b",            N_("Class B"), ONB_SETUP_FIELD_SWITCH, FALSE,
@@ -75,8 +78,14 @@ static const OnbSetupFieldSpec field_specs[] = {
   { "tts",   "blynk_wait_s",       N_("Wait for Blynk’s device"), ONB_SETUP_FIELD_TEXT, FALSE,
     N_("When Blynk creates the devices: how many seconds a box waits for Blynk’s device in The Things Stack before it is looked for again later (1 to 3600; empty: 120)."),
     NULL, NULL, NULL, 8 },
+  { "tts",   "device_repository",  N_("Device Repository address"), ONB_SETUP_FIELD_TEXT, FALSE,
+    N_("Where The Things Stack’s Device Repository tells each model’s LoRaWAN versions, band and classes by its Profile ID. Empty: the Identity Server address.") },
+  { "tts",   "claiming_server",    N_("Device Claiming Server address"), ONB_SETUP_FIELD_TEXT, FALSE,
+    N_("Where a box whose label carries an owner token is claimed from its own Join Server. Empty: the Identity Server address.") },
   { "labels", "profile_ids",       N_("Accepted Profile IDs"), ONB_SETUP_FIELD_TEXT, FALSE,
     N_("The Profile ID on your devices' labels (8 hex digits, such as 000AF8BE); several separated by commas; empty accepts any.") },
+  { "labels", "allow_unlisted_claims", N_("Claim boxes in no device list"), ONB_SETUP_FIELD_SWITCH, FALSE,
+    N_("A box whose label carries an owner token is claimed even when no imported device list names it; it is listed in the device list “Claimed at this station”.") },
   { "kiosk", "pin",                N_("Setup PIN"), ONB_SETUP_FIELD_TEXT, FALSE,
     N_("6 to 12 digits that are not a run such as 123456 or one digit repeated. Asked for before Setup and before leaving full screen."),
     NULL, NULL, NULL, 8 },
@@ -104,6 +113,7 @@ struct _OnbSetupPage
   AdwPreferencesGroup   *kiosk_group;
   AdwPreferencesGroup   *import_group;
   OnbCheckResults       *check_results;
+  OnbModelSections      *model_sections;
   GtkButton             *check_button;
   GtkLabel              *status;
 
@@ -114,6 +124,10 @@ struct _OnbSetupPage
   OnbHttpClient         *http;
   GCancellable          *cancellable;
   gboolean               plans_listed;
+  /* The file as Setup last read or wrote it (NULL: there was none), and
+   * a change by someone else that a second Save overwrites. */
+  char                  *file_sum;
+  char                  *overwrite_sum;
 
   OnbCameraMonitor      *cameras;
   char                  *camera_id;  /* the configured camera (NULL: automatic) */
@@ -198,6 +212,22 @@ update_cameras (OnbSetupPage *self)
   onb_setup_field_set_value (find_field (self, "kiosk", "camera"), self->camera_id);
 }
 
+/* A checksum of the file Save writes, NULL when there is none. */
+static char *
+file_checksum (OnbSetupPage *self)
+{
+  g_autofree char *fallback = NULL;
+  const char *path = self->path != NULL ? self->path : onb_config_get_path (self->config);
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  if (path == NULL)
+    path = fallback = onb_config_default_path ();
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+}
+
 void
 onb_setup_page_set_config (OnbSetupPage *self,
                            OnbConfig    *config,
@@ -208,9 +238,20 @@ onb_setup_page_set_config (OnbSetupPage *self,
   g_return_if_fail (ONB_IS_SETUP_PAGE (self));
   g_return_if_fail (ONB_IS_CONFIG (config));
 
+  if (!onb_config_check_permissions (config, &warning))
+    set_status (self, warning->message, TRUE);
+
+  /* The same configuration again is what Setup saved, reloaded by the
+   * application: the fields show it already, or edits made since. */
+  if (config == self->config && g_strcmp0 (path, self->path) == 0)
+    return;
+
   g_set_object (&self->config, config);
   g_free (self->path);
   self->path = g_strdup (path);
+  g_free (self->file_sum);
+  self->file_sum = file_checksum (self);
+  g_clear_pointer (&self->overwrite_sum, g_free);
 
   for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
     {
@@ -226,9 +267,7 @@ onb_setup_page_set_config (OnbSetupPage *self,
       else
         onb_setup_field_set_value (self->fields[i], value);
     }
-
-  if (!onb_config_check_permissions (config, &warning))
-    set_status (self, warning->message, TRUE);
+  onb_model_sections_set_config (self->model_sections, config);
 }
 
 static void
@@ -241,11 +280,12 @@ fields_into_config (OnbSetupPage *self,
 
       onb_config_set_string (config, field_specs[i].group, field_specs[i].key, value);
     }
+  onb_model_sections_into_config (self->model_sections, config);
 }
 
 /* The values on screen, as a configuration of their own (Test Connection
  * checks what is typed, before it is saved). What Setup does not show
- * ([cloud], …) comes along as the file holds it. */
+ * ([cloud], [store]) comes along as the file holds it. */
 static OnbConfig *
 config_from_fields (OnbSetupPage *self)
 {
@@ -263,6 +303,8 @@ on_save_clicked (OnbSetupPage *self)
 {
   g_autoptr(GError) error = NULL;
   OnbSetupField *first_invalid = NULL;
+  GtkWidget *first_row, *invalid_model;
+  g_autofree char *on_disk = NULL;
 
   g_return_if_fail (self->config != NULL);
 
@@ -270,10 +312,26 @@ on_save_clicked (OnbSetupPage *self)
     if (!onb_setup_field_validate (self->fields[i]) && first_invalid == NULL)
       first_invalid = self->fields[i];
 
-  if (first_invalid != NULL)
+  first_row = first_invalid != NULL ? onb_setup_field_get_row (first_invalid) : NULL;
+  if ((invalid_model = onb_model_sections_validate (self->model_sections)) != NULL && first_row == NULL)
+    first_row = invalid_model;
+  if (first_row != NULL)
     {
       set_status (self, _("Not saved: correct the fields marked in red."), TRUE);
-      gtk_widget_grab_focus (onb_setup_field_get_row (first_invalid));
+      gtk_widget_grab_focus (first_row);
+      return;
+    }
+
+  /* A file changed by hand while Setup was open: saving would lose
+   * those changes, unless Save is pressed again. */
+  on_disk = file_checksum (self);
+  if (g_strcmp0 (on_disk, self->file_sum) != 0 && g_strcmp0 (on_disk, self->overwrite_sum) != 0)
+    {
+      g_free (self->overwrite_sum);
+      self->overwrite_sum = g_steal_pointer (&on_disk);
+      set_status (self, _("Not saved: the configuration file was changed after Setup read it, by hand or by "
+                          "another program. Press Save again to replace those changes by what Setup shows, or "
+                          "restart Onboarder to see them."), TRUE);
       return;
     }
 
@@ -284,6 +342,9 @@ on_save_clicked (OnbSetupPage *self)
       set_status (self, error->message, TRUE);
       return;
     }
+  g_free (self->file_sum);
+  self->file_sum = file_checksum (self);
+  g_clear_pointer (&self->overwrite_sum, g_free);
 
   set_status (self, _("Saved."), FALSE);
   g_signal_emit (self, signals[SAVED], 0);
@@ -400,10 +461,10 @@ static gboolean
 metafield_missing (OnbSetupPage  *self,
                    OnbSetupField *field)
 {
-  GHashTable *metafields = onb_check_results_get_metafields (self->check_results);
+  const char * const *metafields = onb_check_results_get_metafields (self->check_results);
   g_autofree char *name = metafield_name (field);
 
-  return name != NULL && metafields != NULL && !g_hash_table_contains (metafields, name);
+  return name != NULL && metafields != NULL && !g_strv_contains (metafields, name);
 }
 
 /* Each metafield field says whether the template has it, and the group
@@ -411,9 +472,8 @@ metafield_missing (OnbSetupPage  *self,
 static void
 mark_metafields (OnbSetupPage *self)
 {
-  GHashTable *metafields = onb_check_results_get_metafields (self->check_results);
+  const char * const *metafields = onb_check_results_get_metafields (self->check_results);
   g_autoptr(GString) has = g_string_new (NULL);
-  g_autoptr(GList) names = NULL;
   g_autofree char *description = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
@@ -431,9 +491,8 @@ mark_metafields (OnbSetupPage *self)
 
   if (metafields == NULL)
     return;
-  names = g_list_sort (g_hash_table_get_keys (metafields), (GCompareFunc) g_strcmp0);
-  for (GList *l = names; l != NULL; l = l->next)
-    g_string_append_printf (has, "%s“%s”", has->len > 0 ? ", " : "", (const char *) l->data);
+  for (guint i = 0; metafields[i] != NULL; i++)
+    g_string_append_printf (has, "%s“%s”", has->len > 0 ? ", " : "", metafields[i]);
   description = g_strdup_printf (_("The template’s metafields, as the last connection test read them: %s."),
                                  has->len > 0 ? has->str : _("none"));
   adw_preferences_group_set_description (self->metafields_group, description);
@@ -575,6 +634,8 @@ onb_setup_page_dispose (GObject *object)
   g_clear_pointer (&self->camera_id, g_free);
   g_clear_object (&self->config);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->file_sum, g_free);
+  g_clear_pointer (&self->overwrite_sum, g_free);
   g_clear_object (&self->http);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->import_rows, g_ptr_array_unref);
@@ -595,6 +656,7 @@ onb_setup_page_class_init (OnbSetupPageClass *klass)
                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (ONB_TYPE_CHECK_RESULTS);
+  g_type_ensure (ONB_TYPE_MODEL_SECTIONS);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onboarder/Onboarder/onb-setup-page.ui");
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, root);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, page);
@@ -604,6 +666,7 @@ onb_setup_page_class_init (OnbSetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, labels_group);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, kiosk_group);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, check_results);
+  gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, model_sections);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, import_group);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, check_button);
   gtk_widget_class_bind_template_child (widget_class, OnbSetupPage, status);

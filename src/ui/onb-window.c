@@ -58,7 +58,11 @@ struct _OnbWindow
   GtkStringList        *camera_names;
   GPtrArray            *camera_ids;   /* NULL entry: the demo conveyor */
   gboolean              updating_cameras;
-  gboolean              blynk_notice_shown; /* once per shift: Blynk creates devices too */
+  /* "Blynk creates devices too", said once per shift: per device list
+   * the shift panel shows (its batch; 0 before any import). */
+  gboolean              blynk_notice_shown;
+  gint64                blynk_notice_batch;
+  guint                 n_blynk_notices;
 
   GString              *wedge;
   gint64                wedge_last;
@@ -105,6 +109,14 @@ onb_window_get_visible_page (OnbWindow *self)
   g_return_val_if_fail (ONB_IS_WINDOW (self), NULL);
 
   return adw_view_stack_get_visible_child_name (self->stack);
+}
+
+guint
+onb_window_get_n_blynk_notices (OnbWindow *self)
+{
+  g_return_val_if_fail (ONB_IS_WINDOW (self), 0);
+
+  return self->n_blynk_notices;
 }
 
 gboolean
@@ -610,24 +622,39 @@ on_job_changed (OnbWindow *self)
     onb_batch_model_reload (self->batch_model, FALSE);
 }
 
+/* Another station imported a list: the batches are read again too. */
+static void
+on_list_changed (OnbWindow *self)
+{
+  if (self->batch_model != NULL)
+    onb_batch_model_reload (self->batch_model, TRUE);
+}
+
 /* Blynk's integration made a TTS device this station meant to make: said
- * once per shift (this window's life), in a supervisor's words; `check`
- * names the last one. */
+ * once per shift, in a supervisor's words; `check` names the last one. A
+ * kiosk runs for days, so a shift is the device list its shift panel
+ * follows: a new list (or another one chosen) says it again. */
 static void
 on_integration_conflict (OnbWindow  *self,
                          OnbJob     *job,
                          const char *device_id)
 {
-  if (self->blynk_notice_shown)
+  const OnbBatch *batch = self->batch_model != NULL ? onb_batch_model_get_batch (self->batch_model) : NULL;
+  /* While the list loads (after a reload), the shift goes on. */
+  gint64 batch_id = batch != NULL ? batch->id : self->blynk_notice_batch;
+
+  if (self->blynk_notice_shown && self->blynk_notice_batch == batch_id)
     return;
   self->blynk_notice_shown = TRUE;
+  self->blynk_notice_batch = batch_id;
+  self->n_blynk_notices++;
   onb_window_toast (self, _("Blynk appears to create devices in The Things Stack too. Nothing was lost: Onboarder "
                             "used Blynk’s device. If Blynk creates this site’s devices, turn on “Blynk creates the "
                             "devices” in Setup."));
 }
 
 /* How many stations share the store, or that this one works alone: on
- * the shift panel, and on a done card (recorded once the database is back). */
+ * the shift panel, and on a done card ("saved here, will be shared"). */
 static void
 update_fleet (OnbWindow *self)
 {
@@ -652,6 +679,7 @@ watch_store (OnbWindow *self,
   g_set_object (&self->watched_config, config);
   self->store_watch = onb_store_watch_new (config);
   g_signal_connect_swapped (self->store_watch, "changed", G_CALLBACK (on_job_changed), self);
+  g_signal_connect_swapped (self->store_watch, "list-changed", G_CALLBACK (on_list_changed), self);
   g_signal_connect_swapped (self->store_watch, "notify::n-stations", G_CALLBACK (update_fleet), self);
   g_signal_connect_swapped (self->store_watch, "notify::working-alone", G_CALLBACK (update_fleet), self);
   update_fleet (self);

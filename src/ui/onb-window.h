@@ -24,6 +24,8 @@ void         onb_window_show_page          (OnbWindow      *self,
                                             const char     *name);
 const char  *onb_window_get_visible_page   (OnbWindow      *self);
 gboolean     onb_window_get_setup_unlocked (OnbWindow      *self);
+/* How often "Blynk creates devices too" was said: once per shift. */
+guint        onb_window_get_n_blynk_notices (OnbWindow     *self);
 /* Imports a device list; Setup shows the row-numbered report. */
 void         onb_window_import_devices     (OnbWindow      *self,
                                             const char     *path);

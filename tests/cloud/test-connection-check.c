@@ -85,6 +85,7 @@ test_unknown_template (void)
   g_assert_cmpstr (item->message, ==,
                    "The Blynk template TMPLnoSuchTmpl does not exist in this organisation: check [blynk] template_id in Setup.");
   g_assert_cmpstr (find_item (items, ONB_CHECK_BLYNK_METAFIELDS)->reason, ==, "not-checked");
+  g_assert_null (find_item (items, ONB_CHECK_BLYNK_METAFIELDS)->names);
 }
 
 static void
@@ -143,6 +144,10 @@ test_renamed_metafield (void)
   g_assert_nonnull (strstr (item->message, "lacks the metafields “Application Key”"));
   g_assert_nonnull (strstr (item->message, "“AppKey”"));
   g_assert_nonnull (strstr (item->message, "metafield_app_key"));
+  /* The names themselves, for Setup to mark its fields. */
+  g_assert_nonnull (item->names);
+  g_assert_true (g_strv_contains ((const char * const *) item->names, "AppKey"));
+  g_assert_false (g_strv_contains ((const char * const *) item->names, "Application Key"));
 
   onb_config_set_string (config, "blynk", "metafield_app_key", "AppKey");
   renamed = run_check (config);

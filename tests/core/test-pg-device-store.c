@@ -9,6 +9,7 @@
 #include "onb-pg-device-store.h"
 #include "onb-pg.h"
 #include "onb-registry-private.h"
+#include "onb-test-files.h"
 #include "onb-test-pg.h"
 #include "test-store-common.h"
 
@@ -377,7 +378,8 @@ test_keyless (void)
 }
 
 /* With [store] url, the station's registry is the shared one, read-only
- * or not; without, its own file. */
+ * or not; one that scans keeps a copy of it in its data folder, for the
+ * time the database cannot be reached. */
 static void
 test_open_for_config (void)
 {
@@ -385,12 +387,17 @@ test_open_for_config (void)
   g_autoptr(OnbConfig) config = onb_config_new ();
   g_autoptr(OnbRegistry) writer = NULL;
   g_autoptr(OnbRegistry) reader = NULL;
+  g_autoptr(OnbRegistry) copy = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *copy_path = NULL;
   gboolean ok;
 
   if (pg == NULL)
     return;
-  onb_config_set_string (config, "kiosk", "data_dir", "/nonexistent/onboarder");
+  dir = g_dir_make_tmp ("onb-pg-list-XXXXXX", &error);
+  g_assert_no_error (error);
+  onb_config_set_string (config, "kiosk", "data_dir", dir);
   onb_config_set_string (config, "store", "url", onb_test_pg_get_uri (pg));
   writer = onb_registry_open_for_config (config, FALSE, &error);
   g_assert_no_error (error);
@@ -400,6 +407,15 @@ test_open_for_config (void)
   g_assert_no_error (error);
   g_assert_true (ok);
   g_assert_cmpuint (onb_registry_get_n_entries (reader), ==, 2);
+
+  /* The writer's copy has the import, keys and all. */
+  copy_path = onb_registry_copy_path (dir);
+  copy = onb_registry_open_read_only (copy_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (onb_registry_get_n_entries (copy), ==, 2);
+  g_clear_object (&copy);
+  g_clear_object (&writer);
+  onb_test_remove_tree (dir);
 }
 
 int

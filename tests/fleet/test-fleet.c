@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include <libpq-fe.h>
 
 #include "onb-error.h"
@@ -540,6 +541,202 @@ test_store_migrate (void)
   g_assert_cmpstr (prov_json_path (answer, "reason"), ==, "schema-too-new");
 }
 
+/* A proxy between one station and the database (pg-proxy.py), which the
+ * test cuts by killing it and restores by starting it again. */
+typedef struct
+{
+  char *dir;
+  char *target_dir;
+  guint port;
+  GSubprocess *process;
+} PgProxy;
+
+static void
+pg_proxy_start (PgProxy *proxy)
+{
+  g_autofree char *port = g_strdup_printf ("%u", proxy->port);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Its stdin: it leaves when the test does. */
+  proxy->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("ONB_PYTHON_FOR_TESTS"),
+                                     g_getenv ("ONB_PG_PROXY"), proxy->dir, proxy->target_dir, port, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proxy->process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "listening");
+}
+
+/* Every connection through the proxy drops; new ones are refused. */
+static void
+pg_proxy_cut (PgProxy *proxy)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_force_exit (proxy->process);
+  g_subprocess_wait (proxy->process, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&proxy->process);
+}
+
+static gboolean
+outbox_empty (gconstpointer data)
+{
+  g_autoptr(OnbJournal) outbox = onb_journal_open_read_only (data, NULL);
+  g_autoptr(GPtrArray) jobs = outbox != NULL ? onb_journal_list_jobs (outbox, NULL, -1, 0, NULL) : NULL;
+
+  if (jobs == NULL || jobs->len > 0)
+    g_usleep (100 * 1000);
+  return jobs != NULL && jobs->len == 0;
+}
+
+/* A station cut off from the database while it scans keeps scanning and
+ * provisioning: its jobs wait in its outbox, its device list is its copy.
+ * Meanwhile another station does some of the same boxes online. Once the
+ * database is back the outbox is handed over and empties: every box once
+ * in each cloud and once in the shared journal, done. */
+static void
+test_offline_station (void)
+{
+  g_autoptr(Fleet) fleet = fleet_new (2, "{\"endpoints\":{\"*\":{\"latency_ms\":20}}}");
+  g_autofree char *csv = prov_generated_csv (N_BOXES, FIRST, TRUE);
+  g_autofree char *codes_text = NULL;
+  g_auto(GStrv) codes = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *online_codes = NULL;
+  g_autofree char *outbox_path = NULL;
+  g_autofree char *socket_path = NULL;
+  g_autofree char *jobs_json = NULL;
+  g_autoptr(GString) online = g_string_new (NULL);
+  g_autoptr(ProvStation) alone = NULL;
+  g_autoptr(OnbEngine) engine = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) other = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = NULL;
+  OnbJob *jobs[N_BOXES] = { NULL, };
+  PgProxy proxy = { 0, };
+  gint64 cut_us;
+  PGconn *conn;
+
+  if (fleet == NULL)
+    return;
+  g_assert_true (g_file_get_contents (fleet->codes, &codes_text, NULL, NULL));
+  codes = g_strsplit (g_strstrip (codes_text), "\n", -1);
+  proxy.dir = g_dir_make_tmp ("onb-pg-proxy-XXXXXX", &error);
+  g_assert_no_error (error);
+  proxy.target_dir = g_strdup (onb_test_pg_get_host (fleet->pg));
+  proxy.port = onb_test_pg_get_port (fleet->pg);
+  pg_proxy_start (&proxy);
+  url = g_strdup_printf ("store.url=postgresql:///" ONB_TEST_PG_DATABASE "?host=%s&port=%u&user=" ONB_TEST_PG_USER,
+                         proxy.dir, proxy.port);
+  alone = prov_station_new (sim, csv, (const char *[]) { url, "store.station=station-alone", "store.lease_s=5", NULL });
+  config = prov_station_load_config (alone);
+  data_dir = onb_config_get_data_dir (config);
+  outbox_path = onb_journal_outbox_path (data_dir);
+  engine = prov_station_engine (alone);
+
+  /* Online first: these go straight to the shared journal. */
+  for (guint i = 0; i < 4; i++)
+    {
+      jobs[i] = onb_engine_submit_payload (engine, codes[i], -1, "test", &error);
+      g_assert_no_error (error);
+    }
+  g_assert_true (prov_wait_jobs (engine, jobs, 4, 30));
+
+  /* Cut off: the scans are taken all the same. */
+  pg_proxy_cut (&proxy);
+  cut_us = g_get_monotonic_time ();
+  for (guint i = 4; i < 20; i++)
+    {
+      jobs[i] = onb_engine_submit_payload (engine, codes[i], -1, "test", &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (jobs[i]);
+    }
+  /* The other station, online, does four of them too, and the last four. */
+  for (guint i = 16; i < N_BOXES; i++)
+    g_string_append_printf (online, "%s\n", codes[i]);
+  online_codes = g_build_filename (fleet->stations[1]->dir, "online.txt", NULL);
+  g_assert_true (g_file_set_contents (online_codes, online->str, -1, NULL));
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_stdin_file_path (launcher, online_codes);
+  other = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("ONBOARDER_CLI"), "provision", "--stdin",
+                                       "--timeout", "60", "--config", fleet->stations[1]->config, NULL);
+  g_assert_no_error (error);
+  g_assert_true (prov_wait_jobs (engine, jobs, 20, 60));
+  for (guint i = 0; i < 20; i++)
+    g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (jobs[i])), ==, "done");
+  g_assert_false (outbox_empty (outbox_path));
+  g_subprocess_wait_check (other, NULL, &error);
+  g_assert_no_error (error);
+  /* Cut for longer than the lease. */
+  while (g_get_monotonic_time () - cut_us < 6 * G_USEC_PER_SEC)
+    g_main_context_iteration (NULL, FALSE), g_usleep (50 * 1000);
+  conn = PQconnectdb (onb_test_pg_get_uri (fleet->pg));
+  g_assert_cmpuint (count_jobs (conn, "station = 'station-alone'"), ==, 4);
+  g_test_message ("cut off for %.1f s", (g_get_monotonic_time () - cut_us) / (double) G_USEC_PER_SEC);
+
+  /* Back: the outbox is handed over within a renewal of the lease. */
+  pg_proxy_start (&proxy);
+  g_assert_true (prov_wait_until (outbox_empty, outbox_path, 20));
+  /* The four boxes done at both stations keep the online station's job;
+   * the outbox's twelve others are the offline station's now. */
+  g_assert_cmpuint (count_jobs (conn, "station = 'station-alone'"), ==, 4 + 12);
+  g_assert_cmpuint (count_jobs (conn, "station = 'station-2'"), ==, 8);
+  g_assert_cmpuint (count_jobs (conn, "true"), ==, N_BOXES);
+  PQfinish (conn);
+  assert_each_once (fleet);
+  /* Seen from the other station. */
+  g_assert_cmpint (run (&jobs_json, (const char *[]) { "jobs", "--json", "--config", fleet->stations[1]->config,
+                                                       NULL }), ==, 0);
+  /* One object a line, one line per box. */
+  lines = g_strsplit (g_strstrip (jobs_json), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, N_BOXES);
+  for (guint i = 0; i < N_BOXES; i++)
+    {
+      g_autoptr(json_object) job = json_tokener_parse (lines[i]);
+
+      g_assert_cmpstr (prov_json_path (job, "state"), ==, "done");
+    }
+
+  g_clear_object (&engine);
+  pg_proxy_cut (&proxy);
+  socket_path = g_strdup_printf ("%s/.s.PGSQL.%u", proxy.dir, proxy.port);
+  g_unlink (socket_path);
+  g_rmdir (proxy.dir);
+  g_free (proxy.dir);
+  g_free (proxy.target_dir);
+}
+
+/* `check` at one station names the last time Blynk made a TTS device
+ * that another station meant to make: the shared journal keeps it. */
+static void
+test_check_conflicts (void)
+{
+  g_autoptr(Fleet) fleet = fleet_new (2, "{}");
+  g_autofree char *out = NULL;
+  g_autofree char *sql = NULL;
+
+  if (fleet == NULL)
+    return;
+  g_assert_cmpint (run (&out, (const char *[]) { "check", "--json", "--config", fleet->stations[1]->config, NULL }),
+                   ==, 0);
+  g_assert_null (strstr (out, "blynk-creates-too"));
+  g_clear_pointer (&out, g_free);
+
+  sql = g_strdup_printf ("INSERT INTO onb_conflicts (at_us, dev_eui, device_id, station) "
+                         "VALUES (%" G_GINT64_FORMAT ", '0018B20000000700', 'eui-0018b20000000700', 'station-1')",
+                         g_get_real_time ());
+  run_sql (fleet, sql);
+  run (&out, (const char *[]) { "check", "--json", "--config", fleet->stations[1]->config, NULL });
+  g_assert_nonnull (strstr (out, "\"reason\":\"blynk-creates-too\""));
+  g_assert_nonnull (strstr (out, "0018B20000000700"));
+}
+
 /* Without a shared store: `stations` names this station alone, and
  * `store migrate` says there is nothing to migrate. */
 static void
@@ -576,7 +773,9 @@ main (int    argc,
   g_test_add_func ("/fleet/dead-station", test_dead_station);
   g_test_add_func ("/fleet/database-restart", test_database_restart);
   g_test_add_func ("/fleet/overlapping-imports", test_overlapping_imports);
+  g_test_add_func ("/fleet/offline-station", test_offline_station);
   g_test_add_func ("/fleet/store-migrate", test_store_migrate);
+  g_test_add_func ("/fleet/check-conflicts", test_check_conflicts);
   g_test_add_func ("/fleet/own-files", test_own_files);
 
   status = g_test_run ();

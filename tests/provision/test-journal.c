@@ -12,6 +12,7 @@
 #include "onb-error.h"
 #include "onb-job-private.h"
 #include "onb-journal-private.h"
+#include "onb-test-files.h"
 #include "onb-test-pg.h"
 #include "prov-test.h"
 
@@ -44,15 +45,8 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (f->path, suffixes[i], NULL);
-
-      g_unlink (file);
-    }
-  g_rmdir (f->dir);
+  /* The journal's file, and with a shared store the outbox. */
+  onb_test_remove_tree (f->dir);
   g_free (f->path);
   g_free (f->dir);
   g_clear_pointer (&f->pg, onb_test_pg_stop);
@@ -71,6 +65,8 @@ open_journal (Fixture *f)
     journal = onb_journal_open (f->path, &error);
   else
     {
+      /* The outbox beside the test's own file. */
+      onb_config_set_string (config, "kiosk", "data_dir", f->dir);
       onb_config_set_string (config, "store", "url", onb_test_pg_get_uri (f->pg));
       onb_config_set_string (config, "store", "station", station);
       onb_config_set_string (config, "store", "lease_s", lease);

@@ -22,6 +22,7 @@
 #include "onb-manual-page.h"
 #include "onb-missing-page.h"
 #include "onb-scan-page.h"
+#include "onb-setup-page.h"
 #include "onb-shift-panel.h"
 #include "onb-pin-dialog.h"
 #include "onb-result-card.h"
@@ -646,6 +647,41 @@ setup_body (OnbApplication *app,
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   g_clear_pointer (&contents, g_free);
 
+  /* The application reloads after a Save and builds its engine again:
+   * what is typed meanwhile stays, and so does what was saved. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "warehouse-sensors-3");
+  WAIT_FOR (onb_application_get_engine (app) != NULL, 30);
+  spin (100);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "warehouse-sensors-3");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_widget (GTK_WIDGET (window), G_TYPE_NONE,
+                                                                     "tts.api_key"))), !=, "");
+
+  /* The file changed by hand while Setup is open: Save refuses, saying
+   * so, and overwrites it only when pressed again. */
+  {
+    g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+    g_autoptr(GError) error = NULL;
+
+    g_key_file_load_from_file (keyfile, station->config_path, G_KEY_FILE_KEEP_COMMENTS, &error);
+    g_assert_no_error (error);
+    g_key_file_set_string (keyfile, "cloud", "timeout_ms", "30000");
+    g_key_file_save_to_file (keyfile, station->config_path, &error);
+    g_assert_no_error (error);
+    g_signal_emit_by_name (save, "clicked");
+    g_assert_true (gtk_widget_has_css_class (status, "error"));
+    g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (status)), "changed after Setup read it"));
+    g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "timeout_ms=30000"));
+    g_assert_null (strstr (contents, "warehouse-sensors-3"));
+    g_clear_pointer (&contents, g_free);
+    g_signal_emit_by_name (save, "clicked");
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Saved.");
+    g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "application_id=warehouse-sensors-3"));
+    g_clear_pointer (&contents, g_free);
+    WAIT_FOR (onb_application_get_engine (app) != NULL, 30);
+  }
+
   /* Who creates the TTS devices: a switch, saved as [tts] created_by,
    * and how long a box waits for Blynk's device. */
   {
@@ -680,9 +716,17 @@ setup_body (OnbApplication *app,
   WAIT_FOR (gtk_widget_get_sensitive (check), 30);
   g_assert_true (gtk_widget_has_css_class (status, "error"));
   gtk_editable_set_text (GTK_EDITABLE (row), "warehouse-sensors");
-  g_signal_emit_by_name (check, "clicked");
-  WAIT_FOR (gtk_widget_get_sensitive (check), 30);
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Everything works.");
+  {
+    int metafield_reads = onb_test_sim_get_count (station->sim, "blynk.template_metafields");
+
+    g_signal_emit_by_name (check, "clicked");
+    WAIT_FOR (gtk_widget_get_sensitive (check), 30);
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Everything works.");
+    /* The template's metafields are read once: the check's item carries
+     * the names Setup marks its fields with. */
+    g_assert_cmpint (metafield_reads, >=, 0);
+    g_assert_cmpint (onb_test_sim_get_count (station->sim, "blynk.template_metafields"), ==, metafield_reads + 1);
+  }
 
   /* The template's metafields by the names the site gives them: Blynk's
    * names are shown and not written to the file; a name the template does
@@ -733,20 +777,48 @@ setup_body (OnbApplication *app,
     WAIT_FOR (onb_application_get_engine (app) != NULL, 30);
   }
 
-  /* The device models of the file's [model …] sections: what the Device
+  /* Device models added in Setup, by the Profile ID on their labels, and
+   * saved as [model …] sections; Test Connection says what the Device
    * Repository answered and what each model's devices get, or why its
    * boxes are refused here. */
   {
-    g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-    g_autoptr(GError) error = NULL;
-    GtkWidget *door, *us;
+    GtkWidget *new_id = find_widget (GTK_WIDGET (window), G_TYPE_NONE, "model.new");
+    GtkWidget *add = find_widget (GTK_WIDGET (window), GTK_TYPE_BUTTON, "model.add");
+    GtkWidget *add_message = find_widget (GTK_WIDGET (window), GTK_TYPE_LABEL, "model.new.message");
+    GtkWidget *door, *us, *name;
 
-    g_key_file_load_from_file (keyfile, station->config_path, G_KEY_FILE_KEEP_COMMENTS, &error);
-    g_assert_no_error (error);
-    g_key_file_set_string (keyfile, "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C, "name", "Door sensor");
-    g_key_file_set_string (keyfile, "model " ONB_TEST_SIM_PROFILE_ID_US915, "name", "Field sensor");
-    g_key_file_save_to_file (keyfile, station->config_path, &error);
-    g_assert_no_error (error);
+    g_assert_nonnull (new_id);
+    g_assert_nonnull (add);
+    gtk_editable_set_text (GTK_EDITABLE (new_id), "000AF8B");
+    g_signal_emit_by_name (add, "clicked");
+    g_assert_true (gtk_widget_get_visible (add_message));
+    gtk_editable_set_text (GTK_EDITABLE (new_id), "000af8bf");
+    g_signal_emit_by_name (add, "clicked");
+    g_assert_false (gtk_widget_get_visible (add_message));
+    name = find_widget (GTK_WIDGET (window), G_TYPE_NONE, "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".name");
+    g_assert_nonnull (name);
+    gtk_editable_set_text (GTK_EDITABLE (name), "Door sensor");
+    gtk_editable_set_text (GTK_EDITABLE (new_id), ONB_TEST_SIM_PROFILE_ID_US915);
+    g_signal_emit_by_name (add, "clicked");
+    name = find_widget (GTK_WIDGET (window), G_TYPE_NONE, "model " ONB_TEST_SIM_PROFILE_ID_US915 ".name");
+    gtk_editable_set_text (GTK_EDITABLE (name), "Field sensor");
+    /* A model's value is checked as typed, like the station's. */
+    gtk_editable_set_text (GTK_EDITABLE (find_widget (GTK_WIDGET (window), G_TYPE_NONE,
+                                                      "model " ONB_TEST_SIM_PROFILE_ID_US915 ".blynk_template")),
+                           "not-a-template");
+    g_signal_emit_by_name (save, "clicked");
+    g_assert_true (gtk_widget_has_css_class (status, "error"));
+    g_assert_true (gtk_widget_get_visible (find_widget (GTK_WIDGET (window), GTK_TYPE_LABEL,
+                                                        "model " ONB_TEST_SIM_PROFILE_ID_US915 ".blynk_template.message")));
+    gtk_editable_set_text (GTK_EDITABLE (find_widget (GTK_WIDGET (window), G_TYPE_NONE,
+                                                      "model " ONB_TEST_SIM_PROFILE_ID_US915 ".blynk_template")), "");
+    g_signal_emit_by_name (save, "clicked");
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Saved.");
+    g_assert_true (g_file_get_contents (station->config_path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "[model " ONB_TEST_SIM_PROFILE_ID_CLASS_C "]\nname=Door sensor\n"));
+    g_assert_nonnull (strstr (contents, "[model " ONB_TEST_SIM_PROFILE_ID_US915 "]\nname=Field sensor\n"));
+    g_clear_pointer (&contents, g_free);
+    WAIT_FOR (onb_application_get_engine (app) != NULL, 30);
 
     g_signal_emit_by_name (check, "clicked");
     WAIT_FOR (gtk_widget_get_sensitive (check), 30);
@@ -762,6 +834,60 @@ setup_body (OnbApplication *app,
     /* The station's listed Profile ID, without a section: named once. */
     g_assert_nonnull (find_row_titled (GTK_WIDGET (window), ONB_TEST_SIM_PROFILE_ID));
     g_assert_true (gtk_widget_has_css_class (status, "error"));
+  }
+
+  /* Issue 21's station keys, saved and shown again by a Setup that reads
+   * the file anew; a removed model leaves the file. */
+  {
+    g_autoptr(OnbConfig) saved = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *claiming = NULL;
+    g_autofree char *model_name = NULL;
+    g_auto(GStrv) groups = NULL;
+    GtkWidget *claims = find_widget (find_widget (GTK_WIDGET (window), G_TYPE_NONE, "labels.allow_unlisted_claims"),
+                                     GTK_TYPE_SWITCH, NULL);
+    GtkWidget *remove_us = find_matching (find_widget (GTK_WIDGET (window), G_TYPE_NONE,
+                                                       "model " ONB_TEST_SIM_PROFILE_ID_US915),
+                                          button_labelled, "Remove Model");
+    GtkWidget *page, *shown;
+
+    g_assert_nonnull (claims);
+    g_assert_nonnull (remove_us);
+    gtk_switch_set_active (GTK_SWITCH (claims), TRUE);
+    gtk_editable_set_text (GTK_EDITABLE (find_widget (GTK_WIDGET (window), G_TYPE_NONE, "tts.frequency_plans")),
+                           "EU_863_870_TTN, US_902_928_FSB_2");
+    gtk_editable_set_text (GTK_EDITABLE (find_widget (GTK_WIDGET (window), G_TYPE_NONE, "tts.claiming_server")),
+                           "https://claims.example.com");
+    g_signal_emit_by_name (remove_us, "clicked");
+    g_assert_null (find_widget (GTK_WIDGET (window), G_TYPE_NONE, "model " ONB_TEST_SIM_PROFILE_ID_US915));
+    g_signal_emit_by_name (save, "clicked");
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Saved.");
+    WAIT_FOR (onb_application_get_engine (app) != NULL, 30);
+
+    saved = onb_config_load (station->config_path, &error);
+    g_assert_no_error (error);
+    g_assert_true (onb_config_check_values (saved, &error));
+    g_assert_no_error (error);
+    g_assert_true (onb_config_get_boolean (saved, "labels", "allow_unlisted_claims", FALSE));
+    claiming = onb_config_get_string (saved, "tts", "claiming_server");
+    g_assert_cmpstr (claiming, ==, "https://claims.example.com");
+    groups = onb_config_get_model_groups (saved);
+    g_assert_cmpuint (g_strv_length (groups), ==, 1);
+    model_name = onb_config_get_string (saved, "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C, "name");
+    g_assert_cmpstr (model_name, ==, "Door sensor");
+
+    page = g_object_ref_sink (g_object_new (ONB_TYPE_SETUP_PAGE, NULL));
+    onb_setup_page_set_config (ONB_SETUP_PAGE (page), saved, station->config_path);
+    shown = find_widget (page, G_TYPE_NONE, "model " ONB_TEST_SIM_PROFILE_ID_CLASS_C ".name");
+    g_assert_nonnull (shown);
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (shown)), ==, "Door sensor");
+    g_assert_null (find_widget (page, G_TYPE_NONE, "model " ONB_TEST_SIM_PROFILE_ID_US915));
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_widget (page, G_TYPE_NONE, "tts.frequency_plans"))),
+                     ==, "EU_863_870_TTN, US_902_928_FSB_2");
+    g_assert_true (gtk_switch_get_active (GTK_SWITCH (find_widget (find_widget (page, G_TYPE_NONE,
+                                                                                "labels.allow_unlisted_claims"),
+                                                                   GTK_TYPE_SWITCH, NULL))));
+    g_object_unref (page);
   }
 
   /* A device list with a bad row: nothing imported, the row named. */
@@ -1145,6 +1271,71 @@ test_blynk_creates (void)
   station_teardown (&station);
 }
 
+/* "Blynk creates devices too": once per shift, not once per window ------- */
+
+static gboolean
+label_says (GtkWidget  *widget,
+            const char *text)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
+}
+
+static void
+blynk_notice_body (OnbApplication *app,
+                   gpointer        data)
+{
+  Station *station = data;
+  OnbWindow *window = get_window (app);
+  OnbShiftPanel *panel = onb_scan_page_get_shift_panel (onb_window_get_scan_page (window));
+  g_autofree char *csv = g_build_filename (station->dir, "pallet-2.csv", NULL);
+  g_autofree char *samples = g_test_build_filename (G_TEST_DIST, "..", "data", "samples", "devices.csv", NULL);
+  g_autofree char *first_list = NULL;
+  static const char pallet[] =
+    "Device EUI,Join EUI,Application Key\n"
+    "0018B20000000301,70B3D57ED0000010,2B7E151628AED2A6ABF7158809CF4F3C\n";
+
+  /* Through the window, as Setup's import does: the shift panel follows. */
+  WAIT_FOR (onb_application_get_engine (app) != NULL, 10);
+  onb_window_import_devices (window, samples);
+  WAIT_FOR (g_strcmp0 (onb_shift_panel_get_progress_text (panel), "No device list yet") != 0, 30);
+  first_list = g_strdup (onb_shift_panel_get_progress_text (panel));
+
+  /* Said the first time, in words, and not again during the shift, even
+   * after settings are saved and the engine starts again. */
+  g_signal_emit_by_name (onb_application_get_engine (app), "integration-conflict", NULL, "eui-0018b20000000101");
+  g_assert_cmpuint (onb_window_get_n_blynk_notices (window), ==, 1);
+  g_assert_nonnull (find_matching (GTK_WIDGET (window), label_says, "Blynk appears to create devices"));
+  g_signal_emit_by_name (onb_application_get_engine (app), "integration-conflict", NULL, "eui-0018b20000000102");
+  g_assert_cmpuint (onb_window_get_n_blynk_notices (window), ==, 1);
+  onb_application_reload (app);
+  WAIT_FOR (onb_application_get_engine (app) != NULL &&
+            g_strcmp0 (onb_shift_panel_get_progress_text (panel), first_list) == 0, 30);
+  g_signal_emit_by_name (onb_application_get_engine (app), "integration-conflict", NULL, "eui-0018b20000000103");
+  g_assert_cmpuint (onb_window_get_n_blynk_notices (window), ==, 1);
+
+  /* The next shift's device list: said again, once. */
+  g_assert_true (g_file_set_contents (csv, pallet, -1, NULL));
+  onb_window_import_devices (window, csv);
+  WAIT_FOR (g_strcmp0 (onb_shift_panel_get_progress_text (panel), first_list) != 0 &&
+            g_strcmp0 (onb_shift_panel_get_progress_text (panel), "No device list yet") != 0, 30);
+  g_signal_emit_by_name (onb_application_get_engine (app), "integration-conflict", NULL, "eui-0018b20000000301");
+  g_assert_cmpuint (onb_window_get_n_blynk_notices (window), ==, 2);
+  g_signal_emit_by_name (onb_application_get_engine (app), "integration-conflict", NULL, "eui-0018b20000000301");
+  g_assert_cmpuint (onb_window_get_n_blynk_notices (window), ==, 2);
+}
+
+static void
+test_blynk_notice (void)
+{
+  Station station = { NULL };
+  const char *args[] = { "--config", NULL, NULL };
+
+  station_setup (&station, NULL);
+  args[1] = station.config_path;
+  run_app (args, blynk_notice_body, &station);
+  station_teardown (&station);
+}
+
 /* A scan while the engine (re)starts is held, then taken ------------------ */
 
 static void
@@ -1363,7 +1554,7 @@ test_card_job (void)
   onb_job_set_state (job, ONB_JOB_STATE_DONE, NULL, NULL);
   g_assert_cmpint (onb_result_card_get_state (card), ==, ONB_RESULT_STATE_SUCCESS);
   g_assert_cmpstr (onb_result_card_get_todo (card), ==,
-                   "Done in the clouds. The shared database is out of reach: this station records it there as soon as it is back.");
+                   "Saved here, will be shared: the other stations hear of it when the database is back.");
   onb_result_card_set_working_alone (card, FALSE);
   g_assert_cmpstr (onb_result_card_get_todo (card), ==, "");
 
@@ -1419,6 +1610,7 @@ main (int   argc,
   g_test_add_func ("/ui/setup/pin-and-validation", test_setup);
   g_test_add_func ("/ui/scanner-and-manual", test_scanner_and_manual);
   g_test_add_func ("/ui/blynk-creates/card", test_blynk_creates);
+  g_test_add_func ("/ui/blynk-creates/notice-once-per-shift", test_blynk_notice);
   g_test_add_func ("/ui/result-card/model-claim-and-tts-steps", test_card_job);
   g_test_add_func ("/ui/scan-while-starting", test_held_scan);
   g_test_add_func ("/ui/fleet/other-station", test_fleet);
