@@ -243,6 +243,16 @@ onb_run_release (OnbRun *run)
 
 /* ---- steps and chains ----------------------------------------------------------- */
 
+gboolean
+onb_run_error_waits (const GError *error)
+{
+  /* A device Blynk has not made yet may come later, and a label be scanned
+   * again: wait, do not fail. */
+  return onb_cloud_error_is_transient (error) ||
+         g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED) ||
+         g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_OWNER_TOKEN_NEEDED);
+}
+
 /* Records a failed step; the run settles once nothing is in flight. A
  * request cancelled by a shutdown records nothing: the step stays running
  * in the journal, so its next runner looks before it creates. */
@@ -251,11 +261,7 @@ onb_run_step_failed (OnbRun       *run,
                      OnbJobStep    step,
                      const GError *error)
 {
-  /* A device Blynk has not made yet may come later, and a label be scanned
-   * again: wait, do not fail. */
-  gboolean transient = onb_cloud_error_is_transient (error) ||
-                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED) ||
-                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_OWNER_TOKEN_NEEDED);
+  gboolean transient = onb_run_error_waits (error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;

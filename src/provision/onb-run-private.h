@@ -263,6 +263,9 @@ void        onb_run_clear_answers      (OnbRun           *run);
 gboolean    onb_run_check_keys         (const char       *lorawan_version,
                                         OnbRegistryEntry *entry,
                                         GError          **error);
+/* TRUE when a job failing with @error waits and tries again (a transient
+ * failure, or one a later event may end) instead of failing for good. */
+gboolean    onb_run_error_waits        (const GError     *error);
 /* FALSE, and in words: a box in no device list whose Join Server does not
  * take claims cannot be onboarded. */
 gboolean    onb_run_refuse_unlisted    (const char       *join_eui,

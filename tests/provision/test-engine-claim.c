@@ -391,6 +391,58 @@ test_unlisted_no_claims (Fixture       *f,
   g_assert_cmpint (onb_test_sim_get_count (sim, "tts.edcs.info"), ==, 1);
 }
 
+static gboolean
+job_waits (gconstpointer data)
+{
+  return onb_job_get_state ((OnbJob *) data) == ONB_JOB_STATE_WAITING;
+}
+
+static gboolean
+job_waits_for_label (gconstpointer data)
+{
+  OnbEngine *engine = (OnbEngine *) data;
+  g_autoptr(OnbJob) job = g_list_model_get_item (onb_engine_get_jobs (engine), 0);
+
+  return job != NULL && onb_job_get_state (job) == ONB_JOB_STATE_WAITING &&
+         g_strcmp0 (onb_job_get_reason (job), "owner-token-needed") == 0;
+}
+
+/* A box in no list whose run is resumed without its label (the engine
+ * stopped before its Join Server answered) waits for the label, with
+ * nothing added; scanned again, it is added and claimed once. */
+static void
+test_unlisted_resumed (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(OnbJob) again = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(json_object) state = NULL;
+  guint n_devices = 0;
+
+  onb_test_assert_ok (onb_test_sim_set_network_down (sim, TRUE, &error), error);
+  job = submit (f, N_BOXES + 1);
+  g_assert_true (prov_wait_until (job_waits, job, 60));
+  onb_engine_shutdown_async (f->engine, NULL, prov_store_result, &result);
+  onb_test_assert_ok (onb_engine_shutdown_finish (f->engine, prov_wait_result (&result), &error), error);
+  g_clear_object (&f->engine);
+  onb_test_assert_ok (onb_test_sim_set_network_down (sim, FALSE, &error), error);
+
+  f->engine = prov_station_engine (f->station);
+  g_assert_true (prov_wait_until (job_waits_for_label, f->engine, 60));
+  g_assert_cmpuint (claimed_batches (f, &n_devices), ==, 0);
+
+  again = submit (f, N_BOXES + 1);
+  g_assert_true (prov_wait_jobs (f->engine, &again, 1, 60));
+  if (onb_job_get_state (again) != ONB_JOB_STATE_DONE)
+    g_error ("%s: %s (%s)", onb_job_get_dev_eui (again), onb_job_get_message (again), onb_job_get_reason (again));
+  state = onb_test_sim_expect_state (sim);
+  g_assert_cmpuint (json_object_object_length (claims (state)), ==, 1);
+  g_assert_cmpuint (claimed_batches (f, &n_devices), ==, 1);
+  g_assert_cmpuint (n_devices, ==, 1);
+}
+
 /* Without it, such a box is refused at the scan as any unknown one. */
 static void
 test_unlisted_refused (Fixture       *f,
@@ -563,6 +615,8 @@ main (int    argc,
   g_test_add ("/engine-claim/unlisted-allowed", Fixture, unlisted, fixture_set_up, test_unlisted_allowed,
               fixture_tear_down);
   g_test_add ("/engine-claim/unlisted-no-claims", Fixture, unlisted, fixture_set_up, test_unlisted_no_claims,
+              fixture_tear_down);
+  g_test_add ("/engine-claim/unlisted-resumed", Fixture, unlisted, fixture_set_up, test_unlisted_resumed,
               fixture_tear_down);
   g_test_add ("/engine-claim/unlisted-refused", Fixture, NULL, fixture_set_up, test_unlisted_refused,
               fixture_tear_down);
