@@ -133,6 +133,22 @@ test_unknown (Fixture       *f,
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_REQUEST);
 }
 
+/* A registry in a new folder @dir, for onb_test_remove_tree(). */
+static OnbRegistry *
+temporary_registry (char **dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  OnbRegistry *registry;
+
+  *dir = g_dir_make_tmp ("onb-dr-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (*dir, "registry.sqlite", NULL);
+  registry = onb_registry_open (path, &error);
+  g_assert_no_error (error);
+  return registry;
+}
+
 /* Kept in the registry: a later run (another object) does not ask again,
  * and an answer that cannot be read any more is asked again. */
 static void
@@ -140,10 +156,9 @@ test_kept_in_registry (Fixture       *f,
                        gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("onb-dr-XXXXXX", &error);
-  g_autofree char *path = g_build_filename (dir, "registry.sqlite", NULL);
+  g_autofree char *dir = NULL;
   g_autoptr(OnbConfig) config = cloud_test_config (sim, NULL);
-  g_autoptr(OnbRegistry) registry = onb_registry_open (path, &error);
+  g_autoptr(OnbRegistry) registry = temporary_registry (&dir);
   g_autoptr(OnbTtsRepository) first = NULL;
   g_autoptr(OnbTtsRepository) second = NULL;
   g_autoptr(OnbTtsRepository) third = NULL;
@@ -153,7 +168,6 @@ test_kept_in_registry (Fixture       *f,
   g_autofree char *text = NULL;
   gint64 fetched_at = 0;
 
-  g_assert_no_error (error);
   first = onb_tts_repository_new (f->tts, config, registry, &error);
   g_assert_no_error (error);
   asked = get_template (first, ONB_TEST_SIM_PROFILE_ID_CLASS_C, &error);
@@ -192,10 +206,9 @@ test_lookup_kept (Fixture       *f,
                   gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("onb-dr-XXXXXX", &error);
-  g_autofree char *path = g_build_filename (dir, "registry.sqlite", NULL);
+  g_autofree char *dir = NULL;
   g_autoptr(OnbConfig) config = cloud_test_config (sim, NULL);
-  g_autoptr(OnbRegistry) registry = onb_registry_open (path, &error);
+  g_autoptr(OnbRegistry) registry = temporary_registry (&dir);
   g_autoptr(OnbTtsRepository) first = NULL;
   g_autoptr(OnbTtsRepository) second = NULL;
   g_autoptr(OnbModelTemplate) asked = NULL;
@@ -203,7 +216,6 @@ test_lookup_kept (Fixture       *f,
   g_autoptr(OnbModelTemplate) unknown = NULL;
   g_autoptr(OnbModelTemplate) unread = NULL;
 
-  g_assert_no_error (error);
   first = onb_tts_repository_new (f->tts, config, registry, &error);
   g_assert_no_error (error);
   g_assert_false (onb_tts_repository_lookup_kept (first, ONB_TEST_SIM_PROFILE_ID_US915, &kept));

@@ -378,6 +378,14 @@ test_blynk_creates (Fixture       *f,
     g_assert_cmpuint (n_tts_records_of (state, "is", onb_job_get_dev_eui (jobs->pdata[i])), ==, 1);
 }
 
+/* A device list of one box, with a fresh AppKey. (transfer full) */
+static char *
+one_box_csv (const char *dev_eui)
+{
+  return g_strdup_printf ("Device EUI,Join EUI,Application Key\r\n%s,70B3D57ED0000010,%08X%08X%08X%08X\r\n", dev_eui,
+                          g_random_int (), g_random_int (), g_random_int (), g_random_int ());
+}
+
 /* The door sensor's template makes MAC_V1_0_4, class C devices; the
  * station's [tts] says MAC_V1_0_3, class A. Verify holds Blynk's device
  * only to what the model's section names: @extra adds to the section. */
@@ -387,10 +395,7 @@ blynk_model (Fixture            *f,
 {
   g_autoptr(GStrvBuilder) settings = g_strv_builder_new ();
   g_auto(GStrv) all = NULL;
-  g_autofree char *key = g_strdup_printf ("%08X%08X%08X%08X", g_random_int (), g_random_int (), g_random_int (),
-                                          g_random_int ());
-  g_autofree char *csv = g_strdup_printf ("Device EUI,Join EUI,Application Key\r\n"
-                                          "0018B20000000A01,70B3D57ED0000010,%s\r\n", key);
+  g_autofree char *csv = one_box_csv ("0018B20000000A01");
   g_autoptr(OnbJob) job = NULL;
   g_autoptr(json_object) state = NULL;
   json_object *ns;
@@ -440,10 +445,7 @@ static void
 test_blynk_model_wrong_version (Fixture       *f,
                                 gconstpointer  data)
 {
-  g_autofree char *key = g_strdup_printf ("%08X%08X%08X%08X", g_random_int (), g_random_int (), g_random_int (),
-                                          g_random_int ());
-  g_autofree char *csv = g_strdup_printf ("Device EUI,Join EUI,Application Key\r\n"
-                                          "0018B20000000A01,70B3D57ED0000010,%s\r\n", key);
+  g_autofree char *csv = one_box_csv ("0018B20000000A01");
   g_autoptr(OnbJob) job = NULL;
 
   integration (ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C, "\"enabled\":true");
@@ -468,10 +470,7 @@ static void
 test_blynk_model_unknown (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autofree char *key = g_strdup_printf ("%08X%08X%08X%08X", g_random_int (), g_random_int (), g_random_int (),
-                                          g_random_int ());
-  g_autofree char *csv = g_strdup_printf ("Device EUI,Join EUI,Application Key\r\n"
-                                          "0018B20000000A02,70B3D57ED0000010,%s\r\n", key);
+  g_autofree char *csv = one_box_csv ("0018B20000000A02");
   g_autoptr(OnbJob) job = NULL;
   g_autoptr(json_object) state = NULL;
 
