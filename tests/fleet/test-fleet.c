@@ -562,20 +562,21 @@ test_store_migrate (void)
 }
 
 /* A proxy between one station and the database (pg-proxy.py), which the
- * test cuts by killing it and restores by starting it again. */
+ * test cuts by killing it and restores by starting it again, or stalls
+ * (a network that swallows packets) and lets forward again. */
 typedef struct
 {
   char *dir;
   char *target_dir;
   guint port;
   GSubprocess *process;
+  GDataInputStream *out;
 } PgProxy;
 
 static void
 pg_proxy_start (PgProxy *proxy)
 {
   g_autofree char *port = g_strdup_printf ("%u", proxy->port);
-  g_autoptr(GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -583,10 +584,26 @@ pg_proxy_start (PgProxy *proxy)
   proxy->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("ONB_PYTHON_FOR_TESTS"),
                                      g_getenv ("ONB_PG_PROXY"), proxy->dir, proxy->target_dir, port, NULL);
   g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proxy->process));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  proxy->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proxy->process));
+  line = g_data_input_stream_read_line (proxy->out, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (line, ==, "listening");
+}
+
+/* "stall" or "forward", once the proxy has done it. */
+static void
+pg_proxy_say (PgProxy    *proxy,
+              const char *command)
+{
+  g_autofree char *line = g_strdup_printf ("%s\n", command);
+  g_autofree char *answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (proxy->process), line, strlen (line), NULL, NULL, &error);
+  g_assert_no_error (error);
+  answer = g_data_input_stream_read_line (proxy->out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==, "ok");
 }
 
 /* Every connection through the proxy drops; new ones are refused. */
@@ -599,6 +616,7 @@ pg_proxy_cut (PgProxy *proxy)
   g_subprocess_wait (proxy->process, NULL, &error);
   g_assert_no_error (error);
   g_clear_object (&proxy->process);
+  g_clear_object (&proxy->out);
 }
 
 static gboolean
@@ -616,10 +634,13 @@ outbox_empty (gconstpointer data)
  * provisioning: its jobs wait in its outbox, its device list is its copy.
  * Meanwhile another station does some of the same boxes online. Once the
  * database is back the outbox is handed over and empties: every box once
- * in each cloud and once in the shared journal, done. */
+ * in each cloud and once in the shared journal, done. Cut off either as
+ * a refused connection, or (@data TRUE) as a network that swallows
+ * packets, which the station must notice by its own deadlines. */
 static void
-test_offline_station (void)
+test_offline_station (gconstpointer data)
 {
+  gboolean stall = GPOINTER_TO_INT (data);
   g_autoptr(Fleet) fleet = fleet_new (2, "{\"endpoints\":{\"*\":{\"latency_ms\":20}}}");
   g_autofree char *csv = prov_generated_csv (N_BOXES, FIRST, TRUE);
   g_autofree char *codes_text = NULL;
@@ -671,7 +692,10 @@ test_offline_station (void)
   g_assert_true (prov_wait_jobs (engine, jobs, 4, 30));
 
   /* Cut off: the scans are taken all the same. */
-  pg_proxy_cut (&proxy);
+  if (stall)
+    pg_proxy_say (&proxy, "stall");
+  else
+    pg_proxy_cut (&proxy);
   cut_us = g_get_monotonic_time ();
   for (guint i = 4; i < 20; i++)
     {
@@ -679,6 +703,8 @@ test_offline_station (void)
       g_assert_no_error (error);
       g_assert_nonnull (jobs[i]);
     }
+  g_test_message ("16 scans taken %.1f s after the cut",
+                  (g_get_monotonic_time () - cut_us) / (double) G_USEC_PER_SEC);
   /* The other station, online, does four of them too, and the last four. */
   for (guint i = 16; i < N_BOXES; i++)
     g_string_append_printf (online, "%s\n", codes[i]);
@@ -690,6 +716,8 @@ test_offline_station (void)
                                        "--timeout", "60", "--config", fleet->stations[1]->config, NULL);
   g_assert_no_error (error);
   g_assert_true (prov_wait_jobs (engine, jobs, 20, 60));
+  g_test_message ("their jobs done %.1f s after the cut",
+                  (g_get_monotonic_time () - cut_us) / (double) G_USEC_PER_SEC);
   for (guint i = 0; i < 20; i++)
     g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (jobs[i])), ==, "done");
   g_assert_false (outbox_empty (outbox_path));
@@ -704,7 +732,10 @@ test_offline_station (void)
   g_test_message ("cut off for %.1f s", (g_get_monotonic_time () - cut_us) / (double) G_USEC_PER_SEC);
 
   /* Back: the outbox is handed over within a renewal of the lease. */
-  pg_proxy_start (&proxy);
+  if (stall)
+    pg_proxy_say (&proxy, "forward");
+  else
+    pg_proxy_start (&proxy);
   back_us = g_get_monotonic_time ();
   g_assert_true (prov_wait_until (outbox_empty, outbox_path, 20));
   g_test_message ("outbox handed over %.1f s after the database came back",
@@ -801,7 +832,8 @@ main (int    argc,
   g_test_add_func ("/fleet/dead-station", test_dead_station);
   g_test_add_func ("/fleet/database-restart", test_database_restart);
   g_test_add_func ("/fleet/overlapping-imports", test_overlapping_imports);
-  g_test_add_func ("/fleet/offline-station", test_offline_station);
+  g_test_add_data_func ("/fleet/offline-station", GINT_TO_POINTER (FALSE), test_offline_station);
+  g_test_add_data_func ("/fleet/stalled-network", GINT_TO_POINTER (TRUE), test_offline_station);
   g_test_add_func ("/fleet/store-migrate", test_store_migrate);
   g_test_add_func ("/fleet/check-conflicts", test_check_conflicts);
   g_test_add_func ("/fleet/own-files", test_own_files);
