@@ -297,6 +297,25 @@ onb_tts_claim_get_info_finish (OnbTtsClaim   *self,
   return propagate_flag (result, supports_claiming, error);
 }
 
+gboolean
+onb_tts_claim_lookup_info (OnbTtsClaim *self,
+                           const char  *join_eui,
+                           gboolean    *supports_claiming)
+{
+  g_autofree char *key = NULL;
+  gpointer supports;
+
+  g_return_val_if_fail (ONB_IS_TTS_CLAIM (self), FALSE);
+  g_return_val_if_fail (join_eui != NULL, FALSE);
+
+  key = g_ascii_strup (join_eui, -1);
+  if (!g_hash_table_lookup_extended (self->supports, key, NULL, &supports))
+    return FALSE;
+  if (supports_claiming != NULL)
+    *supports_claiming = GPOINTER_TO_INT (supports);
+  return TRUE;
+}
+
 /* ---- claim -------------------------------------------------------------- */
 
 static void

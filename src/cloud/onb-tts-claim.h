@@ -60,6 +60,10 @@ gboolean      onb_tts_claim_get_info_finish   (OnbTtsClaim          *self,
                                                GAsyncResult         *result,
                                                gboolean             *supports_claiming,
                                                GError              **error);
+/* The answer kept for @join_eui: FALSE when it was not asked yet. */
+gboolean      onb_tts_claim_lookup_info       (OnbTtsClaim          *self,
+                                               const char           *join_eui,
+                                               gboolean             *supports_claiming);
 
 /* Claims the device into this application as @device_id. Claiming a
  * device this cluster already claimed succeeds again (then the IS create

@@ -448,24 +448,33 @@ onb_registry_resolve (OnbRegistry    *self,
 }
 
 OnbRegistryEntry *
-onb_registry_add_unlisted (OnbRegistry    *self,
-                           const OnbCode  *code,
-                           GError        **error)
+onb_registry_entry_new_unlisted (const OnbCode *code)
 {
   g_autoptr(GHashTable) metafields = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(OnbRegistryEntry) entry = NULL;
   g_autofree char *dev_eui = NULL;
   g_autofree char *join_eui = NULL;
   g_autofree char *profile_id = NULL;
 
-  g_return_val_if_fail (ONB_IS_REGISTRY (self), NULL);
   g_return_val_if_fail (onb_code_get_owner_token (code) != NULL && onb_code_get_join_eui (code) != NULL, NULL);
 
   dev_eui = g_ascii_strup (onb_code_get_dev_eui (code), -1);
   join_eui = g_ascii_strup (onb_code_get_join_eui (code), -1);
   if (onb_code_get_profile_id (code) != NULL)
     profile_id = g_ascii_strup (onb_code_get_profile_id (code), -1);
-  entry = onb_registry_entry_new (dev_eui, join_eui, NULL, NULL, NULL, NULL, profile_id, metafields);
+  return onb_registry_entry_new (dev_eui, join_eui, NULL, NULL, NULL, NULL, profile_id, metafields);
+}
+
+OnbRegistryEntry *
+onb_registry_add_unlisted (OnbRegistry    *self,
+                           const OnbCode  *code,
+                           GError        **error)
+{
+  g_autoptr(OnbRegistryEntry) entry = NULL;
+
+  g_return_val_if_fail (ONB_IS_REGISTRY (self), NULL);
+
+  if (!(entry = onb_registry_entry_new_unlisted (code)))
+    return NULL;
   if (!onb_device_store_add_to_batch (self->store, ONB_REGISTRY_CLAIMED_BATCH, entry, error))
     return NULL;
   /* What is stored now: ours, or the row another station added first. */

@@ -182,6 +182,10 @@ OnbRegistryEntry  *onb_registry_resolve         (OnbRegistry            *self,
  * ([labels] allow_unlisted_claims). */
 #define ONB_REGISTRY_CLAIMED_BATCH "Claimed at this station"
 
+/* The row a box of TR005 label @code (one with an owner token) gets in
+ * no device list: its EUIs and Profile ID, no keys. Not stored.
+ * (transfer full) */
+OnbRegistryEntry  *onb_registry_entry_new_unlisted (const OnbCode       *code);
 /* Adds the box of TR005 label @code (one with an owner token) to the list
  * without keys, in batch ONB_REGISTRY_CLAIMED_BATCH (made once, then
  * reused), and returns its row. A box stored meanwhile keeps its row.

@@ -57,6 +57,7 @@ onb_engine_finalize (GObject *object)
   g_clear_object (&self->host.tts);
   g_clear_object (&self->host.blynk);
   g_clear_object (&self->host.models);
+  g_clear_pointer (&self->host.unlisted, g_hash_table_unref);
   g_clear_object (&self->http);
   g_clear_object (&self->host.registry);
   g_clear_object (&self->host.journal);
@@ -139,6 +140,7 @@ onb_engine_init (OnbEngine *self)
   self->followed = g_ptr_array_new_with_free_func (g_object_unref);
   self->resumed = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->host.cancellable = g_cancellable_new ();
+  self->host.unlisted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) onb_code_unref);
   self->max_jobs = ONB_ENGINE_DEFAULT_MAX_JOBS;
   self->host.min_delay_ms = DEFAULT_MIN_DELAY_MS;
   self->host.max_delay_ms = DEFAULT_MAX_DELAY_MS;
@@ -423,21 +425,33 @@ onb_engine_shutdown_finish (OnbEngine     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* The box's row of the device list. With [labels] allow_unlisted_claims a
- * label to claim (an owner token) whose box is in no list is added to
- * the list, and is then a job like any other. */
+/* The box's row of the device list. With [labels] allow_unlisted_claims
+ * (and @unlisted given) a label to claim (an owner token) whose box is in
+ * no list gets the row it would have, not stored: its run adds it to the
+ * list once the JoinEUI's Join Server is known to take claims. One known
+ * not to is refused now. */
 static OnbRegistryEntry *
 lookup_entry (OnbEngine      *self,
               const OnbCode  *code,
+              gboolean       *unlisted,
               GError        **error)
 {
   g_autoptr(GError) local_error = NULL;
   OnbRegistryEntry *entry = onb_registry_resolve (self->host.registry, code, &local_error);
+  gboolean supported = TRUE;
 
   if (entry == NULL && g_error_matches (local_error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_UNKNOWN_DEVICE) &&
-      onb_code_get_owner_token (code) != NULL && onb_code_get_join_eui (code) != NULL &&
+      unlisted != NULL && onb_code_get_owner_token (code) != NULL && onb_code_get_join_eui (code) != NULL &&
       onb_model_table_get_allow_unlisted_claims (self->host.models))
-    return onb_registry_add_unlisted (self->host.registry, code, error);
+    {
+      if (onb_tts_claim_lookup_info (self->host.claim, onb_code_get_join_eui (code), &supported) && !supported)
+        {
+          onb_run_refuse_unlisted (onb_code_get_join_eui (code), error);
+          return NULL;
+        }
+      *unlisted = TRUE;
+      return onb_registry_entry_new_unlisted (code);
+    }
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
   return entry;
@@ -445,13 +459,16 @@ lookup_entry (OnbEngine      *self,
 
 /* The payload as far as the station is concerned: parsed, of a model
  * the station onboards, and in the device list. A label with an owner
- * token is claimed: it needs no keys in the list. */
+ * token is claimed: it needs no keys in the list. @unlisted (NULL: no
+ * box in no list is taken): set when the box's row is not stored yet
+ * (lookup_entry()). */
 static OnbRegistryEntry *
 resolve_payload (OnbEngine   *self,
                  const char  *data,
                  gssize       length,
                  OnbCode    **code_out,
                  OnbModel   **model_out,
+                 gboolean    *unlisted,
                  GError     **error)
 {
   g_autoptr(OnbCode) code = onb_code_parse (data, length, error);
@@ -467,7 +484,7 @@ resolve_payload (OnbEngine   *self,
   label_id = onb_code_get_profile_id (code);
   if ((label_id != NULL && !onb_model_table_lookup (self->host.models, label_id, error)) ||
       (onb_code_get_owner_token (code) != NULL && !onb_tts_claim_check_possible (self->host.claim, error)) ||
-      !(entry = lookup_entry (self, code, error)))
+      !(entry = lookup_entry (self, code, unlisted, error)))
     return NULL;
   /* Bare DevEUIs and tokens carry no Profile ID: the list's row says. */
   listed_id = onb_registry_entry_get_profile_id (entry);
@@ -512,14 +529,17 @@ onb_engine_submit_payload (OnbEngine   *self,
   g_autoptr(OnbCode) code = NULL;
   g_autoptr(OnbRegistryEntry) entry = NULL;
   OnbModel *model = NULL;
+  gboolean unlisted = FALSE;
   OnbJob *job;
 
   g_return_val_if_fail (ONB_IS_ENGINE (self), NULL);
 
   /* Nothing is sent that could not be recorded. */
-  if (!(entry = resolve_payload (self, data, length, &code, &model, error)) ||
+  if (!(entry = resolve_payload (self, data, length, &code, &model, &unlisted, error)) ||
       !onb_journal_can_record (self->host.journal, error))
     return NULL;
+  if (unlisted)
+    g_hash_table_replace (self->host.unlisted, g_strdup (onb_registry_entry_get_dev_eui (entry)), onb_code_ref (code));
 
   job = g_hash_table_lookup (self->by_dev_eui, onb_registry_entry_get_dev_eui (entry));
   if (job != NULL)
@@ -582,7 +602,7 @@ onb_engine_submit_replace (OnbEngine   *self,
     if (old_code == NULL || !(old_entry = onb_registry_resolve (self->host.registry, old_code, error)))
       return NULL;
   }
-  if (!(new_entry = resolve_payload (self, new_data, new_length, &code, &model, error)) ||
+  if (!(new_entry = resolve_payload (self, new_data, new_length, &code, &model, NULL, error)) ||
       !onb_journal_can_record (self->host.journal, error))
     return NULL;
 

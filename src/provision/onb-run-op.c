@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "onb-cloud-error.h"
 #include "onb-error.h"
 #include "onb-provision-enums.h"
@@ -95,6 +97,17 @@ onb_run_check_keys (const char        *lorawan_version,
                     GError           **error)
 {
   return onb_registry_entry_check_keys (entry, lorawan_version, error);
+}
+
+gboolean
+onb_run_refuse_unlisted (const char  *join_eui,
+                         GError     **error)
+{
+  g_set_error (error, ONB_TTS_CLAIM_ERROR, ONB_TTS_CLAIM_ERROR_NOT_SUPPORTED,
+               _("This box is in no device list, and the Join Server of its JoinEUI %s does not take claims: it "
+                 "cannot be onboarded without its AppKey. Set it aside, or import a list with its AppKey."),
+               join_eui);
+  return FALSE;
 }
 
 /* The job's device model, found again by the key the job keeps (its
@@ -230,6 +243,16 @@ onb_run_release (OnbRun *run)
 
 /* ---- steps and chains ----------------------------------------------------------- */
 
+gboolean
+onb_run_error_waits (const GError *error)
+{
+  /* A device Blynk has not made yet may come later, and a label be scanned
+   * again: wait, do not fail. */
+  return onb_cloud_error_is_transient (error) ||
+         g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED) ||
+         g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_OWNER_TOKEN_NEEDED);
+}
+
 /* Records a failed step; the run settles once nothing is in flight. A
  * request cancelled by a shutdown records nothing: the step stays running
  * in the journal, so its next runner looks before it creates. */
@@ -238,11 +261,7 @@ onb_run_step_failed (OnbRun       *run,
                      OnbJobStep    step,
                      const GError *error)
 {
-  /* A device Blynk has not made yet may come later, and a label be scanned
-   * again: wait, do not fail. */
-  gboolean transient = onb_cloud_error_is_transient (error) ||
-                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_BLYNK_NOT_ONBOARDED) ||
-                       g_error_matches (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_OWNER_TOKEN_NEEDED);
+  gboolean transient = onb_run_error_waits (error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;

@@ -80,6 +80,10 @@ struct _OnbRunHost
   OnbTtsClaim *claim;
   OnbBlynkClient *blynk;
   OnbModelTable *models;
+  /* DevEUI → OnbCode: boxes in no device list ([labels]
+   * allow_unlisted_claims), added to it by their run once their Join
+   * Server is known to take claims. */
+  GHashTable *unlisted;
   GCancellable *cancellable;    /* cancelled: requests in flight are abandoned */
   gboolean stopping;            /* shut down or shutting down: nothing new starts */
   guint n_running;              /* runs holding one of max_jobs slots */
@@ -258,6 +262,13 @@ void        onb_run_chain_reopen       (OnbRun           *run,
 void        onb_run_clear_answers      (OnbRun           *run);
 gboolean    onb_run_check_keys         (const char       *lorawan_version,
                                         OnbRegistryEntry *entry,
+                                        GError          **error);
+/* TRUE when a job failing with @error waits and tries again (a transient
+ * failure, or one a later event may end) instead of failing for good. */
+gboolean    onb_run_error_waits        (const GError     *error);
+/* FALSE, and in words: a box in no device list whose Join Server does not
+ * take claims cannot be onboarded. */
+gboolean    onb_run_refuse_unlisted    (const char       *join_eui,
                                         GError          **error);
 OnbModel   *onb_run_find_model         (OnbRun           *run,
                                         GError          **error);

@@ -243,6 +243,47 @@ skip_other_mode (OnbRun *run)
 
 static void run_begin (OnbRun *run, const GError *refused);
 
+/* A box in no device list is added to the batch "Claimed at this
+ * station" only now that its Join Server is known to take claims; one
+ * whose Join Server does not is refused, and nothing is added or made.
+ * A run resumed without its label (never kept) whose box is in no list
+ * waits for the label. */
+static gboolean
+run_add_unlisted (OnbRun  *run,
+                  GError **error)
+{
+  const char *dev_eui = onb_job_get_dev_eui (run->job);
+  OnbCode *code = g_hash_table_lookup (run->host->unlisted, dev_eui);
+  g_autoptr(GError) lookup_error = NULL;
+  OnbRegistryEntry *entry;
+
+  if (has_failed_step (run->job))
+    return TRUE;
+  if (code == NULL)
+    {
+      if (!run->claims || onb_job_get_owner_token (run->job) != NULL || run->entry != NULL ||
+          !onb_model_table_get_allow_unlisted_claims (run->host->models) ||
+          (run->entry = onb_registry_lookup (run->host->registry, dev_eui, &lookup_error)) != NULL ||
+          !g_error_matches (lookup_error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_UNKNOWN_DEVICE))
+        return TRUE;
+      g_set_error_literal (error, ONB_ENGINE_ERROR, ONB_ENGINE_ERROR_OWNER_TOKEN_NEEDED,
+                           _("This box is in no device list, and Onboarder adds it only with the owner token on its "
+                             "label, which it does not keep. Scan the label again."));
+      return FALSE;
+    }
+  if (!run->claims)
+    {
+      g_hash_table_remove (run->host->unlisted, dev_eui);
+      return onb_run_refuse_unlisted (onb_job_get_join_eui (run->job), error);
+    }
+  if (!(entry = onb_registry_add_unlisted (run->host->registry, code, error)))
+    return FALSE;
+  g_clear_pointer (&run->entry, onb_registry_entry_unref);
+  run->entry = entry;
+  g_hash_table_remove (run->host->unlisted, dev_eui);
+  return TRUE;
+}
+
 /* The radio settings of the box's model: its section's, else what the
  * Device Repository answered for its Profile ID (kept in the registry),
  * else the station's. NULL and @error when the station cannot onboard
@@ -386,10 +427,12 @@ run_begin (OnbRun       *run,
   /* An undo of a claimed device asks nothing first. */
   if (has_failed_step (run->job))
     run_ask_claim (run);
+  if (refused == NULL && !run_add_unlisted (run, &error))
+    refused = error;
   if (refused != NULL)
     {
       /* Before any step is marked: there is nothing to undo. */
-      if (onb_cloud_error_is_transient (refused))
+      if (onb_run_error_waits (refused))
         run->transient = g_error_copy (refused);
       else
         onb_run_set_permanent (run, refused);

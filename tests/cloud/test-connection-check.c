@@ -125,6 +125,38 @@ test_each_item_says_what_to_change (void)
   g_assert_nonnull (strstr (item->message, "TheThingsNetwork Device"));
 }
 
+/* A station of models: no [tts] versions nor lone plan, only a list of
+ * plans. Every plan of the list is checked, and no versions is no
+ * problem (the models and the Device Repository give them). */
+static void
+test_models_only (void)
+{
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  OnbCheckItem *item;
+
+  onb_test_sim_reset (sim, NULL);
+  config = cloud_test_config (sim, "tts", "frequency_plans", "EU_863_870_TTN, US_902_928_FSB_2", NULL);
+  onb_config_set_string (config, "tts", "frequency_plan", NULL);
+  onb_config_set_string (config, "tts", "lorawan_version", NULL);
+  onb_config_set_string (config, "tts", "phy_version", NULL);
+  items = run_check (config);
+  item = find_item (items, ONB_CHECK_TTS_FREQUENCY_PLAN);
+  g_assert_true (item->ok);
+  g_assert_nonnull (strstr (item->message, "US_902_928_FSB_2"));
+  g_assert_true (find_item (items, ONB_CHECK_TTS_MAC_PHY)->ok);
+  g_assert_true (onb_connection_check_all_ok (items));
+  g_clear_pointer (&items, g_ptr_array_unref);
+
+  /* One plan of the list the server does not offer is named. */
+  onb_config_set_string (config, "tts", "frequency_plans", "EU_863_870_TTN, XX_123_TTN");
+  items = run_check (config);
+  item = find_item (items, ONB_CHECK_TTS_FREQUENCY_PLAN);
+  g_assert_false (item->ok);
+  g_assert_cmpstr (item->reason, ==, "frequency-plan");
+  g_assert_nonnull (strstr (item->message, "XX_123_TTN"));
+}
+
 /* A template whose key field was renamed: the check names the missing
  * field and lists the template's; with the name set, it passes. */
 static void
@@ -459,6 +491,7 @@ main (int   argc,
   g_test_add_func ("/check/each-item-says-what-to-change", test_each_item_says_what_to_change);
   g_test_add_func ("/check/dependent-items", test_dependent_items);
   g_test_add_func ("/check/renamed-metafield", test_renamed_metafield);
+  g_test_add_func ("/check/models-only", test_models_only);
   g_test_add_func ("/check/rights-per-mode", test_rights_per_mode);
   g_test_add_func ("/check/blynk-foreign-redirect", test_blynk_foreign_redirect);
   g_test_add_func ("/check/cli", test_cli);

@@ -355,6 +355,94 @@ test_unlisted_allowed (Fixture       *f,
   g_assert_cmpuint (n_devices, ==, 2);
 }
 
+/* A box in no list whose Join Server takes no claims is refused in words
+ * before it is added to the batch: nothing is added or made. Once its
+ * JoinEUI is known, a scan of such a box is refused at once. */
+static void
+test_unlisted_no_claims (Fixture       *f,
+                         gconstpointer  data)
+{
+  static const char code[] = "LW:D0:" NO_CLAIMS_JOIN_EUI ":0018B2000000D0F1:" ONB_TEST_SIM_PROFILE_ID ":OTD0F1";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job = onb_engine_submit_payload (f->engine, code, -1, "test", &error);
+  g_autoptr(OnbJob) again = NULL;
+  g_autoptr(json_object) state = NULL;
+  guint n_devices = 0;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (job);
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  g_assert_cmpint (onb_job_get_state (job), ==, ONB_JOB_STATE_FAILED);
+  g_assert_cmpstr (onb_job_get_reason (job), ==, "claim-not-supported");
+  g_assert_nonnull (strstr (onb_job_get_message (job), "in no device list"));
+  g_assert_null (strstr (onb_job_get_message (job), "OTD0F1"));
+  g_assert_cmpuint (claimed_batches (f, &n_devices), ==, 0);
+
+  again = onb_engine_submit_payload (f->engine, code, -1, "test", &error);
+  g_assert_null (again);
+  g_assert_nonnull (error);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, "claim-not-supported");
+  g_assert_cmpuint (claimed_batches (f, &n_devices), ==, 0);
+
+  state = onb_test_sim_expect_state (sim);
+  g_assert_cmpuint (prov_sim_blynk_total (state), ==, 0);
+  g_assert_cmpuint (prov_sim_tts_total (state, "is"), ==, 0);
+  g_assert_cmpuint (json_object_object_length (claims (state)), ==, 0);
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.edcs.info"), ==, 1);
+}
+
+static gboolean
+job_waits (gconstpointer data)
+{
+  return onb_job_get_state ((OnbJob *) data) == ONB_JOB_STATE_WAITING;
+}
+
+static gboolean
+job_waits_for_label (gconstpointer data)
+{
+  OnbEngine *engine = (OnbEngine *) data;
+  g_autoptr(OnbJob) job = g_list_model_get_item (onb_engine_get_jobs (engine), 0);
+
+  return job != NULL && onb_job_get_state (job) == ONB_JOB_STATE_WAITING &&
+         g_strcmp0 (onb_job_get_reason (job), "owner-token-needed") == 0;
+}
+
+/* A box in no list whose run is resumed without its label (the engine
+ * stopped before its Join Server answered) waits for the label, with
+ * nothing added; scanned again, it is added and claimed once. */
+static void
+test_unlisted_resumed (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(OnbJob) again = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(json_object) state = NULL;
+  guint n_devices = 0;
+
+  onb_test_assert_ok (onb_test_sim_set_network_down (sim, TRUE, &error), error);
+  job = submit (f, N_BOXES + 1);
+  g_assert_true (prov_wait_until (job_waits, job, 60));
+  onb_engine_shutdown_async (f->engine, NULL, prov_store_result, &result);
+  onb_test_assert_ok (onb_engine_shutdown_finish (f->engine, prov_wait_result (&result), &error), error);
+  g_clear_object (&f->engine);
+  onb_test_assert_ok (onb_test_sim_set_network_down (sim, FALSE, &error), error);
+
+  f->engine = prov_station_engine (f->station);
+  g_assert_true (prov_wait_until (job_waits_for_label, f->engine, 60));
+  g_assert_cmpuint (claimed_batches (f, &n_devices), ==, 0);
+
+  again = submit (f, N_BOXES + 1);
+  g_assert_true (prov_wait_jobs (f->engine, &again, 1, 60));
+  if (onb_job_get_state (again) != ONB_JOB_STATE_DONE)
+    g_error ("%s: %s (%s)", onb_job_get_dev_eui (again), onb_job_get_message (again), onb_job_get_reason (again));
+  state = onb_test_sim_expect_state (sim);
+  g_assert_cmpuint (json_object_object_length (claims (state)), ==, 1);
+  g_assert_cmpuint (claimed_batches (f, &n_devices), ==, 1);
+  g_assert_cmpuint (n_devices, ==, 1);
+}
+
 /* Without it, such a box is refused at the scan as any unknown one. */
 static void
 test_unlisted_refused (Fixture       *f,
@@ -525,6 +613,10 @@ main (int    argc,
   g_test_add ("/engine-claim/no-app-key-no-claims", Fixture, NULL, fixture_set_up, test_no_app_key_no_claims,
               fixture_tear_down);
   g_test_add ("/engine-claim/unlisted-allowed", Fixture, unlisted, fixture_set_up, test_unlisted_allowed,
+              fixture_tear_down);
+  g_test_add ("/engine-claim/unlisted-no-claims", Fixture, unlisted, fixture_set_up, test_unlisted_no_claims,
+              fixture_tear_down);
+  g_test_add ("/engine-claim/unlisted-resumed", Fixture, unlisted, fixture_set_up, test_unlisted_resumed,
               fixture_tear_down);
   g_test_add ("/engine-claim/unlisted-refused", Fixture, NULL, fixture_set_up, test_unlisted_refused,
               fixture_tear_down);
