@@ -75,13 +75,21 @@ onb_pg_device_store_init (OnbPgDeviceStore *self)
 }
 
 OnbDeviceStore *
-onb_pg_device_store_open (const char  *uri,
-                          GError     **error)
+onb_pg_device_store_open_alone (const char *uri)
 {
-  g_autoptr(OnbPgDeviceStore) self = g_object_new (ONB_TYPE_PG_DEVICE_STORE, NULL);
+  OnbPgDeviceStore *self = g_object_new (ONB_TYPE_PG_DEVICE_STORE, NULL);
 
   self->uri = g_strdup (uri);
   self->redial = onb_pg_redial_new (uri);
+  return ONB_DEVICE_STORE (self);
+}
+
+OnbDeviceStore *
+onb_pg_device_store_open (const char  *uri,
+                          GError     **error)
+{
+  g_autoptr(OnbPgDeviceStore) self = ONB_PG_DEVICE_STORE (onb_pg_device_store_open_alone (uri));
+
   if (!(self->conn = onb_pg_connect (uri, error)))
     return NULL;
   return ONB_DEVICE_STORE (g_steal_pointer (&self));

@@ -134,7 +134,7 @@ onb_pg_set_error (const OnbPgErrors  *errors,
 {
   const char *primary = result != NULL ? PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
-  set_error_text (errors, primary != NULL ? primary : conn != NULL ? PQerrorMessage (conn) : "out of memory", error);
+  set_error_text (errors, primary != NULL ? primary : conn != NULL ? PQerrorMessage (conn) : "not connected", error);
 }
 
 /* The bounds of every connection, unless its URI names its own: they
@@ -158,14 +158,30 @@ static const char *const connect_defaults[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (connect_keywords) == G_N_ELEMENTS (connect_defaults));
 
+static void
+connect_values (const char  *uri,
+                const char **values)
+{
+  memcpy (values, connect_defaults, sizeof connect_defaults);
+  values[G_N_ELEMENTS (connect_defaults) - 2] = uri;
+}
+
 PGconn *
 onb_pg_connectdb (const char *uri)
 {
   const char *values[G_N_ELEMENTS (connect_defaults)];
 
-  memcpy (values, connect_defaults, sizeof values);
-  values[G_N_ELEMENTS (values) - 2] = uri;
+  connect_values (uri, values);
   return PQconnectdbParams (connect_keywords, values, TRUE);
+}
+
+gboolean
+onb_pg_out_of_reach (const char *uri)
+{
+  const char *values[G_N_ELEMENTS (connect_defaults)];
+
+  connect_values (uri, values);
+  return PQpingParams (connect_keywords, values, TRUE) == PQPING_NO_RESPONSE;
 }
 
 /* A server that says nothing for @timeout_ms (0: no limit) is taken as
@@ -457,16 +473,21 @@ onb_pg_redial_free (OnbPgRedial *self)
   g_atomic_rc_box_release_full (self, (GDestroyNotify) redial_clear);
 }
 
-/* Holds a reference of its own: the redial may be freed meanwhile. */
+/* Holds a reference of its own: the redial may be freed meanwhile. The
+ * schema is checked as at a start: a station that started alone, or one
+ * whose database was updated meanwhile, must not use tables it does not
+ * know. */
 static gpointer
 redial_thread (gpointer data)
 {
   OnbPgRedial *self = data;
+  g_autoptr(GError) error = NULL;
   PGconn *conn = onb_pg_connectdb (self->uri);
+  gboolean ok = PQstatus (conn) == CONNECTION_OK && onb_pg_migrate (conn, &error);
 
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->failure, g_free);
-  if (PQstatus (conn) == CONNECTION_OK)
+  if (ok)
     {
       g_clear_pointer (&self->conn, PQfinish);
       self->conn = g_steal_pointer (&conn);
@@ -474,7 +495,7 @@ redial_thread (gpointer data)
       self->started_us = 0;
     }
   else
-    self->failure = g_strdup (PQerrorMessage (conn));
+    self->failure = g_strdup (error != NULL ? error->message : PQerrorMessage (conn));
   self->dialing = FALSE;
   g_cond_broadcast (&self->done);
   g_mutex_unlock (&self->lock);

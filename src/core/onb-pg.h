@@ -56,6 +56,10 @@ PGconn   *onb_pg_connect_only (const char         *uri,
  * idle_in_transaction_session_timeout). Every connection to the shared
  * database is opened here. As PQconnectdb(): check PQstatus(). */
 PGconn   *onb_pg_connectdb   (const char          *uri);
+/* Whether @uri's server gives no answer at all (down, or the network
+ * away), as opposed to one that answers but refuses (a password, a
+ * missing database). */
+gboolean  onb_pg_out_of_reach (const char         *uri);
 /* As PQexec() (PQexecParams() with @n_params text parameters), but a
  * server that does not answer within @timeout_ms (0: no limit) is taken
  * as gone: the connection is then CONNECTION_BAD, and the answer an

@@ -180,7 +180,7 @@ run_op (OnbJobStore  *store,
 
     case ONB_JOURNAL_OP_CLAIM_UNFINISHED:
     case ONB_JOURNAL_OP_FIND_UNCLAIMED:
-      if (!(rows = find_unfinished (store, op->kind == ONB_JOURNAL_OP_CLAIM_UNFINISHED, 0, &op->error)))
+      if (!(rows = find_unfinished (store, op->kind == ONB_JOURNAL_OP_CLAIM_UNFINISHED, base, &op->error)))
         return;
       /* The outbox's own unfinished jobs (a station stopped while alone)
        * run here again, and are handed over when they are finished. */

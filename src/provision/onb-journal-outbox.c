@@ -113,23 +113,28 @@ for_outbox (OnbJournalOutbox *self,
     }
 }
 
-/* A new scan the shared store could not take: its row as it was, for the
- * outbox. */
-static void
-reset_claim (OnbJournalOp *op)
+/* An op the shared store could not take, for the outbox: a new scan (its
+ * row as it was), or the unfinished jobs at a start while the database
+ * is out of reach (the outbox's own only). */
+static gboolean
+reset_for_outbox (OnbJournalOp *op)
 {
   OnbJournalClaimResult *result = op->result;
 
-  if (result != NULL && result->claim == ONB_JOURNAL_CLAIM_NEW)
+  if (!onb_journal_error_is_unreachable (op->error) ||
+      (op->kind != ONB_JOURNAL_OP_CLAIM && op->kind != ONB_JOURNAL_OP_CLAIM_UNFINISHED))
+    return FALSE;
+  if (op->kind == ONB_JOURNAL_OP_CLAIM && result != NULL && result->claim == ONB_JOURNAL_CLAIM_NEW)
     {
       g_clear_pointer (&op->row, onb_job_row_free);
       op->row = g_steal_pointer (&result->row);
       op->row->id = 0;
     }
-  if (result != NULL)
-    onb_journal_claim_result_free (result);
+  if (op->result != NULL)
+    op->result_free (op->result);
   op->result = NULL;
   g_clear_error (&op->error);
+  return TRUE;
 }
 
 /* What hands an outbox job over: the box's row in the shared store (none,
@@ -280,15 +285,8 @@ onb_journal_outbox_run_group (OnbJournalOutbox *self,
     {
       set_alone (self, unreachable);
       for (guint i = 0; unreachable && i < shared->len; i++)
-        {
-          OnbJournalOp *op = shared->pdata[i];
-
-          if (op->kind == ONB_JOURNAL_OP_CLAIM && onb_journal_error_is_unreachable (op->error))
-            {
-              reset_claim (op);
-              g_ptr_array_add (local, op);
-            }
-        }
+        if (reset_for_outbox (shared->pdata[i]))
+          g_ptr_array_add (local, shared->pdata[i]);
     }
   onb_journal_op_run_group (self->local, self->local, local);
   self->to_hand_over |= local->len > 0;

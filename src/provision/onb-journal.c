@@ -19,6 +19,7 @@
 #include "onb-file.h"
 #include "onb-journal-outbox-private.h"
 #include "onb-pg-job-store.h"
+#include "onb-pg.h"
 #include "onb-provision-enums.h"
 #include "onb-sqlite-job-store.h"
 #include "onb-store.h"
@@ -272,6 +273,31 @@ onb_journal_open_read_only (const char  *path,
   return journal_new (onb_sqlite_job_store_open_read_only (path, error), NULL, path, TRUE);
 }
 
+/* The shared store; while the database is out of reach, a station with
+ * an outbox (@may_start_alone) starts alone on it, and shares its jobs
+ * once the database answers. */
+static OnbJobStore *
+open_shared (const char  *url,
+             const char  *station,
+             guint        lease_s,
+             gboolean     read_only,
+             gboolean     may_start_alone,
+             GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  OnbJobStore *store = onb_pg_job_store_open (url, station, lease_s, read_only, &local_error);
+
+  if (store != NULL)
+    return store;
+  if (may_start_alone && onb_pg_out_of_reach (url))
+    {
+      g_message ("This station starts alone, on its outbox: %s", local_error->message);
+      return onb_pg_job_store_open_alone (url, station, lease_s);
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
+}
+
 OnbJournal *
 onb_journal_open_for_config (OnbConfig  *config,
                              gboolean    read_only,
@@ -286,6 +312,7 @@ onb_journal_open_for_config (OnbConfig  *config,
   if (url != NULL)
     {
       g_autoptr(OnbJobStore) outbox = NULL;
+      OnbJobStore *store;
 
       /* A station that runs jobs keeps an outbox for the time the
        * database cannot be reached (docs/design.md, The outbox); without
@@ -299,8 +326,8 @@ onb_journal_open_for_config (OnbConfig  *config,
             g_message ("This station keeps no outbox: %s", local_error->message);
         }
       station = onb_store_get_station (config);
-      return journal_new (onb_pg_job_store_open (url, station, onb_store_get_lease_s (config), read_only, error),
-                          g_steal_pointer (&outbox), NULL, read_only);
+      store = open_shared (url, station, onb_store_get_lease_s (config), read_only, outbox != NULL, error);
+      return journal_new (store, g_steal_pointer (&outbox), NULL, read_only);
     }
   path = onb_journal_default_path (data_dir);
   return read_only ? onb_journal_open_read_only (path, error) : onb_journal_open (path, error);

@@ -214,15 +214,13 @@ onb_pg_job_store_init (OnbPgJobStore *self)
   self->op_fences = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 }
 
-OnbJobStore *
-onb_pg_job_store_open (const char  *uri,
-                       const char  *station,
-                       guint        lease_s,
-                       gboolean     read_only,
-                       GError     **error)
+static OnbPgJobStore *
+store_new (const char *uri,
+           const char *station,
+           guint       lease_s,
+           gboolean    read_only)
 {
-  g_autoptr(OnbPgJobStore) self = g_object_new (ONB_TYPE_PG_JOB_STORE, NULL);
-  g_autoptr(GError) local_error = NULL;
+  OnbPgJobStore *self = g_object_new (ONB_TYPE_PG_JOB_STORE, NULL);
 
   self->uri = g_strdup (uri);
   self->redial = onb_pg_redial_new (uri);
@@ -230,6 +228,27 @@ onb_pg_job_store_open (const char  *uri,
   self->lease_s = lease_s;
   self->read_only = read_only;
   self->lease_text = g_strdup_printf ("%u", lease_s);
+  return self;
+}
+
+OnbJobStore *
+onb_pg_job_store_open_alone (const char *uri,
+                             const char *station,
+                             guint       lease_s)
+{
+  return ONB_JOB_STORE (store_new (uri, station, lease_s, FALSE));
+}
+
+OnbJobStore *
+onb_pg_job_store_open (const char  *uri,
+                       const char  *station,
+                       guint        lease_s,
+                       gboolean     read_only,
+                       GError     **error)
+{
+  g_autoptr(OnbPgJobStore) self = store_new (uri, station, lease_s, read_only);
+  g_autoptr(GError) local_error = NULL;
+
   if (!(self->conn = onb_pg_connect (uri, &local_error)))
     {
       /* In the journal's words: a schema refused says so in the list's. */
