@@ -18,6 +18,7 @@ struct _OnbPgDeviceStore
   char *uri;
   GMutex lock; /* libpq connections serve one thread at a time */
   PGconn *conn; /* look-ups; an import works on a connection of its own */
+  OnbPgRedial *redial; /* the look-ups' connection, made again when lost */
 };
 
 static void device_store_iface_init (OnbDeviceStoreInterface *iface);
@@ -55,6 +56,7 @@ onb_pg_device_store_finalize (GObject *object)
   OnbPgDeviceStore *self = (OnbPgDeviceStore *) object;
 
   g_clear_pointer (&self->conn, PQfinish);
+  g_clear_pointer (&self->redial, onb_pg_redial_free);
   g_mutex_clear (&self->lock);
   g_free (self->uri);
   G_OBJECT_CLASS (onb_pg_device_store_parent_class)->finalize (object);
@@ -73,12 +75,21 @@ onb_pg_device_store_init (OnbPgDeviceStore *self)
 }
 
 OnbDeviceStore *
+onb_pg_device_store_open_alone (const char *uri)
+{
+  OnbPgDeviceStore *self = g_object_new (ONB_TYPE_PG_DEVICE_STORE, NULL);
+
+  self->uri = g_strdup (uri);
+  self->redial = onb_pg_redial_new (uri);
+  return ONB_DEVICE_STORE (self);
+}
+
+OnbDeviceStore *
 onb_pg_device_store_open (const char  *uri,
                           GError     **error)
 {
-  g_autoptr(OnbPgDeviceStore) self = g_object_new (ONB_TYPE_PG_DEVICE_STORE, NULL);
+  g_autoptr(OnbPgDeviceStore) self = ONB_PG_DEVICE_STORE (onb_pg_device_store_open_alone (uri));
 
-  self->uri = g_strdup (uri);
   if (!(self->conn = onb_pg_connect (uri, error)))
     return NULL;
   return ONB_DEVICE_STORE (g_steal_pointer (&self));
@@ -104,10 +115,18 @@ exec_shared (OnbPgDeviceStore   *self,
   result = exec (self->conn, sql, n_params, params, &local_error);
   if (result == NULL && PQstatus (self->conn) == CONNECTION_BAD)
     {
+      PGconn *conn;
+
       g_debug ("The connection to the shared device list was lost; connecting again");
-      PQreset (self->conn);
       g_clear_error (&local_error);
-      result = exec (self->conn, sql, n_params, params, &local_error);
+      /* On a thread of its own: a network that swallows packets holds
+       * the look-up for a moment only, and the list's copy answers. */
+      if ((conn = onb_pg_redial_take (self->redial, &list_errors, &local_error)) != NULL)
+        {
+          PQfinish (self->conn);
+          self->conn = conn;
+          result = exec (self->conn, sql, n_params, params, &local_error);
+        }
     }
   g_mutex_unlock (&self->lock);
   if (local_error != NULL)

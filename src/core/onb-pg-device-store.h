@@ -20,6 +20,11 @@ G_DECLARE_FINAL_TYPE (OnbPgDeviceStore, onb_pg_device_store, ONB, PG_DEVICE_STOR
  * bringing the schema up to date when its role may. (transfer full) */
 OnbDeviceStore *onb_pg_device_store_open (const char  *uri,
                                           GError     **error);
+/* The list of a station that starts while the database is out of reach
+ * (onb_pg_out_of_reach()): not connected; its calls fail until a new
+ * connection (the schema checked) is made at one of them. (transfer
+ * full) */
+OnbDeviceStore *onb_pg_device_store_open_alone (const char *uri);
 
 /* Every device of the list with its keys, for a station's own copy
  * (GPtrArray of OnbImportRow). (transfer full) */

@@ -4,6 +4,10 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <glib/gi18n.h>
 
 #include "onb-pg.h"
@@ -109,6 +113,19 @@ static const OnbPgErrors schema_errors = {
   .format = N_("The shared database cannot be used (%s). Check the database server and the network."),
 };
 
+static void
+set_error_text (const OnbPgErrors  *errors,
+                const char         *text,
+                GError            **error)
+{
+  g_autofree char *detail = g_strchomp (g_strdup (text));
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  g_set_error (error, errors->domain (), errors->code, _(errors->format), detail);
+#pragma GCC diagnostic pop
+}
+
 void
 onb_pg_set_error (const OnbPgErrors  *errors,
                   PGconn             *conn,
@@ -116,13 +133,133 @@ onb_pg_set_error (const OnbPgErrors  *errors,
                   GError            **error)
 {
   const char *primary = result != NULL ? PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-  g_autofree char *detail = g_strchomp (g_strdup (primary != NULL ? primary
-                                                  : conn != NULL ? PQerrorMessage (conn) : "out of memory"));
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-  g_set_error (error, errors->domain (), errors->code, _(errors->format), detail);
-#pragma GCC diagnostic pop
+  set_error_text (errors, primary != NULL ? primary : conn != NULL ? PQerrorMessage (conn) : "not connected", error);
+}
+
+/* The bounds of every connection, unless its URI names its own: they
+ * come before the URI (dbname, expanded), whose words then win. A network
+ * that swallows packets shows as a lost connection within seconds
+ * (docs/design.md, "A network that swallows packets"): connecting gives
+ * up after connect_timeout, an idle connection is probed by keepalives,
+ * a write nobody acknowledges fails after tcp_user_timeout (TCP only; a
+ * Unix socket has none of these, and every answer has its own deadline
+ * besides: onb_pg_run()). On the server, a lock waited for ends the
+ * statement with words before that deadline, and a transaction whose
+ * station went silent ends, so that its locks do not hold the others. */
+static const char *const connect_keywords[] = {
+  "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+  "tcp_user_timeout", "options", "dbname", NULL,
+};
+static const char *const connect_defaults[] = {
+  G_STRINGIFY (ONB_PG_CONNECT_S), "1", "3", "1", "3", "6000",
+  "-c lock_timeout=" G_STRINGIFY (ONB_PG_LOCK_MS) " -c idle_in_transaction_session_timeout=20000", NULL, NULL,
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (connect_keywords) == G_N_ELEMENTS (connect_defaults));
+
+static void
+connect_values (const char  *uri,
+                const char **values)
+{
+  memcpy (values, connect_defaults, sizeof connect_defaults);
+  values[G_N_ELEMENTS (connect_defaults) - 2] = uri;
+}
+
+PGconn *
+onb_pg_connectdb (const char *uri)
+{
+  const char *values[G_N_ELEMENTS (connect_defaults)];
+
+  connect_values (uri, values);
+  return PQconnectdbParams (connect_keywords, values, TRUE);
+}
+
+gboolean
+onb_pg_out_of_reach (const char *uri)
+{
+  const char *values[G_N_ELEMENTS (connect_defaults)];
+
+  connect_values (uri, values);
+  return PQpingParams (connect_keywords, values, TRUE) == PQPING_NO_RESPONSE;
+}
+
+/* A server that says nothing for @timeout_ms (0: no limit) is taken as
+ * gone, as TCP would after minutes: the socket is shut, so the answer is
+ * an error and the connection CONNECTION_BAD. */
+static void
+wait_answer (PGconn *conn,
+             guint   timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_GINT64_CONSTANT (1000);
+
+  while (PQisBusy (conn))
+    {
+      struct pollfd pfd = { .fd = PQsocket (conn), .events = POLLIN };
+      gint64 left_ms = (deadline - g_get_monotonic_time () + 999) / 1000;
+      int ready;
+
+      if (pfd.fd < 0)
+        return;
+      if (timeout_ms > 0 && left_ms <= 0)
+        {
+          g_debug ("The shared database did not answer within %u ms: its connection is taken as lost", timeout_ms);
+          shutdown (pfd.fd, SHUT_RDWR);
+          return;
+        }
+      ready = poll (&pfd, 1, timeout_ms > 0 ? (int) left_ms : -1);
+      if ((ready < 0 && errno != EINTR) || (ready > 0 && !PQconsumeInput (conn)))
+        return;
+    }
+}
+
+PGresult *
+onb_pg_run (PGconn             *conn,
+            const char         *sql,
+            int                 n_params,
+            const char * const *params,
+            guint               timeout_ms)
+{
+  PGresult *answer = NULL;
+  PGresult *next;
+  int sent = n_params == 0 ? PQsendQuery (conn, sql)
+                           : PQsendQueryParams (conn, sql, n_params, NULL, params, NULL, NULL, 0);
+
+  if (!sent)
+    return NULL;
+  wait_answer (conn, timeout_ms);
+  /* As PQexec(): the last answer of several statements, or the first
+   * error. */
+  while ((next = PQgetResult (conn)) != NULL)
+    {
+      if (answer != NULL && PQresultStatus (answer) == PGRES_FATAL_ERROR)
+        PQclear (next);
+      else
+        {
+          PQclear (answer);
+          answer = next;
+        }
+    }
+  return answer;
+}
+
+static PGresult *
+exec_within (PGconn             *conn,
+             const char         *sql,
+             int                 n_params,
+             const char * const *params,
+             guint               timeout_ms,
+             const OnbPgErrors  *errors,
+             GError            **error)
+{
+  PGresult *result = onb_pg_run (conn, sql, n_params, params, timeout_ms);
+  ExecStatusType status = PQresultStatus (result);
+
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+    return result;
+  onb_pg_set_error (errors, conn, result, error);
+  PQclear (result);
+  return NULL;
 }
 
 PGresult *
@@ -133,15 +270,7 @@ onb_pg_exec (PGconn             *conn,
              const OnbPgErrors  *errors,
              GError            **error)
 {
-  PGresult *result = n_params == 0 ? PQexec (conn, sql)
-                                   : PQexecParams (conn, sql, n_params, NULL, params, NULL, NULL, 0);
-  ExecStatusType status = PQresultStatus (result);
-
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-    return result;
-  onb_pg_set_error (errors, conn, result, error);
-  PQclear (result);
-  return NULL;
+  return exec_within (conn, sql, n_params, params, ONB_PG_ANSWER_MS, errors, error);
 }
 
 gboolean
@@ -159,7 +288,7 @@ onb_pg_command (PGconn             *conn,
 void
 onb_pg_rollback (PGconn *conn)
 {
-  PQclear (PQexec (conn, "ROLLBACK"));
+  PQclear (onb_pg_run (conn, "ROLLBACK", 0, NULL, ONB_PG_ANSWER_MS));
 }
 
 PGconn *
@@ -167,7 +296,7 @@ onb_pg_connect_only (const char         *uri,
                      const OnbPgErrors  *errors,
                      GError            **error)
 {
-  PGconn *conn = PQconnectdb (uri);
+  PGconn *conn = onb_pg_connectdb (uri);
 
   if (PQstatus (conn) != CONNECTION_OK)
     {
@@ -214,6 +343,19 @@ onb_pg_may_migrate (PGconn             *conn,
                                  "FROM pg_namespace n WHERE n.nspname = current_schema ()", errors, error);
 }
 
+/* A migration may rewrite big tables, and wait for the one under way:
+ * neither the answer's deadline nor the lock's bound it. */
+static gboolean
+migrate_command (PGconn      *conn,
+                 const char  *sql,
+                 GError     **error)
+{
+  PGresult *result = exec_within (conn, sql, 0, NULL, 0, &schema_errors, error);
+
+  PQclear (result);
+  return result != NULL;
+}
+
 /* One station migrates at a time (the advisory lock); the others wait,
  * then find the schema up to date. */
 gboolean
@@ -223,10 +365,9 @@ onb_pg_migrate (PGconn  *conn,
   g_autoptr(GError) local_error = NULL;
   gint64 version;
 
-  if (!onb_pg_command (conn, "BEGIN", &schema_errors, error))
+  if (!onb_pg_command (conn, "BEGIN; SET LOCAL lock_timeout = 0", &schema_errors, error))
     return FALSE;
-  if (!onb_pg_command (conn, "SELECT pg_advisory_xact_lock (" G_STRINGIFY (LOCK_MIGRATE) ")", &schema_errors,
-                       &local_error) ||
+  if (!migrate_command (conn, "SELECT pg_advisory_xact_lock (" G_STRINGIFY (LOCK_MIGRATE) ")", &local_error) ||
       (version = onb_pg_schema_version (conn, &schema_errors, &local_error)) < 0)
     goto failed;
 
@@ -259,7 +400,7 @@ onb_pg_migrate (PGconn  *conn,
         goto failed;
     }
   for (gint64 i = version; i < ONB_PG_SCHEMA_VERSION; i++)
-    if (!onb_pg_command (conn, migrations[i], &schema_errors, &local_error))
+    if (!migrate_command (conn, migrations[i], &local_error))
       goto failed;
   if (version < ONB_PG_SCHEMA_VERSION &&
       !onb_pg_command (conn, "INSERT INTO onb_schema (version) VALUES (" G_STRINGIFY (ONB_PG_SCHEMA_VERSION) ") "
@@ -283,5 +424,106 @@ onb_pg_connect (const char  *uri,
 
   if (conn != NULL && !onb_pg_migrate (conn, error))
     g_clear_pointer (&conn, PQfinish);
+  return conn;
+}
+
+/* Redialling */
+
+/* New attempts at most this often after a failed one, and the caller waits this long for
+ * one: a server that restarted answers well within it, and a network
+ * that swallows packets holds no caller longer. */
+#define REDIAL_GAP_US  (G_USEC_PER_SEC)
+#define REDIAL_WAIT_US (250 * G_TIME_SPAN_MILLISECOND)
+
+struct _OnbPgRedial
+{
+  GMutex lock;
+  GCond done;
+  char *uri;
+  gboolean dialing;
+  PGconn *conn;      /* made, not taken yet */
+  char *failure;     /* why the last attempt failed */
+  gint64 started_us; /* when the last attempt started */
+};
+
+static void
+redial_clear (OnbPgRedial *self)
+{
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->done);
+  g_free (self->uri);
+  g_clear_pointer (&self->conn, PQfinish);
+  g_free (self->failure);
+}
+
+OnbPgRedial *
+onb_pg_redial_new (const char *uri)
+{
+  OnbPgRedial *self = g_atomic_rc_box_new0 (OnbPgRedial);
+
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->done);
+  self->uri = g_strdup (uri);
+  return self;
+}
+
+void
+onb_pg_redial_free (OnbPgRedial *self)
+{
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) redial_clear);
+}
+
+/* Holds a reference of its own: the redial may be freed meanwhile. The
+ * schema is checked as at a start: a station that started alone, or one
+ * whose database was updated meanwhile, must not use tables it does not
+ * know. */
+static gpointer
+redial_thread (gpointer data)
+{
+  OnbPgRedial *self = data;
+  g_autoptr(GError) error = NULL;
+  PGconn *conn = onb_pg_connectdb (self->uri);
+  gboolean ok = PQstatus (conn) == CONNECTION_OK && onb_pg_migrate (conn, &error);
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->failure, g_free);
+  if (ok)
+    {
+      g_clear_pointer (&self->conn, PQfinish);
+      self->conn = g_steal_pointer (&conn);
+      /* The gap is between failures: the next loss may redial at once. */
+      self->started_us = 0;
+    }
+  else
+    self->failure = g_strdup (error != NULL ? error->message : PQerrorMessage (conn));
+  self->dialing = FALSE;
+  g_cond_broadcast (&self->done);
+  g_mutex_unlock (&self->lock);
+  g_clear_pointer (&conn, PQfinish);
+  onb_pg_redial_free (self);
+  return NULL;
+}
+
+PGconn *
+onb_pg_redial_take (OnbPgRedial        *self,
+                    const OnbPgErrors  *errors,
+                    GError            **error)
+{
+  gint64 now = g_get_monotonic_time ();
+  PGconn *conn;
+
+  g_mutex_lock (&self->lock);
+  if (self->conn == NULL && !self->dialing && now - self->started_us >= REDIAL_GAP_US)
+    {
+      self->dialing = TRUE;
+      self->started_us = now;
+      g_thread_unref (g_thread_new ("onb-pg-redial", redial_thread, g_atomic_rc_box_acquire (self)));
+      while (self->dialing && g_cond_wait_until (&self->done, &self->lock, now + REDIAL_WAIT_US))
+        ;
+    }
+  conn = g_steal_pointer (&self->conn);
+  if (conn == NULL)
+    set_error_text (errors, self->failure != NULL ? self->failure : _("no answer from the server yet"), error);
+  g_mutex_unlock (&self->lock);
   return conn;
 }

@@ -21,6 +21,14 @@ G_BEGIN_DECLS
 #define ONB_PG_CHANNEL      "onb_changed"
 #define ONB_PG_LIST_CHANGED "list"
 
+/* The bounds of a connection to the shared database (docs/design.md,
+ * "A network that swallows packets"): connecting, a statement's answer
+ * (the deadline of onb_pg_exec()), and a lock waited for on the server,
+ * which ends the statement before its deadline. */
+#define ONB_PG_CONNECT_S  4
+#define ONB_PG_ANSWER_MS  4000
+#define ONB_PG_LOCK_MS    2000
+
 /* How a failed statement is told: @format holds one %s for the server's
  * words; it is translated when used (mark it with N_()). */
 typedef struct
@@ -42,9 +50,28 @@ PGconn   *onb_pg_connect     (const char          *uri,
 PGconn   *onb_pg_connect_only (const char         *uri,
                                const OnbPgErrors  *errors,
                                GError            **error);
+/* Opens a connection to @uri (a libpq URI or key=value string) with
+ * Onboarder's bounds for what the URI does not name: connect_timeout,
+ * TCP keepalives, tcp_user_timeout, and options (lock_timeout,
+ * idle_in_transaction_session_timeout). Every connection to the shared
+ * database is opened here. As PQconnectdb(): check PQstatus(). */
+PGconn   *onb_pg_connectdb   (const char          *uri);
+/* Whether @uri's server gives no answer at all (down, or the network
+ * away), as opposed to one that answers but refuses (a password, a
+ * missing database). */
+gboolean  onb_pg_out_of_reach (const char         *uri);
+/* As PQexec() (PQexecParams() with @n_params text parameters), but a
+ * server that does not answer within @timeout_ms (0: no limit) is taken
+ * as gone: the connection is then CONNECTION_BAD, and the answer an
+ * error or NULL. */
+PGresult *onb_pg_run         (PGconn              *conn,
+                              const char          *sql,
+                              int                  n_params,
+                              const char * const  *params,
+                              guint                timeout_ms);
 /* Runs @sql with @n_params text parameters (none: @sql may be several
- * statements); NULL (and @error set) unless the result is what a command
- * or a query gives. (transfer full) */
+ * statements) within ONB_PG_ANSWER_MS; NULL (and @error set) unless the
+ * result is what a command or a query gives. (transfer full) */
 PGresult *onb_pg_exec        (PGconn              *conn,
                               const char          *sql,
                               int                  n_params,
@@ -80,6 +107,22 @@ gint64    onb_pg_may_migrate (PGconn              *conn,
  * SCHEMA_TOO_NEW, SCHEMA_TOO_OLD. */
 gboolean  onb_pg_migrate     (PGconn              *conn,
                               GError             **error);
+
+/* A lost connection made again on a thread of its own, so that a network
+ * that swallows packets holds no caller for connect_timeout: a caller
+ * waits a moment for an attempt it starts, and otherwise hears at once
+ * that none is ready. Attempts start at most once a second. */
+typedef struct _OnbPgRedial OnbPgRedial;
+
+OnbPgRedial *onb_pg_redial_new  (const char         *uri);
+void         onb_pg_redial_free (OnbPgRedial        *redial);
+/* A new connection (transfer full), or NULL with @error (in @errors'
+ * words) while none is ready. */
+PGconn      *onb_pg_redial_take (OnbPgRedial        *redial,
+                                 const OnbPgErrors  *errors,
+                                 GError            **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbPgRedial, onb_pg_redial_free)
 
 static inline const char *
 onb_pg_value (PGresult *result,

@@ -18,6 +18,7 @@
 #include "onb-error.h"
 #include "onb-registry-private.h"
 #include "onb-pg-device-store.h"
+#include "onb-pg.h"
 #include "onb-sqlite-device-store.h"
 #include "onb-store.h"
 
@@ -312,6 +313,55 @@ onb_registry_open_read_only (const char  *path,
   return onb_registry_new_for_store (onb_sqlite_device_store_open_read_only (path, error));
 }
 
+/* A station's shared list, with its copy: 0600 in its data folder, as its
+ * own registry.sqlite would be. Without one (a read-only folder) it scans
+ * only while the database answers. A station that starts while the
+ * database is out of reach starts alone on its copy, when it has one. */
+static OnbRegistry *
+open_shared (const char  *url,
+             const char  *data_dir,
+             GError     **error)
+{
+  g_autofree char *path = onb_registry_copy_path (data_dir);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) copy_error = NULL;
+  g_autoptr(OnbDeviceStore) store = onb_pg_device_store_open (url, &local_error);
+  g_autoptr(OnbDeviceStore) copy = NULL;
+  gboolean alone = FALSE;
+  OnbRegistry *self;
+
+  if (store == NULL)
+    {
+      /* A server that answers and refuses (a password, a schema) is not
+       * worked around. */
+      if (!g_error_matches (local_error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE) ||
+          !onb_pg_out_of_reach (url))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      if (!g_file_test (path, G_FILE_TEST_EXISTS) || !(copy = onb_sqlite_device_store_open (path, NULL)) ||
+          onb_device_store_count_devices (copy) == 0)
+        {
+          g_set_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE,
+                       _("%s This station has no copy of the device list yet, so it cannot work alone: start it "
+                         "once while the database answers."), local_error->message);
+          return NULL;
+        }
+      g_message ("This station starts alone, on its copy of the device list: %s", local_error->message);
+      store = onb_pg_device_store_open_alone (url);
+      alone = TRUE;
+    }
+  else if (!(copy = onb_sqlite_device_store_open (path, &copy_error)))
+    g_message ("This station keeps no copy of the shared device list: %s", copy_error->message);
+
+  self = onb_registry_new_for_store (g_steal_pointer (&store));
+  self->copy = g_steal_pointer (&copy);
+  if (self->copy != NULL && !alone)
+    refresh_copy (self);
+  return self;
+}
+
 OnbRegistry *
 onb_registry_open_for_config (OnbConfig  *config,
                               gboolean    read_only,
@@ -323,24 +373,8 @@ onb_registry_open_for_config (OnbConfig  *config,
 
   data_dir = onb_config_get_data_dir (config);
   if (url != NULL)
-    {
-      g_autoptr(OnbRegistry) self = onb_registry_new_for_store (onb_pg_device_store_open (url, error));
-
-      /* A station that scans keeps a copy of the list: 0600 in its data
-       * folder, as its own registry.sqlite would be. Without one (a
-       * read-only folder) it scans only while the database answers. */
-      if (self != NULL && !read_only)
-        {
-          g_autoptr(GError) local_error = NULL;
-
-          path = onb_registry_copy_path (data_dir);
-          if ((self->copy = onb_sqlite_device_store_open (path, &local_error)) != NULL)
-            refresh_copy (self);
-          else
-            g_message ("This station keeps no copy of the shared device list: %s", local_error->message);
-        }
-      return g_steal_pointer (&self);
-    }
+    return read_only ? onb_registry_new_for_store (onb_pg_device_store_open (url, error))
+                     : open_shared (url, data_dir, error);
   path = onb_registry_default_path (data_dir);
   return read_only ? onb_registry_open_read_only (path, error) : onb_registry_open (path, error);
 }

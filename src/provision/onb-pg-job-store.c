@@ -30,6 +30,7 @@ struct _OnbPgJobStore
   guint lease_s;
   gboolean read_only;
   PGconn *conn;
+  OnbPgRedial *redial;
   gboolean in_group;
   gboolean wrote;     /* the group under way changed a job */
   GHashTable *fences;    /* job id → the fencing token of this store's claim */
@@ -55,16 +56,37 @@ static const OnbPgErrors unreachable_errors = {
                "database is back."),
 };
 
-/* A lost connection is a fault that passes (UNREACHABLE), anything else
- * a failure. */
+/* A lost connection is a fault that passes (UNREACHABLE), and so is a
+ * lock the server waited for in vain (the station that holds it may have
+ * lost its network); anything else is a failure. */
 static const OnbPgErrors *
-errors_for (OnbPgJobStore *self)
+errors_for (OnbPgJobStore  *self,
+            const PGresult *result)
 {
-  return PQstatus (self->conn) == CONNECTION_BAD ? &unreachable_errors : &job_errors;
+  const char *state = result != NULL ? PQresultErrorField (result, PG_DIAG_SQLSTATE) : NULL;
+
+  return PQstatus (self->conn) == CONNECTION_BAD || g_strcmp0 (state, "55P03") == 0 ? &unreachable_errors
+                                                                                      : &job_errors;
 }
 
 static gboolean renew_lease (OnbPgJobStore  *self,
                              GError        **error);
+
+/* A new connection in place of the lost one, when one is ready
+ * (onb_pg_redial_take(): a network that swallows packets holds the
+ * writer thread for a moment only). */
+static gboolean
+redial (OnbPgJobStore  *self,
+        GError        **error)
+{
+  PGconn *conn = onb_pg_redial_take (self->redial, &unreachable_errors, error);
+
+  if (conn == NULL)
+    return FALSE;
+  PQfinish (self->conn);
+  self->conn = conn;
+  return TRUE;
+}
 
 static PGresult *
 exec_once (OnbPgJobStore      *self,
@@ -73,13 +95,12 @@ exec_once (OnbPgJobStore      *self,
            const char * const *params,
            GError            **error)
 {
-  PGresult *result = n_params == 0 ? PQexec (self->conn, sql)
-                                   : PQexecParams (self->conn, sql, n_params, NULL, params, NULL, NULL, 0);
+  PGresult *result = onb_pg_run (self->conn, sql, n_params, params, ONB_PG_ANSWER_MS);
   ExecStatusType status = PQresultStatus (result);
 
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
     return result;
-  onb_pg_set_error (errors_for (self), self->conn, result, error);
+  onb_pg_set_error (errors_for (self, result), self->conn, result, error);
   PQclear (result);
   return NULL;
 }
@@ -101,11 +122,8 @@ exec (OnbPgJobStore      *self,
   if (result == NULL && !self->in_group && PQstatus (self->conn) == CONNECTION_BAD)
     {
       g_debug ("The connection to the shared job journal was lost; connecting again");
-      PQreset (self->conn);
       g_clear_error (&local_error);
-      if (PQstatus (self->conn) != CONNECTION_OK)
-        onb_pg_set_error (&unreachable_errors, self->conn, NULL, &local_error);
-      else if (renew_lease (self, &local_error))
+      if (redial (self, &local_error) && renew_lease (self, &local_error))
         result = exec_once (self, sql, n_params, params, &local_error);
     }
   if (local_error != NULL)
@@ -150,12 +168,8 @@ ensure_connected (OnbPgJobStore  *self,
 {
   if (PQstatus (self->conn) == CONNECTION_OK)
     return TRUE;
-  PQreset (self->conn);
-  if (PQstatus (self->conn) != CONNECTION_OK)
-    {
-      onb_pg_set_error (&unreachable_errors, self->conn, NULL, error);
-      return FALSE;
-    }
+  if (!redial (self, error))
+    return FALSE;
   g_debug ("Connected to the shared job journal again");
   return renew_lease (self, error);
 }
@@ -174,6 +188,7 @@ onb_pg_job_store_finalize (GObject *object)
       command (self, "UPDATE onb_claimants SET lease_until = now () WHERE token = $1", 1, params, NULL);
     }
   g_clear_pointer (&self->conn, PQfinish);
+  g_clear_pointer (&self->redial, onb_pg_redial_free);
   g_clear_pointer (&self->fences, g_hash_table_unref);
   g_clear_pointer (&self->tx_fences, g_hash_table_unref);
   g_clear_pointer (&self->op_fences, g_hash_table_unref);
@@ -199,6 +214,31 @@ onb_pg_job_store_init (OnbPgJobStore *self)
   self->op_fences = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 }
 
+static OnbPgJobStore *
+store_new (const char *uri,
+           const char *station,
+           guint       lease_s,
+           gboolean    read_only)
+{
+  OnbPgJobStore *self = g_object_new (ONB_TYPE_PG_JOB_STORE, NULL);
+
+  self->uri = g_strdup (uri);
+  self->redial = onb_pg_redial_new (uri);
+  self->station = g_strdup (station);
+  self->lease_s = lease_s;
+  self->read_only = read_only;
+  self->lease_text = g_strdup_printf ("%u", lease_s);
+  return self;
+}
+
+OnbJobStore *
+onb_pg_job_store_open_alone (const char *uri,
+                             const char *station,
+                             guint       lease_s)
+{
+  return ONB_JOB_STORE (store_new (uri, station, lease_s, FALSE));
+}
+
 OnbJobStore *
 onb_pg_job_store_open (const char  *uri,
                        const char  *station,
@@ -206,14 +246,9 @@ onb_pg_job_store_open (const char  *uri,
                        gboolean     read_only,
                        GError     **error)
 {
-  g_autoptr(OnbPgJobStore) self = g_object_new (ONB_TYPE_PG_JOB_STORE, NULL);
+  g_autoptr(OnbPgJobStore) self = store_new (uri, station, lease_s, read_only);
   g_autoptr(GError) local_error = NULL;
 
-  self->uri = g_strdup (uri);
-  self->station = g_strdup (station);
-  self->lease_s = lease_s;
-  self->read_only = read_only;
-  self->lease_text = g_strdup_printf ("%u", lease_s);
   if (!(self->conn = onb_pg_connect (uri, &local_error)))
     {
       /* In the journal's words: a schema refused says so in the list's. */

@@ -21,5 +21,12 @@ OnbJobStore *onb_pg_job_store_open (const char  *uri,
                                     guint        lease_s,
                                     gboolean     read_only,
                                     GError     **error);
+/* The store of a station that starts while the database is out of reach
+ * (onb_pg_out_of_reach()): not connected; its calls fail as
+ * store-unreachable until a new connection (the schema checked as in
+ * onb_pg_connect()) is made at one of them. (transfer full) */
+OnbJobStore *onb_pg_job_store_open_alone (const char *uri,
+                                          const char *station,
+                                          guint       lease_s);
 
 G_END_DECLS

@@ -29,6 +29,7 @@ struct _OnbStoreWatch
   guint socket_source;
   guint timer;               /* the next count of stations, or the next try to connect */
   guint n_stations;
+  gboolean counting;         /* a count of stations is unanswered */
   gboolean alone;
 };
 
@@ -91,28 +92,46 @@ lose_connection (OnbStoreWatch *self)
   g_clear_handle_id (&self->socket_source, g_source_remove);
   g_clear_handle_id (&self->timer, g_source_remove);
   g_clear_pointer (&self->conn, PQfinish);
+  self->counting = FALSE;
   set_alone (self, TRUE);
   self->timer = g_timeout_add (RECONNECT_MS, reconnect_cb, self);
 }
 
 /* Stations whose lease holds; a lease is renewed three times over, so
- * counting once per lease third follows them. */
+ * counting once per lease third follows them. The answer comes through
+ * the socket, so the kiosk never waits for it; a count still unanswered
+ * at the next one means that the network swallows packets, which a
+ * listening connection would not notice otherwise. */
 static gboolean
 count_cb (gpointer user_data)
 {
   OnbStoreWatch *self = user_data;
-  PGresult *result = PQexec (self->conn, "SELECT count(DISTINCT station) FROM onb_claimants WHERE lease_until > now ()");
 
-  if (PQresultStatus (result) == PGRES_TUPLES_OK)
-    set_n_stations (self, MAX (1, g_ascii_strtoull (PQgetvalue (result, 0, 0), NULL, 10)));
-  PQclear (result);
-  if (PQstatus (self->conn) != CONNECTION_OK)
+  if (self->counting ||
+      !PQsendQuery (self->conn, "SELECT count(DISTINCT station) FROM onb_claimants WHERE lease_until > now ()"))
     {
+      g_debug ("The shared store does not answer: it is taken as out of reach");
       self->timer = 0;
       lose_connection (self);
       return G_SOURCE_REMOVE;
     }
+  self->counting = TRUE;
   return G_SOURCE_CONTINUE;
+}
+
+static void
+read_count (OnbStoreWatch *self)
+{
+  while (self->counting && !PQisBusy (self->conn))
+    {
+      PGresult *result = PQgetResult (self->conn);
+
+      if (result == NULL)
+        self->counting = FALSE;
+      else if (PQresultStatus (result) == PGRES_TUPLES_OK)
+        set_n_stations (self, MAX (1, g_ascii_strtoull (PQgetvalue (result, 0, 0), NULL, 10)));
+      PQclear (result);
+    }
 }
 
 static gboolean
@@ -138,6 +157,7 @@ socket_cb (int           fd,
       list_changed |= g_strcmp0 (notify->extra, ONB_PG_LIST_CHANGED) == 0;
       PQfreemem (notify);
     }
+  read_count (self);
   if (list_changed)
     g_signal_emit (self, signals[LIST_CHANGED], 0);
   if (changed)
@@ -151,11 +171,11 @@ connect_in_thread (GTask        *task,
                    gpointer      task_data,
                    GCancellable *cancellable)
 {
-  PGconn *conn = PQconnectdb (task_data);
+  PGconn *conn = onb_pg_connectdb (task_data);
   PGresult *result = NULL;
 
   if (PQstatus (conn) == CONNECTION_OK)
-    result = PQexec (conn, "LISTEN " ONB_PG_CHANNEL);
+    result = onb_pg_run (conn, "LISTEN " ONB_PG_CHANNEL, 0, NULL, ONB_PG_ANSWER_MS);
   if (PQresultStatus (result) != PGRES_COMMAND_OK)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "%s", PQerrorMessage (conn));
@@ -187,7 +207,7 @@ connected_cb (GObject      *object,
     }
   self->conn = conn;
   self->socket_source = g_unix_fd_add (PQsocket (conn), G_IO_IN, socket_cb, self);
-  self->timer = g_timeout_add (MAX (1u, self->lease_s * 1000 / 3), count_cb, self);
+  self->timer = g_timeout_add (CLAMP (self->lease_s * 1000 / 3, 1, ONB_PG_ANSWER_MS), count_cb, self);
   count_cb (self);
   set_alone (self, FALSE);
   /* What was notified while cut off is lost: everything is read again. */

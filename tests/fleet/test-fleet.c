@@ -562,20 +562,21 @@ test_store_migrate (void)
 }
 
 /* A proxy between one station and the database (pg-proxy.py), which the
- * test cuts by killing it and restores by starting it again. */
+ * test cuts by killing it and restores by starting it again, or stalls
+ * (a network that swallows packets) and lets forward again. */
 typedef struct
 {
   char *dir;
   char *target_dir;
   guint port;
   GSubprocess *process;
+  GDataInputStream *out;
 } PgProxy;
 
 static void
 pg_proxy_start (PgProxy *proxy)
 {
   g_autofree char *port = g_strdup_printf ("%u", proxy->port);
-  g_autoptr(GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -583,10 +584,26 @@ pg_proxy_start (PgProxy *proxy)
   proxy->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("ONB_PYTHON_FOR_TESTS"),
                                      g_getenv ("ONB_PG_PROXY"), proxy->dir, proxy->target_dir, port, NULL);
   g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proxy->process));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  proxy->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proxy->process));
+  line = g_data_input_stream_read_line (proxy->out, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (line, ==, "listening");
+}
+
+/* "stall" or "forward", once the proxy has done it. */
+static void
+pg_proxy_say (PgProxy    *proxy,
+              const char *command)
+{
+  g_autofree char *line = g_strdup_printf ("%s\n", command);
+  g_autofree char *answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (proxy->process), line, strlen (line), NULL, NULL, &error);
+  g_assert_no_error (error);
+  answer = g_data_input_stream_read_line (proxy->out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==, "ok");
 }
 
 /* Every connection through the proxy drops; new ones are refused. */
@@ -599,6 +616,61 @@ pg_proxy_cut (PgProxy *proxy)
   g_subprocess_wait (proxy->process, NULL, &error);
   g_assert_no_error (error);
   g_clear_object (&proxy->process);
+  g_clear_object (&proxy->out);
+}
+
+/* A proxy to @fleet's database, started: its `store.url=` setting. */
+static char *
+pg_proxy_open (PgProxy *proxy,
+               Fleet   *fleet)
+{
+  g_autoptr(GError) error = NULL;
+
+  proxy->dir = g_dir_make_tmp ("onb-pg-proxy-XXXXXX", &error);
+  g_assert_no_error (error);
+  proxy->target_dir = g_strdup (onb_test_pg_get_host (fleet->pg));
+  proxy->port = onb_test_pg_get_port (fleet->pg);
+  pg_proxy_start (proxy);
+  return g_strdup_printf ("store.url=postgresql:///" ONB_TEST_PG_DATABASE "?host=%s&port=%u&user=" ONB_TEST_PG_USER,
+                          proxy->dir, proxy->port);
+}
+
+static void
+pg_proxy_close (PgProxy *proxy)
+{
+  g_autofree char *socket_path = g_strdup_printf ("%s/.s.PGSQL.%u", proxy->dir, proxy->port);
+
+  if (proxy->process != NULL)
+    pg_proxy_cut (proxy);
+  g_unlink (socket_path);
+  g_rmdir (proxy->dir);
+  g_clear_pointer (&proxy->dir, g_free);
+  g_clear_pointer (&proxy->target_dir, g_free);
+}
+
+/* Station "station-alone", whose way to @fleet's database is @proxy
+ * (started): every box's label in @codes, its outbox's path in
+ * @outbox_path. */
+static ProvStation *
+alone_station_new (Fleet     *fleet,
+                   PgProxy   *proxy,
+                   GStrv     *codes,
+                   char     **outbox_path)
+{
+  g_autofree char *csv = prov_generated_csv (fleet->n_boxes, FIRST, TRUE);
+  g_autofree char *codes_text = NULL;
+  g_autofree char *url = pg_proxy_open (proxy, fleet);
+  g_autoptr(OnbConfig) config = NULL;
+  g_autofree char *data_dir = NULL;
+  ProvStation *station;
+
+  g_assert_true (g_file_get_contents (fleet->codes, &codes_text, NULL, NULL));
+  *codes = g_strsplit (g_strstrip (codes_text), "\n", -1);
+  station = prov_station_new (sim, csv, (const char *[]) { url, "store.station=station-alone", "store.lease_s=5", NULL });
+  config = prov_station_load_config (station);
+  data_dir = onb_config_get_data_dir (config);
+  *outbox_path = onb_journal_outbox_path (data_dir);
+  return station;
 }
 
 static gboolean
@@ -616,18 +688,17 @@ outbox_empty (gconstpointer data)
  * provisioning: its jobs wait in its outbox, its device list is its copy.
  * Meanwhile another station does some of the same boxes online. Once the
  * database is back the outbox is handed over and empties: every box once
- * in each cloud and once in the shared journal, done. */
+ * in each cloud and once in the shared journal, done. Cut off either as
+ * a refused connection, or (@data TRUE) as a network that swallows
+ * packets, which the station must notice by its own deadlines. */
 static void
-test_offline_station (void)
+test_offline_station (gconstpointer data)
 {
+  gboolean stall = GPOINTER_TO_INT (data);
   g_autoptr(Fleet) fleet = fleet_new (2, "{\"endpoints\":{\"*\":{\"latency_ms\":20}}}");
-  g_autofree char *csv = prov_generated_csv (N_BOXES, FIRST, TRUE);
-  g_autofree char *codes_text = NULL;
   g_auto(GStrv) codes = NULL;
-  g_autofree char *url = NULL;
   g_autofree char *online_codes = NULL;
   g_autofree char *outbox_path = NULL;
-  g_autofree char *socket_path = NULL;
   g_autofree char *jobs_json = NULL;
   g_autoptr(GString) online = g_string_new (NULL);
   g_autoptr(ProvStation) alone = NULL;
@@ -635,9 +706,7 @@ test_offline_station (void)
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) other = NULL;
   g_auto(GStrv) lines = NULL;
-  g_autoptr(OnbConfig) config = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *data_dir = NULL;
   OnbJob *jobs[N_BOXES] = { NULL, };
   PgProxy proxy = { 0, };
   guint cut_s = MAX (6, g_ascii_strtoull (g_getenv ("ONB_FLEET_CUT_S") ? g_getenv ("ONB_FLEET_CUT_S") : "6", NULL, 10));
@@ -647,19 +716,7 @@ test_offline_station (void)
 
   if (fleet == NULL)
     return;
-  g_assert_true (g_file_get_contents (fleet->codes, &codes_text, NULL, NULL));
-  codes = g_strsplit (g_strstrip (codes_text), "\n", -1);
-  proxy.dir = g_dir_make_tmp ("onb-pg-proxy-XXXXXX", &error);
-  g_assert_no_error (error);
-  proxy.target_dir = g_strdup (onb_test_pg_get_host (fleet->pg));
-  proxy.port = onb_test_pg_get_port (fleet->pg);
-  pg_proxy_start (&proxy);
-  url = g_strdup_printf ("store.url=postgresql:///" ONB_TEST_PG_DATABASE "?host=%s&port=%u&user=" ONB_TEST_PG_USER,
-                         proxy.dir, proxy.port);
-  alone = prov_station_new (sim, csv, (const char *[]) { url, "store.station=station-alone", "store.lease_s=5", NULL });
-  config = prov_station_load_config (alone);
-  data_dir = onb_config_get_data_dir (config);
-  outbox_path = onb_journal_outbox_path (data_dir);
+  alone = alone_station_new (fleet, &proxy, &codes, &outbox_path);
   engine = prov_station_engine (alone);
 
   /* Online first: these go straight to the shared journal. */
@@ -671,7 +728,10 @@ test_offline_station (void)
   g_assert_true (prov_wait_jobs (engine, jobs, 4, 30));
 
   /* Cut off: the scans are taken all the same. */
-  pg_proxy_cut (&proxy);
+  if (stall)
+    pg_proxy_say (&proxy, "stall");
+  else
+    pg_proxy_cut (&proxy);
   cut_us = g_get_monotonic_time ();
   for (guint i = 4; i < 20; i++)
     {
@@ -679,6 +739,8 @@ test_offline_station (void)
       g_assert_no_error (error);
       g_assert_nonnull (jobs[i]);
     }
+  g_test_message ("16 scans taken %.1f s after the cut",
+                  (g_get_monotonic_time () - cut_us) / (double) G_USEC_PER_SEC);
   /* The other station, online, does four of them too, and the last four. */
   for (guint i = 16; i < N_BOXES; i++)
     g_string_append_printf (online, "%s\n", codes[i]);
@@ -690,6 +752,8 @@ test_offline_station (void)
                                        "--timeout", "60", "--config", fleet->stations[1]->config, NULL);
   g_assert_no_error (error);
   g_assert_true (prov_wait_jobs (engine, jobs, 20, 60));
+  g_test_message ("their jobs done %.1f s after the cut",
+                  (g_get_monotonic_time () - cut_us) / (double) G_USEC_PER_SEC);
   for (guint i = 0; i < 20; i++)
     g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (jobs[i])), ==, "done");
   g_assert_false (outbox_empty (outbox_path));
@@ -704,7 +768,10 @@ test_offline_station (void)
   g_test_message ("cut off for %.1f s", (g_get_monotonic_time () - cut_us) / (double) G_USEC_PER_SEC);
 
   /* Back: the outbox is handed over within a renewal of the lease. */
-  pg_proxy_start (&proxy);
+  if (stall)
+    pg_proxy_say (&proxy, "forward");
+  else
+    pg_proxy_start (&proxy);
   back_us = g_get_monotonic_time ();
   g_assert_true (prov_wait_until (outbox_empty, outbox_path, 20));
   g_test_message ("outbox handed over %.1f s after the database came back",
@@ -730,12 +797,71 @@ test_offline_station (void)
     }
 
   g_clear_object (&engine);
+  pg_proxy_close (&proxy);
+}
+
+/* A station that starts while the database is out of reach starts alone,
+ * on its outbox and its copy of the device list; without a copy yet it
+ * refuses, with words. Once the database answers, its jobs are handed
+ * over: each box once in each cloud and in the shared journal. */
+static void
+test_start_alone (void)
+{
+  g_autoptr(Fleet) fleet = fleet_new_sized (1, 6, "{\"endpoints\":{\"*\":{\"latency_ms\":20}}}");
+  g_autofree char *outbox_path = NULL;
+  g_auto(GStrv) codes = NULL;
+  g_autoptr(ProvStation) alone = NULL;
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(OnbRegistry) registry = NULL;
+  g_autoptr(OnbEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  OnbJob *jobs[6] = { NULL, };
+  PgProxy proxy = { 0, };
+  PGconn *conn;
+
+  if (fleet == NULL)
+    return;
+  alone = alone_station_new (fleet, &proxy, &codes, &outbox_path);
+
+  config = prov_station_load_config (alone);
+
+  /* Never connected: no copy of the list, so no start. */
   pg_proxy_cut (&proxy);
-  socket_path = g_strdup_printf ("%s/.s.PGSQL.%u", proxy.dir, proxy.port);
-  g_unlink (socket_path);
-  g_rmdir (proxy.dir);
-  g_free (proxy.dir);
-  g_free (proxy.target_dir);
+  registry = onb_registry_open_for_config (config, FALSE, &error);
+  g_assert_error (error, ONB_REGISTRY_ERROR, ONB_REGISTRY_ERROR_DATABASE);
+  g_assert_nonnull (strstr (error->message, "no copy of the device list"));
+  g_assert_null (registry);
+  g_clear_error (&error);
+
+  /* Once connected, it has its copy. */
+  pg_proxy_start (&proxy);
+  registry = onb_registry_open_for_config (config, FALSE, &error);
+  g_assert_no_error (error);
+  g_clear_object (&registry);
+
+  /* Started while the database is out of reach: alone. */
+  pg_proxy_cut (&proxy);
+  engine = prov_station_engine (alone);
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      jobs[i] = onb_engine_submit_payload (engine, codes[i], -1, "test", &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (jobs[i]);
+    }
+  g_assert_true (prov_wait_jobs (engine, jobs, G_N_ELEMENTS (jobs), 60));
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    g_assert_cmpstr (onb_job_state_to_string (onb_job_get_state (jobs[i])), ==, "done");
+  g_assert_false (outbox_empty (outbox_path));
+
+  pg_proxy_start (&proxy);
+  g_assert_true (prov_wait_until (outbox_empty, outbox_path, 20));
+  conn = PQconnectdb (onb_test_pg_get_uri (fleet->pg));
+  g_assert_cmpuint (count_jobs (conn, "station = 'station-alone'"), ==, G_N_ELEMENTS (jobs));
+  PQfinish (conn);
+  assert_each_once (fleet);
+
+  g_clear_object (&engine);
+  pg_proxy_close (&proxy);
 }
 
 /* `check` at one station names the last time Blynk made a TTS device
@@ -801,7 +927,9 @@ main (int    argc,
   g_test_add_func ("/fleet/dead-station", test_dead_station);
   g_test_add_func ("/fleet/database-restart", test_database_restart);
   g_test_add_func ("/fleet/overlapping-imports", test_overlapping_imports);
-  g_test_add_func ("/fleet/offline-station", test_offline_station);
+  g_test_add_data_func ("/fleet/offline-station", GINT_TO_POINTER (FALSE), test_offline_station);
+  g_test_add_data_func ("/fleet/stalled-network", GINT_TO_POINTER (TRUE), test_offline_station);
+  g_test_add_func ("/fleet/start-alone", test_start_alone);
   g_test_add_func ("/fleet/store-migrate", test_store_migrate);
   g_test_add_func ("/fleet/check-conflicts", test_check_conflicts);
   g_test_add_func ("/fleet/own-files", test_own_files);
