@@ -52,19 +52,31 @@ print_json (const OnbModelCheck *check)
       onb_cli_json_add_string (object, "repository_message", check->answer_error->message);
     }
   json_object_object_add (object, "ok", json_object_new_boolean (settings != NULL));
+  /* Where Blynk's integration makes the devices: only what the model
+   * names (null, or no class key, for what it leaves to the integration). */
+  json_object_object_add (object, "named_only", json_object_new_boolean (check->named_only));
   if (settings != NULL)
     {
       onb_cli_json_add_string (object, "frequency_plan", settings->frequency_plan);
       onb_cli_json_add_string (object, "band_id", settings->band_id);
       onb_cli_json_add_string (object, "lorawan_version", settings->lorawan_version);
       onb_cli_json_add_string (object, "phy_version", settings->phy_version);
-      json_object_object_add (object, "class_b", json_object_new_boolean (settings->class_b));
-      json_object_object_add (object, "class_c", json_object_new_boolean (settings->class_c));
+      if (settings->class_b_named)
+        json_object_object_add (object, "class_b", json_object_new_boolean (settings->class_b));
+      if (settings->class_c_named)
+        json_object_object_add (object, "class_c", json_object_new_boolean (settings->class_c));
     }
   else
     {
       onb_cli_json_add_string (object, "reason", onb_error_get_reason (check->error));
       onb_cli_json_add_string (object, "message", check->error->message);
+    }
+  if (check->named_only)
+    json_object_object_add (object, "replace_ok", json_object_new_boolean (check->replace_error == NULL));
+  if (check->replace_error != NULL)
+    {
+      onb_cli_json_add_string (object, "replace_reason", onb_error_get_reason (check->replace_error));
+      onb_cli_json_add_string (object, "replace_message", check->replace_error->message);
     }
   onb_cli_print_json (object);
 }
@@ -75,6 +87,29 @@ classes (gboolean class_b,
 {
   /* TRANSLATORS: the LoRaWAN device classes a model supports */
   return g_strdup_printf (_("class A%s%s"), class_b ? "+B" : "", class_c ? "+C" : "");
+}
+
+/* What a model's settings name, where Blynk's integration sets the rest:
+ * "MAC_V1_0_3, PHY_V1_0_3_REV_A, class C". (transfer full) */
+static char *
+named_words (const OnbModelSettings *settings)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+
+  if (settings->frequency_plan != NULL)
+    g_ptr_array_add (parts, settings->frequency_plan);
+  if (settings->lorawan_version != NULL)
+    g_ptr_array_add (parts, settings->lorawan_version);
+  if (settings->phy_version != NULL)
+    g_ptr_array_add (parts, settings->phy_version);
+  if (settings->class_b_named)
+    g_ptr_array_add (parts, settings->class_b ? _("class B") : _("no class B"));
+  if (settings->class_c_named)
+    g_ptr_array_add (parts, settings->class_c ? _("class C") : _("no class C"));
+  if (parts->len == 0)
+    return g_strdup (_("no LoRaWAN settings of its own"));
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv (", ", (char **) parts->pdata);
 }
 
 static void
@@ -102,7 +137,19 @@ print_text (const OnbModelCheck *check)
   else if (!check->asked)
     g_print ("  %s: %s\n", _("Device Repository"), _("not asked: the settings name everything"));
 
-  if (check->settings != NULL)
+  if (check->named_only)
+    {
+      g_autofree char *named = named_words (check->settings);
+
+      /* TRANSLATORS: what a new box gets where Blynk's integration makes its TTS device */
+      g_print ("  %-6s %s (%s)\n", _("ok"), named,
+               _("only what its settings name; Blynk's integration sets the rest"));
+      if (check->replace_error != NULL)
+        g_print ("  %-6s %s %s\n", _("note"),
+                 _("A replace makes its new TTS device itself, with full settings, and would be refused:"),
+                 check->replace_error->message);
+    }
+  else if (check->settings != NULL)
     {
       const OnbModelSettings *settings = check->settings;
       g_autofree char *gets = classes (settings->class_b, settings->class_c);
@@ -141,7 +188,10 @@ onb_cli_models (int    argc,
   g_option_context_set_summary (context,
                                 _("Lists the device models of this station, what The Things Stack's Device Repository "
                                   "answered for each, and the frequency plan, versions and classes its devices get, or "
-                                  "why its boxes are refused here.\nExits with 0 only when every model can be onboarded."));
+                                  "why its boxes are refused here. Where Blynk's integration makes the devices ([tts] "
+                                  "created_by = blynk), a new box gets only what its model names, and a note says when a "
+                                  "replace would be refused.\nExits with 0 only when every model's new boxes can be "
+                                  "onboarded."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   onb_cli_add_config_option (context, &config_path);
   if (!onb_cli_parse_options (context, &argc, &argv))

@@ -10,6 +10,7 @@
 #include "onb-cloud-error.h"
 #include "onb-connection-check.h"
 #include "onb-error.h"
+#include "onb-model.h"
 #include "onb-tts-client.h"
 
 G_DEFINE_BOXED_TYPE (OnbCheckItem, onb_check_item, onb_check_item_copy, onb_check_item_free)
@@ -234,6 +235,15 @@ application_cb (GObject      *object,
   step_done (task);
 }
 
+/* TRUE when new boxes get only what their model names, so that the
+ * station needs no frequency plan nor versions for them (a replace
+ * still does). */
+static gboolean
+named_only (Check *check)
+{
+  return onb_model_named_only (onb_tts_client_get_blynk_creates (check->tts), FALSE);
+}
+
 static void
 plans_cb (GObject      *object,
           GAsyncResult *result,
@@ -280,7 +290,12 @@ plans_cb (GObject      *object,
       g_string_append_printf (found, "%s%s (%s)", found->len > 0 ? ", " : "", match->id, match->name);
     }
 
-  if (wanted[0] == NULL)
+  if (wanted[0] == NULL && named_only (check))
+    set_item (check, ITEM_TTS_FREQUENCY_PLAN, TRUE, NULL,
+              _("The station names no frequency plan: Blynk's integration sets the plan of each device it makes. "
+                "Note: a replace makes its new device itself and needs a plan; for replacing hardware, set [tts] "
+                "frequency_plans, or frequency_plan in each [model] section."));
+  else if (wanted[0] == NULL)
     set_item (check, ITEM_TTS_FREQUENCY_PLAN, FALSE, "frequency-plan",
               _("The station has no frequency plan: set [tts] frequency_plans to the plans it onboards."));
   else
@@ -298,7 +313,13 @@ check_mac_phy (Check *check)
   g_autofree char *mac = onb_config_get_string (check->config, "tts", "lorawan_version");
   g_autofree char *phy = onb_config_get_string (check->config, "tts", "phy_version");
 
-  if (mac == NULL && phy == NULL)
+  if (mac == NULL && phy == NULL && named_only (check))
+    set_item (check, ITEM_TTS_MAC_PHY, TRUE, NULL,
+              _("The station sets no LoRaWAN versions: Blynk's integration sets those of each device it makes, "
+                "and a new box is held only to what its model's section names. Note: a replace makes its new "
+                "device itself and needs versions, from the model's section or the Device Repository; "
+                "`onboarder-cli models` says which models it would refuse."));
+  else if (mac == NULL && phy == NULL)
     set_item (check, ITEM_TTS_MAC_PHY, TRUE, NULL,
               _("The station sets no LoRaWAN versions: each model's come from its section or the Device Repository."));
   else if (onb_tts_mac_phy_compatible (mac, phy))

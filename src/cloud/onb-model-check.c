@@ -19,11 +19,12 @@ onb_model_check_free (OnbModelCheck *check)
   g_clear_error (&check->answer_error);
   g_clear_pointer (&check->settings, onb_model_settings_free);
   g_clear_error (&check->error);
+  g_clear_error (&check->replace_error);
   g_free (check);
 }
 
 static void
-resolve (OnbModelCheck *check)
+resolve_full (OnbModelCheck *check)
 {
   /* "It does not know the model" lets the model resolve without an
    * answer, and so does any lasting failure for a model without a section
@@ -53,6 +54,20 @@ resolve (OnbModelCheck *check)
 }
 
 static void
+resolve (OnbModelCheck *check)
+{
+  resolve_full (check);
+  /* Blynk's integration sets the rest of a new box's settings: what the
+   * full settings lack only refuses a replace. */
+  if (check->named_only)
+    {
+      check->replace_error = g_steal_pointer (&check->error);
+      g_clear_pointer (&check->settings, onb_model_settings_free);
+      check->settings = onb_model_get_named (check->model);
+    }
+}
+
+static void
 template_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
@@ -73,6 +88,7 @@ template_cb (GObject      *object,
 
 void
 onb_model_check_one_async (OnbModel            *model,
+                           gboolean             blynk_creates,
                            OnbTtsRepository    *repository,
                            GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
@@ -88,6 +104,7 @@ onb_model_check_one_async (OnbModel            *model,
   g_task_set_source_tag (task, onb_model_check_one_async);
   check->model = g_object_ref (model);
   check->asked = onb_model_needs_repository (model);
+  check->named_only = onb_model_named_only (blynk_creates, FALSE);
 
   if (check->asked && repository != NULL)
     {
@@ -115,6 +132,7 @@ onb_model_check_one_finish (GAsyncResult  *result,
 
 typedef struct
 {
+  gboolean blynk_creates;
   OnbTtsRepository *repository;
   GPtrArray *models;     /* (element-type OnbModel) */
   GPtrArray *checks;     /* (element-type OnbModelCheck) */
@@ -161,7 +179,8 @@ check_next (GTask *task)
 
   if (run->checks->len < run->models->len)
     {
-      onb_model_check_one_async (g_ptr_array_index (run->models, run->checks->len), run->repository,
+      onb_model_check_one_async (g_ptr_array_index (run->models, run->checks->len), run->blynk_creates,
+                                 run->repository,
                                  g_task_get_cancellable (task), check_one_cb, task);
       return;
     }
@@ -185,6 +204,7 @@ onb_model_check_async (OnbModelTable       *table,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, onb_model_check_async);
   run = g_new0 (Run, 1);
+  run->blynk_creates = onb_model_table_get_blynk_creates (table);
   run->repository = repository != NULL ? g_object_ref (repository) : NULL;
   run->models = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < onb_model_table_get_models (table)->len; i++)

@@ -4,7 +4,10 @@
  * For every model of an OnbModelTable: what the Device Repository
  * answered (asked once per model that needs it) and the settings a device
  * of it gets here (onb_model_resolve(), with MAC and PHY versions that go
- * together), or why such a box is refused.
+ * together), or why such a box is refused. Where Blynk's integration makes
+ * new boxes' TTS devices (onb_model_named_only()), a box gets only what
+ * its model names and is never refused for its LoRaWAN settings; a
+ * replace still needs them, and the check says why it would be refused.
  */
 #pragma once
 
@@ -21,18 +24,22 @@ typedef struct
   gboolean          asked;             /* the model needs the repository */
   OnbModelTemplate *answer;            /* NULL: not asked, or no answer */
   GError           *answer_error;      /* why there is no answer (not-found: it does not know the model) */
+  gboolean          named_only;        /* new boxes get only what the model names: @settings */
   OnbModelSettings *settings;          /* NULL: a box of this model is refused here... */
   GError           *error;             /* ...for this reason */
+  GError           *replace_error;     /* @named_only: why a replace of a box of this model would be
+                                        * refused (it makes its TTS device itself); NULL: it would not */
 } OnbModelCheck;
 
 void           onb_model_check_free   (OnbModelCheck        *check);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnbModelCheck, onb_model_check_free)
 
-/* One model, as the job engine needs it for a box: its settings, or why
- * its boxes are refused (a transient @error of ONB_CLOUD_ERROR: ask
- * again later). The call itself fails only when cancelled.
+/* One model: its settings, or why its boxes are refused (a transient
+ * @error of ONB_CLOUD_ERROR: ask again later). @blynk_creates: [tts]
+ * created_by = blynk. The call itself fails only when cancelled.
  * (transfer full) */
 void           onb_model_check_one_async  (OnbModel             *model,
+                                           gboolean              blynk_creates,
                                            OnbTtsRepository     *repository,
                                            GCancellable         *cancellable,
                                            GAsyncReadyCallback   callback,
@@ -41,8 +48,9 @@ OnbModelCheck *onb_model_check_one_finish (GAsyncResult         *result,
                                            GError              **error);
 
 /* The models of @table in order (the implied model when the table has
- * none). @repository: (nullable): NULL when it cannot be asked (each
- * model that needs it then says so). */
+ * none), in the table's mode (onb_model_table_get_blynk_creates()).
+ * @repository: (nullable): NULL when it cannot be asked (each model that
+ * needs it then says so). */
 void           onb_model_check_async  (OnbModelTable        *table,
                                        OnbTtsRepository     *repository,
                                        GCancellable         *cancellable,

@@ -19,6 +19,7 @@ struct _OnbModelTable
   char **profile_ids;
   char **plans;
   gboolean allow_unlisted_claims;
+  gboolean blynk_creates;
 };
 
 G_DEFINE_FINAL_TYPE (OnbModelTable, onb_model_table, G_TYPE_OBJECT)
@@ -69,6 +70,7 @@ onb_model_table_new (OnbConfig *config)
   g_auto(GStrv) groups = NULL;
   g_auto(GStrv) listed = NULL;
   g_autoptr(GStrvBuilder) accepted = g_strv_builder_new ();
+  g_autofree char *created_by = NULL;
 
   g_return_val_if_fail (ONB_IS_CONFIG (config), NULL);
 
@@ -76,6 +78,8 @@ onb_model_table_new (OnbConfig *config)
   self->config = g_object_ref (config);
   self->plans = onb_config_get_frequency_plans (config);
   self->allow_unlisted_claims = onb_config_get_boolean (config, "labels", "allow_unlisted_claims", FALSE);
+  created_by = onb_config_get_string (config, "tts", "created_by");
+  self->blynk_creates = g_strcmp0 (created_by, "blynk") == 0;
 
   groups = onb_config_get_model_groups (config);
   for (guint i = 0; groups[i] != NULL; i++)
@@ -222,4 +226,12 @@ onb_model_table_get_allow_unlisted_claims (OnbModelTable *self)
   g_return_val_if_fail (ONB_IS_MODEL_TABLE (self), FALSE);
 
   return self->allow_unlisted_claims;
+}
+
+gboolean
+onb_model_table_get_blynk_creates (OnbModelTable *self)
+{
+  g_return_val_if_fail (ONB_IS_MODEL_TABLE (self), FALSE);
+
+  return self->blynk_creates;
 }

@@ -46,5 +46,8 @@ const char * const *onb_model_table_get_frequency_plans       (OnbModelTable  *s
 /* [labels] allow_unlisted_claims: a claimable box in no device list is
  * onboarded too. */
 gboolean            onb_model_table_get_allow_unlisted_claims (OnbModelTable  *self);
+/* [tts] created_by = blynk: Blynk's integration makes new boxes' TTS
+ * devices (onb_model_named_only()). */
+gboolean            onb_model_table_get_blynk_creates         (OnbModelTable  *self);
 
 G_END_DECLS

@@ -369,6 +369,13 @@ onb_model_get_named (OnbModel *self)
 }
 
 gboolean
+onb_model_named_only (gboolean blynk_creates,
+                      gboolean replace)
+{
+  return blynk_creates && !replace;
+}
+
+gboolean
 onb_model_needs_repository (OnbModel *self)
 {
   g_return_val_if_fail (ONB_IS_MODEL (self), FALSE);

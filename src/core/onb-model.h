@@ -125,6 +125,15 @@ OnbModelSettings  *onb_model_resolve             (OnbModel               *self,
  * blynk: its TTS settings are the integration's): what the section
  * names; for a model without a section, [tts]'s values. (transfer full) */
 OnbModelSettings  *onb_model_get_named           (OnbModel               *self);
+/* TRUE when a box gets only what its model names (onb_model_get_named())
+ * and needs no LoRaWAN versions nor frequency plan: Blynk's integration
+ * makes its TTS device with its own settings (@blynk_creates: [tts]
+ * created_by = blynk) and the box is new. A replace makes its new TTS
+ * device itself in either mode, and needs the model's full settings
+ * (onb_model_resolve()). The one rule the engine, `check` and `models`
+ * follow. */
+gboolean           onb_model_named_only          (gboolean                blynk_creates,
+                                                  gboolean                replace);
 /* Band of a TTS frequency plan ID (EU_863_870_TTN → EU_863_870); NULL
  * for a plan Onboarder does not know. */
 const char        *onb_frequency_plan_get_band   (const char             *plan_id);

@@ -114,7 +114,7 @@ gboolean
 onb_run_blynk_makes (OnbRunHost *host,
                      OnbJobKind  kind)
 {
-  return kind == ONB_JOB_KIND_PROVISION && onb_tts_client_get_blynk_creates (host->tts);
+  return onb_model_named_only (onb_tts_client_get_blynk_creates (host->tts), kind == ONB_JOB_KIND_REPLACE);
 }
 
 OnbModelSettings *

@@ -39,11 +39,18 @@ class ModelsTest(unittest.TestCase):
     def setUp(self):
         self.sim.reset()
 
-    def run_models(self, extra, *args):
+    def run_models(self, extra, *args, blynk=False, more=""):
         path = os.path.join(self.tmp.name, "onboarder.conf")
+        text = station_config(self.sim)
+        if blynk:
+            # Blynk's integration makes the devices; the station names no
+            # frequency plan nor versions anywhere.
+            text = "".join(line for line in text.splitlines(keepends=True)
+                           if not line.startswith(("frequency_plan=", "lorawan_version=", "phy_version=")))
+            extra = "created_by=blynk\n" + extra
         with open(path, "w") as f:
-            f.write(station_config(self.sim).replace("[labels]\n", extra + "[labels]\n", 1))
-            f.write(MODELS)
+            f.write(text.replace("[labels]\n", extra + "[labels]\n", 1))
+            f.write(MODELS + more)
             # A device list of its own per test: the answers it keeps count.
             f.write("[kiosk]\ndata_dir=%s\n" % os.path.join(self.tmp.name, self._testMethodName))
         os.chmod(path, 0o600)
@@ -87,6 +94,45 @@ class ModelsTest(unittest.TestCase):
         self.assertEqual(models["000A1234"]["frequency_plan"], "US_902_928_FSB_2")
         self.assertEqual(models["000A1234"]["lorawan_version"], "MAC_V1_0_2")
         self.assertEqual(models["000AF8BF"]["frequency_plan"], "EU_863_870_TTN")
+
+    def test_blynk_models_only(self):
+        # New boxes get only what their section names: every model can be
+        # onboarded, also those the repository does not know; what a
+        # replace would need is a note.
+        r = self.run_models("", "--json", blynk=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        models = {m["profile_id"]: m for m in map(json.loads, r.stdout.splitlines())}
+        self.assertEqual(list(models), ["000AF8BF", "000A1234", "000AFFFF", "000A0001", "000AF8BE"])
+        for model in models.values():
+            self.assertTrue(model["ok"], model)
+            self.assertTrue(model["named_only"], model)
+            self.assertNotIn("reason", model)
+            self.assertEqual((model["frequency_plan"], model["lorawan_version"], model["phy_version"]),
+                             (None, None, None))
+        mystery = models["000A0001"]
+        self.assertEqual(mystery["repository_reason"], "not-found")
+        self.assertFalse(mystery["replace_ok"])
+        self.assertEqual(mystery["replace_reason"], "model-unknown")
+        self.assertNotIn("class_c", mystery)
+
+        r = self.run_models("", blynk=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("no LoRaWAN settings of its own (only what its settings name; Blynk's integration sets the rest)",
+                      r.stdout)
+        self.assertIn("A replace makes its new TTS device itself, with full settings, and would be refused: "
+                      "Mystery (Profile ID 000A0001) is not in The Things Stack's Device Repository", r.stdout)
+        self.assertNotIn("REFUSED", r.stdout)
+
+    def test_blynk_named(self):
+        # What a section names is what a new box is held to.
+        r = self.run_models("", "--json", blynk=True,
+                            more="[model 000A0002]\nname=Valve\nlorawan_version=MAC_V1_0_3\n"
+                                 "phy_version=PHY_V1_0_3_REV_A\nclass_c=true\n")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        valve = {m["profile_id"]: m for m in map(json.loads, r.stdout.splitlines())}["000A0002"]
+        self.assertEqual((valve["lorawan_version"], valve["phy_version"], valve["class_c"]),
+                         ("MAC_V1_0_3", "PHY_V1_0_3_REV_A", True))
+        self.assertNotIn("class_b", valve)
 
     def test_text(self):
         r = self.run_models("")

@@ -157,6 +157,43 @@ test_models_only (void)
   g_assert_nonnull (strstr (item->message, "XX_123_TTN"));
 }
 
+/* A station of models only where Blynk's integration makes the devices:
+ * no frequency plan nor versions anywhere is no failure, for new boxes
+ * get the integration's; the items say in words what a replace needs.
+ * Where Onboarder makes the devices, no plan is still a failure. */
+static void
+test_blynk_models_only (void)
+{
+  g_autoptr(OnbConfig) config = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  OnbCheckItem *item;
+
+  onb_test_sim_reset (sim, NULL);
+  config = cloud_test_config (sim, "tts", "created_by", "blynk", "model 000AF8BF", "name", "Door sensor", NULL);
+  onb_config_set_string (config, "tts", "frequency_plan", NULL);
+  onb_config_set_string (config, "tts", "lorawan_version", NULL);
+  onb_config_set_string (config, "tts", "phy_version", NULL);
+  items = run_check (config);
+  item = find_item (items, ONB_CHECK_TTS_FREQUENCY_PLAN);
+  g_test_message ("%s", item->message);
+  g_assert_true (item->ok);
+  g_assert_null (item->reason);
+  g_assert_nonnull (strstr (item->message, "Blynk's integration sets the plan"));
+  g_assert_nonnull (strstr (item->message, "a replace makes its new device itself and needs a plan"));
+  item = find_item (items, ONB_CHECK_TTS_MAC_PHY);
+  g_assert_true (item->ok);
+  g_assert_nonnull (strstr (item->message, "Blynk's integration sets those of each device it makes"));
+  g_assert_nonnull (strstr (item->message, "a replace makes its new device itself and needs versions"));
+  g_assert_true (onb_connection_check_all_ok (items));
+  g_clear_pointer (&items, g_ptr_array_unref);
+
+  onb_config_set_string (config, "tts", "created_by", "onboarder");
+  items = run_check (config);
+  item = find_item (items, ONB_CHECK_TTS_FREQUENCY_PLAN);
+  g_assert_false (item->ok);
+  g_assert_cmpstr (item->reason, ==, "frequency-plan");
+}
+
 /* A template whose key field was renamed: the check names the missing
  * field and lists the template's; with the name set, it passes. */
 static void
@@ -492,6 +529,7 @@ main (int   argc,
   g_test_add_func ("/check/dependent-items", test_dependent_items);
   g_test_add_func ("/check/renamed-metafield", test_renamed_metafield);
   g_test_add_func ("/check/models-only", test_models_only);
+  g_test_add_func ("/check/blynk-models-only", test_blynk_models_only);
   g_test_add_func ("/check/rights-per-mode", test_rights_per_mode);
   g_test_add_func ("/check/blynk-foreign-redirect", test_blynk_foreign_redirect);
   g_test_add_func ("/check/cli", test_cli);

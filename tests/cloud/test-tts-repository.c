@@ -287,7 +287,7 @@ check_one (OnbModel         *model,
   g_autoptr(GAsyncResult) result = NULL;
   OnbModelCheck *check;
 
-  onb_model_check_one_async (model, repository, NULL, cloud_test_store_result, &result);
+  onb_model_check_one_async (model, FALSE, repository, NULL, cloud_test_store_result, &result);
   check = onb_model_check_one_finish (cloud_test_wait (&result), &error);
   g_assert_no_error (error);
   g_assert_true ((check->settings == NULL) != (check->error == NULL));
