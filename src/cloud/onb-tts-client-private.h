@@ -1,9 +1,11 @@
 /* onb-tts-client-private.h: what the TTS client's files share
  *
- *   onb-tts-client.c   the object, one call, provisioning's operations
- *   onb-tts-decode.c   answers → checked values and worded errors (also
- *                      for the fuzz targets and the tests)
- *   onb-tts-check.c    what `check` and the setup page ask
+ *   onb-tts-client.c       the object, one call, provisioning's operations
+ *   onb-tts-end-device.c   the bodies sent for a device and the comparison
+ *                          of a read-back with them
+ *   onb-tts-decode.c       answers → checked values and worded errors (also
+ *                          for the fuzz targets and the tests)
+ *   onb-tts-check.c        what `check` and the setup page ask
  */
 #pragma once
 

@@ -116,6 +116,31 @@ keep_answer (OnbTtsRepository *self,
     g_debug ("The Device Repository's answer for %s is not kept in the registry: %s", profile_id, error->message);
 }
 
+gboolean
+onb_tts_repository_lookup_kept (OnbTtsRepository  *self,
+                                const char        *profile_id,
+                                OnbModelTemplate **answer)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *kept = NULL;
+
+  g_return_val_if_fail (ONB_IS_TTS_REPOSITORY (self), FALSE);
+  g_return_val_if_fail (profile_id != NULL, FALSE);
+  g_return_val_if_fail (answer != NULL && *answer == NULL, FALSE);
+
+  id = g_ascii_strup (profile_id, -1);
+  if (g_hash_table_contains (self->unknown, id))
+    return TRUE;
+  if ((kept = kept_answer (self, id)) != NULL)
+    {
+      g_autoptr(json_object) json = json_tokener_parse (kept);
+
+      /* What cannot be read any more is asked again. */
+      *answer = onb_tts_decode_model_template (json, id, NULL);
+    }
+  return *answer != NULL;
+}
+
 /* ---- the question ------------------------------------------------------ */
 
 static GError *
@@ -190,8 +215,8 @@ onb_tts_repository_get_template_async (OnbTtsRepository    *self,
                                        gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(OnbModelTemplate) template = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *kept = NULL;
   g_autofree char *vendor = NULL;
   g_autofree char *profile = NULL;
   guint64 number;
@@ -211,27 +236,19 @@ onb_tts_repository_get_template_async (OnbTtsRepository    *self,
   id = g_ascii_strup (profile_id, -1);
   g_task_set_task_data (task, g_strdup (id), g_free);
 
+  /* A kept answer serves even where the repository is gone since. */
+  if (onb_tts_repository_lookup_kept (self, id, &template))
+    {
+      if (template == NULL)
+        g_task_return_error (task, not_known (id, NULL));
+      else
+        g_task_return_pointer (task, g_steal_pointer (&template), (GDestroyNotify) onb_model_template_free);
+      return;
+    }
   if (self->absent != NULL)
     {
       g_task_return_error (task, g_error_copy (self->absent));
       return;
-    }
-  if (g_hash_table_contains (self->unknown, id))
-    {
-      g_task_return_error (task, not_known (id, NULL));
-      return;
-    }
-  if ((kept = kept_answer (self, id)) != NULL)
-    {
-      g_autoptr(json_object) answer = json_tokener_parse (kept);
-      OnbModelTemplate *template = onb_tts_decode_model_template (answer, id, NULL);
-
-      /* What cannot be read any more is asked again. */
-      if (template != NULL)
-        {
-          g_task_return_pointer (task, template, (GDestroyNotify) onb_model_template_free);
-          return;
-        }
     }
 
   /* TR005: VendorID is the first 4 hex digits, VendorProfileID the last

@@ -41,5 +41,11 @@ void              onb_tts_repository_get_template_async  (OnbTtsRepository     *
 OnbModelTemplate *onb_tts_repository_get_template_finish (OnbTtsRepository     *self,
                                                           GAsyncResult         *result,
                                                           GError              **error);
+/* What is known of @profile_id without a request: TRUE with @answer set
+ * to the kept answer, or left NULL when the repository said it does not
+ * know the Profile ID (this process asked); FALSE when it must be asked. */
+gboolean          onb_tts_repository_lookup_kept         (OnbTtsRepository     *self,
+                                                          const char           *profile_id,
+                                                          OnbModelTemplate    **answer);
 
 G_END_DECLS

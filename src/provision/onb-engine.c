@@ -461,11 +461,12 @@ lookup_entry (OnbEngine      *self,
  * the station onboards, and in the device list. A label with an owner
  * token is claimed: it needs no keys in the list. @unlisted (NULL: no
  * box in no list is taken): set when the box's row is not stored yet
- * (lookup_entry()). */
+ * (lookup_entry()). @kind: the job the box would get. */
 static OnbRegistryEntry *
 resolve_payload (OnbEngine   *self,
                  const char  *data,
                  gssize       length,
+                 OnbJobKind   kind,
                  OnbCode    **code_out,
                  OnbModel   **model_out,
                  gboolean    *unlisted,
@@ -473,6 +474,7 @@ resolve_payload (OnbEngine   *self,
 {
   g_autoptr(OnbCode) code = onb_code_parse (data, length, error);
   g_autoptr(OnbRegistryEntry) entry = NULL;
+  g_autoptr(GError) local_error = NULL;
   const char *label_id;
   const char *listed_id;
   g_autoptr(OnbModelSettings) settings = NULL;
@@ -497,11 +499,15 @@ resolve_payload (OnbEngine   *self,
     }
   if (!(model = onb_model_table_lookup (self->host.models, label_id != NULL ? label_id : listed_id, error)))
     return NULL;
-  /* A model that needs no answer from the Device Repository is settled
-   * now: a box without versions or plan gets its words at the scan. One
-   * that does is settled by its run, before anything is sent. */
-  if (!onb_model_needs_repository (model) && !(settings = onb_model_resolve (model, NULL, error)))
-    return NULL;
+  /* A model whose settings are known without a request (none needed from
+   * the Device Repository, or its answer kept) is settled now: a box
+   * without versions or plan, or of another band, gets its words at the
+   * scan. Any other is settled by its run, before anything is sent. */
+  if (!(settings = onb_run_model_settings (&self->host, model, kind, &local_error)) && local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   /* Else the model's own version, where its section names one, else the
    * station's (the run checks the keys again with the settled version). */
   if (settings != NULL)
@@ -535,7 +541,7 @@ onb_engine_submit_payload (OnbEngine   *self,
   g_return_val_if_fail (ONB_IS_ENGINE (self), NULL);
 
   /* Nothing is sent that could not be recorded. */
-  if (!(entry = resolve_payload (self, data, length, &code, &model, &unlisted, error)) ||
+  if (!(entry = resolve_payload (self, data, length, ONB_JOB_KIND_PROVISION, &code, &model, &unlisted, error)) ||
       !onb_journal_can_record (self->host.journal, error))
     return NULL;
   if (unlisted)
@@ -602,7 +608,7 @@ onb_engine_submit_replace (OnbEngine   *self,
     if (old_code == NULL || !(old_entry = onb_registry_resolve (self->host.registry, old_code, error)))
       return NULL;
   }
-  if (!(new_entry = resolve_payload (self, new_data, new_length, &code, &model, NULL, error)) ||
+  if (!(new_entry = resolve_payload (self, new_data, new_length, ONB_JOB_KIND_REPLACE, &code, &model, NULL, error)) ||
       !onb_journal_can_record (self->host.journal, error))
     return NULL;
 

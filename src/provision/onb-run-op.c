@@ -110,6 +110,31 @@ onb_run_refuse_unlisted (const char  *join_eui,
   return FALSE;
 }
 
+gboolean
+onb_run_blynk_makes (OnbRunHost *host,
+                     OnbJobKind  kind)
+{
+  return kind == ONB_JOB_KIND_PROVISION && onb_tts_client_get_blynk_creates (host->tts);
+}
+
+OnbModelSettings *
+onb_run_model_settings (OnbRunHost  *host,
+                        OnbModel    *model,
+                        OnbJobKind   kind,
+                        GError     **error)
+{
+  g_autoptr(OnbModelTemplate) answer = NULL;
+
+  /* The LoRaWAN settings are the integration's: whatever the repository
+   * says, there is nothing of them to send or to refuse. */
+  if (onb_run_blynk_makes (host, kind))
+    return onb_model_get_named (model);
+  if (onb_model_needs_repository (model) &&
+      !onb_tts_repository_lookup_kept (host->repository, onb_model_get_profile_id (model), &answer))
+    return NULL;
+  return onb_model_resolve (model, answer, error);
+}
+
 /* The job's device model, found again by the key the job keeps (its
  * Profile ID, or an earlier version's model name); a job older than
  * models, or whose model is no longer configured under that name, takes

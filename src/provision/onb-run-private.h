@@ -150,7 +150,8 @@ struct _OnbRun
   gboolean tts_started;         /* the TTS chain of this attempt has started */
   gboolean claims;              /* the label's owner token claims the device instead of the JS write */
   OnbModel *model;              /* the box's device model (the host's table holds it), NULL until known */
-  OnbModelSettings *settings;   /* its radio settings, NULL until resolved */
+  OnbModelSettings *settings;   /* its radio settings, NULL until resolved; where Blynk's
+                                 * integration makes the device, only what the model names */
   gint64 blynk_deadline_us;     /* monotonic: when waiting for Blynk's TTS device turns to waiting */
   guint search_timer;           /* the next search for Blynk's TTS device (holds an operation) */
   gint64 searched_us;           /* monotonic: when the last search was sent */
@@ -272,6 +273,23 @@ gboolean    onb_run_refuse_unlisted    (const char       *join_eui,
                                         GError          **error);
 OnbModel   *onb_run_find_model         (OnbRun           *run,
                                         GError          **error);
+/* TRUE when Blynk's integration makes the TTS device of a job of @kind
+ * ([tts] created_by = blynk). A replace makes its new TTS device itself
+ * in either mode, as Blynk's guide orders it (docs/blynk-api.md,
+ * Automated Device Onboarding). */
+gboolean    onb_run_blynk_makes        (OnbRunHost       *host,
+                                        OnbJobKind        kind);
+/* What a device of @model gets, as far as it is known without a
+ * request: where Blynk's integration makes the device, only what the
+ * model names (verify checks those; no versions or plan are needed);
+ * else the model's settings with the Device Repository's answer, when
+ * the model needs one and it is kept. NULL without @error when the
+ * repository must be asked first; NULL and @error (ONB_MODEL_ERROR, in
+ * words) when the station cannot onboard the box. (transfer full) */
+OnbModelSettings *onb_run_model_settings (OnbRunHost     *host,
+                                          OnbModel       *model,
+                                          OnbJobKind      kind,
+                                          GError        **error);
 const char *onb_run_blynk_template     (OnbRun           *run);
 const char *onb_run_metafield_name     (OnbRun           *run,
                                         OnbBlynkRole      role);

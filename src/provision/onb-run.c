@@ -134,17 +134,9 @@ run_prepare (OnbRun  *run,
       ((!run->claims && !onb_run_check_keys (run->settings->lorawan_version, run->entry, error)) ||
        !(run->tts_device = tts_device_for (run->entry, run->claims, error))))
     return FALSE;
-  /* Where Blynk's integration makes the device, its LoRaWAN settings are
-   * the integration's: verify holds it only to what the model names, not
-   * to the repository's answer nor the station's other models. */
-  if (run->blynk_creates)
-    {
-      g_autoptr(OnbModelSettings) named = onb_model_get_named (run->model);
-
-      onb_tts_device_set_settings (run->tts_device, named);
-    }
-  else
-    onb_tts_device_set_settings (run->tts_device, run->settings);
+  /* Where Blynk's integration makes the device, these are only what the
+   * model names (onb_run_model_settings()): verify holds it to those. */
+  onb_tts_device_set_settings (run->tts_device, run->settings);
   onb_tts_device_set_claimed (run->tts_device, run->claims);
   /* A device Blynk's integration made, adopted by an earlier attempt. */
   if (g_strcmp0 (onb_job_get_tts_device_id (run->job), onb_tts_device_get_device_id (run->tts_device)) != 0)
@@ -284,18 +276,6 @@ run_add_unlisted (OnbRun  *run,
   return TRUE;
 }
 
-/* The radio settings of the box's model: its section's, else what the
- * Device Repository answered for its Profile ID (kept in the registry),
- * else the station's. NULL and @error when the station cannot onboard
- * it (another band, a Profile ID nobody knows): nothing is made then. */
-static OnbModelSettings *
-model_settings (OnbRun                 *run,
-                const OnbModelTemplate *answer,
-                GError                **error)
-{
-  return onb_model_resolve (run->model, answer, error);
-}
-
 static void
 claim_info_cb (GObject      *object,
                GAsyncResult *result,
@@ -352,8 +332,11 @@ template_cb (GObject      *object,
   /* Not in the repository: the section may still name everything. */
   if (answer == NULL && g_error_matches (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND))
     g_clear_error (&error);
+  /* The radio settings of the box's model: NULL and @error when the
+   * station cannot onboard it (another band, a Profile ID nobody knows):
+   * nothing is made then. */
   if (error == NULL)
-    run->settings = model_settings (run, answer, &error);
+    run->settings = onb_model_resolve (run->model, answer, &error);
   if (!onb_run_is_stopping (run) && (error != NULL || run_ask_claim (run)))
     run_begin (run, error);
   onb_run_op_settle (run);
@@ -366,16 +349,20 @@ static gboolean
 run_resolve_model (OnbRun  *run,
                    GError **error)
 {
+  g_autoptr(GError) local_error = NULL;
+
   if (run->model == NULL && !(run->model = onb_run_find_model (run, error)))
     return TRUE;
-  if (onb_model_needs_repository (run->model))
+  run->settings = onb_run_model_settings (run->host, run->model, onb_job_get_kind (run->job), &local_error);
+  if (run->settings == NULL && local_error == NULL)
     {
       onb_run_op_begin (run);
       onb_tts_repository_get_template_async (run->host->repository, onb_model_get_profile_id (run->model),
                                              run->host->cancellable, template_cb, run);
       return FALSE;
     }
-  run->settings = model_settings (run, NULL, error);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
   return TRUE;
 }
 
@@ -421,9 +408,7 @@ run_begin (OnbRun       *run,
   onb_job_set_state (run->job, ONB_JOB_STATE_RUNNING, NULL, NULL);
   /* The creating steps are marked (and counted) before anything is sent:
    * a later run that finds them marked looks before creating again. */
-  /* A replace makes its new TTS device itself in either mode, as Blynk's
-   * guide says (docs/blynk-api.md, Automated Device Onboarding). */
-  run->blynk_creates = onb_tts_client_get_blynk_creates (run->host->tts) && !onb_run_is_replace (run);
+  run->blynk_creates = onb_run_blynk_makes (run->host, onb_job_get_kind (run->job));
   /* An undo of a claimed device asks nothing first. */
   if (has_failed_step (run->job))
     run_ask_claim (run);

@@ -176,6 +176,26 @@ set_add_message (OnbModelSections *self,
                                   -1);
 }
 
+/* The new model's name takes the focus, so the page scrolls there, once
+ * the opening expander shows it (before that the page is not yet long
+ * enough to scroll to it). */
+static gboolean
+focus_once_shown (GtkWidget     *row,
+                  GdkFrameClock *clock,
+                  gpointer       user_data)
+{
+  GtkWidget *expander = user_data;
+  graphene_rect_t bounds;
+
+  if (!adw_expander_row_get_expanded (ADW_EXPANDER_ROW (expander)))
+    return G_SOURCE_REMOVE;
+  if (!gtk_widget_compute_bounds (row, expander, &bounds) ||
+      bounds.origin.y + bounds.size.height > gtk_widget_get_height (expander))
+    return G_SOURCE_CONTINUE;
+  gtk_widget_grab_focus (row);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_add_clicked (OnbModelSections *self)
 {
@@ -200,7 +220,8 @@ on_add_clicked (OnbModelSections *self)
   add_section (self, profile_id, NULL);
   section = g_ptr_array_index (self->sections, self->sections->len - 1);
   adw_expander_row_set_expanded (ADW_EXPANDER_ROW (section->expander), TRUE);
-  gtk_widget_grab_focus (onb_setup_field_get_row (section->fields[0]));
+  gtk_widget_add_tick_callback (onb_setup_field_get_row (section->fields[0]), focus_once_shown,
+                                section->expander, NULL);
 }
 
 void

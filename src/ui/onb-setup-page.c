@@ -61,7 +61,7 @@ static const OnbSetupFieldSpec field_specs[] = {
   { "tts",   "api_key",            N_("API key"), ONB_SETUP_FIELD_TEXT, FALSE,
     N_("TTS Console → your application → API keys → Add API key, with the rights View devices, View device keys, Create devices and Edit device keys; copy the NNSXS.… key, shown only once.") },
   { "tts",   "frequency_plan",     N_("Frequency plan"), ONB_SETUP_FIELD_CHOICE, FALSE,
-    N_("The plan of your region, as the TTS Console offers it when you add a device.") },
+    N_("The plan of your region, as the TTS Console offers it when you add a device. None: the frequency plans below, or each device model’s own.") },
   { "tts",   "frequency_plans",    N_("Frequency plans"), ONB_SETUP_FIELD_TEXT, FALSE,
     N_("Only for devices of several bands: the plans this station uses, separated by commas, such as EU_863_870_TTN, US_902_928_FSB_2. A model gets the first in its band. Empty: the frequency plan above alone.") },
   { "tts",   "lorawan_version",    N_("LoRaWAN version"), ONB_SETUP_FIELD_TEXT, FALSE,
@@ -99,6 +99,9 @@ static const OnbSetupFieldSpec field_specs[] = {
     N_("How many devices are created at the same time (1 to 64); 4 suits most networks."),
     NULL, NULL, NULL, 8 },
 };
+
+/* The frequency plan's first choice: the station names none itself. */
+#define NO_PLAN N_("None")
 
 struct _OnbSetupPage
 {
@@ -398,6 +401,7 @@ on_plans_listed (GObject      *object,
 {
   g_autoptr(OnbSetupPage) self = user_data;
   g_autoptr(GPtrArray) plans = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
   g_autoptr(GPtrArray) ids = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *current = NULL;
@@ -416,9 +420,15 @@ on_plans_listed (GObject      *object,
     }
 
   current = onb_setup_field_get_value (field);
+  g_ptr_array_add (names, (gpointer) _(NO_PLAN));
+  g_ptr_array_add (ids, NULL);
   for (guint i = 0; i < plans->len; i++)
-    g_ptr_array_add (ids, ((OnbTtsFrequencyPlan *) g_ptr_array_index (plans, i))->id);
-  onb_setup_field_set_choices (field, (const char * const *) ids->pdata, NULL, ids->len);
+    {
+      g_ptr_array_add (names, ((OnbTtsFrequencyPlan *) g_ptr_array_index (plans, i))->id);
+      g_ptr_array_add (ids, ((OnbTtsFrequencyPlan *) g_ptr_array_index (plans, i))->id);
+    }
+  onb_setup_field_set_choices (field, (const char * const *) names->pdata, (const char * const *) ids->pdata,
+                               ids->len);
   onb_setup_field_set_value (field, current);
   status = g_strdup_printf (ngettext ("%u plan listed by the server.", "%u plans listed by the server.", plans->len),
                             plans->len);
@@ -522,6 +532,15 @@ field_to_fix (const OnbCheckItem *item,
     for (guint i = 0; i < G_N_ELEMENTS (self->fields); i++)
       if (metafield_missing (self, self->fields[i]))
         return onb_setup_field_get_row (self->fields[i]);
+  /* A plan of the list, when there is one. */
+  if (g_str_equal (item->id, ONB_CHECK_TTS_FREQUENCY_PLAN))
+    {
+      OnbSetupField *plans = find_field (self, "tts", "frequency_plans");
+      g_autofree char *listed = onb_setup_field_get_setting (plans);
+
+      if (listed != NULL)
+        return onb_setup_field_get_row (plans);
+    }
   for (guint i = 0; i < G_N_ELEMENTS (fixes); i++)
     if (g_str_equal (item->id, fixes[i].item))
       return onb_setup_field_get_row (find_field (self, fixes[i].group, fixes[i].key));
@@ -687,6 +706,12 @@ onb_setup_page_init (OnbSetupPage *self)
       self->fields[i] = onb_setup_field_new (&field_specs[i], NULL);
       onb_setup_field_add_to (self->fields[i], group_for (self, &field_specs[i]));
     }
+  {
+    const char *no_plan = _(NO_PLAN);
+    const char *no_id = NULL;
+
+    onb_setup_field_set_choices (find_field (self, "tts", "frequency_plan"), &no_plan, &no_id, 1);
+  }
   onb_setup_field_set_status (find_field (self, "tts", "frequency_plan"),
                               _("Test the connection to list the plans your server knows."));
 

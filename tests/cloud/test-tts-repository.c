@@ -133,6 +133,22 @@ test_unknown (Fixture       *f,
   g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_INVALID_REQUEST);
 }
 
+/* A registry in a new folder @dir, for onb_test_remove_tree(). */
+static OnbRegistry *
+temporary_registry (char **dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  OnbRegistry *registry;
+
+  *dir = g_dir_make_tmp ("onb-dr-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (*dir, "registry.sqlite", NULL);
+  registry = onb_registry_open (path, &error);
+  g_assert_no_error (error);
+  return registry;
+}
+
 /* Kept in the registry: a later run (another object) does not ask again,
  * and an answer that cannot be read any more is asked again. */
 static void
@@ -140,10 +156,9 @@ test_kept_in_registry (Fixture       *f,
                        gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("onb-dr-XXXXXX", &error);
-  g_autofree char *path = g_build_filename (dir, "registry.sqlite", NULL);
+  g_autofree char *dir = NULL;
   g_autoptr(OnbConfig) config = cloud_test_config (sim, NULL);
-  g_autoptr(OnbRegistry) registry = onb_registry_open (path, &error);
+  g_autoptr(OnbRegistry) registry = temporary_registry (&dir);
   g_autoptr(OnbTtsRepository) first = NULL;
   g_autoptr(OnbTtsRepository) second = NULL;
   g_autoptr(OnbTtsRepository) third = NULL;
@@ -153,7 +168,6 @@ test_kept_in_registry (Fixture       *f,
   g_autofree char *text = NULL;
   gint64 fetched_at = 0;
 
-  g_assert_no_error (error);
   first = onb_tts_repository_new (f->tts, config, registry, &error);
   g_assert_no_error (error);
   asked = get_template (first, ONB_TEST_SIM_PROFILE_ID_CLASS_C, &error);
@@ -179,6 +193,57 @@ test_kept_in_registry (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpstr (again->lorawan_version, ==, "MAC_V1_0_4");
   g_assert_cmpint (onb_test_sim_get_count (sim, "tts.dr.template"), ==, 2);
+
+  g_clear_object (&registry);
+  onb_test_remove_tree (dir);
+}
+
+/* What the scan may know without a request: a kept answer (this
+ * object's or the registry's), a Profile ID the repository said it does
+ * not know; else nothing, and nothing is asked. */
+static void
+test_lookup_kept (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(OnbConfig) config = cloud_test_config (sim, NULL);
+  g_autoptr(OnbRegistry) registry = temporary_registry (&dir);
+  g_autoptr(OnbTtsRepository) first = NULL;
+  g_autoptr(OnbTtsRepository) second = NULL;
+  g_autoptr(OnbModelTemplate) asked = NULL;
+  g_autoptr(OnbModelTemplate) kept = NULL;
+  g_autoptr(OnbModelTemplate) unknown = NULL;
+  g_autoptr(OnbModelTemplate) unread = NULL;
+
+  first = onb_tts_repository_new (f->tts, config, registry, &error);
+  g_assert_no_error (error);
+  g_assert_false (onb_tts_repository_lookup_kept (first, ONB_TEST_SIM_PROFILE_ID_US915, &kept));
+  g_assert_null (kept);
+  g_assert_false (onb_tts_repository_lookup_kept (first, ONB_TEST_SIM_PROFILE_ID_UNKNOWN, &unknown));
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.dr.template"), ==, 0);
+
+  asked = get_template (first, ONB_TEST_SIM_PROFILE_ID_US915, &error);
+  g_assert_no_error (error);
+  g_assert_null (get_template (first, ONB_TEST_SIM_PROFILE_ID_UNKNOWN, &error));
+  g_assert_error (error, ONB_CLOUD_ERROR, ONB_CLOUD_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (onb_tts_repository_lookup_kept (first, ONB_TEST_SIM_PROFILE_ID_UNKNOWN, &unknown));
+  g_assert_null (unknown);
+
+  /* Another station of the same device list: the registry's answer. */
+  second = onb_tts_repository_new (f->tts, config, registry, &error);
+  g_assert_no_error (error);
+  g_assert_true (onb_tts_repository_lookup_kept (second, "000a1234", &kept));
+  g_assert_cmpstr (kept->band_id, ==, "US_902_928");
+  g_assert_cmpint (onb_test_sim_get_count (sim, "tts.dr.template"), ==, 2);
+
+  /* An answer that cannot be read any more is not known. */
+  g_assert_true (onb_registry_put_model_template (registry, ONB_TEST_SIM_PROFILE_ID_CLASS_C, "{\"end_device\": 7}",
+                                                  1, &error));
+  g_assert_no_error (error);
+  g_assert_false (onb_tts_repository_lookup_kept (second, ONB_TEST_SIM_PROFILE_ID_CLASS_C, &unread));
+  g_assert_null (unread);
 
   g_clear_object (&registry);
   onb_test_remove_tree (dir);
@@ -404,6 +469,7 @@ main (int   argc,
   ADD ("/tts-repository/unknown", test_unknown);
   ADD ("/tts-repository/failures", test_failures);
   ADD ("/tts-repository/kept-in-registry", test_kept_in_registry);
+  ADD ("/tts-repository/lookup-kept", test_lookup_kept);
   ADD ("/tts-repository/model-check", test_model_check);
 #undef ADD
 

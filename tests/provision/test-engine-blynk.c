@@ -378,6 +378,14 @@ test_blynk_creates (Fixture       *f,
     g_assert_cmpuint (n_tts_records_of (state, "is", onb_job_get_dev_eui (jobs->pdata[i])), ==, 1);
 }
 
+/* A device list of one box, with a fresh AppKey. (transfer full) */
+static char *
+one_box_csv (const char *dev_eui)
+{
+  return g_strdup_printf ("Device EUI,Join EUI,Application Key\r\n%s,70B3D57ED0000010,%08X%08X%08X%08X\r\n", dev_eui,
+                          g_random_int (), g_random_int (), g_random_int (), g_random_int ());
+}
+
 /* The door sensor's template makes MAC_V1_0_4, class C devices; the
  * station's [tts] says MAC_V1_0_3, class A. Verify holds Blynk's device
  * only to what the model's section names: @extra adds to the section. */
@@ -387,10 +395,7 @@ blynk_model (Fixture            *f,
 {
   g_autoptr(GStrvBuilder) settings = g_strv_builder_new ();
   g_auto(GStrv) all = NULL;
-  g_autofree char *key = g_strdup_printf ("%08X%08X%08X%08X", g_random_int (), g_random_int (), g_random_int (),
-                                          g_random_int ());
-  g_autofree char *csv = g_strdup_printf ("Device EUI,Join EUI,Application Key\r\n"
-                                          "0018B20000000A01,70B3D57ED0000010,%s\r\n", key);
+  g_autofree char *csv = one_box_csv ("0018B20000000A01");
   g_autoptr(OnbJob) job = NULL;
   g_autoptr(json_object) state = NULL;
   json_object *ns;
@@ -440,10 +445,7 @@ static void
 test_blynk_model_wrong_version (Fixture       *f,
                                 gconstpointer  data)
 {
-  g_autofree char *key = g_strdup_printf ("%08X%08X%08X%08X", g_random_int (), g_random_int (), g_random_int (),
-                                          g_random_int ());
-  g_autofree char *csv = g_strdup_printf ("Device EUI,Join EUI,Application Key\r\n"
-                                          "0018B20000000A01,70B3D57ED0000010,%s\r\n", key);
+  g_autofree char *csv = one_box_csv ("0018B20000000A01");
   g_autoptr(OnbJob) job = NULL;
 
   integration (ONB_TEST_SIM_BLYNK_TEMPLATE_CLASS_C, "\"enabled\":true");
@@ -459,6 +461,35 @@ test_blynk_model_wrong_version (Fixture       *f,
   g_assert_cmpstr (onb_job_get_reason (job), ==, "tts-device-differs");
   if (strstr (onb_job_get_message (job), "lorawan_version") == NULL)
     g_error ("“%s” does not name lorawan_version", onb_job_get_message (job));
+}
+
+/* A Profile ID the Device Repository does not know, on a station with no
+ * LoRaWAN versions nor frequency plan anywhere: Blynk's integration makes
+ * the device with its own settings, and Onboarder confirms it. */
+static void
+test_blynk_model_unknown (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *csv = one_box_csv ("0018B20000000A02");
+  g_autoptr(OnbJob) job = NULL;
+  g_autoptr(json_object) state = NULL;
+
+  integration (ONB_TEST_SIM_BLYNK_TEMPLATE_ID, "\"enabled\":true");
+  start_station (f, csv, (const char * const []) {
+    "tts.created_by=blynk",
+    "tts.lorawan_version",
+    "tts.phy_version",
+    "tts.frequency_plan",
+    "model " ONB_TEST_SIM_PROFILE_ID_UNKNOWN ".name=Leak sensor",
+    NULL });
+  job = submit (f->engine, "LW:D0:70B3D57ED0000010:0018B20000000A02:" ONB_TEST_SIM_PROFILE_ID_UNKNOWN);
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  assert_done (job);
+  g_assert_cmpstr (onb_job_get_model_name (job), ==, "Leak sensor");
+  g_assert_cmpint (onb_job_get_step_state (job, ONB_JOB_STEP_TTS_BY_BLYNK), ==, ONB_STEP_STATE_DONE);
+  state = onb_test_sim_expect_state (sim);
+  g_assert_nonnull (prov_sim_tts_record (state, "ns", ONB_TEST_SIM_TTS_APP_ID, onb_job_get_tts_device_id (job)));
+  g_assert_cmpuint (tts_writes (), ==, 0);
 }
 
 /* Blynk does not write TheThingsNetwork Device back: Onboarder does. */
@@ -717,6 +748,7 @@ main (int   argc,
   ADD ("/engine-blynk/blynk/model-versions", test_blynk_model_versions);
   ADD ("/engine-blynk/blynk/model-names-nothing", test_blynk_model_names_nothing);
   ADD ("/engine-blynk/blynk/model-wrong-version", test_blynk_model_wrong_version);
+  ADD ("/engine-blynk/blynk/model-unknown", test_blynk_model_unknown);
   ADD ("/engine-blynk/replace/onboarder", test_replace_onboarder);
   ADD ("/engine-blynk/replace/blynk", test_replace_blynk);
 #undef ADD

@@ -49,10 +49,9 @@ typedef struct
 } Fixture;
 
 static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
+start_station (Fixture            *f,
+               const char * const *settings)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GString) csv = g_string_new ("Device EUI,Join EUI,Application Key,Device Name\r\n");
 
   for (guint i = 1; i <= 6; i++)
@@ -60,9 +59,32 @@ fixture_set_up (Fixture       *f,
                             g_random_int (), g_random_int (), g_random_int (), i, i);
   /* A box whose keys stay on its own Join Server: claimed, no AppKey. */
   g_string_append (csv, ONB_TEST_SIM_CLAIM_DEV_EUI_FIRST "," ONB_TEST_SIM_CLAIM_JOIN_EUI ",,Claimed box\r\n");
-  onb_test_assert_ok (onb_test_sim_reset (sim, &error), error);
-  f->station = prov_station_new (sim, csv->str, data != NULL ? data : station_settings);
+  f->station = prov_station_new (sim, csv->str, settings);
   f->engine = prov_station_engine (f->station);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  onb_test_assert_ok (onb_test_sim_reset (sim, &error), error);
+  start_station (f, data != NULL ? data : station_settings);
+}
+
+/* The clouds cannot be reached while the engine starts: it knows no
+ * answer of the Device Repository when the first boxes are scanned. */
+static void
+fixture_set_up_cold (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  onb_test_assert_ok (onb_test_sim_reset (sim, &error), error);
+  onb_test_assert_ok (onb_test_sim_set_network_down (sim, TRUE, &error), error);
+  start_station (f, station_settings);
+  onb_test_assert_ok (onb_test_sim_set_network_down (sim, FALSE, &error), error);
 }
 
 static void
@@ -260,43 +282,70 @@ test_resume (Fixture       *f,
     }
 }
 
-/* A box this station cannot onboard fails with words, and nothing of it
- * is made in either cloud. */
 static void
-assert_refused (Fixture    *f,
-                const char *profile_id,
-                const char *reason,
-                const char *words)
+assert_nothing_made (void)
 {
-  g_autoptr(OnbJob) job = submit (f, 5, profile_id);
-  g_autoptr(json_object) state = NULL;
+  g_autoptr(json_object) state = onb_test_sim_expect_state (sim);
 
-  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
-  if (onb_job_get_state (job) != ONB_JOB_STATE_FAILED)
-    g_error ("%s: %s (%s)", onb_job_state_to_string (onb_job_get_state (job)), onb_job_get_message (job),
-             onb_job_get_reason (job));
-  g_assert_cmpstr (onb_job_get_reason (job), ==, reason);
-  if (strstr (onb_job_get_message (job), words) == NULL)
-    g_error ("“%s” does not say “%s”", onb_job_get_message (job), words);
-  state = onb_test_sim_expect_state (sim);
   g_assert_cmpuint (prov_sim_blynk_total (state), ==, 0);
   g_assert_cmpuint (prov_sim_tts_total (state, "is"), ==, 0);
   g_assert_cmpint (onb_test_sim_get_count (sim, "blynk.device_create"), ==, 0);
   g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.create"), ==, 0);
 }
 
+/* The Device Repository's answer, asked at the engine's start, already
+ * refuses the box: refused at the scan with words and its reason; no job,
+ * nothing made in either cloud. */
+static void
+assert_refused_at_scan (Fixture    *f,
+                        const char *profile_id,
+                        const char *reason,
+                        const char *words)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = g_strdup_printf ("LW:D0:70B3D57ED0000010:0018B20000000D05:%s", profile_id);
+  g_autoptr(OnbJob) job = onb_engine_submit_payload (f->engine, code, -1, "test", &error);
+
+  g_assert_nonnull (error);
+  g_assert_null (job);
+  g_assert_cmpstr (onb_error_get_reason (error), ==, reason);
+  if (strstr (error->message, words) == NULL)
+    g_error ("“%s” does not say “%s”", error->message, words);
+  g_assert_cmpuint (g_list_model_get_n_items (onb_engine_get_jobs (f->engine)), ==, 0);
+  assert_nothing_made ();
+}
+
 static void
 test_other_band (Fixture       *f,
                  gconstpointer  data)
 {
-  assert_refused (f, ONB_TEST_SIM_PROFILE_ID_US915, "model-wrong-band", "US915");
+  assert_refused_at_scan (f, ONB_TEST_SIM_PROFILE_ID_US915, "model-wrong-band", "US915");
 }
 
 static void
 test_unknown_profile (Fixture       *f,
                       gconstpointer  data)
 {
-  assert_refused (f, ONB_TEST_SIM_PROFILE_ID_UNKNOWN, "model-unknown", "Mystery box (Profile ID 000A0001) is not in");
+  assert_refused_at_scan (f, ONB_TEST_SIM_PROFILE_ID_UNKNOWN, "model-unknown",
+                          "Mystery box (Profile ID 000A0001) is not in");
+}
+
+/* The repository's answer is not known yet when the box is scanned: its
+ * run asks, and fails with the same words before anything is sent. */
+static void
+test_other_band_not_known (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(OnbJob) job = submit (f, 5, ONB_TEST_SIM_PROFILE_ID_US915);
+
+  g_assert_true (prov_wait_jobs (f->engine, &job, 1, 60));
+  if (onb_job_get_state (job) != ONB_JOB_STATE_FAILED)
+    g_error ("%s: %s (%s)", onb_job_state_to_string (onb_job_get_state (job)), onb_job_get_message (job),
+             onb_job_get_reason (job));
+  g_assert_cmpstr (onb_job_get_reason (job), ==, "model-wrong-band");
+  if (strstr (onb_job_get_message (job), "US915") == NULL)
+    g_error ("“%s” does not say “US915”", onb_job_get_message (job));
+  assert_nothing_made ();
 }
 
 /* A Profile ID the station does not take is refused at the scan. */
@@ -331,6 +380,8 @@ main (int    argc,
   ADD ("/engine-models/not-accepted", test_not_accepted);
   ADD ("/engine-models/resume", test_resume);
 #undef ADD
+  g_test_add ("/engine-models/other-band-not-known", Fixture, NULL, fixture_set_up_cold, test_other_band_not_known,
+              fixture_tear_down);
   g_test_add ("/engine-models/mixed-pallet", Fixture, pallet_settings, fixture_set_up, test_mixed_pallet,
               fixture_tear_down);
   g_test_add ("/engine-models/pallet-no-profile", Fixture, pallet_settings, fixture_set_up, test_pallet_no_profile,

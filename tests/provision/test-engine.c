@@ -817,14 +817,17 @@ test_history_and_export (Fixture       *f,
 static const char * const lorawan_1_1[] = { "tts.lorawan_version=MAC_V1_1", "tts.phy_version=PHY_V1_1_REV_B", NULL };
 
 /* LoRaWAN 1.1: the list's Network Key reaches the Join Server; a row
- * without one is refused before anything is sent. */
+ * without one is refused before anything is sent. Both rows lose their
+ * Profile ID: the station's [tts] versions are theirs (a Profile ID
+ * would take the Device Repository's, known from the engine's start). */
 static void
 test_lorawan_1_1 (Fixture       *f,
                   gconstpointer  data)
 {
   const char *csv =
     "Device EUI,Join EUI,Application Key,NwkKey\n"
-    "0018B20000000101,70B3D57ED0000010,FE129A793DB74CCBB6F273BC8B81D905,0a1b2c3d4e5f60718293a4b5c6d7e8f9\n";
+    "0018B20000000101,70B3D57ED0000010,FE129A793DB74CCBB6F273BC8B81D905,0a1b2c3d4e5f60718293a4b5c6d7e8f9\n"
+    "0018B20000000102,70B3D57ED0000010,EA5446AEACED2D0F4162D8F3FDAC3898,\n";
   g_autoptr(GError) error = NULL;
   g_autoptr(OnbJob) job = NULL;
   g_autoptr(OnbJob) refused = NULL;

@@ -311,6 +311,23 @@ def shift(p, station):
             raise Failure(f'the field "{name}" is {w}x{h} px, smaller than {TOUCH}x{TOUCH}')
     say('  the metafield fields and the wait for Blynk: named, hinted, focusable'
         + (f', at least {TOUCH}x{TOUCH} px' if p.small else ''))
+
+    say('== a device model: added by the Profile ID on its labels, its fields named and hinted, removed')
+    new_id = k.field('Profile ID of a new model')
+    set_text(new_id, '000af8bf')
+    wait_for('the typed Profile ID', lambda: K.text_of(new_id) == '000af8bf')
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Add Model'))
+    model_name = k.field('Model name')
+    wait_for('the model\'s name field in view', lambda: in_view(main, model_name))
+    hint = model_name.description or ''
+    if len(hint) < 20:
+        raise Failure(f'the model\'s name field has no hint: {hint!r}')
+    set_text(model_name, 'Door sensor')
+    wait_for('the typed model name', lambda: K.text_of(model_name) == 'Door sensor')
+    p.check_controls('Setup page, a device model open')
+    click(k.find(R.ROLE_PUSH_BUTTON, 'Remove the model 000AF8BF'))
+    wait_for('the model removed', lambda: not k.all(R.ROLE_PUSH_BUTTON, 'Remove the model 000AF8BF'))
+    say(f'  added, its name field hinted "{hint[:40]}…", removed')
     click(k.find(R.ROLE_PUSH_BUTTON, 'Save'))
     k.find(R.ROLE_LABEL, 'Saved.', prefix=True)
     say('  Test Connection: "Everything works." after the fix; saved')
