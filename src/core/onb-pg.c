@@ -429,11 +429,12 @@ onb_pg_connect (const char  *uri,
 
 /* Redialling */
 
-/* New attempts at most this often after a failed one, and the caller waits this long for
- * one: a server that restarted answers well within it, and a network
- * that swallows packets holds no caller longer. */
+/* New attempts at most this often after a failed one. The first attempt
+ * after a lost connection is waited for this long, since a server that
+ * restarted answers well within it; after a failed one the caller hears
+ * at once, so a network that swallows packets holds it once at most. */
 #define REDIAL_GAP_US  (G_USEC_PER_SEC)
-#define REDIAL_WAIT_US (250 * G_TIME_SPAN_MILLISECOND)
+#define REDIAL_WAIT_US (G_USEC_PER_SEC)
 
 struct _OnbPgRedial
 {
@@ -442,7 +443,7 @@ struct _OnbPgRedial
   char *uri;
   gboolean dialing;
   PGconn *conn;      /* made, not taken yet */
-  char *failure;     /* why the last attempt failed */
+  char *failure;     /* why the last attempt failed; NULL when it did not */
   gint64 started_us; /* when the last attempt started */
 };
 
@@ -515,10 +516,12 @@ onb_pg_redial_take (OnbPgRedial        *self,
   g_mutex_lock (&self->lock);
   if (self->conn == NULL && !self->dialing && now - self->started_us >= REDIAL_GAP_US)
     {
+      gboolean wait = self->failure == NULL;
+
       self->dialing = TRUE;
       self->started_us = now;
       g_thread_unref (g_thread_new ("onb-pg-redial", redial_thread, g_atomic_rc_box_acquire (self)));
-      while (self->dialing && g_cond_wait_until (&self->done, &self->lock, now + REDIAL_WAIT_US))
+      while (wait && self->dialing && g_cond_wait_until (&self->done, &self->lock, now + REDIAL_WAIT_US))
         ;
     }
   conn = g_steal_pointer (&self->conn);

@@ -109,9 +109,11 @@ gboolean  onb_pg_migrate     (PGconn              *conn,
                               GError             **error);
 
 /* A lost connection made again on a thread of its own, so that a network
- * that swallows packets holds no caller for connect_timeout: a caller
- * waits a moment for an attempt it starts, and otherwise hears at once
- * that none is ready. Attempts start at most once a second. */
+ * that swallows packets holds no caller for connect_timeout: the first
+ * attempt after a loss is waited for a moment, and once one has failed
+ * callers hear at once that none is ready. Attempts start at most once
+ * a second after a failed one; each checks the schema as
+ * onb_pg_connect() does. */
 typedef struct _OnbPgRedial OnbPgRedial;
 
 OnbPgRedial *onb_pg_redial_new  (const char         *uri);
