@@ -125,6 +125,15 @@ test_each_item_says_what_to_change (void)
   g_assert_nonnull (strstr (item->message, "TheThingsNetwork Device"));
 }
 
+/* No [tts] versions nor lone frequency plan: the models give them. */
+static void
+clear_station_lorawan (OnbConfig *config)
+{
+  onb_config_set_string (config, "tts", "frequency_plan", NULL);
+  onb_config_set_string (config, "tts", "lorawan_version", NULL);
+  onb_config_set_string (config, "tts", "phy_version", NULL);
+}
+
 /* A station of models: no [tts] versions nor lone plan, only a list of
  * plans. Every plan of the list is checked, and no versions is no
  * problem (the models and the Device Repository give them). */
@@ -137,9 +146,7 @@ test_models_only (void)
 
   onb_test_sim_reset (sim, NULL);
   config = cloud_test_config (sim, "tts", "frequency_plans", "EU_863_870_TTN, US_902_928_FSB_2", NULL);
-  onb_config_set_string (config, "tts", "frequency_plan", NULL);
-  onb_config_set_string (config, "tts", "lorawan_version", NULL);
-  onb_config_set_string (config, "tts", "phy_version", NULL);
+  clear_station_lorawan (config);
   items = run_check (config);
   item = find_item (items, ONB_CHECK_TTS_FREQUENCY_PLAN);
   g_assert_true (item->ok);
@@ -170,9 +177,7 @@ test_blynk_models_only (void)
 
   onb_test_sim_reset (sim, NULL);
   config = cloud_test_config (sim, "tts", "created_by", "blynk", "model 000AF8BF", "name", "Door sensor", NULL);
-  onb_config_set_string (config, "tts", "frequency_plan", NULL);
-  onb_config_set_string (config, "tts", "lorawan_version", NULL);
-  onb_config_set_string (config, "tts", "phy_version", NULL);
+  clear_station_lorawan (config);
   items = run_check (config);
   item = find_item (items, ONB_CHECK_TTS_FREQUENCY_PLAN);
   g_test_message ("%s", item->message);
