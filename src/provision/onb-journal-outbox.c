@@ -147,9 +147,11 @@ hand_over_row (OnbJournalOutbox  *self,
                GError           **error)
 {
   OnbJobFilter filter = { .dev_eui = row->dev_eui, .state = -1, .for_claim = TRUE };
-  g_autoptr(GPtrArray) rows = onb_job_store_find (self->shared, &filter, NULL, error);
+  g_autoptr(GArray) foreign = g_array_new (FALSE, TRUE, sizeof (gboolean));
+  g_autoptr(GPtrArray) rows = onb_job_store_find (self->shared, &filter, foreign, error);
   gint64 local_id = row->id;
   OnbJobRow *shared;
+  gboolean unfinished;
   gboolean ok;
 
   *shared_id = 0;
@@ -164,12 +166,17 @@ hand_over_row (OnbJournalOutbox  *self,
       return ok;
     }
   shared = rows->pdata[0];
+  unfinished = shared->state != ONB_JOB_STATE_DONE && shared->state != ONB_JOB_STATE_FAILED;
   /* Another station works on the box: its run finds in the clouds what
    * this one made, and the outbox's row goes once it has finished. */
-  if (shared->state != ONB_JOB_STATE_DONE && shared->state != ONB_JOB_STATE_FAILED)
+  if (unfinished && g_array_index (foreign, gboolean, 0))
     return TRUE;
+  /* Nobody runs an unfinished row that no other station's lease holds:
+   * a dead station's, or this station's own claim whose commit reached
+   * the server while its answer was lost with the network (the station
+   * then took the box into the outbox). A done box settles it. */
   *shared_id = shared->id;
-  if (shared->state == ONB_JOB_STATE_FAILED && row->state == ONB_JOB_STATE_DONE)
+  if ((shared->state == ONB_JOB_STATE_FAILED || unfinished) && row->state == ONB_JOB_STATE_DONE)
     {
       row->id = shared->id;
       ok = onb_job_store_take (self->shared, shared->id, error) && onb_job_store_write (self->shared, row, FALSE, error);

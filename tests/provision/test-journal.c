@@ -699,6 +699,17 @@ test_hand_over (Fixture       *f,
   save (other, g_steal_pointer (&under_way), TRUE);
   g_assert_true (outbox_comes_to (outbox_path, 1));
   g_assert_cmpint (shared_state (here, "0018B20000000B04", NULL), ==, ONB_JOB_STATE_DONE);
+
+  /* This station's own claim whose answer was lost with the network: the
+   * shared row is held by this station's lease and no run of it, and the
+   * box was done in the outbox. The done row takes the shared one over. */
+  g_assert_cmpint (claim (here, new_row ("0018B20000000B07"), 0, NULL), ==, ONB_JOURNAL_CLAIM_NEW);
+  outbox = onb_journal_open (outbox_path, NULL);
+  add_finished (outbox, "0018B20000000B07", ONB_JOB_STATE_DONE, "done here");
+  g_clear_object (&outbox);
+  g_assert_true (outbox_comes_to (outbox_path, 1));
+  g_assert_cmpint (shared_state (here, "0018B20000000B07", &message), ==, ONB_JOB_STATE_DONE);
+  g_assert_cmpstr (message, ==, "done here");
 }
 
 int
