@@ -81,37 +81,6 @@ print_json (const OnbModelCheck *check)
   onb_cli_print_json (object);
 }
 
-static char *
-classes (gboolean class_b,
-         gboolean class_c)
-{
-  /* TRANSLATORS: the LoRaWAN device classes a model supports */
-  return g_strdup_printf (_("class A%s%s"), class_b ? "+B" : "", class_c ? "+C" : "");
-}
-
-/* What a model's settings name, where Blynk's integration sets the rest:
- * "MAC_V1_0_3, PHY_V1_0_3_REV_A, class C". (transfer full) */
-static char *
-named_words (const OnbModelSettings *settings)
-{
-  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
-
-  if (settings->frequency_plan != NULL)
-    g_ptr_array_add (parts, settings->frequency_plan);
-  if (settings->lorawan_version != NULL)
-    g_ptr_array_add (parts, settings->lorawan_version);
-  if (settings->phy_version != NULL)
-    g_ptr_array_add (parts, settings->phy_version);
-  if (settings->class_b_named)
-    g_ptr_array_add (parts, settings->class_b ? _("class B") : _("no class B"));
-  if (settings->class_c_named)
-    g_ptr_array_add (parts, settings->class_c ? _("class C") : _("no class C"));
-  if (parts->len == 0)
-    return g_strdup (_("no LoRaWAN settings of its own"));
-  g_ptr_array_add (parts, NULL);
-  return g_strjoinv (", ", (char **) parts->pdata);
-}
-
 static void
 print_text (const OnbModelCheck *check)
 {
@@ -124,7 +93,7 @@ print_text (const OnbModelCheck *check)
   if (check->answer != NULL)
     {
       const OnbModelTemplate *answer = check->answer;
-      g_autofree char *supports = classes (answer->supports_class_b, answer->supports_class_c);
+      g_autofree char *supports = onb_model_check_classes_words (answer->supports_class_b, answer->supports_class_c);
 
       /* TRANSLATORS: what the Device Repository says: band, MAC, PHY, classes */
       g_print ("  %s: %s, %s, %s, %s\n", _("Device Repository"),
@@ -139,7 +108,7 @@ print_text (const OnbModelCheck *check)
 
   if (check->named_only)
     {
-      g_autofree char *named = named_words (check->settings);
+      g_autofree char *named = onb_model_check_named_words (check->settings);
 
       /* TRANSLATORS: what a new box gets where Blynk's integration makes its TTS device */
       g_print ("  %-6s %s (%s)\n", _("ok"), named,
@@ -152,7 +121,7 @@ print_text (const OnbModelCheck *check)
   else if (check->settings != NULL)
     {
       const OnbModelSettings *settings = check->settings;
-      g_autofree char *gets = classes (settings->class_b, settings->class_c);
+      g_autofree char *gets = onb_model_check_classes_words (settings->class_b, settings->class_c);
 
       /* TRANSLATORS: what a device of the model gets: plan, MAC, PHY, classes */
       g_print ("  %-6s %s, %s, %s, %s\n", _("ok"), settings->frequency_plan, settings->lorawan_version,

@@ -234,3 +234,32 @@ onb_model_check_all_ok (GPtrArray *checks)
       return FALSE;
   return TRUE;
 }
+
+char *
+onb_model_check_classes_words (gboolean class_b,
+                               gboolean class_c)
+{
+  /* TRANSLATORS: the LoRaWAN device classes a model supports */
+  return g_strdup_printf (_("class A%s%s"), class_b ? "+B" : "", class_c ? "+C" : "");
+}
+
+char *
+onb_model_check_named_words (const OnbModelSettings *settings)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+
+  if (settings->frequency_plan != NULL)
+    g_ptr_array_add (parts, settings->frequency_plan);
+  if (settings->lorawan_version != NULL)
+    g_ptr_array_add (parts, settings->lorawan_version);
+  if (settings->phy_version != NULL)
+    g_ptr_array_add (parts, settings->phy_version);
+  if (settings->class_b_named)
+    g_ptr_array_add (parts, settings->class_b ? _("class B") : _("no class B"));
+  if (settings->class_c_named)
+    g_ptr_array_add (parts, settings->class_c ? _("class C") : _("no class C"));
+  if (parts->len == 0)
+    return g_strdup (_("no LoRaWAN settings of its own"));
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv (", ", (char **) parts->pdata);
+}

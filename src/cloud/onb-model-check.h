@@ -62,4 +62,12 @@ GPtrArray     *onb_model_check_finish (GAsyncResult         *result,
 /* TRUE when every model's boxes can be onboarded. */
 gboolean       onb_model_check_all_ok (GPtrArray            *checks);
 
+/* Words for the CLI and the setup page, one source for both. "class
+ * A+C". (transfer full) */
+char          *onb_model_check_classes_words (gboolean                class_b,
+                                              gboolean                class_c);
+/* What @settings name, where Blynk's integration sets the rest:
+ * "MAC_V1_0_3, PHY_V1_0_3_REV_A, class C". (transfer full) */
+char          *onb_model_check_named_words   (const OnbModelSettings *settings);
+
 G_END_DECLS

@@ -159,14 +159,6 @@ onb_check_results_get_metafields (OnbCheckResults *self)
 }
 
 /* "class A", "class A+B+C" */
-static char *
-classes_words (gboolean class_b,
-               gboolean class_c)
-{
-  /* Translators: the LoRaWAN device classes of a model */
-  return g_strdup_printf (_("class A%s%s"), class_b ? "+B" : "", class_c ? "+C" : "");
-}
-
 /* What The Things Stack's Device Repository answered for a model, and
  * what its devices get here, or why its boxes are refused. (transfer full) */
 static char *
@@ -177,7 +169,7 @@ model_words (const OnbModelCheck *check)
   if (check->answer != NULL)
     {
       const OnbModelTemplate *answer = check->answer;
-      g_autofree char *supports = classes_words (answer->supports_class_b, answer->supports_class_c);
+      g_autofree char *supports = onb_model_check_classes_words (answer->supports_class_b, answer->supports_class_c);
 
       /* Translators: what the Device Repository says of a model: band, MAC and PHY versions, classes */
       g_string_append_printf (text, _("Device Repository: %s, %s, %s, %s."),
@@ -190,10 +182,21 @@ model_words (const OnbModelCheck *check)
 
   if (text->len > 0)
     g_string_append_c (text, ' ');
-  if (check->settings != NULL)
+  if (check->named_only)
+    {
+      g_autofree char *named = onb_model_check_named_words (check->settings);
+
+      /* Translators: what a new box of a model gets where Blynk's integration makes its TTS device */
+      g_string_append_printf (text, _("Its devices get %s; Blynk's integration sets the rest."), named);
+      if (check->replace_error != NULL)
+        g_string_append_printf (text, " %s %s",
+                                _("A replace makes its new TTS device itself, with full settings, and would be refused:"),
+                                check->replace_error->message);
+    }
+  else if (check->settings != NULL)
     {
       const OnbModelSettings *settings = check->settings;
-      g_autofree char *gets = classes_words (settings->class_b, settings->class_c);
+      g_autofree char *gets = onb_model_check_classes_words (settings->class_b, settings->class_c);
 
       /* Translators: what a device of a model gets: frequency plan, MAC and PHY versions, classes */
       g_string_append_printf (text, _("Its devices get %s, %s, %s, %s."), settings->frequency_plan,

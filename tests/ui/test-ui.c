@@ -834,6 +834,29 @@ setup_body (OnbApplication *app,
     /* The station's listed Profile ID, without a section: named once. */
     g_assert_nonnull (find_row_titled (GTK_WIDGET (window), ONB_TEST_SIM_PROFILE_ID));
     g_assert_true (gtk_widget_has_css_class (status, "error"));
+
+    /* Where Blynk's integration makes the devices, a new box gets only
+     * what its model names, and the other band only stops a replace. */
+    {
+      GtkWidget *blynk_creates = find_widget (find_widget (GTK_WIDGET (window), G_TYPE_NONE, "tts.created_by"),
+                                              GTK_TYPE_SWITCH, NULL);
+      const char *words;
+
+      gtk_switch_set_active (GTK_SWITCH (blynk_creates), TRUE);
+      g_signal_emit_by_name (save, "clicked");
+      WAIT_FOR (onb_application_get_engine (app) != NULL, 30);
+      g_signal_emit_by_name (check, "clicked");
+      WAIT_FOR (gtk_widget_get_sensitive (check), 30);
+      us = find_row_titled (GTK_WIDGET (window), "Field sensor (" ONB_TEST_SIM_PROFILE_ID_US915 ")");
+      g_assert_nonnull (us);
+      words = adw_action_row_get_subtitle (ADW_ACTION_ROW (us));
+      g_assert_nonnull (strstr (words, "Its devices get no LoRaWAN settings of its own; Blynk's integration sets the rest."));
+      g_assert_nonnull (strstr (words, "would be refused: Field sensor is a US915 device"));
+      g_assert_null (strstr (words, "(null)"));
+      gtk_switch_set_active (GTK_SWITCH (blynk_creates), FALSE);
+      g_signal_emit_by_name (save, "clicked");
+      WAIT_FOR (onb_application_get_engine (app) != NULL, 30);
+    }
   }
 
   /* Issue 21's station keys, saved and shown again by a Setup that reads
