@@ -4,7 +4,7 @@
 The manual pages format without a groff warning; every command in the
 table of src/cli/onb-cli.c is described in onboarder-cli(1) and in the
 README's CLI reference; every key of the configuration loader's table
-(src/core/onb-config.c) has a row in the README's configuration reference.
+(src/core/onb-config-keys.c) has a row in the README's configuration reference.
 
 usage: check-docs.py SOURCE_ROOT MANPAGE...
 """
@@ -40,10 +40,10 @@ def main():
         if f"onboarder-cli {command}" not in readme:
             problems.append(f"README.md does not describe onboarder-cli {command}")
 
-    config = (root / "src" / "core" / "onb-config.c").read_text(encoding="utf-8")
+    config = (root / "src" / "core" / "onb-config-keys.c").read_text(encoding="utf-8")
     keys = re.findall(r'\{\s*"([a-z_]+)",\s*"([a-z_]+)",\s*VALUE_', config)
     if not keys:
-        problems.append("no key table found in src/core/onb-config.c")
+        problems.append("no key table found in src/core/onb-config-keys.c")
     for group, key in keys:
         section = readme.split(f"### `[{group}]`", 1)[1].split("\n## ", 1)[0] if f"### `[{group}]`" in readme else ""
         if f"| `{key}` |" not in section:

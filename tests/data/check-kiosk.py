@@ -25,7 +25,7 @@ import tempfile
 
 def config_keys(root):
     """{group: {key}} from the key table of the configuration loader."""
-    table = (pathlib.Path(root) / "src" / "core" / "onb-config.c").read_text(encoding="utf-8")
+    table = (pathlib.Path(root) / "src" / "core" / "onb-config-keys.c").read_text(encoding="utf-8")
     keys = {}
     for group, key in re.findall(r'\{\s*"([a-z_]+)",\s*"([a-z_]+)",\s*VALUE_', table):
         keys.setdefault(group, set()).add(key)
@@ -58,7 +58,7 @@ def main():
     problems = []
     known_keys = config_keys(root)
     if not known_keys.get("blynk"):
-        problems.append("no key table found in src/core/onb-config.c")
+        problems.append("no key table found in src/core/onb-config-keys.c")
 
     unit = systemd_keys(unit_path)
     service = {k: v for s, k, v in unit if s == "Service"}
