@@ -94,22 +94,6 @@ reset_sim (const char *faults)
   g_assert_true (succeeded);
 }
 
-static GPtrArray *
-journal_jobs (ProvStation *station)
-{
-  g_autoptr(OnbConfig) config = prov_station_load_config (station);
-  g_autofree char *data_dir = onb_config_get_data_dir (config);
-  g_autofree char *path = onb_journal_default_path (data_dir);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OnbJournal) journal = onb_journal_open (path, &error);
-  GPtrArray *jobs;
-
-  g_assert_no_error (error);
-  jobs = onb_journal_list_jobs (journal, NULL, -1, 0, &error);
-  g_assert_no_error (error);
-  return jobs;
-}
-
 static guint
 count_lines (const char *text)
 {
@@ -364,7 +348,7 @@ test_timeout_hands_back (void)
       g_assert_nonnull (job);
       g_assert_cmpstr (prov_json_path (job, "state"), ==, "queued");
     }
-  jobs = journal_jobs (station);
+  jobs = prov_station_jobs (station);
   g_assert_cmpuint (jobs->len, ==, 2);
   for (guint i = 0; i < jobs->len; i++)
     g_assert_cmpint (onb_job_get_state (jobs->pdata[i]), ==, ONB_JOB_STATE_QUEUED);
@@ -398,7 +382,7 @@ test_two_processes_one_journal (void)
     g_object_unref (processes[i]);
 
   state = onb_test_sim_expect_state (sim);
-  jobs = journal_jobs (station);
+  jobs = prov_station_jobs (station);
   assert_each_once (state, jobs, 12);
   g_assert_cmpint (onb_test_sim_get_count (sim, "tts.is.create"), ==, 12);
 }
@@ -438,8 +422,8 @@ test_two_stations (void)
     g_object_unref (processes[i]);
 
   state = onb_test_sim_expect_state (sim);
-  jobs_a = journal_jobs (a);
-  jobs_b = journal_jobs (b);
+  jobs_a = prov_station_jobs (a);
+  jobs_b = prov_station_jobs (b);
   assert_each_once (state, jobs_a, 6);
   assert_each_once (state, jobs_b, 6);
   /* Both stations really created each TR005 box; each loser removed its
@@ -540,7 +524,7 @@ crash_trials (guint               first,
            * died of it, with jobs of the journal unfinished. */
           if (g_subprocess_get_if_signaled (process))
             {
-              g_autoptr(GPtrArray) so_far = journal_jobs (station);
+              g_autoptr(GPtrArray) so_far = prov_station_jobs (station);
               guint unfinished = n - so_far->len;
 
               for (guint i = 0; i < so_far->len; i++)
@@ -559,7 +543,7 @@ crash_trials (guint               first,
         }
 
       state = onb_test_sim_expect_state (sim);
-      jobs = journal_jobs (station);
+      jobs = prov_station_jobs (station);
       assert_each_once (state, jobs, n);
       /* Where Blynk makes the TTS devices, Onboarder wrote none. */
       if (integration != NULL)
